@@ -1,0 +1,50 @@
+import { SmearscopeError } from './errors.js';
+
+/**
+ * One scanner frame: 8-bit RGB or RGBA pixels, row-major, top-left origin.
+ * `pixels.length` must equal `width * height * channels`. The caller owns `pixels`; when a frame
+ * is sent to a worker its buffer is transferred (detached here) unless the caller asks to copy.
+ */
+export interface Frame {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** 3 for RGB8, 4 for RGBA8 (alpha is ignored). */
+  channels: 3 | 4;
+  pixels: Uint8Array | Uint8ClampedArray;
+  /** Physical pixel size; when absent it is estimated from the erythrocytes and reported so. */
+  micronsPerPixel?: number;
+  /** Optional stage position of the frame's top-left pixel, in microns (for slide deduplication). */
+  stageMicrons?: { x: number; y: number };
+  /** Free-form label carried into the result (a file name, a tile id). */
+  label?: string;
+}
+
+/** Throws INVALID_FRAME with the reason when the frame cannot be analyzed. */
+export function checkFrame(frame: Frame): void {
+  if (!frame || typeof frame !== 'object') {
+    throw new SmearscopeError('INVALID_FRAME', 'frame must be an object { width, height, channels, pixels }');
+  }
+  const { width, height, channels, pixels } = frame;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new SmearscopeError('INVALID_FRAME', `frame size must be positive integers, got ${width} x ${height}`);
+  }
+  if (channels !== 3 && channels !== 4) {
+    throw new SmearscopeError('INVALID_FRAME', `frame.channels must be 3 (RGB8) or 4 (RGBA8), got ${channels}`);
+  }
+  if (!(pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray)) {
+    throw new SmearscopeError('INVALID_FRAME', 'frame.pixels must be a Uint8Array or Uint8ClampedArray');
+  }
+  const expected = width * height * channels;
+  if (pixels.length !== expected) {
+    throw new SmearscopeError(
+      'INVALID_FRAME',
+      `frame.pixels has ${pixels.length} bytes but ${width} x ${height} x ${channels} needs ${expected}; ` +
+        'check width, height and channels (detached buffers have 0 bytes)',
+    );
+  }
+  if (frame.micronsPerPixel !== undefined && !(frame.micronsPerPixel > 0 && Number.isFinite(frame.micronsPerPixel))) {
+    throw new SmearscopeError('INVALID_FRAME', `frame.micronsPerPixel must be a positive number, got ${frame.micronsPerPixel}`);
+  }
+}
