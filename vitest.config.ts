@@ -1,11 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+// Mirrors esbuild's `binary` loader: `import bytes from '*.wasm'` gives a Uint8Array.
+function wasmBytes(): Plugin {
+  return {
+    name: 'smearscope-wasm-bytes',
+    enforce: 'pre',
+    load(id) {
+      if (!id.endsWith('.wasm')) return null;
+      const base64 = readFileSync(id).toString('base64');
+      return `export default Uint8Array.from(Buffer.from(${JSON.stringify(base64)}, 'base64'));`;
+    },
+  };
+}
 
 // Two projects: `node` runs everything under test/ except test/browser; `browser` drives headless
 // Chromium through puppeteer-core (the tests themselves run in Node and control the page).
 export default defineConfig({
+  plugins: [wasmBytes()],
   test: {
     projects: [
       {
+        plugins: [wasmBytes()],
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],

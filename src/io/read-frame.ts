@@ -1,0 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import { SmearscopeError } from '../errors.js';
+import type { Frame } from '../frame.js';
+import { decodeImage } from './decode.js';
+
+/** Reads and decodes one image file into an RGBA8 frame labelled with its path (Node). */
+export async function readFrame(path: string): Promise<Frame> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new SmearscopeError('IO_FAILED', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return decodeImage(bytes, path);
+}
