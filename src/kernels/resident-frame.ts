@@ -1,0 +1,22 @@
+import { checkFrame, type Frame } from '../frame.js';
+import type { KernelInstance } from './load.js';
+
+/** A frame copied into the kernels' linear memory; valid until the memory is released past it. */
+export interface ResidentFrame {
+  /** Byte offset of pixel (0, 0) in linear memory. */
+  ptr: number;
+  width: number;
+  height: number;
+  /** Bytes per pixel: 3 (RGB8) or 4 (RGBA8). */
+  channels: 3 | 4;
+}
+
+/**
+ * Copies a frame's pixels into kernel memory (one memcpy) so every kernel of the frame works on
+ * it in place. Release with `kernels.memory.release(mark)` taken before this call.
+ */
+export function placeFrame(kernels: KernelInstance, frame: Frame): ResidentFrame {
+  checkFrame(frame);
+  const ptr = kernels.memory.allocCopy(frame.pixels);
+  return { ptr, width: frame.width, height: frame.height, channels: frame.channels };
+}
