@@ -1,0 +1,5 @@
+// Public stain kernels: Macenko fit / normalize / concentration maps, Reinhard, stain jitter.
+// Each piece lives in its own src/kernels/stain-*.ts file; this module is the stage's surface.
+
+export type { StainReference } from '../inference/model-card-types.js';
+export { stainTransform, concentrationUnmixing, checkStainReference } from './stain-transform.js';
