@@ -1,0 +1,131 @@
+/**
+ * Builds the reference-architecture zoo: for each model an .onnx with seeded weights and, for the
+ * classifiers, a model card next to it. Same seed, same bytes.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { countFlops, countParameters } from './graph-cost.js';
+import { buildMatmulGraph, MATMUL_DEFAULT_SIZES, matmulId } from './matmul.js';
+import { encodeOnnxModel, type OnnxGraph } from './onnx-writer.js';
+import { buildResnext50Graph, RESNEXT50_ID } from './resnext50.js';
+import { mulberry32, type RandomSource } from './seeded-weights.js';
+import { buildSmallCnnGraph, SMALL_CNN_ID } from './small-cnn.js';
+import { serializeModelCard, zooModelCard } from './zoo-card.js';
+import { BONE_MARROW_21_CLASSES } from './zoo-contract.js';
+import { SmearscopeError } from '../../src/errors.js';
+
+export const DEFAULT_ZOO_SEED = 1;
+
+interface ZooEntry {
+  id: string;
+  /** Human description; also the ONNX doc_string. */
+  description: string;
+  buildGraph: (random: RandomSource) => OnnxGraph;
+  /** Classifiers get a model card; the matmul probe does not. */
+  hasCard: boolean;
+}
+
+const CLASS_COUNT = BONE_MARROW_21_CLASSES.length;
+
+const ZOO: ZooEntry[] = [
+  {
+    id: RESNEXT50_ID,
+    description: 'ResNeXt-50 (32x4d), torchvision topology, 21 bone-marrow classes, untrained reference graph',
+    buildGraph: (random) => buildResnext50Graph(random, CLASS_COUNT),
+    hasCard: true,
+  },
+  {
+    id: SMALL_CNN_ID,
+    description: 'Small sequential CNN (5 conv-BN-ReLU stages, ~0.29 M parameters), 21 bone-marrow classes, untrained reference graph',
+    buildGraph: (random) => buildSmallCnnGraph(random, CLASS_COUNT),
+    hasCard: true,
+  },
+  {
+    id: matmulId(MATMUL_DEFAULT_SIZES),
+    description: 'One 1024 x 1024 x 1024 MatMul with a seeded weight: raw matrix-rate probe',
+    buildGraph: (random) => buildMatmulGraph(random, MATMUL_DEFAULT_SIZES),
+    hasCard: false,
+  },
+];
+
+/** Ids buildZoo knows, in build order. */
+export const ZOO_MODEL_IDS: readonly string[] = ZOO.map((entry) => entry.id);
+
+export interface ZooBuildResult {
+  id: string;
+  onnxPath: string;
+  /** null for the matmul probe, which has no card. */
+  cardPath: string | null;
+  /** Learned parameters (BN running statistics excluded). */
+  parameters: number;
+  /** 2 x multiply-accumulates per cell (per batch item); for the matmul probe, per run. */
+  flopsPerCell: number;
+  /** Size of the .onnx file in bytes. */
+  bytes: number;
+  /** Wall time to build and write this model, in milliseconds (informative only). */
+  buildMilliseconds: number;
+}
+
+/**
+ * Writes `<id>.onnx` (and `<id>.json`, the card) into `outDir` (created if missing) for every zoo
+ * model, or those in `options.only`. Each model draws its weights from a fresh mulberry32(seed),
+ * so its bytes do not depend on which other models are built.
+ */
+export async function buildZoo(
+  outDir: string,
+  options: { seed?: number; only?: string[] } = {},
+): Promise<ZooBuildResult[]> {
+  const seed = options.seed ?? DEFAULT_ZOO_SEED;
+  mulberry32(seed); // validates the seed before any file is written
+  const unknown = (options.only ?? []).filter((id) => !ZOO_MODEL_IDS.includes(id));
+  if (unknown.length > 0) {
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `unknown zoo model ${unknown.join(', ')}; known: ${ZOO_MODEL_IDS.join(', ')}`,
+    );
+  }
+  const entries = options.only ? ZOO.filter((entry) => options.only!.includes(entry.id)) : ZOO;
+  await writeOrFail(outDir, () => mkdir(outDir, { recursive: true }));
+
+  const results: ZooBuildResult[] = [];
+  for (const entry of entries) {
+    const startMilliseconds = performance.now();
+    const graph = entry.buildGraph(mulberry32(seed));
+    const flopsPerCell = countFlops(graph);
+    const parameters = countParameters(graph);
+    const onnxBytes = encodeOnnxModel(graph, {
+      producerName: 'smearscope-zoo',
+      producerVersion: '0.1.0',
+      docString: `${entry.description}; untrained deterministic weights, seed ${seed}`,
+    });
+    const onnxFileName = `${entry.id}.onnx`;
+    const onnxPath = join(outDir, onnxFileName);
+    await writeOrFail(onnxPath, () => writeFile(onnxPath, onnxBytes));
+
+    let cardPath: string | null = null;
+    if (entry.hasCard) {
+      const card = zooModelCard({ id: entry.id, description: entry.description, onnxFileName, graph, seed, flopsPerCell, parameters });
+      const path = join(outDir, `${entry.id}.json`);
+      await writeOrFail(path, () => writeFile(path, serializeModelCard(card)));
+      cardPath = path;
+    }
+    results.push({
+      id: entry.id,
+      onnxPath,
+      cardPath,
+      parameters,
+      flopsPerCell,
+      bytes: onnxBytes.length,
+      buildMilliseconds: performance.now() - startMilliseconds,
+    });
+  }
+  return results;
+}
+
+async function writeOrFail(path: string, write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    throw new SmearscopeError('IO_FAILED', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}

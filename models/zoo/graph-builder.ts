@@ -1,0 +1,88 @@
+/**
+ * A tiny helper to assemble an ONNX graph in code: fresh names, inputs, initializers, nodes, and
+ * outputs whose shapes come from shape inference. Nodes must be added in topological order
+ * (each node after the nodes that produce its inputs), which building a network forward gives.
+ */
+import type { OnnxAttribute, OnnxDim, OnnxGraph } from './onnx-writer.js';
+import { inferShapes } from './graph-shapes.js';
+import { SmearscopeError } from '../../src/errors.js';
+
+/** An ONNX graph under construction, plus every value and node name taken so far. */
+export interface GraphDraft extends OnnxGraph {
+  takenNames: Set<string>;
+}
+
+export function createGraphDraft(name: string): GraphDraft {
+  return { name, nodes: [], initializers: [], inputs: [], outputs: [], takenNames: new Set() };
+}
+
+/** `base` itself when free, else `base_2`, `base_3`, ...; the name is taken on return. */
+export function freshName(graph: GraphDraft, base: string): string {
+  let name = base;
+  for (let suffix = 2; graph.takenNames.has(name); suffix++) name = `${base}_${suffix}`;
+  graph.takenNames.add(name);
+  return name;
+}
+
+/** Declares a float32 graph input under exactly `name` (inputs are part of the model's contract). */
+export function addInput(graph: GraphDraft, name: string, dims: OnnxDim[]): string {
+  takeExactName(graph, name);
+  graph.inputs.push({ name, dims });
+  return name;
+}
+
+/**
+ * Adds a float32 initializer under a fresh name derived from `name` and returns that name.
+ * The draft keeps a reference to `values` (no copy): do not mutate it afterwards.
+ */
+export function addInitializer(graph: GraphDraft, name: string, dims: number[], values: Float32Array): string {
+  const freshTensorName = freshName(graph, name);
+  graph.initializers.push({ name: freshTensorName, dims, values });
+  return freshTensorName;
+}
+
+export interface NodeSpec {
+  opType: string;
+  inputs: string[];
+  attributes?: Record<string, OnnxAttribute>;
+  /** Base of the node's name (made fresh); its single output carries the same name. */
+  name: string;
+  /** Exact name for the output instead, when it is a named graph output such as "logits". */
+  outputName?: string;
+}
+
+/** Adds a single-output node and returns the name of its output. */
+export function addNode(graph: GraphDraft, spec: NodeSpec): string {
+  const nodeName = freshName(graph, spec.name);
+  const outputName = spec.outputName === undefined ? nodeName : takeExactName(graph, spec.outputName);
+  graph.nodes.push({
+    name: nodeName,
+    opType: spec.opType,
+    inputs: spec.inputs,
+    outputs: [outputName],
+    attributes: spec.attributes ?? {},
+  });
+  return outputName;
+}
+
+/**
+ * Declares the graph outputs, in order, with shapes inferred from the graph (symbolic input
+ * dimensions such as the batch carry through), and returns the finished graph.
+ */
+export function finishGraph(graph: GraphDraft, outputNames: string[]): OnnxGraph {
+  const shapes = inferShapes(graph);
+  graph.outputs = outputNames.map((name) => {
+    const dims = shapes.get(name);
+    if (!dims) throw new SmearscopeError('INVALID_ARGUMENT', `graph ${graph.name} has no value named ${name} to output`);
+    return { name, dims };
+  });
+  return graph;
+}
+
+function takeExactName(graph: GraphDraft, name: string): string {
+  if (graph.takenNames.has(name)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `graph ${graph.name} already has a value or node named ${name}`);
+  }
+  graph.takenNames.add(name);
+  return name;
+}

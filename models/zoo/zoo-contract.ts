@@ -1,0 +1,28 @@
+/**
+ * The interface every zoo classifier shares, so the SDK can run any of them through one model
+ * card shape: input, output names, class scheme and preprocessing.
+ */
+import boneMarrow21 from '../schemes/bone-marrow-21.json';
+
+/** Graph input: float32 NCHW, batch symbolic. */
+export const ZOO_INPUT_NAME = 'image';
+export const ZOO_BATCH_DIM = 'batch';
+/** Input side in pixels: the native size of the Matek bone-marrow crops. */
+export const ZOO_INPUT_PIXELS = 250;
+export const ZOO_INPUT_CHANNELS = 3;
+
+/** Graph outputs: logits [N, classes], pooled features [N, C], last feature map [N, C, h, w] for CAM. */
+export const ZOO_OUTPUT_NAMES = { logits: 'logits', features: 'features', featureMap: 'feature_map' } as const;
+
+/** The class scheme, from its one definition in models/schemes. */
+export const ZOO_SCHEME = boneMarrow21.id;
+
+/** The 21 classes of Matek et al. (Blood 2021), in output order. */
+export const BONE_MARROW_21_CLASSES: readonly string[] = boneMarrow21.classes.map((entry) => entry.code);
+
+/** ImageNet normalization of pixel/255 (RGB), as torchvision-pretrained models expect. */
+export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
+export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+
+/** Physical side of the square cut around each cell, in microns. */
+export const ZOO_PATCH_MICRONS = 25;
