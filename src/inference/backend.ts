@@ -1,0 +1,37 @@
+import type * as ortTypes from 'onnxruntime-common';
+
+/** Where the classifier runs. `native` is onnxruntime-node (Node only). */
+export type BackendName = 'webgpu' | 'wasm' | 'native';
+export type BackendChoice = BackendName | 'auto';
+
+/** The ORT module in use: onnxruntime-web and onnxruntime-node share this surface. */
+export interface OrtModule {
+  InferenceSession: typeof ortTypes.InferenceSession;
+  Tensor: typeof ortTypes.Tensor;
+  env: ortTypes.Env;
+}
+
+/** Outputs of one batch, host memory, batch-major. The caller owns them. */
+export interface BatchOutputs {
+  /** [batchSize, classes] */
+  logits: Float32Array;
+  /** [batchSize, featureDims] when the card declares features. */
+  features?: Float32Array;
+  /** [batchSize, C, h, w] when the card declares a feature map (CAM). */
+  featureMap?: Float32Array;
+  featureMapShape?: [number, number, number];
+}
+
+/**
+ * One ONNX Runtime session behind one small interface. Runs are queued by the caller, never
+ * concurrent; every run takes exactly `batchSize` patches (static shapes: the caller pads).
+ */
+export interface ClassifierSession {
+  readonly backend: BackendName;
+  readonly batchSize: number;
+  /** What the session decided while setting up (graph capture dropped, threads, ...). */
+  readonly notes: string[];
+  /** `input` is [batchSize, 3, H, W] float32; it is only read. */
+  run(input: Float32Array): Promise<BatchOutputs>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import { SmearscopeError } from '../errors.js';
+import type { Platform } from '../platform/types.js';
+import type { BackendChoice, BackendName, ClassifierSession } from './backend.js';
+import type { ModelCard } from './model-card-types.js';
+import { createOrtSession } from './ort-session.js';
+
+export interface OpenedSession {
+  session: ClassifierSession;
+  /** Why this backend: the choice made and what was tried before it. */
+  reason: string;
+}
+
+/**
+ * Opens a classifier session on the chosen backend. `auto` tries the platform's candidates fastest
+ * first (webgpu > native > wasm) and keeps the first that loads the model and survives its warm-up
+ * run; the reason lists what failed before it.
+ */
+export async function openSession(
+  platform: Platform,
+  card: ModelCard,
+  modelBytes: Uint8Array,
+  choice: BackendChoice,
+  batchSize: number,
+  options: { graphCapture?: boolean; numThreads?: number } = {},
+): Promise<OpenedSession> {
+  const candidates: BackendName[] = choice === 'auto' ? platform.candidateBackends() : [choice];
+  const failures: string[] = [];
+  let lastError: unknown;
+  for (const backend of candidates) {
+    try {
+      const ort = await platform.loadOrt(backend);
+      const session = await createOrtSession(ort, modelBytes, card, {
+        backend,
+        batchSize,
+        numThreads: options.numThreads ?? platform.inferenceThreads(backend),
+        ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
+      });
+      const reason =
+        choice === 'auto'
+          ? `auto picked ${backend}${failures.length ? ` after: ${failures.join('; ')}` : ' (fastest available here)'}`
+          : `${backend} as requested`;
+      return { session, reason };
+    } catch (error) {
+      if (choice !== 'auto') throw error;
+      lastError = error;
+      failures.push(`${backend}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  // A card that does not match its graph fails everywhere: say that, not "no backend".
+  if (lastError instanceof SmearscopeError && lastError.code === 'MODEL_MISMATCH') throw lastError;
+  throw new SmearscopeError(
+    'BACKEND_UNAVAILABLE',
+    `no backend could run model "${card.id}" (${failures.join('; ')}); try --backend wasm`,
+  );
+}

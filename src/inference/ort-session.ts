@@ -1,0 +1,148 @@
+import type * as ortTypes from 'onnxruntime-common';
+import { SmearscopeError } from '../errors.js';
+import type { BackendName, BatchOutputs, ClassifierSession, OrtModule } from './backend.js';
+import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
+import type { ModelCard } from './model-card-types.js';
+import { createWebGpuIo, type WebGpuIo } from './webgpu-io.js';
+
+export interface OrtSessionOptions {
+  backend: BackendName;
+  /** Cells per run; every run has exactly this many (static shapes). */
+  batchSize: number;
+  /** wasm / native intra-op threads; 1 when not cross-origin isolated in a browser. */
+  numThreads?: number;
+  /** webgpu: try graph capture (default true); dropped with a note when the model cannot be captured. */
+  graphCapture?: boolean;
+}
+
+/**
+ * Creates an ONNX Runtime session for `card` on one backend, checks it against the card, and
+ * warms it up with one zero batch so the first real run pays no compilation. The same code serves
+ * onnxruntime-web (wasm, webgpu) and onnxruntime-node (native): their APIs match.
+ */
+export async function createOrtSession(
+  ort: OrtModule,
+  modelBytes: Uint8Array,
+  card: ModelCard,
+  options: OrtSessionOptions,
+): Promise<ClassifierSession> {
+  const { backend, batchSize } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
+  }
+  if (card.input.batch != null && card.input.batch !== batchSize) {
+    throw new SmearscopeError('MODEL_MISMATCH', `model "${card.id}" has a static batch of ${card.input.batch}; use batchSize ${card.input.batch}`);
+  }
+  const notes: string[] = [];
+  const dims = [batchSize, 3, card.input.height, card.input.width];
+  const fetchNames = [card.outputs.logits, card.outputs.features, card.outputs.featureMap].filter((n): n is string => !!n);
+
+  let session: ortTypes.InferenceSession;
+  let gpu: WebGpuIo | undefined;
+  if (backend === 'webgpu') {
+    ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));
+  } else {
+    const threads = options.numThreads ?? 1;
+    if (backend === 'wasm') ort.env.wasm.numThreads = threads;
+    session = await createPlain(ort, modelBytes, {
+      executionProviders: [backend === 'native' ? 'cpu' : 'wasm'],
+      graphOptimizationLevel: 'all',
+      ...(backend === 'native' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    });
+    notes.push(`${backend}: ${threads} thread${threads === 1 ? '' : 's'}`);
+  }
+  checkGraphAgainstCard(session, card);
+
+  const run = async (input: Float32Array): Promise<BatchOutputs> => {
+    const expected = dims[0] * dims[1] * dims[2] * dims[3];
+    if (input.length !== expected) {
+      throw new SmearscopeError('INVALID_ARGUMENT', `batch input has ${input.length} floats, expected ${expected} (${dims.join(' x ')})`);
+    }
+    let values: Record<string, ortTypes.Tensor>;
+    try {
+      values = gpu ? await gpu.run(input) : await session.run({ [card.input.name]: new ort.Tensor('float32', input, dims) }, fetchNames);
+    } catch (error) {
+      if (error instanceof SmearscopeError) throw error;
+      if (gpu?.isLost()) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost during a run: ${(error as Error).message}`);
+      throw new SmearscopeError('INFERENCE_FAILED', `${backend} run failed: ${(error as Error).message}`, { cause: error });
+    }
+    const outputs: BatchOutputs = { logits: await hostFloats(values[card.outputs.logits]) };
+    checkLogitsLength(outputs.logits, batchSize, card);
+    if (card.outputs.features) outputs.features = await hostFloats(values[card.outputs.features]);
+    if (card.outputs.featureMap) {
+      const tensor = values[card.outputs.featureMap];
+      outputs.featureMap = await hostFloats(tensor);
+      const [, c, h, w] = tensor.dims;
+      outputs.featureMapShape = [c, h, w];
+    }
+    return outputs;
+  };
+
+  // Warm-up: shader compilation / kernel selection happen here, not in the first real frame.
+  await run(new Float32Array(dims[0] * dims[1] * dims[2] * dims[3]));
+
+  return {
+    backend,
+    batchSize,
+    notes,
+    run,
+    async dispose() {
+      gpu?.dispose();
+      await session.release();
+    },
+  };
+}
+
+async function createPlain(ort: OrtModule, modelBytes: Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) {
+  try {
+    return await ort.InferenceSession.create(modelBytes, sessionOptions);
+  } catch (error) {
+    throw new SmearscopeError('MODEL_MISMATCH', `ONNX Runtime could not load the model: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function createWebGpuSession(
+  ort: OrtModule,
+  modelBytes: Uint8Array,
+  card: ModelCard,
+  dims: number[],
+  fetchNames: string[],
+  tryCapture: boolean,
+  notes: string[],
+): Promise<{ session: ortTypes.InferenceSession; gpu: WebGpuIo }> {
+  if (tryCapture) {
+    let session: ortTypes.InferenceSession | undefined;
+    try {
+      session = await ort.InferenceSession.create(modelBytes, {
+        executionProviders: ['webgpu'],
+        enableGraphCapture: true,
+        preferredOutputLocation: 'gpu-buffer',
+      });
+      const gpu = await createWebGpuIo(ort, session, card.input.name, dims, fetchNames, true);
+      await gpu.run(new Float32Array(dims[0] * dims[1] * dims[2] * dims[3])); // the capture run
+      notes.push('webgpu: graph capture on; input and outputs bound to GPU buffers');
+      return { session, gpu };
+    } catch (error) {
+      notes.push(`webgpu: graph capture dropped (${(error as Error).message.split('\n')[0]})`);
+      await session?.release().catch(() => undefined);
+    }
+  }
+  const session = await ort.InferenceSession.create(modelBytes, {
+    executionProviders: ['webgpu'],
+    preferredOutputLocation: 'gpu-buffer',
+  });
+  const gpu = await createWebGpuIo(ort, session, card.input.name, dims, fetchNames, false);
+  notes.push('webgpu: input bound to a GPU buffer, outputs read back per batch');
+  return { session, gpu };
+}
+
+/** Host copy of a tensor's floats (downloads GPU tensors). */
+async function hostFloats(tensor: ortTypes.Tensor | undefined): Promise<Float32Array> {
+  if (!tensor) throw new SmearscopeError('INFERENCE_FAILED', 'a declared output is missing from the run results');
+  const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData(true);
+  if (!(data instanceof Float32Array)) {
+    throw new SmearscopeError('MODEL_MISMATCH', `output is ${tensor.type}, expected float32`);
+  }
+  // Outputs may view a larger (or shared) heap; a tight copy is safe to transfer.
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer) ? data : data.slice();
+}

@@ -1,0 +1,88 @@
+/// <reference types="@webgpu/types" />
+import type * as ortTypes from 'onnxruntime-common';
+import { SmearscopeError } from '../errors.js';
+import type { OrtModule } from './backend.js';
+
+/** IO binding for the webgpu backend: the batch is written into one GPU buffer that stays bound. */
+export interface WebGpuIo {
+  run(input: Float32Array): Promise<Record<string, ortTypes.Tensor>>;
+  /** True once the device is lost: the session is unusable and the caller should fall back. */
+  isLost(): boolean;
+  dispose(): void;
+}
+
+/**
+ * Binds the session's input to a persistent GPU buffer (one `writeBuffer` per batch instead of a
+ * fresh upload tensor), and with `captured` pre-allocates every output on the GPU with static
+ * shapes, as graph capture requires. Throws when the output shapes are not static.
+ */
+export async function createWebGpuIo(
+  ort: OrtModule,
+  session: ortTypes.InferenceSession,
+  inputName: string,
+  dims: number[],
+  fetchNames: string[],
+  captured: boolean,
+): Promise<WebGpuIo> {
+  // The device exists once a webgpu session has been created.
+  const device = await (ort.env.webgpu.device as Promise<GPUDevice> | undefined);
+  if (!device) throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu: ONNX Runtime exposes no GPU device');
+  let lostReason: string | undefined;
+  void device.lost.then((info) => {
+    lostReason = info.message || info.reason || 'unknown reason';
+  });
+  const byteLength = dims.reduce((a, b) => a * b, 4);
+  const inputBuffer = device.createBuffer({ size: align16(byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  const inputTensor = ort.Tensor.fromGpuBuffer(inputBuffer, { dataType: 'float32', dims });
+  const outputBuffers: GPUBuffer[] = [];
+  let fetches: string[] | Record<string, ortTypes.Tensor> = fetchNames;
+  if (captured) {
+    const preallocated: Record<string, ortTypes.Tensor> = {};
+    for (const name of fetchNames) {
+      const meta = session.outputMetadata.find((m) => m.name === name);
+      const shape = meta?.isTensor ? meta.shape.map((d, i) => (i === 0 ? dims[0] : d)) : [];
+      if (shape.length === 0 || shape.some((d) => typeof d !== 'number')) {
+        throw new Error(`output "${name}" has no static shape (${meta?.isTensor ? meta.shape.join('x') : 'unknown'})`);
+      }
+      const outDims = shape as number[];
+      const outBytes = outDims.reduce((a, b) => a * b, 4);
+      const buffer = device.createBuffer({ size: align16(outBytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      outputBuffers.push(buffer);
+      preallocated[name] = ort.Tensor.fromGpuBuffer(buffer, {
+        dataType: 'float32',
+        dims: outDims,
+        download: () => readBuffer(device, buffer, outBytes),
+      });
+    }
+    fetches = preallocated;
+  }
+  return {
+    async run(input) {
+      if (lostReason !== undefined) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost (${lostReason})`);
+      device.queue.writeBuffer(inputBuffer, 0, input.buffer, input.byteOffset, input.byteLength);
+      const results = await session.run({ [inputName]: inputTensor }, fetches as never);
+      return results;
+    },
+    isLost: () => lostReason !== undefined,
+    dispose() {
+      inputBuffer.destroy();
+      for (const buffer of outputBuffers) buffer.destroy();
+    },
+  };
+}
+
+async function readBuffer(device: GPUDevice, source: GPUBuffer, byteLength: number): Promise<Float32Array<ArrayBuffer>> {
+  const staging = device.createBuffer({ size: align16(byteLength), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(source, 0, staging, 0, align16(byteLength));
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const copy = new Float32Array(staging.getMappedRange().slice(0, byteLength));
+  staging.unmap();
+  staging.destroy();
+  return copy;
+}
+
+function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}

@@ -1,0 +1,119 @@
+import { SmearscopeError } from '../errors.js';
+import type { Frame } from '../frame.js';
+import type { StainReference } from '../inference/model-card-types.js';
+import type { KernelInstance } from '../kernels/load.js';
+import { localizeCells, type CellLocation } from '../kernels/localize.js';
+import { writePatches } from '../kernels/patch.js';
+import { placeFrame } from '../kernels/resident-frame.js';
+import { estimateScale } from '../kernels/scale.js';
+import { fitMacenko, stainTransform } from '../kernels/stain.js';
+
+/** What the preprocess worker needs to know about the model and the caller's wishes. */
+export interface PreprocessJob {
+  /** Used when the frame carries no micronsPerPixel; else the scale is estimated. */
+  micronsPerPixel?: number;
+  patchMicrons: number;
+  /** Expected leukocyte size for the localizer window. */
+  cellMicrons?: number;
+  input: { width: number; height: number; mean: [number, number, number]; std: [number, number, number] };
+  /** Normalize each frame's stain towards this reference (the card's) before the model. */
+  stainReference?: StainReference;
+  locateOnly: boolean;
+  border: 'reflect' | 'constant' | 'skip';
+  /** Pixel stride of the Macenko fit (speed); 1 = every pixel. */
+  stainFitStride: number;
+}
+
+export interface PreparedFrame {
+  width: number;
+  height: number;
+  micronsPerPixel: number;
+  scaleEstimated: boolean;
+  /** Cells whose patch was written, in patch order. */
+  cells: CellLocation[];
+  /** Cells found but not classified because the border policy is 'skip'. */
+  skippedAtBorder: CellLocation[];
+  stain: { stainMatrix?: StainReference['stainMatrix']; maxC?: StainReference['maxC']; normalized: boolean; note?: string };
+  /** [cells.length, 3, H, W] model input; absent with locateOnly or no cells. Transferable. */
+  patches?: Float32Array;
+  timingsMs: { stainFit: number; localize: number; patches: number };
+}
+
+/**
+ * One frame through the kernels: stain fit, (scale estimate), localization, then every cell's
+ * patch written into one tensor for the model. Kernel memory is released before returning.
+ */
+export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: PreprocessJob): PreparedFrame {
+  const mark = kernels.memory.mark();
+  try {
+    const resident = placeFrame(kernels, frame);
+    let t = performance.now();
+    const stain: PreparedFrame['stain'] = { normalized: false };
+    let fit: StainReference | undefined;
+    try {
+      fit = fitMacenko(kernels, resident, { pixelStride: job.stainFitStride });
+      stain.stainMatrix = fit.stainMatrix;
+      stain.maxC = fit.maxC;
+    } catch (error) {
+      if (!(error instanceof SmearscopeError) || error.code !== 'INVALID_FRAME') throw error;
+      stain.note = `no stain fit: ${error.message}`;
+    }
+    const stainFit = performance.now() - t;
+
+    if (!fit) {
+      // Without a stain fit there is no hematoxylin channel to localize on: an empty frame.
+      return {
+        width: frame.width, height: frame.height,
+        micronsPerPixel: frame.micronsPerPixel ?? job.micronsPerPixel ?? Number.NaN,
+        scaleEstimated: false, cells: [], skippedAtBorder: [], stain,
+        timingsMs: { stainFit, localize: 0, patches: 0 },
+      };
+    }
+
+    t = performance.now();
+    const given = frame.micronsPerPixel ?? job.micronsPerPixel;
+    const micronsPerPixel = given ?? estimateScale(kernels, resident, fit).micronsPerPixel;
+    const located = localizeCells(kernels, resident, fit, {
+      micronsPerPixel,
+      patchMicrons: job.patchMicrons,
+      ...(job.cellMicrons ? { cellMicrons: job.cellMicrons } : {}),
+    }).cells;
+    const localize = performance.now() - t;
+
+    const base = { width: frame.width, height: frame.height, micronsPerPixel, scaleEstimated: given === undefined, stain };
+    if (job.locateOnly || located.length === 0) {
+      return { ...base, cells: located, skippedAtBorder: [], timingsMs: { stainFit, localize, patches: 0 } };
+    }
+
+    t = performance.now();
+    const transform = job.stainReference ? stainTransform(fit, job.stainReference) : undefined;
+    stain.normalized = transform !== undefined;
+    const cellFloats = 3 * job.input.width * job.input.height;
+    const patches = new Float32Array(located.length * cellFloats);
+    const written = writePatches(kernels, resident, located, {
+      patchMicrons: job.patchMicrons,
+      micronsPerPixel,
+      inputWidth: job.input.width,
+      inputHeight: job.input.height,
+      mean: job.input.mean,
+      std: job.input.std,
+      border: job.border,
+      ...(transform ? { stain: transform } : {}),
+    }, patches, 0);
+    const cells: CellLocation[] = [];
+    const skippedAtBorder: CellLocation[] = [];
+    // 'skip' leaves holes; compact the written patches so patch k belongs to cells[k].
+    for (let i = 0; i < located.length; i++) {
+      if (!written[i]) { skippedAtBorder.push(located[i]); continue; }
+      if (cells.length !== i) patches.copyWithin(cells.length * cellFloats, i * cellFloats, (i + 1) * cellFloats);
+      cells.push(located[i]);
+    }
+    return {
+      ...base, cells, skippedAtBorder,
+      patches: cells.length === located.length ? patches : patches.slice(0, cells.length * cellFloats),
+      timingsMs: { stainFit, localize, patches: performance.now() - t },
+    };
+  } finally {
+    kernels.memory.release(mark);
+  }
+}

@@ -1,0 +1,94 @@
+import type { Frame } from '../frame.js';
+import { SmearscopeError } from '../errors.js';
+import type { Platform } from '../platform/types.js';
+import type { PreprocessWorkerApi } from '../../workers/preprocess.worker.js';
+import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
+import { WorkerSlot } from './worker-slot.js';
+
+/**
+ * N preprocess workers, each owning its kernels. `prepare` waits for a free worker; a worker that
+ * crashes is replaced and the frame is retried once on the fresh worker.
+ */
+export class PreprocessPool {
+  private readonly slots: WorkerSlot<PreprocessWorkerApi>[];
+  private readonly idle: WorkerSlot<PreprocessWorkerApi>[];
+  private readonly waiting: Array<(slot: WorkerSlot<PreprocessWorkerApi>) => void> = [];
+  /** Workers replaced after a crash since the pool started. */
+  respawned = 0;
+
+  constructor(platform: Platform, workerCount: number) {
+    if (!Number.isInteger(workerCount) || workerCount < 1) {
+      throw new SmearscopeError('INVALID_ARGUMENT', `workers must be a positive integer, got ${workerCount}`);
+    }
+    this.slots = Array.from({ length: workerCount }, () => new WorkerSlot<PreprocessWorkerApi>(platform, 'preprocess'));
+    this.idle = [...this.slots];
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Frames being prepared right now. */
+  get busy(): number {
+    return this.slots.length - this.idle.length;
+  }
+
+  /**
+   * Prepares one frame. The frame is structured-cloned into the worker (the caller keeps its
+   * buffer, and a crash can be retried); the patch tensor comes back transferred.
+   * `crashOnAttempt` makes attempt k (1-based) crash its worker: a test hook for failure isolation.
+   */
+  async prepare(frame: Frame, job: PreprocessJob, signal?: AbortSignal, crashOnAttempt?: number): Promise<PreparedFrame> {
+    for (let attempt = 1; ; attempt++) {
+      const slot = await this.acquire(signal);
+      try {
+        if (crashOnAttempt === attempt) {
+          await slot.call(async (remote) => {
+            await remote.crash();
+            return new Promise<never>(() => undefined); // the crash arrives through the slot
+          });
+        }
+        return await slot.call((remote) => remote.prepare(frame, job));
+      } catch (error) {
+        if (!(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED')) throw error;
+        await slot.respawn();
+        this.respawned++;
+        if (attempt >= 2) {
+          throw new SmearscopeError('WORKER_CRASHED', `preprocess worker crashed twice on this frame (${error.message}); the frame is skipped`);
+        }
+      } finally {
+        this.releaseSlot(slot);
+      }
+    }
+  }
+
+  /** Waits for an idle worker; a frame still waiting when `signal` aborts is dropped (ABORTED). */
+  private acquire(signal?: AbortSignal): Promise<WorkerSlot<PreprocessWorkerApi>> {
+    if (signal?.aborted) return Promise.reject(new SmearscopeError('ABORTED', 'frame dropped: analysis aborted'));
+    const slot = this.idle.pop();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.waiting.indexOf(grant);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(new SmearscopeError('ABORTED', 'frame dropped: analysis aborted'));
+      };
+      const grant = (granted: WorkerSlot<PreprocessWorkerApi>) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(granted);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(grant);
+    });
+  }
+
+  private releaseSlot(slot: WorkerSlot<PreprocessWorkerApi>): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.idle.push(slot);
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.terminate()));
+  }
+}

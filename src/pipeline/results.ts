@@ -1,0 +1,37 @@
+import type { CellDecision } from '../clinical/decide-cell.js';
+import type { SmearscopeErrorCode } from '../errors.js';
+import type { CellLocation } from '../kernels/localize.js';
+import type { PreparedFrame } from './preprocess-frame.js';
+
+/** One located leukocyte and, unless locate-only, its classification. */
+export interface CellResult extends CellLocation, Partial<CellDecision> {
+  /** Class probabilities by class code (model output order). */
+  probs?: Record<string, number>;
+  /** The model's embedding of the cell, when requested and the card declares features. */
+  features?: Float32Array;
+}
+
+/** Everything smearscope says about one input frame; `error` set when the frame failed. */
+export interface FrameResult {
+  /** Position of the frame in the input stream, from 0. */
+  index: number;
+  label?: string;
+  width: number;
+  height: number;
+  micronsPerPixel: number;
+  scaleEstimated: boolean;
+  stageMicrons?: { x: number; y: number };
+  cells: CellResult[];
+  /** Cells found whose patch crossed the frame border under the 'skip' policy. */
+  skippedAtBorder: CellLocation[];
+  stain?: PreparedFrame['stain'];
+  timingsMs: PreparedFrame['timingsMs'] & { inference: number; total: number };
+  error?: { code: SmearscopeErrorCode; message: string };
+}
+
+export interface AnalyzeProgress {
+  framesStarted: number;
+  framesDone: number;
+  framesFailed: number;
+  cellsClassified: number;
+}

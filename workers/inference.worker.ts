@@ -1,0 +1,73 @@
+// Inference worker: owns the ONNX Runtime session of one device. Runs are serialized here.
+import { expose, transfer } from 'comlink';
+import { platform } from '#platform';
+import { SmearscopeError } from '../src/errors.js';
+import type { BackendChoice, BackendName, BatchOutputs, ClassifierSession } from '../src/inference/backend.js';
+import type { ModelCard } from '../src/inference/model-card-types.js';
+import { openSession } from '../src/inference/open-session.js';
+
+let session: ClassifierSession | undefined;
+let crashOnNextRun = false;
+let queue: Promise<unknown> = Promise.resolve();
+
+export interface InferenceInit {
+  card: ModelCard;
+  modelBytes: Uint8Array;
+  backend: BackendChoice;
+  batchSize: number;
+  numThreads?: number;
+  graphCapture?: boolean;
+}
+
+const api = {
+  async init(options: InferenceInit): Promise<{ backend: BackendName; reason: string; notes: string[] }> {
+    await session?.dispose();
+    const opened = await openSession(platform, options.card, options.modelBytes, options.backend, options.batchSize, {
+      ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+      ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
+    });
+    session = opened.session;
+    return { backend: session.backend, reason: opened.reason, notes: session.notes };
+  },
+
+  /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
+  run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }> {
+    const result = queue.then(async () => {
+      if (crashOnNextRun) {
+        setTimeout(() => {
+          throw new Error('inference worker: deliberate crash');
+        });
+        return new Promise<never>(() => undefined);
+      }
+      if (!session) throw new SmearscopeError('INFERENCE_FAILED', 'inference worker used before init');
+      const outputs = await session.run(batch);
+      const buffers = [outputs.logits.buffer, outputs.features?.buffer, outputs.featureMap?.buffer, batch.buffer].filter(
+        (b): b is ArrayBuffer => b instanceof ArrayBuffer,
+      );
+      return transfer({ outputs, batch }, [...new Set(buffers)]);
+    });
+    queue = result.catch(() => undefined);
+    return result;
+  },
+
+  /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
+  crashOnNextRun(): void {
+    crashOnNextRun = true;
+  },
+
+  /** Test hook: destroys the GPU device as a driver reset would. */
+  async loseDevice(): Promise<boolean> {
+    const ort = await platform.loadOrt('webgpu');
+    const device = await (ort.env.webgpu.device as Promise<GPUDevice> | undefined);
+    device?.destroy();
+    return !!device;
+  },
+
+  async dispose(): Promise<void> {
+    await session?.dispose();
+    session = undefined;
+  },
+};
+
+export type InferenceWorkerApi = typeof api;
+expose(api, platform.parentEndpoint());

@@ -1,0 +1,24 @@
+// Preprocess worker: owns one instance of the WASM kernels and turns frames into patch tensors.
+import { expose, transfer } from 'comlink';
+import { platform } from '#platform';
+import type { Frame } from '../src/frame.js';
+import { instantiateKernels } from '../src/kernels/load.js';
+import { preprocessFrame, type PreparedFrame, type PreprocessJob } from '../src/pipeline/preprocess-frame.js';
+
+const kernels = instantiateKernels();
+
+const api = {
+  async prepare(frame: Frame, job: PreprocessJob): Promise<PreparedFrame> {
+    const prepared = preprocessFrame(await kernels, frame, job);
+    return prepared.patches ? transfer(prepared, [prepared.patches.buffer]) : prepared;
+  },
+  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
+  crash(): void {
+    setTimeout(() => {
+      throw new Error('preprocess worker: deliberate crash');
+    });
+  },
+};
+
+export type PreprocessWorkerApi = typeof api;
+expose(api, platform.parentEndpoint());
