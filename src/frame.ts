@@ -48,3 +48,21 @@ export function checkFrame(frame: Frame): void {
     throw new SmearscopeError('INVALID_FRAME', `frame.micronsPerPixel must be a positive number, got ${frame.micronsPerPixel}`);
   }
 }
+
+/**
+ * A frame still encoded as PNG, JPEG or TIFF bytes: it is decoded inside a preprocess worker, in
+ * parallel, and a file that does not decode becomes that frame's error result.
+ */
+export interface EncodedFrame {
+  encoded: Uint8Array;
+  micronsPerPixel?: number;
+  stageMicrons?: { x: number; y: number };
+  label?: string;
+}
+
+/** What the analysis accepts per frame. */
+export type FrameInput = Frame | EncodedFrame;
+
+export function isEncodedFrame(input: FrameInput): input is EncodedFrame {
+  return (input as EncodedFrame).encoded instanceof Uint8Array;
+}

@@ -66,12 +66,12 @@ export async function createOrtSession(
       if (gpu?.isLost()) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost during a run: ${(error as Error).message}`);
       throw new SmearscopeError('INFERENCE_FAILED', `${backend} run failed: ${(error as Error).message}`, { cause: error });
     }
-    const outputs: BatchOutputs = { logits: await hostFloats(values[card.outputs.logits]) };
+    const outputs: BatchOutputs = { logits: await hostFloats(values[card.outputs.logits], gpu) };
     checkLogitsLength(outputs.logits, batchSize, card);
-    if (card.outputs.features) outputs.features = await hostFloats(values[card.outputs.features]);
+    if (card.outputs.features) outputs.features = await hostFloats(values[card.outputs.features], gpu);
     if (card.outputs.featureMap) {
       const tensor = values[card.outputs.featureMap];
-      outputs.featureMap = await hostFloats(tensor);
+      outputs.featureMap = await hostFloats(tensor, gpu);
       const [, c, h, w] = tensor.dims;
       outputs.featureMapShape = [c, h, w];
     }
@@ -119,7 +119,12 @@ async function createWebGpuSession(
         preferredOutputLocation: 'gpu-buffer',
       });
       const gpu = await createWebGpuIo(ort, session, card.input.name, dims, fetchNames, true);
-      await gpu.run(new Float32Array(dims[0] * dims[1] * dims[2] * dims[3])); // the capture run
+      // The first run captures, the second replays: both must work before we keep the session.
+      const zeros = new Float32Array(dims[0] * dims[1] * dims[2] * dims[3]);
+      for (let run = 0; run < 2; run++) {
+        const values = await gpu.run(zeros);
+        for (const name of fetchNames) await hostFloats(values[name], gpu);
+      }
       notes.push('webgpu: graph capture on; input and outputs bound to GPU buffers');
       return { session, gpu };
     } catch (error) {
@@ -137,9 +142,10 @@ async function createWebGpuSession(
 }
 
 /** Host copy of a tensor's floats (downloads GPU tensors). */
-async function hostFloats(tensor: ortTypes.Tensor | undefined): Promise<Float32Array> {
+async function hostFloats(tensor: ortTypes.Tensor | undefined, gpu?: WebGpuIo): Promise<Float32Array> {
   if (!tensor) throw new SmearscopeError('INFERENCE_FAILED', 'a declared output is missing from the run results');
-  const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData(true);
+  // Pre-allocated (graph-capture) outputs are reused by every run: read them, never release them.
+  const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData(!gpu?.preallocated);
   if (!(data instanceof Float32Array)) {
     throw new SmearscopeError('MODEL_MISMATCH', `output is ${tensor.type}, expected float32`);
   }

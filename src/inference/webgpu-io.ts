@@ -6,6 +6,8 @@ import type { OrtModule } from './backend.js';
 /** IO binding for the webgpu backend: the batch is written into one GPU buffer that stays bound. */
 export interface WebGpuIo {
   run(input: Float32Array): Promise<Record<string, ortTypes.Tensor>>;
+  /** Outputs live in buffers owned here (graph capture): read them without releasing. */
+  readonly preallocated: boolean;
   /** True once the device is lost: the session is unusable and the caller should fall back. */
   isLost(): boolean;
   dispose(): void;
@@ -63,6 +65,7 @@ export async function createWebGpuIo(
       const results = await session.run({ [inputName]: inputTensor }, fetches as never);
       return results;
     },
+    preallocated: captured,
     isLost: () => lostReason !== undefined,
     dispose() {
       inputBuffer.destroy();

@@ -2,7 +2,7 @@ import { decideCell } from '../clinical/decide-cell.js';
 import type { CellThresholds, ResolvedScheme } from '../clinical/scheme-types.js';
 import { softmaxInto } from '../clinical/softmax.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
-import type { Frame } from '../frame.js';
+import type { Frame, FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import type { InferenceClient } from './inference-client.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
@@ -24,6 +24,8 @@ export interface AnalyzeOptions {
   includeFeatures?: boolean;
   /** What to do with cells whose patch leaves the frame (default 'reflect'). */
   border?: PreprocessJob['border'];
+  /** Each frame is one centred single-cell image (eval): no localization. */
+  singleCell?: boolean;
   /** Upper bound on frames pulled but not yet yielded (memory bound; default 32). */
   maxFramesInFlight?: number;
   /** Test hook for failure isolation: returns the attempt (1-based) on which frame `index`'s
@@ -42,7 +44,7 @@ export interface StreamContext {
 
 interface FrameState {
   index: number;
-  frame: Frame;
+  frame: FrameInput;
   startedAt: number;
   prepared?: PreparedFrame;
   cells: CellResult[];
@@ -68,7 +70,7 @@ const PARTIAL_BATCH_WAIT_MS = 30;
  */
 export async function* analyzeStream(
   ctx: StreamContext,
-  frames: AsyncIterable<Frame> | Iterable<Frame>,
+  frames: AsyncIterable<FrameInput> | Iterable<FrameInput>,
   options: AnalyzeOptions = {},
 ): AsyncGenerator<FrameResult> {
   const locateOnly = options.locateOnly ?? false;
@@ -80,6 +82,7 @@ export async function* analyzeStream(
   const job: PreprocessJob = {
     ...ctx.job,
     locateOnly,
+    ...(options.singleCell ? { singleCell: true } : {}),
     ...(options.border ? { border: options.border } : {}),
     ...(options.micronsPerPixel !== undefined ? { micronsPerPixel: options.micronsPerPixel } : {}),
   };
@@ -90,7 +93,7 @@ export async function* analyzeStream(
   const onAbort = () => cancel.abort();
   options.signal?.addEventListener('abort', onAbort);
 
-  const iterator = Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<Frame>)[Symbol.iterator]();
+  const iterator = Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<FrameInput>)[Symbol.iterator]();
   const finished = new Map<number, FrameResult>();
   const pending: PendingCell[] = [];
   let pendingHead = 0;
@@ -113,8 +116,8 @@ export async function* analyzeStream(
     const result: FrameResult = {
       index: state.index,
       ...(state.frame.label !== undefined ? { label: state.frame.label } : {}),
-      width: state.frame.width,
-      height: state.frame.height,
+      width: prepared?.width ?? (state.frame as Frame).width ?? 0,
+      height: prepared?.height ?? (state.frame as Frame).height ?? 0,
       micronsPerPixel: prepared?.micronsPerPixel ?? state.frame.micronsPerPixel ?? Number.NaN,
       scaleEstimated: prepared?.scaleEstimated ?? false,
       ...(state.frame.stageMicrons ? { stageMicrons: state.frame.stageMicrons } : {}),
@@ -263,6 +266,6 @@ export async function* analyzeStream(
     cancel.abort(); // frames still queued for a worker are dropped
     options.signal?.removeEventListener('abort', onAbort);
     if (timer) clearTimeout(timer);
-    if (!inputDone) await (iterator as AsyncIterator<Frame>).return?.();
+    if (!inputDone) await (iterator as AsyncIterator<FrameInput>).return?.();
   }
 }

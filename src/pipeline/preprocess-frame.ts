@@ -4,7 +4,7 @@ import type { StainReference } from '../inference/model-card-types.js';
 import type { KernelInstance } from '../kernels/load.js';
 import { localizeCells, type CellLocation } from '../kernels/localize.js';
 import { writePatches } from '../kernels/patch.js';
-import { placeFrame } from '../kernels/resident-frame.js';
+import { placeFrame, type ResidentFrame } from '../kernels/resident-frame.js';
 import { estimateScale } from '../kernels/scale.js';
 import { fitMacenko, stainTransform } from '../kernels/stain.js';
 
@@ -22,6 +22,8 @@ export interface PreprocessJob {
   border: 'reflect' | 'constant' | 'skip';
   /** Pixel stride of the Macenko fit (speed); 1 = every pixel. */
   stainFitStride: number;
+  /** Single-cell images (eval): the whole image is the patch, centred; no localization. */
+  singleCell?: boolean;
 }
 
 export interface PreparedFrame {
@@ -60,6 +62,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     }
     const stainFit = performance.now() - t;
 
+    if (job.singleCell) return prepareSingleCell(kernels, resident, frame, job, fit, stain, stainFit);
     if (!fit) {
       // Without a stain fit there is no hematoxylin channel to localize on: an empty frame.
       return {
@@ -86,20 +89,9 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     }
 
     t = performance.now();
-    const transform = job.stainReference ? stainTransform(fit, job.stainReference) : undefined;
-    stain.normalized = transform !== undefined;
     const cellFloats = 3 * job.input.width * job.input.height;
     const patches = new Float32Array(located.length * cellFloats);
-    const written = writePatches(kernels, resident, located, {
-      patchMicrons: job.patchMicrons,
-      micronsPerPixel,
-      inputWidth: job.input.width,
-      inputHeight: job.input.height,
-      mean: job.input.mean,
-      std: job.input.std,
-      border: job.border,
-      ...(transform ? { stain: transform } : {}),
-    }, patches, 0);
+    const written = writePatches(kernels, resident, located, patchSpec(job, micronsPerPixel, fit, stain), patches, 0);
     const cells: CellLocation[] = [];
     const skippedAtBorder: CellLocation[] = [];
     // 'skip' leaves holes; compact the written patches so patch k belongs to cells[k].
@@ -116,4 +108,41 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
   } finally {
     kernels.memory.release(mark);
   }
+}
+
+/** The patch kernel's spec for this job; marks `stain.normalized` when a reference applies. */
+function patchSpec(job: PreprocessJob, micronsPerPixel: number, fit: StainReference | undefined, stain: PreparedFrame['stain']) {
+  const transform = fit && job.stainReference ? stainTransform(fit, job.stainReference) : undefined;
+  stain.normalized = transform !== undefined;
+  return {
+    patchMicrons: job.patchMicrons,
+    micronsPerPixel,
+    inputWidth: job.input.width,
+    inputHeight: job.input.height,
+    mean: job.input.mean,
+    std: job.input.std,
+    border: job.border,
+    ...(transform ? { stain: transform } : {}),
+  };
+}
+
+/** A single-cell image (as in the training data): its longer side is the patch, the cell its centre. */
+function prepareSingleCell(
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  frame: Frame,
+  job: PreprocessJob,
+  fit: StainReference | undefined,
+  stain: PreparedFrame['stain'],
+  stainFit: number,
+): PreparedFrame {
+  const t = performance.now();
+  const micronsPerPixel = job.patchMicrons / Math.max(frame.width, frame.height);
+  const cell: CellLocation = { x: frame.width / 2, y: frame.height / 2, box: [0, 0, frame.width, frame.height], ratio: 1, crossesBorder: false };
+  const patches = new Float32Array(3 * job.input.width * job.input.height);
+  writePatches(kernels, resident, [cell], { ...patchSpec(job, micronsPerPixel, fit, stain), border: 'reflect' }, patches, 0);
+  return {
+    width: frame.width, height: frame.height, micronsPerPixel, scaleEstimated: false, cells: [cell], skippedAtBorder: [], stain, patches,
+    timingsMs: { stainFit, localize: 0, patches: performance.now() - t },
+  };
 }

@@ -1,4 +1,4 @@
-import type { Frame } from '../frame.js';
+import type { FrameInput } from '../frame.js';
 import { SmearscopeError } from '../errors.js';
 import type { Platform } from '../platform/types.js';
 import type { PreprocessWorkerApi } from '../../workers/preprocess.worker.js';
@@ -38,7 +38,7 @@ export class PreprocessPool {
    * buffer, and a crash can be retried); the patch tensor comes back transferred.
    * `crashOnAttempt` makes attempt k (1-based) crash its worker: a test hook for failure isolation.
    */
-  async prepare(frame: Frame, job: PreprocessJob, signal?: AbortSignal, crashOnAttempt?: number): Promise<PreparedFrame> {
+  async prepare(frame: FrameInput, job: PreprocessJob, signal?: AbortSignal, crashOnAttempt?: number): Promise<PreparedFrame> {
     for (let attempt = 1; ; attempt++) {
       const slot = await this.acquire(signal);
       try {

@@ -27,6 +27,20 @@ export const platform: Platform = {
     };
   },
   parentEndpoint: () => globalThis as unknown as Endpoint,
+  async decodeImage(bytes, label) {
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    } catch (error) {
+      throw new SmearscopeError('DECODE_FAILED', `${label}: the browser could not decode this image (${(error as Error).message})`, { cause: error });
+    }
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d', { willReadFrequently: true })!;
+    context.drawImage(bitmap, 0, 0);
+    const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height, { colorSpace: 'srgb' }).data;
+    bitmap.close();
+    return { width: canvas.width, height: canvas.height, channels: 4, pixels, label };
+  },
   async readBytes(location) {
     const response = await fetch(location).catch((error: unknown) => {
       throw new SmearscopeError('IO_FAILED', `cannot fetch ${location}: ${(error as Error).message}`, { cause: error });

@@ -6,6 +6,7 @@ import { Worker, parentPort } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, OrtModule } from '../inference/backend.js';
+import { decodeImage } from '../io/decode.js';
 import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
 import type { Platform, WorkerHandle, WorkerName } from './types.js';
 
@@ -38,6 +39,7 @@ export const platform: Platform = {
     if (!parentPort) throw new SmearscopeError('WORKER_CRASHED', 'parentEndpoint() called outside a worker thread');
     return nodeEndpoint(parentPort);
   },
+  decodeImage: async (bytes, label) => decodeImage(bytes, label),
   async readBytes(location) {
     const path = location instanceof URL ? fileURLToPath(location) : location.startsWith('file:') ? fileURLToPath(location) : location;
     try {

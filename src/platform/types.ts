@@ -1,4 +1,5 @@
 import type { Endpoint } from 'comlink';
+import type { Frame } from '../frame.js';
 import type { BackendName, OrtModule } from '../inference/backend.js';
 
 export type WorkerName = 'preprocess' | 'inference';
@@ -17,6 +18,8 @@ export interface Platform {
   spawnWorker(name: WorkerName): WorkerHandle;
   /** Inside a worker: the endpoint that talks to the thread that spawned it. */
   parentEndpoint(): Endpoint;
+  /** Decodes PNG / JPEG / TIFF bytes into an RGBA8 frame (in a worker). */
+  decodeImage(bytes: Uint8Array, label: string): Promise<Frame>;
   /** Reads a file path (Node) or URL (both) into bytes. */
   readBytes(location: string | URL): Promise<Uint8Array>;
   /** Resolves `relative` against the location of a card. */

@@ -1,0 +1,62 @@
+// Builds dist/ from the TypeScript sources (run after `asc`, see package.json "build"):
+//   dist/node/     the library, its two workers, the CLI, the bench and the model builder, for Node
+//   dist/browser/  the library for browsers (module workers in dist/workers/)
+//   dist/workers/  preprocess.worker.js, inference.worker.js (browser module workers)
+//   dist/ort/      ONNX Runtime Web's runtime files (.mjs + .wasm), loaded by the inference worker
+//   dist/ui/       the kiosk page
+// The kernels' .wasm is embedded in every bundle that uses it (binary loader).
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  sourcemap: true,
+  logLevel: 'warning',
+  loader: { '.wasm': 'binary' },
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  packages: 'external',
+  // Bundled dependencies written as CommonJS need require() in an ES module.
+  banner: { js: "import { createRequire as __smearscopeRequire } from 'node:module'; const require = __smearscopeRequire(import.meta.url);" },
+};
+
+const browser = {
+  ...common,
+  platform: 'browser',
+  // ORT's runtime (.mjs glue + .wasm) is loaded from dist/ort at run time, not bundled.
+  conditions: ['onnxruntime-web-use-extern-wasm'],
+  external: ['node:*'],
+};
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist/ort', { recursive: true });
+
+await Promise.all([
+  build({
+    ...node,
+    entryPoints: {
+      index: 'src/index.ts',
+      'preprocess.worker': 'workers/preprocess.worker.ts',
+      'inference.worker': 'workers/inference.worker.ts',
+      cli: 'src/cli/main.ts',
+      bench: 'bench/main.ts',
+      'build-models': 'models/zoo/build-cli.ts',
+    },
+    outdir: 'dist/node',
+  }),
+  build({ ...browser, entryPoints: { index: 'src/index.ts' }, outdir: 'dist/browser' }),
+  build({
+    ...browser,
+    entryPoints: { 'preprocess.worker': 'workers/preprocess.worker.ts', 'inference.worker': 'workers/inference.worker.ts' },
+    outdir: 'dist/workers',
+  }),
+]);
+
+for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
+  cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);
+}

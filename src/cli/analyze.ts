@@ -1,0 +1,138 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
+import { SmearscopeError } from '../errors.js';
+import type { EncodedFrame } from '../frame.js';
+import { listImages } from '../io/list-images.js';
+import { frameEntry, reportToCsv, type AnalyzeReport } from '../io/report.js';
+import { toSlideFrame } from '../pipeline/slide-frame.js';
+import { createScope } from '../scope.js';
+import { oneOf, positiveNumber } from './parse-options.js';
+
+export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
+
+Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files), classifies each, and
+writes a report. Progress goes to stderr; the report to stdout or --out.
+
+Options:
+  --model <card.json>         model card (default: the shipped bone-marrow model in models/)
+  --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
+                              webgpu runs in browsers only)
+  --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
+                              erythrocytes (~7.5 um) and the report says scaleEstimated: true
+  --locate-only               find cells only: cells carry position, no class
+  --out <file>                write the report there instead of stdout
+  --format <json|csv>         report format (default json; csv: one row per cell)
+  --batch <n>                 cells per inference run (default 8)
+  --workers <n>               preprocess workers (default: cores - 1, at most 4)
+  --target-count <n>          cells wanted for the differential (default 200)
+  --quiet                     no progress on stderr
+  -h, --help                  this help
+
+Report (JSON):
+  { model: { id, version, card, scheme, classes, patchMicrons, provenance },
+    backend: { name, reason, notes, events, batchSize, workers },
+    frames: [ { file, width, height, micronsPerPixel, scaleEstimated,
+                cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
+                           class, probs: { CODE: p }, confidence, abstained,
+                           pBlast, pAtypical, blastFlag, atypicalFlag } ],
+                skippedAtBorder, stainNormalized, timingsMs, error? } ],
+    differential: { counts, percentages with 95 % Clopper-Pearson intervals, blast %, flags } }
+  x, y and box are frame pixels; probabilities are in [0, 1]. With --locate-only cells carry
+  { x, y, box, ratio, crossesBorder } only and differential is null.
+  ${SCREENING_DISCLAIMER}
+`;
+
+/** `smearscope analyze`: see ANALYZE_HELP. Returns the exit code (1 when any frame failed). */
+export async function analyzeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      backend: { type: 'string' },
+      'microns-per-pixel': { type: 'string' },
+      'locate-only': { type: 'boolean' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      batch: { type: 'string' },
+      workers: { type: 'string' },
+      'target-count': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(ANALYZE_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', 'analyze needs at least one image or folder (see --help)');
+  const backend = oneOf('backend', values.backend, ['auto', 'wasm', 'webgpu', 'native'] as const) ?? 'auto';
+  const format = oneOf('format', values.format, ['json', 'csv'] as const) ?? 'json';
+  const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
+  const batchSize = positiveNumber('batch', values.batch, true);
+  const workers = positiveNumber('workers', values.workers, true);
+  const targetCount = positiveNumber('target-count', values['target-count'], true) ?? 200;
+  const locateOnly = values['locate-only'] ?? false;
+  const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
+
+  const files = await listImages(positionals);
+  if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
+
+  const scope = await createScope({
+    ...(values.model ? { model: values.model } : {}),
+    backend,
+    locateOnly,
+    ...(batchSize ? { batchSize } : {}),
+    ...(workers ? { workers } : {}),
+  });
+  try {
+    log(`smearscope: ${files.length} frame(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
+      `backend ${scope.backend}: ${scope.backendReason}`);
+    const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
+    const report: AnalyzeReport = {
+      smearscope: { version: '0.1.0', disclaimer: SCREENING_DISCLAIMER },
+      model: {
+        id: scope.card.id,
+        version: scope.card.version,
+        card: values.model ?? 'default',
+        scheme: scope.card.scheme,
+        classes: scope.card.classes,
+        patchMicrons: scope.card.input.patchMicrons,
+        provenance: scope.card.provenance,
+      },
+      backend: { name: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, batchSize: scope.batchSize, workers: scope.workers },
+      frames: [],
+      differential: null,
+    };
+    let failed = 0;
+    for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { locateOnly })) {
+      report.frames.push(frameEntry(result, locateOnly));
+      if (result.error) {
+        failed++;
+        log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
+        continue;
+      }
+      slide?.add(toSlideFrame(result));
+      const classes = result.cells.map((c) => (c.abstained ? `(${c.class})` : c.class)).filter(Boolean).join(' ');
+      log(`[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
+        `${result.timingsMs.total.toFixed(0)} ms`);
+    }
+    report.differential = slide?.report() ?? null;
+    const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
+    if (values.out) await writeFile(values.out, text);
+    else process.stdout.write(text);
+    if (failed > 0) log(`${failed} of ${files.length} frame(s) failed; see their "error" in the report`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await scope.dispose();
+  }
+}
+
+/** Reads files lazily, one at a time as the pipeline asks, so memory stays flat on long lists. */
+async function* readEncoded(files: string[], micronsPerPixel: number | undefined): AsyncGenerator<EncodedFrame> {
+  for (const file of files) {
+    const encoded = await readFile(file).catch(() => new Uint8Array(0)); // an unreadable file decodes to an error result
+    yield { encoded, label: file, ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}) };
+  }
+}

@@ -1,0 +1,49 @@
+import { SmearscopeError } from '../errors.js';
+import { analyzeCommand } from './analyze.js';
+import { evalCommand } from './eval.js';
+import { normalizeCommand } from './normalize.js';
+
+const USAGE = `smearscope — white-cell cytomorphology on this device (screening aid, not a diagnosis)
+
+Usage: smearscope <command> [options]
+
+Commands:
+  analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
+  eval <dir>               classify single-cell images in one folder per class; print metrics
+  normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
+
+Run "smearscope <command> --help" for the options of a command.`;
+
+/** Runs the CLI; returns the process exit code. Errors print as "error [CODE]: message". */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'analyze':
+        return await analyzeCommand(rest);
+      case 'eval':
+        return await evalCommand(rest);
+      case 'normalize':
+        return await normalizeCommand(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 1 : 0;
+      default:
+        process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
+        return 1;
+    }
+  } catch (error) {
+    if (error instanceof SmearscopeError) {
+      process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error [INVALID_ARGUMENT]: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

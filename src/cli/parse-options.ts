@@ -1,0 +1,20 @@
+import { SmearscopeError } from '../errors.js';
+
+/** A numeric option's value, or undefined when absent; INVALID_ARGUMENT when not a positive number. */
+export function positiveNumber(name: string, value: string | undefined, integer = false): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  }
+  return number;
+}
+
+/** One of `allowed`, or undefined when absent; INVALID_ARGUMENT naming the choices otherwise. */
+export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value as T;
+}

@@ -1,0 +1,90 @@
+import type { DifferentialReport } from '../clinical/slide.js';
+import type { ModelCard } from '../inference/model-card-types.js';
+import type { FrameResult } from '../pipeline/results.js';
+
+/** The report of `smearscope analyze` (JSON). Field names are a contract other tools read. */
+export interface AnalyzeReport {
+  smearscope: { version: string; disclaimer: string };
+  model: {
+    id: string;
+    version: string;
+    card: string;
+    scheme: string;
+    classes: string[];
+    patchMicrons: number;
+    provenance: ModelCard['provenance'];
+  };
+  backend: { name: string; reason: string; notes: readonly string[]; events: readonly string[]; batchSize: number; workers: number };
+  frames: Array<{
+    file: string;
+    width: number;
+    height: number;
+    micronsPerPixel: number | null;
+    scaleEstimated: boolean;
+    cells: Array<Record<string, unknown>>;
+    skippedAtBorder: number;
+    stainNormalized: boolean;
+    stainNote?: string;
+    timingsMs: FrameResult['timingsMs'];
+    error?: FrameResult['error'];
+  }>;
+  differential: DifferentialReport | null;
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** One frame's entry of the report: positions in pixels, probabilities rounded to 1e-6. */
+export function frameEntry(result: FrameResult, locateOnly: boolean): AnalyzeReport['frames'][number] {
+  return {
+    file: result.label ?? `frame-${result.index}`,
+    width: result.width,
+    height: result.height,
+    micronsPerPixel: Number.isFinite(result.micronsPerPixel) ? round(result.micronsPerPixel, 5) : null,
+    scaleEstimated: result.scaleEstimated,
+    cells: result.cells.map((cell) => {
+      const position = { x: round(cell.x, 1), y: round(cell.y, 1), box: cell.box.map((v) => Math.round(v)), ratio: round(cell.ratio, 4), crossesBorder: cell.crossesBorder };
+      if (locateOnly || cell.class === undefined) return position;
+      return {
+        ...position,
+        class: cell.class,
+        probs: Object.fromEntries(Object.entries(cell.probs ?? {}).map(([code, p]) => [code, round(p, 6)])),
+        confidence: round(cell.confidence!, 6),
+        abstained: cell.abstained,
+        ...(cell.abstainReason ? { abstainReason: cell.abstainReason } : {}),
+        pBlast: round(cell.pBlast!, 6),
+        pAtypical: round(cell.pAtypical!, 6),
+        blastFlag: cell.blastFlag,
+        atypicalFlag: cell.atypicalFlag,
+      };
+    }),
+    skippedAtBorder: result.skippedAtBorder.length,
+    stainNormalized: result.stain?.normalized ?? false,
+    ...(result.stain?.note ? { stainNote: result.stain.note } : {}),
+    timingsMs: Object.fromEntries(Object.entries(result.timingsMs).map(([k, v]) => [k, round(v, 2)])) as FrameResult['timingsMs'],
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+/** CSV of the report: one row per cell (frames without cells get one row with empty cell fields). */
+export function reportToCsv(report: AnalyzeReport): string {
+  const classes = report.model.classes;
+  const header = ['file', 'x', 'y', 'x0', 'y0', 'x1', 'y1', 'ratio', 'class', 'confidence', 'abstained', 'pBlast', 'pAtypical', ...classes.map((c) => `p_${c}`), 'error'];
+  const rows = [header.join(',')];
+  for (const frame of report.frames) {
+    const file = csvField(frame.file);
+    const error = frame.error ? csvField(`${frame.error.code}: ${frame.error.message}`) : '';
+    if (frame.cells.length === 0) rows.push([file, ...new Array(header.length - 2).fill(''), error].join(','));
+    for (const cell of frame.cells as Array<Record<string, any>>) {
+      const probs = (cell.probs ?? {}) as Record<string, number>;
+      rows.push([
+        file, cell.x, cell.y, ...cell.box, cell.ratio, cell.class ?? '', cell.confidence ?? '', cell.abstained ?? '',
+        cell.pBlast ?? '', cell.pAtypical ?? '', ...classes.map((c) => probs[c] ?? ''), error,
+      ].join(','));
+    }
+  }
+  return rows.join('\n') + '\n';
+}
+
+function csvField(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
