@@ -29,6 +29,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
+          // The memory test calls gc() before each reading.
+          poolOptions: { forks: { execArgv: ['--expose-gc'] } },
         },
       },
       {

@@ -28,8 +28,8 @@ export interface AnalyzeOptions {
   singleCell?: boolean;
   /** Upper bound on frames pulled but not yet yielded (memory bound; default 32). */
   maxFramesInFlight?: number;
-  /** Test hook for failure isolation: returns the attempt (1-based) on which frame `index`'s
-   * preprocess worker crashes, or undefined. */
+  /** Test hook for failure isolation: how many attempts at frame `index` crash their preprocess
+   * worker (0 or undefined: none; 1: the first, then the retry succeeds; 2: both, the frame fails). */
   crashPreprocess?: (index: number) => number | undefined;
 }
 

@@ -36,13 +36,13 @@ export class PreprocessPool {
   /**
    * Prepares one frame. The frame is structured-cloned into the worker (the caller keeps its
    * buffer, and a crash can be retried); the patch tensor comes back transferred.
-   * `crashOnAttempt` makes attempt k (1-based) crash its worker: a test hook for failure isolation.
+   * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
    */
-  async prepare(frame: FrameInput, job: PreprocessJob, signal?: AbortSignal, crashOnAttempt?: number): Promise<PreparedFrame> {
+  async prepare(frame: FrameInput, job: PreprocessJob, signal?: AbortSignal, crashAttempts = 0): Promise<PreparedFrame> {
     for (let attempt = 1; ; attempt++) {
       const slot = await this.acquire(signal);
       try {
-        if (crashOnAttempt === attempt) {
+        if (attempt <= crashAttempts) {
           await slot.call(async (remote) => {
             await remote.crash();
             return new Promise<never>(() => undefined); // the crash arrives through the slot

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The built library: the pipeline runs real worker_threads from dist/node.
+import { createScope, SmearscopeError, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { bccdFrames, copyFrame } from '../support/frames.js';
+import { shippedModelCard } from '../support/test-model.js';
+
+const frames = bccdFrames(6);
+
+function summarize(results: FrameResult[]) {
+  return results.map((r) => ({ label: r.label, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.class, probs: c.probs })) }));
+}
+
+describe('pipeline in Node', () => {
+  let wasm: Scope;
+  let native: Scope;
+  beforeAll(async () => {
+    [wasm, native] = await Promise.all([
+      createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4 }),
+      createScope({ model: shippedModelCard(), backend: 'native', workers: 1, batchSize: 4 }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([wasm?.dispose(), native?.dispose()]);
+  });
+
+  it('wasm and native give the same cells and probabilities within 1e-3', async () => {
+    expect(wasm.backend).toBe('wasm');
+    expect(native.backend).toBe('native');
+    const run = async (scope: Scope) => {
+      const out: FrameResult[] = [];
+      for await (const r of scope.analyzeStream(frames.map((f) => copyFrame(f)))) out.push(r);
+      return out;
+    };
+    const [a, b] = await Promise.all([run(wasm), run(native)]);
+    expect(a.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    const cells = a.reduce((n, r) => n + r.cells.length, 0);
+    expect(cells).toBeGreaterThan(0);
+    const sa = summarize(a);
+    const sb = summarize(b);
+    for (let f = 0; f < sa.length; f++) {
+      expect(sb[f].cells.map((c) => [c.x, c.y])).toEqual(sa[f].cells.map((c) => [c.x, c.y]));
+      for (let c = 0; c < sa[f].cells.length; c++) {
+        expect(sb[f].cells[c].class).toBe(sa[f].cells[c].class);
+        for (const [code, p] of Object.entries(sa[f].cells[c].probs!)) expect(Math.abs(sb[f].cells[c].probs![code] - p)).toBeLessThan(1e-3);
+      }
+    }
+  });
+
+  it('keeps the caller frame intact and results in input order with per-stage timings', async () => {
+    const frame = copyFrame(frames[0]);
+    const before = frame.pixels.slice(0, 64);
+    const result = await wasm.analyzeFrame(frame);
+    expect(frame.pixels.byteLength).toBe(640 * 480 * 4);
+    expect(Array.from(frame.pixels.slice(0, 64))).toEqual(Array.from(before));
+    expect(result.timingsMs.total).toBeGreaterThan(0);
+    expect(result.scaleEstimated).toBe(true);
+    expect(result.micronsPerPixel).toBeGreaterThan(0);
+  });
+
+  it('isolates failures: a corrupt file and a wrong-size frame yield errors, the stream goes on', async () => {
+    const good = copyFrame(frames[1], 'good');
+    const inputs = [
+      copyFrame(frames[0], 'first'),
+      { encoded: new Uint8Array([0xff, 0xd8, 0xff, 0x00, 1, 2, 3]), label: 'corrupt.jpg' },
+      { width: 10, height: 10, channels: 4 as const, pixels: new Uint8Array(7), label: 'wrong-size' },
+      good,
+    ];
+    const results: FrameResult[] = [];
+    for await (const r of wasm.analyzeStream(inputs)) results.push(r);
+    expect(results.map((r) => r.label)).toEqual(['first', 'corrupt.jpg', 'wrong-size', 'good']);
+    expect(results[1].error?.code).toBe('DECODE_FAILED');
+    expect(results[2].error?.code).toBe('INVALID_FRAME');
+    expect(results[0].error).toBeUndefined();
+    expect(results[3].error).toBeUndefined();
+    await expect(wasm.analyzeFrame(inputs[2] as never)).rejects.toBeInstanceOf(SmearscopeError);
+  });
+
+  it('replaces a crashed preprocess worker and retries its frame once; every frame is accounted for', async () => {
+    const results: FrameResult[] = [];
+    const inputs = frames.slice(0, 4).map((f, i) => copyFrame(f, `f${i}`));
+    // Frame 1 crashes its worker on the first attempt; the retry on a fresh worker succeeds.
+    for await (const r of wasm.analyzeStream(inputs, { crashPreprocess: (i) => (i === 1 ? 1 : undefined) })) results.push(r);
+    expect(results.map((r) => r.label)).toEqual(['f0', 'f1', 'f2', 'f3']);
+    expect(results.every((r) => !r.error)).toBe(true);
+    const twice: FrameResult[] = [];
+    for await (const r of wasm.analyzeStream([copyFrame(frames[0], 'a'), copyFrame(frames[1], 'b')], {
+      crashPreprocess: (i) => (i === 1 ? 2 : undefined),
+    })) twice.push(r);
+    expect(twice.map((r) => r.label)).toEqual(['a', 'b']);
+    expect(twice[1].error?.code).toBe('WORKER_CRASHED');
+    // The pool is healthy afterwards.
+    expect((await wasm.analyzeFrame(copyFrame(frames[2]))).error).toBeUndefined();
+  });
+
+  it('restarts a crashed inference worker and retries the batch', async () => {
+    const reference = await wasm.analyzeFrame(copyFrame(frames[0]));
+    await wasm.testing.crashInferenceOnNextRun();
+    const again = await wasm.analyzeFrame(copyFrame(frames[0]));
+    expect(wasm.events.some((e) => /inference worker crashed/.test(e))).toBe(true);
+    expect(again.cells.map((c) => c.probs)).toEqual(reference.cells.map((c) => c.probs));
+  });
+
+  it('cancels mid-stream promptly and the scope stays usable', async () => {
+    const controller = new AbortController();
+    let pulled = 0;
+    async function* endless() {
+      for (;;) {
+        pulled++;
+        yield copyFrame(frames[pulled % frames.length]);
+      }
+    }
+    const seen: FrameResult[] = [];
+    const started = performance.now();
+    const error = await (async () => {
+      for await (const r of wasm.analyzeStream(endless(), { signal: controller.signal, maxFramesInFlight: 4 })) {
+        seen.push(r);
+        if (seen.length === 3) controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    const stoppedAfterMs = performance.now() - started;
+    expect((error as SmearscopeError).code).toBe('ABORTED');
+    expect(seen.length).toBe(3);
+    const pulledAtAbort = pulled;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pulled).toBe(pulledAtAbort); // the source is no longer read
+    expect(pulled).toBeLessThanOrEqual(3 + 4 + 1); // bounded read-ahead: backpressure
+    // Workers are free: a new frame is analyzed right away.
+    const after = await wasm.analyzeFrame(copyFrame(frames[0]));
+    expect(after.error).toBeUndefined();
+    expect(stoppedAfterMs).toBeGreaterThan(0);
+  });
+
+  it('reports progress and rejects bad options with typed errors', async () => {
+    const progress: number[] = [];
+    for await (const _ of wasm.analyzeStream(frames.slice(0, 3).map((f) => copyFrame(f)), { onProgress: (p) => progress.push(p.framesDone) })) {
+      // drain
+    }
+    expect(progress).toEqual([1, 2, 3]);
+    await expect(createScope({ model: shippedModelCard(), batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(createScope({ model: 'models/does-not-exist.json' })).rejects.toMatchObject({ code: 'IO_FAILED' });
+    await expect(createScope({ model: shippedModelCard(), backend: 'webgpu' })).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
+});

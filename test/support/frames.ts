@@ -1,0 +1,19 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { decodeImage } from '../../src/io/decode.js';
+import type { Frame } from '../../src/frame.js';
+
+export const BCCD_DIR = '../shared/data/bccd/JPEGImages';
+
+/** The first `count` BCCD frames (sorted by name), decoded to RGBA8. */
+export function bccdFrames(count: number): Frame[] {
+  return readdirSync(BCCD_DIR)
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .slice(0, count)
+    .map((name) => decodeImage(readFileSync(`${BCCD_DIR}/${name}`), name));
+}
+
+/** A copy of a frame (the pipeline never detaches the caller's buffer, but tests stay independent). */
+export function copyFrame(frame: Frame, label?: string): Frame {
+  return { ...frame, pixels: frame.pixels.slice(), ...(label ? { label } : {}) };
+}
