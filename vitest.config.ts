@@ -19,6 +19,8 @@ function wasmBytes(): Plugin {
 export default defineConfig({
   plugins: [wasmBytes()],
   test: {
+    // The memory test calls gc() before each reading.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     projects: [
       {
         plugins: [wasmBytes()],
@@ -29,8 +31,6 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
-          // The memory test calls gc() before each reading.
-          poolOptions: { forks: { execArgv: ['--expose-gc'] } },
         },
       },
       {
@@ -39,7 +39,9 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          // One Chromium at a time: the browser tests are CPU-heavy (SwiftShader).
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -109,7 +109,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       failed: failures.length,
       abstainedByThreshold: abstained,
       classes,
-      confusion: evaluation.confusion.normalized,
+      confusion: evaluation.confusion.rowNormalized,
       confusionCounts: evaluation.confusion.counts,
       perClass,
       accuracy: evaluation.accuracy,

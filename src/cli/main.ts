@@ -2,6 +2,7 @@ import { SmearscopeError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
 import { normalizeCommand } from './normalize.js';
+import { serveCommand } from './serve.js';
 
 const USAGE = `smearscope — white-cell cytomorphology on this device (screening aid, not a diagnosis)
 
@@ -11,6 +12,7 @@ Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
   eval <dir>               classify single-cell images in one folder per class; print metrics
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
+  serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
 
 Run "smearscope <command> --help" for the options of a command.`;
 
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evalCommand(rest);
       case 'normalize':
         return await normalizeCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case undefined:
       case '--help':
       case '-h':

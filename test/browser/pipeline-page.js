@@ -1,0 +1,22 @@
+// Loaded in the test page: runs frames through the browser build of smearscope (module workers,
+// onnxruntime-web) and returns JSON-able results.
+import { createScope } from '/dist/browser/index.js';
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+export async function analyze(cardUrl, backend, frames, options = {}) {
+  const scope = await createScope({ model: cardUrl, backend, workers: 1, batchSize: 4 });
+  try {
+    const inputs = frames.map((f) => ({ width: f.width, height: f.height, channels: 4, pixels: fromBase64(f.pixels), label: f.label }));
+    const results = [];
+    if (options.loseDeviceFirst) await scope.testing.loseGpuDevice();
+    for await (const r of scope.analyzeStream(inputs)) {
+      results.push({ label: r.label, error: r.error, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.class, probs: c.probs })) });
+    }
+    return { backend: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, crossOriginIsolated, results };
+  } finally {
+    await scope.dispose();
+  }
+}

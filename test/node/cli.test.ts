@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { BCCD_DIR } from '../support/frames.js';
+
+const run = promisify(execFile);
+const cli = (args: string[]) => run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch((error) => error as { stdout: string; stderr: string; code: number });
+
+describe('smearscope CLI', () => {
+  it('analyze --help documents the contract', async () => {
+    const { stdout } = await cli(['analyze', '--help']);
+    for (const option of ['--model', '--backend', 'auto | wasm | webgpu | native', '--microns-per-pixel', '--locate-only', '--out', '--format']) {
+      expect(stdout).toContain(option);
+    }
+    for (const field of ['frames', 'micronsPerPixel', 'scaleEstimated', 'box: [x0, y0, x1, y1]', 'probs: { CODE: p }', 'confidence', 'abstained', 'differential']) {
+      expect(stdout).toContain(field);
+    }
+  });
+
+  it('analyze writes a JSON report with classified cells and a differential', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smearscope-cli-'));
+    const names = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().slice(0, 3);
+    for (const name of names) copyFileSync(join(BCCD_DIR, name), join(dir, name));
+    writeFileSync(join(dir, 'broken.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2]));
+    const out = join(dir, 'report.json');
+    const result = await cli(['analyze', dir, '--backend', 'wasm', '--out', out, '--workers', '1']);
+    // One broken file: exit code 1, the rest analyzed, the broken one reported.
+    expect((result as { code?: number }).code).toBe(1);
+    expect(result.stderr).toMatch(/broken\.png: error \[DECODE_FAILED\]/);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.backend.name).toBe('wasm');
+    expect(report.frames).toHaveLength(4);
+    const good = report.frames.filter((f: { error?: unknown }) => !f.error);
+    expect(good).toHaveLength(3);
+    for (const frame of good) {
+      expect(frame.width).toBe(640);
+      expect(frame.scaleEstimated).toBe(true);
+      expect(frame.cells.length).toBeGreaterThan(0);
+      for (const cell of frame.cells) {
+        expect(cell.box).toHaveLength(4);
+        expect(report.model.classes).toContain(cell.class);
+        const sum = Object.values(cell.probs as Record<string, number>).reduce((a, b) => a + b, 0);
+        expect(sum).toBeCloseTo(1, 4);
+        expect(cell.confidence).toBe(Math.max(...(Object.values(cell.probs) as number[])));
+      }
+    }
+    expect(report.differential.countedCells + report.differential.abstained.count + report.differential.notCounted.reduce((n: number, c: { count: number }) => n + c.count, 0))
+      .toBe(good.reduce((n: number, f: { cells: unknown[] }) => n + f.cells.length, 0));
+    expect(report.differential.disclaimer).toMatch(/not a diagnosis|never a diagnosis/i);
+  });
+
+  it('--locate-only reports positions only, --format csv one row per cell', async () => {
+    const frame = join(BCCD_DIR, readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort()[0]);
+    const located = await cli(['analyze', frame, '--locate-only', '--quiet']);
+    const report = JSON.parse(located.stdout);
+    expect(report.frames[0].cells.length).toBeGreaterThan(0);
+    expect(Object.keys(report.frames[0].cells[0]).sort()).toEqual(['box', 'crossesBorder', 'ratio', 'x', 'y']);
+    expect(report.differential).toBeNull();
+    const csv = await cli(['analyze', frame, '--format', 'csv', '--quiet', '--backend', 'wasm']);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^file,x,y,x0,y0,x1,y1,ratio,class,confidence/);
+    expect(lines.length - 1).toBe(JSON.parse((await cli(['analyze', frame, '--quiet', '--backend', 'wasm'])).stdout).frames[0].cells.length);
+  });
+
+  it('rejects bad options with a typed error and exit code 1', async () => {
+    const result = await cli(['analyze', BCCD_DIR, '--backend', 'cuda']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error \[INVALID_ARGUMENT\]: --backend must be one of auto, wasm, webgpu, native/);
+    const missing = await cli(['analyze', '/nonexistent/folder']);
+    expect(missing.stderr).toMatch(/error \[IO_FAILED\]/);
+  });
+});
