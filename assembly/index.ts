@@ -3,6 +3,7 @@
 // allocate, so a kernel call cannot move or detach a buffer.
 
 export { prepareOpticalDensity } from './od';
+export * from './stain';
 
 /** First free byte of linear memory: everything below belongs to static data. */
 export function heapBase(): usize {

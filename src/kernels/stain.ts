@@ -3,3 +3,5 @@
 
 export type { StainReference } from '../inference/model-card-types.js';
 export { stainTransform, concentrationUnmixing, checkStainReference } from './stain-transform.js';
+export { fitMacenko, MACENKO_DEFAULTS, MIN_KEPT_PIXELS, type MacenkoOptions, type StainFit } from './stain-fit.js';
+export type { PixelRegion } from './stain-region.js';

@@ -1,0 +1,7 @@
+// The stain kernels (Macenko fit passes, exact percentiles, normalize / concentrations, Reinhard),
+// gathered for assembly/index.ts. Each lives in its own assembly/stain-*.ts file.
+
+export {
+  stainCovariance, stainAngleBins, stainConcentrationBins, stainAngleValues, stainConcentrationValues,
+} from './stain-fit';
+export { selectQuantile, binIndices } from './stain-quantile';

@@ -1,0 +1,51 @@
+import { SmearscopeError } from '../errors.js';
+import type { KernelInstance } from './load.js';
+
+/**
+ * The stain kernels of build/kernels.wasm (assembly/stain*.ts), typed. Pointers are byte offsets
+ * into the kernels' memory.
+ */
+export interface StainKernelExports {
+  prepareOpticalDensity(backgroundIntensity: number): void;
+  stainCovariance(...args: [...SampledRegionArguments, beta: number, sums: number]): void;
+  stainAngleBins(
+    ...args: [...SampledRegionArguments, beta: number, plane: number, bins: number, histogram: number, binsOut: number]
+  ): void;
+  stainConcentrationBins(
+    ...args: [
+      ...SampledRegionArguments, unmix: number, lowest: number, binsPerUnit: number, bins: number,
+      histograms: number, binsH: number, binsE: number,
+    ]
+  ): void;
+  stainAngleValues(
+    indices: number, count: number, origin: number, rowBytes: number, channels: number, columns: number,
+    pixelStride: number, plane: number, out: number,
+  ): void;
+  stainConcentrationValues(
+    indices: number, count: number, origin: number, rowBytes: number, channels: number, columns: number,
+    pixelStride: number, unmixRow: number, out: number,
+  ): void;
+  binIndices(bins: number, count: number, lo: number, hi: number, out: number, capacity: number): number;
+  selectQuantile(values: number, count: number, position: number): number;
+}
+
+/** (origin, rowBytes, channels, columns, rows, pixelStride): a sampled region, as in assembly/stain-pixels.ts. */
+export type SampledRegionArguments = [
+  origin: number, rowBytes: number, channels: number, columns: number, rows: number, pixelStride: number,
+];
+
+const NAMES: readonly (keyof StainKernelExports)[] = [
+  'prepareOpticalDensity', 'stainCovariance', 'stainAngleBins', 'stainConcentrationBins', 'stainAngleValues',
+  'stainConcentrationValues', 'binIndices', 'selectQuantile',
+];
+
+/** The stain kernels of an instance; throws KERNEL_FAILED when the .wasm lacks one (a stale build). */
+export function stainKernels(kernels: KernelInstance): StainKernelExports {
+  const exports = kernels.exports as unknown as Record<string, unknown>;
+  for (const name of NAMES) {
+    if (typeof exports[name] !== 'function') {
+      throw new SmearscopeError('KERNEL_FAILED', `build/kernels.wasm has no ${name}; rebuild it with npm run build:kernels`);
+    }
+  }
+  return exports as unknown as StainKernelExports;
+}
