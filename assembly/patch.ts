@@ -30,7 +30,7 @@ const BORDER_CONSTANT: i32 = 1;
 const BORDER_SKIP: i32 = 2;
 
 /** Per-call constants of the output stage (static scratch, rewritten by every writePatches):
- * f32 scale[3] at 0, offset[3] at 16, Io at 32, log2(Io) at 36. */
+ * f32 scale[3] at 0, offset[3] at 16, stain bias[3] at 32 (see writePatches). */
 const CONSTANTS: usize = memory.data(48, 16);
 
 /** Marks a tap outside the frame under the constant policy (reads the fill colour). */
@@ -38,31 +38,28 @@ const OUTSIDE: i32 = -1;
 /** Slack after each float/byte row of scratch: the vertical pass works in 16-byte steps. */
 const ROW_SLACK: i32 = 16;
 
-const SQRT2: f32 = 1.4142135623730951;
-// log2(m) = 2/ln2 * atanh(t), t = (m - 1)/(m + 1), |t| <= 0.1716 for m in [sqrt(1/2), sqrt(2)):
-// the odd series to t^9 leaves < 2e-9 absolute.
-const L1: f32 = 2.8853900817779268; // 2 / ln 2
-const L3: f32 = 0.9617966939259756; // 2 / (3 ln 2)
-const L5: f32 = 0.5770780163555854; // 2 / (5 ln 2)
-const L7: f32 = 0.4121985831111324; // 2 / (7 ln 2)
-const L9: f32 = 0.3205988979753252; // 2 / (9 ln 2)
+// log2(1 + x) on x in [0, 1) as x * P(x), P of degree 6 fitted for minimax absolute error:
+// < 5e-7 evaluated in f32 (a grey-level error below 1e-3 after the stain map), and exact at x = 0.
+const LOG_C1: f32 = 1.4426678324216715;
+const LOG_C2: f32 = -0.7205855647310793;
+const LOG_C3: f32 = 0.4735542323140351;
+const LOG_C4: f32 = -0.32590498384593436;
+const LOG_C5: f32 = 0.19429967009188093;
+const LOG_C6: f32 = -0.0795622747342539;
+const LOG_C7: f32 = 0.015531396950431292;
 
 /** log2 of four f32 lanes, each >= 1 and finite (here: intensity + 1). */
 // @ts-ignore: decorator
 @inline function fastLog2x4(x: v128): v128 {
-  let exponent = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
-  let mantissa = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
-  // Centre the mantissa on 1 so the series converges fast: m > sqrt2 -> m / 2, exponent + 1.
-  const high = f32x4.gt(mantissa, f32x4.splat(SQRT2));
-  mantissa = v128.bitselect(f32x4.mul(mantissa, f32x4.splat(0.5)), mantissa, high);
-  exponent = i32x4.sub(exponent, high); // high lanes are -1
-  const t = f32x4.div(f32x4.sub(mantissa, f32x4.splat(1.0)), f32x4.add(mantissa, f32x4.splat(1.0)));
-  const t2 = f32x4.mul(t, t);
-  let series = f32x4.add(f32x4.mul(t2, f32x4.splat(L9)), f32x4.splat(L7));
-  series = f32x4.add(f32x4.mul(t2, series), f32x4.splat(L5));
-  series = f32x4.add(f32x4.mul(t2, series), f32x4.splat(L3));
-  series = f32x4.add(f32x4.mul(t2, series), f32x4.splat(L1));
-  return f32x4.add(f32x4.convert_i32x4_s(exponent), f32x4.mul(t, series));
+  const exponent = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
+  const fraction = f32x4.sub(v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000)), f32x4.splat(1.0));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(LOG_C7), fraction), f32x4.splat(LOG_C6));
+  p = f32x4.add(f32x4.mul(p, fraction), f32x4.splat(LOG_C5));
+  p = f32x4.add(f32x4.mul(p, fraction), f32x4.splat(LOG_C4));
+  p = f32x4.add(f32x4.mul(p, fraction), f32x4.splat(LOG_C3));
+  p = f32x4.add(f32x4.mul(p, fraction), f32x4.splat(LOG_C2));
+  p = f32x4.add(f32x4.mul(p, fraction), f32x4.splat(LOG_C1));
+  return f32x4.add(f32x4.convert_i32x4_s(exponent), f32x4.mul(p, fraction));
 }
 
 /** Index t mirrored into [0, n): ... 1 0 | 0 1 ... n-1 | n-1 n-2 ... (period 2n). */
@@ -164,8 +161,16 @@ export function writePatches(
   store<f32>(CONSTANTS, <f32>(-meanR / stdR), 16);
   store<f32>(CONSTANTS, <f32>(-meanG / stdG), 20);
   store<f32>(CONSTANTS, <f32>(-meanB / stdB), 24);
-  store<f32>(CONSTANTS, <f32>Io, 32);
-  store<f32>(CONSTANTS, <f32>Math.log2(Io), 36);
+  if (stainPtr != 0) {
+    // With L = log2(v + 1) and M the OD map: Io * 2^(M (L - log2 Io)) = 2^(M L + bias),
+    // bias[c] = (1 - sum of row c of M) * log2(Io), so the pixel loop never touches Io.
+    const log2Io = Math.log2(Io);
+    for (let c: usize = 0; c < 3; c++) {
+      const row = stainPtr + c * 12;
+      const rowSum = <f64>load<f32>(row) + <f64>load<f32>(row, 4) + <f64>load<f32>(row, 8);
+      store<f32>(CONSTANTS + 32 + (c << 2), <f32>((1.0 - rowSum) * log2Io));
+    }
+  }
 
   const stepX = sidePx / <f64>inputWidth;
   const stepY = sidePx / <f64>inputHeight;
@@ -343,17 +348,15 @@ function writeOutputRow(
     let g = i32x4.shuffle(rg01, rg23, 2, 3, 6, 7);
     let b = i32x4.shuffle(b01, b23, 0, 1, 4, 5);
     if (stainPtr != 0) {
-      // OD = -ln((v + 1) / Io) = -ln2 * L with L = log2(v + 1) - log2(Io), and
-      // I' = Io * exp(-M OD) = Io * 2^(M L): no ln2 factors needed.
-      const log2Io = v128.load32_splat(CONSTANTS, 36);
+      // OD = -ln((v + 1) / Io) and I' = min(255, Io * exp(-M OD)) = min(255, 2^(M L + bias)) with
+      // L = log2(v + 1): no ln2 factors, no per-pixel Io (bias: see writePatches).
       const one = f32x4.splat(1.0);
-      const lr = f32x4.sub(fastLog2x4(f32x4.add(r, one)), log2Io);
-      const lg = f32x4.sub(fastLog2x4(f32x4.add(g, one)), log2Io);
-      const lb = f32x4.sub(fastLog2x4(f32x4.add(b, one)), log2Io);
-      const Io = v128.load32_splat(CONSTANTS, 32);
-      r = mapChannel(lr, lg, lb, stainPtr, Io);
-      g = mapChannel(lr, lg, lb, stainPtr + 12, Io);
-      b = mapChannel(lr, lg, lb, stainPtr + 24, Io);
+      const lr = fastLog2x4(f32x4.add(r, one));
+      const lg = fastLog2x4(f32x4.add(g, one));
+      const lb = fastLog2x4(f32x4.add(b, one));
+      r = mapChannel(lr, lg, lb, stainPtr, v128.load32_splat(CONSTANTS, 32));
+      g = mapChannel(lr, lg, lb, stainPtr + 12, v128.load32_splat(CONSTANTS, 36));
+      b = mapChannel(lr, lg, lb, stainPtr + 24, v128.load32_splat(CONSTANTS, 40));
     }
     r = f32x4.add(f32x4.mul(r, scaleR), offsetR);
     g = f32x4.add(f32x4.mul(g, scaleG), offsetG);
@@ -372,13 +375,13 @@ function writeOutputRow(
   }
 }
 
-/** min(255, Io * 2^(row . L)) for one output channel; row = 3 f32 of the OD map at `row`. */
+/** min(255, 2^(row . L + bias)) for one output channel; row = 3 f32 of the OD map at `row`. */
 // @ts-ignore: decorator
-@inline function mapChannel(lr: v128, lg: v128, lb: v128, row: usize, Io: v128): v128 {
-  let y = f32x4.mul(lr, v128.load32_splat(row));
+@inline function mapChannel(lr: v128, lg: v128, lb: v128, row: usize, bias: v128): v128 {
+  let y = f32x4.add(f32x4.mul(lr, v128.load32_splat(row)), bias);
   y = f32x4.add(y, f32x4.mul(lg, v128.load32_splat(row, 4)));
   y = f32x4.add(y, f32x4.mul(lb, v128.load32_splat(row, 8)));
-  return f32x4.pmin(f32x4.mul(fastExp2x4(y), Io), f32x4.splat(255.0)); // pmin: one instruction, inputs never NaN
+  return f32x4.pmin(fastExp2x4(y), f32x4.splat(255.0)); // pmin: one instruction, inputs never NaN
 }
 
 /** The first `count` (1..3) lanes of v to consecutive f32 at `at`. */
