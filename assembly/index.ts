@@ -4,6 +4,7 @@
 
 export { prepareOpticalDensity } from './od';
 export * from './stain';
+export { writePatches, patchScratchBytes } from './patch';
 
 /** First free byte of linear memory: everything below belongs to static data. */
 export function heapBase(): usize {
