@@ -87,11 +87,16 @@ export function stainCovariance(
   return v128.bitselect(leftHalf, ratio, f32x4.lt(x, zero));
 }
 
-/** Bin of four values: (value - lowest) * binsPerUnit truncated, clamped to [0, bins - 1]. */
+/**
+ * Bin of four values: (value - lowest) * binsPerUnit rounded to nearest, clamped to [0, bins - 1]
+ * (a NaN lands in bin 0; pmax(0, x) returns 0 for it). Any monotone binning serves the exact
+ * percentiles; rounding through 1.5 * 2^23 avoids the costly trunc_sat.
+ */
 // @ts-ignore: decorator
 @inline function bins4(values: v128, lowest: f32, binsPerUnit: f32, bins: i32): v128 {
   const scaled = f32x4.mul(f32x4.sub(values, f32x4.splat(lowest)), f32x4.splat(binsPerUnit));
-  return i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(scaled), i32x4.splat(0)), i32x4.splat(bins - 1));
+  const clamped = f32x4.pmin(f32x4.splat(<f32>(bins - 1)), f32x4.pmax(f32x4.splat(0), scaled));
+  return i32x4.sub(f32x4.add(clamped, f32x4.splat(12582912.0)), f32x4.splat(12582912.0));
 }
 
 /** Stores the bins of the valid lanes at `out` (u16 each) and counts them in `histogram` (u32 per bin). */

@@ -22,6 +22,8 @@ const C3: f32 = 1.0 / 6.0;
 const C4: f32 = 1.0 / 24.0;
 const C5: f32 = 1.0 / 120.0;
 const C6: f32 = 1.0 / 720.0;
+/** 1.5 * 2^23: adding it to |x| < 2^22 leaves round(x) in the low mantissa bits. */
+const ROUNDING_MAGIC: f32 = 12582912.0;
 
 /** 2^y for one f32 (y clamped to [-40, 10]). */
 // @ts-ignore: decorator
@@ -39,11 +41,18 @@ const C6: f32 = 1.0 / 720.0;
   return p * reinterpret<f32>((<i32>n + 127) << 23);
 }
 
-/** 2^y for four f32 lanes (each clamped to [-40, 10]); same polynomial as `fastExp2`. */
+/**
+ * 2^y for four f32 lanes (each clamped to [-40, 10]); same polynomial as `fastExp2`, so the same
+ * results. pmin/pmax (plain minps/maxps) and the 1.5 * 2^23 rounding trick instead of
+ * nearest + trunc_sat: wasm's NaN-exact min/max and trunc_sat cost several x86 instructions each.
+ */
 // @ts-ignore: decorator
 @inline export function fastExp2x4(y: v128): v128 {
-  y = f32x4.min(f32x4.max(y, f32x4.splat(EXP2_MIN)), f32x4.splat(EXP2_MAX));
-  const n = f32x4.nearest(y);
+  y = f32x4.pmin(f32x4.pmax(y, f32x4.splat(EXP2_MIN)), f32x4.splat(EXP2_MAX));
+  // y + 1.5 * 2^23 rounds y to the nearest integer n (ties to even, like nearest) in the low
+  // mantissa bits; subtracting it back gives n as a float, shifting the bits gives n << 23.
+  const rounded = f32x4.add(y, f32x4.splat(ROUNDING_MAGIC));
+  const n = f32x4.sub(rounded, f32x4.splat(ROUNDING_MAGIC));
   const t = f32x4.mul(f32x4.sub(y, n), f32x4.splat(LN2));
   let p = f32x4.splat(C6);
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C5));
@@ -52,7 +61,7 @@ const C6: f32 = 1.0 / 720.0;
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C2));
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.0));
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.0));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const scale = i32x4.add(i32x4.shl(rounded, 23), i32x4.splat(127 << 23));
   return f32x4.mul(p, scale);
 }
 
@@ -93,9 +102,15 @@ const C6: f32 = 1.0 / 720.0;
  */
 // @ts-ignore: decorator
 @inline export function normalizeChannel4(odR: v128, odG: v128, odB: v128, mRow: usize, Io: f32): v128 {
-  let od = f32x4.mul(odR, f32x4.splat(load<f32>(mRow)));
-  od = f32x4.add(od, f32x4.mul(odG, f32x4.splat(load<f32>(mRow, 4))));
-  od = f32x4.add(od, f32x4.mul(odB, f32x4.splat(load<f32>(mRow, 8))));
+  return normalizeChannelRow4(
+    odR, odG, odB, f32x4.splat(load<f32>(mRow)), f32x4.splat(load<f32>(mRow, 4)), f32x4.splat(load<f32>(mRow, 8)), Io,
+  );
+}
+
+/** `normalizeChannel4` with the row of M already splatted (mR, mG, mB), for loops that hoist it. */
+// @ts-ignore: decorator
+@inline export function normalizeChannelRow4(odR: v128, odG: v128, odB: v128, mR: v128, mG: v128, mB: v128, Io: f32): v128 {
+  const od = f32x4.add(f32x4.add(f32x4.mul(odR, mR), f32x4.mul(odG, mG)), f32x4.mul(odB, mB));
   const intensity = f32x4.mul(fastExp2x4(f32x4.mul(od, f32x4.splat(-LOG2E))), f32x4.splat(Io));
-  return f32x4.floor(f32x4.add(f32x4.min(intensity, f32x4.splat(255.0)), f32x4.splat(0.5)));
+  return f32x4.floor(f32x4.add(f32x4.pmin(intensity, f32x4.splat(255.0)), f32x4.splat(0.5)));
 }

@@ -5,3 +5,4 @@ export {
   stainCovariance, stainAngleBins, stainConcentrationBins, stainAngleValues, stainConcentrationValues,
 } from './stain-fit';
 export { selectQuantile, binIndices } from './stain-quantile';
+export { stainNormalize, stainConcentrationMaps } from './stain-apply';

@@ -27,6 +27,11 @@ export interface StainKernelExports {
   ): void;
   binIndices(bins: number, count: number, lo: number, hi: number, out: number, capacity: number): number;
   selectQuantile(values: number, count: number, position: number): number;
+  stainNormalize(
+    source: number, output: number, pixelCount: number, channels: number, transform: number, gains: number,
+    backgroundIntensity: number,
+  ): void;
+  stainConcentrationMaps(source: number, pixelCount: number, channels: number, unmix: number, output: number): void;
 }
 
 /** (origin, rowBytes, channels, columns, rows, pixelStride): a sampled region, as in assembly/stain-pixels.ts. */
@@ -36,7 +41,7 @@ export type SampledRegionArguments = [
 
 const NAMES: readonly (keyof StainKernelExports)[] = [
   'prepareOpticalDensity', 'stainCovariance', 'stainAngleBins', 'stainConcentrationBins', 'stainAngleValues',
-  'stainConcentrationValues', 'binIndices', 'selectQuantile',
+  'stainConcentrationValues', 'binIndices', 'selectQuantile', 'stainNormalize', 'stainConcentrationMaps',
 ];
 
 /** The stain kernels of an instance; throws KERNEL_FAILED when the .wasm lacks one (a stale build). */

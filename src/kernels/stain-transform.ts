@@ -1,5 +1,16 @@
 import { SmearscopeError } from '../errors.js';
 import type { StainReference } from '../inference/model-card-types.js';
+import type { StainJitter } from './stain-jitter.js';
+
+/**
+ * An OD-space map for assembly/stain-map.ts and stainNormalize: I'_c = min(255, Io * gains[c] *
+ * exp(-(transform * OD)_c)). `transform`: 9 f32 row-major (row = output channel R, G, B; column =
+ * input OD R, G, B); `gains`: 3 f32. New arrays owned by the caller.
+ */
+export interface StainMap {
+  transform: Float32Array;
+  gains: Float32Array;
+}
 
 /**
  * The 3x3 OD-space matrix that normalizes pixels stained like `source` to look stained like
@@ -11,28 +22,44 @@ import type { StainReference } from '../inference/model-card-types.js';
  * assembly/stain-map.ts expects; a new array owned by the caller.
  */
 export function stainTransform(source: StainReference, reference: StainReference): Float32Array {
+  return stainMap(source, reference).transform;
+}
+
+/**
+ * The map that normalizes `source` to `reference` and then applies a stain jitter in the
+ * reference's concentration space (Tellez et al.): C'' = scale * C' + shift * maxC_ref per stain.
+ * The shift adds the same OD to every pixel, so it becomes a per-channel gain exp(-Ref^T shift).
+ * Without `jitter` the gains are 1 and the transform equals `stainTransform`. Pass the same fit as
+ * source and reference to jitter a frame without normalizing it.
+ */
+export function stainMap(source: StainReference, reference: StainReference, jitter?: StainJitter): StainMap {
   checkStainReference(source, 'source');
   checkStainReference(reference, 'reference');
+  const scale = jitter?.scale ?? [1, 1];
+  const shift = jitter?.shift ?? [0, 0];
   const unmix = concentrationUnmixing(source.stainMatrix, 'source');
   const transform = new Float32Array(9);
+  const gains = new Float32Array(3);
   for (let row = 0; row < 3; row++) {
     for (let column = 0; column < 3; column++) {
       let sum = 0;
       for (let stain = 0; stain < 2; stain++) {
-        const scale = reference.maxC[stain] / source.maxC[stain];
-        sum += reference.stainMatrix[stain][row] * scale * unmix[stain][column];
+        const ratio = (reference.maxC[stain] / source.maxC[stain]) * scale[stain];
+        sum += reference.stainMatrix[stain][row] * ratio * unmix[stain][column];
       }
       transform[row * 3 + column] = sum;
     }
+    const offset = reference.stainMatrix.reduce((sum, vector, stain) => sum + vector[row] * shift[stain] * reference.maxC[stain], 0);
+    gains[row] = Math.exp(-offset);
   }
   // A bound keeps M * OD finite in float32 in the kernel (an infinite entry times OD 0 is NaN).
-  if (!transform.every((entry) => Math.abs(entry) < 1e9)) {
+  if (![...transform, ...gains].every((entry) => Math.abs(entry) < 1e9)) {
     throw new SmearscopeError(
       'INVALID_ARGUMENT',
-      'the stain transform overflows float32: source and reference maxC differ by many orders of magnitude',
+      'the stain map overflows float32: source and reference maxC (or the jitter) differ by many orders of magnitude',
     );
   }
-  return transform;
+  return { transform, gains };
 }
 
 /**

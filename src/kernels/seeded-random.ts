@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a tiny seeded 32-bit PRNG. Returns a function yielding floats in [0, 1); the closure
+ * holds the state, so the same seed always gives the same sequence (test-time augmentation must
+ * be reproducible).
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
