@@ -2,7 +2,7 @@
 // per-stain concentration maps. Four pixels per step; the last group of a frame repeats its last
 // pixel in the unused lanes (never reading past the frame) and stores only the real ones.
 
-import { channelOd4, laneAddress, pixelWord } from './stain-pixels';
+import { channelOd4, laneAddress, pixelWord, storePixel } from './stain-pixels';
 import { normalizeChannelRow4 } from './stain-map';
 
 /**
@@ -67,16 +67,6 @@ export function stainNormalize(
   storePixel(<u32>i32x4.extract_lane(packed, 0), out, channels);
   if (valid > 1) storePixel(<u32>i32x4.extract_lane(packed, 1), out + <usize>channels, channels);
   if (valid > 2) storePixel(<u32>i32x4.extract_lane(packed, 2), out + <usize>(channels * 2), channels);
-}
-
-// @ts-ignore: decorator
-@inline function storePixel(word: u32, out: usize, channels: i32): void {
-  if (channels == 4) {
-    store<u32>(out, word);
-  } else {
-    store<u16>(out, <u16>word);
-    store<u8>(out, <u8>(word >> 16), 2);
-  }
 }
 
 /**

@@ -29,6 +29,17 @@ import { opticalDensity4 } from './stain-map';
   return channels == 4 ? load<u32>(p) : <u32>load<u16>(p) | (<u32>load<u8>(p, 2) << 16);
 }
 
+/** Stores one pixel word (R | G << 8 | B << 16 | A << 24) as RGBA8 or RGB8 at `out`. */
+// @ts-ignore: decorator
+@inline export function storePixel(word: u32, out: usize, channels: i32): void {
+  if (channels == 4) {
+    store<u32>(out, word);
+  } else {
+    store<u16>(out, <u16>word);
+    store<u8>(out, <u8>(word >> 16), 2);
+  }
+}
+
 /**
  * The address of lane `lane` of a group of up to four pixels starting at p0, `step` bytes apart.
  * Lanes at or past `valid` repeat the last valid pixel, so a group never reads past the row; the

@@ -6,3 +6,4 @@ export {
 } from './stain-fit';
 export { selectQuantile, binIndices } from './stain-quantile';
 export { stainNormalize, stainConcentrationMaps } from './stain-apply';
+export { prepareReinhardTables, reinhardMoments, reinhardApply } from './stain-reinhard';

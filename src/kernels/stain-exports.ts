@@ -32,6 +32,8 @@ export interface StainKernelExports {
     backgroundIntensity: number,
   ): void;
   stainConcentrationMaps(source: number, pixelCount: number, channels: number, unmix: number, output: number): void;
+  reinhardMoments(...args: [...SampledRegionArguments, sums: number]): void;
+  reinhardApply(source: number, output: number, pixelCount: number, channels: number, coefficients: number): void;
 }
 
 /** (origin, rowBytes, channels, columns, rows, pixelStride): a sampled region, as in assembly/stain-pixels.ts. */
@@ -42,6 +44,7 @@ export type SampledRegionArguments = [
 const NAMES: readonly (keyof StainKernelExports)[] = [
   'prepareOpticalDensity', 'stainCovariance', 'stainAngleBins', 'stainConcentrationBins', 'stainAngleValues',
   'stainConcentrationValues', 'binIndices', 'selectQuantile', 'stainNormalize', 'stainConcentrationMaps',
+  'reinhardMoments', 'reinhardApply',
 ];
 
 /** The stain kernels of an instance; throws KERNEL_FAILED when the .wasm lacks one (a stale build). */

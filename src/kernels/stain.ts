@@ -8,3 +8,4 @@ export type { PixelRegion } from './stain-region.js';
 export { normalizeStain, jitterStain, applyStainMap, stainConcentrations, type StainApplyOptions } from './stain-apply.js';
 export { drawStainJitter, STAIN_JITTER_DEFAULTS, type StainJitter, type StainJitterOptions } from './stain-jitter.js';
 export { mulberry32 } from './seeded-random.js';
+export { fitReinhard, normalizeReinhard, type ReinhardFit, type ReinhardOptions } from './reinhard.js';
