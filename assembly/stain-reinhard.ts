@@ -26,8 +26,6 @@ const LINEAR_BELOW: f32 = 0.008856;
 const CUBE_ABOVE: f32 = 0.2068966;
 const SLOPE: f32 = 7.787;
 const OFFSET: f32 = 16.0 / 116.0;
-/** L is accumulated minus this, so the variance does not cancel against a large mean square. */
-const L_SHIFT: f32 = 50;
 
 function srgbDecode(c: f64): f64 {
   return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
@@ -106,18 +104,20 @@ const LAB: usize = memory.data(48, 16);
 }
 
 /**
- * Lab moments of the sampled pixels of a region (see stain-pixels.ts): writes 6 f64 to `sums`
- * (caller-owned): sum of (L - 50), a, b, then of their squares. Partial sums are f32 over at most
- * 64 pixels per lane before they go into f64.
+ * Lab moments of the sampled pixels of a region (see stain-pixels.ts) about `shift` (3 f32, L a b;
+ * pass a rough mean so the squares do not cancel against a large mean square): writes 6 f64 to
+ * `sums` (caller-owned): sums of L - shift, a - shift, b - shift, then of their squares. Partial
+ * sums are f32 over at most 64 pixels per lane before they go into f64.
  */
 export function reinhardMoments(
-  origin: usize, rowBytes: i32, channels: i32, columns: i32, rows: i32, pixelStride: i32, sums: usize,
+  origin: usize, rowBytes: i32, channels: i32, columns: i32, rows: i32, pixelStride: i32, shift: usize, sums: usize,
 ): void {
   prepareReinhardTables();
   memory.fill(sums, 0, 48);
   const perRow = sampledColumns(columns, pixelStride);
   const step = <usize>(pixelStride * channels);
-  const zero = f32x4.splat(0), shift = f32x4.splat(L_SHIFT);
+  const zero = f32x4.splat(0);
+  const shiftL = f32x4.splat(load<f32>(shift)), shiftA = f32x4.splat(load<f32>(shift, 4)), shiftB = f32x4.splat(load<f32>(shift, 8));
   let sL = zero, sA = zero, sB = zero, sLL = zero, sAA = zero, sBB = zero;
   let groups: i32 = 0;
   for (let row: i32 = 0; row < rows; row += pixelStride) {
@@ -130,8 +130,9 @@ export function reinhardMoments(
         pixelWord(laneAddress(p0, step, 2, valid), channels), pixelWord(laneAddress(p0, step, 3, valid), channels),
       );
       const real = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(valid));
-      const l = v128.and(f32x4.sub(v128.load(LAB), shift), real);
-      const a = v128.and(v128.load(LAB, 16), real), b = v128.and(v128.load(LAB, 32), real);
+      const l = v128.and(f32x4.sub(v128.load(LAB), shiftL), real);
+      const a = v128.and(f32x4.sub(v128.load(LAB, 16), shiftA), real);
+      const b = v128.and(f32x4.sub(v128.load(LAB, 32), shiftB), real);
       sL = f32x4.add(sL, l); sA = f32x4.add(sA, a); sB = f32x4.add(sB, b);
       sLL = f32x4.add(sLL, f32x4.mul(l, l)); sAA = f32x4.add(sAA, f32x4.mul(a, a)); sBB = f32x4.add(sBB, f32x4.mul(b, b));
       if (++groups == 16) {

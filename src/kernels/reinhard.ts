@@ -17,8 +17,10 @@ export interface ReinhardOptions {
   region?: PixelRegion;
 }
 
-/** The kernel accumulates L minus this (see assembly/stain-reinhard.ts). */
-const L_SHIFT = 50;
+/** A source spread below this (Lab units) means a single-colour frame. */
+const MIN_SOURCE_STD = 1e-3;
+/** The shift pass samples about this many pixels for a rough mean. */
+const SHIFT_SAMPLES = 1024;
 
 /**
  * Reinhard fit: Lab mean and std of the sampled pixels. Scratch comes from and returns to
@@ -30,18 +32,26 @@ export function fitReinhard(kernels: KernelInstance, resident: ResidentFrame, op
   const memory = kernels.memory;
   const mark = memory.mark();
   try {
+    const shiftPtr = memory.alloc(3 * 4);
     const sumsPtr = memory.alloc(6 * 8);
-    stain.reinhardMoments(
-      sampled.origin, sampled.rowBytes, sampled.channels, sampled.columns, sampled.rows, sampled.pixelStride, sumsPtr,
-    );
-    const sums = memory.f64(sumsPtr, 6);
-    const count = sampled.sampledPixels;
-    const shiftedMean = [0, 1, 2].map((c) => sums[c] / count);
-    const labStd = [0, 1, 2].map((c) => Math.sqrt(Math.max(sums[3 + c] / count - shiftedMean[c] ** 2, 0)));
-    return {
-      labMean: [shiftedMean[0] + L_SHIFT, shiftedMean[1], shiftedMean[2]],
-      labStd: labStd as [number, number, number],
+    const moments = (pixelStride: number, shift: number[]): { mean: number[]; std: number[] } => {
+      memory.f32(shiftPtr, 3).set(shift);
+      stain.reinhardMoments(
+        sampled.origin, sampled.rowBytes, sampled.channels, sampled.columns, sampled.rows, pixelStride, shiftPtr, sumsPtr,
+      );
+      const sums = memory.f64(sumsPtr, 6);
+      const count = Math.ceil(sampled.columns / pixelStride) * Math.ceil(sampled.rows / pixelStride);
+      const shifted = [0, 1, 2].map((c) => sums[c] / count);
+      return {
+        mean: shifted.map((m, c) => m + shift[c]),
+        std: shifted.map((m, c) => Math.sqrt(Math.max(sums[3 + c] / count - m * m, 0))),
+      };
     };
+    // Moments about a rough mean from a sparse sample: the squares then hold only the spread,
+    // so a nearly uniform frame gets a std near 0 instead of f32 rounding of L^2.
+    const sparseStride = sampled.pixelStride * Math.max(1, Math.floor(Math.sqrt(sampled.sampledPixels / SHIFT_SAMPLES)));
+    const { mean, std } = moments(sampled.pixelStride, moments(sparseStride, [0, 0, 0]).mean);
+    return { labMean: mean as [number, number, number], labStd: std as [number, number, number] };
   } finally {
     memory.release(mark);
   }
@@ -59,7 +69,8 @@ export function normalizeReinhard(
 ): void {
   checkReinhardFit(source, 'source');
   checkReinhardFit(reference, 'reference');
-  if (!source.labStd.every((std) => std > 1e-6)) {
+  // Below a thousandth of a Lab unit the frame is one colour and the scale would be noise.
+  if (!source.labStd.every((std) => std >= MIN_SOURCE_STD)) {
     throw new SmearscopeError('INVALID_FRAME', 'the source has no colour spread in some Lab channel, so Reinhard transfer is undefined');
   }
   const byteLength = resident.width * resident.height * resident.channels;

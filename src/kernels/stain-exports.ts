@@ -32,7 +32,7 @@ export interface StainKernelExports {
     backgroundIntensity: number,
   ): void;
   stainConcentrationMaps(source: number, pixelCount: number, channels: number, unmix: number, output: number): void;
-  reinhardMoments(...args: [...SampledRegionArguments, sums: number]): void;
+  reinhardMoments(...args: [...SampledRegionArguments, shift: number, sums: number]): void;
   reinhardApply(source: number, output: number, pixelCount: number, channels: number, coefficients: number): void;
 }
 
