@@ -2,8 +2,8 @@ import { SmearscopeError } from '../errors.js';
 
 /**
  * One stain jitter draw (Tellez et al., 2018, "H&E stain augmentation"): per stain (h, e) the
- * concentration becomes scale * C + shift * maxC. `shift` is in units of the stain's maxC, so
- * the same ranges mean the same strength on pale and dark slides.
+ * concentration becomes scale * C + shift, in concentration units (OD per unit stain vector),
+ * exactly as the training augmentation of the shipped model (models/train/augment.py).
  */
 export interface StainJitter {
   scale: [number, number];
@@ -13,7 +13,7 @@ export interface StainJitter {
 export interface StainJitterOptions {
   /** s1: scale ~ U(1 - s1, 1 + s1) per stain, 0 <= s1 < 1 (default 0.2). */
   scaleRange?: number;
-  /** s2: shift ~ U(-s2, s2) per stain, in units of maxC, 0 <= s2 <= 1 (default 0.2). */
+  /** s2: shift ~ U(-s2, s2) per stain, in concentration units, 0 <= s2 <= 1 (default 0.2). */
   shiftRange?: number;
 }
 
@@ -29,7 +29,7 @@ export function drawStainJitter(random: () => number, options: StainJitterOption
     throw new SmearscopeError('INVALID_ARGUMENT', `scaleRange must be >= 0 and < 1 (scales stay positive), got ${scaleRange}`);
   }
   if (!(shiftRange >= 0 && shiftRange <= 1)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `shiftRange must be 0..1 (in units of maxC), got ${shiftRange}`);
+    throw new SmearscopeError('INVALID_ARGUMENT', `shiftRange must be 0..1 (concentration units), got ${shiftRange}`);
   }
   const uniform = (low: number, high: number) => low + (high - low) * random();
   const scale: [number, number] = [uniform(1 - scaleRange, 1 + scaleRange), uniform(1 - scaleRange, 1 + scaleRange)];

@@ -27,7 +27,8 @@ export function stainTransform(source: StainReference, reference: StainReference
 
 /**
  * The map that normalizes `source` to `reference` and then applies a stain jitter in the
- * reference's concentration space (Tellez et al.): C'' = scale * C' + shift * maxC_ref per stain.
+ * reference's concentration space (Tellez et al.): C'' = scale * C' + shift per stain (as the
+ * training augmentation in models/train/augment.py does).
  * The shift adds the same OD to every pixel, so it becomes a per-channel gain exp(-Ref^T shift).
  * Without `jitter` the gains are 1 and the transform equals `stainTransform`. Pass the same fit as
  * source and reference to jitter a frame without normalizing it.
@@ -49,7 +50,7 @@ export function stainMap(source: StainReference, reference: StainReference, jitt
       }
       transform[row * 3 + column] = sum;
     }
-    const offset = reference.stainMatrix.reduce((sum, vector, stain) => sum + vector[row] * shift[stain] * reference.maxC[stain], 0);
+    const offset = reference.stainMatrix.reduce((sum, vector, stain) => sum + vector[row] * shift[stain], 0);
     gains[row] = Math.exp(-offset);
   }
   // A bound keeps M * OD finite in float32 in the kernel (an infinite entry times OD 0 is NaN).

@@ -30,7 +30,7 @@ export function referenceConcentration(stain: ReferenceStain, od: number[]): [nu
 
 /**
  * The frame normalized from `source` to `reference`: C' = C * maxC_ref / maxC_src, then
- * (jitter) C'' = scale * C' + shift * maxC_ref, I' = min(255, Io * exp(-Ref^T C'')), rounded;
+ * (jitter) C'' = scale * C' + shift, I' = min(255, Io * exp(-Ref^T C'')), rounded;
  * alpha copied. Returns new pixels in the frame's layout.
  */
 export function referenceNormalize(
@@ -42,7 +42,7 @@ export function referenceNormalize(
     const od = [0, 1, 2].map((c) => referenceOpticalDensity(frame.pixels[at + c], backgroundIntensity));
     const concentration = referenceConcentration(source, od).map((c, s) => {
       const normalized = (c * reference.maxC[s]) / source.maxC[s];
-      return jitter ? jitter.scale[s] * normalized + jitter.shift[s] * reference.maxC[s] : normalized;
+      return jitter ? jitter.scale[s] * normalized + jitter.shift[s] : normalized;
     });
     for (let c = 0; c < 3; c++) {
       const odOut = reference.stainMatrix[0][c] * concentration[0] + reference.stainMatrix[1][c] * concentration[1];
