@@ -4,6 +4,7 @@
 //   dist/workers/  preprocess.worker.js, inference.worker.js (browser module workers)
 //   dist/ort/      ONNX Runtime Web's runtime files (.mjs + .wasm), loaded by the inference worker
 //   dist/ui/       the kiosk page
+//   dist/bench/    the browser benchmark (bench/index.html loads it)
 // The kernels' .wasm is embedded in every bundle that uses it (binary loader).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 const common = {
   bundle: true,
   format: 'esm',
-  target: 'es2022',
   sourcemap: true,
   logLevel: 'warning',
   loader: { '.wasm': 'binary' },
@@ -20,6 +20,8 @@ const common = {
 const node = {
   ...common,
   platform: 'node',
+  // Pinned: newer targets make the binary loader emit Uint8Array.fromBase64, which Node 20 lacks.
+  target: 'node20',
   packages: 'external',
   // Bundled dependencies written as CommonJS need require() in an ES module.
   banner: { js: "import { createRequire as __smearscopeRequire } from 'node:module'; const require = __smearscopeRequire(import.meta.url);" },
@@ -28,6 +30,7 @@ const node = {
 const browser = {
   ...common,
   platform: 'browser',
+  target: 'chrome113', // the first Chromium with WebGPU
   // ORT's runtime (.mjs glue + .wasm) is loaded from dist/ort at run time, not bundled.
   conditions: ['onnxruntime-web-use-extern-wasm'],
   external: ['node:*'],
@@ -55,6 +58,8 @@ await Promise.all([
     entryPoints: { 'preprocess.worker': 'workers/preprocess.worker.ts', 'inference.worker': 'workers/inference.worker.ts' },
     outdir: 'dist/workers',
   }),
+  // The browser benchmark (bench/index.html); beside dist/workers and dist/ort, which it loads.
+  build({ ...browser, entryPoints: { bench: 'bench/browser/entry.ts' }, outdir: 'dist/bench' }),
 ]);
 
 for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {

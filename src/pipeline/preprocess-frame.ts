@@ -138,7 +138,8 @@ function prepareSingleCell(
 ): PreparedFrame {
   const t = performance.now();
   const micronsPerPixel = job.patchMicrons / Math.max(frame.width, frame.height);
-  const cell: CellLocation = { x: frame.width / 2, y: frame.height / 2, box: [0, 0, frame.width, frame.height], ratio: 1, crossesBorder: false };
+  // Pixel-index centres (pixel x covers [x - 0.5, x + 0.5]): the image centre is (w - 1) / 2.
+  const cell: CellLocation = { x: (frame.width - 1) / 2, y: (frame.height - 1) / 2, box: [0, 0, frame.width, frame.height], ratio: 1, crossesBorder: false };
   const patches = new Float32Array(3 * job.input.width * job.input.height);
   writePatches(kernels, resident, [cell], { ...patchSpec(job, micronsPerPixel, fit, stain), border: 'reflect' }, patches, 0);
   return {
