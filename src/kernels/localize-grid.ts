@@ -1,0 +1,269 @@
+import { SmearscopeError } from '../errors.js';
+import type { StainReference } from '../inference/model-card-types.js';
+import { concentrationUnmixing } from './stain-transform.js';
+
+/** One located leukocyte. Positions are frame pixels (pixel (x, y) is centred at (x, y)). */
+export interface CellLocation {
+  /** Centre: the foreground centroid of the cell's window. */
+  x: number;
+  y: number;
+  /** The square of patchMicrons around the centre: [x0, y0, x1, y1], frame pixels. */
+  box: [number, number, number, number];
+  /** Foreground fraction of the cell-sized window at the centre's grid point, 0..1. */
+  ratio: number;
+  /** The patch square leaves the frame. */
+  crossesBorder: boolean;
+}
+
+export interface LocalizeOptions {
+  micronsPerPixel: number;
+  /** Side of the square cut around each cell for the model, microns. */
+  patchMicrons: number;
+  /** Expected leukocyte size: the side of the ratio window, microns (default 12). */
+  cellMicrons?: number;
+  /** A window must be at least this foreground to hold a cell (default 0.2). */
+  minRatio?: number;
+  /** Two cells are never closer than this, microns (default 0.75 x cellMicrons). */
+  minDistanceMicrons?: number;
+  /** Spacing of the ratio grid, microns (default cellMicrons / 6). */
+  strideMicrons?: number;
+  /** Side of the blocks the frame is binned into first, microns (default 0.5). */
+  binMicrons?: number;
+}
+
+export const LOCALIZE_DEFAULTS = { cellMicrons: 12, minRatio: 0.2, binMicrons: 0.5 } as const;
+
+/** Fixed-point scale of the binned stain channels (concentration x 1000). */
+export const CHANNEL_SCALE = 1000;
+/** Concentrations are quantized over [0, QUANTIZE_MAX_C x maxC_h] for the Otsu histogram. */
+const QUANTIZE_MAX_C = 1.5;
+/** The Otsu threshold is clamped to this range, in units of the frame's maxC_h: below, the faint
+ * hematoxylin of erythrocytes and background would pass; above, pale lymphocyte nuclei would not. */
+export const THRESHOLD_BOUNDS = [0.3, 0.75] as const;
+
+/** How each pixel becomes the two integer channels: least-squares rows (hematoxylin-like,
+ * eosin-like) applied to its OD, and the hematoxylin scale the threshold bounds refer to. */
+export interface LocalizationChannels {
+  unmix: [[number, number, number], [number, number, number]];
+  /** maxC of the hematoxylin-like channel (its 99th percentile, or a nominal 1 for red OD). */
+  hematoxylinMax: number;
+  /** 'frame': the frame's Macenko fit; 'red-od': the fit missed the nuclei (see below). */
+  source: 'frame' | 'red-od';
+}
+
+/**
+ * The channels the mask is made of. Normally the frame's own fit: its hematoxylin-like
+ * concentration. A nucleus stain never absorbs blue most (nuclei look purple or blue); when the
+ * fit's hematoxylin-like vector does, Macenko's angle percentiles caught two other colours
+ * (erythrocyte pink and a yellowish background) and missed the nuclei, which are too few pixels
+ * to reach them. Then the red-channel OD stands in: hematoxylin absorbs red, erythrocytes and
+ * background hardly do.
+ */
+export function localizationChannels(fit: StainReference): LocalizationChannels {
+  const [h] = fit.stainMatrix;
+  if (h[2] < Math.max(h[0], h[1])) {
+    return { unmix: concentrationUnmixing(fit.stainMatrix, 'frame stain fit'), hematoxylinMax: fit.maxC[0], source: 'frame' };
+  }
+  const unmix = concentrationUnmixing(fit.stainMatrix, 'frame stain fit');
+  return { unmix: [[1, 0, 0], unmix[1]], hematoxylinMax: 1, source: 'red-od' };
+}
+
+/** Everything sized in bins and grid points, derived from the frame size and the options. */
+export interface LocalizeGeometry {
+  width: number;
+  height: number;
+  micronsPerPixel: number;
+  binPx: number;
+  sampleStep: number;
+  gridW: number;
+  gridH: number;
+  windowBins: number;
+  strideBins: number;
+  pointsW: number;
+  pointsH: number;
+  minDistancePx: number;
+  patchPx: number;
+  minRatio: number;
+}
+
+/** Validates the options (typed errors) and sizes the grids. */
+export function localizeGeometry(width: number, height: number, options: LocalizeOptions): LocalizeGeometry {
+  const { micronsPerPixel, patchMicrons } = options;
+  const cellMicrons = options.cellMicrons ?? LOCALIZE_DEFAULTS.cellMicrons;
+  const minRatio = options.minRatio ?? LOCALIZE_DEFAULTS.minRatio;
+  const binMicrons = options.binMicrons ?? LOCALIZE_DEFAULTS.binMicrons;
+  const minDistanceMicrons = options.minDistanceMicrons ?? 0.75 * cellMicrons;
+  const strideMicrons = options.strideMicrons ?? cellMicrons / 6;
+  const positive: Array<[string, number]> = [
+    ['micronsPerPixel', micronsPerPixel], ['patchMicrons', patchMicrons], ['cellMicrons', cellMicrons],
+    ['binMicrons', binMicrons], ['strideMicrons', strideMicrons], ['minDistanceMicrons', minDistanceMicrons],
+  ];
+  for (const [name, value] of positive) {
+    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+      throw new SmearscopeError('INVALID_ARGUMENT', `localize: ${name} must be a positive number of microns, got ${value}`);
+    }
+  }
+  if (!(minRatio > 0 && minRatio <= 1)) throw new SmearscopeError('INVALID_ARGUMENT', `localize: minRatio must be in (0, 1], got ${minRatio}`);
+  const cellPx = cellMicrons / micronsPerPixel;
+  if (cellPx < 3) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `localize: a ${cellMicrons} um cell is only ${cellPx.toFixed(1)} px at ${micronsPerPixel} um/px; check micronsPerPixel`);
+  }
+  const binPx = Math.max(1, Math.min(Math.floor(binMicrons / micronsPerPixel), Math.floor(cellPx / 6)));
+  const gridW = Math.ceil(width / binPx);
+  const gridH = Math.ceil(height / binPx);
+  const windowBins = Math.max(1, Math.round(cellPx / binPx));
+  const strideBins = Math.max(1, Math.round(strideMicrons / micronsPerPixel / binPx));
+  return {
+    width, height, micronsPerPixel, binPx,
+    sampleStep: binPx >= 4 ? 2 : 1,
+    gridW, gridH, windowBins, strideBins,
+    pointsW: Math.ceil(gridW / strideBins),
+    pointsH: Math.ceil(gridH / strideBins),
+    minDistancePx: minDistanceMicrons / micronsPerPixel,
+    patchPx: patchMicrons / micronsPerPixel,
+    minRatio,
+  };
+}
+
+/**
+ * Per-channel integer lookup tables of the two stains' least-squares concentrations x 1000:
+ * 6 x 256 (h from R, G, B; then e from R, G, B). Summing table entries gives the same integer in
+ * WASM and in the reference, so masks never differ by a rounding.
+ */
+export function stainChannelTables(channels: LocalizationChannels, Io = 240): Int32Array {
+  const { unmix } = channels;
+  const tables = new Int32Array(6 * 256);
+  for (let stain = 0; stain < 2; stain++) {
+    for (let channel = 0; channel < 3; channel++) {
+      for (let v = 0; v < 256; v++) {
+        const od = -Math.log((v + 1) / Io);
+        tables[(stain * 3 + channel) * 256 + v] = Math.round(unmix[stain][channel] * od * CHANNEL_SCALE);
+      }
+    }
+  }
+  return tables;
+}
+
+/** Largest value of the quantization (concentration x 1000) for a frame's hematoxylin channel. */
+export function quantizeMax(channels: LocalizationChannels): number {
+  return Math.max(1, Math.round(QUANTIZE_MAX_C * channels.hematoxylinMax * CHANNEL_SCALE));
+}
+
+/** Otsu's threshold on a 256-bin histogram: the bin t maximizing the between-class variance of
+ * {<= t} and {> t}; the first such bin on ties. */
+export function otsuBin(histogram: ArrayLike<number>): number {
+  let total = 0;
+  let sumAll = 0;
+  for (let i = 0; i < 256; i++) {
+    total += histogram[i];
+    sumAll += i * histogram[i];
+  }
+  let best = 0;
+  let bestVariance = -1;
+  let weightLow = 0;
+  let sumLow = 0;
+  for (let t = 0; t < 255; t++) {
+    weightLow += histogram[t];
+    sumLow += t * histogram[t];
+    const weightHigh = total - weightLow;
+    if (weightLow === 0 || weightHigh === 0) continue;
+    const meanLow = sumLow / weightLow;
+    const meanHigh = (sumAll - sumLow) / weightHigh;
+    const variance = weightLow * weightHigh * (meanLow - meanHigh) ** 2;
+    if (variance > bestVariance) {
+      bestVariance = variance;
+      best = t;
+    }
+  }
+  return best;
+}
+
+/**
+ * The mask threshold on the raw channel (concentration x 1000; foreground is value > threshold):
+ * Otsu's bin, clamped to THRESHOLD_BOUNDS x maxC_h, mapped back from the quantization exactly.
+ */
+export function maskThreshold(histogram: ArrayLike<number>, channels: LocalizationChannels): { threshold: number; otsuBin: number; clamped: boolean } {
+  const maxValue = quantizeMax(channels);
+  const otsu = otsuBin(histogram);
+  const lowBin = Math.floor((THRESHOLD_BOUNDS[0] * channels.hematoxylinMax * CHANNEL_SCALE * 255) / maxValue);
+  const highBin = Math.floor((THRESHOLD_BOUNDS[1] * channels.hematoxylinMax * CHANNEL_SCALE * 255) / maxValue);
+  const bin = Math.min(Math.max(otsu, lowBin), highBin);
+  // q = floor(v * 255 / maxValue) > bin  <=>  v >= ceil((bin + 1) * maxValue / 255)
+  const threshold = Math.ceil(((bin + 1) * maxValue) / 255) - 1;
+  return { threshold, otsuBin: otsu, clamped: bin !== otsu };
+}
+
+/**
+ * Cells from the window counts: local maxima of the foreground ratio above minRatio, strongest
+ * first, non-maximum suppression at minDistance, each centre moved to the foreground centroid of
+ * its window. Ratios are compared as exact integer cross products, so every implementation of the
+ * counts gives the same cells.
+ */
+export function cellsFromCounts(
+  counts: ArrayLike<number>,
+  areas: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  geometry: LocalizeGeometry,
+): CellLocation[] {
+  const { pointsW, pointsH, strideBins, windowBins, gridW, gridH, binPx, minRatio } = geometry;
+  // a > b in ratio: counts[a] * areas[b] > counts[b] * areas[a]
+  const compare = (a: number, b: number) => counts[a] * areas[b] - counts[b] * areas[a];
+  const peaks: number[] = [];
+  for (let j = 0; j < pointsH; j++) {
+    for (let i = 0; i < pointsW; i++) {
+      const p = j * pointsW + i;
+      if (counts[p] === 0 || counts[p] < minRatio * areas[p]) continue;
+      let isPeak = true;
+      for (let dj = -1; dj <= 1 && isPeak; dj++) {
+        for (let di = -1; di <= 1; di++) {
+          if (di === 0 && dj === 0) continue;
+          const ni = i + di;
+          const nj = j + dj;
+          if (ni < 0 || nj < 0 || ni >= pointsW || nj >= pointsH) continue;
+          const q = nj * pointsW + ni;
+          const order = compare(p, q);
+          // Plateaus: the first point in raster order wins.
+          if (order < 0 || (order === 0 && q < p)) {
+            isPeak = false;
+            break;
+          }
+        }
+      }
+      if (isPeak) peaks.push(p);
+    }
+  }
+  peaks.sort((a, b) => -compare(a, b) || a - b);
+
+  const before = windowBins >> 1;
+  const after = windowBins - before;
+  const minDistanceSquared = geometry.minDistancePx ** 2;
+  const cells: CellLocation[] = [];
+  for (const p of peaks) {
+    const cxBin = (p % pointsW) * strideBins;
+    const cyBin = Math.floor(p / pointsW) * strideBins;
+    let sumX = 0;
+    let sumY = 0;
+    let n = 0;
+    for (let y = Math.max(cyBin - before, 0); y < Math.min(cyBin + after, gridH); y++) {
+      for (let x = Math.max(cxBin - before, 0); x < Math.min(cxBin + after, gridW); x++) {
+        if (mask[y * gridW + x]) {
+          sumX += x;
+          sumY += y;
+          n++;
+        }
+      }
+    }
+    // Bin b covers pixels [b * binPx, b * binPx + binPx - 1]: its centre is b * binPx + (binPx - 1) / 2.
+    const x = (sumX / n) * binPx + (binPx - 1) / 2;
+    const y = (sumY / n) * binPx + (binPx - 1) / 2;
+    if (cells.some((c) => (c.x - x) ** 2 + (c.y - y) ** 2 < minDistanceSquared)) continue;
+    const half = geometry.patchPx / 2;
+    const box: [number, number, number, number] = [x - half, y - half, x + half, y + half];
+    cells.push({
+      x, y, box,
+      ratio: counts[p] / areas[p],
+      crossesBorder: box[0] < -0.5 || box[1] < -0.5 || box[2] > geometry.width - 0.5 || box[3] > geometry.height - 0.5,
+    });
+  }
+  return cells;
+}
