@@ -1,6 +1,7 @@
 // Inference worker: owns the ONNX Runtime session of one device. Runs are serialized here.
 import { expose, transfer } from 'comlink';
 import { platform } from '#platform';
+import '../src/pipeline/error-transfer.js';
 import { SmearscopeError } from '../src/errors.js';
 import type { BackendChoice, BackendName, BatchOutputs, ClassifierSession } from '../src/inference/backend.js';
 import type { ModelCard } from '../src/inference/model-card-types.js';

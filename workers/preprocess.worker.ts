@@ -1,6 +1,7 @@
 // Preprocess worker: owns one instance of the WASM kernels and turns frames into patch tensors.
 import { expose, transfer } from 'comlink';
 import { platform } from '#platform';
+import '../src/pipeline/error-transfer.js';
 import { isEncodedFrame, type EncodedFrame, type Frame, type FrameInput } from '../src/frame.js';
 import { instantiateKernels } from '../src/kernels/load.js';
 import { preprocessFrame, type PreparedFrame, type PreprocessJob } from '../src/pipeline/preprocess-frame.js';

@@ -1,5 +1,6 @@
 import { releaseProxy, wrap, type Remote } from 'comlink';
-import { SmearscopeError } from '../errors.js';
+import { SmearscopeError, toSmearscopeError } from '../errors.js';
+import './error-transfer.js';
 import type { Platform, WorkerName } from '../platform/types.js';
 
 /**
@@ -40,7 +41,12 @@ export class WorkerSlot<Api> {
   async call<T>(fn: (remote: Remote<Api>) => Promise<T>): Promise<T> {
     this.calls++;
     if (!this.alive) throw new SmearscopeError('WORKER_CRASHED', `${this.name} worker is not running`);
-    return Promise.race([fn(this.remote), this.dead]);
+    try {
+      return await Promise.race([fn(this.remote), this.dead]);
+    } catch (error) {
+      // Errors cross the worker boundary as plain Errors with a `code` (see error-transfer.ts).
+      throw toSmearscopeError(error, this.name === 'inference' ? 'INFERENCE_FAILED' : 'KERNEL_FAILED');
+    }
   }
 
   /** Replaces a dead (or live) worker with a fresh one. */

@@ -26,7 +26,7 @@ describe('smearscope CLI', () => {
     for (const name of names) copyFileSync(join(BCCD_DIR, name), join(dir, name));
     writeFileSync(join(dir, 'broken.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2]));
     const out = join(dir, 'report.json');
-    const result = await cli(['analyze', dir, '--backend', 'wasm', '--out', out, '--workers', '1']);
+    const result = await cli(['analyze', dir, '--backend', 'wasm', '--out', out, '--workers', '1', '--microns-per-pixel', '0.075']);
     // One broken file: exit code 1, the rest analyzed, the broken one reported.
     expect((result as { code?: number }).code).toBe(1);
     expect(result.stderr).toMatch(/broken\.png: error \[DECODE_FAILED\]/);
@@ -37,7 +37,7 @@ describe('smearscope CLI', () => {
     expect(good).toHaveLength(3);
     for (const frame of good) {
       expect(frame.width).toBe(640);
-      expect(frame.scaleEstimated).toBe(true);
+      expect(frame.scaleEstimated).toBe(false);
       expect(frame.cells.length).toBeGreaterThan(0);
       for (const cell of frame.cells) {
         expect(cell.box).toHaveLength(4);
@@ -54,15 +54,19 @@ describe('smearscope CLI', () => {
 
   it('--locate-only reports positions only, --format csv one row per cell', async () => {
     const frame = join(BCCD_DIR, readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort()[0]);
-    const located = await cli(['analyze', frame, '--locate-only', '--quiet']);
+    const located = await cli(['analyze', frame, '--locate-only', '--quiet', '--microns-per-pixel', '0.075']);
+    // Without --microns-per-pixel the scale is estimated per frame, and the report says so.
+    const estimated = JSON.parse((await cli(['analyze', frame, '--locate-only', '--quiet'])).stdout).frames[0];
+    expect(estimated.scaleEstimated).toBe(true);
     const report = JSON.parse(located.stdout);
     expect(report.frames[0].cells.length).toBeGreaterThan(0);
     expect(Object.keys(report.frames[0].cells[0]).sort()).toEqual(['box', 'crossesBorder', 'ratio', 'x', 'y']);
     expect(report.differential).toBeNull();
-    const csv = await cli(['analyze', frame, '--format', 'csv', '--quiet', '--backend', 'wasm']);
+    const scale = ['--microns-per-pixel', '0.075', '--quiet', '--backend', 'wasm'];
+    const csv = await cli(['analyze', frame, '--format', 'csv', ...scale]);
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^file,x,y,x0,y0,x1,y1,ratio,class,confidence/);
-    expect(lines.length - 1).toBe(JSON.parse((await cli(['analyze', frame, '--quiet', '--backend', 'wasm'])).stdout).frames[0].cells.length);
+    expect(lines.length - 1).toBe(JSON.parse((await cli(['analyze', frame, ...scale])).stdout).frames[0].cells.length);
   });
 
   it('rejects bad options with a typed error and exit code 1', async () => {

@@ -53,8 +53,14 @@ describe('pipeline in Node', () => {
     expect(frame.pixels.byteLength).toBe(640 * 480 * 4);
     expect(Array.from(frame.pixels.slice(0, 64))).toEqual(Array.from(before));
     expect(result.timingsMs.total).toBeGreaterThan(0);
-    expect(result.scaleEstimated).toBe(true);
-    expect(result.micronsPerPixel).toBeGreaterThan(0);
+    expect(result.scaleEstimated).toBe(false);
+    expect(result.micronsPerPixel).toBe(0.075);
+    // Without a scale it is estimated from the erythrocytes, and the result says so.
+    const { micronsPerPixel: _, ...unscaled } = copyFrame(frames[3]);
+    const estimated = await wasm.analyzeFrame(unscaled);
+    expect(estimated.scaleEstimated).toBe(true);
+    expect(estimated.micronsPerPixel).toBeGreaterThan(0.03);
+    expect(estimated.micronsPerPixel).toBeLessThan(0.3);
   });
 
   it('isolates failures: a corrupt file and a wrong-size frame yield errors, the stream goes on', async () => {

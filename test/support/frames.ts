@@ -3,14 +3,16 @@ import { decodeImage } from '../../src/io/decode.js';
 import type { Frame } from '../../src/frame.js';
 
 export const BCCD_DIR = '../shared/data/bccd/JPEGImages';
+/** BCCD's pixel size: the median of smearscope's per-frame erythrocyte estimates over the set. */
+export const BCCD_MICRONS_PER_PIXEL = 0.075;
 
-/** The first `count` BCCD frames (sorted by name), decoded to RGBA8. */
+/** The first `count` BCCD frames (sorted by name), decoded to RGBA8, with BCCD's scale. */
 export function bccdFrames(count: number): Frame[] {
   return readdirSync(BCCD_DIR)
     .filter((name) => name.endsWith('.jpg'))
     .sort()
     .slice(0, count)
-    .map((name) => decodeImage(readFileSync(`${BCCD_DIR}/${name}`), name));
+    .map((name) => ({ ...decodeImage(readFileSync(`${BCCD_DIR}/${name}`), name), micronsPerPixel: BCCD_MICRONS_PER_PIXEL }));
 }
 
 /** A copy of a frame (the pipeline never detaches the caller's buffer, but tests stay independent). */
