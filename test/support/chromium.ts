@@ -9,6 +9,17 @@ export function chromePath(): string {
   return path;
 }
 
+/**
+ * Headless Chromium's flags (shared by the browser tests and the benchmark): quiet, no sandbox,
+ * and WebGPU on SwiftShader (a software adapter: correct, slow), on the system's GPU, or off.
+ */
+export function chromiumArgs(webgpu: 'swiftshader' | 'system' | 'off'): string[] {
+  const args = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+  if (webgpu === 'swiftshader') args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader');
+  if (webgpu === 'system') args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist');
+  return args;
+}
+
 export interface BrowserSession {
   browser: Browser;
   page: Page;
@@ -24,8 +35,7 @@ export interface BrowserSession {
  */
 export async function openBrowser(options: { webgpu?: boolean } = {}): Promise<BrowserSession> {
   const server = await startStaticServer({ '/': '.', '/shared/': '../shared' });
-  const args = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
-  if (options.webgpu ?? true) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader');
+  const args = chromiumArgs(options.webgpu ?? true ? 'swiftshader' : 'off');
   const browser = await puppeteer.launch({ executablePath: chromePath(), args, headless: true });
   const page = await browser.newPage();
   const lines: string[] = [];

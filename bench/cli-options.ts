@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { positiveNumber, oneOf } from '../src/cli/parse-options.js';
+import { SmearscopeError } from '../src/errors.js';
+import type { BackendName } from '../src/inference/backend.js';
+import type { BenchEnv, BenchSuite } from './report-types.js';
+import { DEFAULT_SETTINGS, type BenchSettings } from './settings.js';
+
+export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all|prepare> [options]
+
+  prepare                only write the browser suite's inputs (build/bench/) for bench/index.html on a kiosk
+
+  --model ID[,ID]        models: bm7-resnet10s (shipped), small-cnn, resnext50-32x4d (default: all)
+  --backend B[,B]        wasm, native (Node), webgpu (Chromium) (default: every one that works)
+  --batch N[,N]          batch sizes (models default 1,8,32; ResNeXt-50 1,8; pipeline 8)
+  --frames N             mosaic frames per pipeline pass (default ${DEFAULT_SETTINGS.frames})
+  --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})
+  --env E[,E]            node, chromium (default both)
+  --gpu G                Chromium's WebGPU adapter: auto (system, else SwiftShader), system, swiftshader
+  --json                 print the report as one JSON object instead of the Markdown table
+  --out DIR              where <host>-<date>.json and .svg go (default bench/results)
+
+Runs from the package root; reads ../shared/data. Progress goes to stderr.`;
+
+export type GpuChoice = 'auto' | 'system' | 'swiftshader';
+
+export interface BenchCommand {
+  /** Only write the page inputs (for a kiosk), measure nothing. */
+  prepareOnly: boolean;
+  settings: BenchSettings;
+  json: boolean;
+  outDir: string;
+  gpu: GpuChoice;
+  help: boolean;
+}
+
+const SUITES: readonly BenchSuite[] = ['kernels', 'pipeline', 'models'];
+const BACKENDS: readonly BackendName[] = ['wasm', 'native', 'webgpu'];
+const ENVS: readonly BenchEnv[] = ['node', 'chromium'];
+
+/** Parses the bench command line; INVALID_ARGUMENT saying what is wrong. */
+export function parseBenchArgs(argv: string[]): BenchCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        backend: { type: 'string' },
+        batch: { type: 'string' },
+        frames: { type: 'string' },
+        repeats: { type: 'string' },
+        env: { type: 'string' },
+        gpu: { type: 'string' },
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new SmearscopeError('INVALID_ARGUMENT', (error as Error).message, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new SmearscopeError('INVALID_ARGUMENT', `one suite at a time, got ${positionals.join(' ')}`);
+  const suite = oneOf('suite', positionals[0] ?? 'all', [...SUITES, 'all', 'prepare'] as const)!;
+  const settings: BenchSettings = {
+    ...DEFAULT_SETTINGS,
+    suites: suite === 'all' || suite === 'prepare' ? [...SUITES] : [suite],
+    envs: list('env', values.env, ENVS) ?? DEFAULT_SETTINGS.envs,
+    frames: positiveNumber('frames', values.frames, true) ?? DEFAULT_SETTINGS.frames,
+    repeats: positiveNumber('repeats', values.repeats, true) ?? DEFAULT_SETTINGS.repeats,
+  };
+  const backends = list('backend', values.backend, BACKENDS);
+  if (backends) settings.backends = backends;
+  const models = values.model?.split(',').map((id) => id.trim()).filter(Boolean);
+  if (models?.length) settings.models = models;
+  const batches = values.batch?.split(',').map((size) => positiveNumber('batch', size.trim(), true)!);
+  if (batches?.length) settings.batches = batches;
+  return {
+    prepareOnly: suite === 'prepare',
+    settings,
+    json: values.json ?? false,
+    outDir: values.out ?? 'bench/results',
+    gpu: oneOf('gpu', values.gpu, ['auto', 'system', 'swiftshader'] as const) ?? 'auto',
+    help: values.help ?? false,
+  };
+}
+
+function list<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(',').map((item) => oneOf(name, item.trim(), allowed)!);
+}

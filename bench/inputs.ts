@@ -1,0 +1,41 @@
+import type { Frame } from '../src/frame.js';
+import type { MatmulSizes } from '../models/zoo/matmul.js';
+
+/** Frames of one kind, decoded, for a suite. Suites never modify them (the pipeline copies). */
+export interface FrameSet {
+  /** "mosaic" (generated bone-marrow frames, known scale) or "bccd" (real blood frames, scale estimated). */
+  name: 'mosaic' | 'bccd';
+  /** For the table, e.g. "mosaic 2452x2056". */
+  description: string;
+  frames: Frame[];
+}
+
+/** A model to measure: its card's location (a path in Node, a URL in the page). */
+export interface BenchModel {
+  id: string;
+  card: string;
+  /** shipped: the trained default model; small / large: untrained reference architectures. */
+  role: 'shipped' | 'small' | 'large';
+}
+
+/** The MatMul probe graph: location of its .onnx, its sizes and FLOPs per run. */
+export interface MatmulProbe {
+  id: string;
+  onnx: string;
+  sizes: MatmulSizes;
+  flopsPerRun: number;
+}
+
+/** Everything the suites read, prepared by the Node driver (and handed to the page as locations). */
+export interface BenchInputs {
+  models: BenchModel[];
+  matmul: MatmulProbe;
+  mosaic: FrameSet;
+  bccd: FrameSet;
+}
+
+/** Describes a set of frames by its name and frame size, e.g. "mosaic 2452x2056". */
+export function describeFrames(name: FrameSet['name'], frames: readonly Frame[]): string {
+  const sizes = [...new Set(frames.map((frame) => `${frame.width}x${frame.height}`))];
+  return `${name} ${sizes.join('/')}`;
+}

@@ -1,0 +1,9 @@
+import type { BenchHost } from './host.js';
+
+/** Node: RSS covers the main thread and every worker thread (one process). Cheap, so sampled often. */
+export const nodeHost: BenchHost = {
+  env: 'node',
+  memoryBytes: async () => process.memoryUsage.rss(),
+  memorySampleIntervalMs: 50,
+  log: (line) => process.stderr.write(`bench: ${line}\n`),
+};

@@ -1,0 +1,58 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildZoo } from '../models/zoo/build.js';
+import { MATMUL_DEFAULT_SIZES, matmulFlops, matmulId } from '../models/zoo/matmul.js';
+import { RESNEXT50_ID } from '../models/zoo/resnext50.js';
+import { SMALL_CNN_ID } from '../models/zoo/small-cnn.js';
+import { SmearscopeError } from '../src/errors.js';
+import type { Frame } from '../src/frame.js';
+import { listImages } from '../src/io/list-images.js';
+import { readFrame } from '../src/io/read-frame.js';
+import type { BenchHost } from './host.js';
+import { describeFrames, type BenchInputs, type BenchModel } from './inputs.js';
+import { generateMosaic } from './mosaic.js';
+import { BCCD_FRAMES } from './plans.js';
+import type { BenchSettings } from './settings.js';
+
+/** Where `npm run models` (and this harness, when they are missing) writes the reference zoo. */
+export const ZOO_DIR = 'build/models';
+const BCCD_DIR = '../shared/data/bccd/JPEGImages';
+
+/**
+ * Everything the suites read, from the package root: every model (the shipped models/bm7-*.json
+ * when the trained model is there, and the reference zoo, built into build/models when missing;
+ * the suites pick those of --model), the MatMul probe, mosaic frames (seeds 1..N) and the first
+ * BCCD frames. Throws INVALID_ARGUMENT for a --model that does not exist.
+ */
+export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings): Promise<BenchInputs> {
+  const probe = { id: matmulId(MATMUL_DEFAULT_SIZES), sizes: MATMUL_DEFAULT_SIZES };
+  const missing = [SMALL_CNN_ID, RESNEXT50_ID, probe.id].filter((id) => !existsSync(join(ZOO_DIR, `${id}.onnx`)));
+  if (missing.length > 0) {
+    host.log(`building ${missing.join(', ')} into ${ZOO_DIR}`);
+    await buildZoo(ZOO_DIR, { only: missing });
+  }
+  const shipped = readdirSync('models').filter((name) => /^bm7-.*\.json$/.test(name)).sort();
+  const available: BenchModel[] = [
+    ...shipped.map((name): BenchModel => ({ id: name.replace(/\.json$/, ''), card: join('models', name), role: 'shipped' })),
+    { id: SMALL_CNN_ID, card: join(ZOO_DIR, `${SMALL_CNN_ID}.json`), role: 'small' },
+    { id: RESNEXT50_ID, card: join(ZOO_DIR, `${RESNEXT50_ID}.json`), role: 'large' },
+  ];
+  if (shipped.length === 0) host.log('no shipped model (models/bm7-*.json) yet: measuring the reference architectures only');
+  const unknown = (settings.models ?? []).filter((id) => !available.some((model) => model.id === id));
+  if (unknown.length > 0) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `unknown model ${unknown.join(', ')}; available: ${available.map((m) => m.id).join(', ')}`);
+  }
+
+  const startedAt = performance.now();
+  const mosaic: Frame[] = [];
+  for (let seed = 1; seed <= Math.max(1, settings.frames); seed++) mosaic.push((await generateMosaic({ seed })).frame);
+  const bccdPaths = (await listImages([BCCD_DIR])).slice(0, BCCD_FRAMES);
+  const bccd = await Promise.all(bccdPaths.map((path) => readFrame(path)));
+  host.log(`inputs: ${mosaic.length} mosaic frames, ${bccd.length} BCCD frames in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  return {
+    models: available,
+    matmul: { ...probe, onnx: join(ZOO_DIR, `${probe.id}.onnx`), flopsPerRun: matmulFlops(probe.sizes) },
+    mosaic: { name: 'mosaic', description: describeFrames('mosaic', mosaic), frames: mosaic },
+    bccd: { name: 'bccd', description: describeFrames('bccd', bccd), frames: bccd },
+  };
+}

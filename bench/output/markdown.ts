@@ -1,0 +1,77 @@
+import type { BenchReport, BenchResult } from '../report-types.js';
+import { formatNumber, formatPercent, formatSpread } from './format.js';
+
+/** The report as Markdown: one table per suite, then the MatMul probes and what was skipped. */
+export function reportMarkdown(report: BenchReport): string {
+  const { machine } = report;
+  const lines = [
+    `## smearscope benchmark — ${report.host}, ${report.date}`,
+    '',
+    `${machine.cpu}, ${machine.cores} cores, ${formatNumber(machine.memoryGiB)} GiB` +
+      `${machine.gpu ? `, WebGPU adapter: ${machine.gpu}` : ''}; Node ${report.node}${report.browser ? `, ${report.browser}` : ''}; ` +
+      `${formatNumber(report.durationSeconds)} s. Figures are medians (min–max) over timed runs after warm-up.`,
+  ];
+  const bySuite = (suite: BenchResult['suite']) => report.results.filter((result) => result.suite === suite);
+  const kernels = bySuite('kernels');
+  if (kernels.length > 0) {
+    lines.push('', '### kernels (one 2452 x 2056 frame, single thread)', '');
+    lines.push(table(
+      ['env', 'kernel', 'work', 'WASM ms', 'target ms', 'TS reference ms', 'speed-up'],
+      kernels.flatMap((result) => (result.kernels ?? []).map((kernel) => [
+        result.env, kernel.kernel, kernel.work, formatSpread(kernel.wasmMs), `≤ ${formatNumber(kernel.targetMs)}`,
+        formatSpread(kernel.referenceMs), kernel.speedup === undefined ? '-' : `${formatNumber(kernel.speedup)}x`,
+      ])),
+    ));
+  }
+  const pipeline = bySuite('pipeline');
+  if (pipeline.length > 0) {
+    lines.push('', '### pipeline (end to end vs bare session, same run)', '');
+    lines.push(table(
+      ['env', 'backend', 'model', 'input', 'batch', 'cells/s end to end', 'cells/s bare', 'efficiency', 'frames/s',
+        'frame latency p50 / p95 ms', 'stage ms/frame fit / locate / patches / inference / post', 'workers + threads', 'peak MiB'],
+      pipeline.map((result) => [
+        result.env, result.backend, result.model, `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
+        String(result.batch), formatSpread(result.cellsPerSecondSpread), formatSpread(result.bareCellsPerSecond),
+        formatNumber(result.efficiency), formatNumber(result.framesPerSecond),
+        `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`, stages(result),
+        `${result.workers ?? '-'} + ${result.threads ?? '-'}`, formatNumber(result.peakMemoryMiB),
+      ]),
+    ));
+  }
+  const models = bySuite('models');
+  if (models.length > 0) {
+    lines.push('', '### models (bare session; limit = achieved FLOP/s over the best MatMul rate of the same backend)', '');
+    lines.push(table(
+      ['env', 'backend', 'model', 'batch', 'cells/s', 'ms/batch p50 / p95', 'session ms', 'GFLOP/s', 'MatMul GFLOP/s (best)', 'limit', 'peak MiB'],
+      models.map((result) => [
+        result.env, result.backend, result.model, String(result.batch), formatSpread(result.cellsPerSecondSpread),
+        `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`, formatNumber(result.sessionMs),
+        formatNumber(result.flopsPerSecond === undefined ? undefined : result.flopsPerSecond / 1e9),
+        formatNumber(result.matmulFlopsPerSecond === undefined ? undefined : result.matmulFlopsPerSecond / 1e9),
+        formatPercent(result.limitFraction), formatNumber(result.peakMemoryMiB),
+      ]),
+    ));
+  }
+  if (report.matmul.length > 0) {
+    lines.push('', '### MatMul probes (the matrix rate each backend reaches here)', '');
+    lines.push(table(
+      ['env', 'backend', 'graph', 'GFLOP/s'],
+      report.matmul.map((probe) => [probe.env, probe.backend, probe.graph, formatSpread(probe.flopsPerSecond, 1e-9)]),
+    ));
+  }
+  const notes = [...new Set(report.results.flatMap((result) => (result.notes ?? []).filter((note) => /software|not a GPU/.test(note))))];
+  if (notes.length > 0 || report.skipped.length > 0) {
+    lines.push('', '### notes', '', ...notes.map((note) => `- ${note}`), ...report.skipped.map((reason) => `- skipped: ${reason}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function stages(result: BenchResult): string {
+  const stage = result.stageMs ?? {};
+  return ['stainFit', 'localize', 'patches', 'inference', 'postprocess'].map((name) => formatNumber(stage[name])).join(' / ');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.map(escape).join(' | ')} |`).join('\n');
+}

@@ -1,0 +1,26 @@
+import type { BenchInputs, FrameSet } from './inputs.js';
+import { PIPELINE_BATCH, type BenchSettings } from './settings.js';
+import type { PipelinePlan } from './suites/pipeline.js';
+
+/** BCCD frames per pipeline pass: 640 x 480, about one leukocyte each: ~45 cells, six batches of 8. */
+export const BCCD_FRAMES = 32;
+/** Mosaic frames per pass for a large model: one frame's 24 cells already take ~12 s on wasm here. */
+export const LARGE_MODEL_FRAMES = 1;
+
+/**
+ * What the pipeline suite runs: the shipped model (else the small reference CNN) on
+ * `settings.frames` mosaic frames and on BCCD frames, where frames are small and cells few; each
+ * large model on one mosaic frame. Batch: the first --batch, else the library's default.
+ */
+export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): PipelinePlan[] {
+  const batch = settings.batches?.[0] ?? PIPELINE_BATCH;
+  const take = (set: FrameSet, count: number): FrameSet => ({ ...set, frames: set.frames.slice(0, count) });
+  const plans: PipelinePlan[] = [];
+  // The shipped model is the small model users run; the small reference CNN stands in without it.
+  const shipped = inputs.models.filter((model) => model.role === 'shipped');
+  const small = shipped.length > 0 ? shipped : inputs.models.filter((model) => model.role === 'small');
+  for (const model of small) plans.push({ model, frames: take(inputs.mosaic, settings.frames), batch });
+  if (small.length > 0 && inputs.bccd.frames.length > 0) plans.push({ model: small[0], frames: take(inputs.bccd, BCCD_FRAMES), batch });
+  for (const model of inputs.models.filter((m) => m.role === 'large')) plans.push({ model, frames: take(inputs.mosaic, LARGE_MODEL_FRAMES), batch });
+  return plans;
+}

@@ -1,0 +1,39 @@
+/** How often to repeat a measurement: warm-up runs first (not timed), then timed runs. */
+export interface RepeatPlan {
+  warmupRuns: number;
+  /** Timed runs at least, even past the budget, so a spread exists. */
+  minRuns: number;
+  /** Timed runs at most. */
+  maxRuns: number;
+  /** Stop starting timed runs once this many milliseconds of timed runs have passed (after minRuns). */
+  budgetMs: number;
+}
+
+/**
+ * Runs `once` per the plan and returns each timed run's wall time in milliseconds. A run's own
+ * return value is ignored; `once` must do the whole unit of work (and await it). `after` runs
+ * after every run, untimed (e.g. a memory sample). `now` is the clock, in milliseconds.
+ */
+export async function timeRepeated(
+  plan: RepeatPlan,
+  once: (run: number) => Promise<unknown> | unknown,
+  after?: () => Promise<unknown>,
+  now: () => number = () => performance.now(),
+): Promise<number[]> {
+  for (let run = 0; run < plan.warmupRuns; run++) {
+    await once(-1 - run);
+    await after?.();
+  }
+  const durationsMs: number[] = [];
+  let spentMs = 0;
+  for (let run = 0; run < plan.maxRuns; run++) {
+    if (run >= plan.minRuns && spentMs >= plan.budgetMs) break;
+    const startedAt = now();
+    await once(run);
+    const elapsedMs = now() - startedAt;
+    durationsMs.push(elapsedMs);
+    spentMs += elapsedMs;
+    await after?.();
+  }
+  return durationsMs;
+}

@@ -1,0 +1,105 @@
+// The benchmark's JSON output (issue 7's contract plus the detail behind each figure). Other tools
+// read it; bench/results.schema.json is the same contract as a JSON schema and every report is
+// checked against it before it is written.
+import type { BackendName } from '../src/inference/backend.js';
+import type { Spread } from './stats.js';
+
+export type BenchSuite = 'kernels' | 'pipeline' | 'models';
+export type BenchEnv = 'node' | 'chromium';
+
+export interface MachineInfo {
+  cpu: string;
+  /** Logical cores this process may use. */
+  cores: number;
+  /** Total memory; 0 when a browser does not tell (kiosk without navigator.deviceMemory). */
+  memoryGiB: number;
+  /** The WebGPU adapter seen by Chromium, when it has one (e.g. "google swiftshader (software)"). */
+  gpu?: string;
+}
+
+/** One WASM kernel against its plain TypeScript reference, on the same frame, same run. */
+export interface KernelTiming {
+  kernel: 'stainFit' | 'localize' | 'normalize' | 'patch';
+  /** What one call does, e.g. "2452 x 2056 frame, stride 1". */
+  work: string;
+  wasmMs: Spread;
+  /** Absent while the kernel has no reference in test/reference (said in the report's `skipped`). */
+  referenceMs?: Spread;
+  /** referenceMs.median / wasmMs.median. */
+  speedup?: number;
+  /** The issue's ceiling for wasmMs.median. */
+  targetMs: number;
+}
+
+export interface BenchResult {
+  suite: BenchSuite;
+  env: BenchEnv;
+  backend: BackendName;
+  /** Model id; "kernels" for the kernels suite. */
+  model: string;
+  /** Cells per inference run (kernels: 1). */
+  batch: number;
+  /** Median over timed runs. pipeline: end to end; models: bare session; kernels: one preprocess worker. */
+  cellsPerSecond: number;
+  framesPerSecond?: number;
+  /** pipeline: cellsPerSecond over the bare session's, same backend, model and batch, same run. */
+  efficiency?: number;
+  /** models: flopsPerCell x cellsPerSecond over the best MatMul rate of the same backend, same run. */
+  limitFraction?: number;
+  /** Median milliseconds per stage (per frame for pipeline and kernels, per batch for models). */
+  stageMs?: Record<string, number>;
+  /** Latency percentiles: per frame (pipeline), per batch run (models). */
+  p50Ms?: number;
+  p95Ms?: number;
+  /** Peak memory during the measurement (Node: process RSS; Chromium: PSS of all its processes, driven runs on Linux). */
+  peakMemoryMiB?: number;
+
+  // The detail behind the contract's figures.
+  cellsPerSecondSpread?: Spread;
+  /** pipeline: the bare session's cells/s, measured interleaved with the pipeline runs. */
+  bareCellsPerSecond?: Spread;
+  /** Session creation including its warm-up run, milliseconds. */
+  sessionMs?: number;
+  /** models: achieved FLOP/s and the MatMul rate it is compared with (the probe's best run). */
+  flopsPerSecond?: number;
+  matmulFlopsPerSecond?: number;
+  flopsPerCell?: number;
+  kernels?: KernelTiming[];
+  /** Inference threads (wasm/native) and preprocess workers (pipeline). */
+  threads?: number;
+  workers?: number;
+  /** Frames and cells per timed pass (pipeline) or cells per run (models). */
+  frames?: number;
+  cells?: number;
+  /** Where the frames came from, e.g. "mosaic 2452x2056" or "bccd 640x480". */
+  input?: string;
+  notes?: string[];
+}
+
+/** The MatMul probe of one backend: the device's matrix rate through that backend. */
+export interface MatmulRate {
+  env: BenchEnv;
+  backend: BackendName;
+  /** e.g. "matmul-1024". */
+  graph: string;
+  flopsPerRun: number;
+  flopsPerSecond: Spread;
+}
+
+export interface BenchReport {
+  machine: MachineInfo;
+  /** ISO 8601 time the run started. */
+  date: string;
+  results: BenchResult[];
+  host: string;
+  /** What was asked for, so a reader can rerun it. */
+  command: string;
+  /** Node's version (absent when a kiosk page ran the suite on its own). */
+  node?: string;
+  /** Chromium's version string when the browser suite ran. */
+  browser?: string;
+  matmul: MatmulRate[];
+  durationSeconds: number;
+  /** Suites or parts that did not run here, and why. */
+  skipped: string[];
+}

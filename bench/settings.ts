@@ -1,0 +1,46 @@
+import type { BackendName } from '../src/inference/backend.js';
+import type { BenchEnv, BenchSuite } from './report-types.js';
+
+/** What to measure. The defaults keep `npm run bench -- all` within 10 minutes on 2 cores. */
+export interface BenchSettings {
+  suites: BenchSuite[];
+  envs: BenchEnv[];
+  /** Only these backends (default: every one that works in each environment). */
+  backends?: BackendName[];
+  /** Only these model ids (default: the shipped model and the reference architectures). */
+  models?: string[];
+  /** Batch sizes for the models suite, and the pipeline's batch when one is given (default per model). */
+  batches?: number[];
+  /** Mosaic frames per timed pipeline pass for the small models. */
+  frames: number;
+  /** Timed runs per measurement at least (more while inside the time budget). */
+  repeats: number;
+  /** Only this pipeline plan (index into pipelinePlans): the browser driver gives each plan its own page. */
+  pipelinePlan?: number;
+}
+
+export const DEFAULT_SETTINGS: BenchSettings = {
+  suites: ['kernels', 'pipeline', 'models'],
+  envs: ['node', 'chromium'],
+  frames: 4,
+  repeats: 3,
+};
+
+/** Batch sizes compared side by side in the models suite. */
+export const DEFAULT_BATCHES = [1, 8, 32];
+/** The pipeline's batch size (the library's default). */
+export const PIPELINE_BATCH = 8;
+/**
+ * Large models (ResNeXt-50, ~11 GFLOPs a cell, ~0.5 s a cell on wasm here) skip batch 32 unless
+ * asked for: one run would take ~16 s and the whole `all` suite must stay within 10 minutes.
+ */
+export const LARGE_MODEL_BATCHES = [1, 8];
+/** Time budget of the timed runs of one measurement, after its minimum runs, in milliseconds. */
+export const MEASUREMENT_BUDGET_MS = 3000;
+/** Timed runs of one measurement at most. */
+export const MAX_RUNS = 20;
+
+/** True for a WebGPU adapter that is a software rasterizer (SwiftShader): correct but slow. */
+export function isSoftwareAdapter(adapter: string | undefined): boolean {
+  return !!adapter && /swiftshader|software|llvmpipe/i.test(adapter);
+}

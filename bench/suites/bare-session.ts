@@ -1,0 +1,23 @@
+import { platform } from '#platform';
+import type { BackendName, ClassifierSession } from '../../src/inference/backend.js';
+import type { ModelCard } from '../../src/inference/model-card-types.js';
+import { openSession } from '../../src/inference/open-session.js';
+
+export interface BareSession {
+  session: ClassifierSession;
+  /** Creation plus the session's own warm-up run (createOrtSession always does one), milliseconds. */
+  sessionMs: number;
+  /** Inference threads: the count the pipeline's inference worker uses for this backend. */
+  threads: number;
+}
+
+/**
+ * The baseline: an ONNX Runtime session on this thread, opened by the same code and with the
+ * same thread count as the pipeline's inference worker, but fed straight from a ready batch.
+ */
+export async function openBareSession(card: ModelCard, modelBytes: Uint8Array, backend: BackendName, batchSize: number): Promise<BareSession> {
+  const threads = platform.inferenceThreads(backend);
+  const startedAt = performance.now();
+  const { session } = await openSession(platform, card, modelBytes, backend, batchSize, { numThreads: threads });
+  return { session, sessionMs: performance.now() - startedAt, threads };
+}

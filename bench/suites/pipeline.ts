@@ -1,0 +1,192 @@
+import { platform } from '#platform';
+import { decideCell } from '../../src/clinical/decide-cell.js';
+import { resolveScheme } from '../../src/clinical/schemes.js';
+import { softmaxInto } from '../../src/clinical/softmax.js';
+import type { Frame } from '../../src/frame.js';
+import type { BackendName, ClassifierSession } from '../../src/inference/backend.js';
+import type { ModelCard } from '../../src/inference/model-card-types.js';
+import { loadModel } from '../../src/inference/load-model.js';
+import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
+import type { FrameResult } from '../../src/pipeline/results.js';
+import { createScope, type Scope } from '../../src/scope.js';
+import { trackPeakMemory, type BenchHost } from '../host.js';
+import type { BenchModel, FrameSet } from '../inputs.js';
+import type { BenchResult } from '../report-types.js';
+import { isSoftwareAdapter, type BenchSettings } from '../settings.js';
+import { percentile, spreadOf } from '../stats.js';
+import { openBareSession } from './bare-session.js';
+import { realPatchBatch } from './real-patches.js';
+import { emptyOutput, reasonOf, type SuiteOutput } from './suite-output.js';
+
+/** One model on one kind of frames at one batch size, end to end against its bare session. */
+export interface PipelinePlan {
+  model: BenchModel;
+  frames: FrameSet;
+  batch: number;
+}
+
+export interface PipelineSuiteInput {
+  plans: PipelinePlan[];
+  backends: BackendName[];
+  adapter?: string;
+}
+
+/** Minimum bare-session runs per timed pass, so short passes still time several runs. */
+const MIN_BARE_RUNS = 3;
+/** Cells whose post-processing is timed to get a per-cell cost. */
+const POSTPROCESS_TIMED_CELLS = 2000;
+
+/**
+ * The `pipeline` suite: frames through createScope/analyzeStream (preprocess workers, inference
+ * worker, scheduler) against a bare session of the same model, backend, batch size and thread
+ * count fed with the same real patches, passes interleaved (pipeline, bare, pipeline, bare...) so
+ * both see the same machine load. efficiency = median end-to-end cells/s over median bare cells/s.
+ */
+export async function runPipelineSuite(host: BenchHost, settings: BenchSettings, input: PipelineSuiteInput): Promise<SuiteOutput> {
+  const output = emptyOutput();
+  const kernels = await instantiateKernels();
+  for (const backend of input.backends) {
+    if (backend === 'webgpu' && isSoftwareAdapter(input.adapter)) {
+      // Its efficiency would measure SwiftShader, not the pipeline (the browser tests check it runs).
+      output.skipped.push(`${host.env} webgpu pipeline: ${input.adapter} is a software adapter; see the models suite for a labelled check`);
+      continue;
+    }
+    for (const plan of input.plans) {
+      try {
+        output.results.push(await measurePipeline(host, plan, backend, settings.repeats, kernels));
+      } catch (error) {
+        output.skipped.push(`${host.env} ${backend} pipeline ${plan.model.id} on ${plan.frames.description}: ${reasonOf(error)}`);
+      }
+    }
+  }
+  return output;
+}
+
+interface PassResult {
+  milliseconds: number;
+  cells: number;
+  frames: FrameResult[];
+}
+
+async function measurePipeline(host: BenchHost, plan: PipelinePlan, backend: BackendName, passes: number, kernels: KernelInstance): Promise<BenchResult> {
+  const { card, modelBytes } = await loadModel(platform, plan.model.card);
+  const frames = plan.frames.frames;
+  const batchSize = plan.batch;
+  const patches = realPatchBatch(kernels, frames, card, batchSize);
+  const label = `${host.env} ${backend} pipeline ${card.id} batch ${batchSize} on ${frames.length} ${plan.frames.description}`;
+
+  const memory = trackPeakMemory(host);
+  const scopeStartedAt = performance.now();
+  const scope = await createScope({ model: { card, onnx: modelBytes }, backend, batchSize });
+  const scopeMs = performance.now() - scopeStartedAt;
+  let bare: Awaited<ReturnType<typeof openBareSession>> | undefined;
+  try {
+    if (scope.backend !== backend) throw new Error(`the scope runs ${scope.backend}, not ${backend}: ${scope.backendReason}`);
+    await streamPass(scope, frames.slice(0, 1)); // warm-up: workers started, kernels compiled, first batch run
+
+    const pipelineRuns: PassResult[] = [];
+    const bareCellsPerSecond: number[] = [];
+    let peakMemoryMiB: number | undefined;
+    for (let pass = 0; pass < passes; pass++) {
+      const run = await streamPass(scope, frames);
+      pipelineRuns.push(run);
+      if (pass === 0) {
+        // Peak memory of the pipeline alone: measured before the bare session exists.
+        peakMemoryMiB = await memory.stop();
+        bare = await openBareSession(card, modelBytes, backend, batchSize);
+        await bare.session.run(patches); // its warm-up beyond createOrtSession's
+      }
+      const runs = Math.max(MIN_BARE_RUNS, Math.ceil(run.cells / batchSize));
+      bareCellsPerSecond.push(await barePass(bare!.session, patches, runs));
+    }
+
+    const cellsPerSecond = spreadOf(pipelineRuns.map((run) => (run.cells * 1000) / run.milliseconds));
+    const framesPerSecond = spreadOf(pipelineRuns.map((run) => (run.frames.length * 1000) / run.milliseconds));
+    const bareSpread = spreadOf(bareCellsPerSecond);
+    const frameResults = pipelineRuns.flatMap((run) => run.frames);
+    const failed = frameResults.filter((frame) => frame.error);
+    const cells = pipelineRuns[0].cells;
+    const stageMs = medianStages(frameResults);
+    const logits = (await bare!.session.run(patches)).logits;
+    stageMs.postprocess = postprocessMsPerCell(card, logits, batchSize) * (cells / frames.length);
+    const totals = frameResults.map((frame) => frame.timingsMs.total).sort((a, b) => a - b);
+
+    const result: BenchResult = {
+      suite: 'pipeline',
+      env: host.env,
+      backend,
+      model: card.id,
+      batch: batchSize,
+      cellsPerSecond: cellsPerSecond.median,
+      framesPerSecond: framesPerSecond.median,
+      efficiency: cellsPerSecond.median / bareSpread.median,
+      stageMs,
+      p50Ms: percentile(totals, 50),
+      p95Ms: percentile(totals, 95),
+      cellsPerSecondSpread: cellsPerSecond,
+      bareCellsPerSecond: bareSpread,
+      sessionMs: scopeMs,
+      threads: bare!.threads,
+      workers: scope.workers,
+      frames: frames.length,
+      cells,
+      input: plan.frames.description,
+      notes: [
+        `scope: ${scope.backendReason}; ${scope.notes.join('; ')}`,
+        'stageMs per frame: stainFit, localize, patches and inference (its share of the batches) from the pipeline; ' +
+          'postprocess (softmax + decision) timed apart on the same logits; total = frame latency incl. queueing',
+        ...(failed.length > 0 ? [`${failed.length} frame result(s) had errors: ${failed[0].error!.code} ${failed[0].error!.message}`] : []),
+        ...scope.events,
+      ],
+    };
+    if (peakMemoryMiB !== undefined) result.peakMemoryMiB = peakMemoryMiB;
+    host.log(
+      `${label}: ${cellsPerSecond.median.toFixed(1)} cells/s end to end vs ${bareSpread.median.toFixed(1)} bare ` +
+        `= efficiency ${result.efficiency!.toFixed(3)} (${cells} cells/pass, ${passes} passes)`,
+    );
+    return result;
+  } finally {
+    await memory.stop();
+    await bare?.session.dispose();
+    await scope.dispose();
+  }
+}
+
+/** Streams `frames` through the scope and waits for every result; wall time from first pull to last result. */
+async function streamPass(scope: Scope, frames: readonly Frame[]): Promise<PassResult> {
+  const results: FrameResult[] = [];
+  const startedAt = performance.now();
+  for await (const result of scope.analyzeStream(frames)) results.push(result);
+  const milliseconds = performance.now() - startedAt;
+  const cells = results.reduce((sum, result) => sum + (result.error ? 0 : result.cells.length), 0);
+  return { milliseconds, cells, frames: results };
+}
+
+/** Cells per second of `runs` back-to-back runs of one full batch. */
+async function barePass(session: ClassifierSession, batch: Float32Array, runs: number): Promise<number> {
+  const startedAt = performance.now();
+  for (let run = 0; run < runs; run++) await session.run(batch);
+  return (runs * session.batchSize * 1000) / (performance.now() - startedAt);
+}
+
+/** Median per frame of each stage the pipeline times (frames that failed excluded). */
+function medianStages(frames: readonly FrameResult[]): Record<string, number> {
+  const ok = frames.filter((frame) => !frame.error);
+  const stages: Record<string, number> = {};
+  for (const stage of ['stainFit', 'localize', 'patches', 'inference', 'total'] as const) {
+    stages[stage] = percentile(ok.map((frame) => frame.timingsMs[stage]).sort((a, b) => a - b), 50);
+  }
+  return stages;
+}
+
+/** Milliseconds per cell of the pipeline's post-processing calls (softmax, decision) on real logits. */
+function postprocessMsPerCell(card: ModelCard, logits: Float32Array, batchSize: number): number {
+  const scheme = resolveScheme(card);
+  const probs = new Float32Array(scheme.classCount);
+  const startedAt = performance.now();
+  for (let cell = 0; cell < POSTPROCESS_TIMED_CELLS; cell++) {
+    softmaxInto(logits, cell % batchSize, scheme.classCount, probs);
+    decideCell(probs, scheme);
+  }
+  return (performance.now() - startedAt) / POSTPROCESS_TIMED_CELLS;
+}

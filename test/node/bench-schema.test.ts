@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { reportMarkdown } from '../../bench/output/markdown.js';
+import { reportSvg } from '../../bench/output/svg-chart.js';
+import type { BenchReport } from '../../bench/report-types.js';
+import schema from '../../bench/results.schema.json';
+import { checkAgainstSchema } from '../../bench/schema-check.js';
+import { shippedModelCard } from '../support/test-model.js';
+
+const run = promisify(execFile);
+
+// A real, small run of every suite in Node (one mosaic frame, one timed run each, the shipped
+// model on wasm at batch 8): its --json output must meet bench/results.schema.json and carry the
+// figures the contract promises.
+describe('npm run bench -- all --json (small, Node)', () => {
+  let report: BenchReport;
+  let outDir: string;
+  const model = shippedModelCard().replace(/^models\/|\.json$/g, '');
+
+  beforeAll(async () => {
+    if (!existsSync('dist/node/bench.js')) throw new Error('dist/node/bench.js is missing: run npm run build first');
+    outDir = mkdtempSync(join(tmpdir(), 'smearscope-bench-'));
+    const args = ['dist/node/bench.js', 'all', '--env', 'node', '--backend', 'wasm', '--model', model, '--batch', '8', '--frames', '1', '--repeats', '1', '--json', '--out', outDir];
+    const { stdout } = await run('node', args, { maxBuffer: 64 * 2 ** 20, timeout: 240_000 });
+    report = JSON.parse(stdout) as BenchReport;
+  }, 300_000);
+
+  it('validates against the schema', () => {
+    expect(checkAgainstSchema(report, schema)).toEqual([]);
+  });
+
+  it('has every suite with the figures of the contract', () => {
+    const suites = (name: string) => report.results.filter((result) => result.suite === name);
+    const kernels = suites('kernels');
+    expect(kernels).toHaveLength(1);
+    expect(kernels[0].kernels!.map((kernel) => kernel.kernel).sort()).toEqual(['localize', 'normalize', 'patch', 'stainFit']);
+    for (const kernel of kernels[0].kernels!) {
+      expect(kernel.wasmMs.median).toBeGreaterThan(0);
+      if (kernel.referenceMs) expect(kernel.speedup).toBeCloseTo(kernel.referenceMs.median / kernel.wasmMs.median, 6);
+      else expect(report.skipped.join('\n')).toContain(`kernels ${kernel.kernel}: no TypeScript reference`);
+    }
+    const pipeline = suites('pipeline');
+    expect(pipeline.length).toBeGreaterThanOrEqual(1);
+    for (const result of pipeline) {
+      expect(result).toMatchObject({ env: 'node', backend: 'wasm', model, batch: 8 });
+      expect(result.cells).toBeGreaterThan(0);
+      expect(result.efficiency).toBeCloseTo(result.cellsPerSecond / result.bareCellsPerSecond!.median, 6);
+      expect(result.stageMs!.inference).toBeGreaterThan(0);
+      expect(result.p95Ms!).toBeGreaterThanOrEqual(result.p50Ms!);
+    }
+    const models = suites('models');
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ backend: 'wasm', model, batch: 8 });
+    const matmul = report.matmul.find((probe) => probe.env === 'node' && probe.backend === 'wasm')!;
+    expect(models[0].limitFraction).toBeCloseTo((models[0].flopsPerCell! * models[0].cellsPerSecond) / matmul.flopsPerSecond.max, 6);
+  });
+
+  it('writes the same report and a chart to <out>/<host>-<date>.json / .svg', () => {
+    const files = readdirSync(outDir).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^.+-\d{4}-\d{2}-\d{2}T\d{6}Z\.json$/);
+    expect(files[1]).toBe(files[0].replace(/\.json$/, '.svg'));
+    expect(JSON.parse(readFileSync(join(outDir, files[0]), 'utf8'))).toEqual(report);
+    expect(readFileSync(join(outDir, files[1]), 'utf8')).toBe(reportSvg(report));
+  });
+
+  it('prints every result in the Markdown table', () => {
+    const markdown = reportMarkdown(report);
+    for (const result of report.results.filter((r) => r.suite !== 'kernels')) {
+      expect(markdown).toContain(`| ${result.env} | ${result.backend} | ${result.model} |`);
+    }
+  });
+
+  it('the checker catches what breaks the contract', () => {
+    const broken = structuredClone(report) as unknown as { results: Array<Record<string, unknown>>; machine: Record<string, unknown> };
+    delete broken.results[0].cellsPerSecond;
+    broken.results[1].env = 'firefox';
+    broken.results[1].surprise = 1;
+    broken.machine.cores = 1.5;
+    const errors = checkAgainstSchema(JSON.parse(JSON.stringify({ ...broken, date: 'yesterday' })), schema);
+    expect(errors).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^\/results\/0: missing required property "cellsPerSecond"/),
+      expect.stringMatching(/^\/results\/1\/env: expected one of/),
+      expect.stringMatching(/^\/results\/1: unexpected property "surprise"/),
+      expect.stringMatching(/^\/machine\/cores: expected integer/),
+      expect.stringMatching(/^\/date: .* does not match/),
+    ]));
+    // NaN becomes null in JSON: a figure that was never measured cannot pass as a number.
+    const withNaN = JSON.parse(JSON.stringify({ ...report, results: [{ ...report.results[0], cellsPerSecond: Number.NaN }] }));
+    expect(checkAgainstSchema(withNaN, schema)).toEqual(['/results/0/cellsPerSecond: expected number, got null']);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { timeRepeated } from '../../bench/repeat.js';
+import { percentile, rateSpread, spreadOf } from '../../bench/stats.js';
+import { mulberry32 } from '../support/random.js';
+
+describe('bench statistics', () => {
+  it('percentile interpolates between order statistics like numpy', () => {
+    // numpy.percentile([1, 2, 3, 4], [0, 50, 95, 100]) -> 1, 2.5, 3.85, 4
+    const values = [0, 50, 95, 100].map((p) => percentile([1, 2, 3, 4], p));
+    [1, 2.5, 3.85, 4].forEach((expected, i) => expect(values[i]).toBeCloseTo(expected, 12));
+    expect(percentile([7], 95)).toBe(7);
+  });
+
+  it('the spread of random samples brackets their median, whatever the order', () => {
+    const rng = mulberry32(3);
+    const samples = Array.from({ length: 101 }, () => rng() * 10);
+    const spread = spreadOf(samples);
+    const sorted = [...samples].sort((a, b) => a - b);
+    expect(spread).toEqual({ median: sorted[50], min: sorted[0], max: sorted[100], runs: 101 });
+    expect(spreadOf([...samples].reverse())).toEqual(spread);
+  });
+
+  it('a rate spread turns the slowest run into the minimum rate', () => {
+    const rate = rateSpread(spreadOf([100, 200, 400]), 8 * 1000);
+    expect(rate).toEqual({ median: 40, min: 20, max: 80, runs: 3 });
+  });
+
+  it('timeRepeated runs warm-ups untimed, at least minRuns, at most maxRuns', async () => {
+    const calls: number[] = [];
+    const durations = await timeRepeated({ warmupRuns: 2, minRuns: 3, maxRuns: 5, budgetMs: 0 }, (run) => calls.push(run));
+    expect(calls).toEqual([-1, -2, 0, 1, 2]);
+    expect(durations).toHaveLength(3);
+    const all = await timeRepeated({ warmupRuns: 0, minRuns: 1, maxRuns: 4, budgetMs: Number.POSITIVE_INFINITY }, () => undefined);
+    expect(all).toHaveLength(4);
+  });
+
+  it('timeRepeated calls `after` after every run, outside the timed part, and stops at the budget', async () => {
+    // A fake clock: a run takes 5 ms, `after` 100 ms.
+    let clock = 0;
+    const events: string[] = [];
+    const run = () => {
+      events.push('run');
+      clock += 5;
+    };
+    const after = async () => {
+      events.push('after');
+      clock += 100;
+    };
+    const durations = await timeRepeated({ warmupRuns: 1, minRuns: 2, maxRuns: 10, budgetMs: 12 }, run, after, () => clock);
+    // Warm-up, then timed runs until 12 ms of timed runs have passed: 5, 10, 15 -> three runs.
+    expect(durations).toEqual([5, 5, 5]);
+    expect(events).toEqual(['run', 'after', 'run', 'after', 'run', 'after', 'run', 'after']);
+  });
+});
