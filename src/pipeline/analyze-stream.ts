@@ -2,7 +2,7 @@ import { decideCell } from '../clinical/decide-cell.js';
 import type { CellThresholds, ResolvedScheme } from '../clinical/scheme-types.js';
 import { softmaxInto } from '../clinical/softmax.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
-import type { Frame, FrameInput } from '../frame.js';
+import { isEncodedFrame, type FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import type { InferenceClient } from './inference-client.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
@@ -42,9 +42,19 @@ export interface StreamContext {
   job: PreprocessJob;
 }
 
+/** What a result needs of its input once the pixels are gone. */
+interface FrameInfo {
+  label?: string;
+  width?: number;
+  height?: number;
+  micronsPerPixel?: number;
+  stageMicrons?: { x: number; y: number };
+}
+
 interface FrameState {
   index: number;
-  frame: FrameInput;
+  /** The input until it is prepared, then only its description (the pixels are let go). */
+  frame: FrameInput | FrameInfo;
   startedAt: number;
   prepared?: PreparedFrame;
   cells: CellResult[];
@@ -116,8 +126,8 @@ export async function* analyzeStream(
     const result: FrameResult = {
       index: state.index,
       ...(state.frame.label !== undefined ? { label: state.frame.label } : {}),
-      width: prepared?.width ?? (state.frame as Frame).width ?? 0,
-      height: prepared?.height ?? (state.frame as Frame).height ?? 0,
+      width: prepared?.width ?? (state.frame as FrameInfo).width ?? 0,
+      height: prepared?.height ?? (state.frame as FrameInfo).height ?? 0,
       micronsPerPixel: prepared?.micronsPerPixel ?? state.frame.micronsPerPixel ?? Number.NaN,
       scaleEstimated: prepared?.scaleEstimated ?? false,
       ...(state.frame.stageMicrons ? { stageMicrons: state.frame.stageMicrons } : {}),
@@ -143,7 +153,9 @@ export async function* analyzeStream(
   const prepare = async (state: FrameState) => {
     preparing++;
     try {
-      const prepared = await ctx.pool.prepare(state.frame, job, cancel.signal, options.crashPreprocess?.(state.index));
+      const input = state.frame as FrameInput;
+      const prepared = await ctx.pool.prepare(input, job, cancel.signal, options.crashPreprocess?.(state.index))
+        .finally(() => (state.frame = describe(input)));
       state.prepared = prepared;
       state.cells = prepared.cells.map((cell) => ({ ...cell }));
       state.remaining = locateOnly ? 0 : prepared.cells.length;
@@ -234,7 +246,8 @@ export async function* analyzeStream(
       const take = Math.min(ctx.batchSize, waiting);
       const cells = pending.slice(pendingHead, pendingHead + take).filter((p) => !p.state.failed);
       pendingHead += take;
-      if (pendingHead > 1024) { pending.splice(0, pendingHead); pendingHead = 0; }
+      // Drop taken cells from the queue's head now and then: they hold their frames' patches.
+      if (pendingHead >= 64) { pending.splice(0, pendingHead); pendingHead = 0; }
       if (cells.length > 0) void runBatch(cells);
     }
   };
@@ -268,4 +281,13 @@ export async function* analyzeStream(
     if (timer) clearTimeout(timer);
     if (!inputDone) await (iterator as AsyncIterator<FrameInput>).return?.();
   }
+}
+
+function describe(input: FrameInput): FrameInfo {
+  return {
+    ...(input.label !== undefined ? { label: input.label } : {}),
+    ...(isEncodedFrame(input) ? {} : { width: input.width, height: input.height }),
+    ...(input.micronsPerPixel !== undefined ? { micronsPerPixel: input.micronsPerPixel } : {}),
+    ...(input.stageMicrons ? { stageMicrons: input.stageMicrons } : {}),
+  };
 }

@@ -1,36 +1,37 @@
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
-import './error-transfer.js';
 import type { Platform, WorkerName } from '../platform/types.js';
+import './error-transfer.js';
 
 /**
- * One worker and its comlink proxy. A call in flight when the worker dies rejects with
+ * One worker and its comlink proxy. Calls in flight when the worker dies reject with
  * WORKER_CRASHED (comlink alone would wait forever); the slot can then be respawned.
  */
 export class WorkerSlot<Api> {
   private handle;
   remote: Remote<Api>;
-  private dead: Promise<never>;
   private alive = true;
+  /** Rejecters of the calls in flight, failed together if the worker dies. (Not a Promise.race
+   * against a never-settling promise: each race would leave a reaction behind, a slow leak.) */
+  private readonly inFlight = new Set<(error: SmearscopeError) => void>();
   /** Calls made through `call`, for tests and progress. */
   calls = 0;
 
   constructor(private readonly platform: Platform, private readonly name: WorkerName) {
-    ({ handle: this.handle, remote: this.remote, dead: this.dead } = this.spawn());
+    ({ handle: this.handle, remote: this.remote } = this.spawn());
   }
 
   private spawn() {
     const handle = this.platform.spawnWorker(this.name);
     const remote = wrap<Api>(handle.endpoint);
     this.alive = true;
-    const dead = new Promise<never>((_, reject) => {
-      handle.onExit((reason) => {
-        this.alive = false;
-        reject(new SmearscopeError('WORKER_CRASHED', reason));
-      });
+    handle.onExit((reason) => {
+      this.alive = false;
+      const error = new SmearscopeError('WORKER_CRASHED', reason);
+      for (const fail of this.inFlight) fail(error);
+      this.inFlight.clear();
     });
-    dead.catch(() => undefined); // observed through `call`; never an unhandled rejection
-    return { handle, remote, dead };
+    return { handle, remote };
   }
 
   get isAlive(): boolean {
@@ -42,7 +43,10 @@ export class WorkerSlot<Api> {
     this.calls++;
     if (!this.alive) throw new SmearscopeError('WORKER_CRASHED', `${this.name} worker is not running`);
     try {
-      return await Promise.race([fn(this.remote), this.dead]);
+      return await new Promise<T>((resolve, reject) => {
+        this.inFlight.add(reject);
+        fn(this.remote).then(resolve, reject).finally(() => this.inFlight.delete(reject));
+      });
     } catch (error) {
       // Errors cross the worker boundary as plain Errors with a `code` (see error-transfer.ts).
       throw toSmearscopeError(error, this.name === 'inference' ? 'INFERENCE_FAILED' : 'KERNEL_FAILED');
@@ -52,7 +56,7 @@ export class WorkerSlot<Api> {
   /** Replaces a dead (or live) worker with a fresh one. */
   async respawn(): Promise<void> {
     await this.terminate();
-    ({ handle: this.handle, remote: this.remote, dead: this.dead } = this.spawn());
+    ({ handle: this.handle, remote: this.remote } = this.spawn());
   }
 
   async terminate(): Promise<void> {

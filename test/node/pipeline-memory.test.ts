@@ -29,6 +29,7 @@ describe('a long stream in Node', () => {
     let errors = 0;
     let afterWarmUp = { heapUsed: 0, rss: 0 };
     let peak = { heapUsed: 0, rss: 0 };
+    const trajectory: string[] = [];
     try {
       for await (const result of scope.analyzeStream(stream())) {
         expect(result.index).toBe(done);
@@ -38,6 +39,7 @@ describe('a long stream in Node', () => {
         if (done === warmUp) afterWarmUp = memory();
         if (done > warmUp && done % 100 === 0) {
           const now = memory();
+          trajectory.push(`${done}: rss ${(now.rss / 2 ** 20).toFixed(0)} heap ${(now.heapUsed / 2 ** 20).toFixed(1)}`);
           peak = { heapUsed: Math.max(peak.heapUsed, now.heapUsed), rss: Math.max(peak.rss, now.rss) };
         }
       }
@@ -47,6 +49,7 @@ describe('a long stream in Node', () => {
     const end = memory();
     peak = { heapUsed: Math.max(peak.heapUsed, end.heapUsed), rss: Math.max(peak.rss, end.rss) };
     const growth = { heap: peak.heapUsed / afterWarmUp.heapUsed - 1, rss: peak.rss / afterWarmUp.rss - 1 };
+    console.log(trajectory.join('\n'));
     console.log(`1000 frames, ${cells} cells; after warm-up heap ${(afterWarmUp.heapUsed / 2 ** 20).toFixed(0)} MiB, ` +
       `rss ${(afterWarmUp.rss / 2 ** 20).toFixed(0)} MiB; growth heap ${(100 * growth.heap).toFixed(1)} %, rss ${(100 * growth.rss).toFixed(1)} %`);
     expect(done).toBe(total);
