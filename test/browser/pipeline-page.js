@@ -9,7 +9,7 @@ function fromBase64(text) {
 export async function analyze(cardUrl, backend, frames, options = {}) {
   const scope = await createScope({ model: cardUrl, backend, workers: 1, batchSize: 4 });
   try {
-    const inputs = frames.map((f) => ({ width: f.width, height: f.height, channels: 4, pixels: fromBase64(f.pixels), label: f.label }));
+    const inputs = frames.map((f) => ({ width: f.width, height: f.height, channels: 4, pixels: fromBase64(f.pixels), label: f.label, micronsPerPixel: f.micronsPerPixel }));
     const results = [];
     if (options.loseDeviceFirst) await scope.testing.loseGpuDevice();
     for await (const r of scope.analyzeStream(inputs)) {

@@ -16,7 +16,7 @@ describe('pipeline in Chromium', () => {
   const frames = bccdFrames(3);
   let node: FrameResult[];
   let session: BrowserSession;
-  const pageFrames = frames.map((f) => ({ width: f.width, height: f.height, label: f.label, pixels: Buffer.from(f.pixels).toString('base64') }));
+  const pageFrames = frames.map((f) => ({ width: f.width, height: f.height, label: f.label, micronsPerPixel: f.micronsPerPixel, pixels: Buffer.from(f.pixels).toString('base64') }));
   const card = '/' + shippedModelCard();
 
   beforeAll(async () => {
