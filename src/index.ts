@@ -8,4 +8,6 @@ export type { ModelCard, StainReference } from './inference/model-card-types.js'
 export type { ModelSource } from './inference/load-model.js';
 export { validateModelCard } from './inference/model-card.js';
 export { SmearscopeError, type SmearscopeErrorCode } from './errors.js';
-export { createSlide, type Slide } from './clinical/slide.js';
+export { createSlide, type Slide, type DifferentialReport } from './clinical/slide.js';
+export { camOverlay, type CamMap } from './explain/cam.js';
+export { projectEmbeddings, type EmbeddingProjection } from './explain/embedding.js';

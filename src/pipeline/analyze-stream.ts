@@ -1,4 +1,5 @@
 import { decideCell } from '../clinical/decide-cell.js';
+import { computeCam } from '../explain/cam.js';
 import type { CellThresholds, ResolvedScheme } from '../clinical/scheme-types.js';
 import { softmaxInto } from '../clinical/softmax.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
@@ -22,6 +23,9 @@ export interface AnalyzeOptions {
   thresholds?: Partial<CellThresholds>;
   /** Attach each cell's embedding (`features`) when the model has one. */
   includeFeatures?: boolean;
+  /** Attach each cell's class activation map for its decided class (`cam`), when the card
+   * declares a feature map and classifier weights (GAP + one linear layer). */
+  includeCam?: boolean;
   /** What to do with cells whose patch leaves the frame (default 'reflect'). */
   border?: PreprocessJob['border'];
   /** Each frame is one centred single-cell image (eval): no localization. */
@@ -85,6 +89,9 @@ export async function* analyzeStream(
 ): AsyncGenerator<FrameResult> {
   const locateOnly = options.locateOnly ?? false;
   if (!locateOnly && !ctx.inference) throw new SmearscopeError('INVALID_ARGUMENT', 'this scope was created locate-only');
+  if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`);
+  }
   const maxInFlight = options.maxFramesInFlight ?? 32;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new SmearscopeError('INVALID_ARGUMENT', `maxFramesInFlight must be a positive integer, got ${maxInFlight}`);
@@ -212,6 +219,10 @@ export async function* analyzeStream(
         Object.assign(state.cells[cell], decision, { probs: byCode });
         if (options.includeFeatures && outputs.features) {
           state.cells[cell].features = outputs.features.slice(k * featureDims, (k + 1) * featureDims);
+        }
+        if (options.includeCam && outputs.featureMap && outputs.featureMapShape && ctx.card.outputs.classifier) {
+          const [channels, height, width] = outputs.featureMapShape;
+          state.cells[cell].cam = computeCam(outputs.featureMap, k, { channels, height, width }, ctx.card.outputs.classifier.weights, decision.classIndex);
         }
         state.inferenceMs += share;
         if (--state.remaining === 0) finish(state);

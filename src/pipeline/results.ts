@@ -1,4 +1,5 @@
 import type { CellDecision } from '../clinical/decide-cell.js';
+import type { CamMap } from '../explain/cam.js';
 import type { SmearscopeErrorCode } from '../errors.js';
 import type { CellLocation } from '../kernels/localize.js';
 import type { PreparedFrame } from './preprocess-frame.js';
@@ -9,6 +10,9 @@ export interface CellResult extends CellLocation, Partial<CellDecision> {
   probs?: Record<string, number>;
   /** The model's embedding of the cell, when requested and the card declares features. */
   features?: Float32Array;
+  /** Class activation map of the decided class over the patch (feature-map grid, values 0..1),
+   * when requested; `camOverlay` turns it into an RGBA image of the patch size. */
+  cam?: CamMap;
 }
 
 /** Everything smearscope says about one input frame; `error` set when the frame failed. */

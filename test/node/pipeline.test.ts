@@ -63,6 +63,25 @@ describe('pipeline in Node', () => {
     expect(estimated.micronsPerPixel).toBeLessThan(0.3);
   });
 
+  it('attaches embeddings and class activation maps on request', async () => {
+    const result = await native.analyzeFrame(copyFrame(frames[0]), { includeFeatures: true, includeCam: true });
+    expect(result.cells.length).toBeGreaterThan(0);
+    const card = native.card;
+    for (const cell of result.cells) {
+      expect(cell.features!.length).toBe(card.outputs.classifier!.weights[0].length);
+      // The logits are the classifier applied to the features: softmax of them is the cell's probs.
+      const logits = card.outputs.classifier!.weights.map((w, c) => w.reduce((sum, v, k) => sum + v * cell.features![k], card.outputs.classifier!.bias[c]));
+      const top = logits.indexOf(Math.max(...logits));
+      expect(card.classes[top]).toBe(cell.class);
+      expect(cell.cam!.width * cell.cam!.height).toBe(cell.cam!.values.length);
+      expect(Math.max(...cell.cam!.values)).toBeCloseTo(1, 5);
+      expect(Math.min(...cell.cam!.values)).toBeGreaterThanOrEqual(0);
+    }
+    const plain = await native.analyzeFrame(copyFrame(frames[0]));
+    expect(plain.cells[0].features).toBeUndefined();
+    expect(plain.cells[0].cam).toBeUndefined();
+  });
+
   it('isolates failures: a corrupt file and a wrong-size frame yield errors, the stream goes on', async () => {
     const good = copyFrame(frames[1], 'good');
     const inputs = [
