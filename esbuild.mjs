@@ -7,7 +7,7 @@
 //   dist/bench/    the browser benchmark (bench/index.html loads it)
 // The kernels' .wasm is embedded in every bundle that uses it (binary loader).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -61,6 +61,11 @@ await Promise.all([
   // The browser benchmark (bench/index.html); beside dist/workers and dist/ort, which it loads.
   build({ ...browser, entryPoints: { bench: 'bench/browser/entry.ts' }, outdir: 'dist/bench' }),
 ]);
+
+// Each bundle's types are the public API's declarations (emitted by tsc into dist/types).
+for (const bundle of ['node', 'browser']) {
+  writeFileSync(`dist/${bundle}/index.d.ts`, "export * from '../types/src/index.js';\n");
+}
 
 for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
   cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { BCCD_DIR } from '../support/frames.js';
 
 const run = promisify(execFile);
-const cli = (args: string[]) => run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch((error) => error as { stdout: string; stderr: string; code: number });
+const cli = (args: string[]): Promise<{ stdout: string; stderr: string; code?: number }> =>
+  run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch((error) => error as { stdout: string; stderr: string; code: number });
 
 describe('smearscope CLI', () => {
   it('analyze --help documents the contract', async () => {
