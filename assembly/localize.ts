@@ -7,7 +7,8 @@
  * integer stain channels (hematoxylin-like and eosin-like concentration x 1000, from the caller's
  * per-channel lookup tables) over the pixels sampled at `sampleStep` inside the block.
  * `lut`: 6 x 256 i32 (h from R, G, B; then e from R, G, B). Outputs: i32 [gridH, gridW] each,
- * gridW = ceil(width / binPx). Block means truncate toward zero.
+ * gridW = ceil(width / binPx). Block means truncate toward zero. Sums are i64: a block of a
+ * million dark pixels (binPx in the hundreds at an absurd micronsPerPixel) overflows i32.
  */
 export function binStainChannels(
   frame: usize, width: i32, height: i32, channels: i32,
@@ -24,8 +25,8 @@ export function binStainChannels(
     for (let gx = 0; gx < gridW; gx++) {
       const x0 = gx * binPx;
       const x1 = min(x0 + binPx, width);
-      let sumH: i32 = 0;
-      let sumE: i32 = 0;
+      let sumH: i64 = 0;
+      let sumE: i64 = 0;
       let count: i32 = 0;
       for (let y = y0; y < y1; y += sampleStep) {
         let p = frame + <usize>((y * width + x0) * channels);
@@ -34,15 +35,15 @@ export function binStainChannels(
           const r = <usize>load<u8>(p) << 2;
           const g = <usize>load<u8>(p, 1) << 2;
           const b = <usize>load<u8>(p, 2) << 2;
-          sumH += load<i32>(lutHR + r) + load<i32>(lutHG + g) + load<i32>(lutHB + b);
-          sumE += load<i32>(lutER + r) + load<i32>(lutEG + g) + load<i32>(lutEB + b);
+          sumH += <i64>load<i32>(lutHR + r) + <i64>load<i32>(lutHG + g) + <i64>load<i32>(lutHB + b);
+          sumE += <i64>load<i32>(lutER + r) + <i64>load<i32>(lutEG + g) + <i64>load<i32>(lutEB + b);
           count++;
           p += step;
         }
       }
       const at = <usize>((gy * gridW + gx) << 2);
-      store<i32>(outH + at, sumH / count);
-      store<i32>(outE + at, sumE / count);
+      store<i32>(outH + at, <i32>(sumH / <i64>count));
+      store<i32>(outE + at, <i32>(sumE / <i64>count));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import type { StainReference } from '../inference/model-card-types.js';
-import { concentrationUnmixing } from './stain-transform.js';
+import { checkStainReference, concentrationUnmixing } from './stain-transform.js';
 
 /** One located leukocyte. Positions are frame pixels (pixel (x, y) is centred at (x, y)). */
 export interface CellLocation {
@@ -35,6 +35,8 @@ export const LOCALIZE_DEFAULTS = { cellMicrons: 12, minRatio: 0.2, binMicrons: 0
 
 /** Fixed-point scale of the binned stain channels (concentration x 1000). */
 export const CHANNEL_SCALE = 1000;
+/** Largest magnitude the kernels' i32 tables and parameters hold. */
+const MAX_I32 = 2 ** 31 - 1;
 /** Concentrations are quantized over [0, QUANTIZE_MAX_C x maxC_h] for the Otsu histogram. */
 const QUANTIZE_MAX_C = 1.5;
 /** The Otsu threshold is clamped to this range, in units of the frame's maxC_h: below, the faint
@@ -60,6 +62,7 @@ export interface LocalizationChannels {
  * background hardly do.
  */
 export function localizationChannels(fit: StainReference): LocalizationChannels {
+  checkStainReference(fit, 'frame stain fit'); // a NaN maxC would reach the kernel as a zero divisor
   const [h] = fit.stainMatrix;
   if (h[2] < Math.max(h[0], h[1])) {
     return { unmix: concentrationUnmixing(fit.stainMatrix, 'frame stain fit'), hematoxylinMax: fit.maxC[0], source: 'frame' };
@@ -137,7 +140,11 @@ export function stainChannelTables(channels: LocalizationChannels, Io = 240): In
     for (let channel = 0; channel < 3; channel++) {
       for (let v = 0; v < 256; v++) {
         const od = -Math.log((v + 1) / Io);
-        tables[(stain * 3 + channel) * 256 + v] = Math.round(unmix[stain][channel] * od * CHANNEL_SCALE);
+        const entry = Math.round(unmix[stain][channel] * od * CHANNEL_SCALE);
+        if (Math.abs(entry) > MAX_I32) {
+          throw new SmearscopeError('INVALID_ARGUMENT', 'localize: the frame stain fit does not unmix into i32 concentration units (stain vectors nearly parallel or far from unit length); refit the frame');
+        }
+        tables[(stain * 3 + channel) * 256 + v] = entry;
       }
     }
   }
@@ -146,7 +153,10 @@ export function stainChannelTables(channels: LocalizationChannels, Io = 240): In
 
 /** Largest value of the quantization (concentration x 1000) for a frame's hematoxylin channel. */
 export function quantizeMax(channels: LocalizationChannels): number {
-  return Math.max(1, Math.round(QUANTIZE_MAX_C * channels.hematoxylinMax * CHANNEL_SCALE));
+  const maxValue = Math.max(1, Math.round(QUANTIZE_MAX_C * channels.hematoxylinMax * CHANNEL_SCALE));
+  // The kernel takes it as i32 (a wrapped value would divide by zero or index out of the histogram).
+  if (maxValue > MAX_I32) throw new SmearscopeError('INVALID_ARGUMENT', `localize: maxC ${channels.hematoxylinMax} of the frame stain fit is absurdly large`);
+  return maxValue;
 }
 
 /** Otsu's threshold on a 256-bin histogram: the bin t maximizing the between-class variance of

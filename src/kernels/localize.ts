@@ -1,3 +1,4 @@
+import { SmearscopeError } from '../errors.js';
 import type { StainReference } from '../inference/model-card-types.js';
 import type { KernelInstance } from './load.js';
 import {
@@ -58,6 +59,10 @@ export function localizeWithStages(kernels: KernelInstance, resident: ResidentFr
  * pixels a side, sampled every `sampleStep` pixels; returns copies. Used by scale estimation.
  */
 export function binStainChannels(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference, binPx: number, sampleStep: number) {
+  // The kernel trusts these: a step below 1 would never end its loops.
+  for (const [name, value] of [['binPx', binPx], ['sampleStep', sampleStep]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new SmearscopeError('INVALID_ARGUMENT', `binStainChannels: ${name} must be a positive integer, got ${value}`);
+  }
   const exports = kernels.exports as unknown as LocalizeExports;
   const gridW = Math.ceil(resident.width / binPx);
   const gridH = Math.ceil(resident.height / binPx);
