@@ -1,5 +1,6 @@
 // Builds dist/ from the TypeScript sources (run after `asc`, see package.json "build"):
-//   dist/node/     the library, its two workers, the CLI, the bench and the model builder, for Node
+//   dist/node/     the library, its two workers, the CLI, the bench (and localization-quality.js) and the
+//                  model builder, for Node
 //   dist/browser/  the library for browsers (module workers in dist/workers/)
 //   dist/workers/  preprocess.worker.js, inference.worker.js (browser module workers)
 //   dist/ort/      ONNX Runtime Web's runtime files (.mjs + .wasm), loaded by the inference worker
@@ -48,6 +49,7 @@ await Promise.all([
       'inference.worker': 'workers/inference.worker.ts',
       cli: 'src/cli/main.ts',
       bench: 'bench/main.ts',
+      'localization-quality': 'bench/localization-quality-main.ts',
       'build-models': 'models/zoo/build-cli.ts',
     },
     outdir: 'dist/node',

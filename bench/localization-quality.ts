@@ -1,0 +1,225 @@
+// Localization quality (issue 3, "Correctness"): how well localizeCells finds leukocytes on real
+// BCCD blood frames (WBC boxes) and on bone-marrow mosaics with known centres. Run by
+// test/node/localization-quality.test.ts (floors) and printed by localization-quality-main.ts.
+//
+// BCCD protocol: every frame of bccd/JPEGImages; per frame the Macenko fit (pixel stride 2) and
+// localizeCells at BCCD's pixel size; a cell centre inside a WBC box (VOC pixel coordinates,
+// inclusive) is a hit, one hit per box, boxes matched in file order to the first unused cell
+// (cells come strongest first); cells left unmatched are false positives. A frame whose fit fails
+// counts as no cells. The per-frame scale estimates are reported beside, not used: on these
+// 640 x 480 frames with a few free red cells each they are too noisy (see the IQR).
+// Mosaic protocol: generateMosaic seeds, each true centre matched (in order) to the nearest unused
+// cell within half a patch; recall and the median centre error in % of the patch side.
+
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SmearscopeError } from '../src/errors.js';
+import { decodeImage } from '../src/io/decode.js';
+import { instantiateKernels, type KernelInstance } from '../src/kernels/load.js';
+import { localizeCells, type CellLocation } from '../src/kernels/localize.js';
+import { placeFrame } from '../src/kernels/resident-frame.js';
+import { estimateScale } from '../src/kernels/scale.js';
+import { fitMacenko } from '../src/kernels/stain.js';
+import { generateMosaic } from './mosaic.js';
+import { percentile } from './stats.js';
+
+/**
+ * BCCD's pixel size, um/px: the median of the per-frame erythrocyte estimates over the whole set
+ * (measured with this script: 0.075). A single frame's estimate is too rough to use.
+ */
+export const BCCD_MICRONS_PER_PIXEL = 0.075;
+/** The patch side the localizer reports boxes for, microns (bm-matek-7 crops: 250 px at 0.1 um/px). */
+const PATCH_MICRONS = 25;
+/** Macenko pixel stride, as the pipeline fits frames. */
+const FIT_PIXEL_STRIDE = 2;
+
+export interface LocalizationQualityOptions {
+  /** Folder holding bccd/ and bm-matek-7/ (default ../shared/data, from the repository root). */
+  dataDir?: string;
+  /** Only the first this many BCCD frames, sorted by name (default all). */
+  bccdFrames?: number;
+  /** Mosaic seeds (default 1..6; each a 2452 x 2056 frame of 24 crops). */
+  mosaicSeeds?: number[];
+}
+
+export interface LocalizationQuality {
+  bccd: {
+    recall: number;
+    precision: number;
+    truePositives: number;
+    falsePositives: number;
+    falseNegatives: number;
+    /** WBC boxes over the frames measured. */
+    boxes: number;
+    frames: number;
+    /** Frames whose stain fit failed (counted as no cells). */
+    fitFailures: number;
+    micronsPerPixel: number;
+    /** Per-frame erythrocyte scale estimates, um/px: median and quartiles over the frames that gave one. */
+    estimatedScale: { median: number; lowerQuartile: number; upperQuartile: number; frames: number; refused: number };
+  };
+  mosaics: {
+    recall: number;
+    /** Median distance of matched cells from the true centre, % of the patch side. */
+    centreErrorMedianPercent: number;
+    /** True cells over all mosaics, and how many of them were found. */
+    cells: number;
+    found: number;
+    /** Located cells matched to no true cell. */
+    extraCells: number;
+    frames: number;
+  };
+}
+
+/** Measures both protocols with one kernel instance (about 10 s of one core for the full sets). */
+export async function measureLocalization(options: LocalizationQualityOptions = {}): Promise<LocalizationQuality> {
+  const dataDir = options.dataDir ?? '../shared/data';
+  const kernels = await instantiateKernels();
+  return {
+    bccd: await measureBccd(kernels, join(dataDir, 'bccd'), options.bccdFrames),
+    mosaics: await measureMosaics(kernels, join(dataDir, 'bm-matek-7'), options.mosaicSeeds ?? [1, 2, 3, 4, 5, 6]),
+  };
+}
+
+type Box = [xmin: number, ymin: number, xmax: number, ymax: number];
+
+async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?: number): Promise<LocalizationQuality['bccd']> {
+  const boxesByImage = await readWbcBoxes(join(bccdDir, 'wbc_boxes_with_subtype.csv'));
+  const imageDir = join(bccdDir, 'JPEGImages');
+  const names = (await readdir(imageDir)).filter((name) => name.endsWith('.jpg')).sort().slice(0, frameLimit);
+  let truePositives = 0;
+  let falsePositives = 0;
+  let boxes = 0;
+  let fitFailures = 0;
+  let refused = 0;
+  const estimates: number[] = [];
+  for (const name of names) {
+    const frame = decodeImage(await readFile(join(imageDir, name)), name);
+    const frameBoxes = boxesByImage.get(name) ?? [];
+    const mark = kernels.memory.mark();
+    let cells: CellLocation[] = [];
+    try {
+      const resident = placeFrame(kernels, frame);
+      const fit = fitFrame(kernels, resident);
+      if (fit) {
+        try {
+          estimates.push(estimateScale(kernels, resident, fit).micronsPerPixel);
+        } catch (error) {
+          if (!(error instanceof SmearscopeError && error.code === 'INVALID_FRAME')) throw error;
+          refused++;
+        }
+        cells = localizeCells(kernels, resident, fit, { micronsPerPixel: BCCD_MICRONS_PER_PIXEL, patchMicrons: PATCH_MICRONS }).cells;
+      } else {
+        fitFailures++;
+      }
+    } finally {
+      kernels.memory.release(mark);
+    }
+    const hits = matchBoxes(frameBoxes, cells);
+    boxes += frameBoxes.length;
+    truePositives += hits;
+    falsePositives += cells.length - hits;
+  }
+  const sorted = estimates.sort((a, b) => a - b);
+  return {
+    recall: truePositives / boxes,
+    precision: truePositives / (truePositives + falsePositives),
+    truePositives,
+    falsePositives,
+    falseNegatives: boxes - truePositives,
+    boxes,
+    frames: names.length,
+    fitFailures,
+    micronsPerPixel: BCCD_MICRONS_PER_PIXEL,
+    estimatedScale: {
+      median: sorted.length ? percentile(sorted, 50) : NaN,
+      lowerQuartile: sorted.length ? percentile(sorted, 25) : NaN,
+      upperQuartile: sorted.length ? percentile(sorted, 75) : NaN,
+      frames: sorted.length,
+      refused,
+    },
+  };
+}
+
+/** The frame's Macenko fit, or undefined when the frame cannot be fitted (INVALID_FRAME). */
+function fitFrame(kernels: KernelInstance, resident: ReturnType<typeof placeFrame>) {
+  try {
+    return fitMacenko(kernels, resident, { pixelStride: FIT_PIXEL_STRIDE });
+  } catch (error) {
+    if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
+    throw error;
+  }
+}
+
+/** Hits: each box, in order, takes the first unused cell whose centre lies inside it. */
+function matchBoxes(boxes: Box[], cells: CellLocation[]): number {
+  const used = new Set<number>();
+  for (const [xmin, ymin, xmax, ymax] of boxes) {
+    const index = cells.findIndex((cell, i) => !used.has(i) && cell.x >= xmin && cell.x <= xmax && cell.y >= ymin && cell.y <= ymax);
+    if (index >= 0) used.add(index);
+  }
+  return used.size;
+}
+
+/** WBC boxes per image file name from the CSV (columns found by name: image, xmin, ymin, xmax, ymax). */
+async function readWbcBoxes(path: string): Promise<Map<string, Box[]>> {
+  const [header, ...rows] = (await readFile(path, 'utf8')).trim().split(/\r?\n/).map((line) => line.split(','));
+  const column = (name: string) => {
+    const index = header.indexOf(name);
+    if (index < 0) throw new SmearscopeError('IO_FAILED', `${path}: no column "${name}" in the header`);
+    return index;
+  };
+  const [image, xmin, ymin, xmax, ymax] = ['image', 'xmin', 'ymin', 'xmax', 'ymax'].map(column);
+  const boxes = new Map<string, Box[]>();
+  for (const row of rows) {
+    const box: Box = [Number(row[xmin]), Number(row[ymin]), Number(row[xmax]), Number(row[ymax])];
+    if (!box.every(Number.isFinite)) throw new SmearscopeError('IO_FAILED', `${path}: bad box in row ${row.join(',')}`);
+    boxes.set(row[image], [...(boxes.get(row[image]) ?? []), box]);
+  }
+  return boxes;
+}
+
+async function measureMosaics(kernels: KernelInstance, cropDir: string, seeds: number[]): Promise<LocalizationQuality['mosaics']> {
+  let cells = 0;
+  let extraCells = 0;
+  const errorsPercent: number[] = [];
+  for (const seed of seeds) {
+    const mosaic = await generateMosaic({ seed, dataDir: cropDir });
+    const patchPx = PATCH_MICRONS / mosaic.micronsPerPixel;
+    const mark = kernels.memory.mark();
+    let located: CellLocation[] = [];
+    try {
+      const resident = placeFrame(kernels, mosaic.frame);
+      const fit = fitFrame(kernels, resident);
+      if (fit) located = localizeCells(kernels, resident, fit, { micronsPerPixel: mosaic.micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
+    } finally {
+      kernels.memory.release(mark);
+    }
+    const used = new Set<number>();
+    for (const truth of mosaic.centres) {
+      let nearest = -1;
+      let nearestPx = Infinity;
+      located.forEach((cell, i) => {
+        const distancePx = Math.hypot(cell.x - truth.x, cell.y - truth.y);
+        if (!used.has(i) && distancePx < nearestPx) {
+          nearest = i;
+          nearestPx = distancePx;
+        }
+      });
+      if (nearest >= 0 && nearestPx <= patchPx / 2) {
+        used.add(nearest);
+        errorsPercent.push((100 * nearestPx) / patchPx);
+      }
+    }
+    cells += mosaic.centres.length;
+    extraCells += located.length - used.size;
+  }
+  return {
+    recall: errorsPercent.length / cells,
+    centreErrorMedianPercent: errorsPercent.length ? percentile(errorsPercent.sort((a, b) => a - b), 50) : NaN,
+    cells,
+    found: errorsPercent.length,
+    extraCells,
+    frames: seeds.length,
+  };
+}

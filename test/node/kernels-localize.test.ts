@@ -1,0 +1,225 @@
+// Localization (assembly/localize.ts via src/kernels/localize.ts) against the plain reference
+// (test/reference/localize.ts): every intermediate grid must be identical, integer for integer
+// (hematoxylin, eosin, histogram, mask, summed-area table, window counts and areas), and so must
+// the cells, on random frames, fits and options and on real frames; plus checks against known
+// geometry that do not lean on the reference.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateMosaic } from '../../bench/mosaic.js';
+import type { Frame } from '../../src/frame.js';
+import type { StainReference } from '../../src/inference/model-card-types.js';
+import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
+import { localizationChannels, stainChannelTables, type LocalizeOptions } from '../../src/kernels/localize-grid.js';
+import { binStainChannels, localizeWithStages, type Localization, type LocalizeStages } from '../../src/kernels/localize.js';
+import { placeFrame } from '../../src/kernels/resident-frame.js';
+import { fitMacenko } from '../../src/kernels/stain.js';
+import { referenceBinStainChannels, referenceLocalize } from '../reference/localize.js';
+import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
+import { bccdFrames } from '../support/frames.js';
+import { mulberry32, randomInt } from '../support/random.js';
+import { scatterCentres, SMEAR_STAIN, syntheticSmear } from '../support/synthetic-smear.js';
+
+/** BCCD's pixel size (the median of the per-frame erythrocyte estimates, see bench/localization-quality.ts). */
+const BCCD_MICRONS_PER_PIXEL = 0.075;
+const PATCH_MICRONS = 25;
+
+let kernels: KernelInstance;
+beforeAll(async () => {
+  kernels = await instantiateKernels({ canaryBytes: 64 });
+});
+
+function expectSameGrid(name: string, wasm: ArrayLike<number>, reference: ArrayLike<number>): void {
+  expect(wasm.length, `${name} length`).toBe(reference.length);
+  // One assertion per grid (not per value) keeps large frames fast and the message useful.
+  let first = -1;
+  for (let i = 0; i < wasm.length && first < 0; i++) if (wasm[i] !== reference[i]) first = i;
+  expect(first, `${name} differs first at ${first}: wasm ${wasm[first]}, reference ${reference[first]}`).toBe(-1);
+}
+
+/** localizeWithStages and referenceLocalize on the same frame: every stage and the cells agree exactly. */
+function localizeBoth(frame: Frame, fit: StainReference, options: LocalizeOptions): Localization {
+  const mark = kernels.memory.mark();
+  try {
+    const resident = placeFrame(kernels, frame);
+    const wasm = localizeWithStages(kernels, resident, fit, options);
+    kernels.memory.checkCanaries();
+    const reference = referenceLocalize(frame, fit, options);
+    for (const stage of Object.keys(reference.stages) as Array<keyof LocalizeStages>) {
+      expectSameGrid(stage, wasm.stages[stage], reference.stages[stage]);
+    }
+    expect(wasm.localization).toEqual(reference.localization);
+    return wasm.localization;
+  } finally {
+    kernels.memory.release(mark);
+  }
+}
+
+/** The frame's own Macenko fit when it has one (stride 2 as the pipeline does), else undefined. */
+function frameFit(frame: Frame): StainReference | undefined {
+  const mark = kernels.memory.mark();
+  try {
+    const { stainMatrix, maxC } = fitMacenko(kernels, placeFrame(kernels, frame), { pixelStride: 2 });
+    return { stainMatrix, maxC };
+  } catch {
+    return undefined; // blank or one-colour frames have no fit
+  } finally {
+    kernels.memory.release(mark);
+  }
+}
+
+type FrameKind = 'smear' | 'stained' | 'noise' | 'white' | 'black' | 'single colour';
+const KINDS: FrameKind[] = ['smear', 'stained', 'noise', 'white', 'black', 'single colour'];
+
+function randomFrame(rng: () => number, kind: FrameKind, width: number, height: number, micronsPerPixel: number, cellMicrons: number): Frame {
+  const channels = rng() < 0.5 ? 3 : 4;
+  switch (kind) {
+    case 'smear': {
+      const cellPx = cellMicrons / micronsPerPixel;
+      const leukocytes = scatterCentres(rng, width, height, randomInt(rng, 1, 4), 1.2 * cellPx);
+      const erythrocytes = scatterCentres(rng, width, height, randomInt(rng, 0, 12), 0.6 * cellPx, 0, leukocytes);
+      return syntheticSmear(rng, {
+        width, height, channels, micronsPerPixel, leukocytes, erythrocytes,
+        leukocyteMicrons: cellMicrons, nucleusMicrons: (2 / 3) * cellMicrons, erythrocyteMicrons: 0.6 * cellMicrons,
+      });
+    }
+    case 'stained':
+      return stainedFrame(rng, width, height, channels);
+    case 'noise':
+      return noiseFrame(rng, width, height, channels);
+    case 'white':
+      return solidFrame(width, height, channels, [255, 255, 255]);
+    case 'black':
+      return solidFrame(width, height, channels, [0, 0, 0]);
+    case 'single colour':
+      return solidFrame(width, height, channels, [randomInt(rng, 0, 255), randomInt(rng, 0, 255), randomInt(rng, 0, 255)]);
+  }
+}
+
+/** A random plausible fit: the smear's stains, two random stain vectors, or the frame's own fit. */
+function randomFit(rng: () => number, frame: Frame): StainReference {
+  const choice = rng();
+  if (choice < 0.3) return frameFit(frame) ?? SMEAR_STAIN;
+  if (choice < 0.5) return SMEAR_STAIN;
+  return { stainMatrix: [randomStainVector(rng), randomStainVector(rng)], maxC: [0.05 + 3 * rng(), 0.05 + 3 * rng()] };
+}
+
+/** Random options: the cell from 3 to 60 px, and sometimes every optional size set too. */
+function randomOptions(rng: () => number): LocalizeOptions {
+  const micronsPerPixel = 0.05 + 1.5 * rng();
+  const cellMicrons = (3 + 57 * rng()) * micronsPerPixel;
+  const options: LocalizeOptions = { micronsPerPixel, patchMicrons: (0.5 + 3 * rng()) * cellMicrons, cellMicrons };
+  if (rng() < 0.5) {
+    options.minRatio = 0.02 + 0.98 * rng();
+    options.binMicrons = micronsPerPixel * (0.5 + 6 * rng());
+    options.strideMicrons = cellMicrons * (0.05 + 0.5 * rng());
+    options.minDistanceMicrons = cellMicrons * (0.1 + 1.5 * rng());
+  }
+  return options;
+}
+
+describe('localization: WASM stages vs the reference, exactly', () => {
+  it('agrees on random frames of random sizes (incl. 1 x 1 and odd), fits and options, RGB and RGBA', () => {
+    const rng = mulberry32(31337);
+    const sources = new Set<string>();
+    const clamped = new Set<boolean>();
+    let cells = 0;
+    for (let trial = 0; trial < 180; trial++) {
+      const kind = KINDS[trial % KINDS.length];
+      const options = randomOptions(rng);
+      const tiny = trial % 10 === 0;
+      const width = tiny ? 1 : randomInt(rng, 1, 160);
+      const height = tiny ? 1 : randomInt(rng, 1, 140);
+      const frame = randomFrame(rng, kind, width, height, options.micronsPerPixel, options.cellMicrons!);
+      const localization = localizeBoth(frame, randomFit(rng, frame), options);
+      sources.add(localization.channels);
+      clamped.add(localization.thresholdClamped);
+      cells += localization.cells.length;
+    }
+    // The random inputs reach both channel sources, clamped and free thresholds, and real cells.
+    expect([...sources].sort()).toEqual(['frame', 'red-od']);
+    expect([...clamped].sort()).toEqual([false, true]);
+    expect(cells).toBeGreaterThan(100);
+  });
+
+  it('binStainChannels (the scale estimate\'s binning) agrees for any block size and sampling step', () => {
+    const rng = mulberry32(77);
+    for (let trial = 0; trial < 60; trial++) {
+      const frame = stainedFrame(rng, randomInt(rng, 1, 70), randomInt(rng, 1, 70), rng() < 0.5 ? 3 : 4);
+      const fit = randomFit(rng, frame);
+      const binPx = randomInt(rng, 1, 12);
+      const sampleStep = randomInt(rng, 1, 4);
+      const mark = kernels.memory.mark();
+      const wasm = binStainChannels(kernels, placeFrame(kernels, frame), fit, binPx, sampleStep);
+      kernels.memory.release(mark);
+      const reference = referenceBinStainChannels(frame, stainChannelTables(localizationChannels(fit)), binPx, sampleStep);
+      expect([wasm.gridW, wasm.gridH]).toEqual([reference.gridW, reference.gridH]);
+      expectSameGrid('hematoxylin', wasm.hematoxylin, reference.hematoxylin);
+      expectSameGrid('eosin', wasm.eosin, reference.eosin);
+    }
+  });
+
+  it('agrees on a dark frame binned into one block of a million pixels (block sums beyond i32)', () => {
+    // 0.0005 um/px (a unit slip) gives 1000 px bins: 250,000 samples of ~10,000 each.
+    const localization = localizeBoth(solidFrame(1000, 1000, 3, [0, 0, 0]), SMEAR_STAIN, { micronsPerPixel: 0.0005, patchMicrons: PATCH_MICRONS });
+    expect(localization.geometry.binPx).toBe(1000);
+  });
+
+  it('agrees on real BCCD frames (RGBA and RGB) with their own stain fits', () => {
+    for (const frame of bccdFrames(4)) {
+      const fit = frameFit(frame);
+      expect(fit, frame.label).toBeDefined();
+      const options = { micronsPerPixel: BCCD_MICRONS_PER_PIXEL, patchMicrons: PATCH_MICRONS };
+      const rgba = localizeBoth(frame, fit!, options);
+      expect(rgba.cells.length, frame.label).toBeGreaterThan(0);
+      const rgb = localizeBoth(toRgb(frame), fit!, options);
+      expect(rgb.cells).toEqual(rgba.cells);
+    }
+  });
+
+  it('agrees on a bone-marrow mosaic of odd size', async () => {
+    const mosaic = await generateMosaic({ seed: 7, width: 1231, height: 1027, cells: 8 });
+    const fit = frameFit(mosaic.frame);
+    const localization = localizeBoth(mosaic.frame, fit!, { micronsPerPixel: mosaic.micronsPerPixel, patchMicrons: PATCH_MICRONS });
+    expect(localization.cells.length).toBeGreaterThan(4);
+  });
+});
+
+describe('localization on a synthetic smear of known geometry', () => {
+  const micronsPerPixel = 0.25;
+  const leukocytes = [{ x: 100.3, y: 90.7 }, { x: 255, y: 180 }, { x: 30, y: 200 }];
+
+  it('finds each leukocyte at its centre, flags the patch that leaves the frame, and ignores erythrocytes', () => {
+    const rng = mulberry32(5);
+    const erythrocytes = scatterCentres(rng, 300, 240, 25, 32, 0, leukocytes);
+    const frame = syntheticSmear(rng, { width: 300, height: 240, micronsPerPixel, leukocytes, erythrocytes });
+    const { cells } = localizeBoth(frame, SMEAR_STAIN, { micronsPerPixel, patchMicrons: PATCH_MICRONS });
+    expect(cells.length).toBe(leukocytes.length);
+    const patchPx = PATCH_MICRONS / micronsPerPixel;
+    for (const truth of leukocytes) {
+      const cell = cells.find((c) => Math.hypot(c.x - truth.x, c.y - truth.y) < 24)!;
+      expect(cell, JSON.stringify(truth)).toBeDefined();
+      // The nucleus centroid on 2 px bins: within half a bin of the true centre inside the frame.
+      // Near the border the clipped window (smaller area, higher ratio) wins the peak and cuts
+      // the far side of the nucleus off, pulling the centroid a little towards the border.
+      const nearBorder = truth.x < 48;
+      expect(Math.hypot(cell.x - truth.x, cell.y - truth.y)).toBeLessThan(nearBorder ? 3 : 1);
+      expect(cell.box[2] - cell.box[0]).toBeCloseTo(patchPx, 9);
+      const half = patchPx / 2;
+      expect(cell.crossesBorder).toBe(truth.x - half < 0 || truth.y - half < 0 || truth.x + half > 300 || truth.y + half > 240);
+      expect(cell.ratio).toBeGreaterThan(0.2);
+      expect(cell.ratio).toBeLessThanOrEqual(1);
+    }
+    expect(cells.filter((c) => c.crossesBorder).length).toBe(2); // (255, 180) and (30, 200)
+  });
+
+  it('finds nothing in a smear of erythrocytes only', () => {
+    const rng = mulberry32(6);
+    const frame = syntheticSmear(rng, { width: 200, height: 150, micronsPerPixel, erythrocytes: scatterCentres(rng, 200, 150, 20, 32) });
+    expect(localizeBoth(frame, SMEAR_STAIN, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells).toEqual([]);
+  });
+});
+
+function toRgb(frame: Frame): Frame {
+  const pixels = new Uint8Array(frame.width * frame.height * 3);
+  for (let i = 0; i < frame.width * frame.height; i++) pixels.set(frame.pixels.subarray(i * 4, i * 4 + 3), i * 3);
+  return { width: frame.width, height: frame.height, channels: 3, pixels, label: frame.label };
+}
