@@ -3,7 +3,7 @@ import { positiveNumber, oneOf } from '../src/cli/parse-options.js';
 import { SmearscopeError } from '../src/errors.js';
 import type { BackendName } from '../src/inference/backend.js';
 import type { BenchEnv, BenchSuite } from './report-types.js';
-import { DEFAULT_SETTINGS, type BenchSettings } from './settings.js';
+import { DEFAULT_MAX_MINUTES, DEFAULT_SETTINGS, type BenchSettings } from './settings.js';
 
 export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all|prepare> [options]
 
@@ -16,6 +16,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all
   --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})
   --env E[,E]            node, chromium (default both)
   --gpu G                Chromium's WebGPU adapter: auto (system, else SwiftShader), system, swiftshader
+  --max-minutes M        start no measurement after M minutes; the rest is listed as skipped (default ${DEFAULT_MAX_MINUTES})
   --json                 print the report as one JSON object instead of the Markdown table
   --out DIR              where <host>-<date>.json and .svg go (default bench/results)
 
@@ -52,6 +53,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
         repeats: { type: 'string' },
         env: { type: 'string' },
         gpu: { type: 'string' },
+        'max-minutes': { type: 'string' },
         json: { type: 'boolean' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -69,6 +71,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
     envs: list('env', values.env, ENVS) ?? DEFAULT_SETTINGS.envs,
     frames: positiveNumber('frames', values.frames, true) ?? DEFAULT_SETTINGS.frames,
     repeats: positiveNumber('repeats', values.repeats, true) ?? DEFAULT_SETTINGS.repeats,
+    deadline: Date.now() + (positiveNumber('max-minutes', values['max-minutes']) ?? DEFAULT_MAX_MINUTES) * 60_000,
   };
   const backends = list('backend', values.backend, BACKENDS);
   if (backends) settings.backends = backends;

@@ -7,6 +7,8 @@ export interface RepeatPlan {
   maxRuns: number;
   /** Stop starting timed runs once this many milliseconds of timed runs have passed (after minRuns). */
   budgetMs: number;
+  /** Stop even before minRuns once this many milliseconds have passed (after one run): a loaded machine must not blow the suite's time. */
+  capMs?: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function timeRepeated(
   let spentMs = 0;
   for (let run = 0; run < plan.maxRuns; run++) {
     if (run >= plan.minRuns && spentMs >= plan.budgetMs) break;
+    if (run >= 1 && plan.capMs !== undefined && spentMs >= plan.capMs) break;
     const startedAt = now();
     await once(run);
     const elapsedMs = now() - startedAt;

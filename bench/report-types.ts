@@ -102,4 +102,6 @@ export interface BenchReport {
   durationSeconds: number;
   /** Suites or parts that did not run here, and why. */
   skipped: string[];
+  /** How to read the figures. */
+  notes: string[];
 }

@@ -17,6 +17,13 @@ export interface BenchSettings {
   repeats: number;
   /** Only this pipeline plan (index into pipelinePlans): the browser driver gives each plan its own page. */
   pipelinePlan?: number;
+  /** Wall-clock time (ms since the epoch) after which no new measurement starts; those left are reported as skipped. */
+  deadline?: number;
+}
+
+/** True once the run's deadline has passed: the caller skips the measurement and says so. */
+export function pastDeadline(settings: BenchSettings): boolean {
+  return settings.deadline !== undefined && Date.now() > settings.deadline;
 }
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -37,6 +44,10 @@ export const PIPELINE_BATCH = 8;
 export const LARGE_MODEL_BATCHES = [1, 8];
 /** Time budget of the timed runs of one measurement, after its minimum runs, in milliseconds. */
 export const MEASUREMENT_BUDGET_MS = 3000;
+/** Hard cap of one measurement's timed runs (after its first), milliseconds. */
+export const MEASUREMENT_CAP_MS = 12_000;
+/** Default for --max-minutes: with the build (~0.5 min) `npm run bench -- all` stays within 10 minutes. */
+export const DEFAULT_MAX_MINUTES = 8.5;
 /** Timed runs of one measurement at most. */
 export const MAX_RUNS = 20;
 

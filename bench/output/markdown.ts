@@ -9,7 +9,7 @@ export function reportMarkdown(report: BenchReport): string {
     '',
     `${machine.cpu}, ${machine.cores} cores, ${formatNumber(machine.memoryGiB)} GiB` +
       `${machine.gpu ? `, WebGPU adapter: ${machine.gpu}` : ''}; Node ${report.node}${report.browser ? `, ${report.browser}` : ''}; ` +
-      `${formatNumber(report.durationSeconds)} s. Figures are medians (min–max) over timed runs after warm-up.`,
+      `${formatNumber(report.durationSeconds)} s.`,
   ];
   const bySuite = (suite: BenchResult['suite']) => report.results.filter((result) => result.suite === suite);
   const kernels = bySuite('kernels');
@@ -59,10 +59,9 @@ export function reportMarkdown(report: BenchReport): string {
       report.matmul.map((probe) => [probe.env, probe.backend, probe.graph, formatSpread(probe.flopsPerSecond, 1e-9)]),
     ));
   }
-  const notes = [...new Set(report.results.flatMap((result) => (result.notes ?? []).filter((note) => /software|not a GPU/.test(note))))];
-  if (notes.length > 0 || report.skipped.length > 0) {
-    lines.push('', '### notes', '', ...notes.map((note) => `- ${note}`), ...report.skipped.map((reason) => `- skipped: ${reason}`));
-  }
+  const labels = [...new Set(report.results.flatMap((result) => (result.notes ?? []).filter((note) => /software|not a GPU/.test(note))))];
+  lines.push('', '### notes', '', ...report.notes.map((note) => `- ${note}`), ...labels.map((note) => `- ${note}`));
+  if (report.skipped.length > 0) lines.push('', '### skipped', '', ...report.skipped.map((reason) => `- ${reason}`));
   return lines.join('\n') + '\n';
 }
 

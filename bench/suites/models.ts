@@ -7,7 +7,9 @@ import { trackPeakMemory, type BenchHost } from '../host.js';
 import type { BenchModel, MatmulProbe } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
 import { timeRepeated, type RepeatPlan } from '../repeat.js';
-import { DEFAULT_BATCHES, LARGE_MODEL_BATCHES, MAX_RUNS, MEASUREMENT_BUDGET_MS, isSoftwareAdapter, type BenchSettings } from '../settings.js';
+import {
+  DEFAULT_BATCHES, LARGE_MODEL_BATCHES, MAX_RUNS, MEASUREMENT_BUDGET_MS, MEASUREMENT_CAP_MS, isSoftwareAdapter, pastDeadline, type BenchSettings,
+} from '../settings.js';
 import { percentile, rateSpread, spreadOf } from '../stats.js';
 import { openBareSession } from './bare-session.js';
 import { measureMatmulRate } from './matmul-rate.js';
@@ -54,7 +56,7 @@ export async function runModelsSuite(host: BenchHost, settings: BenchSettings, i
     const tiny = backend === 'webgpu' && isSoftwareAdapter(input.adapter);
     const plan: RepeatPlan = tiny
       ? { warmupRuns: 0, minRuns: 2, maxRuns: 2, budgetMs: 0 }
-      : { warmupRuns: 1, minRuns: settings.repeats, maxRuns: Math.max(settings.repeats, MAX_RUNS), budgetMs: MEASUREMENT_BUDGET_MS };
+      : { warmupRuns: 1, minRuns: settings.repeats, maxRuns: Math.max(settings.repeats, MAX_RUNS), budgetMs: MEASUREMENT_BUDGET_MS, capMs: MEASUREMENT_CAP_MS };
     let matmulFlopsPerSecond: number | undefined;
     try {
       const rate = await measureMatmulRate(host, input.matmul, backend, tiny ? plan : MATMUL_PLAN);
@@ -74,6 +76,10 @@ export async function runModelsSuite(host: BenchHost, settings: BenchSettings, i
       const batches = settings.batches ?? (tiny ? [1] : model.role === 'large' ? LARGE_MODEL_BATCHES : DEFAULT_BATCHES);
       const cellFloats = 3 * ready.model.card.input.width * ready.model.card.input.height;
       for (const batch of batches) {
+        if (pastDeadline(settings)) {
+          output.skipped.push(`${host.env} ${backend} ${model.id} batch ${batch}: the run's time limit (--max-minutes) was reached`);
+          continue;
+        }
         try {
           const batchInput = ready.patches.slice(0, batch * cellFloats);
           const result = await measureModel(host, ready.model, backend, batch, plan, batchInput);
@@ -104,7 +110,9 @@ async function measureModel(
   const memory = trackPeakMemory(host);
   const bare = await openBareSession(card, model.modelBytes, backend, batchSize);
   try {
-    const durationsMs = await timeRepeated(plan, () => bare.session.run(batch), memory.sample);
+    // The session already ran once (its warm-up); a slow model gets no second warm-up.
+    const warmupRuns = bare.sessionMs > MEASUREMENT_BUDGET_MS ? 0 : plan.warmupRuns;
+    const durationsMs = await timeRepeated({ ...plan, warmupRuns }, () => bare.session.run(batch), memory.sample);
     const sorted = [...durationsMs].sort((a, b) => a - b);
     const cellsPerSecond = rateSpread(spreadOf(durationsMs), batchSize * 1000);
     const result: BenchResult = {

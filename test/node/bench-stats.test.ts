@@ -51,4 +51,14 @@ describe('bench statistics', () => {
     expect(durations).toEqual([5, 5, 5]);
     expect(events).toEqual(['run', 'after', 'run', 'after', 'run', 'after', 'run', 'after']);
   });
+
+  it('timeRepeated stops at capMs even below minRuns, but always times one run', async () => {
+    let clock = 0;
+    const slow = () => {
+      clock += 50;
+    };
+    const plan = { warmupRuns: 0, minRuns: 5, maxRuns: 10, budgetMs: 0, capMs: 120 };
+    expect(await timeRepeated(plan, slow, undefined, () => clock)).toEqual([50, 50, 50]);
+    expect(await timeRepeated({ ...plan, capMs: 1 }, slow, undefined, () => clock)).toEqual([50]);
+  });
 });
