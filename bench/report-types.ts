@@ -23,10 +23,9 @@ export interface KernelTiming {
   /** What one call does, e.g. "2452 x 2056 frame, stride 1". */
   work: string;
   wasmMs: Spread;
-  /** Absent while the kernel has no reference in test/reference (said in the report's `skipped`). */
-  referenceMs?: Spread;
+  referenceMs: Spread;
   /** referenceMs.median / wasmMs.median. */
-  speedup?: number;
+  speedup: number;
   /** The issue's ceiling for wasmMs.median. */
   targetMs: number;
 }

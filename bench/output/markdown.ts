@@ -19,7 +19,7 @@ export function reportMarkdown(report: BenchReport): string {
       ['env', 'kernel', 'work', 'WASM ms', 'target ms', 'TS reference ms', 'speed-up'],
       kernels.flatMap((result) => (result.kernels ?? []).map((kernel) => [
         result.env, kernel.kernel, kernel.work, formatSpread(kernel.wasmMs), `≤ ${formatNumber(kernel.targetMs)}`,
-        formatSpread(kernel.referenceMs), kernel.speedup === undefined ? '-' : `${formatNumber(kernel.speedup)}x`,
+        formatSpread(kernel.referenceMs), `${formatNumber(kernel.speedup)}x`,
       ])),
     ));
   }

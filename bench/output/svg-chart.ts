@@ -71,16 +71,15 @@ export function reportSvg(report: BenchReport): string {
   if (kernels.length > 0) {
     y += 36;
     parts.push(text(12, y, 'kernels: WASM (blue) vs TypeScript reference (grey), ms per call, log scale', 13, 'bold'));
-    const all = kernels.flatMap((kernel) => [kernel.wasmMs.median, kernel.referenceMs?.median ?? kernel.wasmMs.median]);
+    const all = kernels.flatMap((kernel) => [kernel.wasmMs.median, kernel.referenceMs.median]);
     const scale = logScale(Math.min(...all) / 2, Math.max(...all) * 1.5);
     for (const kernel of kernels) {
       y += ROW + 4;
-      const referenceMs = kernel.referenceMs?.median;
-      parts.push(text(12, y, `${kernel.env} ${kernel.kernel}${kernel.speedup ? ` (${kernel.speedup.toFixed(1)}x)` : ''}`, 11));
+      const referenceMs = kernel.referenceMs.median;
+      parts.push(text(12, y, `${kernel.env} ${kernel.kernel} (${kernel.speedup.toFixed(1)}x)`, 11));
       parts.push(rect(LABEL_WIDTH, y - BAR + 2, scale(kernel.wasmMs.median), BAR / 2, '#3a6ea5'));
-      if (referenceMs !== undefined) parts.push(rect(LABEL_WIDTH, y - BAR / 2 + 2, scale(referenceMs), BAR / 2, '#b8b8b8'));
-      const label = referenceMs === undefined ? `${formatNumber(kernel.wasmMs.median)} ms (no reference)` : `${formatNumber(kernel.wasmMs.median)} vs ${formatNumber(referenceMs)} ms`;
-      parts.push(text(LABEL_WIDTH + scale(referenceMs ?? kernel.wasmMs.median) + 6, y, label, 11));
+      parts.push(rect(LABEL_WIDTH, y - BAR / 2 + 2, scale(referenceMs), BAR / 2, '#b8b8b8'));
+      parts.push(text(LABEL_WIDTH + scale(referenceMs) + 6, y, `${formatNumber(kernel.wasmMs.median)} vs ${formatNumber(referenceMs)} ms`, 11));
     }
   }
   const height = y + 24;

@@ -7,6 +7,7 @@ import { localizeCells } from '../../src/kernels/localize.js';
 import { writePatches, type PatchSpec } from '../../src/kernels/patch.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { fitMacenko, normalizeStain, stainTransform } from '../../src/kernels/stain.js';
+import { referenceLocalize } from '../../test/reference/localize.js';
 import { referencePatches } from '../../test/reference/patch.js';
 import { referenceNormalize } from '../../test/reference/stain-apply.js';
 import { referenceMacenkoFit } from '../../test/reference/stain-macenko.js';
@@ -48,20 +49,12 @@ export async function runKernelsSuite(host: BenchHost, settings: BenchSettings, 
     const wasmPlan: RepeatPlan = { warmupRuns: 2, minRuns: Math.max(5, settings.repeats), maxRuns: 50, budgetMs: 1500 };
     const referencePlan: RepeatPlan = { warmupRuns: 0, minRuns: Math.min(2, settings.repeats), maxRuns: 5, budgetMs: 4000 };
     const time = async (
-      kernel: KernelTiming['kernel'], work: string, wasm: () => unknown, typescript: (() => unknown) | undefined, perCall = 1,
+      kernel: KernelTiming['kernel'], work: string, wasm: () => unknown, typescript: () => unknown, perCall = 1,
     ): Promise<KernelTiming> => {
       const wasmMs = spreadOf((await timeRepeated(wasmPlan, wasm)).map((ms) => ms / perCall));
-      const timing: KernelTiming = { kernel, work, wasmMs, targetMs: TARGET_MS[kernel] };
-      if (typescript) {
-        timing.referenceMs = spreadOf((await timeRepeated(referencePlan, typescript)).map((ms) => ms / perCall));
-        timing.speedup = timing.referenceMs.median / wasmMs.median;
-      } else {
-        output.skipped.push(`${host.env} kernels ${kernel}: no TypeScript reference in test/reference yet, so no speed-up`);
-      }
-      host.log(
-        `${host.env} kernels ${kernel}: ${wasmMs.median.toFixed(3)} ms (target ${timing.targetMs})` +
-          (timing.referenceMs ? `, TS ${timing.referenceMs.median.toFixed(1)} ms, ${timing.speedup!.toFixed(1)}x` : ''),
-      );
+      const referenceMs = spreadOf((await timeRepeated(referencePlan, typescript)).map((ms) => ms / perCall));
+      const timing = { kernel, work, wasmMs, referenceMs, speedup: referenceMs.median / wasmMs.median, targetMs: TARGET_MS[kernel] };
+      host.log(`${host.env} kernels ${kernel}: ${wasmMs.median.toFixed(3)} ms (target ${timing.targetMs}), TS ${referenceMs.median.toFixed(1)} ms, ${timing.speedup.toFixed(1)}x`);
       return timing;
     };
     const size = `${frame.width} x ${frame.height}`;
@@ -74,7 +67,7 @@ export async function runKernelsSuite(host: BenchHost, settings: BenchSettings, 
     const cells = localizeCells(kernels, resident, fit, localizeOptions).cells;
     const localize = await time(
       'localize', `${size} frame, ${cells.length} cells`,
-      () => localizeCells(kernels, resident, fit, localizeOptions), undefined,
+      () => localizeCells(kernels, resident, fit, localizeOptions), () => referenceLocalize(frame, fit, localizeOptions),
     );
 
     const normalized = new Uint8Array(frame.pixels.length);
