@@ -29,7 +29,7 @@ export function pastDeadline(settings: BenchSettings): boolean {
 export const DEFAULT_SETTINGS: BenchSettings = {
   suites: ['kernels', 'pipeline', 'models'],
   envs: ['node', 'chromium'],
-  frames: 4,
+  frames: 8,
   repeats: 3,
 };
 
