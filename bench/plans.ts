@@ -4,13 +4,20 @@ import type { PipelinePlan } from './suites/pipeline.js';
 
 /** BCCD frames per pipeline pass: 640 x 480, about one leukocyte each: ~45 cells, six batches of 8. */
 export const BCCD_FRAMES = 32;
-/** Mosaic frames per pass for a large model: one frame's 24 cells already take ~12 s on wasm here. */
+/** Mosaic frames per pass for a large model: one frame's ~20 cells take ~4 s on wasm here. */
 export const LARGE_MODEL_FRAMES = 1;
+/**
+ * A large model's pipeline batch: batching buys a compute-bound model nothing (ResNeXt-50 runs
+ * as many cells/s at batch 1 as at 8 in the models suite), while a short stream's last batch at 8
+ * is mostly padding (18 cells fill 3 batches of 8: efficiency at most 0.75, whatever the pipeline does).
+ */
+export const LARGE_MODEL_PIPELINE_BATCH = 1;
 
 /**
  * What the pipeline suite runs: the shipped model (else the small reference CNN) on
  * `settings.frames` mosaic frames and on BCCD frames, where frames are small and cells few; each
- * large model on one mosaic frame. Batch: the first --batch, else the library's default.
+ * large model on one mosaic frame. Batch: the first --batch, else the library's default (a large
+ * model: 1).
  */
 export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): PipelinePlan[] {
   const batch = settings.batches?.[0] ?? PIPELINE_BATCH;
@@ -21,6 +28,9 @@ export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): Pip
   const small = shipped.length > 0 ? shipped : inputs.models.filter((model) => model.role === 'small');
   for (const model of small) plans.push({ model, frames: take(inputs.mosaic, settings.frames), batch });
   if (small.length > 0 && inputs.bccd.frames.length > 0) plans.push({ model: small[0], frames: take(inputs.bccd, BCCD_FRAMES), batch });
-  for (const model of inputs.models.filter((m) => m.role === 'large')) plans.push({ model, frames: take(inputs.mosaic, LARGE_MODEL_FRAMES), batch });
+  const largeBatch = settings.batches?.[0] ?? LARGE_MODEL_PIPELINE_BATCH;
+  for (const model of inputs.models.filter((m) => m.role === 'large')) {
+    plans.push({ model, frames: take(inputs.mosaic, LARGE_MODEL_FRAMES), batch: largeBatch });
+  }
   return plans;
 }
