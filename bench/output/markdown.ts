@@ -8,7 +8,7 @@ export function reportMarkdown(report: BenchReport): string {
     `## smearscope benchmark — ${report.host}, ${report.date}`,
     '',
     `${machine.cpu}, ${machine.cores} cores, ${formatNumber(machine.memoryGiB)} GiB` +
-      `${machine.gpu ? `, WebGPU adapter: ${machine.gpu}` : ''}; Node ${report.node}${report.browser ? `, ${report.browser}` : ''}; ` +
+      `${machine.gpu ? `, WebGPU adapter: ${machine.gpu}` : ''}; ${[report.node ? `Node ${report.node}` : '', report.browser ?? ''].filter(Boolean).join(', ')}; ` +
       `${formatNumber(report.durationSeconds)} s.`,
   ];
   const bySuite = (suite: BenchResult['suite']) => report.results.filter((result) => result.suite === suite);

@@ -1,9 +1,9 @@
 import type { BenchReport, BenchResult } from '../report-types.js';
 import { formatNumber } from './format.js';
 
-const WIDTH = 960;
+const WIDTH = 1000;
 const LABEL_WIDTH = 300;
-const BAR_AREA = 560;
+const BAR_AREA = 500;
 const ROW = 18;
 const BAR = 13;
 const STAGES = ['stainFit', 'localize', 'patches', 'inference', 'postprocess'] as const;
@@ -44,7 +44,7 @@ export function reportSvg(report: BenchReport): string {
   const pipeline = report.results.filter((result) => result.suite === 'pipeline' && result.stageMs);
   if (pipeline.length > 0) {
     y += 36;
-    parts.push(text(12, y, 'pipeline: time per frame by stage (ms; inference = its share of the batches)', 13, 'bold'));
+    parts.push(text(12, y, 'pipeline: where a frame\'s time goes, by stage (share of the frame; inference = its share of the batches)', 13, 'bold'));
     y += 4;
     STAGES.forEach((stage, i) => {
       parts.push(rect(LABEL_WIDTH + i * 110, y + 6, 12, 10, STAGE_COLOURS[i]));
@@ -52,17 +52,18 @@ export function reportSvg(report: BenchReport): string {
     });
     y += 16;
     const frameMs = (result: BenchResult) => STAGES.reduce((sum, stage) => sum + (result.stageMs?.[stage] ?? 0), 0);
-    const max = Math.max(...pipeline.map(frameMs));
     for (const result of pipeline) {
+      // Each bar is its own frame's total: models differ 100-fold, so one scale would hide the small ones.
+      const total = frameMs(result) || 1;
       y += ROW + 2;
       parts.push(text(12, y, `${result.env} ${result.backend} ${result.model} b${result.batch} (${result.input ?? ''})`, 11));
       let x = LABEL_WIDTH;
       STAGES.forEach((stage, i) => {
-        const width = ((result.stageMs?.[stage] ?? 0) / max) * BAR_AREA;
+        const width = ((result.stageMs?.[stage] ?? 0) / total) * BAR_AREA;
         parts.push(rect(x, y - BAR + 2, width, BAR, STAGE_COLOURS[i]));
         x += width;
       });
-      parts.push(text(x + 6, y, `${formatNumber(frameMs(result))} ms, efficiency ${formatNumber(result.efficiency)}`, 11));
+      parts.push(text(x + 6, y, `${formatNumber(total)} ms/frame, efficiency ${formatNumber(result.efficiency)}`, 11));
     }
   }
 
