@@ -20,17 +20,17 @@ export const LARGE_MODEL_PIPELINE_BATCH = 1;
  * model: 1).
  */
 export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): PipelinePlan[] {
-  const batch = settings.batches?.[0] ?? PIPELINE_BATCH;
+  const batchSize = settings.batches?.[0] ?? PIPELINE_BATCH;
   const take = (set: FrameSet, count: number): FrameSet => ({ ...set, frames: set.frames.slice(0, count) });
   const plans: PipelinePlan[] = [];
   // The shipped model is the small model users run; the small reference CNN stands in without it.
   const shipped = inputs.models.filter((model) => model.role === 'shipped');
   const small = shipped.length > 0 ? shipped : inputs.models.filter((model) => model.role === 'small');
-  for (const model of small) plans.push({ model, frames: take(inputs.mosaic, settings.frames), batch });
-  if (small.length > 0 && inputs.bccd.frames.length > 0) plans.push({ model: small[0], frames: take(inputs.bccd, BCCD_FRAMES), batch });
-  const largeBatch = settings.batches?.[0] ?? LARGE_MODEL_PIPELINE_BATCH;
+  for (const model of small) plans.push({ model, frames: take(inputs.mosaic, settings.frames), batchSize });
+  if (small.length > 0 && inputs.bccd.frames.length > 0) plans.push({ model: small[0], frames: take(inputs.bccd, BCCD_FRAMES), batchSize });
+  const largeBatchSize = settings.batches?.[0] ?? LARGE_MODEL_PIPELINE_BATCH;
   for (const model of inputs.models.filter((m) => m.role === 'large')) {
-    plans.push({ model, frames: take(inputs.mosaic, LARGE_MODEL_FRAMES), batch: largeBatch });
+    plans.push({ model, frames: take(inputs.mosaic, LARGE_MODEL_FRAMES), batchSize: largeBatchSize });
   }
   return plans;
 }

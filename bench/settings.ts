@@ -50,8 +50,3 @@ export const MEASUREMENT_CAP_MS = 12_000;
 export const DEFAULT_MAX_MINUTES = 8.5;
 /** Timed runs of one measurement at most. */
 export const MAX_RUNS = 20;
-
-/** True for a WebGPU adapter that is a software rasterizer (SwiftShader): correct but slow. */
-export function isSoftwareAdapter(adapter: string | undefined): boolean {
-  return !!adapter && /swiftshader|software|llvmpipe/i.test(adapter);
-}

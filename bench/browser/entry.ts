@@ -9,7 +9,8 @@ import type { BenchReport } from '../report-types.js';
 import { runSuites } from '../run-suites.js';
 import { DEFAULT_SETTINGS, type BenchSettings } from '../settings.js';
 import type { SuiteOutput } from '../suites/suite-output.js';
-import { describeAdapter, pageHost } from './page-host.js';
+import { pageHost } from './page-host.js';
+import { describeAdapter } from './webgpu-adapter.js';
 import { loadPageInputs, PAGE_INPUTS_PATH } from './page-inputs.js';
 
 export interface PageRun {

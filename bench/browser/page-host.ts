@@ -38,13 +38,3 @@ export function pageHost(onLine?: (line: string) => void): BenchHost {
     },
   };
 }
-
-/** The WebGPU adapter as "vendor architecture (description)", or undefined when the browser has none. */
-export async function describeAdapter(): Promise<string | undefined> {
-  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  if (!adapter) return undefined;
-  const info = adapter.info;
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((part) => part && part.length > 0);
-  return parts.length > 0 ? [...new Set(parts)].join(' ') : 'unnamed adapter';
-}

@@ -3,12 +3,14 @@ import type { BackendName } from '../../src/inference/backend.js';
 import { loadModel, type LoadedModel } from '../../src/inference/load-model.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
 import type { Frame } from '../../src/frame.js';
-import { trackPeakMemory, type BenchHost } from '../host.js';
+import { isSoftwareAdapter } from '../browser/webgpu-adapter.js';
+import type { BenchHost } from '../host.js';
+import { trackPeakMemory } from '../peak-memory.js';
 import type { BenchModel, MatmulProbe } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
 import { timeRepeated, type RepeatPlan } from '../repeat.js';
 import {
-  DEFAULT_BATCHES, LARGE_MODEL_BATCHES, MAX_RUNS, MEASUREMENT_BUDGET_MS, MEASUREMENT_CAP_MS, isSoftwareAdapter, pastDeadline, type BenchSettings,
+  DEFAULT_BATCHES, LARGE_MODEL_BATCHES, MAX_RUNS, MEASUREMENT_BUDGET_MS, MEASUREMENT_CAP_MS, pastDeadline, type BenchSettings,
 } from '../settings.js';
 import { percentile, rateSpread, spreadOf } from '../stats.js';
 import { openBareSession } from './bare-session.js';

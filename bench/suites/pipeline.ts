@@ -9,10 +9,12 @@ import { loadModel } from '../../src/inference/load-model.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
 import type { FrameResult } from '../../src/pipeline/results.js';
 import { createScope, type Scope } from '../../src/scope.js';
-import { trackPeakMemory, type BenchHost } from '../host.js';
+import { isSoftwareAdapter } from '../browser/webgpu-adapter.js';
+import type { BenchHost } from '../host.js';
+import { trackPeakMemory } from '../peak-memory.js';
 import type { BenchModel, FrameSet } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
-import { isSoftwareAdapter, pastDeadline, type BenchSettings } from '../settings.js';
+import { pastDeadline, type BenchSettings } from '../settings.js';
 import { percentile, spreadOf } from '../stats.js';
 import { openBareSession } from './bare-session.js';
 import { realPatchBatch } from './real-patches.js';
@@ -22,7 +24,8 @@ import { emptyOutput, reasonOf, type SuiteOutput } from './suite-output.js';
 export interface PipelinePlan {
   model: BenchModel;
   frames: FrameSet;
-  batch: number;
+  /** Cells per inference run. */
+  batchSize: number;
 }
 
 export interface PipelineSuiteInput {
@@ -77,7 +80,7 @@ interface PassResult {
 async function measurePipeline(host: BenchHost, plan: PipelinePlan, backend: BackendName, passes: number, kernels: KernelInstance): Promise<BenchResult> {
   const { card, modelBytes } = await loadModel(platform, plan.model.card);
   const frames = plan.frames.frames;
-  const batchSize = plan.batch;
+  const { batchSize } = plan;
   const patches = realPatchBatch(kernels, frames, card, batchSize);
   const label = `${host.env} ${backend} pipeline ${card.id} batch ${batchSize} on ${frames.length} ${plan.frames.description}`;
 
