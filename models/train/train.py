@@ -23,7 +23,7 @@ from net import SmallResNet, count_macs
 from resample import resample_bilinear
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# Physical side of the 250 px crops, estimated from erythrocytes (estimate_scale.py, README.md).
+# Physical side of the 250 px crops, estimated from erythrocytes (see README.md).
 PATCH_MICRONS = float(json.load(open(os.path.join(os.path.dirname(__file__), "scale.json")))["patchMicrons"])
 CITATION = ("Matek C, Krappe S, Münzenmayer C, Haferlach T, Marr C. Highly accurate differentiation of bone "
             "marrow cell morphologies using deep neural networks on a large image data set. "
@@ -34,12 +34,12 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.path.join(REPO_ROOT, "..", "shared", "data", "bm-matek-7"))
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=45)
     parser.add_argument("--input-pixels", type=int, default=96)
     parser.add_argument("--channels", default="32,64,128,256", help="output channels of the four stages")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=0.1)
-    parser.add_argument("--arch", default="resnet8s", help="name part of models/bm7-<arch>.{onnx,json}")
+    parser.add_argument("--arch", default="resnet10s", help="name part of models/bm7-<arch>.{onnx,json}")
     parser.add_argument("--threads", type=int, default=2)
     return parser.parse_args()
 
