@@ -23,8 +23,8 @@ from net import SmallResNet, count_macs
 from resample import resample_bilinear
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# Physical side of the 250 px crops, estimated from erythrocytes (see README.md).
-PATCH_MICRONS = float(json.load(open(os.path.join(os.path.dirname(__file__), "scale.json")))["patchMicrons"])
+# Physical side of the 250 px crops, estimated from erythrocytes by estimate_scale.py (README.md).
+SCALE_PATH = os.path.join(os.path.dirname(__file__), "scale.json")
 CITATION = ("Matek C, Krappe S, Münzenmayer C, Haferlach T, Marr C. Highly accurate differentiation of bone "
             "marrow cell morphologies using deep neural networks on a large image data set. "
             "Blood. 2021;138(20):1917-1927. doi:10.1182/blood.2020010568")
@@ -160,6 +160,8 @@ def main():
     metrics = classification_metrics(holdout_labels, predicted, CLASS_CODES, "models/train/holdout.txt")
     print(json.dumps(metrics), flush=True)
 
+    with open(SCALE_PATH) as file:
+        patch_microns = float(json.load(file)["patchMicrons"])
     stem = f"bm7-{args.arch}"
     onnx_path = os.path.join(REPO_ROOT, "models", stem + ".onnx")
     export_onnx(model, input_pixels, onnx_path)
@@ -171,13 +173,13 @@ def main():
         "id": stem,
         "version": "1.0.0",
         "description": (f"Default bone-marrow classifier: small residual CNN ({parameters:,} parameters) for 7 classes "
-                        f"of the Matek 2021 scheme on {input_pixels} px patches of {PATCH_MICRONS} um single-cell crops."),
+                        f"of the Matek 2021 scheme on {input_pixels} px patches of {patch_microns} um single-cell crops."),
         "scheme": "bone-marrow-21",
         "model": stem + ".onnx",
         "input": {
             "name": "image", "width": input_pixels, "height": input_pixels, "layout": "NCHW",
             "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std],
-            "patchMicrons": PATCH_MICRONS, "batch": None,
+            "patchMicrons": patch_microns, "batch": None,
         },
         "classes": CLASS_CODES,
         "thresholds": {"confidence": 0.5},

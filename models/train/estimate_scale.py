@@ -1,0 +1,89 @@
+"""Estimate the physical scale of the bm-matek-7 crops from erythrocytes (about 7.5 um across).
+
+Automatic segmentation of erythrocytes fails on these crops (they touch each other and the
+cytoplasm of neighbouring cells, and are as pale as some cytoplasm), so the measurement is
+semi-automatic and reproducible: for erythrocytes picked by eye (ERYTHROCYTES, rough centres in
+crop pixels), cast 48 rays from the centre, take on each ray the steepest fall of the summed
+optical density (the cell's rim, 20..75 px out), fit a circle to the rim points (least squares,
+refit without points more than 12 % off the median distance; 3 rounds, each re-casting the rays from the new centre), and report the
+diameters. Each fitted circle was checked by eye to lie on the cell's rim (README.md).
+microns per pixel = 7.5 / median diameter; patchMicrons = 250 * that. Writes scale.json.
+
+Run from the repository root: /usr/bin/python3 models/train/estimate_scale.py
+"""
+import json
+import os
+
+import numpy as np
+
+from dataset import Sample, load_rgb
+from macenko import optical_density
+
+ERYTHROCYTE_MICRONS = 7.5
+CROP_PIXELS = 250
+ERYTHROCYTES = [("LYT/LYT_00022.jpg", 102, 215), ("LYT/LYT_00009.jpg", 125, 30),
+                ("LYT/LYT_00009.jpg", 40, 195), ("LYT/LYT_00009.jpg", 35, 60)]
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def rim_points(summed_od: np.ndarray, centre_x: float, centre_y: float, ray_count: int = 48,
+               min_radius: float = 20, max_radius: float = 75) -> np.ndarray:
+    """[K, 2] (x, y) of the steepest OD fall on each ray that stays inside the crop."""
+    points = []
+    step = 0.5
+    for angle in np.arange(ray_count) * 2 * np.pi / ray_count:
+        radius = np.arange(0, max_radius, step)
+        x, y = centre_x + radius * np.cos(angle), centre_y + radius * np.sin(angle)
+        inside = (x >= 0) & (x <= summed_od.shape[1] - 1) & (y >= 0) & (y <= summed_od.shape[0] - 1)
+        radius, x, y = radius[inside], x[inside], y[inside]
+        first = int(min_radius / step)
+        if radius.size < first + 10:
+            continue
+        profile = np.convolve(summed_od[np.round(y).astype(int), np.round(x).astype(int)], np.ones(5) / 5, mode="same")
+        index = first + int(np.argmin(np.diff(profile)[first:-4]))
+        if radius[index] < radius[-1] - 3:  # a rim found before leaving the crop
+            points.append((x[index], y[index]))
+    return np.array(points)
+
+
+def fit_circle(points: np.ndarray):
+    """Least-squares (Kasa) circle through points [K, 2] -> (centre x, centre y, radius)."""
+    design = np.c_[2 * points, np.ones(len(points))]
+    (x, y, c), *_ = np.linalg.lstsq(design, (points ** 2).sum(axis=1), rcond=None)
+    return x, y, float(np.sqrt(c + x * x + y * y))
+
+
+def erythrocyte_diameter(rgb: np.ndarray, centre_x: float, centre_y: float) -> float:
+    """Diameter in pixels of the erythrocyte around the rough centre of crop rgb [H, W, 3]."""
+    summed_od = optical_density(rgb).sum(axis=2)
+    radius = 0.0
+    for _ in range(3):
+        points = rim_points(summed_od, centre_x, centre_y)
+        centre_x, centre_y, radius = fit_circle(points)
+        # Rays that ran into a neighbouring cell end far off the circle: refit without them.
+        distance = np.hypot(points[:, 0] - centre_x, points[:, 1] - centre_y)
+        kept = points[np.abs(distance - np.median(distance)) < 0.12 * np.median(distance)]
+        centre_x, centre_y, radius = fit_circle(kept)
+    return 2 * radius
+
+
+def main():
+    data_root = os.path.join(REPO_ROOT, "..", "shared", "data", "bm-matek-7")
+    diameters = [erythrocyte_diameter(load_rgb(data_root, Sample(path, 0)), x, y) for path, x, y in ERYTHROCYTES]
+    median = float(np.median(diameters))
+    microns_per_pixel = ERYTHROCYTE_MICRONS / median
+    result = {
+        "method": "erythrocyte rim circle fits (estimate_scale.py), 7.5 um per erythrocyte",
+        "erythrocyteDiametersPixels": [round(d, 1) for d in diameters],
+        "medianDiameterPixels": round(median, 1),
+        "micronsPerPixel": round(microns_per_pixel, 4),
+        "patchMicrons": round(CROP_PIXELS * microns_per_pixel, 1),
+    }
+    print(json.dumps(result))
+    with open(os.path.join(os.path.dirname(__file__), "scale.json"), "w") as file:
+        json.dump(result, file, indent=2)
+        file.write("\n")
+
+
+if __name__ == "__main__":
+    main()
