@@ -111,6 +111,10 @@ async function measurePipeline(host: BenchHost, plan: PipelinePlan, backend: Bac
       bareCellsPerSecond.push(await barePass(bare!.session, patches, runs));
     }
 
+    const firstError = pipelineRuns[0].frames.find((frame) => frame.error)?.error;
+    if (pipelineRuns[0].cells === 0) {
+      throw new Error(`no cell was classified in ${frames.length} frames${firstError ? ` (${firstError.code}: ${firstError.message})` : ''}`);
+    }
     const cellsPerSecond = spreadOf(pipelineRuns.map((run) => (run.cells * 1000) / run.milliseconds));
     const framesPerSecond = spreadOf(pipelineRuns.map((run) => (run.frames.length * 1000) / run.milliseconds));
     const bareSpread = spreadOf(bareCellsPerSecond);
