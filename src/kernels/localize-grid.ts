@@ -4,7 +4,7 @@ import { checkStainReference, concentrationUnmixing } from './stain-transform.js
 
 /** One located leukocyte. Positions are frame pixels (pixel (x, y) is centred at (x, y)). */
 export interface CellLocation {
-  /** Centre: the foreground centroid of the cell's window. */
+  /** Centre: the foreground centroid of the cell's window, then of nucleus-sized windows around it. */
   x: number;
   y: number;
   /** The square of patchMicrons around the centre: [x0, y0, x1, y1], frame pixels. */
@@ -41,6 +41,10 @@ const MAX_I32 = 2 ** 31 - 1;
 const QUANTIZE_MAX_C = 1.5;
 /** The Otsu threshold is clamped to this range, in units of the frame's maxC_h: below, the faint
  * hematoxylin of erythrocytes and background would pass; above, pale lymphocyte nuclei would not. */
+/** Centroid refinement: after the cell window, up to NUCLEUS_STEPS centroids in a window this
+ * fraction of the cell's (0.6 x 12 um: a leukocyte nucleus is about 7 um across). */
+const NUCLEUS_WINDOW_FRACTION = 0.6;
+const NUCLEUS_STEPS = 4;
 export const THRESHOLD_BOUNDS = [0.3, 0.75] as const;
 
 /** How each pixel becomes the two integer channels: least-squares rows (hematoxylin-like,
@@ -51,23 +55,32 @@ export interface LocalizationChannels {
   hematoxylinMax: number;
   /** 'frame': the frame's Macenko fit; 'red-od': the fit missed the nuclei (see below). */
   source: 'frame' | 'red-od';
+  /** The row of the fit's stain matrix the hematoxylin-like channel unmixes (undefined for 'red-od'). */
+  nuclearRow?: 0 | 1;
 }
 
 /**
- * The channels the mask is made of. Normally the frame's own fit: its hematoxylin-like
- * concentration. A nucleus stain never absorbs blue most (nuclei look purple or blue); when the
- * fit's hematoxylin-like vector does, Macenko's angle percentiles caught two other colours
- * (erythrocyte pink and a yellowish background) and missed the nuclei, which are too few pixels
- * to reach them. Then the red-channel OD stands in: hematoxylin absorbs red, erythrocytes and
- * background hardly do.
+ * The channels the mask is made of. Normally the frame's own fit: the least-squares concentration
+ * of its nuclear stain. Which row that is comes from colour, not from the fit's order (Macenko's
+ * "larger red OD first" suits H&E, but on May-Grunwald-Giemsa marrow a blue-grey smear absorbs
+ * more red than the violet nuclei do). Nuclear dyes (hematoxylin, azure) absorb over green and red
+ * alike and pass blue; eosin absorbs green only, erythrocytes and background absorb blue strongly,
+ * and a blue-grey smear absorbs green hardly more than blue. So the nuclear row is the one with the
+ * larger (min(red, green) - blue) / (|red| + |green| + |blue|). When even that row absorbs blue
+ * most, Macenko's angle percentiles caught two other colours (erythrocytes and a yellowish
+ * background) and missed the nuclei, which are too few pixels to reach them; then the red-channel
+ * OD stands in: nuclear stains absorb red, erythrocytes and background hardly do.
  */
 export function localizationChannels(fit: StainReference): LocalizationChannels {
   checkStainReference(fit, 'frame stain fit'); // a NaN maxC would reach the kernel as a zero divisor
-  const [h] = fit.stainMatrix;
-  if (h[2] < Math.max(h[0], h[1])) {
-    return { unmix: concentrationUnmixing(fit.stainMatrix, 'frame stain fit'), hematoxylinMax: fit.maxC[0], source: 'frame' };
-  }
   const unmix = concentrationUnmixing(fit.stainMatrix, 'frame stain fit');
+  const [nuclearLean0, nuclearLean1] = fit.stainMatrix.map(([red, green, blue]) => (Math.min(red, green) - blue) / (Math.abs(red) + Math.abs(green) + Math.abs(blue)));
+  const nuclearRow = nuclearLean1 > nuclearLean0 ? 1 : 0;
+  const otherRow = 1 - nuclearRow;
+  const [red, green, blue] = fit.stainMatrix[nuclearRow];
+  if (blue < Math.max(red, green)) {
+    return { unmix: [unmix[nuclearRow], unmix[otherRow]], hematoxylinMax: fit.maxC[nuclearRow], source: 'frame', nuclearRow };
+  }
   return { unmix: [[1, 0, 0], unmix[1]], hematoxylinMax: 1, source: 'red-od' };
 }
 
@@ -205,9 +218,10 @@ export function maskThreshold(histogram: ArrayLike<number>, channels: Localizati
 
 /**
  * Cells from the window counts: local maxima of the foreground ratio above minRatio, strongest
- * first, non-maximum suppression at minDistance, each centre moved to the foreground centroid of
- * its window. Ratios are compared as exact integer cross products, so every implementation of the
- * counts gives the same cells.
+ * first; each centre moved to the foreground centroid of its window and then of nucleus-sized
+ * windows (see below); a centre closer than minDistance to a stronger cell's is dropped
+ * (non-maximum suppression on the refined centres). Ratios are compared as exact integer cross
+ * products, so every implementation of the counts gives the same cells.
  */
 export function cellsFromCounts(
   counts: ArrayLike<number>,
@@ -244,28 +258,23 @@ export function cellsFromCounts(
   }
   peaks.sort((a, b) => -compare(a, b) || a - b);
 
-  const before = windowBins >> 1;
-  const after = windowBins - before;
   const minDistanceSquared = geometry.minDistancePx ** 2;
+  const nucleusBins = Math.max(1, Math.round(NUCLEUS_WINDOW_FRACTION * windowBins));
   const cells: CellLocation[] = [];
   for (const p of peaks) {
-    const cxBin = (p % pointsW) * strideBins;
-    const cyBin = Math.floor(p / pointsW) * strideBins;
-    let sumX = 0;
-    let sumY = 0;
-    let n = 0;
-    for (let y = Math.max(cyBin - before, 0); y < Math.min(cyBin + after, gridH); y++) {
-      for (let x = Math.max(cxBin - before, 0); x < Math.min(cxBin + after, gridW); x++) {
-        if (mask[y * gridW + x]) {
-          sumX += x;
-          sumY += y;
-          n++;
-        }
-      }
+    // The peak's cell-sized window first; then nucleus-sized windows, each centred on the last
+    // centroid, walk onto this cell's own nucleus: in dense marrow the cell window also holds the
+    // edges of neighbouring cells, which would pull a single centroid off the cell.
+    // A peak has counts[p] > 0, so its window holds foreground and the centroid exists.
+    let [cx, cy] = maskCentroid(mask, gridW, gridH, (p % pointsW) * strideBins, Math.floor(p / pointsW) * strideBins, windowBins)!;
+    for (let step = 0; step < NUCLEUS_STEPS; step++) {
+      const next = maskCentroid(mask, gridW, gridH, Math.floor(cx + 0.5), Math.floor(cy + 0.5), nucleusBins);
+      if (!next || (next[0] === cx && next[1] === cy)) break;
+      [cx, cy] = next;
     }
     // Bin b covers pixels [b * binPx, b * binPx + binPx - 1]: its centre is b * binPx + (binPx - 1) / 2.
-    const x = (sumX / n) * binPx + (binPx - 1) / 2;
-    const y = (sumY / n) * binPx + (binPx - 1) / 2;
+    const x = cx * binPx + (binPx - 1) / 2;
+    const y = cy * binPx + (binPx - 1) / 2;
     if (cells.some((c) => (c.x - x) ** 2 + (c.y - y) ** 2 < minDistanceSquared)) continue;
     const half = geometry.patchPx / 2;
     const box: [number, number, number, number] = [x - half, y - half, x + half, y + half];
@@ -276,4 +285,26 @@ export function cellsFromCounts(
     });
   }
   return cells;
+}
+
+/**
+ * Centroid (in bins) of the set mask bins in the `windowBins` square around bin (cx, cy),
+ * [c - floor(w / 2), c + w - floor(w / 2)) per axis, clipped to the grid; undefined when none is set.
+ */
+function maskCentroid(mask: ArrayLike<number>, gridW: number, gridH: number, cx: number, cy: number, windowBins: number): [number, number] | undefined {
+  const before = windowBins >> 1;
+  const after = windowBins - before;
+  let sumX = 0;
+  let sumY = 0;
+  let n = 0;
+  for (let y = Math.max(cy - before, 0); y < Math.min(cy + after, gridH); y++) {
+    for (let x = Math.max(cx - before, 0); x < Math.min(cx + after, gridW); x++) {
+      if (mask[y * gridW + x]) {
+        sumX += x;
+        sumY += y;
+        n++;
+      }
+    }
+  }
+  return n > 0 ? [sumX / n, sumY / n] : undefined;
 }

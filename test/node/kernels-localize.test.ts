@@ -183,6 +183,24 @@ describe('localization: WASM stages vs the reference, exactly', () => {
   });
 });
 
+describe('localizationChannels: which stain of the fit is nuclear', () => {
+  // Stain vectors as fitted on real frames (fitMacenko, rounded), row order as the fit gave them.
+  const cases: Array<[string, [number, number, number], [number, number, number], 'frame' | 'red-od', 0 | 1 | undefined]> = [
+    ['H&E (Ruifrok): hematoxylin, eosin', [0.65, 0.7, 0.29], [0.07, 0.99, 0.11], 'frame', 0],
+    ['MGG marrow mosaic: blue-grey smear first, violet nuclei second', [0.77, 0.51, 0.38], [0.42, 0.9, 0.09], 'frame', 1],
+    ['BCCD: violet nuclei, orange-pink erythrocytes', [0.36, 0.84, 0.41], [0.26, 0.58, 0.77], 'frame', 0],
+    ['BCCD: yellowish background first, violet nuclei second', [0.33, 0.54, 0.78], [0.32, 0.89, 0.34], 'frame', 1],
+    ['erythrocytes and yellow background only', [0.19, 0.55, 0.81], [0.2, 0.45, 0.87], 'red-od', undefined],
+  ];
+  it.each(cases)('%s', (_name, first, second, source, nuclearRow) => {
+    const normalize = (v: [number, number, number]) => v.map((x) => x / Math.hypot(...v)) as [number, number, number];
+    const fit: StainReference = { stainMatrix: [normalize(first), normalize(second)], maxC: [1.1, 2.2] };
+    const channels = localizationChannels(fit);
+    expect([channels.source, channels.nuclearRow]).toEqual([source, nuclearRow]);
+    if (nuclearRow !== undefined) expect(channels.hematoxylinMax).toBe(fit.maxC[nuclearRow]);
+  });
+});
+
 describe('localization on a synthetic smear of known geometry', () => {
   const micronsPerPixel = 0.25;
   const leukocytes = [{ x: 100.3, y: 90.7 }, { x: 255, y: 180 }, { x: 30, y: 200 }];
