@@ -23,6 +23,6 @@ def export_onnx(model: torch.nn.Module, input_pixels: int, path: str) -> None:
 
 
 def write_card(card: Dict, path: str) -> None:
-    with open(path, "w") as file:
-        json.dump(card, file, indent=2)
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump(card, file, indent=2, ensure_ascii=False)
         file.write("\n")
