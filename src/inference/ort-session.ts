@@ -48,6 +48,8 @@ export async function createOrtSession(
       executionProviders: [backend === 'native' ? 'cpu' : 'wasm'],
       graphOptimizationLevel: 'all',
       ...(backend === 'native' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+      // Idle intra-op threads would spin on the cores the preprocess workers need (ORT's default).
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
     notes.push(`${backend}: ${threads} thread${threads === 1 ? '' : 's'}`);
   }
