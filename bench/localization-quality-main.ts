@@ -22,6 +22,9 @@ function formatQuality({ bccd, mosaics }: LocalizationQuality, elapsedMs: number
   const rows: Array<[string, string, string, string]> = [
     ['BCCD WBC recall', bccd.recall.toFixed(3), `>= ${FLOORS.bccdRecall}`, mark(bccd.recall >= FLOORS.bccdRecall)],
     ['BCCD WBC precision', bccd.precision.toFixed(3), `>= ${FLOORS.bccdPrecision}`, mark(bccd.precision >= FLOORS.bccdPrecision)],
+    ['BCCD recall, per-frame scale', bccd.withEstimatedScale.recall.toFixed(3), `>= ${FLOORS.bccdRecall}`, mark(bccd.withEstimatedScale.recall >= FLOORS.bccdRecall)],
+    ['BCCD precision, per-frame scale', bccd.withEstimatedScale.precision.toFixed(3), `>= ${FLOORS.bccdPrecision}`,
+      mark(bccd.withEstimatedScale.precision >= FLOORS.bccdPrecision)],
     ['mosaic recall', mosaics.recall.toFixed(3), `>= ${FLOORS.mosaicRecall}`, mark(mosaics.recall >= FLOORS.mosaicRecall)],
     ['mosaic centre error median', `${mosaics.centreErrorMedianPercent.toFixed(1)} %`, `<= ${FLOORS.mosaicCentreErrorPercent} %`,
       mark(mosaics.centreErrorMedianPercent <= FLOORS.mosaicCentreErrorPercent)],
@@ -33,7 +36,8 @@ function formatQuality({ bccd, mosaics }: LocalizationQuality, elapsedMs: number
     `BCCD: ${bccd.frames} frames at ${bccd.micronsPerPixel} um/px, ${bccd.boxes} WBC boxes: ${bccd.truePositives} TP, ` +
       `${bccd.falsePositives} FP, ${bccd.falseNegatives} FN; ${bccd.fitFailures} frames without a stain fit`,
     `BCCD per-frame scale estimates: median ${scale.median.toFixed(3)} um/px, IQR ${scale.lowerQuartile.toFixed(3)}-` +
-      `${scale.upperQuartile.toFixed(3)} (${scale.frames} frames, ${scale.refused} refused)`,
+      `${scale.upperQuartile.toFixed(3)} (${scale.frames} frames, ${scale.refused} refused); erythrocyte diameter median ` +
+      `${bccd.erythrocyteDiameterPx.estimated.toFixed(1)} px estimated, ${bccd.erythrocyteDiameterPx.annotated.toFixed(1)} px annotated (RBC boxes)`,
     `mosaics: ${mosaics.frames} frames, ${mosaics.found} of ${mosaics.cells} cells found, ${mosaics.extraCells} extra`,
   ].join('\n');
 }

@@ -3,11 +3,12 @@
 // test/node/localization-quality.test.ts (floors) and printed by localization-quality-main.ts.
 //
 // BCCD protocol: every frame of bccd/JPEGImages; per frame the Macenko fit (pixel stride 2) and
-// localizeCells at BCCD's pixel size; a cell centre inside a WBC box (VOC pixel coordinates,
-// inclusive) is a hit, one hit per box, boxes matched in file order to the first unused cell
-// (cells come strongest first); cells left unmatched are false positives. A frame whose fit fails
-// counts as no cells. The per-frame scale estimates are reported beside, not used: on these
-// 640 x 480 frames with a few free red cells each they are too noisy (see the IQR).
+// localizeCells twice: at BCCD's pixel size (given), and at the frame's own erythrocyte scale
+// estimate (estimateScale, as the pipeline does for a frame without micronsPerPixel; a frame
+// whose estimate is refused counts as no cells there). A cell centre inside a WBC box (VOC pixel
+// coordinates, inclusive) is a hit, one hit per box, boxes matched in file order to the first
+// unused cell (cells come strongest first); cells left unmatched are false positives. A frame
+// whose fit fails counts as no cells. Beside: the annotated RBC boxes' size, for the estimates.
 // Mosaic protocol: generateMosaic seeds, each true centre matched (in order) to the nearest unused
 // cell within half a patch; recall and the median centre error in % of the patch side.
 
@@ -24,8 +25,9 @@ import { generateMosaic } from './mosaic.js';
 import { percentile } from './stats.js';
 
 /**
- * BCCD's pixel size, um/px: the median of the per-frame erythrocyte estimates over the whole set
- * (measured with this script: 0.075). A single frame's estimate is too rough to use.
+ * BCCD's pixel size, um/px: 7.5 um over the erythrocyte diameter, which this script measures two
+ * ways: the median annotated RBC box (round, inside the frame) is 104 px (0.072), the median of
+ * the per-frame estimates 96 px (0.078; the boxes are drawn a little loose). 0.075 lies between.
  */
 export const BCCD_MICRONS_PER_PIXEL = 0.075;
 /** The patch side the localizer reports boxes for, microns (bm-matek-7 crops: 250 px at 0.1 um/px). */
@@ -42,21 +44,31 @@ export interface LocalizationQualityOptions {
   mosaicSeeds?: number[];
 }
 
+/** Recall and precision of WBC centres against the boxes. */
+export interface WbcHits {
+  recall: number;
+  precision: number;
+  truePositives: number;
+  falsePositives: number;
+  falseNegatives: number;
+}
+
 export interface LocalizationQuality {
-  bccd: {
-    recall: number;
-    precision: number;
-    truePositives: number;
-    falsePositives: number;
-    falseNegatives: number;
+  /** At BCCD_MICRONS_PER_PIXEL on every frame. */
+  bccd: WbcHits & {
     /** WBC boxes over the frames measured. */
     boxes: number;
     frames: number;
     /** Frames whose stain fit failed (counted as no cells). */
     fitFailures: number;
     micronsPerPixel: number;
+    /** Each frame at its own erythrocyte scale estimate (refused frames: no cells). */
+    withEstimatedScale: WbcHits;
     /** Per-frame erythrocyte scale estimates, um/px: median and quartiles over the frames that gave one. */
     estimatedScale: { median: number; lowerQuartile: number; upperQuartile: number; frames: number; refused: number };
+    /** Median erythrocyte diameter, px: of the per-frame estimates, and of the annotated RBC boxes
+     * (round ones, clear of the frame edge). */
+    erythrocyteDiameterPx: { estimated: number; annotated: number };
   };
   mosaics: {
     recall: number;
@@ -87,58 +99,88 @@ async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?
   const boxesByImage = await readWbcBoxes(join(bccdDir, 'wbc_boxes_with_subtype.csv'));
   const imageDir = join(bccdDir, 'JPEGImages');
   const names = (await readdir(imageDir)).filter((name) => name.endsWith('.jpg')).sort().slice(0, frameLimit);
-  let truePositives = 0;
-  let falsePositives = 0;
+  const given = { hits: 0, cells: 0 };
+  const estimated = { hits: 0, cells: 0 };
   let boxes = 0;
   let fitFailures = 0;
   let refused = 0;
-  const estimates: number[] = [];
+  const scales: number[] = [];
+  const diametersPx: number[] = [];
   for (const name of names) {
     const frame = decodeImage(await readFile(join(imageDir, name)), name);
     const frameBoxes = boxesByImage.get(name) ?? [];
+    boxes += frameBoxes.length;
     const mark = kernels.memory.mark();
-    let cells: CellLocation[] = [];
     try {
       const resident = placeFrame(kernels, frame);
       const fit = fitFrame(kernels, resident);
-      if (fit) {
-        try {
-          estimates.push(estimateScale(kernels, resident, fit).micronsPerPixel);
-        } catch (error) {
-          if (!(error instanceof SmearscopeError && error.code === 'INVALID_FRAME')) throw error;
-          refused++;
-        }
-        cells = localizeCells(kernels, resident, fit, { micronsPerPixel: BCCD_MICRONS_PER_PIXEL, patchMicrons: PATCH_MICRONS }).cells;
-      } else {
+      if (!fit) {
         fitFailures++;
+        continue;
+      }
+      const locate = (micronsPerPixel: number) => localizeCells(kernels, resident, fit, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
+      const cells = locate(BCCD_MICRONS_PER_PIXEL);
+      given.hits += matchBoxes(frameBoxes, cells);
+      given.cells += cells.length;
+      try {
+        const scale = estimateScale(kernels, resident, fit);
+        scales.push(scale.micronsPerPixel);
+        diametersPx.push(scale.erythrocyteDiameterPx);
+        const cellsAtEstimate = locate(scale.micronsPerPixel);
+        estimated.hits += matchBoxes(frameBoxes, cellsAtEstimate);
+        estimated.cells += cellsAtEstimate.length;
+      } catch (error) {
+        if (!(error instanceof SmearscopeError && error.code === 'INVALID_FRAME')) throw error;
+        refused++;
       }
     } finally {
       kernels.memory.release(mark);
     }
-    const hits = matchBoxes(frameBoxes, cells);
-    boxes += frameBoxes.length;
-    truePositives += hits;
-    falsePositives += cells.length - hits;
   }
-  const sorted = estimates.sort((a, b) => a - b);
+  const sorted = scales.sort((a, b) => a - b);
+  const median = (values: number[]) => (values.length ? percentile(values.sort((a, b) => a - b), 50) : NaN);
   return {
-    recall: truePositives / boxes,
-    precision: truePositives / (truePositives + falsePositives),
-    truePositives,
-    falsePositives,
-    falseNegatives: boxes - truePositives,
+    ...wbcHits(given.hits, given.cells, boxes),
     boxes,
     frames: names.length,
     fitFailures,
     micronsPerPixel: BCCD_MICRONS_PER_PIXEL,
+    withEstimatedScale: wbcHits(estimated.hits, estimated.cells, boxes),
     estimatedScale: {
-      median: sorted.length ? percentile(sorted, 50) : NaN,
+      median: median(sorted),
       lowerQuartile: sorted.length ? percentile(sorted, 25) : NaN,
       upperQuartile: sorted.length ? percentile(sorted, 75) : NaN,
       frames: sorted.length,
       refused,
     },
+    erythrocyteDiameterPx: { estimated: median(diametersPx), annotated: median(await readRoundRbcDiameters(join(bccdDir, 'Annotations'))) },
   };
+}
+
+function wbcHits(hits: number, cells: number, boxes: number): WbcHits {
+  return { recall: hits / boxes, precision: hits / cells, truePositives: hits, falsePositives: cells - hits, falseNegatives: boxes - hits };
+}
+
+/**
+ * Diameters ((width + height) / 2, px) of the annotated RBC boxes that are round (aspect 0.8 to
+ * 1.25) and clear of the frame edge (so not cut by it), over every VOC file in `annotationDir`.
+ */
+async function readRoundRbcDiameters(annotationDir: string): Promise<number[]> {
+  const diameters: number[] = [];
+  for (const file of (await readdir(annotationDir)).filter((name) => name.endsWith('.xml')).sort()) {
+    const xml = await readFile(join(annotationDir, file), 'utf8');
+    const width = Number(/<width>\s*(\d+)/.exec(xml)?.[1]);
+    const height = Number(/<height>\s*(\d+)/.exec(xml)?.[1]);
+    for (const object of xml.split('<object>').slice(1)) {
+      if (!/<name>\s*RBC\s*</.test(object)) continue;
+      const [xmin, ymin, xmax, ymax] = ['xmin', 'ymin', 'xmax', 'ymax'].map((tag) => Number(new RegExp(`<${tag}>\\s*([\\d.]+)`).exec(object)?.[1]));
+      const boxW = xmax - xmin;
+      const boxH = ymax - ymin;
+      const clear = xmin > 1 && ymin > 1 && xmax < width - 1 && ymax < height - 1;
+      if (clear && boxH > 0 && boxW / boxH >= 0.8 && boxW / boxH <= 1.25) diameters.push((boxW + boxH) / 2);
+    }
+  }
+  return diameters;
 }
 
 /** The frame's Macenko fit, or undefined when the frame cannot be fitted (INVALID_FRAME). */

@@ -41,14 +41,15 @@ const MAX_I32 = 2 ** 31 - 1;
 const QUANTIZE_MAX_C = 1.5;
 /** The Otsu threshold is clamped to this range, in units of the frame's maxC_h: below, the faint
  * hematoxylin of erythrocytes and background would pass; above, pale lymphocyte nuclei would not. */
+export const THRESHOLD_BOUNDS = [0.3, 0.75] as const;
 /** Centroid refinement: after the cell window, up to NUCLEUS_STEPS centroids in a window this
  * fraction of the cell's (0.6 x 12 um: a leukocyte nucleus is about 7 um across). */
 const NUCLEUS_WINDOW_FRACTION = 0.6;
 const NUCLEUS_STEPS = 4;
-export const THRESHOLD_BOUNDS = [0.3, 0.75] as const;
 
-/** How each pixel becomes the two integer channels: least-squares rows (hematoxylin-like,
- * eosin-like) applied to its OD, and the hematoxylin scale the threshold bounds refer to. */
+/** How each pixel becomes the two integer channels: rows applied to its OD (for localization the
+ * least-squares rows of the hematoxylin-like and eosin-like stains), and the hematoxylin scale the
+ * threshold bounds refer to. */
 export interface LocalizationChannels {
   unmix: [[number, number, number], [number, number, number]];
   /** maxC of the hematoxylin-like channel (its 99th percentile, or a nominal 1 for red OD). */

@@ -3,7 +3,7 @@ import type { StainReference } from '../inference/model-card-types.js';
 import type { KernelInstance } from './load.js';
 import {
   cellsFromCounts, localizationChannels, localizeGeometry, maskThreshold, quantizeMax, stainChannelTables, CHANNEL_SCALE,
-  type CellLocation, type LocalizeGeometry, type LocalizeOptions,
+  type CellLocation, type LocalizationChannels, type LocalizeGeometry, type LocalizeOptions,
 } from './localize-grid.js';
 import type { ResidentFrame } from './resident-frame.js';
 
@@ -55,10 +55,12 @@ export function localizeWithStages(kernels: KernelInstance, resident: ResidentFr
 }
 
 /**
- * Bins a resident frame into the two integer stain channels (concentration x 1000), `binPx`
- * pixels a side, sampled every `sampleStep` pixels; returns copies. Used by scale estimation.
+ * Bins a resident frame into two integer channels (x 1000), `binPx` pixels a side, sampled every
+ * `sampleStep` pixels; returns copies. Row 0 of `channels.unmix` gives `hematoxylin`, row 1
+ * `secondChannel` (eosin-like for localization; the scale estimate passes green OD). Used by
+ * scale estimation.
  */
-export function binStainChannels(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference, binPx: number, sampleStep: number) {
+export function binStainChannels(kernels: KernelInstance, resident: ResidentFrame, channels: LocalizationChannels, binPx: number, sampleStep: number) {
   // The kernel trusts these: a step below 1 would never end its loops.
   for (const [name, value] of [['binPx', binPx], ['sampleStep', sampleStep]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new SmearscopeError('INVALID_ARGUMENT', `binStainChannels: ${name} must be a positive integer, got ${value}`);
@@ -68,12 +70,16 @@ export function binStainChannels(kernels: KernelInstance, resident: ResidentFram
   const gridH = Math.ceil(resident.height / binPx);
   const mark = kernels.memory.mark();
   try {
-    const lut = kernels.memory.allocCopy(stainChannelTables(localizationChannels(fit)));
+    const lut = kernels.memory.allocCopy(stainChannelTables(channels));
     const h = kernels.memory.alloc(gridW * gridH * 4);
-    const e = kernels.memory.alloc(gridW * gridH * 4);
-    exports.binStainChannels(resident.ptr, resident.width, resident.height, resident.channels, lut, binPx, sampleStep, h, e);
+    const second = kernels.memory.alloc(gridW * gridH * 4);
+    exports.binStainChannels(resident.ptr, resident.width, resident.height, resident.channels, lut, binPx, sampleStep, h, second);
     kernels.memory.checkCanaries();
-    return { gridW, gridH, hematoxylin: kernels.memory.i32(h, gridW * gridH).slice(), eosin: kernels.memory.i32(e, gridW * gridH).slice() };
+    return {
+      gridW, gridH,
+      hematoxylin: kernels.memory.i32(h, gridW * gridH).slice(),
+      secondChannel: kernels.memory.i32(second, gridW * gridH).slice(),
+    };
   } finally {
     kernels.memory.release(mark);
   }

@@ -2,17 +2,25 @@ import { SmearscopeError } from '../errors.js';
 import type { StainReference } from '../inference/model-card-types.js';
 import type { KernelInstance } from './load.js';
 import { binStainChannels } from './localize.js';
-import { otsuBin } from './localize-grid.js';
+import { localizationChannels, maskThreshold, otsuBin, quantizeMax, type LocalizationChannels } from './localize-grid.js';
 import type { ResidentFrame } from './resident-frame.js';
+import { areaWeightedMedian, fillHoles, powerCellDiameters } from './scale-discs.js';
+
+export { areaWeightedMedian } from './scale-discs.js';
 
 /** Typical erythrocyte diameter on a smear, microns. */
 export const ERYTHROCYTE_MICRONS = 7.5;
 /** Fewer measurable erythrocytes than this and the estimate is refused. */
 const MIN_ERYTHROCYTES = 3;
+/** Green OD (x 1000) is quantized over [0, 1.5] for its Otsu histogram: erythrocytes absorb well
+ * under OD 1.5 in green, so the levels go where background and red cells differ. */
+const GREEN_OD_MAX = 1500;
+/** The frame is binned to about this many blocks along its longer side before measuring. */
+const BINS_PER_LONG_SIDE = 400;
 
 export interface ScaleEstimate {
   micronsPerPixel: number;
-  /** Median diameter of the measured erythrocytes, frame pixels. */
+  /** Area-weighted median diameter of the measured erythrocytes, frame pixels. */
   erythrocyteDiameterPx: number;
   /** How many erythrocytes were measured. */
   erythrocytes: number;
@@ -20,95 +28,64 @@ export interface ScaleEstimate {
 }
 
 /**
- * Estimates the pixel size from the erythrocytes (about 7.5 um across): the eosin-like channel
- * of the frame's stain fit, binned to ~400 blocks across the longer side, is thresholded (Otsu);
- * round, separate red regions are measured by their bounding box (see
- * erythrocyteDiametersInBins); their area-weighted median diameter gives micronsPerPixel. On a
- * small frame with few free red cells the estimate is rough: pass micronsPerPixel when the
- * scanner's calibration is known. Throws INVALID_FRAME when fewer than
- * 3 erythrocytes can be measured: pass micronsPerPixel for such frames.
+ * Estimates the pixel size from the erythrocytes (about 7.5 um across). The frame is binned to
+ * ~400 blocks along its longer side into two integer channels: the nuclear stain of the frame's
+ * fit (as localization uses it) and green OD, which haemoglobin and eosin absorb and a bright
+ * background does not. Red-cell bins are green OD above Otsu's threshold and not nuclear; their
+ * pale centres are filled, and the touching cells are measured by `powerCellDiameters`; the
+ * area-weighted median diameter gives micronsPerPixel. Throws INVALID_FRAME when fewer than 3
+ * erythrocytes can be measured (a blank frame, a frame of leukocytes only): pass micronsPerPixel.
  */
 export function estimateScale(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference): ScaleEstimate {
-  const binPx = Math.max(1, Math.round(Math.max(resident.width, resident.height) / 400));
-  const { gridW, gridH, eosin, hematoxylin } = binStainChannels(kernels, resident, fit, binPx, 1);
-  const diameters = erythrocyteDiametersInBins(eosin, hematoxylin, gridW, gridH).map((d) => d * binPx);
+  const binPx = Math.max(1, Math.round(Math.max(resident.width, resident.height) / BINS_PER_LONG_SIDE));
+  const channels = scaleChannels(fit);
+  const { gridW, gridH, hematoxylin, secondChannel: greenOd } = binStainChannels(kernels, resident, channels, binPx, 1);
+  const diameters = erythrocyteDiametersInBins(greenOd, hematoxylin, channels, gridW, gridH).map((d) => d * binPx);
   if (diameters.length < MIN_ERYTHROCYTES) {
     throw new SmearscopeError(
       'INVALID_FRAME',
-      `cannot estimate the scale: only ${diameters.length} separate erythrocytes found (need ${MIN_ERYTHROCYTES}); pass micronsPerPixel`,
+      `cannot estimate the scale: only ${diameters.length} erythrocytes could be measured (need ${MIN_ERYTHROCYTES}); pass micronsPerPixel`,
     );
   }
   const median = areaWeightedMedian(diameters);
   return { micronsPerPixel: ERYTHROCYTE_MICRONS / median, erythrocyteDiameterPx: median, erythrocytes: diameters.length, estimated: true };
 }
 
-/**
- * The median of the diameters weighted by area (diameter squared): specks of debris and platelet
- * fragments that pass the shape tests are many but small, erythrocytes few but large.
- */
-export function areaWeightedMedian(diameters: readonly number[]): number {
-  const sorted = [...diameters].sort((a, b) => a - b);
-  const total = sorted.reduce((sum, d) => sum + d * d, 0);
-  let cumulative = 0;
-  for (const d of sorted) {
-    cumulative += d * d;
-    if (cumulative >= total / 2) return d;
-  }
-  return sorted[sorted.length - 1];
+/** Localization's nuclear channel, and green OD as the second channel. */
+export function scaleChannels(fit: StainReference): LocalizationChannels {
+  const localization = localizationChannels(fit);
+  return { ...localization, unmix: [localization.unmix[0], [0, 1, 0]] };
 }
 
 /**
- * Diameters (in bins) of the round, separate erythrocytes in binned eosin/hematoxylin channels
- * (concentration x 1000, row-major gridW x gridH): eosin-rich bins (Otsu) that are not nuclei,
- * grouped into connected regions; a region counts as one red cell when it is round (bounding box
- * aspect 0.75..1.33), filled 40..95 % (pale centres leave holes) and clear of the grid border.
- * Pure function over plain arrays (tests use it).
+ * Diameters (in bins) of the erythrocytes in binned channels (x 1000, row-major gridW x gridH):
+ * nuclear bins are those localization would mask (its clamped Otsu threshold on `hematoxylin`);
+ * red-cell bins are the other bins whose green OD is above Otsu's threshold over those other bins
+ * (background against erythrocytes; nuclei, far darker, would pull it up). Pale centres are
+ * filled, then powerCellDiameters measures the cells clear of the grid border. Pure function over
+ * plain arrays (tests use it).
  */
-export function erythrocyteDiametersInBins(eosin: ArrayLike<number>, hematoxylin: ArrayLike<number>, gridW: number, gridH: number): number[] {
+export function erythrocyteDiametersInBins(
+  greenOd: ArrayLike<number>, hematoxylin: ArrayLike<number>, channels: LocalizationChannels, gridW: number, gridH: number,
+): number[] {
   const n = gridW * gridH;
-  let maxE = 1;
-  let maxH = 1;
+  const hematoxylinHistogram = new Float64Array(256);
+  const hematoxylinMax = quantizeMax(channels);
+  for (let i = 0; i < n; i++) hematoxylinHistogram[quantize(hematoxylin[i], hematoxylinMax)]++;
+  const nuclearThreshold = maskThreshold(hematoxylinHistogram, channels).threshold;
+  const greenHistogram = new Float64Array(256);
+  for (let i = 0; i < n; i++) if (hematoxylin[i] <= nuclearThreshold) greenHistogram[quantize(greenOd[i], GREEN_OD_MAX)]++;
+  const greenBin = otsuBin(greenHistogram);
+  const red = new Uint8Array(n);
+  const nucleus = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    maxE = Math.max(maxE, eosin[i]);
-    maxH = Math.max(maxH, hematoxylin[i]);
+    nucleus[i] = hematoxylin[i] > nuclearThreshold ? 1 : 0;
+    red[i] = !nucleus[i] && quantize(greenOd[i], GREEN_OD_MAX) > greenBin ? 1 : 0;
   }
-  const histogram = new Float64Array(256);
-  const quantized = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const q = Math.min(255, Math.max(0, Math.floor((eosin[i] * 255) / maxE)));
-    quantized[i] = q;
-    histogram[q]++;
-  }
-  const threshold = otsuBin(histogram);
-  const mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) mask[i] = quantized[i] > threshold && hematoxylin[i] < 0.5 * maxH ? 1 : 0;
+  return powerCellDiameters(fillHoles(red, gridW, gridH), nucleus, gridW, gridH);
+}
 
-  const diameters: number[] = [];
-  const seen = new Uint8Array(n);
-  const stack: number[] = [];
-  for (let start = 0; start < n; start++) {
-    if (!mask[start] || seen[start]) continue;
-    let x0 = gridW, y0 = gridH, x1 = -1, y1 = -1, area = 0;
-    seen[start] = 1;
-    stack.push(start);
-    while (stack.length) {
-      const p = stack.pop()!;
-      const x = p % gridW;
-      const y = (p - x) / gridW;
-      area++;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-      for (const q of [x > 0 ? p - 1 : -1, x < gridW - 1 ? p + 1 : -1, y > 0 ? p - gridW : -1, y < gridH - 1 ? p + gridW : -1]) {
-        if (q >= 0 && mask[q] && !seen[q]) {
-          seen[q] = 1;
-          stack.push(q);
-        }
-      }
-    }
-    const w = x1 - x0 + 1;
-    const h = y1 - y0 + 1;
-    const touchesBorder = x0 === 0 || y0 === 0 || x1 === gridW - 1 || y1 === gridH - 1;
-    const fill = area / (w * h);
-    if (!touchesBorder && w >= 4 && h >= 4 && w / h >= 0.75 && w / h <= 1 / 0.75 && fill >= 0.4 && fill <= 0.95) diameters.push((w + h) / 2);
-  }
-  return diameters;
+/** The localization histogram's quantization: clamp(floor(max(v, 0) * 255 / maxValue), 0, 255). */
+function quantize(value: number, maxValue: number): number {
+  return Math.min(255, Math.floor((Math.max(value, 0) * 255) / maxValue));
 }

@@ -7,6 +7,7 @@ import { SmearscopeError } from '../../src/errors.js';
 import type { Frame } from '../../src/frame.js';
 import type { StainReference } from '../../src/inference/model-card-types.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
+import { localizationChannels } from '../../src/kernels/localize-grid.js';
 import { binStainChannels, localizeCells, type LocalizeOptions } from '../../src/kernels/localize.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
@@ -152,14 +153,14 @@ describe('localizeCells rejects invalid options and fits with INVALID_ARGUMENT',
 
   it.each([[0, 1], [1.5, 1], [-2, 1], [2, 0], [2, NaN]])('binStainChannels binPx %s, sampleStep %s', async (binPx, sampleStep) => {
     kernels ??= await instantiateKernels({ canaryBytes: 64 });
-    expectInvalid(() => binStainChannels(kernels, placeFrame(kernels, frame), SMEAR_STAIN, binPx, sampleStep));
+    expectInvalid(() => binStainChannels(kernels, placeFrame(kernels, frame), localizationChannels(SMEAR_STAIN), binPx, sampleStep));
   });
 
   it('accepts the base options and fit (so the cases above fail for their own reason)', async () => {
     kernels ??= await instantiateKernels({ canaryBytes: 64 });
     const localization = localizeCells(kernels, placeFrame(kernels, frame), SMEAR_STAIN, base);
     expect(localization.geometry.binPx).toBe(2);
-    expect(binStainChannels(kernels, placeFrame(kernels, frame), SMEAR_STAIN, 3, 2).gridW).toBe(10);
+    expect(binStainChannels(kernels, placeFrame(kernels, frame), localizationChannels(SMEAR_STAIN), 3, 2).gridW).toBe(10);
     kernels.memory.checkCanaries();
   });
 });

@@ -1,83 +1,133 @@
-// Scale estimation from erythrocytes (src/kernels/scale.ts): the region measurement on synthetic
-// binned channels of known geometry, the area-weighted median by hand, and estimateScale end to
-// end on synthetic smears of known pixel size, and its typed refusal on a blank frame.
+// Scale estimation from erythrocytes (src/kernels/scale.ts, src/kernels/scale-discs.ts): the
+// distance transform against brute force, hole filling, inscribed discs and the power-diagram cell
+// sizes on masks of known geometry (touching and overlapping discs, pale centres, a nucleus, the
+// grid border), the area-weighted median by hand, and estimateScale end to end on synthetic
+// smears of known pixel size, with its typed refusals.
 import { describe, expect, it } from 'vitest';
+import { generateMosaic } from '../../bench/mosaic.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
+import { localizationChannels } from '../../src/kernels/localize-grid.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { areaWeightedMedian, erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS } from '../../src/kernels/scale.js';
+import { erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS } from '../../src/kernels/scale.js';
+import { areaWeightedMedian, fillHoles, inscribedDiscs, powerCellDiameters, squaredDistanceToBackground } from '../../src/kernels/scale-discs.js';
+import { fitMacenko } from '../../src/kernels/stain.js';
 import { solidFrame } from '../reference/stain-synthetic.js';
-import { mulberry32 } from '../support/random.js';
+import { mulberry32, randomInt } from '../support/random.js';
 import { scatterCentres, SMEAR_STAIN, syntheticSmear } from '../support/synthetic-smear.js';
 
-/** Binned channels (concentration x 1000) with discs painted in: eosin-rich rims, optionally a
- * pale centre (background-level eosin), and optionally a hematoxylin-rich nucleus. */
 interface Disc {
   x: number;
   y: number;
-  radiusBins: number;
-  paleRadiusBins?: number;
-  nucleus?: boolean;
+  radius: number;
+  /** Radius of an unset centre (a pale erythrocyte centre). */
+  paleRadius?: number;
 }
 
-function binnedChannels(gridW: number, gridH: number, discs: Disc[], squares: Array<{ x0: number; y0: number; side: number }> = []) {
-  const eosin = new Int32Array(gridW * gridH).fill(40); // background: faint eosin
-  const hematoxylin = new Int32Array(gridW * gridH); // erythrocytes and background: no hematoxylin
+/** A gridW x gridH mask with the discs set (their pale centres unset). */
+function discMask(gridW: number, gridH: number, discs: Disc[]): Uint8Array {
+  const mask = new Uint8Array(gridW * gridH);
   for (let y = 0; y < gridH; y++) {
     for (let x = 0; x < gridW; x++) {
       for (const disc of discs) {
         const r2 = (x - disc.x) ** 2 + (y - disc.y) ** 2;
-        if (r2 > disc.radiusBins ** 2) continue;
-        const pale = disc.paleRadiusBins !== undefined && r2 <= disc.paleRadiusBins ** 2;
-        eosin[y * gridW + x] = pale ? 60 : 900;
-        if (disc.nucleus) hematoxylin[y * gridW + x] = 1500;
-      }
-      for (const square of squares) {
-        if (x >= square.x0 && x < square.x0 + square.side && y >= square.y0 && y < square.y0 + square.side) eosin[y * gridW + x] = 900;
+        if (r2 <= disc.radius ** 2 && !(disc.paleRadius && r2 <= disc.paleRadius ** 2)) mask[y * gridW + x] = 1;
       }
     }
   }
-  return { eosin, hematoxylin };
+  return mask;
 }
 
-/** Bins covered by a disc of radius r at an integer centre, along one axis: 2 floor(r) + 1. */
-const discWidthBins = (radiusBins: number) => 2 * Math.floor(radiusBins) + 1;
+const none = (n: number) => new Uint8Array(n);
+/** Equivalent diameter (bins) of a disc painted by discMask: 2 sqrt(set bins / pi). */
+function paintedDiameter(radius: number): number {
+  const side = 2 * Math.ceil(radius) + 3;
+  const bins = discMask(side, side, [{ x: (side - 1) / 2, y: (side - 1) / 2, radius }]).reduce((sum, on) => sum + on, 0);
+  return 2 * Math.sqrt(bins / Math.PI);
+}
+const relativeError = (measured: number, truth: number) => Math.abs(measured / truth - 1);
 
-describe('erythrocyteDiametersInBins', () => {
-  it('measures solid round discs by their bounding box', () => {
-    const discs: Disc[] = [{ x: 20, y: 20, radiusBins: 6 }, { x: 60, y: 25, radiusBins: 9.5 }, { x: 35, y: 55, radiusBins: 4 }];
-    const { eosin, hematoxylin } = binnedChannels(90, 80, discs);
-    const diameters = erythrocyteDiametersInBins(eosin, hematoxylin, 90, 80).sort((a, b) => a - b);
-    expect(diameters).toEqual(discs.map((d) => discWidthBins(d.radiusBins)).sort((a, b) => a - b));
+describe('squaredDistanceToBackground', () => {
+  it('equals the brute-force distance to the nearest unset bin (outside the grid unset) on random masks', () => {
+    const rng = mulberry32(11);
+    for (let trial = 0; trial < 40; trial++) {
+      const gridW = trial === 0 ? 1 : randomInt(rng, 1, 30);
+      const gridH = trial === 0 ? 1 : randomInt(rng, 1, 30);
+      const density = rng();
+      const mask = Uint8Array.from({ length: gridW * gridH }, () => (rng() < density ? 1 : 0));
+      const distance = squaredDistanceToBackground(mask, gridW, gridH);
+      for (let y = 0; y < gridH; y++) {
+        for (let x = 0; x < gridW; x++) {
+          let best = Infinity;
+          for (let by = -1; by <= gridH; by++) {
+            for (let bx = -1; bx <= gridW; bx++) {
+              const outside = bx < 0 || by < 0 || bx >= gridW || by >= gridH;
+              if (outside || !mask[by * gridW + bx]) best = Math.min(best, (bx - x) ** 2 + (by - y) ** 2);
+            }
+          }
+          if (distance[y * gridW + x] !== best) expect([trial, x, y, distance[y * gridW + x]]).toEqual([trial, x, y, best]);
+        }
+      }
+    }
+  });
+});
+
+describe('fillHoles', () => {
+  it('fills a pale centre but not an opening to the background or a hole cut by the grid border', () => {
+    const ring = discMask(60, 40, [{ x: 15, y: 20, radius: 10, paleRadius: 4 }]);
+    const filled = fillHoles(ring, 60, 40);
+    expect(filled).toEqual(discMask(60, 40, [{ x: 15, y: 20, radius: 10 }]));
+    const open = ring.slice();
+    for (let x = 15; x < 26; x++) open[20 * 60 + x] = 0; // a slit from the centre out through the rim
+    expect(fillHoles(open, 60, 40)).toEqual(open);
+    const cut = discMask(30, 30, [{ x: 0, y: 15, radius: 10, paleRadius: 4 }]); // the pale centre reaches column 0
+    expect(fillHoles(cut, 30, 30)).toEqual(cut);
+  });
+});
+
+describe('inscribedDiscs', () => {
+  it('covers a lone disc with one disc at its centre and its radius', () => {
+    const discs = inscribedDiscs(discMask(50, 50, [{ x: 24, y: 26, radius: 12 }]), 50, 50);
+    // The nearest unset bins are (8, 9) off the centre and its mirrors: sqrt(145), just past 12.
+    expect(discs[0]).toEqual({ x: 24, y: 26, radius: Math.sqrt(145) });
+    expect(discs.slice(1).every((disc) => disc.radius < 4)).toBe(true); // only slivers besides
   });
 
-  it('measures discs with pale centres (a hole in the region) at their full diameter', () => {
-    const discs: Disc[] = [{ x: 15, y: 15, radiusBins: 8, paleRadiusBins: 3.5 }, { x: 45, y: 40, radiusBins: 10, paleRadiusBins: 5 }];
-    const { eosin, hematoxylin } = binnedChannels(70, 60, discs);
-    expect(erythrocyteDiametersInBins(eosin, hematoxylin, 70, 60).sort((a, b) => a - b)).toEqual([17, 21]);
+  it('finds nothing in an empty mask or one too thin to hold a disc', () => {
+    expect(inscribedDiscs(none(100), 10, 10)).toEqual([]);
+    const line = new Uint8Array(100);
+    for (let x = 0; x < 10; x++) line[50 + x] = 1;
+    expect(inscribedDiscs(line, 10, 10)).toEqual([]);
+  });
+});
+
+describe('powerCellDiameters', () => {
+  const radius = 10;
+  const truth = paintedDiameter(radius);
+
+  it('measures touching and overlapping discs, with and without pale centres, at their own size', () => {
+    const row = (y: number, spacing: number, pale: boolean): Disc[] =>
+      [0, 1, 2, 3].map((k) => ({ x: 20 + k * spacing, y, radius, paleRadius: pale ? 4 : undefined }));
+    const discs = [...row(20, 21, false), ...row(50, 19, true), ...row(80, 17, false)]; // touching, 10 % and 20 % overlap
+    const mask = fillHoles(discMask(110, 100, discs), 110, 100);
+    const diameters = powerCellDiameters(mask, none(110 * 100), 110, 100);
+    expect(diameters.length).toBe(12);
+    for (const d of diameters) expect(relativeError(d, truth)).toBeLessThan(0.08);
+    expect(relativeError(areaWeightedMedian(diameters), truth)).toBeLessThan(0.04);
   });
 
-  it('leaves out discs touching the grid border, nuclei, filled squares and specks', () => {
-    const kept: Disc = { x: 30, y: 30, radiusBins: 7 };
-    const discs: Disc[] = [
-      kept,
-      { x: 5, y: 40, radiusBins: 5 }, // touches column 0
-      { x: 60, y: 55, radiusBins: 6 }, // touches the last row (gridH 60)
-      { x: 55, y: 15, radiusBins: 6, nucleus: true }, // a leukocyte: hematoxylin-rich
-      { x: 15, y: 15, radiusBins: 1 }, // a speck narrower than 4 bins
-    ];
-    const { eosin, hematoxylin } = binnedChannels(75, 60, discs, [{ x0: 35, y0: 45, side: 9 }]); // 100 % filled: not round
-    expect(erythrocyteDiametersInBins(eosin, hematoxylin, 75, 60)).toEqual([discWidthBins(kept.radiusBins)]);
-  });
-
-  it('finds nothing on a flat grid', () => {
-    const { eosin, hematoxylin } = binnedChannels(40, 30, []);
-    expect(erythrocyteDiametersInBins(eosin, hematoxylin, 40, 30)).toEqual([]);
+  it('leaves out cells cut by the grid border and cells that are mostly nucleus', () => {
+    const kept = { x: 40, y: 30, radius };
+    const mask = discMask(100, 60, [kept, { x: 5, y: 30, radius }, { x: 75, y: 30, radius }]);
+    const nucleus = discMask(100, 60, [{ x: 75, y: 30, radius: 6 }]);
+    const diameters = powerCellDiameters(mask, nucleus, 100, 60);
+    expect(diameters.length).toBe(1);
+    expect(relativeError(diameters[0], truth)).toBeLessThan(0.05);
   });
 });
 
 describe('areaWeightedMedian', () => {
   it.each([
-    // weights d^2; the first diameter whose cumulative weight reaches half the total
+    // weights d^2; the first value whose cumulative weight reaches half the total
     [[10], 10],
     [[1, 2, 3], 3], // 1, 4, 9 of 14: 5 < 7 <= 14
     [[3, 1, 2], 3], // order does not matter
@@ -85,30 +135,61 @@ describe('areaWeightedMedian', () => {
     [[1, 1, 1, 1, 10], 10], // many specks, one large cell: the cell wins
     [[1, 1, 1, 1, 1, 1, 1, 1, 1, 3], 1], // 9 of 18 reaches half exactly at the ninth 1
     [[4, 5, 6, 7], 6], // 16, 41, 77 of 126: 41 < 63 <= 77
-  ])('%j -> %d', (diameters, expected) => {
-    expect(areaWeightedMedian(diameters)).toBe(expected);
+  ])('%j -> %d', (values, expected) => {
+    expect(areaWeightedMedian(values)).toBe(expected);
+  });
+
+  it('is NaN for no values', () => {
+    expect(areaWeightedMedian([])).toBeNaN();
+  });
+});
+
+describe('erythrocyteDiametersInBins', () => {
+  it('measures the red cells of binned channels and leaves out a leukocyte', () => {
+    const gridW = 120;
+    const gridH = 90;
+    const erythrocytes: Disc[] = [{ x: 20, y: 20, radius: 9 }, { x: 38, y: 20, radius: 9 }, { x: 25, y: 65, radius: 9 }, { x: 60, y: 70, radius: 9 }];
+    const leukocyte = { x: 85, y: 35, radius: 16 };
+    const green = new Int32Array(gridW * gridH).fill(60); // background: faint green OD (x 1000)
+    const hematoxylin = new Int32Array(gridW * gridH);
+    for (let y = 0; y < gridH; y++) {
+      for (let x = 0; x < gridW; x++) {
+        const i = y * gridW + x;
+        const at = (disc: Disc) => (x - disc.x) ** 2 + (y - disc.y) ** 2 <= disc.radius ** 2;
+        const pale = erythrocytes.some((disc) => (x - disc.x) ** 2 + (y - disc.y) ** 2 <= 9);
+        if (erythrocytes.some(at)) green[i] = pale ? 150 : 550;
+        if (at(leukocyte)) {
+          green[i] = 450; // cytoplasm absorbs green too
+          if (at({ ...leukocyte, radius: 10 })) hematoxylin[i] = 1500;
+        }
+      }
+    }
+    const channels = localizationChannels(SMEAR_STAIN);
+    const diameters = erythrocyteDiametersInBins(green, hematoxylin, channels, gridW, gridH);
+    expect(diameters.length).toBe(erythrocytes.length);
+    for (const d of diameters) expect(relativeError(d, paintedDiameter(9))).toBeLessThan(0.08);
   });
 });
 
 describe('estimateScale', () => {
-  it.each([0.2, 0.35])('recovers %d um/px from the erythrocytes of a synthetic smear', async (micronsPerPixel) => {
+  it.each([
+    [0.2, 1.3],
+    [0.35, 1.3],
+    [0.25, 0.9], // crowded: neighbours overlap by a tenth of a diameter
+  ])('recovers %d um/px from the erythrocytes of a synthetic smear (spacing %d diameters)', async (micronsPerPixel, spacing) => {
     const kernels = await instantiateKernels({ canaryBytes: 64 });
     const rng = mulberry32(Math.round(micronsPerPixel * 100));
     const diameterPx = ERYTHROCYTE_MICRONS / micronsPerPixel;
-    const leukocyte = { x: 200, y: 150 };
-    // Separate red cells with pale centres, clear of the frame edge and of the one leukocyte.
-    const clearOfLeukocytePx = (12 / 2 + ERYTHROCYTE_MICRONS / 2) / micronsPerPixel + 2;
-    const erythrocytes = scatterCentres(rng, 400, 300, 30, 1.3 * diameterPx, diameterPx)
-      .filter((c) => Math.hypot(c.x - leukocyte.x, c.y - leukocyte.y) > clearOfLeukocytePx);
-    const leukocytes = [leukocyte];
+    const leukocytes = [{ x: 200, y: 150 }];
+    const clearOfLeukocytePx = (12 / 2 + ERYTHROCYTE_MICRONS / 2) / micronsPerPixel;
+    const erythrocytes = scatterCentres(rng, 400, 300, 60, spacing * diameterPx, 0)
+      .filter((c) => Math.hypot(c.x - leukocytes[0].x, c.y - leukocytes[0].y) > clearOfLeukocytePx);
     const frame = syntheticSmear(rng, { width: 400, height: 300, micronsPerPixel, leukocytes, erythrocytes });
     const estimate = estimateScale(kernels, placeFrame(kernels, frame), SMEAR_STAIN);
     kernels.memory.checkCanaries();
     expect(estimate.estimated).toBe(true);
-    expect(estimate.erythrocytes).toBeGreaterThanOrEqual(10);
-    // binPx is 1 here, so the bounding box is within a pixel or two of the painted diameter.
-    expect(Math.abs(estimate.erythrocyteDiameterPx - diameterPx)).toBeLessThanOrEqual(2);
-    expect(Math.abs(estimate.micronsPerPixel / micronsPerPixel - 1)).toBeLessThan(0.06);
+    expect(estimate.erythrocytes).toBeGreaterThanOrEqual(5);
+    expect(relativeError(estimate.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.06);
   });
 
   it('refuses a blank frame with INVALID_FRAME', async () => {
@@ -117,5 +198,13 @@ describe('estimateScale', () => {
       const resident = placeFrame(kernels, solidFrame(320, 240, 4, [...rgb]));
       expect(() => estimateScale(kernels, resident, SMEAR_STAIN)).toThrow(expect.objectContaining({ name: 'SmearscopeError', code: 'INVALID_FRAME' }));
     }
+  });
+
+  it('refuses a mosaic rather than measure its pasted crops (round, but each around a nucleus)', async () => {
+    const kernels = await instantiateKernels();
+    const mosaic = await generateMosaic({ seed: 3, width: 1231, height: 1027, cells: 8 });
+    const resident = placeFrame(kernels, mosaic.frame);
+    const fit = fitMacenko(kernels, resident, { pixelStride: 2 });
+    expect(() => estimateScale(kernels, resident, fit)).toThrow(expect.objectContaining({ code: 'INVALID_FRAME' }));
   });
 });

@@ -1,5 +1,6 @@
 // Localization quality floors (issue 3, "Correctness"), measured by bench/localization-quality.ts
-// on all 364 BCCD frames and six full-size bone-marrow mosaics (about 10 s).
+// on all 364 BCCD frames (at the given and at the estimated scale) and six full-size bone-marrow
+// mosaics (about 15 s).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BCCD_MICRONS_PER_PIXEL, measureLocalization, type LocalizationQuality } from '../../bench/localization-quality.js';
 
@@ -18,12 +19,19 @@ describe('localization quality', () => {
     expect(bccd.precision).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('BCCD: the pixel size used is the median of the per-frame erythrocyte estimates', () => {
-    const { estimatedScale } = quality.bccd;
-    expect(estimatedScale.frames).toBeGreaterThan(300);
-    expect(Math.abs(estimatedScale.median / BCCD_MICRONS_PER_PIXEL - 1)).toBeLessThan(0.05);
-    expect(estimatedScale.lowerQuartile).toBeLessThan(estimatedScale.median);
-    expect(estimatedScale.upperQuartile).toBeGreaterThan(estimatedScale.median);
+  it('BCCD: the same floors with each frame at its own erythrocyte scale estimate', () => {
+    const { withEstimatedScale, estimatedScale } = quality.bccd;
+    expect(estimatedScale.refused).toBeLessThan(10);
+    expect(withEstimatedScale.recall).toBeGreaterThanOrEqual(0.95);
+    expect(withEstimatedScale.precision).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('BCCD: the per-frame scale estimates agree with each other, with the pixel size used and with the annotated RBCs', () => {
+    const { estimatedScale, erythrocyteDiameterPx } = quality.bccd;
+    expect(estimatedScale.frames).toBeGreaterThan(350);
+    expect(Math.abs(estimatedScale.median / BCCD_MICRONS_PER_PIXEL - 1)).toBeLessThan(0.06);
+    expect(estimatedScale.upperQuartile / estimatedScale.lowerQuartile).toBeLessThan(1.2);
+    expect(Math.abs(erythrocyteDiameterPx.estimated / erythrocyteDiameterPx.annotated - 1)).toBeLessThan(0.1);
   });
 
   it('mosaics: recall >= 0.97 and median centre error <= 5 % of the patch side (the issue\'s floors)', () => {
