@@ -5,7 +5,7 @@
 export { prepareOpticalDensity } from './od';
 export * from './stain';
 export { writePatches, patchScratchBytes } from './patch';
-export { binStainChannels, quantizedHistogram, maskAndSummedArea, windowCounts } from './localize';
+export { binStainChannels, binHematoxylin, quantizedHistogram, maskAndSummedArea, windowCounts } from './localize';
 
 /** First free byte of linear memory: everything below belongs to static data. */
 export function heapBase(): usize {

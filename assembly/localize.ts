@@ -4,21 +4,41 @@
 
 /**
  * Bins a frame into blocks of `binPx` x `binPx` pixels and writes, per block, the mean of two
- * integer stain channels (hematoxylin-like and eosin-like concentration x 1000, from the caller's
- * per-channel lookup tables) over the pixels sampled at `sampleStep` inside the block.
- * `lut`: 6 x 256 i32 (h from R, G, B; then e from R, G, B). Outputs: i32 [gridH, gridW] each,
- * gridW = ceil(width / binPx). Block means truncate toward zero. Sums are i64: a block of a
- * million dark pixels (binPx in the hundreds at an absurd micronsPerPixel) overflows i32.
+ * integer channels (concentration or OD x 1000, from the caller's per-channel lookup tables) over
+ * the pixels sampled at `sampleStep` inside the block. `lut`: 6 x 256 i32 (first channel from R,
+ * G, B; then the second from R, G, B). Outputs: i32 [gridH, gridW] each, gridW = ceil(width /
+ * binPx). Block means truncate toward zero. Sums are i64: a block of a million dark pixels (binPx
+ * in the hundreds at an absurd micronsPerPixel) overflows i32.
  */
 export function binStainChannels(
   frame: usize, width: i32, height: i32, channels: i32,
   lut: usize, binPx: i32, sampleStep: i32,
   outH: usize, outE: usize,
 ): void {
+  binChannels(frame, width, height, channels, lut, binPx, sampleStep, outH, outE, true);
+}
+
+/** `binStainChannels` for the first channel only (localization needs no second): half the lookups. */
+export function binHematoxylin(
+  frame: usize, width: i32, height: i32, channels: i32,
+  lut: usize, binPx: i32, sampleStep: i32,
+  outH: usize,
+): void {
+  binChannels(frame, width, height, channels, lut, binPx, sampleStep, outH, 0, false);
+}
+
+// One loop for both exports: inlined with a constant `withSecond`, each gets its own specialized copy.
+// @ts-ignore: decorator
+@inline function binChannels(
+  frame: usize, width: i32, height: i32, channels: i32,
+  lut: usize, binPx: i32, sampleStep: i32,
+  outH: usize, outE: usize, withSecond: bool,
+): void {
   const gridW = (width + binPx - 1) / binPx;
   const gridH = (height + binPx - 1) / binPx;
   const lutHR = lut, lutHG = lut + 1024, lutHB = lut + 2048;
   const lutER = lut + 3072, lutEG = lut + 4096, lutEB = lut + 5120;
+  const step = <usize>(sampleStep * channels);
   for (let gy = 0; gy < gridH; gy++) {
     const y0 = gy * binPx;
     const y1 = min(y0 + binPx, height);
@@ -30,20 +50,19 @@ export function binStainChannels(
       let count: i32 = 0;
       for (let y = y0; y < y1; y += sampleStep) {
         let p = frame + <usize>((y * width + x0) * channels);
-        const step = <usize>(sampleStep * channels);
         for (let x = x0; x < x1; x += sampleStep) {
           const r = <usize>load<u8>(p) << 2;
           const g = <usize>load<u8>(p, 1) << 2;
           const b = <usize>load<u8>(p, 2) << 2;
-          sumH += <i64>load<i32>(lutHR + r) + <i64>load<i32>(lutHG + g) + <i64>load<i32>(lutHB + b);
-          sumE += <i64>load<i32>(lutER + r) + <i64>load<i32>(lutEG + g) + <i64>load<i32>(lutEB + b);
+          sumH += <i64>(load<i32>(lutHR + r) + load<i32>(lutHG + g) + load<i32>(lutHB + b));
+          if (withSecond) sumE += <i64>(load<i32>(lutER + r) + load<i32>(lutEG + g) + load<i32>(lutEB + b));
           count++;
           p += step;
         }
       }
       const at = <usize>((gy * gridW + gx) << 2);
       store<i32>(outH + at, <i32>(sumH / <i64>count));
-      store<i32>(outE + at, <i32>(sumE / <i64>count));
+      if (withSecond) store<i32>(outE + at, <i32>(sumE / <i64>count));
     }
   }
 }

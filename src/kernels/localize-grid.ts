@@ -35,8 +35,10 @@ export const LOCALIZE_DEFAULTS = { cellMicrons: 12, minRatio: 0.2, binMicrons: 0
 
 /** Fixed-point scale of the binned stain channels (concentration x 1000). */
 export const CHANNEL_SCALE = 1000;
-/** Largest magnitude the kernels' i32 tables and parameters hold. */
+/** Largest magnitude the kernels' i32 parameters hold. */
 const MAX_I32 = 2 ** 31 - 1;
+/** Largest table entry: the kernel adds a pixel's three entries in i32 before widening. */
+const MAX_TABLE_ENTRY = 2 ** 29;
 /** Concentrations are quantized over [0, QUANTIZE_MAX_C x maxC_h] for the Otsu histogram. */
 const QUANTIZE_MAX_C = 1.5;
 /** The Otsu threshold is clamped to this range, in units of the frame's maxC_h: below, the faint
@@ -155,7 +157,7 @@ export function stainChannelTables(channels: LocalizationChannels, Io = 240): In
       for (let v = 0; v < 256; v++) {
         const od = -Math.log((v + 1) / Io);
         const entry = Math.round(unmix[stain][channel] * od * CHANNEL_SCALE);
-        if (Math.abs(entry) > MAX_I32) {
+        if (Math.abs(entry) > MAX_TABLE_ENTRY) {
           throw new SmearscopeError('INVALID_ARGUMENT', 'localize: the frame stain fit does not unmix into i32 concentration units (stain vectors nearly parallel or far from unit length); refit the frame');
         }
         tables[(stain * 3 + channel) * 256 + v] = entry;

@@ -11,6 +11,7 @@ export { LOCALIZE_DEFAULTS, type CellLocation, type LocalizeOptions } from './lo
 
 interface LocalizeExports {
   binStainChannels(frame: number, width: number, height: number, channels: number, lut: number, binPx: number, sampleStep: number, outH: number, outE: number): void;
+  binHematoxylin(frame: number, width: number, height: number, channels: number, lut: number, binPx: number, sampleStep: number, outH: number): void;
   quantizedHistogram(values: number, n: number, maxValue: number, histogram: number): void;
   maskAndSummedArea(values: number, gridW: number, gridH: number, threshold: number, mask: number, sat: number): void;
   windowCounts(sat: number, gridW: number, gridH: number, windowBins: number, strideBins: number, counts: number, areas: number): void;
@@ -30,7 +31,6 @@ export interface Localization {
 /** Intermediate grids of one localization, copied out for tests and diagnostics. */
 export interface LocalizeStages {
   hematoxylin: Int32Array;
-  eosin: Int32Array;
   histogram: Uint32Array;
   mask: Uint8Array;
   summedArea: Uint32Array;
@@ -40,7 +40,7 @@ export interface LocalizeStages {
 
 /**
  * Finds leukocytes in a resident frame by their foreground ratio (ARCHITECTURE.md): the frame is
- * binned (~0.5 um blocks) into integer hematoxylin/eosin channels from the frame's stain fit, the
+ * binned (~0.5 um blocks) into an integer hematoxylin-like channel from the frame's stain fit, the
  * hematoxylin channel is thresholded (Otsu, clamped), and a summed-area table gives the foreground
  * fraction of a cell-sized window on a stride grid; its peaks, after NMS and centroid refinement,
  * are the cells. Scratch comes from and returns to kernel memory; the frame is only read.
@@ -57,8 +57,7 @@ export function localizeWithStages(kernels: KernelInstance, resident: ResidentFr
 /**
  * Bins a resident frame into two integer channels (x 1000), `binPx` pixels a side, sampled every
  * `sampleStep` pixels; returns copies. Row 0 of `channels.unmix` gives `hematoxylin`, row 1
- * `secondChannel` (eosin-like for localization; the scale estimate passes green OD). Used by
- * scale estimation.
+ * `secondChannel` (the scale estimate passes green OD). Used by scale estimation.
  */
 export function binStainChannels(kernels: KernelInstance, resident: ResidentFrame, channels: LocalizationChannels, binPx: number, sampleStep: number) {
   // The kernel trusts these: a step below 1 would never end its loops.
@@ -97,13 +96,12 @@ function runLocalize(kernels: KernelInstance, resident: ResidentFrame, frameFit:
   try {
     const lut = memory.allocCopy(stainChannelTables(channels));
     const h = memory.alloc(bins * 4);
-    const e = memory.alloc(bins * 4);
     const histogram = memory.alloc(256 * 4);
     const mask = memory.alloc(bins);
     const sat = memory.alloc((gridW + 1) * (gridH + 1) * 4);
     const counts = memory.alloc(points * 4);
     const areas = memory.alloc(points * 4);
-    exports.binStainChannels(resident.ptr, resident.width, resident.height, resident.channels, lut, geometry.binPx, geometry.sampleStep, h, e);
+    exports.binHematoxylin(resident.ptr, resident.width, resident.height, resident.channels, lut, geometry.binPx, geometry.sampleStep, h);
     exports.quantizedHistogram(h, bins, quantizeMax(channels), histogram);
     const { threshold, clamped } = maskThreshold(memory.u32(histogram, 256), channels);
     exports.maskAndSummedArea(h, gridW, gridH, threshold, mask, sat);
@@ -114,7 +112,6 @@ function runLocalize(kernels: KernelInstance, resident: ResidentFrame, frameFit:
     if (!keepStages) return { localization };
     const stages: LocalizeStages = {
       hematoxylin: memory.i32(h, bins).slice(),
-      eosin: memory.i32(e, bins).slice(),
       histogram: memory.u32(histogram, 256).slice(),
       mask: memory.u8(mask, bins).slice(),
       summedArea: memory.u32(sat, (gridW + 1) * (gridH + 1)).slice(),

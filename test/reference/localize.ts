@@ -15,35 +15,31 @@ import type { Localization, LocalizeStages } from '../../src/kernels/localize.js
 /**
  * Per block of `binPx` x `binPx` pixels (clipped at the frame edge), the mean over the pixels
  * sampled every `sampleStep` pixels (from the block's first row and column) of the summed table
- * entries: hematoxylin-like from tables 0..2, eosin-like from 3..5 (`tables`: 6 x 256, indexed by
- * the R, G, B byte). Means truncate toward zero. Returns new row-major [gridH x gridW] arrays.
+ * entries of each of the first `channelCount` channels: channel k from tables 3k..3k+2
+ * (`tables`: 6 x 256, indexed by the R, G, B byte). Means truncate toward zero. Returns new
+ * row-major [gridH x gridW] arrays, one per channel.
  */
-export function referenceBinStainChannels(frame: Frame, tables: Int32Array, binPx: number, sampleStep: number) {
+export function referenceBinChannels(frame: Frame, tables: Int32Array, binPx: number, sampleStep: number, channelCount: 1 | 2) {
   const gridW = Math.ceil(frame.width / binPx);
   const gridH = Math.ceil(frame.height / binPx);
-  const hematoxylin = new Int32Array(gridW * gridH);
-  const eosin = new Int32Array(gridW * gridH);
+  const binned = Array.from({ length: channelCount }, () => new Int32Array(gridW * gridH));
   for (let gy = 0; gy < gridH; gy++) {
     for (let gx = 0; gx < gridW; gx++) {
-      let sumH = 0;
-      let sumE = 0;
+      const sums = [0, 0];
       let count = 0;
       for (let y = gy * binPx; y < Math.min((gy + 1) * binPx, frame.height); y += sampleStep) {
         for (let x = gx * binPx; x < Math.min((gx + 1) * binPx, frame.width); x += sampleStep) {
           const at = (y * frame.width + x) * frame.channels;
-          for (let channel = 0; channel < 3; channel++) {
-            const value = frame.pixels[at + channel];
-            sumH += tables[channel * 256 + value];
-            sumE += tables[(3 + channel) * 256 + value];
+          for (let k = 0; k < channelCount; k++) {
+            for (let colour = 0; colour < 3; colour++) sums[k] += tables[(3 * k + colour) * 256 + frame.pixels[at + colour]];
           }
           count++;
         }
       }
-      hematoxylin[gy * gridW + gx] = Math.trunc(sumH / count);
-      eosin[gy * gridW + gx] = Math.trunc(sumE / count);
+      for (let k = 0; k < channelCount; k++) binned[k][gy * gridW + gx] = Math.trunc(sums[k] / count);
     }
   }
-  return { gridW, gridH, hematoxylin, eosin };
+  return { gridW, gridH, binned };
 }
 
 /** 256-bin histogram of clamp(floor(max(v, 0) * 255 / maxValue), 0, 255) over `values`. */
@@ -116,7 +112,7 @@ export function referenceLocalize(frame: Frame, fit: StainReference, options: Lo
   const channels = localizationChannels(fit);
   const geometry = localizeGeometry(frame.width, frame.height, options);
   const { gridW, gridH, binPx, sampleStep, windowBins, strideBins } = geometry;
-  const { hematoxylin, eosin } = referenceBinStainChannels(frame, stainChannelTables(channels), binPx, sampleStep);
+  const [hematoxylin] = referenceBinChannels(frame, stainChannelTables(channels), binPx, sampleStep, 1).binned;
   const histogram = referenceQuantizedHistogram(hematoxylin, quantizeMax(channels));
   const { threshold, clamped } = maskThreshold(histogram, channels);
   const mask = referenceMask(hematoxylin, threshold);
@@ -125,6 +121,6 @@ export function referenceLocalize(frame: Frame, fit: StainReference, options: Lo
   const cells = cellsFromCounts(counts, areas, mask, geometry);
   return {
     localization: { cells, threshold: threshold / CHANNEL_SCALE, thresholdClamped: clamped, channels: channels.source, geometry },
-    stages: { hematoxylin, eosin, histogram, mask, summedArea, counts, areas },
+    stages: { hematoxylin, histogram, mask, summedArea, counts, areas },
   };
 }
