@@ -21,7 +21,9 @@ export interface LocalizeOptions {
   patchMicrons: number;
   /** Expected leukocyte size: the side of the ratio window, microns (default 12). */
   cellMicrons?: number;
-  /** A window must be at least this foreground to hold a cell (default 0.2). */
+  /** A window must be at least this foreground to hold a cell (default 0.15: a round nucleus of
+   * 5.2 um fills 0.15 of a 12 um window, so the smallest nuclei, of small lymphocytes and
+   * erythroblasts, pass, while a platelet of 2 to 3 um fills 0.02 to 0.05). */
   minRatio?: number;
   /** Two cells are never closer than this, microns (default 0.75 x cellMicrons). */
   minDistanceMicrons?: number;
@@ -31,7 +33,7 @@ export interface LocalizeOptions {
   binMicrons?: number;
 }
 
-export const LOCALIZE_DEFAULTS = { cellMicrons: 12, minRatio: 0.2, binMicrons: 0.5 } as const;
+export const LOCALIZE_DEFAULTS = { cellMicrons: 12, minRatio: 0.15, binMicrons: 0.5 } as const;
 
 /** Fixed-point scale of the binned stain channels (concentration x 1000). */
 export const CHANNEL_SCALE = 1000;

@@ -8,7 +8,7 @@ import type { Frame } from '../../src/frame.js';
 import type { StainReference } from '../../src/inference/model-card-types.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
 import { localizationChannels } from '../../src/kernels/localize-grid.js';
-import { binStainChannels, localizeCells, type LocalizeOptions } from '../../src/kernels/localize.js';
+import { binStainChannels, localizeCells, LOCALIZE_DEFAULTS, type LocalizeOptions } from '../../src/kernels/localize.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { mulberry32, randomInt } from '../support/random.js';
@@ -85,7 +85,7 @@ function checkLocalization(localization: ReturnType<typeof localizeCells>, frame
     if (!numbers.every(Number.isFinite)) return `cell ${i} not finite: ${JSON.stringify(cell)}`;
     // A centre is a mean of bin centres, so it lies within the binned grid.
     if (cell.x < (binPx - 1) / 2 || cell.x > gridW * binPx || cell.y < (binPx - 1) / 2 || cell.y > gridH * binPx) return `cell ${i} outside the grid`;
-    if (!(cell.ratio > 0 && cell.ratio <= 1 && cell.ratio >= (options.minRatio ?? 0.2) * (1 - 1e-12))) return `cell ${i} ratio ${cell.ratio}`;
+    if (!(cell.ratio > 0 && cell.ratio <= 1 && cell.ratio >= (options.minRatio ?? LOCALIZE_DEFAULTS.minRatio) * (1 - 1e-12))) return `cell ${i} ratio ${cell.ratio}`;
     if (Math.abs(cell.box[2] - cell.box[0] - patchPx) > 1e-6 * patchPx || Math.abs(cell.box[3] - cell.box[1] - patchPx) > 1e-6 * patchPx) return `cell ${i} box`;
     const leaves = cell.box[0] < -0.5 || cell.box[1] < -0.5 || cell.box[2] > frame.width - 0.5 || cell.box[3] > frame.height - 0.5;
     if (leaves !== cell.crossesBorder) return `cell ${i} crossesBorder ${cell.crossesBorder}`;
