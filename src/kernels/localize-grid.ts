@@ -177,6 +177,12 @@ export function quantizeMax(channels: LocalizationChannels): number {
   return maxValue;
 }
 
+/** The histogram level of a channel value (x 1000), as the kernel's quantizedHistogram computes
+ * it: clamp(floor(max(value, 0) * 255 / maxValue), 0, 255). */
+export function quantizeLevel(value: number, maxValue: number): number {
+  return Math.min(255, Math.floor((Math.max(value, 0) * 255) / maxValue));
+}
+
 /** Otsu's threshold on a 256-bin histogram: the bin t maximizing the between-class variance of
  * {<= t} and {> t}; the first such bin on ties. */
 export function otsuBin(histogram: ArrayLike<number>): number {

@@ -2,7 +2,7 @@ import { SmearscopeError } from '../errors.js';
 import type { StainReference } from '../inference/model-card-types.js';
 import type { KernelInstance } from './load.js';
 import { binStainChannels } from './localize.js';
-import { localizationChannels, maskThreshold, otsuBin, quantizeMax, type LocalizationChannels } from './localize-grid.js';
+import { localizationChannels, maskThreshold, otsuBin, quantizeLevel, quantizeMax, type LocalizationChannels } from './localize-grid.js';
 import type { ResidentFrame } from './resident-frame.js';
 import { areaWeightedMedian, fillHoles, powerCellDiameters } from './scale-discs.js';
 
@@ -34,7 +34,8 @@ export interface ScaleEstimate {
  * background does not. Red-cell bins are green OD above Otsu's threshold and not nuclear; their
  * pale centres are filled, and the touching cells are measured by `powerCellDiameters`; the
  * area-weighted median diameter gives micronsPerPixel. Throws INVALID_FRAME when fewer than 3
- * erythrocytes can be measured (a blank frame, a frame of leukocytes only): pass micronsPerPixel.
+ * erythrocytes can be measured (a blank frame, leukocytes only, a mosaic of pasted single-cell
+ * crops): pass micronsPerPixel. Plain JS on the binned grid: ~14 ms for 640 x 480, ~30 ms for 5 MP.
  */
 export function estimateScale(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference): ScaleEstimate {
   const binPx = Math.max(1, Math.round(Math.max(resident.width, resident.height) / BINS_PER_LONG_SIDE));
@@ -62,8 +63,8 @@ export function scaleChannels(fit: StainReference): LocalizationChannels {
  * nuclear bins are those localization would mask (its clamped Otsu threshold on `hematoxylin`);
  * red-cell bins are the other bins whose green OD is above Otsu's threshold over those other bins
  * (background against erythrocytes; nuclei, far darker, would pull it up). Pale centres are
- * filled, then powerCellDiameters measures the cells clear of the grid border. Pure function over
- * plain arrays (tests use it).
+ * filled, then powerCellDiameters measures the cells clear of the grid border that are not
+ * leukocytes (a nucleus filled in as a hole). Pure function over plain arrays (tests use it).
  */
 export function erythrocyteDiametersInBins(
   greenOd: ArrayLike<number>, hematoxylin: ArrayLike<number>, channels: LocalizationChannels, gridW: number, gridH: number,
@@ -71,21 +72,16 @@ export function erythrocyteDiametersInBins(
   const n = gridW * gridH;
   const hematoxylinHistogram = new Float64Array(256);
   const hematoxylinMax = quantizeMax(channels);
-  for (let i = 0; i < n; i++) hematoxylinHistogram[quantize(hematoxylin[i], hematoxylinMax)]++;
+  for (let i = 0; i < n; i++) hematoxylinHistogram[quantizeLevel(hematoxylin[i], hematoxylinMax)]++;
   const nuclearThreshold = maskThreshold(hematoxylinHistogram, channels).threshold;
   const greenHistogram = new Float64Array(256);
-  for (let i = 0; i < n; i++) if (hematoxylin[i] <= nuclearThreshold) greenHistogram[quantize(greenOd[i], GREEN_OD_MAX)]++;
+  for (let i = 0; i < n; i++) if (hematoxylin[i] <= nuclearThreshold) greenHistogram[quantizeLevel(greenOd[i], GREEN_OD_MAX)]++;
   const greenBin = otsuBin(greenHistogram);
   const red = new Uint8Array(n);
   const nucleus = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     nucleus[i] = hematoxylin[i] > nuclearThreshold ? 1 : 0;
-    red[i] = !nucleus[i] && quantize(greenOd[i], GREEN_OD_MAX) > greenBin ? 1 : 0;
+    red[i] = !nucleus[i] && quantizeLevel(greenOd[i], GREEN_OD_MAX) > greenBin ? 1 : 0;
   }
   return powerCellDiameters(fillHoles(red, gridW, gridH), nucleus, gridW, gridH);
-}
-
-/** The localization histogram's quantization: clamp(floor(max(v, 0) * 255 / maxValue), 0, 255). */
-function quantize(value: number, maxValue: number): number {
-  return Math.min(255, Math.floor((Math.max(value, 0) * 255) / maxValue));
 }
