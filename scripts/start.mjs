@@ -6,10 +6,10 @@ import { resolve } from 'node:path';
 import { main } from '../dist/node/cli.js';
 
 const frames = '../shared/data/bccd/JPEGImages';
-// BCCD's pixel size, the median of smearscope's per-frame erythrocyte estimates over the set: a
-// scanner's calibration is known in practice, and per-frame estimates on these small 640 x 480
-// frames with few free red cells are rough (run without it to see them: --microns-per-pixel is
-// then estimated per frame).
+// BCCD's pixel size (per-frame erythrocyte estimates: median 0.078 um/px; annotated red-cell boxes:
+// 0.072): a scanner's calibration is known in practice. Without it the scale is estimated per frame
+// (`npm start -- --microns-per-pixel` cannot unset it; run `smearscope analyze` directly to see the
+// estimates), and 3 of the 364 small frames have too few free red cells to be measured.
 const BCCD_MICRONS_PER_PIXEL = '0.075';
 const reportPath = resolve('out/bccd-report.json');
 mkdirSync('out', { recursive: true });
