@@ -68,11 +68,12 @@ async function runNormalize(argv: string[]): Promise<number> {
   const fitOnly = values['fit-only'] ?? false;
   if (values.json && !fitOnly) throw new SmearscopeError('INVALID_ARGUMENT', '--json goes with --fit-only (see --help)');
   const [inputPath, outputPath, ...extra] = positionals;
-  const wanted = fitOnly ? 1 : 2;
-  if (positionals.length !== wanted || extra.length > 0) {
+  // The contract's form `normalize <in> <out.png> --fit-only --json` is accepted too: <out> is then not written.
+  const fitOnlyPositionals = positionals.length === 1 || positionals.length === 2;
+  if ((fitOnly ? !fitOnlyPositionals : positionals.length !== 2) || extra.length > 0) {
     throw new SmearscopeError(
       'INVALID_ARGUMENT',
-      fitOnly ? 'normalize --fit-only takes one image: <in>' : 'normalize takes an input image and an output PNG: <in> <out.png>',
+      fitOnly ? 'normalize --fit-only takes one image: <in> [<out.png>, not written]' : 'normalize takes an input image and an output PNG: <in> <out.png>',
     );
   }
   if (fitOnly && values.reference !== undefined) throw new SmearscopeError('INVALID_ARGUMENT', '--reference has no effect with --fit-only');

@@ -53,7 +53,12 @@ describe('smearscope normalize', () => {
   });
 
   it('--fit-only --json prints exactly { stainMatrix, maxC }, matching the float64 reference fit', async () => {
+    // The contract's full form, <in> <out.png> --fit-only --json, prints the same and writes nothing.
+    expect(await run(CROP, join(directory, 'not-written.png'), '--fit-only', '--json')).toBe(0);
+    const withOutput = stdout;
+    expect(existsSync(join(directory, 'not-written.png'))).toBe(false);
     expect(await run(CROP, '--fit-only', '--json')).toBe(0);
+    expect(stdout).toBe(withOutput);
     const printed = JSON.parse(stdout);
     expect(Object.keys(printed)).toEqual(['stainMatrix', 'maxC']);
     const expected = referenceMacenkoFit(decodeImage(readFileSync(CROP), CROP));
