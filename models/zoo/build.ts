@@ -8,7 +8,7 @@ import { countFlops, countParameters } from './graph-cost.js';
 import { buildMatmulGraph, MATMUL_DEFAULT_SIZES, matmulId } from './matmul.js';
 import { encodeOnnxModel, type OnnxGraph } from './onnx-writer.js';
 import { buildResnext50Graph, RESNEXT50_ID } from './resnext50.js';
-import { mulberry32, type RandomSource } from './seeded-weights.js';
+import { seededRandom, type RandomSource } from './seeded-weights.js';
 import { buildSmallCnnGraph, SMALL_CNN_ID } from './small-cnn.js';
 import { serializeModelCard, zooModelCard } from './zoo-card.js';
 import { BONE_MARROW_21_CLASSES } from './zoo-contract.js';
@@ -68,7 +68,7 @@ export interface ZooBuildResult {
 
 /**
  * Writes `<id>.onnx` (and `<id>.json`, the card) into `outDir` (created if missing) for every zoo
- * model, or those in `options.only`. Each model draws its weights from a fresh mulberry32(seed),
+ * model, or those in `options.only`. Each model draws its weights from a fresh seededRandom(seed),
  * so its bytes do not depend on which other models are built.
  */
 export async function buildZoo(
@@ -76,7 +76,7 @@ export async function buildZoo(
   options: { seed?: number; only?: string[] } = {},
 ): Promise<ZooBuildResult[]> {
   const seed = options.seed ?? DEFAULT_ZOO_SEED;
-  mulberry32(seed); // validates the seed before any file is written
+  seededRandom(seed); // validates the seed before any file is written
   const unknown = (options.only ?? []).filter((id) => !ZOO_MODEL_IDS.includes(id));
   if (unknown.length > 0) {
     throw new SmearscopeError(
@@ -90,7 +90,7 @@ export async function buildZoo(
   const results: ZooBuildResult[] = [];
   for (const entry of entries) {
     const startMilliseconds = performance.now();
-    const graph = entry.buildGraph(mulberry32(seed));
+    const graph = entry.buildGraph(seededRandom(seed));
     const flopsPerCell = countFlops(graph);
     const parameters = countParameters(graph);
     const onnxBytes = encodeOnnxModel(graph, {

@@ -3,25 +3,21 @@
  * it. The same seed and the same sequence of calls give bit-identical Float32Arrays on every host.
  */
 import { SmearscopeError } from '../../src/errors.js';
+import { mulberry32 } from '../../src/kernels/seeded-random.js';
 
 /** Uniform numbers in [0, 1). */
 export type RandomSource = () => number;
 
 /**
- * mulberry32 (Tommy Ettinger's 32-bit generator): fast, 2^32 period, good enough for weights
- * whose only job is to be reproducible and not degenerate. `seed` is an integer in [0, 2^32).
+ * The seeded generator of the zoo: src/kernels' mulberry32 (fast, 2^32 period, good enough for
+ * weights whose only job is to be reproducible and not degenerate), after checking that `seed` is an
+ * integer in [0, 2^32).
  */
-export function mulberry32(seed: number): RandomSource {
+export function seededRandom(seed: number): RandomSource {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new SmearscopeError('INVALID_ARGUMENT', `seed must be an integer in [0, 4294967295], got ${seed}`);
   }
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** `count` values uniform in [-bound, bound). The caller owns the returned array. */

@@ -246,7 +246,7 @@ export async function* analyzeStream(
       if (waiting < ctx.batchSize) {
         // A partial batch only when nothing else is coming soon.
         const slowSource = pullingSince !== undefined && performance.now() - pullingSince >= PARTIAL_BATCH_WAIT_MS;
-        const nothingComing = preparing === 0 && (inputDone || slowSource || finished.size + inFlightFrames() >= maxInFlight);
+        const nothingComing = preparing === 0 && (inputDone || slowSource || nextIndex - nextEmit >= maxInFlight);
         if (!nothingComing) {
           if (pullingSince !== undefined && preparing === 0 && !timer) {
             timer = setTimeout(() => { timer = undefined; notify(); }, PARTIAL_BATCH_WAIT_MS);
@@ -262,8 +262,6 @@ export async function* analyzeStream(
       if (cells.length > 0) void runBatch(cells);
     }
   };
-
-  const inFlightFrames = () => nextIndex - nextEmit - finished.size;
 
   try {
     for (;;) {

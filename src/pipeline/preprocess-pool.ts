@@ -13,8 +13,6 @@ export class PreprocessPool {
   private readonly slots: WorkerSlot<PreprocessWorkerApi>[];
   private readonly idle: WorkerSlot<PreprocessWorkerApi>[];
   private readonly waiting: Array<(slot: WorkerSlot<PreprocessWorkerApi>) => void> = [];
-  /** Workers replaced after a crash since the pool started. */
-  respawned = 0;
 
   constructor(platform: Platform, workerCount: number) {
     if (!Number.isInteger(workerCount) || workerCount < 1) {
@@ -26,11 +24,6 @@ export class PreprocessPool {
 
   get size(): number {
     return this.slots.length;
-  }
-
-  /** Frames being prepared right now. */
-  get busy(): number {
-    return this.slots.length - this.idle.length;
   }
 
   /**
@@ -52,7 +45,6 @@ export class PreprocessPool {
       } catch (error) {
         if (!(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED')) throw error;
         await slot.respawn();
-        this.respawned++;
         if (attempt >= 2) {
           throw new SmearscopeError('WORKER_CRASHED', `preprocess worker crashed twice on this frame (${error.message}); the frame is skipped`);
         }

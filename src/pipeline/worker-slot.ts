@@ -14,8 +14,6 @@ export class WorkerSlot<Api> {
   /** Rejecters of the calls in flight, failed together if the worker dies. (Not a Promise.race
    * against a never-settling promise: each race would leave a reaction behind, a slow leak.) */
   private readonly inFlight = new Set<(error: SmearscopeError) => void>();
-  /** Calls made through `call`, for tests and progress. */
-  calls = 0;
 
   constructor(private readonly platform: Platform, private readonly name: WorkerName) {
     ({ handle: this.handle, remote: this.remote } = this.spawn());
@@ -40,7 +38,6 @@ export class WorkerSlot<Api> {
 
   /** Runs `fn` against the worker; rejects with WORKER_CRASHED if the worker dies meanwhile. */
   async call<T>(fn: (remote: Remote<Api>) => Promise<T>): Promise<T> {
-    this.calls++;
     if (!this.alive) throw new SmearscopeError('WORKER_CRASHED', `${this.name} worker is not running`);
     try {
       return await new Promise<T>((resolve, reject) => {

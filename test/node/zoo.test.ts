@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZoo, ZOO_MODEL_IDS, type ZooBuildResult } from '../../models/zoo/build.js';
 import { buildMatmulGraph, matmulFlops, MATMUL_DEFAULT_SIZES } from '../../models/zoo/matmul.js';
-import { mulberry32 } from '../../models/zoo/seeded-weights.js';
+import { seededRandom } from '../../models/zoo/seeded-weights.js';
 import { checkGraphAgainstCard } from '../../src/inference/check-graph.js';
 import { validateModelCard, type ModelCard } from '../../src/inference/model-card.js';
 
@@ -47,7 +47,7 @@ async function readCard(result: ZooBuildResult): Promise<ModelCard> {
 
 /** Deterministic pseudo-image in [-2, 2): a normalized patch has about this range. */
 function patternImage(batchSize: number, seed: number): Float32Array {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return Float32Array.from({ length: batchSize * 3 * PIXELS * PIXELS }, () => random() * 4 - 2);
 }
 
@@ -213,8 +213,8 @@ describe('matmul probe', () => {
     expect(result.flopsPerCell).toBe(matmulFlops(MATMUL_DEFAULT_SIZES));
     expect(result.flopsPerCell).toBe(2 * 1024 ** 3);
 
-    const weight = buildMatmulGraph(mulberry32(SEED)).initializers[0].values;
-    const random = mulberry32(5);
+    const weight = buildMatmulGraph(seededRandom(SEED)).initializers[0].values;
+    const random = seededRandom(5);
     const a = Float32Array.from({ length: rows * inner }, () => random() * 2 - 1);
     const session = await ort.InferenceSession.create(await readFile(result.onnxPath), { executionProviders: ['wasm'] });
     try {
