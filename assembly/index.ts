@@ -2,7 +2,7 @@
 // (src/kernels/memory.ts) places them above the heap base and grows memory itself; kernels never
 // allocate, so a kernel call cannot move or detach a buffer.
 
-export { prepareOpticalDensity } from './od';
+export { prepareOpticalDensity, opticalDensityOf, opticalDensityBelow } from './od';
 export * from './stain';
 export { writePatches, patchScratchBytes } from './patch';
 export { binStainChannels, binHematoxylin, quantizedHistogram, maskAndSummedArea, windowCounts } from './localize';

@@ -19,3 +19,19 @@ export function prepareOpticalDensity(Io: f32): void {
 @inline export function opticalDensity(value: u32): f32 {
   return load<f32>(OD_TABLE + (<usize>(value & 255) << 2));
 }
+
+/** The table's OD of one channel value 0..255 (for JS-side bounds); `prepareOpticalDensity` must have run. */
+export function opticalDensityOf(value: i32): f32 {
+  return opticalDensity(<u32>value);
+}
+
+/**
+ * How many channel values, counted from 0, have a table OD >= beta: OD falls as the value rises,
+ * so "OD >= beta" is exactly "value < opticalDensityBelow(beta)" (0..256), a byte compare.
+ * `prepareOpticalDensity` must have run.
+ */
+export function opticalDensityBelow(beta: f32): i32 {
+  let below: i32 = 0;
+  while (below < 256 && opticalDensity(<u32>below) >= beta) below++;
+  return below;
+}

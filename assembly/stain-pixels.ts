@@ -2,8 +2,7 @@
 //
 // A region: `origin` points at its top-left pixel, `rowBytes` is the frame's row pitch, the region
 // is `columns` x `rows` pixels of `channels` (3 or 4) bytes, sampled every `pixelStride` pixels
-// in both directions. Sampled pixels are numbered row-major over the sampled grid
-// (sampledColumns(columns, pixelStride) per sampled row): that index addresses per-pixel outputs.
+// in both directions.
 
 import { opticalDensity4 } from './stain-map';
 
@@ -11,16 +10,6 @@ import { opticalDensity4 } from './stain-map';
 // @ts-ignore: decorator
 @inline export function sampledColumns(columns: i32, pixelStride: i32): i32 {
   return (columns + pixelStride - 1) / pixelStride;
-}
-
-/** Address of sampled pixel `index` (see the file comment). */
-// @ts-ignore: decorator
-@inline export function sampledPixelAddress(
-  index: i32, origin: usize, rowBytes: i32, channels: i32, columns: i32, pixelStride: i32,
-): usize {
-  const perRow = sampledColumns(columns, pixelStride);
-  const row = index / perRow, column = index - row * perRow;
-  return origin + <usize>(row * pixelStride) * <usize>rowBytes + <usize>(column * pixelStride * channels);
 }
 
 /** One pixel as R | G << 8 | B << 16 (alpha or nothing above); reads only the pixel's own bytes. */

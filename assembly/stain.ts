@@ -2,7 +2,7 @@
 // gathered for assembly/index.ts. Each lives in its own assembly/stain-*.ts file.
 
 export {
-  stainCovariance, stainAngleBins, stainConcentrationBins, stainAngleValues, stainConcentrationValues,
+  stainDarkPixels, stainAngleBins, stainConcentrationBins, stainAngleValues, stainConcentrationValues,
 } from './stain-fit';
 export { selectQuantile, binIndices } from './stain-quantile';
 export { stainNormalize, stainConcentrationMaps } from './stain-apply';

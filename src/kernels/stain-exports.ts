@@ -7,24 +7,18 @@ import type { KernelInstance } from './load.js';
  */
 export interface StainKernelExports {
   prepareOpticalDensity(backgroundIntensity: number): void;
-  stainCovariance(...args: [...SampledRegionArguments, beta: number, sums: number]): void;
-  stainAngleBins(
-    ...args: [...SampledRegionArguments, beta: number, plane: number, bins: number, histogram: number, binsOut: number]
-  ): void;
+  opticalDensityOf(value: number): number;
+  opticalDensityBelow(beta: number): number;
+  stainDarkPixels(
+    ...args: [...SampledRegionArguments, keptBelow: number, listBelow: number, sums: number, list: number]
+  ): number;
+  stainAngleBins(list: number, count: number, plane: number, bins: number, histogram: number, binsOut: number): void;
   stainConcentrationBins(
-    ...args: [
-      ...SampledRegionArguments, unmix: number, lowest: number, binsPerUnit: number, bins: number,
-      histograms: number, binsH: number, binsE: number,
-    ]
+    list: number, count: number, unmix: number, lowest: number, binsPerUnit: number, bins: number,
+    histograms: number, binsH: number, binsE: number,
   ): void;
-  stainAngleValues(
-    indices: number, count: number, origin: number, rowBytes: number, channels: number, columns: number,
-    pixelStride: number, plane: number, out: number,
-  ): void;
-  stainConcentrationValues(
-    indices: number, count: number, origin: number, rowBytes: number, channels: number, columns: number,
-    pixelStride: number, unmixRow: number, out: number,
-  ): void;
+  stainAngleValues(indices: number, count: number, list: number, plane: number, out: number): void;
+  stainConcentrationValues(indices: number, count: number, list: number, unmixRow: number, out: number): void;
   binIndices(bins: number, count: number, lo: number, hi: number, out: number, capacity: number): number;
   selectQuantile(values: number, count: number, position: number): number;
   stainNormalize(
@@ -42,7 +36,7 @@ export type SampledRegionArguments = [
 ];
 
 const NAMES: readonly (keyof StainKernelExports)[] = [
-  'prepareOpticalDensity', 'stainCovariance', 'stainAngleBins', 'stainConcentrationBins', 'stainAngleValues',
+  'prepareOpticalDensity', 'opticalDensityOf', 'opticalDensityBelow', 'stainDarkPixels', 'stainAngleBins', 'stainConcentrationBins', 'stainAngleValues',
   'stainConcentrationValues', 'binIndices', 'selectQuantile', 'stainNormalize', 'stainConcentrationMaps',
   'reinhardMoments', 'reinhardApply',
 ];

@@ -64,9 +64,13 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
     stain.prepareOpticalDensity(backgroundIntensity);
     const region = regionArguments(sampled);
 
-    // 1. Covariance of the kept OD vectors -> the plane of its two largest eigenvectors.
+    // 1. One pass over the frame: the OD sums of the kept pixels (every channel below keptBelow,
+    //    i.e. OD >= beta in all), and a list of every pixel with a channel below keptBelow; the
+    //    bright rest is background, which the later passes skip (see maxConcentrations).
+    const keptBelow = stain.opticalDensityBelow(minOpticalDensity);
     const sumsPtr = memory.alloc(10 * 8);
-    stain.stainCovariance(...region, minOpticalDensity, sumsPtr);
+    const list: PixelList = { ptr: memory.alloc((sampled.sampledPixels + 4) * 4), count: 0, listBelow: keptBelow };
+    list.count = stain.stainDarkPixels(...region, keptBelow, keptBelow, sumsPtr, list.ptr);
     const sums = Array.from(memory.f64(sumsPtr, 10));
     const keptPixels = sums[0];
     if (keptPixels < MIN_KEPT_PIXELS) {
@@ -81,15 +85,14 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
     // 2. Exact alpha / (100 - alpha) percentiles of phi = atan2(OD . v2, OD . v1) over the kept pixels.
     const planePtr = memory.allocCopy(new Float64Array([...v1, ...v2]));
     const histogramPtr = memory.alloc((BINS + 1) * 4);
-    const binsPtr = memory.alloc(sampled.sampledPixels * 2);
-    stain.stainAngleBins(...region, minOpticalDensity, planePtr, BINS, histogramPtr, binsPtr);
-    const angleHistogram = memory.u32(histogramPtr, BINS).slice(); // the last slot counts pixels not kept
-    const angleValues = (indices: number, count: number, out: number) =>
-      stain.stainAngleValues(indices, count, ...valueArguments(sampled), planePtr, out);
-    const phiLow = exactQuantile(kernels, stain, angleHistogram, binsPtr, sampled.sampledPixels,
-      percentilePosition(keptPixels, anglePercentile), angleValues);
-    const phiHigh = exactQuantile(kernels, stain, angleHistogram, binsPtr, sampled.sampledPixels,
-      percentilePosition(keptPixels, 100 - anglePercentile), angleValues);
+    const binsPtr = memory.alloc((list.count + 4) * 2);
+    stain.stainAngleBins(list.ptr, list.count, planePtr, BINS, histogramPtr, binsPtr);
+    const angleHistogram = memory.u32(histogramPtr, BINS).slice(); // the last slot counts entries not kept
+    const angleValues = (indices: number, count: number, out: number) => stain.stainAngleValues(indices, count, list.ptr, planePtr, out);
+    const phiLow = exactQuantile(kernels, stain, angleHistogram, binsPtr, list.count,
+      percentilePosition(keptPixels, anglePercentile), angleValues).value;
+    const phiHigh = exactQuantile(kernels, stain, angleHistogram, binsPtr, list.count,
+      percentilePosition(keptPixels, 100 - anglePercentile), angleValues).value;
     if (phiHigh - phiLow < MIN_STAIN_ANGLE) {
       throw new SmearscopeError(
         'INVALID_FRAME',
@@ -99,20 +102,40 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
     const stainMatrix = orderStains(planeDirection(v1, v2, phiLow), planeDirection(v1, v2, phiHigh));
 
     // 3. maxC: exact 99th percentile of each stain's least-squares concentration over all sampled pixels.
-    const maxC = maxConcentrations(kernels, stain, sampled, stainMatrix, backgroundIntensity);
+    const unmix = concentrationUnmixing(stainMatrix, 'fitted');
+    let maxC = maxConcentrations(kernels, stain, sampled, list, unmix, backgroundIntensity);
+    if (maxC === undefined) {
+      // The 99th percentile lies among the background (a frame almost without stain): list every pixel.
+      list.count = stain.stainDarkPixels(...region, keptBelow, ALL_VALUES, sumsPtr, list.ptr);
+      list.listBelow = ALL_VALUES;
+      maxC = maxConcentrations(kernels, stain, sampled, list, unmix, backgroundIntensity);
+      if (maxC === undefined) throw new SmearscopeError('KERNEL_FAILED', 'the stain fit missed pixels when listing all of them (a kernel bug)');
+    }
+    if (!(maxC[0] > 0 && maxC[1] > 0)) {
+      throw new SmearscopeError(
+        'INVALID_FRAME',
+        `one stain is absent (99th percentile concentrations ${maxC[0]}, ${maxC[1]}); skip stain normalization for this frame`,
+      );
+    }
     return { stainMatrix, maxC, keptPixels };
   } finally {
     memory.release(mark);
   }
 }
 
-function regionArguments(sampled: SampledRegion): SampledRegionArguments {
-  return [sampled.origin, sampled.rowBytes, sampled.channels, sampled.columns, sampled.rows, sampled.pixelStride];
+/** Pass 1's list in kernel memory: `count` u32 pixel words of the pixels with a channel value below `listBelow`. */
+interface PixelList {
+  ptr: number;
+  count: number;
+  /** 0..256; ALL_VALUES lists every sampled pixel. */
+  listBelow: number;
 }
 
-/** The region as the value kernels take it (they address pixels by index, so no row count). */
-function valueArguments(sampled: SampledRegion): [number, number, number, number, number] {
-  return [sampled.origin, sampled.rowBytes, sampled.channels, sampled.columns, sampled.pixelStride];
+/** A listBelow that lists every pixel (every 8-bit value is below it). */
+const ALL_VALUES = 256;
+
+function regionArguments(sampled: SampledRegion): SampledRegionArguments {
+  return [sampled.origin, sampled.rowBytes, sampled.channels, sampled.columns, sampled.rows, sampled.pixelStride];
 }
 
 /** Throws INVALID_ARGUMENT for Macenko parameters outside their meaningful ranges. */
@@ -166,13 +189,19 @@ function orderStains(low: number[], high: number[]): StainReference['stainMatrix
   ];
 }
 
-/** The 99th percentile of each stain's concentration over the sampled pixels; throws INVALID_FRAME if one is not positive. */
+/**
+ * The 99th percentile of each stain's concentration over all sampled pixels, from the listed ones
+ * alone: the unlisted (background) pixels have every channel value in [listBelow, 255], so their
+ * concentrations are at most a bound reached at a corner of that box; when the listed order
+ * statistic found at the percentile's rank (counting the background below) exceeds the bound, the
+ * background does lie below it and the answer is exact. Returns undefined when it does not (a frame
+ * with less stain than 1 % of its pixels): the caller lists every pixel and asks again.
+ */
 function maxConcentrations(
-  kernels: KernelInstance, stain: StainKernelExports, sampled: SampledRegion,
-  stainMatrix: StainReference['stainMatrix'], backgroundIntensity: number,
-): [number, number] {
+  kernels: KernelInstance, stain: StainKernelExports, sampled: SampledRegion, list: PixelList,
+  unmix: number[][], backgroundIntensity: number,
+): [number, number] | undefined {
   const memory = kernels.memory;
-  const unmix = concentrationUnmixing(stainMatrix, 'fitted');
   // Concentration bounds from the OD range of 8-bit pixels; they only set the bin spacing.
   const odLowest = -Math.log(256 / backgroundIntensity);
   const odHighest = Math.log(backgroundIntensity);
@@ -183,47 +212,59 @@ function maxConcentrations(
   const lowestPtr = memory.allocCopy(new Float64Array(lowest));
   const binsPerUnitPtr = memory.allocCopy(new Float64Array(binsPerUnit));
   const histogramsPtr = memory.alloc(2 * (BINS + 1) * 4);
-  const binsHPtr = memory.alloc(sampled.sampledPixels * 2);
-  const binsEPtr = memory.alloc(sampled.sampledPixels * 2);
-  stain.stainConcentrationBins(
-    ...regionArguments(sampled), unmixPtr, lowestPtr, binsPerUnitPtr, BINS, histogramsPtr, binsHPtr, binsEPtr,
-  );
+  const binsHPtr = memory.alloc((list.count + 4) * 2);
+  const binsEPtr = memory.alloc((list.count + 4) * 2);
+  stain.stainConcentrationBins(list.ptr, list.count, unmixPtr, lowestPtr, binsPerUnitPtr, BINS, histogramsPtr, binsHPtr, binsEPtr);
   const histogramH = memory.u32(histogramsPtr, BINS).slice();
   const histogramE = memory.u32(histogramsPtr + (BINS + 1) * 4, BINS).slice();
-  const position = percentilePosition(sampled.sampledPixels, MAX_CONCENTRATION_PERCENT);
-  const maxC = ([[histogramH, binsHPtr], [histogramE, binsEPtr]] as const).map(([histogram, binsPtr], s) =>
-    exactQuantile(kernels, stain, histogram, binsPtr, sampled.sampledPixels, position, (indices, count, out) =>
-      stain.stainConcentrationValues(indices, count, ...valueArguments(sampled), unmixPtr + s * 24, out),
-    ),
-  ) as [number, number];
-  if (!(maxC[0] > 0 && maxC[1] > 0)) {
-    throw new SmearscopeError(
-      'INVALID_FRAME',
-      `one stain is absent (99th percentile concentrations ${maxC[0]}, ${maxC[1]}); skip stain normalization for this frame`,
+  const background = sampled.sampledPixels - list.count;
+  const position = percentilePosition(sampled.sampledPixels, MAX_CONCENTRATION_PERCENT) - background;
+  if (position < 0) return undefined;
+  const maxC: number[] = [];
+  for (const [s, histogram, binsPtr] of [[0, histogramH, binsHPtr], [1, histogramE, binsEPtr]] as const) {
+    const found = exactQuantile(kernels, stain, histogram, binsPtr, list.count, position, (indices, count, out) =>
+      stain.stainConcentrationValues(indices, count, list.ptr, unmixPtr + s * 24, out),
     );
+    if (background > 0 && !(found.lowerValue > backgroundBound(stain, unmix[s], list.listBelow))) return undefined;
+    maxC.push(found.value);
   }
-  return maxC;
+  return [maxC[0], maxC[1]];
+}
+
+/**
+ * The largest concentration u . OD of a pixel whose channel values all lie in [listBelow, 255],
+ * evaluated as stainConcentrationValues does (same f64 operations in the same order; each term is
+ * monotone in its OD, so the maximum sits at a corner of the box and is reproduced exactly).
+ */
+function backgroundBound(stain: StainKernelExports, u: number[], listBelow: number): number {
+  const darkest = stain.opticalDensityOf(listBelow), brightest = stain.opticalDensityOf(255);
+  const [r, g, b] = u.map((weight) => (weight >= 0 ? darkest : brightest));
+  return r * u[0] + g * u[1] + b * u[2];
 }
 
 /**
  * The exact value at fractional rank `position` among the binned values: `histogram` (counts per
- * bin) says which bins hold the order statistics, binIndices finds the sampled pixels in them
- * (`binsPtr`: one u16 bin per sampled pixel), `values(indices, count, out)` runs the kernel that
- * computes their exact values, and selectQuantile picks the answer. Scratch stays allocated until
- * the caller releases its mark.
+ * bin) says which bins hold the order statistics, binIndices finds the list entries in them
+ * (`binsPtr`: one u16 bin per entry), `values(indices, count, out)` runs the kernel that computes
+ * their exact values, and selectQuantile picks the answer. Also returns the order statistic at
+ * floor(position) (the lower end of the interpolation). Scratch stays allocated until the caller
+ * releases its mark.
  */
 function exactQuantile(
-  kernels: KernelInstance, stain: StainKernelExports, histogram: Uint32Array, binsPtr: number, sampledPixels: number,
+  kernels: KernelInstance, stain: StainKernelExports, histogram: Uint32Array, binsPtr: number, entries: number,
   position: number, values: (indices: number, count: number, out: number) => void,
-): number {
+): { value: number; lowerValue: number } {
   const memory = kernels.memory;
   const plan = quantileBins(histogram, position);
   const indicesPtr = memory.alloc(plan.candidates * 4);
   const valuesPtr = memory.alloc(plan.candidates * 8);
-  const found = stain.binIndices(binsPtr, sampledPixels, plan.lowBin, plan.highBin, indicesPtr, plan.candidates);
+  const found = stain.binIndices(binsPtr, entries, plan.lowBin, plan.highBin, indicesPtr, plan.candidates);
   if (found !== plan.candidates) {
     throw new SmearscopeError('KERNEL_FAILED', 'the stain fit histogram and bins disagree (a kernel bug)');
   }
   values(indicesPtr, plan.candidates, valuesPtr);
-  return stain.selectQuantile(valuesPtr, plan.candidates, plan.candidatePosition);
+  const value = stain.selectQuantile(valuesPtr, plan.candidates, plan.candidatePosition);
+  // selectQuantile leaves the floor(position)-th candidate in place (see assembly/stain-quantile.ts).
+  const lowerValue = memory.f64(valuesPtr, plan.candidates)[Math.floor(plan.candidatePosition)];
+  return { value, lowerValue };
 }

@@ -6,6 +6,7 @@ import { decodeImage } from '../../src/io/decode.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { fitMacenko, type MacenkoOptions, type StainFit } from '../../src/kernels/stain.js';
+import { stainKernels } from '../../src/kernels/stain-exports.js';
 import { referenceMacenkoFit, type ReferenceStainFit } from '../reference/stain-macenko.js';
 import { noiseFrame, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { bccdFrames } from '../support/frames.js';
@@ -79,6 +80,59 @@ describe('Macenko fit: WASM vs float64 reference', () => {
       }
     }
     expect(fitted).toBeGreaterThan(30);
+  });
+
+  it('agrees on mostly-background frames, including ones stained on fewer than 1 % of pixels', () => {
+    // The fit lists only pixels with a channel below the kept limit and bounds the background's
+    // concentrations; when under 1 % of pixels carry stain, the 99th percentile lies in the
+    // background and the fit must fall back to listing every pixel. Both paths against the reference.
+    const random = mulberry32(11);
+    for (const backgroundFraction of [0.9, 0.97, 0.993, 0.996]) {
+      for (const channels of [3, 4] as const) {
+        const frame = stainedFrame(random, 320, 240, channels, undefined, backgroundFraction);
+        const options: MacenkoOptions = { minOpticalDensity: 0.1 + 0.05 * random() };
+        const { wasm, reference } = fitBoth(frame, options);
+        expectFitsAgree(wasm!, reference!);
+      }
+    }
+  });
+
+  it('agrees when the background lies among the listed pixels at the 99th percentile', () => {
+    // 1.5 % stained, most of it eosin-only, on a background faintly tinted with hematoxylin: the
+    // 99th percentile of the hematoxylin concentration lies among the background's tint, above the
+    // eosin-only pixels' near-zero values, so the fit must notice and list every pixel.
+    const random = mulberry32(13);
+    const h: [number, number, number] = [0.65, 0.7, 0.29];
+    const e: [number, number, number] = [0.07, 0.99, 0.11];
+    const [width, height, channels] = [320, 240, 4];
+    const pixels = new Uint8Array(width * height * channels);
+    for (let i = 0; i < width * height; i++) {
+      const stained = random() < 0.015;
+      const cH = stained ? (random() < 0.3 ? 0.3 + random() : 0) : 0.04 * random();
+      const cE = stained ? 0.8 + random() : 0;
+      for (let c = 0; c < 3; c++) {
+        const od = cH * h[c] + cE * e[c] + 0.02 * (random() - 0.5);
+        pixels[i * channels + c] = Math.min(255, Math.max(0, Math.round(240 * Math.exp(-od) - 1)));
+      }
+      pixels[i * channels + 3] = 255;
+    }
+    const { wasm, reference } = fitBoth({ width, height, channels, pixels }, { minOpticalDensity: 0.05 });
+    expectFitsAgree(wasm!, reference!);
+  });
+
+  it('keeps exactly the pixels with OD >= beta in all channels, for any Io and beta', () => {
+    // The kept test is a byte compare against the OD table's cut-off: only right if the table falls monotonically.
+    const stain = stainKernels(kernels);
+    const random = mulberry32(12);
+    for (let trial = 0; trial < 200; trial++) {
+      const backgroundIntensity = trial < 100 ? randomInt(random, 1, 256) : 240;
+      const beta = Math.fround(random() * (trial % 3 === 0 ? 6 : 0.5));
+      stain.prepareOpticalDensity(backgroundIntensity);
+      const below = stain.opticalDensityBelow(beta);
+      for (let value = 0; value < 256; value++) {
+        expect(stain.opticalDensityOf(value) >= beta, `Io ${backgroundIntensity}, beta ${beta}, value ${value}`).toBe(value < below);
+      }
+    }
   });
 
   it('agrees on a region of a frame', () => {
