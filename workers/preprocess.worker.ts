@@ -9,10 +9,16 @@ import { preprocessFrame, type PreparedFrame, type PreprocessJob } from '../src/
 const kernels = instantiateKernels();
 
 const api = {
-  async prepare(input: FrameInput, job: PreprocessJob): Promise<PreparedFrame> {
+  /**
+   * Prepares one frame. The frame's pixel buffer goes back with the result (transferred) so the
+   * pool can reuse it for the next frame; the patch tensor is transferred too.
+   */
+  async prepare(input: FrameInput, job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }> {
     const frame = isEncodedFrame(input) ? await decode(input) : input;
     const prepared = preprocessFrame(await kernels, frame, job);
-    return prepared.patches ? transfer(prepared, [prepared.patches.buffer]) : prepared;
+    const pixels = isEncodedFrame(input) ? undefined : returnable(input.pixels);
+    const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
+    return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
   },
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   crash(): void {
@@ -21,6 +27,12 @@ const api = {
     });
   },
 };
+
+/** The buffer under a frame's pixels when it can be handed back (a plain ArrayBuffer). */
+function returnable(pixels: unknown): ArrayBuffer | undefined {
+  const buffer = (pixels as { buffer?: unknown } | undefined)?.buffer;
+  return buffer instanceof ArrayBuffer ? buffer : undefined;
+}
 
 async function decode(input: EncodedFrame): Promise<Frame> {
   const frame = await platform.decodeImage(input.encoded, input.label ?? 'image');

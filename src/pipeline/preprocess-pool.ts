@@ -3,6 +3,8 @@ import { SmearscopeError } from '../errors.js';
 import type { Platform } from '../platform/types.js';
 import type { PreprocessWorkerApi } from '../../workers/preprocess.worker.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
+import { transfer } from 'comlink';
+import { FrameBuffers } from './frame-buffers.js';
 import { WorkerSlot } from './worker-slot.js';
 
 /**
@@ -13,6 +15,7 @@ export class PreprocessPool {
   private readonly slots: WorkerSlot<PreprocessWorkerApi>[];
   private readonly idle: WorkerSlot<PreprocessWorkerApi>[];
   private readonly waiting: Array<(slot: WorkerSlot<PreprocessWorkerApi>) => void> = [];
+  private readonly buffers: FrameBuffers;
 
   constructor(platform: Platform, workerCount: number) {
     if (!Number.isInteger(workerCount) || workerCount < 1) {
@@ -20,6 +23,7 @@ export class PreprocessPool {
     }
     this.slots = Array.from({ length: workerCount }, () => new WorkerSlot<PreprocessWorkerApi>(platform, 'preprocess'));
     this.idle = [...this.slots];
+    this.buffers = new FrameBuffers(workerCount + 1);
   }
 
   get size(): number {
@@ -27,8 +31,9 @@ export class PreprocessPool {
   }
 
   /**
-   * Prepares one frame. The frame is structured-cloned into the worker (the caller keeps its
-   * buffer, and a crash can be retried); the patch tensor comes back transferred.
+   * Prepares one frame. The frame's pixels are copied into a recycled buffer that is transferred to
+   * the worker and back (the caller keeps its frame, so a crash can be retried; see FrameBuffers);
+   * the patch tensor comes back transferred.
    * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
    */
   async prepare(frame: FrameInput, job: PreprocessJob, signal?: AbortSignal, crashAttempts = 0): Promise<PreparedFrame> {
@@ -41,7 +46,10 @@ export class PreprocessPool {
             return new Promise<never>(() => undefined); // the crash arrives through the slot
           });
         }
-        return await slot.call((remote) => remote.prepare(frame, job));
+        const packed = this.buffers.pack(frame);
+        const reply = await slot.call((remote) => remote.prepare(transfer(packed.frame, packed.transfer), job));
+        this.buffers.give(reply.pixels);
+        return reply.prepared;
       } catch (error) {
         if (!(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED')) throw error;
         await slot.respawn();

@@ -1,0 +1,40 @@
+import type { Frame, FrameInput } from '../frame.js';
+
+/**
+ * Recycled pixel buffers for sending frames to preprocess workers. A frame is copied into a spare
+ * buffer and that buffer is transferred (the caller's frame stays untouched, so a crashed worker's
+ * frame can be retried); the worker hands it back with its result. Structured-cloning a 20 MB frame
+ * instead costs two fresh allocations and copies, about 20 ms of CPU per 2452 x 2056 frame against
+ * 1.5 ms for a copy into a recycled buffer, and on a small machine that CPU is the model's.
+ */
+export class FrameBuffers {
+  private readonly spare: ArrayBuffer[] = [];
+
+  /** Keeps at most `capacity` spare buffers (about one per worker plus one in hand). */
+  constructor(private readonly capacity: number) {}
+
+  /**
+   * The frame to post and the buffers to transfer with it. Frames that are not plain decoded
+   * frames (encoded images, or malformed ones the worker will reject) go as they are.
+   */
+  pack(input: FrameInput): { frame: FrameInput; transfer: ArrayBuffer[] } {
+    const pixels = (input as Partial<Frame>).pixels;
+    if (!(pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray)) return { frame: input, transfer: [] };
+    const buffer = this.take(pixels.byteLength);
+    const copy = new Uint8Array(buffer, 0, pixels.byteLength);
+    copy.set(pixels);
+    return { frame: { ...(input as Frame), pixels: copy }, transfer: [buffer] };
+  }
+
+  /** Returns a buffer a worker handed back. */
+  give(buffer: ArrayBuffer | undefined): void {
+    if (!buffer || buffer.byteLength === 0) return; // absent, or detached
+    this.spare.push(buffer);
+    if (this.spare.length > this.capacity) this.spare.shift();
+  }
+
+  private take(byteLength: number): ArrayBuffer {
+    const at = this.spare.findIndex((buffer) => buffer.byteLength === byteLength);
+    return at >= 0 ? this.spare.splice(at, 1)[0] : new ArrayBuffer(byteLength);
+  }
+}

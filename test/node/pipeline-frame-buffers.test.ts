@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/frame.js';
+import { FrameBuffers } from '../../src/pipeline/frame-buffers.js';
+
+function frame(width: number, height: number, fill: number): Frame {
+  return { width, height, channels: 4, pixels: new Uint8Array(width * height * 4).fill(fill), micronsPerPixel: 0.1 };
+}
+
+describe('FrameBuffers (frames sent to preprocess workers)', () => {
+  it('copies the pixels into a buffer of their own and keeps the rest of the frame', () => {
+    const buffers = new FrameBuffers(2);
+    const input = frame(3, 2, 9);
+    const { frame: packed, transfer } = buffers.pack(input);
+    const pixels = (packed as Frame).pixels;
+    expect(transfer).toEqual([pixels.buffer]);
+    expect(pixels.buffer).not.toBe(input.pixels.buffer);
+    expect(Array.from(pixels)).toEqual(Array.from(input.pixels));
+    expect((packed as Frame).micronsPerPixel).toBe(0.1);
+    pixels[0] = 1;
+    expect(input.pixels[0]).toBe(9);
+  });
+
+  it('reuses a handed-back buffer of the same size, keeps at most `capacity`, ignores detached ones', () => {
+    const buffers = new FrameBuffers(1);
+    const first = buffers.pack(frame(4, 4, 1)).transfer[0];
+    buffers.give(first);
+    expect(buffers.pack(frame(4, 4, 2)).transfer[0]).toBe(first);
+    // A different size gets a fresh buffer; the spare of the other size stays until evicted.
+    buffers.give(first);
+    const other = buffers.pack(frame(5, 4, 3)).transfer[0];
+    expect(other).not.toBe(first);
+    buffers.give(other); // capacity 1: `first` is dropped
+    expect(buffers.pack(frame(4, 4, 4)).transfer[0]).not.toBe(first);
+    const detached = new ArrayBuffer(64);
+    structuredClone(detached, { transfer: [detached] });
+    buffers.give(detached);
+    buffers.give(undefined);
+    expect(buffers.pack(frame(4, 1, 5)).transfer[0]).not.toBe(detached);
+  });
+
+  it('passes encoded and malformed frames through untouched (the worker reports them)', () => {
+    const buffers = new FrameBuffers(1);
+    const encoded = { encoded: new Uint8Array([1, 2, 3]), label: 'x.png' };
+    expect(buffers.pack(encoded)).toEqual({ frame: encoded, transfer: [] });
+    const malformed = { width: 2, height: 2, channels: 4, pixels: [1, 2, 3] } as unknown as Frame;
+    expect(buffers.pack(malformed).frame).toBe(malformed);
+  });
+});
