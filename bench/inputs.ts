@@ -3,7 +3,7 @@ import type { MatmulSizes } from '../models/zoo/matmul.js';
 
 /** Frames of one kind, decoded, for a suite. Suites never modify them (the pipeline copies). */
 export interface FrameSet {
-  /** "mosaic" (generated bone-marrow frames, known scale) or "bccd" (real blood frames, scale estimated). */
+  /** "mosaic" (generated bone-marrow frames, known scale) or "bccd" (real blood frames at the set's measured 0.075 um/px). */
   name: 'mosaic' | 'bccd';
   /** For the table, e.g. "mosaic 2452x2056". */
   description: string;

@@ -10,6 +10,7 @@ import { listImages } from '../src/io/list-images.js';
 import { readFrame } from '../src/io/read-frame.js';
 import type { BenchHost } from './host.js';
 import { describeFrames, type BenchInputs, type BenchModel } from './inputs.js';
+import { BCCD_MICRONS_PER_PIXEL } from './localization-quality.js';
 import { generateMosaic } from './mosaic.js';
 import { BCCD_FRAMES } from './plans.js';
 import type { BenchSettings } from './settings.js';
@@ -47,7 +48,9 @@ export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings
   const mosaic: Frame[] = [];
   for (let seed = 1; seed <= Math.max(1, settings.frames); seed++) mosaic.push((await generateMosaic({ seed })).frame);
   const bccdPaths = (await listImages([BCCD_DIR])).slice(0, BCCD_FRAMES);
-  const bccd = await Promise.all(bccdPaths.map((path) => readFrame(path)));
+  // BCCD frames carry no scale and 640 x 480 ones often hold too few erythrocytes to estimate it:
+  // the set's measured scale, as npm start passes it.
+  const bccd = await Promise.all(bccdPaths.map(async (path) => ({ ...(await readFrame(path)), micronsPerPixel: BCCD_MICRONS_PER_PIXEL })));
   host.log(`inputs: ${mosaic.length} mosaic frames, ${bccd.length} BCCD frames in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   return {
     models: available,
