@@ -19,7 +19,7 @@ export interface MachineInfo {
 
 /** One WASM kernel against its plain TypeScript reference, on the same frame, same run. */
 export interface KernelTiming {
-  kernel: 'stainFit' | 'localize' | 'normalize' | 'patch';
+  kernel: 'stainFit' | 'localize' | 'normalize' | 'patch' | 'patchPlain';
   /** What one call does, e.g. "2452 x 2056 frame, stride 1". */
   work: string;
   wasmMs: Spread;
