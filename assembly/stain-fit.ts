@@ -125,7 +125,7 @@ export function stainDarkPixels(
   return listed;
 }
 
-/** Four list words from entry `first` on; entries at or past `valid` repeat the last valid one. */
+/** List word `first + lane`; lanes at or past `valid` repeat the last valid entry. */
 // @ts-ignore: decorator
 @inline function listWord(list: usize, first: i32, lane: i32, valid: i32): u32 {
   return load<u32>(list + (<usize>(first + min(lane, valid - 1)) << 2));

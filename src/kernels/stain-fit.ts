@@ -25,6 +25,11 @@ export interface MacenkoOptions {
   pixelStride?: number;
   /** Fit only this part of the frame (default: the whole frame). */
   region?: PixelRegion;
+  /**
+   * List every pixel from the start instead of skipping the bright background (see
+   * maxConcentrations): slower, and exactly the same result; tests compare the two.
+   */
+  listEveryPixel?: boolean;
 }
 
 export const MACENKO_DEFAULTS = {
@@ -69,8 +74,9 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
     //    bright rest is background, which the later passes skip (see maxConcentrations).
     const keptBelow = stain.opticalDensityBelow(minOpticalDensity);
     const sumsPtr = memory.alloc(10 * 8);
-    const list: PixelList = { ptr: memory.alloc((sampled.sampledPixels + 4) * 4), count: 0, listBelow: keptBelow };
-    list.count = stain.stainDarkPixels(...region, keptBelow, keptBelow, sumsPtr, list.ptr);
+    const listBelow = options.listEveryPixel ? ALL_VALUES : keptBelow;
+    const list: PixelList = { ptr: memory.alloc((sampled.sampledPixels + 4) * 4), count: 0, listBelow };
+    list.count = stain.stainDarkPixels(...region, keptBelow, listBelow, sumsPtr, list.ptr);
     const sums = Array.from(memory.f64(sumsPtr, 10));
     const keptPixels = sums[0];
     if (keptPixels < MIN_KEPT_PIXELS) {
@@ -105,7 +111,8 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
     const unmix = concentrationUnmixing(stainMatrix, 'fitted');
     let maxC = maxConcentrations(kernels, stain, sampled, list, unmix, backgroundIntensity);
     if (maxC === undefined) {
-      // The 99th percentile lies among the background (a frame almost without stain): list every pixel.
+      // The background may reach the 99th percentile (under 1 % of pixels stained, or a pale stain
+      // whose percentile is not above the background's bound): list every pixel and redo step 3.
       list.count = stain.stainDarkPixels(...region, keptBelow, ALL_VALUES, sumsPtr, list.ptr);
       list.listBelow = ALL_VALUES;
       maxC = maxConcentrations(kernels, stain, sampled, list, unmix, backgroundIntensity);
@@ -194,8 +201,9 @@ function orderStains(low: number[], high: number[]): StainReference['stainMatrix
  * alone: the unlisted (background) pixels have every channel value in [listBelow, 255], so their
  * concentrations are at most a bound reached at a corner of that box; when the listed order
  * statistic found at the percentile's rank (counting the background below) exceeds the bound, the
- * background does lie below it and the answer is exact. Returns undefined when it does not (a frame
- * with less stain than 1 % of its pixels): the caller lists every pixel and asks again.
+ * background does lie below it and the answer is exact. Returns undefined when that cannot be shown
+ * (the rank falls in the background, under 1 % of pixels stained; or the order statistic is not
+ * above the box's bound, e.g. a pale stain): the caller lists every pixel and asks again.
  */
 function maxConcentrations(
   kernels: KernelInstance, stain: StainKernelExports, sampled: SampledRegion, list: PixelList,

@@ -31,11 +31,14 @@ describe('FrameBuffers (frames sent to preprocess workers)', () => {
     expect(other).not.toBe(first);
     buffers.give(other); // capacity 1: `first` is dropped
     expect(buffers.pack(frame(4, 4, 4)).transfer[0]).not.toBe(first);
-    const detached = new ArrayBuffer(64);
+    // A detached buffer (byteLength 0) must not push a live spare out.
+    const live = buffers.pack(frame(4, 1, 5)).transfer[0];
+    buffers.give(live);
+    const detached = new ArrayBuffer(16);
     structuredClone(detached, { transfer: [detached] });
     buffers.give(detached);
     buffers.give(undefined);
-    expect(buffers.pack(frame(4, 1, 5)).transfer[0]).not.toBe(detached);
+    expect(buffers.pack(frame(4, 1, 6)).transfer[0]).toBe(live);
   });
 
   it('passes encoded and malformed frames through untouched (the worker reports them)', () => {
