@@ -125,7 +125,7 @@ export function patchScratchBytes(width: i32, channels: i32, inputWidth: i32): i
 }
 
 /**
- * Writes one float32 NCHW patch per cell. Parameters are trusted (src/kernels/patch.ts checks them).
+ * Writes one float32 NCHW patch per cell. Parameters are trusted (src/patch/write-patches.ts checks them).
  * - frame: `width` x `height` pixels of `channels` (3 or 4) bytes at `framePtr`; read only, and the
  *   kernel may read (never use) up to 16 bytes past its end, which must be addressable.
  * - centres: 2 * cellCount f64 (x, y) in pixel-index coordinates at `centresPtr`.

@@ -1,6 +1,6 @@
 // The pixel passes of a Macenko stain fit (Macenko et al., ISBI 2009). The small 3x3 / 2x3
 // algebra between the passes (eigenvectors, stain vectors, least-squares unmixing) runs in JS
-// (src/kernels/stain-fit.ts). Only the first pass reads the frame:
+// (src/stain/macenko-fit.ts). Only the first pass reads the frame:
 //   1. stainDarkPixels: streams over the sampled pixels of a region (see stain-pixels.ts), four at
 //      a time. A smear frame is mostly bright background, so it first tests the raw bytes: pixels
 //      with every channel at or above `listBelow` are only counted (by the caller, as sampled minus
@@ -262,7 +262,7 @@ export function stainAngleValues(indices: usize, count: i32, list: usize, plane:
 /**
  * Exact (f64) concentration u . OD (u = 3 f64 at `unmixRow`) of the `count` list entries whose
  * indices (u32) are at `indices`, written as f64 to `out` (caller-owned). Keep the expression as
- * it is: src/kernels/stain-fit.ts bounds the background's concentrations with the same one.
+ * it is: src/stain/macenko-fit.ts bounds the background's concentrations with the same one.
  */
 export function stainConcentrationValues(indices: usize, count: i32, list: usize, unmixRow: usize, out: usize): void {
   const u0 = load<f64>(unmixRow), u1 = load<f64>(unmixRow, 8), u2 = load<f64>(unmixRow, 16);

@@ -1,7 +1,7 @@
 // Maps pixels through a Macenko normalization. Every step from source OD to target OD is linear
 // (least-squares concentrations, per-stain rescale, reference stain matrix), so the whole thing is
 // one 3x3 OD-space matrix M prepared once per (source, reference) pair by `stainTransform` in
-// src/kernels/stain.ts:  OD' = M * OD,  I' = min(255, Io * exp(-OD')), rounded to nearest.
+// src/stain/transform.ts:  OD' = M * OD,  I' = min(255, Io * exp(-OD')), rounded to nearest.
 // Shared by the full-frame normalize (stain.ts) and the fused patch kernel (patch.ts).
 //
 // exp is computed as 2^y with the exponent in the float's bits and a degree-6 polynomial for the

@@ -17,10 +17,11 @@ import { join } from 'node:path';
 import { SmearscopeError } from '../src/errors.js';
 import { decodeImage } from '../src/io/decode.js';
 import { instantiateKernels, type KernelInstance } from '../src/kernels/load.js';
-import { localizeCells, type CellLocation } from '../src/kernels/localize.js';
+import type { CellLocation } from '../src/localize/cells.js';
+import { localizeCells } from '../src/localize/localize-cells.js';
 import { placeFrame } from '../src/kernels/resident-frame.js';
-import { estimateScale } from '../src/kernels/scale.js';
-import { fitMacenko } from '../src/kernels/stain.js';
+import { estimateScale } from '../src/scale/estimate.js';
+import { fitMacenko } from '../src/stain/index.js';
 import { generateMosaic } from './mosaic.js';
 import { percentile } from './stats.js';
 

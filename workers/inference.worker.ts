@@ -3,25 +3,16 @@ import { expose, transfer } from 'comlink';
 import { platform } from '#platform';
 import '../src/pipeline/error-transfer.js';
 import { SmearscopeError } from '../src/errors.js';
-import type { BackendChoice, BackendName, BatchOutputs, ClassifierSession } from '../src/inference/backend.js';
-import type { ModelCard } from '../src/inference/model-card-types.js';
+import type { ClassifierSession } from '../src/inference/backend.js';
 import { openSession } from '../src/inference/open-session.js';
+import type { InferenceInit, InferenceWorkerApi } from '../src/pipeline/worker-api.js';
 
 let session: ClassifierSession | undefined;
 let crashOnNextRun = false;
 let queue: Promise<unknown> = Promise.resolve();
 
-export interface InferenceInit {
-  card: ModelCard;
-  modelBytes: Uint8Array;
-  backend: BackendChoice;
-  batchSize: number;
-  numThreads?: number;
-  graphCapture?: boolean;
-}
-
-const api = {
-  async init(options: InferenceInit): Promise<{ backend: BackendName; reason: string; notes: string[] }> {
+const api: InferenceWorkerApi = {
+  async init(options: InferenceInit) {
     await session?.dispose();
     const opened = await openSession(platform, options.card, options.modelBytes, options.backend, options.batchSize, {
       ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
@@ -32,7 +23,7 @@ const api = {
   },
 
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
-  run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }> {
+  run(batch: Float32Array) {
     const result = queue.then(async () => {
       if (crashOnNextRun) {
         setTimeout(() => {
@@ -52,23 +43,22 @@ const api = {
   },
 
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
-  crashOnNextRun(): void {
+  crashOnNextRun() {
     crashOnNextRun = true;
   },
 
   /** Test hook: destroys the GPU device as a driver reset would. */
-  async loseDevice(): Promise<boolean> {
+  async loseDevice() {
     const ort = await platform.loadOrt('webgpu');
     const device = await (ort.env.webgpu.device as Promise<GPUDevice> | undefined);
     device?.destroy();
     return !!device;
   },
 
-  async dispose(): Promise<void> {
+  async dispose() {
     await session?.dispose();
     session = undefined;
   },
 };
 
-export type InferenceWorkerApi = typeof api;
 expose(api, platform.parentEndpoint());

@@ -2,26 +2,22 @@
 import { expose, transfer } from 'comlink';
 import { platform } from '#platform';
 import '../src/pipeline/error-transfer.js';
-import { isEncodedFrame, type EncodedFrame, type Frame, type FrameInput } from '../src/frame.js';
+import { isEncodedFrame, type EncodedFrame, type Frame } from '../src/frame.js';
 import { instantiateKernels } from '../src/kernels/load.js';
-import { preprocessFrame, type PreparedFrame, type PreprocessJob } from '../src/pipeline/preprocess-frame.js';
+import { preprocessFrame } from '../src/pipeline/preprocess-frame.js';
+import type { PreprocessWorkerApi } from '../src/pipeline/worker-api.js';
 
 const kernels = instantiateKernels();
 
-const api = {
-  /**
-   * Prepares one frame. The frame's pixel buffer goes back with the result (transferred) so the
-   * pool can reuse it for the next frame; the patch tensor is transferred too.
-   */
-  async prepare(input: FrameInput, job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }> {
+const api: PreprocessWorkerApi = {
+  async prepare(input, job) {
     const frame = isEncodedFrame(input) ? await decode(input) : input;
     const prepared = preprocessFrame(await kernels, frame, job);
     const pixels = isEncodedFrame(input) ? undefined : returnable(input.pixels);
     const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
     return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
   },
-  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
-  crash(): void {
+  crash() {
     setTimeout(() => {
       throw new Error('preprocess worker: deliberate crash');
     });
@@ -43,5 +39,4 @@ async function decode(input: EncodedFrame): Promise<Frame> {
   };
 }
 
-export type PreprocessWorkerApi = typeof api;
 expose(api, platform.parentEndpoint());

@@ -1,12 +1,12 @@
 import { platform } from '#platform';
 import type { Frame } from '../../src/frame.js';
 import { validateModelCard } from '../../src/inference/model-card.js';
-import type { StainReference } from '../../src/inference/model-card-types.js';
+import type { StainReference } from '../../src/stain/reference.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
-import { localizeCells } from '../../src/kernels/localize.js';
-import { writePatches, type PatchSpec } from '../../src/kernels/patch.js';
+import { localizeCells } from '../../src/localize/localize-cells.js';
+import { writePatches, type PatchSpec } from '../../src/patch/write-patches.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { fitMacenko, normalizeStain, stainTransform } from '../../src/kernels/stain.js';
+import { fitMacenko, normalizeStain, stainTransform } from '../../src/stain/index.js';
 import { referenceLocalize } from '../../test/reference/localize.js';
 import { referencePatches } from '../../test/reference/patch.js';
 import { referenceNormalize } from '../../test/reference/stain-apply.js';

@@ -3,7 +3,7 @@
  * it. The same seed and the same sequence of calls give bit-identical Float32Arrays on every host.
  */
 import { SmearscopeError } from '../../src/errors.js';
-import { mulberry32 } from '../../src/kernels/seeded-random.js';
+import { mulberry32 } from '../../src/seeded-random.js';
 
 /** Uniform numbers in [0, 1). */
 export type RandomSource = () => number;

@@ -4,7 +4,7 @@ import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError } from '../errors.js';
 import type { EncodedFrame } from '../frame.js';
 import { listImages } from '../io/list-images.js';
-import { frameEntry, reportToCsv, type AnalyzeReport } from '../io/report.js';
+import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
 import { toSlideFrame } from '../pipeline/slide-frame.js';
 import { createScope } from '../scope.js';
 import { oneOf, positiveNumber } from './parse-options.js';

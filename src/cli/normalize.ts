@@ -2,12 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SmearscopeError } from '../errors.js';
 import type { Frame } from '../frame.js';
-import type { StainReference } from '../inference/model-card-types.js';
+import type { StainReference } from '../stain/reference.js';
 import { encodePng } from '../io/encode-png.js';
 import { readFrame } from '../io/read-frame.js';
 import { instantiateKernels, type KernelInstance } from '../kernels/load.js';
 import { placeFrame } from '../kernels/resident-frame.js';
-import { checkStainReference, fitMacenko, normalizeStain, type StainFit } from '../kernels/stain.js';
+import { checkStainReference, fitMacenko, normalizeStain, type StainFit } from '../stain/index.js';
 import { platform } from '../platform/node.js';
 
 export const NORMALIZE_HELP = `Usage: smearscope normalize <in> <out.png> [--reference <card.json|fit.json|image>]

@@ -1,6 +1,7 @@
 // The clinical layer: class schemes, per-cell decisions, the slide differential, evaluation.
-// Depends on nothing of ours beyond errors.ts and the model-card type.
+// Depends on nothing of ours beyond errors.ts (the model card's classes are typed here: CardClasses).
 export type {
+  CardClasses,
   CellThresholds,
   ClassScheme,
   Lineage,

@@ -64,6 +64,24 @@ export interface CellThresholds {
   atypical: number;
 }
 
+/** The part of a model card the clinical layer reads (inference's ModelCard extends it). */
+export interface CardClasses {
+  /** Stable id, e.g. "bm7-smallcnn". */
+  id: string;
+  /** Class scheme id from models/schemes: "bone-marrow-21" | "peripheral-blood-aml-15" | "hematonet-18". */
+  scheme: string;
+  /** Class codes in output order; each code must exist in the scheme. */
+  classes: string[];
+  /** Overrides of the scheme's groups (restricted to `classes` anyway). */
+  groups?: { blast?: string[]; atypical?: string[]; abstain?: string[] };
+  thresholds?: {
+    /** Abstain when the top probability is below this. */
+    confidence?: number;
+    blast?: number;
+    atypical?: number;
+  };
+}
+
 /**
  * A scheme restricted to one model card: classes in the model's output order, groups and
  * tolerance as index sets so the per-cell code does no string lookups.

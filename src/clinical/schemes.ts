@@ -1,10 +1,9 @@
 import { SmearscopeError } from '../errors.js';
-import type { ModelCard } from '../inference/model-card-types.js';
 import boneMarrow21 from '../../models/schemes/bone-marrow-21.json';
 import hematonet18 from '../../models/schemes/hematonet-18.json';
 import peripheralBloodAml15 from '../../models/schemes/peripheral-blood-aml-15.json';
 import { DEFAULT_CELL_THRESHOLDS, mergeThresholds } from './cell-thresholds.js';
-import { LINEAGES, type ClassScheme, type Lineage, type ResolvedScheme, type SchemeClass } from './scheme-types.js';
+import { LINEAGES, type CardClasses, type ClassScheme, type Lineage, type ResolvedScheme, type SchemeClass } from './scheme-types.js';
 
 // Every scheme problem is a model-card problem for the user: the card names the scheme.
 const fail = (message: string): never => {
@@ -95,7 +94,7 @@ export function getScheme(schemeId: string): ClassScheme {
  * (card over DEFAULT_CELL_THRESHOLDS). Throws INVALID_MODEL_CARD naming the unknown scheme, an
  * unknown or repeated class code, or a group code the card does not output.
  */
-export function resolveScheme(card: ModelCard): ResolvedScheme {
+export function resolveScheme(card: CardClasses): ResolvedScheme {
   const source = `model card "${card.id}"`;
   const scheme = SCHEMES.get(card.scheme) ??
     fail(`${source} names unknown class scheme "${card.scheme}"; known schemes: ${[...SCHEMES.keys()].join(', ')}`);

@@ -1,5 +1,5 @@
 import { SmearscopeError } from '../errors.js';
-import type { Platform } from '../platform/types.js';
+import type { InferenceHost } from './host.js';
 import { validateModelCard } from './model-card.js';
 import type { ModelCard } from './model-card-types.js';
 
@@ -14,7 +14,7 @@ export interface LoadedModel {
 }
 
 /** Reads and validates a card, then reads the ONNX file it names (relative to the card). */
-export async function loadModel(platform: Platform, source: ModelSource): Promise<LoadedModel> {
+export async function loadModel(platform: InferenceHost, source: ModelSource): Promise<LoadedModel> {
   if (typeof source === 'object' && !(source instanceof URL)) {
     if (!(source.onnx instanceof Uint8Array)) {
       throw new SmearscopeError('INVALID_ARGUMENT', 'model.onnx must be the ONNX file as a Uint8Array');

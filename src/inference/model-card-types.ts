@@ -3,20 +3,13 @@
  * Stored as JSON next to the .onnx file (`models/*.json`); validated at load (see model-card.ts).
  */
 
-/** Two Macenko stain vectors in optical-density space (row 0 hematoxylin-like) and the 99th
- * percentile concentration of each. */
-export interface StainReference {
-  stainMatrix: [[number, number, number], [number, number, number]];
-  maxC: [number, number];
-}
+import type { CardClasses } from '../clinical/scheme-types.js';
+import type { StainReference } from '../stain/reference.js';
 
-export interface ModelCard {
-  /** Stable id, e.g. "bm7-smallcnn". */
-  id: string;
+/** The card's classes, scheme, groups and thresholds are `CardClasses` (the part the clinical layer reads). */
+export interface ModelCard extends CardClasses {
   version: string;
   description?: string;
-  /** Class scheme id from models/schemes: "bone-marrow-21" | "peripheral-blood-aml-15" | "hematonet-18". */
-  scheme: string;
   /** Path or URL of the .onnx file, relative to the card. */
   model: string;
   input: {
@@ -33,16 +26,6 @@ export interface ModelCard {
     patchMicrons: number;
     /** Batch dimension of the graph: a number when static, null when dynamic. */
     batch: number | null;
-  };
-  /** Class codes in output order; each code must exist in the scheme. */
-  classes: string[];
-  /** Overrides of the scheme's groups (restricted to `classes` anyway). */
-  groups?: { blast?: string[]; atypical?: string[]; abstain?: string[] };
-  thresholds?: {
-    /** Abstain when the top probability is below this. */
-    confidence?: number;
-    blast?: number;
-    atypical?: number;
   };
   /** Stain of the training images; frames are normalized towards it when present. */
   stainReference?: StainReference;

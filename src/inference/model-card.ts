@@ -1,7 +1,7 @@
 import { SmearscopeError } from '../errors.js';
 import type { ModelCard } from './model-card-types.js';
 
-export type { ModelCard, StainReference } from './model-card-types.js';
+export type { ModelCard } from './model-card-types.js';
 
 /**
  * Checks a parsed card against the schema of model-card-types.ts and returns it typed. Every

@@ -1,5 +1,5 @@
 import { SmearscopeError } from '../errors.js';
-import type { Platform } from '../platform/types.js';
+import type { InferenceHost } from './host.js';
 import type { BackendChoice, BackendName, ClassifierSession } from './backend.js';
 import type { ModelCard } from './model-card-types.js';
 import { createOrtSession } from './ort-session.js';
@@ -16,7 +16,7 @@ export interface OpenedSession {
  * run; the reason lists what failed before it.
  */
 export async function openSession(
-  platform: Platform,
+  platform: InferenceHost,
   card: ModelCard,
   modelBytes: Uint8Array,
   choice: BackendChoice,

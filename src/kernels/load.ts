@@ -1,13 +1,7 @@
 import kernelsWasm from '../../build/kernels.wasm';
 import { SmearscopeError } from '../errors.js';
+import { typedExports, type KernelExports } from './exports.js';
 import { KernelMemory } from './memory.js';
-
-/** The raw exports of build/kernels.wasm (see assembly/). Pointers are byte offsets into `memory`. */
-export interface KernelExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  [kernel: string]: unknown;
-}
 
 export interface KernelInstance {
   exports: KernelExports;
@@ -39,6 +33,6 @@ export async function instantiateKernels(options: { canaryBytes?: number } = {})
       },
     },
   });
-  const exports = instance.exports as unknown as KernelExports;
+  const exports = typedExports(instance.exports);
   return { exports, memory: new KernelMemory(exports.memory, exports.heapBase(), options) };
 }

@@ -1,8 +1,8 @@
 import { transfer } from 'comlink';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs } from '../inference/backend.js';
-import type { Platform } from '../platform/types.js';
-import type { InferenceInit, InferenceWorkerApi } from '../../workers/inference.worker.js';
+import type { WorkerHost } from './worker-host.js';
+import type { InferenceInit, InferenceWorkerApi } from './worker-api.js';
 import { WorkerSlot } from './worker-slot.js';
 
 /**
@@ -24,13 +24,13 @@ export class InferenceClient {
   /** Batches in flight in the worker. */
   inFlight = 0;
 
-  private constructor(platform: Platform, init: InferenceInit) {
+  private constructor(platform: WorkerHost, init: InferenceInit) {
     this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference');
     this.init = init;
     this.batchFloats = init.batchSize * 3 * init.card.input.width * init.card.input.height;
   }
 
-  static async open(platform: Platform, init: InferenceInit): Promise<InferenceClient> {
+  static async open(platform: WorkerHost, init: InferenceInit): Promise<InferenceClient> {
     const client = new InferenceClient(platform, init);
     try {
       await client.initialize();

@@ -1,12 +1,13 @@
 import { SmearscopeError } from '../errors.js';
 import type { Frame } from '../frame.js';
-import type { StainReference } from '../inference/model-card-types.js';
+import type { StainReference } from '../stain/reference.js';
 import type { KernelInstance } from '../kernels/load.js';
-import { localizeCells, type CellLocation } from '../kernels/localize.js';
-import { writePatches } from '../kernels/patch.js';
+import type { CellLocation } from '../localize/cells.js';
+import { localizeCells } from '../localize/localize-cells.js';
+import { writePatches } from '../patch/write-patches.js';
 import { placeFrame, type ResidentFrame } from '../kernels/resident-frame.js';
-import { estimateScale } from '../kernels/scale.js';
-import { fitMacenko, stainTransform } from '../kernels/stain.js';
+import { estimateScale } from '../scale/estimate.js';
+import { fitMacenko, stainTransform } from '../stain/index.js';
 
 /** What the preprocess worker needs to know about the model and the caller's wishes. */
 export interface PreprocessJob {

@@ -1,8 +1,8 @@
 import type { FrameInput } from '../frame.js';
 import { SmearscopeError } from '../errors.js';
-import type { Platform } from '../platform/types.js';
-import type { PreprocessWorkerApi } from '../../workers/preprocess.worker.js';
+import type { WorkerHost } from './worker-host.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
+import type { PreprocessWorkerApi } from './worker-api.js';
 import { transfer } from 'comlink';
 import { FrameBuffers } from './frame-buffers.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -17,7 +17,7 @@ export class PreprocessPool {
   private readonly waiting: Array<(slot: WorkerSlot<PreprocessWorkerApi>) => void> = [];
   private readonly buffers: FrameBuffers;
 
-  constructor(platform: Platform, workerCount: number) {
+  constructor(platform: WorkerHost, workerCount: number) {
     if (!Number.isInteger(workerCount) || workerCount < 1) {
       throw new SmearscopeError('INVALID_ARGUMENT', `workers must be a positive integer, got ${workerCount}`);
     }

@@ -1,7 +1,7 @@
 import type { CellDecision } from '../clinical/decide-cell.js';
 import type { CamMap } from '../explain/cam.js';
 import type { SmearscopeErrorCode } from '../errors.js';
-import type { CellLocation } from '../kernels/localize.js';
+import type { CellLocation } from '../localize/cells.js';
 import type { PreparedFrame } from './preprocess-frame.js';
 
 /** One located leukocyte and, unless locate-only, its classification. */

@@ -1,6 +1,6 @@
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
-import type { Platform, WorkerName } from '../platform/types.js';
+import type { WorkerHost, WorkerName } from './worker-host.js';
 import './error-transfer.js';
 
 /**
@@ -15,7 +15,7 @@ export class WorkerSlot<Api> {
    * against a never-settling promise: each race would leave a reaction behind, a slow leak.) */
   private readonly inFlight = new Set<(error: SmearscopeError) => void>();
 
-  constructor(private readonly platform: Platform, private readonly name: WorkerName) {
+  constructor(private readonly platform: WorkerHost, private readonly name: WorkerName) {
     ({ handle: this.handle, remote: this.remote } = this.spawn());
   }
 

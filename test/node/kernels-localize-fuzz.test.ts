@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { SmearscopeError } from '../../src/errors.js';
 import type { Frame } from '../../src/frame.js';
-import type { StainReference } from '../../src/inference/model-card-types.js';
+import type { StainReference } from '../../src/stain/reference.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
-import { localizationChannels } from '../../src/kernels/localize-grid.js';
-import { binStainChannels, localizeCells, LOCALIZE_DEFAULTS, type LocalizeOptions } from '../../src/kernels/localize.js';
+import { binStainChannels, localizationChannels } from '../../src/localize/channels.js';
+import { LOCALIZE_DEFAULTS, type LocalizeOptions } from '../../src/localize/geometry.js';
+import { localizeCells } from '../../src/localize/localize-cells.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { mulberry32, randomInt } from '../support/random.js';

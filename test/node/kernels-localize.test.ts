@@ -1,4 +1,4 @@
-// Localization (assembly/localize.ts via src/kernels/localize.ts) against the plain reference
+// Localization (assembly/localize.ts via src/localize/) against the plain reference
 // (test/reference/localize.ts): every intermediate grid must be identical, integer for integer
 // (hematoxylin, eosin, histogram, mask, summed-area table, window counts and areas), and so must
 // the cells, on random frames, fits and options and on real frames; plus checks against known
@@ -6,13 +6,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateMosaic } from '../../bench/mosaic.js';
 import type { Frame } from '../../src/frame.js';
-import type { StainReference } from '../../src/inference/model-card-types.js';
+import type { StainReference } from '../../src/stain/reference.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
-import { localizationChannels, stainChannelTables, type LocalizeOptions } from '../../src/kernels/localize-grid.js';
-import { binStainChannels, localizeWithStages, type Localization, type LocalizeStages } from '../../src/kernels/localize.js';
+import { binStainChannels, localizationChannels, stainChannelTables } from '../../src/localize/channels.js';
+import type { LocalizeOptions } from '../../src/localize/geometry.js';
+import { localizeWithStages, type Localization, type LocalizeStages } from '../../src/localize/localize-cells.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { scaleChannels } from '../../src/kernels/scale.js';
-import { fitMacenko } from '../../src/kernels/stain.js';
+import { scaleChannels } from '../../src/scale/estimate.js';
+import { fitMacenko } from '../../src/stain/index.js';
 import { referenceBinChannels, referenceLocalize } from '../reference/localize.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { BCCD_MICRONS_PER_PIXEL, bccdFrames } from '../support/frames.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SmearscopeError } from '../../src/errors.js';
 import type { Frame } from '../../src/frame.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
-import { floatsPerPatch, writePatches, type PatchSpec } from '../../src/kernels/patch.js';
+import { floatsPerPatch, writePatches, type PatchSpec } from '../../src/patch/write-patches.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { mulberry32, randomInt } from '../support/random.js';
 

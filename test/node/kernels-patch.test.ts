@@ -1,4 +1,4 @@
-// writePatches (assembly/patch.ts via src/kernels/patch.ts) against the float64 reference
+// writePatches (assembly/patch.ts via src/patch/write-patches.ts) against the float64 reference
 // (test/reference/patch.ts), plus checks of the geometry that do not lean on the reference.
 //
 // Tolerances: without stain normalization |wasm - reference| <= 1e-4 on normalized values (std
@@ -8,9 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/frame.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
-import { floatsPerPatch, writePatches, type BorderPolicy, type PatchCentre, type PatchSpec } from '../../src/kernels/patch.js';
+import { floatsPerPatch, writePatches, type BorderPolicy, type PatchCentre, type PatchSpec } from '../../src/patch/write-patches.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { stainTransform, type StainReference } from '../../src/kernels/stain.js';
+import { stainTransform, type StainReference } from '../../src/stain/index.js';
 import { referencePatches } from '../reference/patch.js';
 import { mulberry32, randomInt } from '../support/random.js';
 

@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { SmearscopeError } from '../../src/errors.js';
 import type { Frame } from '../../src/frame.js';
-import type { StainReference } from '../../src/inference/model-card-types.js';
+import type { StainReference } from '../../src/stain/reference.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { estimateScale } from '../../src/kernels/scale.js';
+import { estimateScale } from '../../src/scale/estimate.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { mulberry32, randomInt } from '../support/random.js';
 import { scatterCentres, SMEAR_STAIN, syntheticSmear } from '../support/synthetic-smear.js';

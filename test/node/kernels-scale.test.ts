@@ -1,4 +1,4 @@
-// Scale estimation from erythrocytes (src/kernels/scale.ts, src/kernels/scale-discs.ts): the
+// Scale estimation from erythrocytes (src/scale/estimate.ts, src/scale/discs.ts): the
 // distance transform against brute force, hole filling, inscribed discs and the power-diagram cell
 // sizes on masks of known geometry (touching and overlapping discs, pale centres, a nucleus, the
 // grid border), the area-weighted median by hand, and estimateScale end to end on synthetic
@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { generateMosaic } from '../../bench/mosaic.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
-import { localizationChannels } from '../../src/kernels/localize-grid.js';
+import { localizationChannels } from '../../src/localize/channels.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS } from '../../src/kernels/scale.js';
-import { areaWeightedMedian, fillHoles, inscribedDiscs, powerCellDiameters, squaredDistanceToBackground } from '../../src/kernels/scale-discs.js';
-import { fitMacenko } from '../../src/kernels/stain.js';
+import { erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS } from '../../src/scale/estimate.js';
+import { areaWeightedMedian, fillHoles, inscribedDiscs, powerCellDiameters, squaredDistanceToBackground } from '../../src/scale/discs.js';
+import { fitMacenko } from '../../src/stain/index.js';
 import { solidFrame } from '../reference/stain-synthetic.js';
 import { mulberry32, randomInt } from '../support/random.js';
 import { scatterCentres, SMEAR_STAIN, syntheticSmear } from '../support/synthetic-smear.js';

@@ -4,7 +4,7 @@ import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import {
   drawStainJitter, fitMacenko, jitterStain, normalizeStain, stainConcentrations, stainTransform, type StainReference,
-} from '../../src/kernels/stain.js';
+} from '../../src/stain/index.js';
 import { referenceConcentrationMaps, referenceNormalize } from '../reference/stain-apply.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { bccdFrames } from '../support/frames.js';

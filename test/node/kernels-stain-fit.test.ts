@@ -5,8 +5,7 @@ import type { Frame } from '../../src/frame.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { fitMacenko, type MacenkoOptions, type StainFit } from '../../src/kernels/stain.js';
-import { stainKernels } from '../../src/kernels/stain-exports.js';
+import { fitMacenko, type MacenkoOptions, type StainFit } from '../../src/stain/index.js';
 import { referenceMacenkoFit, type ReferenceStainFit } from '../reference/stain-macenko.js';
 import { noiseFrame, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { bccdFrames } from '../support/frames.js';
@@ -122,7 +121,7 @@ describe('Macenko fit: WASM vs float64 reference', () => {
 
   it('the OD table falls monotonically, so its cut-off value decides "OD >= beta" exactly, for any Io and beta', () => {
     // The kept test is a byte compare against the OD table's cut-off: only right if the table falls monotonically.
-    const stain = stainKernels(kernels);
+    const stain = kernels.exports;
     const random = mulberry32(12);
     for (let trial = 0; trial < 200; trial++) {
       const backgroundIntensity = trial < 50 ? randomInt(random, 1, 256) : trial < 150 ? 1 + 255 * random() : 240;

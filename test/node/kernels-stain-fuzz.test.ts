@@ -3,11 +3,10 @@ import { SmearscopeError } from '../../src/errors.js';
 import type { Frame } from '../../src/frame.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { stainKernels } from '../../src/kernels/stain-exports.js';
 import {
   drawStainJitter, fitMacenko, fitReinhard, jitterStain, normalizeReinhard, normalizeStain, stainConcentrations,
   type MacenkoOptions, type StainReference,
-} from '../../src/kernels/stain.js';
+} from '../../src/stain/index.js';
 import { referencePercentile } from '../reference/stain-macenko.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { mulberry32, randomInt } from '../support/random.js';
@@ -79,7 +78,7 @@ describe('stain kernels under fuzzing (canaries on)', () => {
 
   it(`selectQuantile: ${CALLS} calls equal numpy's linear percentile`, () => {
     const random = mulberry32(102);
-    const stain = stainKernels(kernels);
+    const stain = kernels.exports;
     for (let call = 0; call < CALLS; call++) {
       const count = randomInt(random, 1, 60);
       const values = Float64Array.from({ length: count }, () => (random() < 0.3 ? randomInt(random, -3, 3) : random() * 10 - 5));
@@ -95,7 +94,7 @@ describe('stain kernels under fuzzing (canaries on)', () => {
 
   it(`binIndices: ${CALLS} calls find exactly the bins in range, never past the capacity`, () => {
     const random = mulberry32(103);
-    const stain = stainKernels(kernels);
+    const stain = kernels.exports;
     for (let call = 0; call < CALLS; call++) {
       const count = randomInt(random, 0, 70);
       const bins = Uint16Array.from({ length: count }, () => randomInt(random, 0, random() < 0.5 ? 20 : 65535));

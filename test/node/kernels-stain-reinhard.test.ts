@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/frame.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { fitReinhard, normalizeReinhard, type ReinhardFit } from '../../src/kernels/stain.js';
+import { fitReinhard, normalizeReinhard, type ReinhardFit } from '../../src/stain/index.js';
 import { referenceReinhardApply, referenceReinhardFit, referenceRgbToLab } from '../reference/reinhard.js';
 import { noiseFrame, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
 import { bccdFrames } from '../support/frames.js';

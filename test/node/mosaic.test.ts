@@ -5,7 +5,7 @@ import { generateMosaic, MATEK_MICRONS_PER_PIXEL } from '../../bench/mosaic.js';
 import { SmearscopeError } from '../../src/errors.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
-import { floatsPerPatch, writePatches } from '../../src/kernels/patch.js';
+import { floatsPerPatch, writePatches } from '../../src/patch/write-patches.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 
 const DATA_DIR = '../shared/data/bm-matek-7';

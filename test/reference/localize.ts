@@ -2,15 +2,15 @@
 // the benchmark's speed-up ratio: straight loops from each kernel's definition, exact integers.
 // Window counts are summed directly over the mask, not read from the summed-area table, so they
 // check the WASM table path independently. The light JS steps (channel tables, geometry, Otsu,
-// peaks, NMS, centroids) are the SDK's own, shared from src/kernels/localize-grid.ts.
+// peaks, NMS, centroids) are the SDK's own, shared from src/localize/.
 
 import type { Frame } from '../../src/frame.js';
-import type { StainReference } from '../../src/inference/model-card-types.js';
-import {
-  cellsFromCounts, localizationChannels, localizeGeometry, maskThreshold, quantizeMax, stainChannelTables, CHANNEL_SCALE,
-  type LocalizeOptions,
-} from '../../src/kernels/localize-grid.js';
-import type { Localization, LocalizeStages } from '../../src/kernels/localize.js';
+import type { StainReference } from '../../src/stain/reference.js';
+import { cellsFromCounts } from '../../src/localize/cells.js';
+import { localizationChannels, stainChannelTables, CHANNEL_SCALE } from '../../src/localize/channels.js';
+import { localizeGeometry, type LocalizeOptions } from '../../src/localize/geometry.js';
+import { maskThreshold, quantizeMax } from '../../src/localize/threshold.js';
+import type { Localization, LocalizeStages } from '../../src/localize/localize-cells.js';
 
 /**
  * Per block of `binPx` x `binPx` pixels (clipped at the frame edge), the mean over the pixels
@@ -104,7 +104,7 @@ export function referenceWindowCounts(mask: ArrayLike<number>, gridW: number, gr
 }
 
 /**
- * `localizeWithStages` (src/kernels/localize.ts) on a plain frame: the same cells and every
+ * `localizeWithStages` (src/localize/) on a plain frame: the same cells and every
  * intermediate grid, computed by the reference kernels above. Throws what the SDK throws for
  * invalid options or fits.
  */

@@ -2,7 +2,7 @@
 // benchmark's speed-up ratio. Written for clarity, straight from the definition, per output value.
 
 import type { Frame } from '../../src/frame.js';
-import type { PatchCentre, PatchSpec } from '../../src/kernels/patch.js';
+import type { PatchCentre, PatchSpec } from '../../src/patch/write-patches.js';
 
 export interface ReferencePatches {
   /** centres.length slots of 3 * inputHeight * inputWidth values, NCHW; skipped slots are NaN. */

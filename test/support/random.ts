@@ -2,7 +2,7 @@
 // so a failing case can be replayed exactly.
 
 /** mulberry32(seed): () => float in [0, 1). The SDK's own PRNG (stain jitter uses it too). */
-export { mulberry32 } from '../../src/kernels/seeded-random.js';
+export { mulberry32 } from '../../src/seeded-random.js';
 
 /** A uniform integer in [lo, hi] (both inclusive). */
 export function randomInt(rng: () => number, lo: number, hi: number): number {

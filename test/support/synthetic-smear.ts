@@ -4,7 +4,7 @@
 // Sizes are physical, so the same smear can be drawn at any pixel size.
 
 import type { Frame } from '../../src/frame.js';
-import type { StainReference } from '../../src/inference/model-card-types.js';
+import type { StainReference } from '../../src/stain/reference.js';
 import { randomInt } from './random.js';
 
 /** The stains the smear is painted with (Ruifrok-like, unit rows; row 0 hematoxylin-like), and

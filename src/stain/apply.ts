@@ -1,11 +1,10 @@
 import { SmearscopeError } from '../errors.js';
-import type { StainReference } from '../inference/model-card-types.js';
-import type { KernelInstance } from './load.js';
-import type { ResidentFrame } from './resident-frame.js';
-import { MACENKO_DEFAULTS, checkMacenkoOptions } from './stain-fit.js';
-import { stainKernels } from './stain-exports.js';
-import type { StainJitter } from './stain-jitter.js';
-import { concentrationUnmixing, stainMap, type StainMap } from './stain-transform.js';
+import type { StainReference } from '../stain/reference.js';
+import type { KernelInstance } from '../kernels/load.js';
+import type { ResidentFrame } from '../kernels/resident-frame.js';
+import { MACENKO_DEFAULTS, checkMacenkoOptions } from './macenko-fit.js';
+import type { StainJitter } from './jitter.js';
+import { concentrationUnmixing, stainMap, type StainMap } from './transform.js';
 
 export interface StainApplyOptions {
   /** Io: intensity of the empty background, in grey levels, 1..256 (default 240, as for the fit). */
@@ -51,7 +50,7 @@ export function applyStainMap(
         `got ${output?.length ?? 'none'}`,
     );
   }
-  const stain = stainKernels(kernels);
+  const stain = kernels.exports;
   const memory = kernels.memory;
   const mark = memory.mark();
   try {
@@ -88,7 +87,7 @@ export function stainConcentrations(
     );
   }
   const unmix = concentrationUnmixing(fit.stainMatrix, 'fit');
-  const stain = stainKernels(kernels);
+  const stain = kernels.exports;
   const memory = kernels.memory;
   const mark = memory.mark();
   try {

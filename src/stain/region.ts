@@ -1,5 +1,5 @@
 import { SmearscopeError } from '../errors.js';
-import type { ResidentFrame } from './resident-frame.js';
+import type { ResidentFrame } from '../kernels/resident-frame.js';
 
 /** A rectangle of a frame, in pixels, top-left origin. */
 export interface PixelRegion {

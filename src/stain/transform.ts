@@ -1,6 +1,6 @@
 import { SmearscopeError } from '../errors.js';
-import type { StainReference } from '../inference/model-card-types.js';
-import type { StainJitter } from './stain-jitter.js';
+import type { StainReference } from '../stain/reference.js';
+import type { StainJitter } from './jitter.js';
 
 /**
  * An OD-space map for assembly/stain-map.ts and stainNormalize: I'_c = min(255, Io * gains[c] *

@@ -1,11 +1,11 @@
 import { SmearscopeError } from '../errors.js';
-import type { StainReference } from '../inference/model-card-types.js';
+import type { StainReference } from '../stain/reference.js';
 import { percentilePosition, quantileBins } from './histogram-quantile.js';
-import type { KernelInstance } from './load.js';
-import type { ResidentFrame } from './resident-frame.js';
-import { stainKernels, type SampledRegionArguments, type StainKernelExports } from './stain-exports.js';
-import { sampleRegion, type PixelRegion, type SampledRegion } from './stain-region.js';
-import { concentrationUnmixing } from './stain-transform.js';
+import type { KernelInstance } from '../kernels/load.js';
+import type { ResidentFrame } from '../kernels/resident-frame.js';
+import type { KernelExports, SampledRegionArguments } from '../kernels/exports.js';
+import { sampleRegion, type PixelRegion, type SampledRegion } from './region.js';
+import { concentrationUnmixing } from './transform.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
 /** A Macenko fit of one frame (or region): the stain reference plus how many pixels it rests on. */
@@ -62,7 +62,7 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
   const { backgroundIntensity, minOpticalDensity, anglePercentile, pixelStride } = { ...MACENKO_DEFAULTS, ...options };
   checkMacenkoOptions(backgroundIntensity, minOpticalDensity, anglePercentile);
   const sampled = sampleRegion(resident, options.region, pixelStride);
-  const stain = stainKernels(kernels);
+  const stain = kernels.exports;
   const memory = kernels.memory;
   const mark = memory.mark();
   try {
@@ -206,7 +206,7 @@ function orderStains(low: number[], high: number[]): StainReference['stainMatrix
  * above the box's bound, e.g. a pale stain): the caller lists every pixel and asks again.
  */
 function maxConcentrations(
-  kernels: KernelInstance, stain: StainKernelExports, sampled: SampledRegion, list: PixelList,
+  kernels: KernelInstance, stain: KernelExports, sampled: SampledRegion, list: PixelList,
   unmix: number[][], backgroundIntensity: number,
 ): [number, number] | undefined {
   const memory = kernels.memory;
@@ -244,7 +244,7 @@ function maxConcentrations(
  * evaluated as stainConcentrationValues does (same f64 operations in the same order; each term is
  * monotone in its OD, so the maximum sits at a corner of the box and is reproduced exactly).
  */
-function backgroundBound(stain: StainKernelExports, u: number[], listBelow: number): number {
+function backgroundBound(stain: KernelExports, u: number[], listBelow: number): number {
   const darkest = stain.opticalDensityOf(listBelow), brightest = stain.opticalDensityOf(255);
   const [r, g, b] = u.map((weight) => (weight >= 0 ? darkest : brightest));
   return r * u[0] + g * u[1] + b * u[2];
@@ -259,7 +259,7 @@ function backgroundBound(stain: StainKernelExports, u: number[], listBelow: numb
  * releases its mark.
  */
 function exactQuantile(
-  kernels: KernelInstance, stain: StainKernelExports, histogram: Uint32Array, binsPtr: number, entries: number,
+  kernels: KernelInstance, stain: KernelExports, histogram: Uint32Array, binsPtr: number, entries: number,
   position: number, values: (indices: number, count: number, out: number) => void,
 ): { value: number; lowerValue: number } {
   const memory = kernels.memory;

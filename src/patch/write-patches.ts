@@ -1,6 +1,6 @@
 import { SmearscopeError } from '../errors.js';
-import type { KernelInstance } from './load.js';
-import type { ResidentFrame } from './resident-frame.js';
+import type { KernelInstance } from '../kernels/load.js';
+import type { ResidentFrame } from '../kernels/resident-frame.js';
 
 /** What to do with the parts of a patch that fall outside the frame. */
 export type BorderPolicy = 'reflect' | 'constant' | 'skip';
@@ -32,7 +32,7 @@ export interface PatchSpec {
   constantRgb?: readonly [number, number, number];
   /**
    * Optional stain normalization: the 9-entry OD-space map from `stainTransform(source, reference)`
-   * (src/kernels/stain.ts), applied to the interpolated intensities before mean/std.
+   * (src/stain/transform.ts), applied to the interpolated intensities before mean/std.
    */
   stain?: Float32Array;
   /** Background intensity of the optical density for `stain` (1..255, default 240). */
@@ -56,17 +56,6 @@ const MAX_CENTRE_PIXELS = 10_000_000;
 const CHUNK_OUTPUT_BYTES = 16 * 2 ** 20;
 /** The kernel may read (never use) this many bytes past the frame's last byte. */
 const FRAME_READ_SLACK_BYTES = 16;
-
-interface PatchExports {
-  writePatches(
-    framePtr: number, width: number, height: number, channels: number,
-    centresPtr: number, cellCount: number, sidePx: number, inputWidth: number, inputHeight: number,
-    meanR: number, meanG: number, meanB: number, stdR: number, stdG: number, stdB: number,
-    border: number, fillRgb: number, stainPtr: number, Io: number,
-    scratchPtr: number, outPtr: number, writtenPtr: number,
-  ): void;
-  patchScratchBytes(width: number, channels: number, inputWidth: number): number;
-}
 
 /** Floats one cell occupies in the batch: 3 * inputHeight * inputWidth. */
 export function floatsPerPatch(spec: Pick<PatchSpec, 'inputWidth' | 'inputHeight'>): number {
@@ -101,7 +90,7 @@ export function writePatches(
   const written = new Array<boolean>(centres.length).fill(false);
   if (centres.length === 0) return written;
 
-  const exports = kernels.exports as unknown as PatchExports;
+  const exports = kernels.exports;
   const memory = kernels.memory;
   const chunkCells = Math.max(1, Math.min(centres.length, Math.floor(CHUNK_OUTPUT_BYTES / (slotFloats * 4))));
   const mark = memory.mark();

@@ -1,8 +1,7 @@
 import { SmearscopeError } from '../errors.js';
-import type { KernelInstance } from './load.js';
-import type { ResidentFrame } from './resident-frame.js';
-import { stainKernels } from './stain-exports.js';
-import { sampleRegion, type PixelRegion } from './stain-region.js';
+import type { KernelInstance } from '../kernels/load.js';
+import type { ResidentFrame } from '../kernels/resident-frame.js';
+import { sampleRegion, type PixelRegion } from './region.js';
 
 /** Mean and standard deviation (population) of CIE L*a*b* (D65, as skimage's rgb2lab) over a frame or region. */
 export interface ReinhardFit {
@@ -28,7 +27,7 @@ const SHIFT_SAMPLES = 1024;
  */
 export function fitReinhard(kernels: KernelInstance, resident: ResidentFrame, options: ReinhardOptions = {}): ReinhardFit {
   const sampled = sampleRegion(resident, options.region, options.pixelStride);
-  const stain = stainKernels(kernels);
+  const stain = kernels.exports;
   const memory = kernels.memory;
   const mark = memory.mark();
   try {
@@ -86,7 +85,7 @@ export function normalizeReinhard(
   if (!coefficients.every((value) => Math.abs(value) < 1e6)) {
     throw new SmearscopeError('INVALID_ARGUMENT', 'source and reference Lab spreads differ by more than a factor of 1e6');
   }
-  const stain = stainKernels(kernels);
+  const stain = kernels.exports;
   const memory = kernels.memory;
   const mark = memory.mark();
   try {

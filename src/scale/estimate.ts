@@ -1,12 +1,12 @@
 import { SmearscopeError } from '../errors.js';
-import type { StainReference } from '../inference/model-card-types.js';
-import type { KernelInstance } from './load.js';
-import { binStainChannels } from './localize.js';
-import { localizationChannels, maskThreshold, otsuBin, quantizeLevel, quantizeMax, type LocalizationChannels } from './localize-grid.js';
-import type { ResidentFrame } from './resident-frame.js';
-import { areaWeightedMedian, fillHoles, powerCellDiameters } from './scale-discs.js';
+import type { StainReference } from '../stain/reference.js';
+import type { KernelInstance } from '../kernels/load.js';
+import { binStainChannels, localizationChannels, type LocalizationChannels } from '../localize/channels.js';
+import { maskThreshold, otsuBin, quantizeLevel, quantizeMax } from '../localize/threshold.js';
+import type { ResidentFrame } from '../kernels/resident-frame.js';
+import { areaWeightedMedian, fillHoles, powerCellDiameters } from './discs.js';
 
-export { areaWeightedMedian } from './scale-discs.js';
+export { areaWeightedMedian } from './discs.js';
 
 /** Typical erythrocyte diameter on a smear, microns. */
 export const ERYTHROCYTE_MICRONS = 7.5;

@@ -1,21 +1,10 @@
-import { SmearscopeError } from '../errors.js';
-import type { StainReference } from '../inference/model-card-types.js';
-import type { KernelInstance } from './load.js';
-import {
-  cellsFromCounts, localizationChannels, localizeGeometry, maskThreshold, quantizeMax, stainChannelTables, CHANNEL_SCALE,
-  type CellLocation, type LocalizationChannels, type LocalizeGeometry, type LocalizeOptions,
-} from './localize-grid.js';
-import type { ResidentFrame } from './resident-frame.js';
-
-export { LOCALIZE_DEFAULTS, type CellLocation, type LocalizeOptions } from './localize-grid.js';
-
-interface LocalizeExports {
-  binStainChannels(frame: number, width: number, height: number, channels: number, lut: number, binPx: number, sampleStep: number, outH: number, outE: number): void;
-  binHematoxylin(frame: number, width: number, height: number, channels: number, lut: number, binPx: number, sampleStep: number, outH: number): void;
-  quantizedHistogram(values: number, n: number, maxValue: number, histogram: number): void;
-  maskAndSummedArea(values: number, gridW: number, gridH: number, threshold: number, mask: number, sat: number): void;
-  windowCounts(sat: number, gridW: number, gridH: number, windowBins: number, strideBins: number, counts: number, areas: number): void;
-}
+import type { KernelInstance } from '../kernels/load.js';
+import type { ResidentFrame } from '../kernels/resident-frame.js';
+import type { StainReference } from '../stain/reference.js';
+import { cellsFromCounts, type CellLocation } from './cells.js';
+import { CHANNEL_SCALE, localizationChannels, stainChannelTables } from './channels.js';
+import { localizeGeometry, type LocalizeGeometry, type LocalizeOptions } from './geometry.js';
+import { maskThreshold, quantizeMax } from './threshold.js';
 
 export interface Localization {
   cells: CellLocation[];
@@ -54,41 +43,11 @@ export function localizeWithStages(kernels: KernelInstance, resident: ResidentFr
   return runLocalize(kernels, resident, fit, options, true) as { localization: Localization; stages: LocalizeStages };
 }
 
-/**
- * Bins a resident frame into two integer channels (x 1000), `binPx` pixels a side, sampled every
- * `sampleStep` pixels; returns copies. Row 0 of `channels.unmix` gives `hematoxylin`, row 1
- * `secondChannel` (the scale estimate passes green OD). Used by scale estimation.
- */
-export function binStainChannels(kernels: KernelInstance, resident: ResidentFrame, channels: LocalizationChannels, binPx: number, sampleStep: number) {
-  // The kernel trusts these: a step below 1 would never end its loops.
-  for (const [name, value] of [['binPx', binPx], ['sampleStep', sampleStep]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new SmearscopeError('INVALID_ARGUMENT', `binStainChannels: ${name} must be a positive integer, got ${value}`);
-  }
-  const exports = kernels.exports as unknown as LocalizeExports;
-  const gridW = Math.ceil(resident.width / binPx);
-  const gridH = Math.ceil(resident.height / binPx);
-  const mark = kernels.memory.mark();
-  try {
-    const lut = kernels.memory.allocCopy(stainChannelTables(channels));
-    const h = kernels.memory.alloc(gridW * gridH * 4);
-    const second = kernels.memory.alloc(gridW * gridH * 4);
-    exports.binStainChannels(resident.ptr, resident.width, resident.height, resident.channels, lut, binPx, sampleStep, h, second);
-    kernels.memory.checkCanaries();
-    return {
-      gridW, gridH,
-      hematoxylin: kernels.memory.i32(h, gridW * gridH).slice(),
-      secondChannel: kernels.memory.i32(second, gridW * gridH).slice(),
-    };
-  } finally {
-    kernels.memory.release(mark);
-  }
-}
-
 function runLocalize(kernels: KernelInstance, resident: ResidentFrame, frameFit: StainReference, options: LocalizeOptions, keepStages: boolean) {
   const channels = localizationChannels(frameFit);
   const geometry = localizeGeometry(resident.width, resident.height, options);
   const { gridW, gridH, pointsW, pointsH } = geometry;
-  const exports = kernels.exports as unknown as LocalizeExports;
+  const exports = kernels.exports;
   const memory = kernels.memory;
   const bins = gridW * gridH;
   const points = pointsW * pointsH;

@@ -1,0 +1,78 @@
+import { SmearscopeError } from '../errors.js';
+
+export interface LocalizeOptions {
+  micronsPerPixel: number;
+  /** Side of the square cut around each cell for the model, microns. */
+  patchMicrons: number;
+  /** Expected leukocyte size: the side of the ratio window, microns (default 12). */
+  cellMicrons?: number;
+  /** A window must be at least this foreground to hold a cell (default 0.15: a round nucleus of
+   * 5.2 um fills 0.15 of a 12 um window, so the smallest nuclei, of small lymphocytes and
+   * erythroblasts, pass, while a platelet of 2 to 3 um fills 0.02 to 0.05). */
+  minRatio?: number;
+  /** Two cells are never closer than this, microns (default 0.75 x cellMicrons). */
+  minDistanceMicrons?: number;
+  /** Spacing of the ratio grid, microns (default cellMicrons / 6). */
+  strideMicrons?: number;
+  /** Side of the blocks the frame is binned into first, microns (default 0.5). */
+  binMicrons?: number;
+}
+
+export const LOCALIZE_DEFAULTS = { cellMicrons: 12, minRatio: 0.15, binMicrons: 0.5 } as const;
+
+/** Everything sized in bins and grid points, derived from the frame size and the options. */
+export interface LocalizeGeometry {
+  width: number;
+  height: number;
+  micronsPerPixel: number;
+  binPx: number;
+  sampleStep: number;
+  gridW: number;
+  gridH: number;
+  windowBins: number;
+  strideBins: number;
+  pointsW: number;
+  pointsH: number;
+  minDistancePx: number;
+  patchPx: number;
+  minRatio: number;
+}
+
+/** Validates the options (typed errors) and sizes the grids. */
+export function localizeGeometry(width: number, height: number, options: LocalizeOptions): LocalizeGeometry {
+  const { micronsPerPixel, patchMicrons } = options;
+  const cellMicrons = options.cellMicrons ?? LOCALIZE_DEFAULTS.cellMicrons;
+  const minRatio = options.minRatio ?? LOCALIZE_DEFAULTS.minRatio;
+  const binMicrons = options.binMicrons ?? LOCALIZE_DEFAULTS.binMicrons;
+  const minDistanceMicrons = options.minDistanceMicrons ?? 0.75 * cellMicrons;
+  const strideMicrons = options.strideMicrons ?? cellMicrons / 6;
+  const positive: Array<[string, number]> = [
+    ['micronsPerPixel', micronsPerPixel], ['patchMicrons', patchMicrons], ['cellMicrons', cellMicrons],
+    ['binMicrons', binMicrons], ['strideMicrons', strideMicrons], ['minDistanceMicrons', minDistanceMicrons],
+  ];
+  for (const [name, value] of positive) {
+    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+      throw new SmearscopeError('INVALID_ARGUMENT', `localize: ${name} must be a positive number of microns, got ${value}`);
+    }
+  }
+  if (!(minRatio > 0 && minRatio <= 1)) throw new SmearscopeError('INVALID_ARGUMENT', `localize: minRatio must be in (0, 1], got ${minRatio}`);
+  const cellPx = cellMicrons / micronsPerPixel;
+  if (cellPx < 3) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `localize: a ${cellMicrons} um cell is only ${cellPx.toFixed(1)} px at ${micronsPerPixel} um/px; check micronsPerPixel`);
+  }
+  const binPx = Math.max(1, Math.min(Math.floor(binMicrons / micronsPerPixel), Math.floor(cellPx / 6)));
+  const gridW = Math.ceil(width / binPx);
+  const gridH = Math.ceil(height / binPx);
+  const windowBins = Math.max(1, Math.round(cellPx / binPx));
+  const strideBins = Math.max(1, Math.round(strideMicrons / micronsPerPixel / binPx));
+  return {
+    width, height, micronsPerPixel, binPx,
+    sampleStep: binPx >= 4 ? 2 : 1,
+    gridW, gridH, windowBins, strideBins,
+    pointsW: Math.ceil(gridW / strideBins),
+    pointsH: Math.ceil(gridH / strideBins),
+    minDistancePx: minDistanceMicrons / micronsPerPixel,
+    patchPx: patchMicrons / micronsPerPixel,
+    minRatio,
+  };
+}

@@ -1,0 +1,38 @@
+import type { FrameInput } from '../frame.js';
+import type { BackendChoice, BackendName, BatchOutputs } from '../inference/backend.js';
+import type { ModelCard } from '../inference/model-card-types.js';
+import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
+
+// What the pipeline calls on its workers (comlink). The workers (workers/*.worker.ts) implement
+// these; the types live here, with their caller, so no import runs from src/ up to workers/.
+
+/** Everything the inference worker needs to open its session. */
+export interface InferenceInit {
+  card: ModelCard;
+  modelBytes: Uint8Array;
+  backend: BackendChoice;
+  batchSize: number;
+  numThreads?: number;
+  graphCapture?: boolean;
+}
+
+export interface InferenceWorkerApi {
+  init(options: InferenceInit): Promise<{ backend: BackendName; reason: string; notes: string[] }>;
+  /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
+  run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }>;
+  /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
+  crashOnNextRun(): void;
+  /** Test hook: destroys the GPU device as a driver reset would. */
+  loseDevice(): Promise<boolean>;
+  dispose(): Promise<void>;
+}
+
+export interface PreprocessWorkerApi {
+  /**
+   * Prepares one frame. The frame's pixel buffer goes back with the result (transferred) so the
+   * pool can reuse it for the next frame; the patch tensor is transferred too.
+   */
+  prepare(input: FrameInput, job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
+  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
+  crash(): void;
+}
