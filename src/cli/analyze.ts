@@ -17,7 +17,7 @@ writes a report. Progress goes to stderr; the report to stdout or --out.
 Options:
   --model <card.json>         model card (default: the shipped bone-marrow model in models/)
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
-                              webgpu runs in browsers only)
+                              webgpu in Node is onnxruntime-node's WebGPU EP, used only when named)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
                               erythrocytes (~7.5 um) and the report says scaleEstimated: true
   --locate-only               find cells only: cells carry position, no class

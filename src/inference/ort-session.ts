@@ -39,7 +39,12 @@ export async function createOrtSession(
 
   let session: ortTypes.InferenceSession;
   let gpu: WebGpuIo | undefined;
-  if (backend === 'webgpu') {
+  if (backend === 'webgpu' && isNativeRuntime(ort)) {
+    // onnxruntime-node carries its own WebGPU EP (Dawn on Vulkan/Metal/D3D12) but exposes no JS
+    // GPUDevice to bind buffers to: host tensors in and out, one upload and read-back per batch.
+    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+    notes.push('webgpu: onnxruntime-node WebGPU EP (Dawn); host tensors in and out');
+  } else if (backend === 'webgpu') {
     ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));
   } else {
     const threads = options.numThreads ?? 1;
@@ -93,6 +98,11 @@ export async function createOrtSession(
       await session.release();
     },
   };
+}
+
+/** onnxruntime-node registers its version under `env.versions.node`; onnxruntime-web under `web`. */
+export function isNativeRuntime(ort: OrtModule): boolean {
+  return 'node' in (ort.env.versions as Record<string, string>);
 }
 
 async function createPlain(ort: OrtModule, modelBytes: Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) {
