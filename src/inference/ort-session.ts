@@ -1,6 +1,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs, ClassifierSession, OrtModule } from './backend.js';
+import { checkBatchSize } from './batch-size.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
 import type { ModelCard } from './model-card-types.js';
 import { createWebGpuIo, type WebGpuIo } from './webgpu-io.js';
@@ -27,9 +28,7 @@ export async function createOrtSession(
   options: OrtSessionOptions,
 ): Promise<ClassifierSession> {
   const { backend, batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
-  }
+  checkBatchSize(batchSize);
   if (card.input.batch != null && card.input.batch !== batchSize) {
     throw new SmearscopeError('MODEL_MISMATCH', `model "${card.id}" has a static batch of ${card.input.batch}; use batchSize ${card.input.batch}`);
   }
