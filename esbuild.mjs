@@ -1,5 +1,5 @@
 // Builds dist/ from the TypeScript sources (run after `asc`, see package.json "build"):
-//   dist/node/     the library, its two workers, the CLI, the bench (and localization-quality.js) and the
+//   dist/node/     the library, its two workers, smearscope/cluster (cluster.js), the CLI, the bench (and localization-quality.js) and the
 //                  model builder, for Node
 //   dist/browser/  the library for browsers (module workers in dist/workers/)
 //   dist/workers/  preprocess.worker.js, inference.worker.js (browser module workers)
@@ -48,6 +48,7 @@ await Promise.all([
       'preprocess.worker': 'workers/preprocess.worker.ts',
       'inference.worker': 'workers/inference.worker.ts',
       cli: 'src/cli/main.ts',
+      cluster: 'src/cluster/index.ts',
       bench: 'bench/main.ts',
       'localization-quality': 'bench/localization-quality-main.ts',
       'build-models': 'models/zoo/build-cli.ts',

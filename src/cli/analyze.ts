@@ -6,7 +6,7 @@ import type { EncodedFrame } from '../frame.js';
 import { listImages } from '../io/list-images.js';
 import { createScope } from '../scope.js';
 import { oneOf, positiveNumber } from './parse-options.js';
-import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
+import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
 import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
@@ -93,15 +93,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
       smearscope: { version: SMEARSCOPE_VERSION, disclaimer: SCREENING_DISCLAIMER },
-      model: {
-        id: scope.card.id,
-        version: scope.card.version,
-        card: values.model ?? 'default',
-        scheme: scope.card.scheme,
-        classes: scope.card.classes,
-        patchMicrons: scope.card.input.patchMicrons,
-        provenance: scope.card.provenance,
-      },
+      model: modelEntry(scope.card, values.model ?? 'default'),
       backend: { name: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, batchSize: scope.batchSize, workers: scope.workers },
       frames: [],
       differential: null,

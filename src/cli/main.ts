@@ -3,6 +3,9 @@ import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
 import { normalizeCommand } from './normalize.js';
 import { serveCommand } from './serve.js';
+import { statusCommand } from './status.js';
+import { submitCommand } from './submit.js';
+import { workerCommand } from './worker.js';
 
 const USAGE = `smearscope — white-cell cytomorphology on this device (screening aid, not a diagnosis)
 
@@ -13,6 +16,9 @@ Commands:
   eval <dir>               classify single-cell images in one folder per class; print metrics
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
   serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
+  worker --queue URL       take frame jobs from a Redis queue (BullMQ) and analyze them; runs until stopped
+  submit <image|dir>...    put a slide on the queue, wait, print the same report as analyze
+  status --slide ID        where a submitted slide stands
 
 Run "smearscope <command> --help" for the options of a command.`;
 
@@ -29,6 +35,12 @@ export async function main(argv: string[]): Promise<number> {
         return await normalizeCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'worker':
+        return await workerCommand(rest);
+      case 'submit':
+        return await submitCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
       case undefined:
       case '--help':
       case '-h':

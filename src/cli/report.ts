@@ -34,6 +34,19 @@ export interface AnalyzeReport {
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+/** The report's model entry; `cardName` is the card as the user named it ('default' for the shipped one). */
+export function modelEntry(card: ModelCard, cardName: string): AnalyzeReport['model'] {
+  return {
+    id: card.id,
+    version: card.version,
+    card: cardName,
+    scheme: card.scheme,
+    classes: card.classes,
+    patchMicrons: card.input.patchMicrons,
+    provenance: card.provenance,
+  };
+}
+
 /** One frame's entry of the report: positions in pixels, probabilities rounded to 1e-6. */
 export function frameEntry(result: FrameResult): AnalyzeReport['frames'][number] {
   return {
