@@ -28,9 +28,10 @@ async function freePort(): Promise<number> {
 }
 
 function launch(port: number, dir: string): Promise<ChildProcess> {
+  // loglevel notice: the level that prints "Ready to accept connections".
   const child = spawn(REDIS_SERVER, [
     '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '',
-    '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes', '--loglevel', 'warning',
+    '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes', '--loglevel', 'notice',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
