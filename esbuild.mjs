@@ -69,6 +69,7 @@ await Promise.all([
 for (const bundle of ['node', 'browser']) {
   writeFileSync(`dist/${bundle}/index.d.ts`, "export * from '../types/src/index.js';\n");
 }
+writeFileSync('dist/node/cluster.d.ts', "export * from '../types/src/cluster/index.js';\n");
 
 for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
   cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);

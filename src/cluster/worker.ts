@@ -6,7 +6,7 @@ import { createScope, type BackendChoice, type ModelSource, type Scope } from '.
 import { aggregateSlide } from './aggregate.js';
 import { FRAMES_QUEUE, SLIDES_QUEUE, redisConnection } from './connection.js';
 import { createFrameFeed } from './frame-feed.js';
-import { encodeFrameError, type FrameJobData, type FrameJobResult, type SlideJobData } from './jobs.js';
+import { decodeFrameError, encodeFrameError, type FrameJobData, type FrameJobResult, type SlideJobData } from './jobs.js';
 import { readFrameFile } from './read-frame-file.js';
 
 export interface ClusterWorkerOptions {
@@ -101,7 +101,7 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
   const slides = new Worker<SlideJobData>(SLIDES_QUEUE, processSlide, { ...common, concurrency: 1 });
   frames.on('failed', (job, error) => {
     if (!job) return;
-    const { code, message } = toSmearscopeError(error, 'WORKER_CRASHED');
+    const { code, message } = decodeFrameError(error.message);
     const willRetry = !(error instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
     events.emit('frame-failed', { slideId: job.data.slideId, index: job.data.index, label: job.data.label, code, message, willRetry });
   });

@@ -11,8 +11,8 @@ export const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 export interface TestRedis {
   url: string;
   port: number;
-  /** Stops (SIGTERM: Redis flushes its append-only file) and starts it again on the same port and dir. */
-  restart(): Promise<void>;
+  /** Stops it (SIGTERM: a clean shutdown; kill: SIGKILL, a crash) and starts it again on the same port and dir. */
+  restart(options?: { kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,11 +57,11 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+function stopProcess(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -81,8 +81,8 @@ export async function startRedis(): Promise<TestRedis> {
     return {
       url: `redis://127.0.0.1:${port}`,
       port,
-      async restart() {
-        await stopProcess(child);
+      async restart({ kill = false } = {}) {
+        await stopProcess(child, kill ? 'SIGKILL' : 'SIGTERM');
         child = await launch(port, dir);
       },
       async stop() {
