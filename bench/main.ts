@@ -6,7 +6,7 @@ import type { BackendName } from '../src/inference/backend.js';
 import { assembleReport } from './assemble-report.js';
 import { runChromiumSuites } from './browser/run-chromium.js';
 import { writePageInputs } from './browser/write-page-inputs.js';
-import { BENCH_USAGE, parseBenchArgs } from './cli-options.js';
+import { BENCH_USAGE, parseBenchArgs, type BenchCommand } from './cli-options.js';
 import { nodeMachine } from './machine.js';
 import { prepareNodeInputs } from './node-inputs.js';
 import { nodeHost } from './node-host.js';
@@ -15,6 +15,7 @@ import { writeReportFiles } from './output/write-results.js';
 import { runSuites } from './run-suites.js';
 import { checkAgainstSchema } from './schema-check.js';
 import schema from './results.schema.json';
+import { runClusterSuite } from './suites/cluster.js';
 import { reasonOf, type SuiteOutput } from './suites/suite-output.js';
 
 /** wasm first, as in the page; native is onnxruntime-node. */
@@ -38,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
   const { settings } = command;
   const startedAt = new Date();
   const host = nodeHost;
+  if (settings.suites.includes('cluster')) {
+    // Node only, and it reads its own frames: no mosaics to prepare.
+    return finish(argv, command, startedAt, [await runClusterSuite(host, settings)]);
+  }
   const inputs = await prepareNodeInputs(host, settings);
   if (command.prepareOnly) {
     await writePageInputs(inputs);
@@ -65,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  return finish(argv, command, startedAt, outputs, browser, gpu);
+}
+
+/** Assembles the report, checks it against the schema, writes it and prints it; returns the exit code. */
+async function finish(argv: string[], command: BenchCommand, startedAt: Date, outputs: SuiteOutput[], browser?: string, gpu?: string): Promise<number> {
   const report = assembleReport({
     machine: { ...nodeMachine(), ...(gpu ? { gpu } : {}) },
     date: startedAt.toISOString(),
@@ -82,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const files = await writeReportFiles(report, command.outDir);
-  host.log(`wrote ${files.json} and ${files.svg}`);
+  nodeHost.log(`wrote ${files.json} and ${files.svg}`);
   process.stdout.write(command.json ? `${JSON.stringify(report)}\n` : reportMarkdown(report));
   return 0;
 }
