@@ -1,9 +1,11 @@
 // smearscope/cluster through its library API (the built bundle, as a vendor imports it): frames
 // that fail for good are typed errors in the report and are not retried; a Redis killed and
 // restarted mid-slide (appendonly yes, appendfsync always) loses no finished frame.
-import { copyFileSync, mkdtempSync, readdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterWorker, submitSlide, type ClusterWorker, type SlideProgress } from '../../dist/node/cluster.js';
@@ -11,6 +13,7 @@ import { FRAMES_QUEUE, redisConnection } from '../../src/cluster/connection.js';
 import { BCCD_DIR, BCCD_MICRONS_PER_PIXEL } from '../support/frames.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
+const run = promisify(execFile);
 const bccd = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().map((n) => join(BCCD_DIR, n));
 
 describe('smearscope/cluster failures', () => {
@@ -22,7 +25,7 @@ describe('smearscope/cluster failures', () => {
     redis = await startRedis();
     framesQueue = new Queue(FRAMES_QUEUE, { connection: redisConnection(redis.url) });
     worker = await createClusterWorker({ queue: redis.url, concurrency: 2, workers: 1, lockSeconds: 5 });
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await worker?.close({ force: true });
@@ -69,7 +72,7 @@ describe('smearscope/cluster failures', () => {
     expect(progress.at(-1)).toMatchObject({ state: 'done', framesTotal: 5, framesDone: 2, framesFailed: 3, framesPending: 0 });
     // A slide id is taken once.
     await expect(submitSlide({ queue: redis.url, frames: [bccd[0]], slideId: 'faulty' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-  });
+  }, 300_000);
 
   it('Redis killed and restarted mid-slide: the frames finished before are kept, the slide completes', async () => {
     const files = bccd.slice(10, 26);
@@ -96,5 +99,22 @@ describe('smearscope/cluster failures', () => {
       expect(job.returnvalue).toEqual(value); // the same result, not a second run's
       expect(job.attemptsMade).toBe(1);
     }
-  });
+  }, 300_000);
+
+  it('smearscope submit --no-wait prints the slide id; smearscope status follows it and writes its report', async () => {
+    const files = bccd.slice(30, 32);
+    const cli = (args: string[]) => run('node', ['bin/smearscope.js', ...args], { maxBuffer: 16 * 2 ** 20 });
+    const submitted = await cli(['submit', ...files, '--queue', redis.url, '--slide', 'no-wait', '--no-wait']);
+    expect(submitted.stdout).toBe('no-wait\n');
+    const out = join(mkdtempSync(join(tmpdir(), 'smearscope-cluster-')), 'report.json');
+    for (;;) {
+      const status = JSON.parse((await cli(['status', '--queue', redis.url, '--slide', 'no-wait'])).stdout);
+      expect(status).toMatchObject({ slideId: 'no-wait', framesTotal: 2 });
+      if (status.state === 'done') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await cli(['status', '--queue', redis.url, '--slide', 'no-wait', '--out', out]);
+    expect(JSON.parse(readFileSync(out, 'utf8')).frames.map((f: { file: string }) => f.file)).toEqual(files);
+    await expect(cli(['status', '--queue', redis.url, '--slide', 'never-submitted'])).rejects.toMatchObject({ stderr: expect.stringMatching(/IO_FAILED.*no slide "never-submitted"/) });
+  }, 300_000);
 });
