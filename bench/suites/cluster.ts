@@ -153,7 +153,7 @@ async function queuePass(url: string, files: string[], slideId: string, withAnal
     const report = await submission.report({ pollMs: 20 });
     const ms = performance.now() - started;
     const failed = report.frames.find((frame) => frame.error);
-    if (failed) throw new Error(`cluster: ${failed.file}: ${failed.error!.message}`);
+    if (failed) throw new Error(`cluster: ${failed.label}: ${failed.error!.message}`);
     const cells = report.frames.reduce((sum, frame) => sum + frame.cells.length, 0);
     if (!withAnalyzeMs) return { ms, cells };
     const queue = new Queue<unknown, FrameJobResult>(FRAMES_QUEUE, { connection: redisConnection(url) });

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { getSlideStatus } from '../cluster/index.js';
 import { SmearscopeError } from '../errors.js';
+import { slideAnalyzeReport } from './slide-report.js';
 
 export const STATUS_HELP = `Usage: smearscope status --queue redis://HOST:PORT --slide ID [--out FILE]
 
@@ -25,7 +26,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   process.stdout.write(JSON.stringify(status, null, 2) + '\n');
   if (values.out) {
     if (!report) throw new SmearscopeError('INVALID_ARGUMENT', `slide ${values.slide} is not done yet (${status.state}); no report to write`);
-    await writeFile(values.out, JSON.stringify(report, null, 2) + '\n');
+    await writeFile(values.out, JSON.stringify(slideAnalyzeReport(report), null, 2) + '\n');
   }
   return status.state === 'failed' ? 1 : 0;
 }

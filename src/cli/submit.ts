@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { submitSlide } from '../cluster/index.js';
 import { SmearscopeError } from '../errors.js';
 import { listImages } from '../io/list-images.js';
-import { reportToCsv } from '../io/report.js';
+import { reportToCsv } from './report.js';
+import { slideAnalyzeReport } from './slide-report.js';
 import { oneOf, positiveNumber } from './parse-options.js';
 
 export const SUBMIT_HELP = `Usage: smearscope submit <image|dir>... --queue redis://HOST:PORT [options]
@@ -73,7 +74,7 @@ export async function submitCommand(argv: string[]): Promise<number> {
     }
     log(`smearscope: slide ${submission.slideId}, ${files.length} frame(s) on ${values.queue}`);
     submission.on('progress', (p) => log(`${p.slideId}: ${p.framesDone + p.framesFailed}/${p.framesTotal} frame(s) done, ${p.framesFailed} failed (${p.state})`));
-    const report = await submission.report();
+    const report = slideAnalyzeReport(await submission.report());
     const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
     if (values.out) await writeFile(values.out, text);
     else process.stdout.write(text);

@@ -1,9 +1,22 @@
-import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
+import { createSlide } from '../clinical/slide.js';
 import type { SmearscopeErrorCode } from '../errors.js';
-import type { FrameResult, Scope } from '../index.js';
-import { frameEntry, modelEntry, type AnalyzeReport } from '../io/report.js';
+import type { DifferentialReport, FrameResult, ModelCard, Scope } from '../index.js';
 import { toSlideFrame } from '../pipeline/slide-frame.js';
 import { decodeFrameError, frameIndexOf, type FrameJobResult, type SlideJobData } from './jobs.js';
+
+/** A finished slide: what `analyze` reports for the same frames, as library data. */
+export interface SlideReport {
+  slideId: string;
+  /** The aggregating worker's card (every frame was analyzed with the same id and version) and its
+   * name as that worker was told it ('default' for the shipped model). */
+  model: { card: ModelCard; cardName: string };
+  /** Backends of the workers that analyzed the frames, who they were, and the aggregating worker's settings. */
+  backend: { name: string; reason: string; batchSize: number; workers: number };
+  /** One result per frame, in input order; a failed frame has `error` and no cells. */
+  frames: FrameResult[];
+  /** The differential of the successful frames, added in input order. */
+  differential: DifferentialReport;
+}
 
 export interface SlideAggregateInput {
   data: SlideJobData;
@@ -13,16 +26,15 @@ export interface SlideAggregateInput {
   failures: Record<string, string>;
   /** The aggregating worker's scope: its card decides the scheme, and frames from another model are refused. */
   scope: Pick<Scope, 'card' | 'scheme' | 'batchSize' | 'workers'>;
-  /** The card as the worker was told it ('default' for the shipped one). */
   cardName: string;
 }
 
 /**
- * The slide's report, as `smearscope analyze` writes it for the same frames: frames in input order,
- * the differential from the successful frames added in that order. Each frame enters once: BullMQ
- * keeps one value per child job key however often the job ran, and this takes one per frame index.
+ * The slide's frames in input order and their differential, built as `smearscope analyze` builds
+ * it. Each frame enters once: BullMQ keeps one value per child job key however often the job ran,
+ * and this takes one per frame index, from the key that belongs to it.
  */
-export function aggregateSlide(input: SlideAggregateInput): AnalyzeReport {
+export function aggregateSlide(input: SlideAggregateInput): SlideReport {
   const { data, scope } = input;
   const byIndex: Array<FrameResult | undefined> = new Array(data.frameCount);
   const workers = new Set<string>();
@@ -37,7 +49,7 @@ export function aggregateSlide(input: SlideAggregateInput): AnalyzeReport {
     backends.add(value.worker.backend);
     const { id, version } = value.model;
     byIndex[index] = id === scope.card.id && version === scope.card.version
-      ? { ...value.result, index, micronsPerPixel: value.result.micronsPerPixel ?? Number.NaN }
+      ? withNaN({ ...value.result, index })
       : failed(index, 'MODEL_MISMATCH', `analyzed with model ${id} ${version} by ${value.worker.host}:${value.worker.pid}, but this slide is ` +
         `aggregated with ${scope.card.id} ${scope.card.version}; run every worker with the same --model`);
   }
@@ -49,26 +61,29 @@ export function aggregateSlide(input: SlideAggregateInput): AnalyzeReport {
   }
 
   const slide = createSlide({ scheme: scope.scheme, targetCount: data.targetCount });
-  const frames: AnalyzeReport['frames'] = [];
+  const frames: FrameResult[] = [];
   for (let index = 0; index < data.frameCount; index++) {
     const result = byIndex[index] ?? failed(index, 'WORKER_CRASHED', 'the queue holds no result for this frame');
-    frames.push(frameEntry(result, false));
+    frames.push(result);
     if (!result.error) slide.add(toSlideFrame(result));
   }
   return {
-    smearscope: { version: '0.1.0', disclaimer: SCREENING_DISCLAIMER },
-    model: modelEntry(scope.card, input.cardName),
+    slideId: data.slideId,
+    model: { card: scope.card, cardName: input.cardName },
     backend: {
       name: [...backends].sort().join(',') || 'none',
       reason: `slide ${data.slideId}: frames analyzed by ${workers.size} worker process(es) (${[...workers].sort().join(', ')}) through the queue`,
-      notes: [],
-      events: [],
       batchSize: scope.batchSize,
       workers: scope.workers,
     },
     frames,
     differential: slide.report(),
   };
+}
+
+/** A frame result back from JSON (a slide job's value): an unknown scale is NaN again, not null. */
+export function withNaN(result: FrameResult): FrameResult {
+  return result.micronsPerPixel === null ? { ...result, micronsPerPixel: Number.NaN } : result;
 }
 
 function failedFrame(index: number, label: string | undefined, code: SmearscopeErrorCode, message: string): FrameResult {

@@ -2,4 +2,4 @@
 export { createClusterWorker, type ClusterWorker, type ClusterWorkerEvents, type ClusterWorkerOptions } from './worker.js';
 export { getSlideStatus, submitSlide, type SlideSubmission, type SlideSubmissionEvents, type SubmitSlideOptions } from './submit.js';
 export type { SlideProgress, SlideStatus } from './slide-status.js';
-export type { AnalyzeReport } from '../io/report.js';
+export type { SlideReport } from './aggregate.js';

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { SmearscopeError } from '../errors.js';
-import type { AnalyzeReport } from '../io/report.js';
+import { withNaN, type SlideReport } from './aggregate.js';
 import type { SlideJobData } from './jobs.js';
 
 /** Where a slide stands. Frames: done = analyzed, failed = reported with an error, pending = the rest. */
@@ -17,19 +17,21 @@ export interface SlideProgress {
 
 export interface SlideStatus extends SlideProgress {
   /** The slide's report once state is 'done'. */
-  report?: AnalyzeReport;
+  report?: SlideReport;
   /** Why the aggregation failed, when state is 'failed'. */
   failedReason?: string;
 }
 
 /** Reads a slide's progress from the slides queue; IO_FAILED when the queue has no such slide. */
 export async function readSlideStatus(slides: Queue, slideId: string): Promise<SlideStatus> {
-  const job = await slides.getJob(slideId);
+  // The state first, then the job: a job read after its state said 'completed' has its return value.
+  const state = await slides.getJobState(slideId);
+  const job = state === 'unknown' ? undefined : await slides.getJob(slideId);
   if (!job) {
     throw new SmearscopeError('IO_FAILED', `the queue has no slide "${slideId}" (never submitted, removed after 7 days, or lost by a Redis without persistence)`);
   }
   const data = job.data as SlideJobData;
-  const [state, counts] = await Promise.all([job.getState(), job.getDependenciesCount()]);
+  const counts = await job.getDependenciesCount();
   const framesDone = counts.processed ?? 0;
   const framesFailed = (counts.ignored ?? 0) + (counts.failed ?? 0);
   const status: SlideStatus = {
@@ -40,7 +42,10 @@ export async function readSlideStatus(slides: Queue, slideId: string): Promise<S
     framesFailed,
     framesPending: Math.max(0, data.frameCount - framesDone - framesFailed),
   };
-  if (status.state === 'done') status.report = job.returnvalue as AnalyzeReport;
+  if (status.state === 'done') {
+    const report = job.returnvalue as SlideReport;
+    status.report = { ...report, frames: report.frames.map(withNaN) };
+  }
   if (status.state === 'failed') status.failedReason = job.failedReason;
   return status;
 }

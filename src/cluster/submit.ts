@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { FlowProducer, Queue } from 'bullmq';
 import { SmearscopeError } from '../errors.js';
-import type { AnalyzeReport } from '../io/report.js';
+import type { SlideReport } from './aggregate.js';
 import { FRAMES_QUEUE, SLIDES_QUEUE, redisConnection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES, checkSlideId, frameJobId, type FrameJobData, type SlideJobData } from './jobs.js';
 import { readSlideStatus, type SlideProgress, type SlideStatus } from './slide-status.js';
@@ -32,9 +32,9 @@ export interface SlideSubmissionEvents {
 export interface SlideSubmission extends EventEmitter<SlideSubmissionEvents> {
   readonly slideId: string;
   readonly frameCount: number;
-  /** Waits for the slide's report, polling every `pollMs` (default 100) and emitting 'progress'
+  /** Waits for the slide's frames and differential, polling every `pollMs` (default 100) and emitting 'progress'
    * whenever a count changes. Survives a Redis restart (it waits for the reconnect). */
-  report(options?: { pollMs?: number; signal?: AbortSignal }): Promise<AnalyzeReport>;
+  report(options?: { pollMs?: number; signal?: AbortSignal }): Promise<SlideReport>;
   /** Where the slide stands now (once). */
   status(): Promise<SlideStatus>;
   /** Closes this submitter's Redis connections; the slide goes on in the workers. */

@@ -34,7 +34,7 @@ describe('aggregateSlide', () => {
   it('puts frames in input order whatever order the queue returns them in, each once', () => {
     const values = { [key(3)]: frameValue(3, ['NGS']), [key(0)]: frameValue(0, ['BLA', 'NGS']), [key(2)]: frameValue(2, []), [key(1)]: frameValue(1, ['LYT']) };
     const report = aggregateSlide(input(values));
-    expect(report.frames.map((f) => f.file)).toEqual(['f0.jpg', 'f1.jpg', 'f2.jpg', 'f3.jpg']);
+    expect(report.frames.map((f) => f.label)).toEqual(['f0.jpg', 'f1.jpg', 'f2.jpg', 'f3.jpg']);
     expect(report.differential!.cellsSeen).toBe(4);
     expect(Object.fromEntries(report.differential!.differential.map((row) => [row.code, row.count]))).toMatchObject({ BLA: 1, NGS: 2, LYT: 1 });
     expect(report.backend.reason).toMatch(/2 worker process\(es\)/);

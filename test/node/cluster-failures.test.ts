@@ -52,7 +52,7 @@ describe('smearscope/cluster failures', () => {
     const report = await submission.report({ pollMs: 50 });
     await submission.close();
 
-    expect(report.frames.map((f) => f.file)).toEqual(files);
+    expect(report.frames.map((f) => f.label)).toEqual(files);
     expect(report.frames.map((f) => f.error?.code)).toEqual([undefined, 'DECODE_FAILED', 'INVALID_FRAME', 'IO_FAILED', undefined]);
     expect(report.frames[2].error!.message).toMatch(/over this slide's limit/);
     for (const index of [0, 4]) expect(report.frames[index].cells.length).toBeGreaterThan(0);
@@ -91,7 +91,7 @@ describe('smearscope/cluster failures', () => {
     const report = await submission.report({ pollMs: 50 });
     await submission.close();
 
-    expect(report.frames.map((f) => f.file)).toEqual(files);
+    expect(report.frames.map((f) => f.label)).toEqual(files);
     expect(report.frames.filter((f) => f.error)).toEqual([]);
     for (const [id, value] of before) {
       const job = (await framesQueue.getJob(id))!;

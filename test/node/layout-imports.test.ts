@@ -41,7 +41,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   // The environment: spawns the pipeline's workers, loads ORT for inference, decodes with io.
   platform: ['pipeline', 'inference', 'io'],
   api: LIBRARY,
-  cli: LIBRARY,
+  // The CLI's worker / submit / status commands wrap smearscope/cluster.
+  cli: [...LIBRARY, 'cluster'],
   ui: LIBRARY,
   cluster: LIBRARY,
   workers: LIBRARY,
