@@ -36,3 +36,20 @@ export function redisConnection(url: string): ConnectionOptions {
     retryStrategy: (times: number) => Math.min(100 * times, 2000),
   };
 }
+
+/**
+ * Waits until a queue client has connected. A submitter (unlike a worker, which waits for Redis as
+ * long as it takes) should say soon that Redis cannot be reached: IO_FAILED after `timeoutMs`.
+ */
+export async function connected(client: { waitUntilReady(): Promise<unknown> }, url: string, timeoutMs = 15_000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SmearscopeError('IO_FAILED',
+      `cannot reach Redis at ${url} within ${timeoutMs / 1000} s; is redis-server running there, and reachable from this host?`)), timeoutMs);
+  });
+  try {
+    await Promise.race([client.waitUntilReady(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { FlowProducer, Queue } from 'bullmq';
 import { SmearscopeError } from '../errors.js';
 import type { SlideReport } from './aggregate.js';
-import { FRAMES_QUEUE, SLIDES_QUEUE, redisConnection } from './connection.js';
+import { FRAMES_QUEUE, SLIDES_QUEUE, connected, redisConnection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES, checkSlideId, frameJobId, type FrameJobData, type SlideJobData } from './jobs.js';
 import { readSlideStatus, type SlideProgress, type SlideStatus } from './slide-status.js';
 
@@ -65,6 +65,7 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
     await Promise.all([slides.close(), flows.close()]);
   };
   try {
+    await connected(slides, options.queue);
     if (await slides.getJob(slideId)) {
       throw new SmearscopeError('INVALID_ARGUMENT', `slide "${slideId}" is already on the queue; ask "smearscope status" for it, or pick another --slide`);
     }
@@ -135,6 +136,7 @@ export async function getSlideStatus(options: { queue: string; slideId: string }
   checkSlideId(options.slideId);
   const slides = new Queue(SLIDES_QUEUE, { connection: redisConnection(options.queue) });
   try {
+    await connected(slides, options.queue);
     return await readSlideStatus(slides, options.slideId);
   } finally {
     await slides.close();
