@@ -61,6 +61,9 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
 
   const slides = new Queue(SLIDES_QUEUE, { connection });
   const flows = new FlowProducer({ connection });
+  // While Redis restarts the clients report connection errors and reconnect; polling carries on.
+  slides.on('error', () => undefined);
+  flows.on('error', () => undefined);
   const close = async () => {
     await Promise.all([slides.close(), flows.close()]);
   };
@@ -135,6 +138,7 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
 export async function getSlideStatus(options: { queue: string; slideId: string }): Promise<SlideStatus> {
   checkSlideId(options.slideId);
   const slides = new Queue(SLIDES_QUEUE, { connection: redisConnection(options.queue) });
+  slides.on('error', () => undefined); // connection errors: connected() below says what matters
   try {
     await connected(slides, options.queue);
     return await readSlideStatus(slides, options.slideId);

@@ -33,6 +33,7 @@ export interface ClusterWorkerEvents {
   frame: [{ slideId: string; index: number; label: string; cells: number; ms: number }];
   'frame-failed': [{ slideId: string; index: number; label: string; code: SmearscopeErrorCode; message: string; willRetry: boolean }];
   slide: [{ slideId: string; frames: number; failedFrames: number }];
+  /** Queue connection errors (Redis restarting, unreachable): the worker reconnects by itself. */
   error: [Error];
 }
 
@@ -105,7 +106,9 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
     const willRetry = !(error instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
     events.emit('frame-failed', { slideId: job.data.slideId, index: job.data.index, label: job.data.label, code, message, willRetry });
   });
-  for (const worker of [frames, slides]) worker.on('error', (error) => events.emit('error', error));
+  // Connection errors while Redis restarts are transient (the client reconnects); an EventEmitter
+  // throws an 'error' nobody listens to, so it is passed on only to a listener.
+  for (const worker of [frames, slides]) worker.on('error', (error) => events.listenerCount('error') > 0 && events.emit('error', error));
   await Promise.all([frames.waitUntilReady(), slides.waitUntilReady()]);
 
   let closing: Promise<void> | undefined;
