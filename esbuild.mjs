@@ -60,6 +60,10 @@ await Promise.all([
     entryPoints: { 'preprocess.worker': 'workers/preprocess.worker.ts', 'inference.worker': 'workers/inference.worker.ts' },
     outdir: 'dist/workers',
   }),
+  // The review station: review.js (the <smearscope-review> element for vendors' pages) and the
+  // kiosk page's kiosk.js; beside dist/workers and dist/ort, which they load. Split and minified:
+  // ONNX Runtime (only the inference worker loads it) goes to a chunk the page never fetches.
+  build({ ...browser, entryPoints: { review: 'src/ui/index.ts', kiosk: 'src/ui/kiosk.ts' }, outdir: 'dist/ui', splitting: true, minify: true }),
   // The browser benchmark (bench/index.html); beside dist/workers and dist/ort, which it loads.
   build({ ...browser, entryPoints: { bench: 'bench/browser/entry.ts' }, outdir: 'dist/bench' }),
 ]);
@@ -68,6 +72,8 @@ await Promise.all([
 for (const bundle of ['node', 'browser']) {
   writeFileSync(`dist/${bundle}/index.d.ts`, "export * from '../types/src/index.js';\n");
 }
+
+for (const file of ['index.html', 'kiosk.css']) cpSync(`src/ui/${file}`, `dist/ui/${file}`);
 
 for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
   cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);
