@@ -91,21 +91,21 @@ export class SmearscopeReview extends HTMLElement {
     await this.readyPromise;
     const refusal = changeRefusal(this.state);
     if (refusal) throw new Error(refusal);
-    // One at a time into the queue, so frame ids follow the order of the calls.
+    // One at a time into the queue (not through the analysis), so frame ids follow the calls.
+    let analyzed!: Promise<AddedFrame>;
     const queued = this.intake.then(async () => {
       const frameId = this.nextFrameId++;
       const image = frameImage(input);
       const frame = await this.toFrameInput(input, frameId);
-      return new Promise<AddedFrame>((done) => {
-        this.jobs.push({ frameId, done, image });
-        this.analyzing++;
-        this.queue.push(frame);
-        this.showStatus();
-        void image.bitmap().then((bitmap) => this.onBitmap(frameId, bitmap), () => undefined);
-      });
+      analyzed = new Promise<AddedFrame>((done) => this.jobs.push({ frameId, done, image }));
+      this.analyzing++;
+      this.queue.push(frame);
+      this.showStatus();
+      void image.bitmap().then((bitmap) => this.onBitmap(frameId, bitmap), () => undefined);
     });
     this.intake = queued.catch(() => undefined);
-    return queued;
+    await queued;
+    return analyzed;
   }
 
   /** Analyzes image files (an input's FileList, a drop), in name order; resolves when all are shown. */
