@@ -22,6 +22,13 @@ export function replace(parent: Element, ...children: Child[]): void {
   parent.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
 }
 
+/** An ISO time as local "YYYY-MM-DD HH:MM:SS": unambiguous in a clinical record, any locale. */
+export function localTime(iso: string): string {
+  const t = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`;
+}
+
 /** 12.3 -> "12.3 %"; null -> "–". */
 export function percent(value: number | null, digits = 1): string {
   return value === null ? '–' : `${value.toFixed(digits)} %`;

@@ -104,7 +104,8 @@ export class GalleryView {
     tile.dataset.cellClass = cell.currentClass;
     tile.dataset.flag = cell.blastFlag || cell.atypicalFlag ? 'true' : 'false';
     const code = tile.querySelector('.ss-tile-code')!;
-    code.textContent = unidentified ? `? ${cell.modelClass} ${pct(cell.confidence)}` : `${cell.currentClass} ${cell.currentClass === cell.modelClass ? pct(cell.confidence) : '(edited)'}`;
+    const edited = !unidentified && (cell.currentClass !== cell.modelClass || cell.modelAbstained);
+    code.textContent = unidentified ? `? ${cell.modelClass} ${pct(cell.confidence)}` : `${cell.currentClass} ${edited ? '✎ reviewed' : pct(cell.confidence)}`;
     const scores = [`blast ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ' ⚑' : ''}`];
     if (this.ctx.scheme.atypicalIndices.length > 0) scores.push(`atyp ${cell.pAtypical.toFixed(2)}${cell.atypicalFlag ? ' ⚑' : ''}`);
     tile.querySelector('.ss-tile-scores')!.textContent = scores.join(' · ');

@@ -1,5 +1,5 @@
 // The audit log, newest first: every change with cell, from, to, when and who.
-import { h, replace } from './dom.js';
+import { h, localTime, replace } from './dom.js';
 import type { AuditEntry } from './review-state.js';
 
 export class LogView {
@@ -20,7 +20,7 @@ export class LogView {
     this.summary.textContent = `Audit log (${log.length} entr${log.length === 1 ? 'y' : 'ies'})`;
     replace(this.body, ...[...log].reverse().map((entry) =>
       h('tr', {},
-        h('td', {}, new Date(entry.at).toLocaleTimeString()),
+        h('td', {}, localTime(entry.at)),
         h('td', {}, entry.by),
         h('td', {}, entry.action + (entry.reason ? `: ${entry.reason}` : '')),
         h('td', {}, entry.cell ?? ''),

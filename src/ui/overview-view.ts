@@ -70,7 +70,7 @@ export class OverviewView {
     // Stroke widths in frame pixels: about 3 screen pixels at the usual display size.
     rect.setAttribute('stroke-width', String(Math.max(2, frame.width / 220)));
     const label = document.createElementNS(SVG, 'text');
-    label.setAttribute('x', String(x0 + 4));
+    label.setAttribute('x', String(Math.max(4, x0 + 4)));
     label.setAttribute('y', String(Math.max(y0 + frame.height / 20, frame.height / 20)));
     label.setAttribute('font-size', String(frame.height / 18));
     group.append(rect, label);

@@ -3,7 +3,7 @@
 import { UNIDENTIFIED } from './review-state.js';
 
 const OKABE_ITO = ['#d55e00', '#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7a6a00', '#5d3a9b'];
-const UNIDENTIFIED_COLOUR = '#6b6b6b';
+const UNIDENTIFIED_COLOUR = '#3d3d3d';
 
 /** A colour per class code in model output order; UNIDENTIFIED is grey. */
 export function classColours(codes: readonly string[]): Map<string, string> {

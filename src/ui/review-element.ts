@@ -3,7 +3,7 @@
 // works beside whatever framework the page already uses. Inference runs in the SDK's workers
 // (createScope: WebGPU or wasm); this thread only draws, and the state stays in IndexedDB.
 import { createScope, type DifferentialReport, type FrameInput, type FrameResult, type Scope } from '../index.js';
-import { h } from './dom.js';
+import { h, localTime } from './dom.js';
 import { DetailView } from './detail-view.js';
 import { DifferentialView, SCREENING_AID_SENTENCE } from './differential-view.js';
 import { reviewedDifferential } from './differential.js';
@@ -410,8 +410,8 @@ export class SmearscopeReview extends HTMLElement {
     const s = this.state.signOff;
     header.replaceChildren(
       h('h1', {}, 'smearscope review report'),
-      h('p', {}, `Printed ${new Date().toLocaleString()} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${this.state.frames.length} frames · ${this.state.cells.length} cells`),
-      h('p', {}, s ? `Signed off by ${s.by} at ${new Date(s.at).toLocaleString()}${s.overrideReason ? ` (override: ${s.overrideReason})` : ''}` : 'NOT SIGNED OFF'),
+      h('p', {}, `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${this.state.frames.length} frames · ${this.state.cells.length} cells`),
+      h('p', {}, s ? `Signed off by ${s.by} at ${localTime(s.at)}${s.overrideReason ? ` (override: ${s.overrideReason})` : ''}` : 'NOT SIGNED OFF'),
       h('p', {}, h('strong', {}, SCREENING_AID_SENTENCE)));
   }
 

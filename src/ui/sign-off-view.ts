@@ -1,5 +1,5 @@
 // The sign-off panel: what still blocks it, a typed override reason, the button, the answer.
-import { h, replace } from './dom.js';
+import { h, localTime, replace } from './dom.js';
 import type { SignOff } from './review-state.js';
 
 export class SignOffView {
@@ -28,7 +28,7 @@ export class SignOffView {
     this.reason.disabled = signOff !== null;
     if (signOff) {
       this.element.dataset.signed = 'true';
-      this.answer.textContent = `Signed off by ${signOff.by} at ${new Date(signOff.at).toLocaleString()}` +
+      this.answer.textContent = `Signed off by ${signOff.by} at ${localTime(signOff.at)}` +
         (signOff.overrideReason ? ` with blockers overridden (${signOff.overridden.join('; ')}): "${signOff.overrideReason}"` : '');
     } else {
       delete this.element.dataset.signed;

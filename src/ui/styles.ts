@@ -30,7 +30,7 @@ smearscope-review [role=tab][aria-selected=true] { background: #f4f4f2; font-wei
 smearscope-review [role=tabpanel] { overflow: auto; min-height: 0; padding: 10px; }
 smearscope-review .ss-drop-hint { margin: 40px auto; max-width: 36em; padding: 32px; border: 3px dashed #8a97a3; border-radius: 12px; text-align: center; color: #3b4955; }
 smearscope-review.ss-dragging-files .ss-views { outline: 4px dashed #0072b2; outline-offset: -8px; }
-smearscope-review .ss-overview { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 10px; }
+smearscope-review .ss-overview { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 10px; }
 smearscope-review .ss-frame { margin: 0; background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: 4px; }
 smearscope-review .ss-frame-image { position: relative; }
 smearscope-review .ss-frame canvas { display: block; width: 100%; height: auto; }
@@ -39,7 +39,7 @@ smearscope-review .ss-outlines g { cursor: pointer; }
 smearscope-review .ss-outlines rect { fill: transparent; stroke: var(--ss-c); }
 smearscope-review .ss-outlines [data-outline-class=unidentified] rect { stroke-dasharray: 12 8; }
 smearscope-review .ss-outlines text { fill: #fff; stroke: #000; stroke-width: 4px; paint-order: stroke; font-weight: 700; }
-smearscope-review .ss-outlines g.ss-selected rect, smearscope-review .ss-outlines g:focus-visible rect { stroke: #f0c419; stroke-width: 8px; }
+smearscope-review .ss-outlines g.ss-selected rect, smearscope-review .ss-outlines g:focus-visible rect { stroke-width: 9px; filter: drop-shadow(0 0 4px #000) drop-shadow(0 0 2px #fff); }
 smearscope-review .ss-outlines g:focus { outline: none; }
 smearscope-review figcaption { font-size: 13px; padding: 4px 2px 0; color: #333; }
 smearscope-review .ss-group { margin: 0 0 12px; content-visibility: auto; contain-intrinsic-size: auto 160px; }
@@ -67,9 +67,10 @@ smearscope-review .ss-detail-text p { margin: 0 0 4px; font-size: 14px; }
 smearscope-review .ss-probs { margin: 0; padding-left: 18px; font-size: 13px; }
 smearscope-review .ss-table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 smearscope-review .ss-table caption { text-align: left; font-size: 12px; color: #555; padding-bottom: 2px; }
-smearscope-review .ss-table th, smearscope-review .ss-table td { white-space: nowrap; padding: 3px 6px; border-bottom: 1px solid #e2e2e2; text-align: right; }
+smearscope-review .ss-table th, smearscope-review .ss-table td { white-space: nowrap; padding: 3px 4px; border-bottom: 1px solid #e2e2e2; text-align: right; }
 smearscope-review .ss-table th[scope=row], smearscope-review .ss-table thead th:first-child { text-align: left; }
-smearscope-review .ss-table th[scope=row] { display: flex; gap: 6px; align-items: center; font-weight: 600; }
+smearscope-review .ss-table th[scope=row] { white-space: normal; font-weight: 600; }
+smearscope-review .ss-table th[scope=row] .ss-swatch { vertical-align: -2px; margin-right: 4px; }
 smearscope-review .ss-table tfoot th, smearscope-review .ss-table tfoot td { font-weight: 700; border-top: 2px solid #888; }
 smearscope-review .ss-name { font-weight: 400; color: #444; }
 smearscope-review .ss-progress { display: flex; gap: 8px; align-items: center; font-size: 14px; }
