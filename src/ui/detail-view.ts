@@ -20,7 +20,7 @@ export class DetailView {
     const id = this.ctx.selected();
     const cell = id ? this.ctx.cellById(id) : undefined;
     if (!cell) return;
-    const frame = this.ctx.state.frames.find((f) => f.id === cell.frameId)!;
+    const frame = this.ctx.frameById(cell.frameId)!;
     const bitmap = this.ctx.bitmaps.get(cell.frameId);
     if (bitmap) {
       drawCrop(this.canvas, bitmap, frame, cell, this.ctx.patchMicrons);

@@ -2,17 +2,16 @@
 // cell's current class, so counts, intervals and flags are computed exactly as the SDK reports
 // them, only with the cytologist's corrections.
 import { createSlide, type DifferentialReport, type Scope } from '../index.js';
-import { UNIDENTIFIED, type ReviewCell, type ReviewState } from './review-state.js';
+import { UNIDENTIFIED, cellsByFrame, type ReviewCell, type ReviewState } from './review-state.js';
 
 export type Scheme = Scope['scheme'];
 
 /** The report of the session as reviewed now; the target defaults to the routine 200 cells. */
 export function reviewedDifferential(state: ReviewState, scheme: Scheme, targetCount: number): DifferentialReport {
   const slide = createSlide({ scheme, targetCount });
-  for (const frame of state.frames) {
-    const cells = state.cells.filter((cell) => cell.frameId === frame.id).map((cell) => ({ decision: reviewedDecision(cell, scheme) }));
+  for (const cells of cellsByFrame(state.cells).values()) {
     // No stage positions: a reviewed session counts every cell shown (no cross-frame deduplication).
-    slide.add({ cells });
+    slide.add({ cells: cells.map((cell) => ({ decision: reviewedDecision(cell, scheme) })) });
   }
   return slide.report();
 }

@@ -19,6 +19,7 @@ export class GalleryView {
   private readonly groups = new Map<string, Group>();
   /** Cell id -> position in the session, so a moved tile lands in order. */
   private readonly order = new Map<string, number>();
+  private readonly cellsByFrame = new Map<number, ReviewCell[]>();
 
   constructor(private readonly ctx: StationContext) {
     this.element = h('div', { class: 'ss-gallery', role: 'listbox', 'aria-label': 'Cells by class; arrow keys move, number keys reclassify' });
@@ -51,6 +52,9 @@ export class GalleryView {
   addCells(cells: readonly ReviewCell[]): void {
     for (const cell of cells) {
       this.order.set(cell.id, this.order.size);
+      const ofFrame = this.cellsByFrame.get(cell.frameId) ?? [];
+      ofFrame.push(cell);
+      this.cellsByFrame.set(cell.frameId, ofFrame);
       const tile = h('div', { class: 'ss-tile', role: 'option', tabindex: -1, 'aria-selected': 'false', 'data-cell-id': cell.id },
         h('canvas', { width: this.ctx.patchPx, height: this.ctx.patchPx, 'aria-hidden': 'true' }),
         h('span', { class: 'ss-tile-code' }),
@@ -66,15 +70,12 @@ export class GalleryView {
 
   /** Draws the crops of a frame whose bitmap just arrived. */
   drawFrame(frameId: number): void {
-    for (const [id, tile] of this.tiles) {
-      const cell = this.ctx.cellById(id)!;
-      if (cell.frameId === frameId) this.drawTile(tile, cell);
-    }
+    for (const cell of this.cellsByFrame.get(frameId) ?? []) this.drawTile(this.tiles.get(cell.id)!, cell);
   }
 
   private drawTile(tile: HTMLElement, cell: ReviewCell): void {
     const bitmap = this.ctx.bitmaps.get(cell.frameId);
-    const frame = this.ctx.state.frames.find((f) => f.id === cell.frameId);
+    const frame = this.ctx.frameById(cell.frameId);
     if (!bitmap || !frame) return;
     const canvas = tile.querySelector('canvas')!;
     drawCrop(canvas, bitmap, frame, cell, this.ctx.patchMicrons);

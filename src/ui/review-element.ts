@@ -16,7 +16,7 @@ import { GalleryView } from './gallery-view.js';
 import { LogView } from './log-view.js';
 import { OverviewView } from './overview-view.js';
 import { classColours } from './palette.js';
-import { UNIDENTIFIED, addFrameResult, changeRefusal, emptyState, reclassify, undo, type ReviewCell, type ReviewState } from './review-state.js';
+import { UNIDENTIFIED, addFrameResult, cellsByFrame, changeRefusal, emptyState, reclassify, undo, type ReviewCell, type ReviewFrame, type ReviewState } from './review-state.js';
 import { openSessionStore, type SessionStore } from './session-store.js';
 import { signOffBlockers, signOffReview } from './sign-off.js';
 import { SignOffView } from './sign-off-view.js';
@@ -53,6 +53,9 @@ export class SmearscopeReview extends HTMLElement {
   private selectedId: string | null = null;
   private cam = false;
   private report: DifferentialReport | undefined;
+  /** Lookups by id over state.cells / state.frames (rebuilt by indexState). */
+  private readonly cellIndex = new Map<string, ReviewCell>();
+  private readonly frameIndex = new Map<number, ReviewFrame>();
   private saving: Promise<void> = Promise.resolve();
   private started = false;
   private analyzing = 0;
@@ -127,6 +130,7 @@ export class SmearscopeReview extends HTMLElement {
     for (const bitmap of this.ctx.bitmaps.values()) bitmap.close();
     this.ctx.bitmaps.clear();
     this.ctx.state = this.state;
+    this.indexState();
     this.buildViews();
     this.refresh();
   }
@@ -161,7 +165,8 @@ export class SmearscopeReview extends HTMLElement {
       patchMicrons: card.input.patchMicrons,
       patchPx: card.input.width,
       bitmaps: new Map(),
-      cellById: (id) => this.state.cells.find((cell) => cell.id === id),
+      cellById: (id) => this.cellIndex.get(id),
+      frameById: (id) => this.frameIndex.get(id),
       camOn: () => this.cam,
       select: (id, options) => this.select(id, options?.focus ?? false),
       selected: () => this.selectedId,
@@ -170,6 +175,7 @@ export class SmearscopeReview extends HTMLElement {
     this.store = await openSessionStore(this.getAttribute('session') ?? 'default').catch(() => undefined);
     const stored = await this.store?.load().catch(() => null);
     if (stored) this.state = this.ctx.state = stored.state;
+    this.indexState();
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
     this.wireToolbar();
@@ -179,6 +185,13 @@ export class SmearscopeReview extends HTMLElement {
     }
     this.refresh();
     void this.runStream();
+  }
+
+  private indexState(): void {
+    this.cellIndex.clear();
+    this.frameIndex.clear();
+    for (const cell of this.state.cells) this.cellIndex.set(cell.id, cell);
+    for (const frame of this.state.frames) this.frameIndex.set(frame.id, frame);
   }
 
   private buildViews(): void {
@@ -192,7 +205,8 @@ export class SmearscopeReview extends HTMLElement {
       log: new LogView(),
     };
     const { overview, gallery, detail, differential, signOff, log } = this.views;
-    for (const frame of this.state.frames) overview.addFrame(frame, this.state.cells.filter((cell) => cell.frameId === frame.id));
+    const byFrame = cellsByFrame(this.state.cells);
+    for (const frame of this.state.frames) overview.addFrame(frame, byFrame.get(frame.id) ?? []);
     gallery.addCells(this.state.cells);
     enableDrag(gallery.element, (id, code) => this.reclassifyCell(id, code));
 
@@ -314,6 +328,8 @@ export class SmearscopeReview extends HTMLElement {
     }
     const cells = addFrameResult(this.state, job.frameId, result);
     const frame = this.state.frames[this.state.frames.length - 1];
+    this.frameIndex.set(frame.id, frame);
+    for (const cell of cells) this.cellIndex.set(cell.id, cell);
     this.views.overview.addFrame(frame, cells);
     this.views.gallery.addCells(cells);
     if (this.ctx.bitmaps.has(job.frameId)) this.views.overview.drawFrame(job.frameId);

@@ -158,9 +158,13 @@ export function operatorName(state: ReviewState): string {
   return state.operator.trim() || '(no operator name)';
 }
 
-/** Cells per current class, UNIDENTIFIED included. */
-export function countByClass(state: ReviewState): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const cell of state.cells) counts.set(cell.currentClass, (counts.get(cell.currentClass) ?? 0) + 1);
-  return counts;
+/** The cells of each frame, in session order. */
+export function cellsByFrame(cells: readonly ReviewCell[]): Map<number, ReviewCell[]> {
+  const byFrame = new Map<number, ReviewCell[]>();
+  for (const cell of cells) {
+    const list = byFrame.get(cell.frameId);
+    if (list) list.push(cell);
+    else byFrame.set(cell.frameId, [cell]);
+  }
+  return byFrame;
 }

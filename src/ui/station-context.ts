@@ -1,7 +1,7 @@
 // What the views of the station share: the state, the model's classes, the frames' bitmaps and
 // the actions. The element owns it; views read it and call the actions, never change state.
 import type { Scheme } from './differential.js';
-import type { ReviewCell, ReviewState } from './review-state.js';
+import type { ReviewCell, ReviewFrame, ReviewState } from './review-state.js';
 
 export interface ClassInfo {
   /** Class code or UNIDENTIFIED. */
@@ -25,6 +25,7 @@ export interface StationContext {
   /** Decoded frames by frame id (absent while loading or when the frame failed to decode). */
   bitmaps: Map<number, ImageBitmap>;
   cellById(id: string): ReviewCell | undefined;
+  frameById(id: number): ReviewFrame | undefined;
   /** Is the CAM overlay on. */
   camOn(): boolean;
   select(cellId: string, options?: { focus?: boolean }): void;
