@@ -216,7 +216,7 @@ export class SmearscopeReview extends HTMLElement {
     ];
     const tabButtons = tabs.map((tab, i) => h('button', { type: 'button', role: 'tab', id: `ss-tab-${tab.id}`, 'aria-controls': `ss-panel-${tab.id}`, 'aria-selected': i === 0 ? 'true' : 'false', tabindex: i === 0 ? 0 : -1, 'data-tab': tab.id }, tab.label));
     const panels = tabs.map((tab, i) => h('div', { role: 'tabpanel', id: `ss-panel-${tab.id}`, 'aria-labelledby': `ss-tab-${tab.id}`, hidden: i !== 0, 'data-panel': tab.id },
-      tab.id === 'overview' ? h('p', { class: 'ss-drop-hint', 'data-role': 'drop-hint' }, 'Drop frames or a folder here, or use “Open frames”. Images stay on this machine.') : null,
+      tab.id === 'overview' && this.state.frames.length === 0 ? h('p', { class: 'ss-drop-hint', 'data-role': 'drop-hint' }, 'Drop frames or a folder here, or use “Open frames”. Images stay on this machine.') : null,
       tab.panel));
     const tablist = h('div', { role: 'tablist', 'aria-label': 'Views' }, ...tabButtons);
     const tabRow = h('div', { class: 'ss-tabrow' }, tablist, this.toolbar.status);
@@ -333,7 +333,7 @@ export class SmearscopeReview extends HTMLElement {
     this.views.overview.addFrame(frame, cells);
     this.views.gallery.addCells(cells);
     if (this.ctx.bitmaps.has(job.frameId)) this.views.overview.drawFrame(job.frameId);
-    this.ownerDocument.querySelector('[data-role=drop-hint]')?.remove();
+    this.querySelector('[data-role=drop-hint]')?.remove();
     this.refresh();
     void job.image.blob().then((blob) => this.store?.saveImage(job.frameId, blob)).catch(() => undefined);
     this.dispatchEvent(new CustomEvent('smearscope-frame', { detail: { frameId: job.frameId, cells: cells.length, error: frame.error } }));

@@ -110,6 +110,37 @@ describe('review station (Chromium, wasm)', () => {
     afterUndo[codes.filter((code) => code !== lastFrom)[2]]--;
     if (lastFrom in afterUndo) afterUndo[lastFrom]++;
     expect(await differential(page)).toEqual(afterUndo);
+
+    // Dragging a tile onto a class (mouse; touch takes the same pointer path) and the Undo button.
+    const [dragId] = cells[1];
+    const dragFrom = (await tileClasses(page))[dragId];
+    const dragTo = codes.find((code) => code !== dragFrom)!;
+    await page.$eval(`[data-cell-id="${dragId}"]`, (el) => el.scrollIntoView({ block: 'center' }));
+    const tile = (await (await page.$(`[data-cell-id="${dragId}"]`))!.boundingBox())!;
+    const target = (await (await page.$(`.ss-classbar [data-drop-class="${dragTo}"]`))!.boundingBox())!;
+    await page.mouse.move(tile.x + tile.width / 2, tile.y + tile.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(tile.x + tile.width / 2 + 20, tile.y + tile.height / 2 + 20, { steps: 4 });
+    await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 });
+    await page.mouse.up();
+    expect((await tileClasses(page))[dragId]).toBe(dragTo);
+    await page.click('[data-action=undo]');
+    expect(await differential(page)).toEqual(afterUndo);
+
+    // The CAM overlay on demand: on changes the selected cell's crop, off restores it.
+    const crop = () => page.$eval('.ss-detail canvas', (canvas) => {
+      const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height).data;
+      let hash = 0;
+      for (let i = 0; i < data.length; i += 3) hash = (hash * 31 + data[i]) | 0;
+      return hash;
+    });
+    await page.click(`[data-cell-id="${cells[0][0]}"]`);
+    const plain = await crop();
+    await page.click('[data-action=cam]');
+    expect(await crop()).not.toBe(plain);
+    await screenshots('cam');
+    await page.click('[data-action=cam]');
+    expect(await crop()).toBe(plain);
   });
 
   it('refuses the sign-off while cells are unidentified, and accepts it once they are classified (short count overridden with a reason)', async () => {
