@@ -35,6 +35,7 @@ export class DetailView {
       h('p', {}, `Blast score ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ' ⚑ flagged' : ''}` +
         (this.ctx.scheme.atypicalIndices.length ? ` · atypical ${cell.pAtypical.toFixed(2)}${cell.atypicalFlag ? ' ⚑ flagged' : ''}` : '')),
       h('ul', { class: 'ss-probs', 'aria-label': 'Top class probabilities' }, ...top.map(([code, p]) => h('li', {}, `${code} ${(p * 100).toFixed(1)} %`))),
-      cell.cam ? null : h('p', { class: 'ss-note' }, 'No CAM: the model card declares no feature map.'));
+      !cell.cam ? h('p', { class: 'ss-note' }, 'No CAM: the model card declares no feature map.')
+        : this.ctx.camOn() ? h('p', { class: 'ss-note' }, `CAM: where the model saw ${cell.modelClass} (red: most evidence)`) : null);
   }
 }

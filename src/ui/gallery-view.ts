@@ -106,11 +106,11 @@ export class GalleryView {
     tile.dataset.flag = cell.blastFlag || cell.atypicalFlag ? 'true' : 'false';
     const code = tile.querySelector('.ss-tile-code')!;
     const edited = !unidentified && (cell.currentClass !== cell.modelClass || cell.modelAbstained);
-    code.textContent = unidentified ? `? ${cell.modelClass} ${pct(cell.confidence)}` : `${cell.currentClass} ${edited ? '✎ reviewed' : pct(cell.confidence)}`;
+    code.textContent = unidentified ? `? ${cell.modelClass} ${pct(cell.confidence)}` : `${cell.currentClass} ${edited ? '✎' : pct(cell.confidence)}`;
     const scores = [`blast ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ' ⚑' : ''}`];
     if (this.ctx.scheme.atypicalIndices.length > 0) scores.push(`atyp ${cell.pAtypical.toFixed(2)}${cell.atypicalFlag ? ' ⚑' : ''}`);
     tile.querySelector('.ss-tile-scores')!.textContent = scores.join(' · ');
-    tile.setAttribute('aria-label', `Cell ${cell.id}: ${info.name}${unidentified ? '' : ` (${cell.currentClass})`}; model said ${model?.name ?? cell.modelClass} ` +
+    tile.setAttribute('aria-label', `Cell ${cell.id}: ${info.name}${unidentified ? '' : ` (${cell.currentClass})`}${edited ? ', reviewed' : ''}; model said ${model?.name ?? cell.modelClass} ` +
       `${pct(cell.confidence)}${cell.modelAbstained ? ', abstained' : ''}; blast score ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ', flagged' : ''}`);
   }
 
