@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const backend = values.backend ?? 'wasm';
   const files = readdirSync(BCCD_DIR).filter((name) => name.endsWith('.jpg')).sort().slice(0, FRAMES).map((name) => resolve(BCCD_DIR, name));
   const server = await startStaticServer({ '/': '.' }, 0, '127.0.0.1', { index: STATION_PAGE });
-  const browser = await puppeteer.launch({ executablePath: chromePath(), args: chromiumArgs(backend === 'webgpu' ? 'system' : 'off'), headless: true });
+  // A loaded machine may take minutes to restore 2,000 cells: puppeteer's default protocol timeout is 3.
+  const browser = await puppeteer.launch({ executablePath: chromePath(), args: chromiumArgs(backend === 'webgpu' ? 'system' : 'off'), headless: true, protocolTimeout: 15 * 60_000 });
   const date = new Date();
   try {
     const drops: Array<{ firstCellMs: number; lastCellMs: number; cells: number }> = [];

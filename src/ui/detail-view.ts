@@ -2,6 +2,7 @@
 // the blast and atypical scores, and what the cytologist made of it.
 import { drawCam, drawCrop } from './crop.js';
 import { h, replace } from './dom.js';
+import type { ReviewCell, ReviewFrame } from './review-state.js';
 import type { StationContext } from './station-context.js';
 
 export class DetailView {
@@ -16,16 +17,22 @@ export class DetailView {
       h('h2', { id: 'ss-detail-title' }, 'Selected cell'), h('div', { class: 'ss-detail-body' }, this.canvas, this.text));
   }
 
-  render(): void {
+  /** Shows the selected cell; resolves once its crop is drawn. */
+  async render(): Promise<void> {
     const id = this.ctx.selected();
     const cell = id ? this.ctx.cellById(id) : undefined;
     if (!cell) return;
     const frame = this.ctx.frameById(cell.frameId)!;
-    const bitmap = this.ctx.bitmaps.get(cell.frameId);
-    if (bitmap) {
+    this.describe(cell, frame);
+    const bitmap = await this.ctx.bitmap(cell.frameId);
+    if (bitmap && this.ctx.selected() === id) {
       drawCrop(this.canvas, bitmap, frame, cell, this.ctx.patchMicrons);
-      if (this.ctx.camOn()) drawCam(this.canvas, cell);
+      const cam = this.ctx.camOn() && drawCam(this.canvas, cell);
+      this.canvas.dataset.drawn = `${cell.id}${cam ? '+cam' : ''}`; // what is on the canvas, for hosts and tests
     }
+  }
+
+  private describe(cell: ReviewCell, frame: ReviewFrame): void {
     const name = (code: string) => this.ctx.classByCode.get(code)?.name ?? code;
     this.canvas.setAttribute('aria-label', `Cell ${cell.id} from ${frame.label}`);
     const top = Object.entries(cell.probs).sort((a, b) => b[1] - a[1]).slice(0, 3);

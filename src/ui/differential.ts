@@ -1,10 +1,10 @@
 // The differential of the reviewed classes: the SDK's own slide (createSlide) fed with each
 // cell's current class, so counts, intervals and flags are computed exactly as the SDK reports
 // them, only with the cytologist's corrections.
-import { createSlide, type DifferentialReport, type Scope } from '../index.js';
+import { createSlide, type DifferentialReport, type ResolvedScheme } from '../index.js';
 import { UNIDENTIFIED, cellsByFrame, type ReviewCell, type ReviewState } from './review-state.js';
 
-export type Scheme = Scope['scheme'];
+export type Scheme = ResolvedScheme;
 
 /** The report of the session as reviewed now; the target defaults to the routine 200 cells. */
 export function reviewedDifferential(state: ReviewState, scheme: Scheme, targetCount: number): DifferentialReport {

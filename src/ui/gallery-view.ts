@@ -48,8 +48,9 @@ export class GalleryView {
     return section;
   }
 
-  /** Adds tiles for new cells (crops drawn now if their frame is decoded, else by drawFrame). */
+  /** Adds tiles for new cells; their crops are drawn as their frames decode. */
   addCells(cells: readonly ReviewCell[]): void {
+    const frames = new Set<number>();
     for (const cell of cells) {
       this.order.set(cell.id, this.order.size);
       const ofFrame = this.cellsByFrame.get(cell.frameId) ?? [];
@@ -62,29 +63,30 @@ export class GalleryView {
       this.tiles.set(cell.id, tile);
       this.describe(tile, cell);
       this.groups.get(cell.currentClass)!.list.append(tile);
-      this.drawTile(tile, cell);
+      frames.add(cell.frameId);
     }
+    for (const frameId of frames) void this.drawFrame(frameId);
     if (!this.element.querySelector('[tabindex="0"]') && this.tiles.size > 0) this.firstTile()?.setAttribute('tabindex', '0');
     this.refreshCounts();
   }
 
-  /** Draws the crops of a frame whose bitmap just arrived. */
-  drawFrame(frameId: number): void {
-    for (const cell of this.cellsByFrame.get(frameId) ?? []) this.drawTile(this.tiles.get(cell.id)!, cell);
-  }
-
-  private drawTile(tile: HTMLElement, cell: ReviewCell): void {
-    const bitmap = this.ctx.bitmaps.get(cell.frameId);
-    const frame = this.ctx.frameById(cell.frameId);
+  /** Draws the crops of one frame's cells (the frame is decoded for it). */
+  async drawFrame(frameId: number): Promise<void> {
+    const cells = this.cellsByFrame.get(frameId) ?? [];
+    const frame = this.ctx.frameById(frameId);
+    const bitmap = cells.length && frame ? await this.ctx.bitmap(frameId) : undefined;
     if (!bitmap || !frame) return;
-    const canvas = tile.querySelector('canvas')!;
-    drawCrop(canvas, bitmap, frame, cell, this.ctx.patchMicrons);
-    if (this.ctx.camOn()) drawCam(canvas, cell);
+    for (const cell of cells) {
+      const canvas = this.tiles.get(cell.id)?.querySelector('canvas');
+      if (!canvas) continue;
+      drawCrop(canvas, bitmap, frame, cell, this.ctx.patchMicrons);
+      if (this.ctx.camOn()) drawCam(canvas, cell);
+    }
   }
 
   /** Redraws every crop (CAM switched on or off). */
-  redrawAll(): void {
-    for (const [id, tile] of this.tiles) this.drawTile(tile, this.ctx.cellById(id)!);
+  async redrawAll(): Promise<void> {
+    await Promise.all([...this.cellsByFrame.keys()].map((frameId) => this.drawFrame(frameId)));
   }
 
   /** Moves a cell's tile to the group of its current class, keeping session order. */

@@ -12,6 +12,14 @@ export class OverviewView {
   readonly element: HTMLElement;
   private readonly figures = new Map<number, { canvas: HTMLCanvasElement; svg: SVGSVGElement; caption: HTMLElement }>();
   private readonly outlines = new Map<string, SVGGElement>();
+  /** Frames are decoded and drawn only once scrolled near the view (thousands of frames stay light). */
+  private readonly visible = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      this.visible.unobserve(entry.target);
+      void this.drawFrame(Number((entry.target as HTMLElement).dataset.frameId));
+    }
+  }, { rootMargin: '400px' });
 
   constructor(private readonly ctx: StationContext) {
     this.element = h('div', { class: 'ss-overview' });
@@ -29,30 +37,34 @@ export class OverviewView {
   }
 
   addFrame(frame: ReviewFrame, cells: readonly ReviewCell[]): void {
-    const scale = Math.min(1, MAX_FRAME_CANVAS_PX / Math.max(1, frame.width));
-    const canvas = h('canvas', { width: Math.max(1, Math.round(frame.width * scale)), height: Math.max(1, Math.round(frame.height * scale)), 'aria-hidden': 'true' });
+    const canvas = h('canvas', { width: 0, height: 0, 'aria-hidden': 'true' });
     const svg = document.createElementNS(SVG, 'svg');
     svg.setAttribute('viewBox', `0 0 ${frame.width} ${frame.height}`);
     svg.setAttribute('class', 'ss-outlines');
     const caption = h('figcaption', {});
-    const figure = h('figure', { class: 'ss-frame', 'data-frame-id': frame.id }, h('div', { class: 'ss-frame-image' }, canvas, svg), caption);
+    const image = h('div', { class: 'ss-frame-image' }, canvas, svg);
+    image.style.aspectRatio = `${Math.max(1, frame.width)} / ${Math.max(1, frame.height)}`; // CSSOM: allowed under a strict CSP
+    const figure = h('figure', { class: 'ss-frame', 'data-frame-id': frame.id }, image, caption);
     this.figures.set(frame.id, { canvas, svg, caption });
     for (const cell of cells) svg.append(this.outline(cell, frame));
     this.caption(frame, cells.length);
     this.element.append(figure);
-    this.drawFrame(frame.id);
+    this.visible.observe(figure);
   }
 
   private caption(frame: ReviewFrame, cells: number): void {
     const figure = this.figures.get(frame.id)!;
-    const scale = `${frame.micronsPerPixel.toFixed(3)} µm/px${frame.scaleEstimated ? ' (estimated)' : ''}`;
+    const scale = frame.micronsPerPixel ? `${frame.micronsPerPixel.toFixed(3)} µm/px${frame.scaleSource === 'frame' ? ' (estimated)' : ''}` : 'scale unknown';
     figure.caption.textContent = frame.error ? `${frame.label}: not analyzed — ${frame.error}` : `${frame.label} · ${cells} cell${cells === 1 ? '' : 's'} · ${scale}`;
   }
 
-  drawFrame(frameId: number): void {
+  private async drawFrame(frameId: number): Promise<void> {
     const figure = this.figures.get(frameId);
-    const bitmap = this.ctx.bitmaps.get(frameId);
+    const bitmap = figure ? await this.ctx.bitmap(frameId) : undefined;
     if (!figure || !bitmap) return;
+    const scale = Math.min(1, MAX_FRAME_CANVAS_PX / bitmap.width);
+    figure.canvas.width = Math.round(bitmap.width * scale);
+    figure.canvas.height = Math.round(bitmap.height * scale);
     figure.canvas.getContext('2d')!.drawImage(bitmap, 0, 0, figure.canvas.width, figure.canvas.height);
   }
 

@@ -11,6 +11,7 @@ import { enableDrag } from './drag.js';
 import { cellsCsv, reviewExport, type ReviewExport } from './exports.js';
 import { droppedFiles, imageFiles } from './frame-files.js';
 import { frameImage } from './frame-image.js';
+import { FrameBitmaps } from './frame-bitmaps.js';
 import { FrameQueue } from './frame-queue.js';
 import { GalleryView } from './gallery-view.js';
 import { LogView } from './log-view.js';
@@ -47,6 +48,7 @@ export class SmearscopeReview extends HTMLElement {
   private toolbar!: Toolbar;
   private views!: { overview: OverviewView; gallery: GalleryView; detail: DetailView; differential: DifferentialView; signOff: SignOffView; log: LogView };
   private readonly queue = new FrameQueue();
+  private readonly frameBitmaps = new FrameBitmaps();
   private readonly jobs: Job[] = [];
   private intake: Promise<unknown> = Promise.resolve();
   private nextFrameId = 0;
@@ -104,7 +106,7 @@ export class SmearscopeReview extends HTMLElement {
       this.analyzing++;
       this.queue.push(frame);
       this.showStatus();
-      void image.bitmap().then((bitmap) => this.onBitmap(frameId, bitmap), () => undefined);
+      this.frameBitmaps.set(frameId, image);
     });
     this.intake = queued.catch(() => undefined);
     await queued;
@@ -127,8 +129,7 @@ export class SmearscopeReview extends HTMLElement {
     await this.store?.clear();
     this.state = emptyState();
     this.selectedId = null;
-    for (const bitmap of this.ctx.bitmaps.values()) bitmap.close();
-    this.ctx.bitmaps.clear();
+    this.frameBitmaps.clear();
     this.ctx.state = this.state;
     this.indexState();
     this.buildViews();
@@ -164,7 +165,7 @@ export class SmearscopeReview extends HTMLElement {
       classByCode: new Map(classes.map((c) => [c.code, c])),
       patchMicrons: card.input.patchMicrons,
       patchPx: card.input.width,
-      bitmaps: new Map(),
+      bitmap: (frameId) => this.frameBitmaps.get(frameId),
       cellById: (id) => this.cellIndex.get(id),
       frameById: (id) => this.frameIndex.get(id),
       camOn: () => this.cam,
@@ -179,10 +180,8 @@ export class SmearscopeReview extends HTMLElement {
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
     this.wireToolbar();
+    for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
     this.buildViews();
-    if (stored) {
-      await Promise.all([...stored.images].map(async ([frameId, blob]) => this.onBitmap(frameId, await createImageBitmap(blob).catch(() => undefined))));
-    }
     this.refresh();
     void this.runStream();
   }
@@ -264,8 +263,8 @@ export class SmearscopeReview extends HTMLElement {
     t.cam.addEventListener('click', () => {
       this.cam = !this.cam;
       t.cam.setAttribute('aria-pressed', String(this.cam));
-      this.views.gallery.redrawAll();
-      this.views.detail.render();
+      void this.views.gallery.redrawAll();
+      void this.views.detail.render();
     });
     t.exportJson.addEventListener('click', () => download(this.ownerDocument, `${this.fileStem()}.json`, 'application/json', JSON.stringify(this.exportRecord(), null, 2)));
     t.exportCsv.addEventListener('click', () => download(this.ownerDocument, `${this.fileStem()}.csv`, 'text/csv', cellsCsv(this.exportRecord())));
@@ -332,7 +331,6 @@ export class SmearscopeReview extends HTMLElement {
     for (const cell of cells) this.cellIndex.set(cell.id, cell);
     this.views.overview.addFrame(frame, cells);
     this.views.gallery.addCells(cells);
-    if (this.ctx.bitmaps.has(job.frameId)) this.views.overview.drawFrame(job.frameId);
     this.querySelector('[data-role=drop-hint]')?.remove();
     this.refresh();
     void job.image.blob().then((blob) => this.store?.saveImage(job.frameId, blob)).catch(() => undefined);
@@ -340,19 +338,11 @@ export class SmearscopeReview extends HTMLElement {
     job.done({ frameId: job.frameId, cells: cells.length, ...(frame.error ? { error: frame.error } : {}) });
   }
 
-  private onBitmap(frameId: number, bitmap: ImageBitmap | undefined): void {
-    if (!bitmap) return;
-    this.ctx.bitmaps.set(frameId, bitmap);
-    this.views.overview.drawFrame(frameId);
-    this.views.gallery.drawFrame(frameId);
-    if (this.selectedId && this.ctx.cellById(this.selectedId)?.frameId === frameId) this.views.detail.render();
-  }
-
   private select(id: string, focus: boolean): void {
     this.selectedId = id;
     this.views.gallery.setSelected(id, focus);
     this.views.overview.setSelected(id);
-    this.views.detail.render();
+    void this.views.detail.render();
   }
 
   private reclassifyCell(id: string, to: string): void {
@@ -381,7 +371,7 @@ export class SmearscopeReview extends HTMLElement {
   private afterChange(cell: ReviewCell): void {
     this.views.gallery.moveCell(cell);
     this.views.overview.update(cell);
-    if (this.selectedId === cell.id) this.views.detail.render();
+    if (this.selectedId === cell.id) void this.views.detail.render();
     this.refresh();
   }
 

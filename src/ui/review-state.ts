@@ -11,8 +11,10 @@ export interface ReviewFrame {
   label: string;
   width: number;
   height: number;
-  micronsPerPixel: number;
-  scaleEstimated: boolean;
+  /** The scale the SDK used; absent when the frame failed before it was known. */
+  micronsPerPixel?: number;
+  /** 'given' (the scanner's, typed in the bar) or 'frame' (estimated from its erythrocytes). */
+  scaleSource?: FrameResult['scaleSource'];
   /** Set when the SDK could not analyze the frame. */
   error?: string;
 }
@@ -86,37 +88,33 @@ export function addFrameResult(state: ReviewState, frameId: number, result: Fram
     label: result.label ?? `frame ${frameId + 1}`,
     width: result.width,
     height: result.height,
-    micronsPerPixel: result.micronsPerPixel,
-    scaleEstimated: result.scaleEstimated,
+    ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: result.micronsPerPixel, scaleSource: result.scaleSource } : {}),
     ...(result.error ? { error: `${result.error.code}: ${result.error.message}` } : {}),
   });
-  const cells = result.cells.filter(isClassified).map((cell, n) => toReviewCell(frameId, n, cell));
+  const cells = result.cells.flatMap((cell) => (cell.decision ? [cell as Classified] : [])).map((cell, n) => toReviewCell(frameId, n, cell));
   state.cells.push(...cells);
   return cells;
 }
 
-function isClassified(cell: CellResult): boolean {
-  return typeof cell.class === 'string' && typeof cell.classIndex === 'number';
-}
+type Classified = CellResult & { decision: NonNullable<CellResult['decision']> };
 
-function toReviewCell(frameId: number, n: number, cell: CellResult): ReviewCell {
-  const abstained = cell.abstained === true;
+function toReviewCell(frameId: number, n: number, { x, y, box, decision }: Classified): ReviewCell {
   return {
     id: `${frameId}:${n}`,
     frameId,
-    x: cell.x,
-    y: cell.y,
-    box: [...cell.box],
-    modelClass: cell.class!,
-    confidence: cell.confidence ?? 0,
-    modelAbstained: abstained,
-    pBlast: cell.pBlast ?? 0,
-    pAtypical: cell.pAtypical ?? 0,
-    blastFlag: cell.blastFlag ?? false,
-    atypicalFlag: cell.atypicalFlag ?? false,
-    probs: { ...(cell.probs ?? {}) },
-    ...(cell.cam ? { cam: { width: cell.cam.width, height: cell.cam.height, values: Array.from(cell.cam.values) } } : {}),
-    currentClass: abstained ? UNIDENTIFIED : cell.class!,
+    x,
+    y,
+    box: [...box],
+    modelClass: decision.class,
+    confidence: decision.confidence,
+    modelAbstained: decision.abstained,
+    pBlast: decision.pBlast,
+    pAtypical: decision.pAtypical,
+    blastFlag: decision.blastFlag,
+    atypicalFlag: decision.atypicalFlag,
+    probs: { ...decision.probs },
+    ...(decision.cam ? { cam: { width: decision.cam.width, height: decision.cam.height, values: Array.from(decision.cam.values) } } : {}),
+    currentClass: decision.abstained ? UNIDENTIFIED : decision.class,
   };
 }
 

@@ -22,8 +22,8 @@ export interface StationContext {
   /** The model's patch side in microns and its input size in pixels (the crop's size). */
   patchMicrons: number;
   patchPx: number;
-  /** Decoded frames by frame id (absent while loading or when the frame failed to decode). */
-  bitmaps: Map<number, ImageBitmap>;
+  /** A frame decoded on demand (undefined when it has no image or does not decode). */
+  bitmap(frameId: number): Promise<ImageBitmap | undefined>;
   cellById(id: string): ReviewCell | undefined;
   frameById(id: number): ReviewFrame | undefined;
   /** Is the CAM overlay on. */

@@ -33,7 +33,7 @@ smearscope-review.ss-dragging-files .ss-views { outline: 4px dashed #0072b2; out
 smearscope-review .ss-overview { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 10px; }
 smearscope-review .ss-frame { margin: 0; background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: 4px; }
 smearscope-review .ss-frame-image { position: relative; }
-smearscope-review .ss-frame canvas { display: block; width: 100%; height: auto; }
+smearscope-review .ss-frame canvas { display: block; width: 100%; height: 100%; background: #e4e1e4; }
 smearscope-review .ss-outlines { position: absolute; inset: 0; width: 100%; height: 100%; }
 smearscope-review .ss-outlines g { cursor: pointer; }
 smearscope-review .ss-outlines rect { fill: transparent; stroke: var(--ss-c); }

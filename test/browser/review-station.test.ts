@@ -73,7 +73,7 @@ describe('review station (Chromium, wasm)', () => {
     expect(FRAMES.map((_, frame) => perFrame.filter((f) => f === frame).length)).toEqual(expected);
     // Abstentions land in "unidentified", the rest under the SDK's class.
     const classes = await tileClasses(page);
-    const sdkClasses = sdk.flatMap((result, frame) => result.cells.map((cell, n) => [`${frame}:${n}`, cell.abstained ? 'unidentified' : cell.class!] as const));
+    const sdkClasses = sdk.flatMap((result, frame) => result.cells.map((cell, n) => [`${frame}:${n}`, cell.decision!.abstained ? 'unidentified' : cell.decision!.class] as const));
     expect(classes).toEqual(Object.fromEntries(sdkClasses));
     expect(errors).toEqual([]);
     await screenshots('loaded');
@@ -128,19 +128,23 @@ describe('review station (Chromium, wasm)', () => {
     expect(await differential(page)).toEqual(afterUndo);
 
     // The CAM overlay on demand: on changes the selected cell's crop, off restores it.
-    const crop = () => page.$eval('.ss-detail canvas', (canvas) => {
+    const crop = async (drawn: string) => page.$eval(`.ss-detail canvas[data-drawn="${drawn}"]`, (canvas) => {
       const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height).data;
       let hash = 0;
       for (let i = 0; i < data.length; i += 3) hash = (hash * 31 + data[i]) | 0;
       return hash;
     });
-    await page.click(`[data-cell-id="${cells[0][0]}"]`);
-    const plain = await crop();
+    const shown = cells[0][0];
+    await page.click(`[data-cell-id="${shown}"]`);
+    await page.waitForSelector(`.ss-detail canvas[data-drawn="${shown}"]`);
+    const plain = await crop(shown);
     await page.click('[data-action=cam]');
-    expect(await crop()).not.toBe(plain);
+    await page.waitForSelector(`.ss-detail canvas[data-drawn="${shown}+cam"]`);
+    expect(await crop(`${shown}+cam`)).not.toBe(plain);
     await screenshots('cam');
     await page.click('[data-action=cam]');
-    expect(await crop()).toBe(plain);
+    await page.waitForSelector(`.ss-detail canvas[data-drawn="${shown}"]`);
+    expect(await crop(shown)).toBe(plain);
   });
 
   it('refuses the sign-off while cells are unidentified, and accepts it once they are classified (short count overridden with a reason)', async () => {

@@ -13,14 +13,16 @@ const at = new Date('2026-12-01T00:00:00Z');
 /** A frame result with one cell per [class, abstained]. */
 function frame(index: number, cells: Array<[string, boolean]>): FrameResult {
   return {
-    index, label: `f${index}.jpg`, width: 640, height: 480, micronsPerPixel: 0.075, scaleEstimated: false, skippedAtBorder: [],
+    index, label: `f${index}.jpg`, width: 640, height: 480, micronsPerPixel: 0.075, scaleSource: 'given', skippedAtBorder: [],
     timingsMs: { stainFit: 0, localize: 0, patches: 0, inference: 0, total: 0 },
     cells: cells.map(([code, abstained], n) => ({
       x: 100 + n, y: 100, box: [0, 0, 286, 286] as [number, number, number, number], ratio: 0.4, crossesBorder: false,
-      class: code, classIndex: BM7.indexOf(code), confidence: abstained ? 0.4 : 0.9, abstained,
-      ...(abstained ? { abstainReason: 'low-confidence' as const } : {}),
-      pBlast: code === 'BLA' ? 0.9 : 0.05, pAtypical: 0, blastFlag: code === 'BLA', atypicalFlag: false,
-      probs: Object.fromEntries(BM7.map((c) => [c, c === code ? 0.9 : 0.1 / 6])),
+      decision: {
+        class: code, classIndex: BM7.indexOf(code), confidence: abstained ? 0.4 : 0.9, abstained,
+        ...(abstained ? { abstainReason: 'low-confidence' as const } : {}),
+        pBlast: code === 'BLA' ? 0.9 : 0.05, pAtypical: 0, blastFlag: code === 'BLA', atypicalFlag: false,
+        probs: Object.fromEntries(BM7.map((c) => [c, c === code ? 0.9 : 0.1 / 6])),
+      },
     })),
   };
 }
