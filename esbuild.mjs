@@ -50,6 +50,7 @@ await Promise.all([
       cli: 'src/cli/main.ts',
       cluster: 'src/cluster/index.ts',
       bench: 'bench/main.ts',
+      'bench-review': 'bench/review-station.ts',
       'localization-quality': 'bench/localization-quality-main.ts',
       'build-models': 'models/zoo/build-cli.ts',
     },
@@ -61,6 +62,10 @@ await Promise.all([
     entryPoints: { 'preprocess.worker': 'workers/preprocess.worker.ts', 'inference.worker': 'workers/inference.worker.ts' },
     outdir: 'dist/workers',
   }),
+  // The review station: review.js (the <smearscope-review> element for vendors' pages) and the
+  // kiosk page's kiosk.js; beside dist/workers and dist/ort, which they load. Split and minified:
+  // ONNX Runtime (only the inference worker loads it) goes to a chunk the page never fetches.
+  build({ ...browser, entryPoints: { review: 'src/ui/index.ts', kiosk: 'src/ui/kiosk.ts' }, outdir: 'dist/ui', splitting: true, minify: true }),
   // The browser benchmark (bench/index.html); beside dist/workers and dist/ort, which it loads.
   build({ ...browser, entryPoints: { bench: 'bench/browser/entry.ts' }, outdir: 'dist/bench' }),
 ]);
@@ -70,6 +75,8 @@ for (const bundle of ['node', 'browser']) {
   writeFileSync(`dist/${bundle}/index.d.ts`, "export * from '../types/src/index.js';\n");
 }
 writeFileSync('dist/node/cluster.d.ts', "export * from '../types/src/cluster/index.js';\n");
+
+for (const file of ['index.html', 'kiosk.css']) cpSync(`src/ui/${file}`, `dist/ui/${file}`);
 
 for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
   cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);

@@ -15,7 +15,7 @@ Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
   eval <dir>               classify single-cell images in one folder per class; print metrics
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
-  serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
+  serve                    the review station at / and the browser benchmark, offline (COOP/COEP)
   worker --queue URL       take frame jobs from a Redis queue (BullMQ) and analyze them; runs until stopped
   submit <image|dir>...    put a slide on the queue, wait, print the same report as analyze
   status --slide ID        where a submitted slide stands
