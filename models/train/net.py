@@ -47,9 +47,13 @@ class BasicBlock(nn.Module):
 class SmallResNet(nn.Module):
     """Returns (logits [N, classCount], features [N, D], feature_map [N, D, h, w])."""
 
-    def __init__(self, class_count: int, stage_channels=(24, 48, 96, 192), stem_channels: int = 16, norm: str = "batch"):
+    def __init__(self, class_count: int, stage_channels=(24, 48, 96, 192), stem_channels: int = 16, norm: str = "batch",
+                 input_norm: bool = False):
         super().__init__()
-        layers = [conv_bn_relu(3, stem_channels, 2, norm)]
+        # input_norm: each image's channels standardized by themselves first (a global colour cast of
+        # another lab's camera or stain cancels out); no parameters.
+        layers = [nn.GroupNorm(3, 3, affine=False)] if input_norm else []
+        layers.append(conv_bn_relu(3, stem_channels, 2, norm))
         in_channels = stem_channels
         for index, out_channels in enumerate(stage_channels):
             # The first stage keeps the stem's resolution; each later one halves it.

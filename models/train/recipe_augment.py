@@ -95,6 +95,29 @@ def normalize_some(intensities: torch.Tensor, od_maps: torch.Tensor, fitted: tor
     return torch.where(chosen[:, None, None, None], normalized, intensities)
 
 
+def jitter_colour(intensities: torch.Tensor, generator: torch.Generator, max_hue_degrees: float, saturation: float,
+                  max_log_gamma: float, grey_probability: float) -> torch.Tensor:
+    """Colour transforms beyond stain amounts (other stain recipes, cameras, white balances): a hue
+    rotation about the grey axis by U(+- max_hue_degrees), saturation x U(1 +- saturation), gamma
+    exp(U(+- max_log_gamma)) and, with grey_probability, grey only. [N, 3, S, S] 0..255 -> new tensor."""
+    n, device = intensities.shape[0], intensities.device
+    angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(max_hue_degrees)
+    sat = 1 + (torch.rand(n, generator=generator) * 2 - 1) * saturation
+    sat = torch.where(torch.rand(n, generator=generator) < grey_probability, torch.zeros(n), sat)
+    gamma = torch.exp((torch.rand(n, generator=generator) * 2 - 1) * max_log_gamma)
+    # Rodrigues rotation about the unit grey axis u, then scaling of the part orthogonal to u.
+    u = torch.full((3,), 1 / math.sqrt(3))
+    cross = torch.tensor([[0.0, -u[2], u[1]], [u[2], 0.0, -u[0]], [-u[1], u[0], 0.0]])
+    outer = torch.outer(u, u)
+    cos, sin = torch.cos(angle)[:, None, None], torch.sin(angle)[:, None, None]
+    rotation = cos * torch.eye(3) + sin * cross + (1 - cos) * outer
+    matrix = outer + sat[:, None, None] * (rotation - outer)  # [N, 3, 3]
+    x = intensities / 255.0
+    x = torch.einsum("nij,njhw->nihw", matrix.to(device), x)
+    x = torch.clamp(x, 0.0, 1.0) ** gamma.to(device)[:, None, None, None]
+    return x * 255.0
+
+
 class TrainingViews:
     """The recipe's training view of a batch, in the SDK's order: one geometric resample of the raw
     crop (physical window, scale, rotation, flip, shift) -> Macenko normalization for a share of the
@@ -102,8 +125,8 @@ class TrainingViews:
     the device, so the draws of a seed are the same on CPU and GPU."""
 
     def __init__(self, generator: torch.Generator, device: torch.device, window_fraction: float, input_pixels: int,
-                 normalize_probability: float):
-        self.generator, self.device = generator, device
+                 normalize_probability: float, colour: str = "hed"):
+        self.generator, self.device, self.colour = generator, device, colour
         self.window_fraction, self.input_pixels = window_fraction, input_pixels
         self.normalize_probability = normalize_probability
 
@@ -114,5 +137,10 @@ class TrainingViews:
         grid = F.affine_grid(affines.to(self.device), [raw.shape[0], 3, self.input_pixels, self.input_pixels], align_corners=False)
         view = F.grid_sample(raw.float(), grid, mode="bilinear", padding_mode="reflection", align_corners=False)
         view = normalize_some(view, od_maps, fitted, self.normalize_probability, g)
-        view = jitter_hed(view, g, concentration_scale=0.3, concentration_shift=0.05, basis_mix=0.1, channel_offset=0.1)
-        return blur_and_noise(view, g, blur_probability=0.5, max_sigma_pixels=1.2, max_noise=4.0)
+        if self.colour == "hed":
+            view = jitter_hed(view, g, concentration_scale=0.3, concentration_shift=0.05, basis_mix=0.1, channel_offset=0.1)
+            return blur_and_noise(view, g, blur_probability=0.5, max_sigma_pixels=1.2, max_noise=4.0)
+        # "strong": wider OD jitter plus hue, saturation, gamma and grey views, and more blur.
+        view = jitter_hed(view, g, concentration_scale=0.5, concentration_shift=0.1, basis_mix=0.2, channel_offset=0.2)
+        view = jitter_colour(view, g, max_hue_degrees=30.0, saturation=0.5, max_log_gamma=0.4, grey_probability=0.1)
+        return blur_and_noise(view, g, blur_probability=0.7, max_sigma_pixels=2.0, max_noise=6.0)

@@ -43,7 +43,7 @@ DATASETS = {
         "cropPixels": 360,  # stored crops are 360 x 363 (a few 366 x 369): the centred 360 x 360
         "patchMicrons": 28.0,  # a monocyte (up to ~20 um) with a margin; see README.md
         "holdout": "holdout-pbc-8.txt",
-        "defaults": {"epochs": 60, "input_pixels": 96, "channels": "32,64,128,256"},
+        "defaults": {"epochs": 150, "input_pixels": 96, "channels": "32,64,128,256", "colour": "strong", "input_norm": "instance"},
         "writeHoldout": True,
         "data": ("pbc-8: 8 classes of the PBC dataset (Acevedo et al. 2020; CellaVision DM96, Hospital Clinic de Barcelona, "
                  "May-Grunwald-Giemsa, people without blood disease), a seeded draw of 350 images per class"),
@@ -60,7 +60,7 @@ DATASETS = {
         "cropPixels": 250,
         "patchMicrons": None,  # the whole 250 px crop (scale.json), as the first model
         "holdout": "holdout.txt",  # the first model's split, kept so the figures compare
-        "defaults": {"epochs": 60, "input_pixels": 96, "channels": "32,64,128,256"},
+        "defaults": {"epochs": 150, "input_pixels": 112, "channels": "32,64,128,256", "colour": "hed", "input_norm": "none"},
         "writeHoldout": False,
         "data": ("bm-matek-7: 7 classes (BLA EOS LYT MON NGS NIF PMO) of the TCIA Bone-Marrow-Cytomorphology collection "
                  "(Matek et al. 2021), a random 60 % sample of a 6,698-image public subset"),
@@ -93,6 +93,8 @@ def parse_args():
     parser.add_argument("--checkpoint-in", help="skip data and training: export the model and card of this checkpoint")
     parser.add_argument("--no-export", action="store_true", help="train and evaluate only (with --checkpoint-out)")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--colour", choices=["hed", "strong"], help="colour augmentation (recipe_augment.TrainingViews)")
+    parser.add_argument("--input-norm", choices=["none", "instance"], help="standardize each image's channels in the model")
     parser.add_argument("--cache", help="pickle of the decoded images and fits (written once, then read)")
     return parser.parse_args()
 
@@ -245,7 +247,7 @@ def main():
     class_counts = torch.bincount(labels, minlength=len(codes)).float()
     class_weights = class_counts.sum() / (len(codes) * class_counts)
 
-    model = SmallResNet(len(codes), channels, norm="group").to(device)
+    model = SmallResNet(len(codes), channels, norm="group", input_norm=args.input_norm == "instance").to(device)
     decay = [p for p in model.parameters() if p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.ndim <= 1]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
@@ -257,7 +259,8 @@ def main():
                                                  else 0.5 * (1 + np.cos(np.pi * (step - warmup_steps) / max(1, total_steps - warmup_steps))))
     # Random numbers come from one CPU generator on every device, so a run's draws do not depend on it.
     generator = torch.Generator().manual_seed(args.seed)
-    augmenter = recipe_augment.TrainingViews(generator, device, window_fraction, input_pixels, args.normalize_probability)
+    augmenter = recipe_augment.TrainingViews(generator, device, window_fraction, input_pixels, args.normalize_probability,
+                                             args.colour)
 
     training_started = time.time()
     for epoch in range(args.epochs):
@@ -305,6 +308,17 @@ def main():
     print(f"total {(time.time() - started) / 60:.1f} min", flush=True)
 
 
+def held_out_eval(dataset: str, config: dict, microns_per_pixel: float) -> dict:
+    """How `smearscope eval` reproduces the held-out figures (record-sdk-metrics.mjs, npm run validate)."""
+    spec = {"data": f"../shared/data/{dataset}", "list": f"models/train/{config['holdout']}"}
+    renamed = {folder: code for folder, code in config["folders"].items() if folder != code}
+    if renamed:
+        spec["classes"] = ",".join(f"{folder}={code}" for folder, code in sorted(renamed.items()))
+    if config["patchMicrons"] is not None:  # a window inside the crop: cut it at the crops' scale
+        spec["micronsPerPixel"] = microns_per_pixel
+    return spec
+
+
 def export(args, config, codes, checkpoint):
     """Writes models/<prefix>-<arch>.onnx and its card from a checkpoint (weights, preprocessing and
     the figures measured after training). The stain-normalization choice rests on the validation
@@ -312,7 +326,7 @@ def export(args, config, codes, checkpoint):
     trained = checkpoint["args"]
     channels = tuple(int(c) for c in trained["channels"].split(","))
     input_pixels = trained["input_pixels"]
-    model = SmallResNet(len(codes), channels, norm="group")
+    model = SmallResNet(len(codes), channels, norm="group", input_norm=trained.get("input_norm") == "instance")
     model.load_state_dict(checkpoint["state_dict"])
     figures = checkpoint["figures"]
     stain_on = figures["validation-on"]["balancedAccuracy"] > figures["validation-off"]["balancedAccuracy"]
@@ -362,11 +376,16 @@ def export(args, config, codes, checkpoint):
             "notes": (f"SmallResNet with GroupNorm: stride-2 stem (16 ch), 4 stages of basic blocks ({trained['channels']} ch), "
                       f"GAP, one Linear. Input: the {patch_microns} um square around the cell ({checkpoint['windowPixels']:.0f} px "
                       f"of the {microns_per_pixel} um/px crops) resampled bilinearly to {input_pixels} px (half-pixel centres, "
-                      "no antialiasing), then (p/255-mean)/std. Training views (recipe_augment.TrainingViews): any rotation, "
-                      "flips, window scale exp(U(+-0.2)), shift +-8 %; Macenko normalization to stainReference on a random "
-                      f"{trained['normalize_probability']:.0%} of views; OD jitter on the H-E-DAB basis (concentration "
-                      "x U(0.7,1.3) + U(+-0.05), basis entries +-0.1, channel OD offset +-0.1); Gaussian blur sigma U(0,1.2) px "
-                      "on half the views; noise U(0,4) grey levels. "
+                      "no antialiasing), then (p/255-mean)/std"
+                      f"{'; inside the model each image is first standardized per channel (GroupNorm(3, 3) without parameters)' if trained.get('input_norm') == 'instance' else ''}. "
+                      "Training views (recipe_augment.TrainingViews): any rotation, flips, window scale exp(U(+-0.2)), shift "
+                      f"+-8 %; Macenko normalization to stainReference on a random {trained['normalize_probability']:.0%} of views; "
+                      + ("OD jitter on the H-E-DAB basis (concentration x U(0.7,1.3) + U(+-0.05), basis entries +-0.1, channel OD "
+                         "offset +-0.1); Gaussian blur sigma U(0,1.2) px on half the views; noise U(0,4) grey levels. "
+                         if trained.get("colour", "hed") == "hed" else
+                         "OD jitter on the H-E-DAB basis (concentration x U(0.5,1.5) + U(+-0.1), basis entries +-0.2, channel OD "
+                         "offset +-0.2), hue rotation +-30 deg, saturation x U(0.5,1.5), gamma exp(U(+-0.4)), grey views 10 %; "
+                         "Gaussian blur sigma U(0,2) px on 70 % of views; noise U(0,6) grey levels. ") +
                       f"{trained['epochs']} epochs (fixed in advance), AdamW lr {trained['learning_rate']} wd 0.05, linear warm-up "
                       f"(10 % of steps) then cosine, batch {trained['batch_size']}, class-weighted cross-entropy, label smoothing "
                       f"{trained['label_smoothing']}. Decoding: PIL Image.open().convert('RGB'). Seed {trained['seed']}; trained "
@@ -375,6 +394,7 @@ def export(args, config, codes, checkpoint):
                       f"{figures['validation-on']['balancedAccuracy']} vs off {figures['validation-off']['balancedAccuracy']}. "
                       f"Reproduce: /usr/bin/python3 models/train/train_recipe.py --dataset {args.dataset} (see README.md)."),
             "validation": {k: v["balancedAccuracy"] for k, v in figures.items()},
+            "heldOutEval": held_out_eval(args.dataset, config, microns_per_pixel),
             "metrics": chosen,
         },
     }

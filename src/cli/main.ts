@@ -1,6 +1,7 @@
 import { SmearscopeError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
+import { modelsCommand } from './models.js';
 import { normalizeCommand } from './normalize.js';
 import { serveCommand } from './serve.js';
 
@@ -11,6 +12,7 @@ Usage: smearscope <command> [options]
 Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
   eval <dir>               classify single-cell images in one folder per class; print metrics
+  models                   list the shipped models (id, scheme, classes, size, held-out figures)
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
   serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
 
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         return await analyzeCommand(rest);
       case 'eval':
         return await evalCommand(rest);
+      case 'models':
+        return await modelsCommand(rest);
       case 'normalize':
         return await normalizeCommand(rest);
       case 'serve':
