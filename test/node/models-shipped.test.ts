@@ -121,7 +121,8 @@ describe('BCCD end-to-end scoring (scripts/validate/bccd.mjs)', () => {
   });
 });
 
-describe('CLI: models, --model <id>, eval flags', { timeout: 300_000 }, () => {
+// Generous bounds: each CLI run starts Node and ONNX Runtime, which takes minutes on a crowded 2-core machine.
+describe('CLI: models, --model <id>, eval flags', { timeout: 900_000 }, () => {
   it('smearscope models lists the shipped models with scheme, size and held-out figures', async () => {
     const { stdout } = await cli(['models', '--json']);
     const rows = JSON.parse(stdout) as Array<Record<string, any>>;
@@ -145,22 +146,22 @@ describe('CLI: models, --model <id>, eval flags', { timeout: 300_000 }, () => {
   });
 
   it('eval maps folders with --classes, cuts crops at --microns-per-pixel and honours --stain-normalization', async () => {
-    // Two cells of each of three PBC folders, named as PBC names them.
+    // One cell of each of three PBC folders, named as PBC names them.
     const dir = mkdtempSync(join(tmpdir(), 'smearscope-pbc-'));
     for (const folder of ['neutrophil', 'eosinophil', 'platelet']) {
       mkdirSync(join(dir, folder));
-      for (const name of readdirSync(join(PBC, folder)).sort().slice(0, 2)) copyFileSync(join(PBC, folder, name), join(dir, folder, name));
+      for (const name of readdirSync(join(PBC, folder)).sort().slice(0, 1)) copyFileSync(join(PBC, folder, name), join(dir, folder, name));
     }
     const classes = 'neutrophil=NGS,eosinophil=EOS,platelet=PLT';
     const base = ['eval', dir, '--model', 'pb8-resnet10g', '--classes', classes, '--backend', 'wasm', '--json'];
     const off = JSON.parse((await cli([...base, '--microns-per-pixel', '0.102', '--stain-normalization', 'off'])).stdout);
-    expect(off.images).toBe(6);
+    expect(off.images).toBe(3);
     expect(off.micronsPerPixel).toBe(0.102);
     expect(off.stainNormalization).toEqual({ on: false, normalizedImages: 0 });
-    expect(off.perClass.NGS.support).toBe(2);
-    expect(off.perClass.PLT.support).toBe(2);
+    expect(off.perClass.NGS.support).toBe(1);
+    expect(off.perClass.PLT.support).toBe(1);
     const on = JSON.parse((await cli([...base, '--microns-per-pixel', '0.102', '--stain-normalization', 'on'])).stdout);
-    expect(on.stainNormalization).toEqual({ on: true, normalizedImages: 6 });
+    expect(on.stainNormalization).toEqual({ on: true, normalizedImages: 3 });
     // Without --classes the folders are not the model's codes: nothing to evaluate.
     const unmapped = await cli(['eval', dir, '--model', 'pb8-resnet10g', '--backend', 'wasm']);
     expect(unmapped.code).toBe(1);
@@ -170,7 +171,7 @@ describe('CLI: models, --model <id>, eval flags', { timeout: 300_000 }, () => {
   });
 });
 
-describe('single-cell patches at a given scale', { timeout: 300_000 }, () => {
+describe('single-cell patches at a given scale', { timeout: 900_000 }, () => {
   it('cut the card\'s patchMicrons around the centre instead of stretching the whole crop', async () => {
     const scope = await createScope({ model: 'models/pb8-resnet10g.json', backend: 'wasm', workers: 1, batchSize: 1 });
     try {
