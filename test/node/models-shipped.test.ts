@@ -179,7 +179,7 @@ describe('single-cell patches at a given scale', { timeout: 900_000 }, () => {
       const encoded = new Uint8Array(readFileSync(file));
       const probs = async (micronsPerPixel?: number) => {
         const result = await scope.analyzeFrame({ encoded, ...(micronsPerPixel ? { micronsPerPixel } : {}) }, { singleCell: true });
-        return { probs: result.cells[0].probs!, width: result.width, height: result.height };
+        return { probs: result.cells[0].decision!.probs, width: result.width, height: result.height };
       };
       const stretched = await probs();
       // The scale at which the card's window is exactly the crop's longer side: the same patch.
