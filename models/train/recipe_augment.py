@@ -15,6 +15,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from augment import build_affines
 from macenko import LIGHT_INTENSITY
 
 # Ruifrok & Johnston's OD vectors (rows: haematoxylin, eosin, DAB), as in skimage.color.rgb_from_hed.
@@ -32,14 +33,7 @@ def physical_affines(batch_size: int, generator: torch.Generator, window_fractio
     flip = torch.where(torch.rand(batch_size, generator=generator) < 0.5, -1.0, 1.0)
     scale = window_fraction * torch.exp((torch.rand(batch_size, generator=generator) * 2 - 1) * max_log_scale)
     shift = (torch.rand(batch_size, 2, generator=generator) * 2 - 1) * max_shift_fraction * 2 * window_fraction
-    cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
-    affines = torch.zeros(batch_size, 2, 3)
-    affines[:, 0, 0] = cos * flip
-    affines[:, 0, 1] = -sin
-    affines[:, 1, 0] = sin * flip
-    affines[:, 1, 1] = cos
-    affines[:, :, 2] = shift
-    return affines
+    return build_affines(angle, flip, scale, shift)
 
 
 def jitter_hed(intensities: torch.Tensor, generator: torch.Generator, concentration_scale: float,

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 import augment
 import recipe_augment
 from dataset import Sample
-from export import export_onnx, write_card
+from export import card_body, export_onnx, write_card, written
 from macenko import fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
@@ -347,25 +347,9 @@ def export(args, config, codes, checkpoint):
                         f"{input_pixels} px patches of {patch_microns} um."),
         "scheme": config["scheme"],
         "model": stem + ".onnx",
-        "input": {
-            "name": "image", "width": input_pixels, "height": input_pixels, "layout": "NCHW",
-            "mean": [round(float(v), 6) for v in checkpoint["mean"]], "std": [round(float(v), 6) for v in checkpoint["std"]],
-            "patchMicrons": patch_microns, "batch": None,
-        },
-        "classes": codes,
-        "thresholds": {"confidence": 0.5},
+        **card_body(model, input_pixels, checkpoint["mean"], checkpoint["std"], patch_microns, codes,
+                    checkpoint["reference"]["stainMatrix"], checkpoint["reference"]["maxC"], parameters, macs),
         "stainNormalization": bool(stain_on),
-        "stainReference": {
-            "stainMatrix": [[round(float(v), 6) for v in row] for row in checkpoint["reference"]["stainMatrix"]],
-            "maxC": [round(float(v), 6) for v in checkpoint["reference"]["maxC"]],
-        },
-        "outputs": {
-            "logits": "logits", "features": "features", "featureMap": "feature_map",
-            "classifier": {"weights": [[round(float(v), 7) for v in row] for row in model.classifier.weight.detach().numpy()],
-                           "bias": [round(float(v), 7) for v in model.classifier.bias.detach().numpy()]},
-        },
-        "parameters": parameters,
-        "flopsPerCell": 2 * macs,
         "provenance": {
             "trained": True,
             "data": (f"{config['data']}; {counts[0]} images for training, {counts[1]} for validation, "
@@ -399,8 +383,7 @@ def export(args, config, codes, checkpoint):
         },
     }
     write_card(card, os.path.join(REPO_ROOT, "models", stem + ".json"))
-    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.2f} MB), {parameters} parameters, "
-          f"{2 * macs / 1e6:.1f} MFLOPs per cell; stain normalization {'on' if stain_on else 'off'}", flush=True)
+    print(f"{written(onnx_path, parameters, macs)}; stain normalization {'on' if stain_on else 'off'}", flush=True)
 
 
 if __name__ == "__main__":
