@@ -45,7 +45,7 @@ export interface ScopeOptions {
   cellMicrons?: number;
   /** Pixel stride of the per-frame Macenko fit (default 4: a fit on 1/16 of the pixels). */
   stainFitStride?: number;
-  /** Normalize frames to the card's stain reference when it has one (default true). */
+  /** Normalize frames to the card's stain reference when it has one (default: the card's stainNormalization, else true). */
   normalizeStain?: boolean;
   /** What to do with cells whose patch leaves the frame (default 'reflect'). */
   border?: BorderPolicy;

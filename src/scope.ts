@@ -39,7 +39,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     await pool.terminate();
     throw error;
   }
-  const normalize = options.normalizeStain ?? true;
+  const normalize = options.normalizeStain ?? card.stainNormalization ?? true;
   const job: PreprocessJob = {
     patchMicrons: card.input.patchMicrons,
     ...(options.cellMicrons ? { cellMicrons: options.cellMicrons } : {}),

@@ -5,8 +5,9 @@ import { SmearscopeError } from '../errors.js';
 import type { EncodedFrame } from '../frame.js';
 import { listImages } from '../io/list-images.js';
 import { createScope } from '../scope.js';
-import { oneOf, positiveNumber } from './parse-options.js';
+import { onOff, oneOf, positiveNumber } from './parse-options.js';
 import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
+import { resolveModelArgument } from './shipped-models.js';
 import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
@@ -15,7 +16,9 @@ Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files), classif
 writes a report. Progress goes to stderr; the report to stdout or --out.
 
 Options:
-  --model <card.json>         model card (default: the shipped bone-marrow model in models/)
+  --model <card.json | id>    model card, or a shipped model's id ('smearscope models'; default:
+                              the shipped bone-marrow model)
+  --stain-normalization <on|off>  normalize frames to the card's stain reference (default: the card's choice)
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
                               webgpu in Node is onnxruntime-node's WebGPU EP, used only when named)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
@@ -51,6 +54,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
+      'stain-normalization': { type: 'string' },
       backend: { type: 'string' },
       'microns-per-pixel': { type: 'string' },
       'locate-only': { type: 'boolean' },
@@ -75,13 +79,16 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const workers = positiveNumber('workers', values.workers, true);
   const targetCount = positiveNumber('target-count', values['target-count'], true) ?? 200;
   const locateOnly = values['locate-only'] ?? false;
+  const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
+  const model = values.model === undefined ? undefined : await resolveModelArgument(values.model);
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
 
   const files = await listImages(positionals);
   if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
 
   const scope = await createScope({
-    ...(values.model ? { model: values.model } : {}),
+    ...(model ? { model } : {}),
+    ...(normalizeStain !== undefined ? { normalizeStain } : {}),
     backend,
     locateOnly,
     ...(batchSize ? { batchSize } : {}),
@@ -93,7 +100,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
       smearscope: { version: SMEARSCOPE_VERSION, disclaimer: SCREENING_DISCLAIMER },
-      model: modelEntry(scope.card, values.model ?? 'default'),
+      model: modelEntry(scope.card, model ?? 'default'),
       backend: { name: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, batchSize: scope.batchSize, workers: scope.workers },
       frames: [],
       differential: null,

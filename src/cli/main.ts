@@ -1,6 +1,7 @@
 import { SmearscopeError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
+import { modelsCommand } from './models.js';
 import { normalizeCommand } from './normalize.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
@@ -14,6 +15,7 @@ Usage: smearscope <command> [options]
 Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
   eval <dir>               classify single-cell images in one folder per class; print metrics
+  models                   list the shipped models (id, scheme, classes, size, held-out figures)
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
   serve                    the review station at / and the browser benchmark, offline (COOP/COEP)
   worker --queue URL       take frame jobs from a Redis queue (BullMQ) and analyze them; runs until stopped
@@ -31,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
         return await analyzeCommand(rest);
       case 'eval':
         return await evalCommand(rest);
+      case 'models':
+        return await modelsCommand(rest);
       case 'normalize':
         return await normalizeCommand(rest);
       case 'serve':

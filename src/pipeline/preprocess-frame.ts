@@ -26,7 +26,9 @@ export interface PreprocessJob {
   border: BorderPolicy;
   /** Pixel stride of the Macenko fit (speed); 1 = every pixel. */
   stainFitStride: number;
-  /** Single-cell images (eval): the whole image is the patch, centred; no localization. */
+  /** Single-cell images (eval): the patch is centred on the image; no localization. Without a
+   * scale the whole image is the patch (stretched to patchMicrons); with one (the frame's or
+   * `micronsPerPixel`), the patchMicrons square around the centre, as on a full frame. */
   singleCell?: boolean;
 }
 
@@ -134,7 +136,11 @@ function patchSpec(job: PreprocessJob, micronsPerPixel: number, fit: StainRefere
   };
 }
 
-/** A single-cell image (as in the training data): its longer side is the patch, the cell its centre. */
+/**
+ * A single-cell image (as in the training data), the cell at its centre. Without a scale its longer
+ * side is the patch; with one the patch is the card's patchMicrons at that scale (reflected where it
+ * leaves the image), so crops of another magnification are resampled, not stretched.
+ */
 function prepareSingleCell(
   kernels: KernelInstance,
   resident: ResidentFrame,
@@ -145,7 +151,8 @@ function prepareSingleCell(
   stainFit: number,
 ): PreparedFrame {
   const t = performance.now();
-  const micronsPerPixel = job.patchMicrons / Math.max(frame.width, frame.height);
+  const given = frame.micronsPerPixel ?? job.micronsPerPixel;
+  const micronsPerPixel = given ?? job.patchMicrons / Math.max(frame.width, frame.height);
   // Pixel-index centres (pixel x covers [x - 0.5, x + 0.5]): the image centre is (w - 1) / 2.
   const cell: CellLocation = { x: (frame.width - 1) / 2, y: (frame.height - 1) / 2, box: [0, 0, frame.width, frame.height], ratio: 1, crossesBorder: false };
   const patches = new Float32Array(3 * job.input.width * job.input.height);
