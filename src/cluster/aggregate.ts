@@ -1,7 +1,6 @@
 import { createSlide } from '../clinical/slide.js';
 import type { SmearscopeErrorCode } from '../errors.js';
 import type { DifferentialReport, FrameResult, ModelCard, Scope } from '../index.js';
-import { toSlideFrame } from '../pipeline/slide-frame.js';
 import { decodeFrameError, frameIndexOf, type FrameJobResult, type SlideJobData } from './jobs.js';
 
 /** A finished slide: what `analyze` reports for the same frames, as library data. */
@@ -49,7 +48,7 @@ export function aggregateSlide(input: SlideAggregateInput): SlideReport {
     backends.add(value.worker.backend);
     const { id, version } = value.model;
     byIndex[index] = id === scope.card.id && version === scope.card.version
-      ? withNaN({ ...value.result, index })
+      ? { ...value.result, index }
       : failed(index, 'MODEL_MISMATCH', `analyzed with model ${id} ${version} by ${value.worker.host}:${value.worker.pid}, but this slide is ` +
         `aggregated with ${scope.card.id} ${scope.card.version}; run every worker with the same --model`);
   }
@@ -65,7 +64,7 @@ export function aggregateSlide(input: SlideAggregateInput): SlideReport {
   for (let index = 0; index < data.frameCount; index++) {
     const result = byIndex[index] ?? failed(index, 'WORKER_CRASHED', 'the queue holds no result for this frame');
     frames.push(result);
-    if (!result.error) slide.add(toSlideFrame(result));
+    if (!result.error) slide.addFrame(result);
   }
   return {
     slideId: data.slideId,
@@ -81,19 +80,12 @@ export function aggregateSlide(input: SlideAggregateInput): SlideReport {
   };
 }
 
-/** A frame result back from JSON (a slide job's value): an unknown scale is NaN again, not null. */
-export function withNaN(result: FrameResult): FrameResult {
-  return result.micronsPerPixel === null ? { ...result, micronsPerPixel: Number.NaN } : result;
-}
-
 function failedFrame(index: number, label: string | undefined, code: SmearscopeErrorCode, message: string): FrameResult {
   return {
     index,
     ...(label !== undefined ? { label } : {}),
     width: 0,
     height: 0,
-    micronsPerPixel: Number.NaN,
-    scaleEstimated: false,
     cells: [],
     skippedAtBorder: [],
     timingsMs: { stainFit: 0, localize: 0, patches: 0, inference: 0, total: 0 },

@@ -1,5 +1,5 @@
 import { SmearscopeError, toSmearscopeError, type SmearscopeErrorCode } from '../errors.js';
-import type { FrameResult } from '../pipeline/results.js';
+import type { FrameResult } from '../index.js';
 
 /** A frame job: the frame travels as a path on a filesystem every worker sees (see README). */
 export interface FrameJobData {
@@ -18,7 +18,7 @@ export interface FrameJobData {
 /** What a frame job returns; stored once per frame in the slide job's processed set. */
 export interface FrameJobResult {
   index: number;
-  /** The frame's result as `analyze` has it (JSON: NaN scale becomes null). */
+  /** The frame's result as `analyze` has it. */
   result: FrameResult;
   model: { id: string; version: string };
   worker: { host: string; pid: number; backend: string };

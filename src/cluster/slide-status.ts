@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { SmearscopeError } from '../errors.js';
-import { withNaN, type SlideReport } from './aggregate.js';
+import type { SlideReport } from './aggregate.js';
 import type { SlideJobData } from './jobs.js';
 
 /** Where a slide stands. Frames: done = analyzed, failed = reported with an error, pending = the rest. */
@@ -42,10 +42,7 @@ export async function readSlideStatus(slides: Queue, slideId: string): Promise<S
     framesFailed,
     framesPending: Math.max(0, data.frameCount - framesDone - framesFailed),
   };
-  if (status.state === 'done') {
-    const report = job.returnvalue as SlideReport;
-    status.report = { ...report, frames: report.frames.map(withNaN) };
-  }
+  if (status.state === 'done') status.report = job.returnvalue as SlideReport;
   if (status.state === 'failed') status.failedReason = job.failedReason;
   return status;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decideCell, resolveScheme } from '../../src/clinical/index.js';
 import { aggregateSlide, type SlideAggregateInput } from '../../src/cluster/aggregate.js';
 import { frameJobId, type FrameJobResult } from '../../src/cluster/jobs.js';
-import type { FrameResult } from '../../src/pipeline/results.js';
+import type { FrameResult } from '../../src/index.js';
 import { BM7, testCard } from './clinical-card.js';
 
 const card = testCard('bone-marrow-21', BM7);
@@ -16,10 +16,11 @@ function frameValue(index: number, codes: string[], model = { id: card.id, versi
   const cells = codes.map((code, k) => {
     const probs = new Array(scheme.classCount).fill(0.1 / (scheme.classCount - 1));
     probs[scheme.indexByCode.get(code)!] = 0.9;
-    return { x: 10 * k, y: 5, box: [0, 0, 20, 20], ratio: 0.3, crossesBorder: false, ...decideCell(probs, scheme) };
+    const byCode = Object.fromEntries(scheme.classes.map((c, i) => [c.code, probs[i]]));
+    return { x: 10 * k, y: 5, box: [0, 0, 20, 20], ratio: 0.3, crossesBorder: false, decision: { ...decideCell(probs, scheme), probs: byCode } };
   });
   const result = {
-    index: 0, label: `f${index}.jpg`, width: 64, height: 48, micronsPerPixel: 0.075, scaleEstimated: false, cells, skippedAtBorder: [],
+    index: 0, label: `f${index}.jpg`, width: 64, height: 48, micronsPerPixel: 0.075, scaleSource: 'given', cells, skippedAtBorder: [],
     timingsMs: { stainFit: 1, localize: 1, patches: 1, inference: 1, total: 4 },
   } as unknown as FrameResult;
   return { index, result: JSON.parse(JSON.stringify(result)), model, worker: { host: 'h', pid: 1 + (index % 2), backend: 'native' }, analyzeMs: 4 };
