@@ -49,7 +49,7 @@ smearscope-review .ss-count { display: inline-block; min-width: 2em; padding: 0 
 smearscope-review .ss-note { font-weight: 400; color: #555; font-size: 13px; }
 smearscope-review .ss-empty { margin: 0 0 4px; color: #777; font-size: 13px; }
 smearscope-review .ss-tiles { display: flex; flex-wrap: wrap; gap: 8px; }
-smearscope-review .ss-tile { content-visibility: auto; contain-intrinsic-size: 112px 150px; width: 112px; padding: 4px; background: #fff; border: 2px solid #bbb; border-left: 8px solid var(--ss-c); border-radius: 6px; display: flex; flex-direction: column; gap: 2px; cursor: grab; touch-action: pan-y; user-select: none; }
+smearscope-review .ss-tile { width: 112px; padding: 4px; background: #fff; border: 2px solid #bbb; border-left: 8px solid var(--ss-c); border-radius: 6px; display: flex; flex-direction: column; gap: 2px; cursor: grab; touch-action: pan-y; user-select: none; }
 smearscope-review .ss-tile[data-cell-class=unidentified] { border-style: dashed; border-left-style: dashed; }
 smearscope-review .ss-tile canvas { width: 96px; height: 96px; display: block; }
 smearscope-review .ss-tile[aria-selected=true] { border-color: #20303f; box-shadow: 0 0 0 3px #f0c419; }
