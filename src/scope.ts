@@ -3,7 +3,8 @@ import { resolveScheme } from './clinical/schemes.js';
 import type { ResolvedScheme } from './clinical/scheme-types.js';
 import { SmearscopeError } from './errors.js';
 import type { FrameInput } from './frame.js';
-import type { BackendChoice, BackendName } from './inference/backend.js';
+import { checkBackendChoice, type BackendChoice, type BackendName } from './inference/backend.js';
+import { checkBoolean, checkChoice, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { loadModel, type ModelSource } from './inference/load-model.js';
 import type { ModelCard } from './inference/model-card-types.js';
 import { analyzeStream, type AnalyzeOptions } from './pipeline/analyze-stream.js';
@@ -35,6 +36,8 @@ export interface ScopeOptions {
   numThreads?: number;
   /** webgpu: try graph capture. Default true. */
   graphCapture?: boolean;
+  /** Largest ONNX file read, bytes (checked before reading). Default 1 GiB. */
+  maxModelBytes?: number;
 }
 
 export interface Scope {
@@ -57,17 +60,30 @@ export interface Scope {
   dispose(): Promise<void>;
 }
 
+/** Every option checked before any work, so a typo fails at once with its name (INVALID_ARGUMENT). */
+function checkScopeOptions(options: ScopeOptions): void {
+  checkOptionsObject('createScope options', options);
+  if (options.backend !== undefined) checkBackendChoice(options.backend);
+  if (options.model === null) throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
+  checkInteger('batchSize', options.batchSize, 1, 1024);
+  checkInteger('workers', options.workers, 1, 64);
+  checkInteger('numThreads', options.numThreads, 1, 64);
+  checkInteger('stainFitStride', options.stainFitStride, 1, 64);
+  checkPositive('cellMicrons', options.cellMicrons, 100);
+  checkPositive('maxModelBytes', options.maxModelBytes);
+  checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
+  for (const name of ['locateOnly', 'normalizeStain', 'graphCapture'] as const) checkBoolean(name, options[name]);
+}
+
 /**
  * Loads the model, starts the preprocess workers and the inference worker, and returns a scope.
  * Everything runs on this device; nothing is sent anywhere.
  */
 export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
+  checkScopeOptions(options);
   const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `batchSize must be an integer from 1 to 1024, got ${options.batchSize}`);
-  }
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
-  const model = await loadModel(platform, options.model ?? platform.defaultModelCard());
+  const model = await loadModel(platform, options.model ?? platform.defaultModelCard(), options.maxModelBytes);
   const { card } = model;
   const scheme = resolveScheme(card);
   const pool = new PreprocessPool(platform, workers);
