@@ -14,10 +14,10 @@ function memory() {
 
 // Growth is the least-squares slope of memory over frames, sampled every 50 frames after a
 // warm-up: a leak grows memory with every frame, while a busy machine only moves single readings
-// (GC timing, a late worker collection), which a slope over 17 samples averages out. The bounds
-// are per frame: heap (after gc()) < 1 KiB/frame catches a retained FrameResult (the results of
-// this stream take ~2.5 KiB each: injected once, it measured 2.48 KiB/frame and failed); RSS (which includes the workers; single readings vary by +-20 MiB) < 64 KiB/frame catches a
-// retained patch tensor (~110 KiB per cell).
+// (GC timing, a late worker collection; RSS readings vary by +-20 MiB), which a slope over 17
+// samples averages out. The bounds are per frame: heap (after gc()) < 1 KiB/frame catches a
+// retained FrameResult (~2.5 KiB each here: injected once, it measured 2.48 KiB/frame and failed);
+// RSS (which includes the workers) < 64 KiB/frame catches a retained patch tensor (~110 KiB/cell).
 const HEAP_BYTES_PER_FRAME = 1024;
 const RSS_BYTES_PER_FRAME = 64 * 1024;
 
