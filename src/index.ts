@@ -3,6 +3,7 @@ export { createScope, type Scope, type ScopeOptions } from './scope.js';
 export type { Frame, EncodedFrame, FrameInput } from './frame.js';
 export type { FrameResult, CellResult, AnalyzeProgress } from './pipeline/results.js';
 export type { AnalyzeOptions } from './pipeline/analyze-stream.js';
+export type { FrameLimits } from './pipeline/frame-limits.js';
 export type { BackendChoice, BackendName } from './inference/backend.js';
 export type { ModelCard } from './inference/model-card-types.js';
 export type { StainReference } from './stain/reference.js';

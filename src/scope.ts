@@ -2,12 +2,13 @@ import { platform } from '#platform';
 import { resolveScheme } from './clinical/schemes.js';
 import type { ResolvedScheme } from './clinical/scheme-types.js';
 import { SmearscopeError } from './errors.js';
-import type { FrameInput } from './frame.js';
+import { checkFrameInput, type FrameInput } from './frame.js';
 import { checkBackendChoice, type BackendChoice, type BackendName } from './inference/backend.js';
 import { checkBoolean, checkChoice, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { loadModel, type ModelSource } from './inference/load-model.js';
 import type { ModelCard } from './inference/model-card-types.js';
-import { analyzeStream, type AnalyzeOptions } from './pipeline/analyze-stream.js';
+import { analyzeStream, checkStreamArguments, type AnalyzeOptions, type StreamContext } from './pipeline/analyze-stream.js';
+import { resolveFrameLimits, type FrameLimits } from './pipeline/frame-limits.js';
 import { InferenceClient } from './pipeline/inference-client.js';
 import type { PreprocessJob } from './pipeline/preprocess-frame.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
@@ -38,6 +39,8 @@ export interface ScopeOptions {
   graphCapture?: boolean;
   /** Largest ONNX file read, bytes (checked before reading). Default 1 GiB. */
   maxModelBytes?: number;
+  /** Per-frame budgets (decodeMs, preprocessMs, inferenceMs, maxFramePixels); see FrameLimits. */
+  frameLimits?: Partial<FrameLimits>;
 }
 
 export interface Scope {
@@ -56,7 +59,8 @@ export interface Scope {
   /** One result per input frame, in order; failed frames carry `error` and the stream goes on. */
   analyzeStream(frames: AsyncIterable<FrameInput> | Iterable<FrameInput>, options?: AnalyzeOptions): AsyncGenerator<FrameResult>;
   /** Test hooks for failure isolation. */
-  readonly testing: { crashInferenceOnNextRun(): Promise<void>; loseGpuDevice(): Promise<boolean> };
+  readonly testing: { crashInferenceOnNextRun(): Promise<void>; loseGpuDevice(): Promise<boolean>; killInferenceWorker(): void };
+  /** Stops the workers; bounded in time (a stuck worker is terminated, not waited for). */
   dispose(): Promise<void>;
 }
 
@@ -82,6 +86,8 @@ function checkScopeOptions(options: ScopeOptions): void {
 export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   checkScopeOptions(options);
   const batchSize = options.batchSize ?? 8;
+  const limits = resolveFrameLimits(options.frameLimits);
+  const events: string[] = [];
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
   const model = await loadModel(platform, options.model ?? platform.defaultModelCard(), options.maxModelBytes);
   const { card } = model;
@@ -97,7 +103,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
         batchSize,
         ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
         ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
-      });
+      }, limits.inferenceMs, events);
     }
   } catch (error) {
     await pool.terminate();
@@ -117,7 +123,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const alive = () => {
     if (disposed) throw new SmearscopeError('DISPOSED', 'this scope was disposed; create a new one with createScope()');
   };
-  const context = { pool, inference, card, scheme, batchSize, job };
+  const context: StreamContext = { pool, inference, card, scheme, batchSize, job, limits, events };
 
   const scope: Scope = {
     card,
@@ -134,10 +140,12 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       return inference?.notes ?? [];
     },
     get events() {
-      return inference?.events ?? [];
+      return events;
     },
     async analyzeFrame(frame, frameOptions) {
       alive();
+      checkFrameInput(frame);
+      checkStreamArguments(context, [frame], frameOptions);
       for await (const result of analyzeStream(context, [frame], frameOptions)) {
         if (result.error) throw new SmearscopeError(result.error.code, result.error.message);
         return result;
@@ -145,12 +153,15 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       throw new SmearscopeError('INVALID_FRAME', 'the frame produced no result');
     },
     analyzeStream(frames, streamOptions) {
+      // Thrown here, synchronously, not at the first next() of the generator.
       alive();
+      checkStreamArguments(context, frames, streamOptions);
       return analyzeStream(context, frames, streamOptions);
     },
     testing: {
       crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
       loseGpuDevice: () => inference!.loseDevice(),
+      killInferenceWorker: () => inference!.kill(),
     },
     async dispose() {
       if (disposed) return;

@@ -16,7 +16,7 @@ let compiled: Promise<WebAssembly.Module> | undefined;
  * The module is compiled once per JS realm; each call makes a fresh instance with its own memory,
  * so every worker owns its kernels.
  */
-export async function instantiateKernels(options: { canaryBytes?: number } = {}): Promise<KernelInstance> {
+export async function instantiateKernels(options: { canaryBytes?: number; maxBytes?: number } = {}): Promise<KernelInstance> {
   compiled ??= WebAssembly.compile(kernelsWasm).catch((error: unknown) => {
     compiled = undefined;
     throw new SmearscopeError(

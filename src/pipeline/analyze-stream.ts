@@ -5,7 +5,10 @@ import { softmaxInto } from '../clinical/softmax.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { isEncodedFrame, type FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
+import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject, checkPositive } from '../check-options.js';
+import type { FrameLimits } from './frame-limits.js';
 import type { InferenceClient } from './inference-client.js';
+import { settleWithin } from './worker-slot.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import type { PreprocessPool } from './preprocess-pool.js';
 import type { AnalyzeProgress, CellResult, FrameResult } from './results.js';
@@ -44,6 +47,38 @@ export interface StreamContext {
   scheme: ResolvedScheme;
   batchSize: number;
   job: PreprocessJob;
+  limits: FrameLimits;
+  /** The scope's event log (a throwing onProgress is reported here). */
+  events: string[];
+}
+
+/**
+ * Checks a stream's arguments synchronously (INVALID_ARGUMENT naming the bad one), so a caller's
+ * mistake is thrown where it was made, not inside the pipeline.
+ */
+export function checkStreamArguments(ctx: StreamContext, frames: unknown, options: AnalyzeOptions | undefined): void {
+  if (frames === null || typeof frames !== 'object' || !(Symbol.asyncIterator in frames || Symbol.iterator in frames)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `frames must be an iterable or async iterable of frames, got ${frames === null ? 'null' : typeof frames}`);
+  }
+  checkOptionsObject('analyze options', options);
+  if (!options) return;
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw new SmearscopeError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  checkFunction('onProgress', options.onProgress);
+  checkFunction('crashPreprocess', options.crashPreprocess);
+  for (const name of ['locateOnly', 'includeFeatures', 'includeCam', 'singleCell'] as const) checkBoolean(name, options[name]);
+  checkPositive('micronsPerPixel', options.micronsPerPixel, 100);
+  checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
+  checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
+  checkOptionsObject('thresholds', options.thresholds);
+  if (!(options.locateOnly ?? false) && !ctx.inference) throw new SmearscopeError('INVALID_ARGUMENT', 'this scope was created locate-only');
+  if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`);
+  }
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean' &&
+    typeof (value as AbortSignal).addEventListener === 'function';
 }
 
 /** What a result needs of its input once the pixels are gone. */
@@ -75,6 +110,8 @@ interface PendingCell {
 
 /** How long cells may wait for a fuller batch while the source is slow to give the next frame. */
 const PARTIAL_BATCH_WAIT_MS = 30;
+/** How long the end of a stream waits for the caller's source to close (its return()). */
+const SOURCE_CLOSE_WAIT_MS = 50;
 
 /**
  * The frame scheduler: pulls frames (bounded, so a fast producer is slowed), prepares them on the
@@ -87,15 +124,9 @@ export async function* analyzeStream(
   frames: AsyncIterable<FrameInput> | Iterable<FrameInput>,
   options: AnalyzeOptions = {},
 ): AsyncGenerator<FrameResult> {
+  checkStreamArguments(ctx, frames, options);
   const locateOnly = options.locateOnly ?? false;
-  if (!locateOnly && !ctx.inference) throw new SmearscopeError('INVALID_ARGUMENT', 'this scope was created locate-only');
-  if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`);
-  }
   const maxInFlight = options.maxFramesInFlight ?? 32;
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `maxFramesInFlight must be a positive integer, got ${maxInFlight}`);
-  }
   const job: PreprocessJob = {
     ...ctx.job,
     locateOnly,
@@ -118,6 +149,7 @@ export async function* analyzeStream(
   let nextEmit = 0;
   let inputDone = false;
   let pullingSince: number | undefined;
+  let progressFailed = false;
   let preparing = 0;
   let fatal: unknown;
   const progress: AnalyzeProgress = { framesStarted: 0, framesDone: 0, framesFailed: 0, cellsClassified: 0 };
@@ -153,15 +185,36 @@ export async function* analyzeStream(
     progress.cellsClassified += locateOnly || state.failed ? 0 : state.cells.length;
     state.prepared = undefined; // drop the patch tensor now
     finished.set(state.index, result);
-    options.onProgress?.({ ...progress });
+    reportProgress();
     notify();
+  };
+
+  // The caller's callback must not touch any frame: a throw is reported once, as a scope event.
+  const reportProgress = () => {
+    if (!options.onProgress) return;
+    try {
+      options.onProgress({ ...progress });
+    } catch (error) {
+      if (progressFailed) return;
+      progressFailed = true;
+      ctx.events.push(`onProgress threw (${error instanceof Error ? error.message : String(error)}); no frame was affected, later throws are not reported`);
+    }
+  };
+
+  // Internal tasks run detached; one that throws (a bug) ends the stream with that error instead
+  // of becoming an unhandled rejection that could kill the host process.
+  const detach = (task: Promise<unknown>) => {
+    task.catch((error: unknown) => {
+      fatal ??= error;
+      notify();
+    });
   };
 
   const prepare = async (state: FrameState) => {
     preparing++;
     try {
       const input = state.frame as FrameInput;
-      const prepared = await ctx.pool.prepare(input, job, cancel.signal, options.crashPreprocess?.(state.index))
+      const prepared = await ctx.pool.prepare(input, job, ctx.limits, cancel.signal, options.crashPreprocess?.(state.index))
         .finally(() => (state.frame = describe(input)));
       state.prepared = prepared;
       state.cells = prepared.cells.map((cell) => ({ ...cell }));
@@ -187,7 +240,7 @@ export async function* analyzeStream(
       } else {
         const state: FrameState = { index: nextIndex++, frame: next.value, startedAt: performance.now(), cells: [], remaining: 0, inferenceMs: 0 };
         progress.framesStarted++;
-        void prepare(state);
+        detach(prepare(state));
       }
     } catch (error) {
       fatal = error; // the caller's iterable threw: end the stream with that error
@@ -259,7 +312,7 @@ export async function* analyzeStream(
       pendingHead += take;
       // Drop taken cells from the queue's head now and then: they hold their frames' patches.
       if (pendingHead >= 64) { pending.splice(0, pendingHead); pendingHead = 0; }
-      if (cells.length > 0) void runBatch(cells);
+      if (cells.length > 0) detach(runBatch(cells));
     }
   };
 
@@ -288,11 +341,18 @@ export async function* analyzeStream(
     cancel.abort(); // frames still queued for a worker are dropped
     options.signal?.removeEventListener('abort', onAbort);
     if (timer) clearTimeout(timer);
-    if (!inputDone) await (iterator as AsyncIterator<FrameInput>).return?.();
+    // Close the caller's source, but never wait on one that has stalled (a camera that stopped
+    // delivering): its pending next() would hold return() forever, and abort must settle now.
+    if (!inputDone) {
+      const closing = Promise.resolve().then(() => (iterator as AsyncIterator<FrameInput>).return?.());
+      if (pullingSince === undefined) await settleWithin(closing, SOURCE_CLOSE_WAIT_MS);
+      else closing.catch(() => undefined);
+    }
   }
 }
 
 function describe(input: FrameInput): FrameInfo {
+  if (typeof input !== 'object' || input === null) return {};
   return {
     ...(input.label !== undefined ? { label: input.label } : {}),
     ...(isEncodedFrame(input) ? {} : { width: input.width, height: input.height }),

@@ -3,9 +3,23 @@ import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import type { WorkerHost, WorkerName } from './worker-host.js';
 import './error-transfer.js';
 
+/** How long a worker may take to stop when terminated before we stop waiting for it (a thread
+ * inside native code, e.g. an ONNX Runtime run, only stops when that call returns). */
+const TERMINATE_WAIT_MS = 2000;
+
+export interface CallLimits {
+  /** Budget of this call, ms: when it runs out the worker is killed and the call rejects with
+   * `timeoutError()`. */
+  timeoutMs?: number;
+  timeoutError?: () => SmearscopeError;
+  /** Aborting kills the worker (its work is abandoned) and the call rejects with ABORTED. */
+  signal?: AbortSignal;
+}
+
 /**
  * One worker and its comlink proxy. Calls in flight when the worker dies reject with
- * WORKER_CRASHED (comlink alone would wait forever); the slot can then be respawned.
+ * WORKER_CRASHED (comlink alone would wait forever); a call over its budget, or whose signal
+ * aborts, kills the worker. A dead slot is replaced with `respawn()`.
  */
 export class WorkerSlot<Api> {
   private handle;
@@ -24,10 +38,7 @@ export class WorkerSlot<Api> {
     const remote = wrap<Api>(handle.endpoint);
     this.alive = true;
     handle.onExit((reason) => {
-      this.alive = false;
-      const error = new SmearscopeError('WORKER_CRASHED', reason);
-      for (const fail of this.inFlight) fail(error);
-      this.inFlight.clear();
+      if (this.handle === handle) this.die(new SmearscopeError('WORKER_CRASHED', reason));
     });
     return { handle, remote };
   }
@@ -36,18 +47,47 @@ export class WorkerSlot<Api> {
     return this.alive;
   }
 
-  /** Runs `fn` against the worker; rejects with WORKER_CRASHED if the worker dies meanwhile. */
-  async call<T>(fn: (remote: Remote<Api>) => Promise<T>): Promise<T> {
+  /** Runs `fn` against the worker; rejects with WORKER_CRASHED if the worker dies meanwhile, or
+   * as `limits` say when it overruns its budget or is aborted (the worker is killed then). */
+  async call<T>(fn: (remote: Remote<Api>) => Promise<T>, limits: CallLimits = {}): Promise<T> {
     if (!this.alive) throw new SmearscopeError('WORKER_CRASHED', `${this.name} worker is not running`);
+    if (limits.signal?.aborted) throw new SmearscopeError('ABORTED', 'analysis aborted');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
     try {
       return await new Promise<T>((resolve, reject) => {
         this.inFlight.add(reject);
+        // This call gets the timeout (or abort) error; other calls in flight on the killed worker
+        // get WORKER_CRASHED, which callers retry.
+        if (limits.timeoutMs !== undefined && Number.isFinite(limits.timeoutMs)) {
+          timer = setTimeout(() => {
+            reject(limits.timeoutError?.() ?? new SmearscopeError('FRAME_TIMEOUT', `${this.name} call overran ${limits.timeoutMs} ms`));
+            this.kill();
+          }, limits.timeoutMs);
+        }
+        if (limits.signal) {
+          onAbort = () => {
+            reject(new SmearscopeError('ABORTED', `analysis aborted; the ${this.name} worker's work was abandoned`));
+            this.kill();
+          };
+          limits.signal.addEventListener('abort', onAbort, { once: true });
+        }
         fn(this.remote).then(resolve, reject).finally(() => this.inFlight.delete(reject));
       });
     } catch (error) {
       // Errors cross the worker boundary as plain Errors with a `code` (see error-transfer.ts).
       throw toSmearscopeError(error, this.name === 'inference' ? 'INFERENCE_FAILED' : 'KERNEL_FAILED');
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (onAbort) limits.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Kills the worker now (not waiting for it) and fails its calls in flight with `error`. */
+  kill(error = new SmearscopeError('WORKER_CRASHED', `${this.name} worker killed`)): void {
+    if (!this.alive) return;
+    this.die(error);
+    this.stop(this.handle, this.remote);
   }
 
   /** Replaces a dead (or live) worker with a fresh one. */
@@ -56,14 +96,36 @@ export class WorkerSlot<Api> {
     ({ handle: this.handle, remote: this.remote } = this.spawn());
   }
 
+  /** Stops the worker, waiting at most TERMINATE_WAIT_MS for the thread to end. */
   async terminate(): Promise<void> {
+    this.die(new SmearscopeError('WORKER_CRASHED', `${this.name} worker terminated`));
+    await this.stop(this.handle, this.remote);
+  }
+
+  private die(error: SmearscopeError): void {
     this.alive = false;
+    for (const fail of this.inFlight) fail(error);
+    this.inFlight.clear();
+  }
+
+  private stop(handle: typeof this.handle, remote: Remote<Api>): Promise<void> {
     try {
       // Not awaited: a dead worker never acknowledges.
-      void (this.remote as unknown as { [releaseProxy]: () => Promise<void> })[releaseProxy]()?.catch?.(() => undefined);
+      void (remote as unknown as { [releaseProxy]: () => Promise<void> })[releaseProxy]()?.catch?.(() => undefined);
     } catch {
       // the endpoint is already closed
     }
-    await this.handle.terminate().catch(() => undefined);
+    return settleWithin(handle.terminate(), TERMINATE_WAIT_MS);
   }
+}
+
+/** Waits for `promise` (ignoring its outcome) at most `ms`. */
+export function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((done) => {
+    const timer = setTimeout(done, ms);
+    promise.then(() => undefined, () => undefined).then(() => {
+      clearTimeout(timer);
+      done();
+    });
+  });
 }
