@@ -35,14 +35,16 @@ export class InferenceClient {
   /** Batches in flight in the worker. */
   inFlight = 0;
 
-  private constructor(platform: WorkerHost, init: InferenceInit, private readonly inferenceMs: number, readonly events: string[]) {
-    this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference');
+  private constructor(platform: WorkerHost & { candidateBackends(): string[] }, init: InferenceInit, private readonly inferenceMs: number, readonly events: string[]) {
+    // onnxruntime-node: a thread must not be terminated inside a native run (see WorkerSlot).
+    const native = () => this.init.backend === 'native' || (this.init.backend === 'auto' && platform.candidateBackends().includes('native'));
+    this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference', native);
     this.init = init;
     this.batchFloats = init.batchSize * 3 * init.card.input.width * init.card.input.height;
   }
 
   /** Starts the worker and its session. `events` (backend changes, restarts) is appended to. */
-  static async open(platform: WorkerHost, init: InferenceInit, inferenceMs: number, events: string[]): Promise<InferenceClient> {
+  static async open(platform: WorkerHost & { candidateBackends(): string[] }, init: InferenceInit, inferenceMs: number, events: string[]): Promise<InferenceClient> {
     const client = new InferenceClient(platform, init, inferenceMs, events);
     try {
       await client.initialize();

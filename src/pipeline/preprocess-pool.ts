@@ -69,7 +69,7 @@ export class PreprocessPool {
           input = packed.frame as Frame;
           transfers = packed.transfer;
         }
-        const reply = await slot.call((remote) => remote.prepare(transfer(input, transfers), job), {
+        const reply = await slot.call((remote) => remote.prepare(input === 'decoded' ? input : transfer(input, transfers), job), {
           signal,
           timeoutMs: limits.preprocessMs,
           timeoutError: () => new SmearscopeError('FRAME_TIMEOUT', `${label}: preprocessing took longer than ${limits.preprocessMs} ms ` +

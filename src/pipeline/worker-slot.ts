@@ -1,6 +1,6 @@
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
-import type { WorkerHost, WorkerName } from './worker-host.js';
+import type { WorkerHandle, WorkerHost, WorkerName } from './worker-host.js';
 import './error-transfer.js';
 
 /** How long a worker may take to stop when terminated before we stop waiting for it (a thread
@@ -16,31 +16,53 @@ export interface CallLimits {
   signal?: AbortSignal;
 }
 
+/** One spawned worker: its handle, proxy, and the calls it has not answered yet. */
+interface Spawned<Api> {
+  handle: WorkerHandle;
+  remote: Remote<Api>;
+  /** Calls sent and not yet answered by this worker (even if their callers were already failed). */
+  unanswered: number;
+  /** Set when this worker was given up: it is terminated as soon as `unanswered` reaches 0. */
+  retired?: () => void;
+}
+
 /**
  * One worker and its comlink proxy. Calls in flight when the worker dies reject with
  * WORKER_CRASHED (comlink alone would wait forever); a call over its budget, or whose signal
  * aborts, kills the worker. A dead slot is replaced with `respawn()`.
+ *
+ * `drainBeforeTerminate()` true (onnxruntime-node in the worker): a killed worker is given up at
+ * once (its callers fail and a new worker can start), but its thread is terminated only after its
+ * native call returns: terminating a thread while an ONNX Runtime native call is in flight aborts
+ * the whole process (its completion callback throws into a torn-down environment).
  */
 export class WorkerSlot<Api> {
-  private handle;
-  remote: Remote<Api>;
+  private current: Spawned<Api>;
   private alive = true;
   /** Rejecters of the calls in flight, failed together if the worker dies. (Not a Promise.race
    * against a never-settling promise: each race would leave a reaction behind, a slow leak.) */
   private readonly inFlight = new Set<(error: SmearscopeError) => void>();
 
-  constructor(private readonly platform: WorkerHost, private readonly name: WorkerName) {
-    ({ handle: this.handle, remote: this.remote } = this.spawn());
+  constructor(
+    private readonly platform: WorkerHost,
+    private readonly name: WorkerName,
+    private readonly drainBeforeTerminate: () => boolean = () => false,
+  ) {
+    this.current = this.spawn();
   }
 
-  private spawn() {
+  get remote(): Remote<Api> {
+    return this.current.remote;
+  }
+
+  private spawn(): Spawned<Api> {
     const handle = this.platform.spawnWorker(this.name);
-    const remote = wrap<Api>(handle.endpoint);
+    const spawned: Spawned<Api> = { handle, remote: wrap<Api>(handle.endpoint), unanswered: 0 };
     this.alive = true;
     handle.onExit((reason) => {
-      if (this.handle === handle) this.die(new SmearscopeError('WORKER_CRASHED', reason));
+      if (this.current === spawned) this.die(new SmearscopeError('WORKER_CRASHED', reason));
     });
-    return { handle, remote };
+    return spawned;
   }
 
   get isAlive(): boolean {
@@ -52,6 +74,7 @@ export class WorkerSlot<Api> {
   async call<T>(fn: (remote: Remote<Api>) => Promise<T>, limits: CallLimits = {}): Promise<T> {
     if (!this.alive) throw new SmearscopeError('WORKER_CRASHED', `${this.name} worker is not running`);
     if (limits.signal?.aborted) throw new SmearscopeError('ABORTED', 'analysis aborted');
+    const spawned = this.current;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     try {
@@ -72,7 +95,13 @@ export class WorkerSlot<Api> {
           };
           limits.signal.addEventListener('abort', onAbort, { once: true });
         }
-        fn(this.remote).then(resolve, reject).finally(() => this.inFlight.delete(reject));
+        spawned.unanswered++;
+        fn(spawned.remote)
+          .finally(() => {
+            this.inFlight.delete(reject);
+            if (--spawned.unanswered === 0) spawned.retired?.();
+          })
+          .then(resolve, reject);
       });
     } catch (error) {
       // Errors cross the worker boundary as plain Errors with a `code` (see error-transfer.ts).
@@ -87,19 +116,19 @@ export class WorkerSlot<Api> {
   kill(error = new SmearscopeError('WORKER_CRASHED', `${this.name} worker killed`)): void {
     if (!this.alive) return;
     this.die(error);
-    this.stop(this.handle, this.remote);
+    void this.stop(this.current);
   }
 
   /** Replaces a dead (or live) worker with a fresh one. */
   async respawn(): Promise<void> {
     await this.terminate();
-    ({ handle: this.handle, remote: this.remote } = this.spawn());
+    this.current = this.spawn();
   }
 
   /** Stops the worker, waiting at most TERMINATE_WAIT_MS for the thread to end. */
   async terminate(): Promise<void> {
     this.die(new SmearscopeError('WORKER_CRASHED', `${this.name} worker terminated`));
-    await this.stop(this.handle, this.remote);
+    await settleWithin(this.stop(this.current), TERMINATE_WAIT_MS);
   }
 
   private die(error: SmearscopeError): void {
@@ -108,14 +137,22 @@ export class WorkerSlot<Api> {
     this.inFlight.clear();
   }
 
-  private stop(handle: typeof this.handle, remote: Remote<Api>): Promise<void> {
-    try {
-      // Not awaited: a dead worker never acknowledges.
-      void (remote as unknown as { [releaseProxy]: () => Promise<void> })[releaseProxy]()?.catch?.(() => undefined);
-    } catch {
-      // the endpoint is already closed
-    }
-    return settleWithin(handle.terminate(), TERMINATE_WAIT_MS);
+  /** Ends a worker: now, or (draining) once it has answered its calls. Idempotent. */
+  private stop(spawned: Spawned<Api>): Promise<void> {
+    if (spawned.retired) return Promise.resolve();
+    return new Promise<void>((done) => {
+      spawned.retired = () => {
+        spawned.retired = () => undefined;
+        try {
+          // Not awaited: a dead worker never acknowledges.
+          void (spawned.remote as unknown as { [releaseProxy]: () => Promise<void> })[releaseProxy]()?.catch?.(() => undefined);
+        } catch {
+          // the endpoint is already closed
+        }
+        spawned.handle.terminate().then(done, done);
+      };
+      if (!(this.drainBeforeTerminate() && spawned.unanswered > 0)) spawned.retired();
+    });
   }
 }
 
