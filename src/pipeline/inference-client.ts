@@ -1,6 +1,7 @@
 import { transfer } from 'comlink';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs } from '../inference/backend.js';
+import type { InferenceHost } from '../inference/host.js';
 import type { WorkerHost } from './worker-host.js';
 import type { InferenceInit, InferenceWorkerApi } from './worker-api.js';
 import { settleWithin, WorkerSlot } from './worker-slot.js';
@@ -35,7 +36,7 @@ export class InferenceClient {
   /** Batches in flight in the worker. */
   inFlight = 0;
 
-  private constructor(platform: WorkerHost & { candidateBackends(): string[] }, init: InferenceInit, private readonly inferenceMs: number, readonly events: string[]) {
+  private constructor(platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>, init: InferenceInit, private readonly inferenceMs: number, readonly events: string[]) {
     // onnxruntime-node: a thread must not be terminated inside a native run (see WorkerSlot).
     const native = () => this.init.backend === 'native' || (this.init.backend === 'auto' && platform.candidateBackends().includes('native'));
     this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference', native);
@@ -44,7 +45,7 @@ export class InferenceClient {
   }
 
   /** Starts the worker and its session. `events` (backend changes, restarts) is appended to. */
-  static async open(platform: WorkerHost & { candidateBackends(): string[] }, init: InferenceInit, inferenceMs: number, events: string[]): Promise<InferenceClient> {
+  static async open(platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>, init: InferenceInit, inferenceMs: number, events: string[]): Promise<InferenceClient> {
     const client = new InferenceClient(platform, init, inferenceMs, events);
     try {
       await client.initialize();
