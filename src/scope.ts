@@ -59,7 +59,12 @@ export interface Scope {
   /** One result per input frame, in order; failed frames carry `error` and the stream goes on. */
   analyzeStream(frames: AsyncIterable<FrameInput> | Iterable<FrameInput>, options?: AnalyzeOptions): AsyncGenerator<FrameResult>;
   /** Test hooks for failure isolation. */
-  readonly testing: { crashInferenceOnNextRun(): Promise<void>; loseGpuDevice(): Promise<boolean>; killInferenceWorker(): void };
+  readonly testing: {
+    crashInferenceOnNextRun(): Promise<void>;
+    stallInferenceOnNextRun(): Promise<void>;
+    loseGpuDevice(): Promise<boolean>;
+    killInferenceWorker(): void;
+  };
   /** Stops the workers; bounded in time (a stuck worker is terminated, not waited for). */
   dispose(): Promise<void>;
 }
@@ -160,6 +165,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     },
     testing: {
       crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
+      stallInferenceOnNextRun: () => inference!.stallOnNextRun(),
       loseGpuDevice: () => inference!.loseDevice(),
       killInferenceWorker: () => inference!.kill(),
     },

@@ -134,6 +134,11 @@ export class InferenceClient {
     return this.slot.call((remote) => remote.crashOnNextRun());
   }
 
+  /** Test hook: the next batch spins in the worker forever (until the worker is terminated). */
+  stallOnNextRun(): Promise<void> {
+    return this.slot.call((remote) => remote.stallOnNextRun());
+  }
+
   /** Test hook: kills the worker now, wherever it is (as the OS would on out-of-memory). */
   kill(): void {
     this.slot.kill(new SmearscopeError('WORKER_CRASHED', 'inference worker killed'));

@@ -22,6 +22,8 @@ export interface InferenceWorkerApi {
   run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }>;
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
   crashOnNextRun(): void;
+  /** Test hook: the next run spins forever without answering (a hung driver). */
+  stallOnNextRun(): void;
   /** Test hook: destroys the GPU device as a driver reset would. */
   loseDevice(): Promise<boolean>;
   dispose(): Promise<void>;

@@ -133,6 +133,16 @@ describe('abort, dispose and callbacks', () => {
     await settlesWithin(run, 30_000);
   });
 
+  it('dispose() finishes in bounded time with the inference worker stuck in a batch', async () => {
+    const stuck = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { inferenceMs: 600_000 } });
+    await stuck.testing.stallInferenceOnNextRun();
+    const run = collect(stuck.analyzeStream([copyFrame(frames[0])]));
+    await new Promise((r) => setTimeout(r, 2000)); // the frame reaches the stuck batch
+    const ms = await settlesWithin(stuck.dispose(), 30_000);
+    console.log(`dispose with a stuck inference worker took ${ms.toFixed(0)} ms`);
+    await settlesWithin(run, 30_000);
+  });
+
   it('a throwing onProgress is reported once as a scope event and affects no frame', async () => {
     const before = scope.events.length;
     let calls = 0;
