@@ -49,6 +49,7 @@ await Promise.all([
       'inference.worker': 'workers/inference.worker.ts',
       cli: 'src/cli/main.ts',
       bench: 'bench/main.ts',
+      soak: 'scripts/soak.ts',
       'localization-quality': 'bench/localization-quality-main.ts',
       'build-models': 'models/zoo/build-cli.ts',
     },
