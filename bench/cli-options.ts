@@ -10,7 +10,8 @@ export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all
   prepare                only write the browser suite's inputs (build/bench/) for bench/index.html on a kiosk
 
   --model ID[,ID]        models: bm7-resnet10s (shipped), small-cnn, resnext50-32x4d (default: all)
-  --backend B[,B]        wasm, native (Node), webgpu (Chromium) (default: every one that works)
+  --backend B[,B]        wasm, native (Node), webgpu (Chromium; in Node onnxruntime-node's
+                         WebGPU EP, only when named) (default: every one that works)
   --batch N[,N]          batch sizes (models default 1,8,32; ResNeXt-50 1,8; pipeline 8)
   --frames N             mosaic frames per pipeline pass (default ${DEFAULT_SETTINGS.frames})
   --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})

@@ -20,6 +20,15 @@ import { reasonOf, type SuiteOutput } from './suites/suite-output.js';
 /** wasm first, as in the page; native is onnxruntime-node. */
 const NODE_BACKENDS: BackendName[] = ['wasm', 'native'];
 
+/**
+ * In Node, webgpu is onnxruntime-node's WebGPU EP, measured only when asked for (`--backend webgpu`):
+ * its adapter cannot be queried, so it is named after the Vulkan driver the loader was pointed at.
+ */
+function nodeWebGpuAdapter(): string {
+  const icd = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES;
+  return icd ? `Vulkan driver ${icd.split('/').pop()}` : 'system Vulkan driver (onnxruntime-node WebGPU EP)';
+}
+
 async function main(argv: string[]): Promise<number> {
   const command = parseBenchArgs(argv);
   if (command.help) {
@@ -40,7 +49,9 @@ async function main(argv: string[]): Promise<number> {
   let browser: string | undefined;
   let gpu: string | undefined;
   if (settings.envs.includes('node')) {
-    outputs.push(await runSuites(host, settings, inputs, NODE_BACKENDS));
+    const webgpu = settings.backends?.includes('webgpu') ?? false;
+    const backends: BackendName[] = webgpu ? [...NODE_BACKENDS, 'webgpu'] : NODE_BACKENDS;
+    outputs.push(await runSuites(host, settings, inputs, backends, webgpu ? nodeWebGpuAdapter() : undefined));
   }
   if (settings.envs.includes('chromium')) {
     try {

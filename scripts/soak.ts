@@ -11,6 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createScope, type BackendChoice, type FrameInput } from '../src/index.js';
 import { mulberry32 } from '../src/seeded-random.js';
+import { testingHooks } from '../src/testing.js';
 import { blackPng, loopingTiff } from '../test/support/hostile-images.js';
 import { leastSquaresSlope } from '../test/support/slope.js';
 
@@ -77,11 +78,12 @@ while (stats.in < total) {
   // Kill the inference worker at a random moment in about every third stream.
   const killTimer = random() < 0.35 ? setTimeout(() => {
     stats.kills++;
-    scope.testing.killInferenceWorker();
+    testingHooks(scope).killInferenceWorker();
   }, random() * 3000) : undefined;
+  testingHooks(scope).crashPreprocess = (i) => (crashes.has(i) ? 1 : undefined);
   const seen: number[] = [];
   try {
-    for await (const result of scope.analyzeStream(source(), { signal: controller.signal, crashPreprocess: (i) => (crashes.has(i) ? 1 : undefined) })) {
+    for await (const result of scope.analyzeStream(source(), { signal: controller.signal })) {
       seen.push(result.index);
       stats.out++;
       if (result.error) {

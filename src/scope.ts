@@ -1,80 +1,24 @@
 import { platform } from '#platform';
 import { resolveScheme } from './clinical/schemes.js';
-import type { ResolvedScheme } from './clinical/scheme-types.js';
+import type { Scope, ScopeOptions } from './api-types.js';
 import { SmearscopeError } from './errors.js';
-import { checkFrameInput, type FrameInput } from './frame.js';
-import { checkBackendChoice, type BackendChoice, type BackendName } from './inference/backend.js';
+import { checkFrameInput } from './frame.js';
+import { checkBackendChoice } from './inference/backend.js';
 import { checkBoolean, checkChoice, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
-import { loadModel, type ModelSource } from './inference/load-model.js';
-import type { ModelCard } from './inference/model-card-types.js';
-import { analyzeStream, checkStreamArguments, type AnalyzeOptions, type StreamContext } from './pipeline/analyze-stream.js';
-import { resolveFrameLimits, type FrameLimits } from './pipeline/frame-limits.js';
+import { checkBatchSize } from './inference/batch-size.js';
+import { loadModel } from './inference/load-model.js';
+import { analyzeStream, checkStreamArguments, type StreamContext } from './pipeline/analyze-stream.js';
+import { resolveFrameLimits } from './pipeline/frame-limits.js';
 import { InferenceClient } from './pipeline/inference-client.js';
 import type { PreprocessJob } from './pipeline/preprocess-frame.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
-import type { FrameResult } from './pipeline/results.js';
-
-export interface ScopeOptions {
-  /** Model card path/URL, or `{ card, onnx }` in memory. Default: the shipped bone-marrow model. */
-  model?: ModelSource;
-  /** Default 'auto': webgpu > native > wasm, whichever works here first. */
-  backend?: BackendChoice;
-  /** Preprocess workers (each owns a copy of the WASM kernels). Default: cores - 1, at most 4. */
-  workers?: number;
-  /** Cells per inference run (static shape). Default 8. */
-  batchSize?: number;
-  /** Locate cells only: no model is loaded and no inference worker is started. */
-  locateOnly?: boolean;
-  /** Expected leukocyte size for the localizer, microns. Default: the localizer's. */
-  cellMicrons?: number;
-  /** Pixel stride of the per-frame Macenko fit. Default 4 (a fit on 1/16 of the pixels). */
-  stainFitStride?: number;
-  /** Normalize frames to the card's stain reference (default true when the card has one). */
-  normalizeStain?: boolean;
-  /** What to do with cells whose patch leaves the frame. Default 'reflect'. */
-  border?: PreprocessJob['border'];
-  /** wasm/native threads. Default: the platform's choice (1 without cross-origin isolation). */
-  numThreads?: number;
-  /** webgpu: try graph capture. Default true. */
-  graphCapture?: boolean;
-  /** Largest ONNX file read, bytes (checked before reading). Default 1 GiB. */
-  maxModelBytes?: number;
-  /** Per-frame budgets (decodeMs, preprocessMs, inferenceMs, maxFramePixels); see FrameLimits. */
-  frameLimits?: Partial<FrameLimits>;
-}
-
-export interface Scope {
-  readonly card: ModelCard;
-  readonly scheme: ResolvedScheme;
-  /** The backend in use ('none' when locate-only). */
-  readonly backend: BackendName | 'none';
-  /** Why this backend (what auto tried), plus setup notes and later fallbacks. */
-  readonly backendReason: string;
-  readonly notes: readonly string[];
-  readonly events: readonly string[];
-  readonly batchSize: number;
-  readonly workers: number;
-  /** Analyzes one frame; throws the frame's typed error if it fails. */
-  analyzeFrame(frame: FrameInput, options?: AnalyzeOptions): Promise<FrameResult>;
-  /** One result per input frame, in order; failed frames carry `error` and the stream goes on. */
-  analyzeStream(frames: AsyncIterable<FrameInput> | Iterable<FrameInput>, options?: AnalyzeOptions): AsyncGenerator<FrameResult>;
-  /** Test hooks for failure isolation. */
-  readonly testing: {
-    crashInferenceOnNextRun(): Promise<void>;
-    stallInferenceOnNextRun(): Promise<void>;
-    loseGpuDevice(): Promise<boolean>;
-    killInferenceWorker(): void;
-  };
-  /** Stops the workers; bounded in time (a stuck worker is terminated, not waited for). */
-  dispose(): Promise<void>;
-}
+import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
 
 /** Every option checked before any work, so a typo fails at once with its name (INVALID_ARGUMENT). */
 function checkScopeOptions(options: ScopeOptions): void {
   checkOptionsObject('createScope options', options);
   if (options.backend !== undefined) checkBackendChoice(options.backend);
   if (options.model === null) throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
-  checkInteger('batchSize', options.batchSize, 1, 1024);
   checkInteger('workers', options.workers, 1, 64);
   checkInteger('numThreads', options.numThreads, 1, 64);
   checkInteger('stainFitStride', options.stainFitStride, 1, 64);
@@ -93,6 +37,8 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const batchSize = options.batchSize ?? 8;
   const limits = resolveFrameLimits(options.frameLimits);
   const events: string[] = [];
+  checkBatchSize(batchSize);
+  const locateOnly = options.locateOnly ?? false;
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
   const model = await loadModel(platform, options.model ?? platform.defaultModelCard(), options.maxModelBytes);
   const { card } = model;
@@ -100,7 +46,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const pool = new PreprocessPool(platform, workers);
   let inference: InferenceClient | undefined;
   try {
-    if (!options.locateOnly) {
+    if (!locateOnly) {
       inference = await InferenceClient.open(platform, {
         card,
         modelBytes: model.modelBytes,
@@ -120,7 +66,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     ...(options.cellMicrons ? { cellMicrons: options.cellMicrons } : {}),
     input: { width: card.input.width, height: card.input.height, mean: card.input.mean, std: card.input.std },
     ...(normalize && card.stainReference ? { stainReference: card.stainReference } : {}),
-    locateOnly: false,
+    locateOnly,
     border: options.border ?? 'reflect',
     stainFitStride: options.stainFitStride ?? 4,
   };
@@ -129,10 +75,21 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     if (disposed) throw new SmearscopeError('DISPOSED', 'this scope was disposed; create a new one with createScope()');
   };
   const context: StreamContext = { pool, inference, card, scheme, batchSize, job, limits, events };
+  const testing: ScopeTesting = {
+    crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
+    stallInferenceOnNextRun: () => inference!.stallOnNextRun(),
+    loseGpuDevice: () => inference!.loseDevice(),
+    killInferenceWorker: () => inference!.kill(),
+    set crashPreprocess(hook: StreamContext['crashPreprocess']) {
+      if (hook) context.crashPreprocess = hook;
+      else delete context.crashPreprocess;
+    },
+  };
 
-  const scope: Scope = {
+  const scope: Scope & { [TESTING_HOOKS]: ScopeTesting } = {
     card,
     scheme,
+    locateOnly,
     batchSize,
     workers,
     get backend() {
@@ -163,12 +120,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       checkStreamArguments(context, frames, streamOptions);
       return analyzeStream(context, frames, streamOptions);
     },
-    testing: {
-      crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
-      stallInferenceOnNextRun: () => inference!.stallOnNextRun(),
-      loseGpuDevice: () => inference!.loseDevice(),
-      killInferenceWorker: () => inference!.kill(),
-    },
+    [TESTING_HOOKS]: testing,
     async dispose() {
       if (disposed) return;
       disposed = true;

@@ -7,10 +7,10 @@ import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { BACKEND_CHOICES } from '../inference/backend.js';
 import type { EncodedFrame } from '../frame.js';
 import { listImages } from '../io/list-images.js';
-import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
-import { toSlideFrame } from '../pipeline/slide-frame.js';
 import { createScope } from '../scope.js';
 import { EXIT, oneOf, positiveNumber } from './parse-options.js';
+import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
+import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
 
@@ -20,9 +20,10 @@ writes a report. Progress goes to stderr; the report to stdout or --out.
 Options:
   --model <card.json>         model card (default: the shipped bone-marrow model in models/)
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
-                              webgpu runs in browsers only)
+                              webgpu in Node is onnxruntime-node's WebGPU EP, used only when named)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
-                              erythrocytes (~7.5 um) and the report says scaleEstimated: true
+                              erythrocytes (~7.5 um) and the report says scaleSource: "frame"
+                              (and scaleEstimated: true)
   --locate-only               find cells only: cells carry position, no class
   --out <file>                write the report there instead of stdout (checked before any work)
   --format <json|csv|jsonl>   report format (default json; csv: one row per cell; jsonl: JSON Lines
@@ -37,7 +38,7 @@ Options:
 Report (JSON):
   { model: { id, version, card, scheme, classes, patchMicrons, provenance },
     backend: { name, reason, notes, events, batchSize, workers },
-    frames: [ { file, width, height, micronsPerPixel, scaleEstimated,
+    frames: [ { file, width, height, micronsPerPixel?, scaleSource?, scaleEstimated,
                 cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
                            class, probs: { CODE: p }, confidence, abstained,
                            pBlast, pAtypical, blastFlag, atypicalFlag } ],
@@ -117,7 +118,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       `backend ${scope.backend}: ${scope.backendReason}`);
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
-      smearscope: { version: '0.1.0', disclaimer: SCREENING_DISCLAIMER },
+      smearscope: { version: SMEARSCOPE_VERSION, disclaimer: SCREENING_DISCLAIMER },
       model: {
         id: scope.card.id,
         version: scope.card.version,
@@ -135,8 +136,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     let failed = 0;
     let fatal: SmearscopeError | undefined;
     try {
-      for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { locateOnly, signal: stop.signal })) {
-        const entry = frameEntry(result, locateOnly);
+      for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { signal: stop.signal })) {
+        const entry = frameEntry(result);
         report.frames.push(entry);
         if (format === 'jsonl') await output.write(jsonLine({ type: 'frame', index: result.index, ...entry }));
         if (result.error) {
@@ -144,8 +145,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
           continue;
         }
-        slide?.add(toSlideFrame(result));
-        const classes = result.cells.map((c) => (c.abstained ? `(${c.class})` : c.class)).filter(Boolean).join(' ');
+        slide?.addFrame(result);
+        const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
         log(`[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
           `${result.timingsMs.total.toFixed(0)} ms`);
       }

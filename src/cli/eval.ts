@@ -74,15 +74,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
       const sample = known[result.index];
       done++;
       if (done % 200 === 0) log(`  ${done}/${known.length}`);
-      const cell = result.cells[0];
-      if (result.error || !cell || cell.classIndex === undefined) {
+      const cell = result.cells[0]?.decision;
+      if (result.error || !cell) {
         failures.push(`${sample.path}: ${result.error?.message ?? 'no result'}`);
         continue;
       }
       truth.push(scope.scheme.indexByCode.get(sample.code)!);
       predicted.push(cell.classIndex);
-      pBlast.push(cell.pBlast!);
-      pAtypical.push(cell.pAtypical!);
+      pBlast.push(cell.pBlast);
+      pAtypical.push(cell.pAtypical);
       if (cell.abstained) abstained++;
     }
     const evaluation = evaluateClassifier(truth, predicted, scope.scheme);

@@ -159,7 +159,10 @@ function hostName(header: string | undefined): string {
 }
 
 function securityHeaders(scriptHashes: string[]): OutgoingHttpHeaders {
-  const scripts = ["script-src 'self' 'wasm-unsafe-eval'", ...scriptHashes.map((hash) => `'sha256-${hash}'`)].join(' ');
+  // 'unsafe-eval': onnxruntime-web's WebGPU glue (embind) builds its method callers with new Function;
+  // without it WebGPU inference never starts. Inline scripts, other origins, plugins and framing stay
+  // blocked.
+  const scripts = ["script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'", ...scriptHashes.map((hash) => `'sha256-${hash}'`)].join(' ');
   return {
     'Content-Security-Policy': [...CSP_BASE, scripts].join('; '),
     'X-Content-Type-Options': 'nosniff',

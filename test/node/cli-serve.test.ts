@@ -74,7 +74,7 @@ describe('smearscope serve', () => {
       expectSecurityHeaders(answer);
     }
     // The bench page's inline module script is allowed by its hash, nothing else inline.
-    expect((await get(port, '/bench/index.html'))!.headers['content-security-policy']).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'sha256-/);
+    expect((await get(port, '/bench/index.html'))!.headers['content-security-policy']).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'sha256-/);
     const head = (await get(port, '/dist/node/index.js', 'localhost', 'HEAD'))!;
     expect(head.status).toBe(200);
     expect(head.body).toBe('');

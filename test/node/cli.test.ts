@@ -126,7 +126,7 @@ describe('smearscope analyze, stopped early', () => {
     expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
     const end = lines.at(-1);
     expect(end).toMatchObject({ type: 'end', interrupted: true, framesDone: frames.length });
-  });
+  }, 300_000);
 
   it('SIGTERM mid-run still writes the JSON report of the frames done, with interrupted: true', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smearscope-cli-'));
@@ -138,5 +138,5 @@ describe('smearscope analyze, stopped early', () => {
     expect(report.frames.length).toBeGreaterThanOrEqual(3);
     expect(report.frames.length).toBeLessThan(364);
     expect(report.differential.countedCells + report.differential.abstained.count).toBeGreaterThan(0);
-  });
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // The built library: real worker_threads from dist/node.
 import { createScope, type BackendName, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { testingHooks } from '../../src/testing.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { mulberry32 } from '../support/random.js';
 import { shippedModelCard } from '../support/test-model.js';
@@ -19,7 +20,7 @@ async function run(scope: Scope): Promise<FrameResult[]> {
 
 /** The cells of a result as comparable values (positions, class, probabilities to 1e-4). */
 function cellsOf(result: FrameResult) {
-  return result.cells.map((c) => ({ x: c.x, y: c.y, class: c.class, probs: Object.values(c.probs ?? {}).map((p) => Math.round(p * 1e4)) }));
+  return result.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: Object.values(c.decision?.probs ?? {}).map((p) => Math.round(p * 1e4)) }));
 }
 
 // Kills the inference worker (as the OS would on out-of-memory) at random points in 50 streams:
@@ -44,7 +45,7 @@ describe.each(['wasm', 'native'] as BackendName[])('inference worker killed at r
         const timers = [random() * streamMs * 0.5, ...(random() < 0.3 ? [random() * streamMs * 3] : [])].map((delay) =>
           setTimeout(() => {
             kills++;
-            scope.testing.killInferenceWorker();
+            testingHooks(scope).killInferenceWorker();
           }, delay));
         const results = await run(scope);
         timers.forEach(clearTimeout);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built library: real worker_threads from dist/node.
 import { createScope, type FrameInput, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { testingHooks } from '../../src/testing.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { blackPng, loopingTiff } from '../support/hostile-images.js';
 import { shippedModelCard } from '../support/test-model.js';
@@ -135,7 +136,7 @@ describe('abort, dispose and callbacks', () => {
 
   it('dispose() finishes in bounded time with the inference worker stuck in a batch', async () => {
     const stuck = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { inferenceMs: 600_000 } });
-    await stuck.testing.stallInferenceOnNextRun();
+    await testingHooks(stuck).stallInferenceOnNextRun();
     const run = collect(stuck.analyzeStream([copyFrame(frames[0])]));
     await new Promise((r) => setTimeout(r, 2000)); // the frame reaches the stuck batch
     const ms = await settlesWithin(stuck.dispose(), 30_000);
@@ -155,7 +156,7 @@ describe('abort, dispose and callbacks', () => {
     expect(calls).toBe(frames.length);
     expect(results.map((r) => r.label)).toEqual(frames.map((_, i) => `p${i}`));
     for (const r of results) expect(r.error).toBeUndefined();
-    expect(results.reduce((n, r) => n + r.cells.filter((c) => c.class !== undefined).length, 0)).toBeGreaterThan(0);
+    expect(results.reduce((n, r) => n + r.cells.filter((c) => c.decision !== undefined).length, 0)).toBeGreaterThan(0);
     const reported = scope.events.slice(before).filter((e) => /onProgress threw \(display went away\)/.test(e));
     expect(reported).toHaveLength(1);
   });
