@@ -11,7 +11,6 @@ import type { ModelSource } from './inference/load-model.js';
 import type { ModelCard } from './inference/model-card-types.js';
 import type { CellLocation } from './localize/cells.js';
 import type { BorderPolicy } from './patch/write-patches.js';
-import type { FrameLimits } from './pipeline/frame-limits.js';
 import type { ScaleSource } from './scale/scale-source.js';
 import type { StainReference } from './stain/reference.js';
 
@@ -30,7 +29,19 @@ export type { CellLocation } from './localize/cells.js';
 export type { BorderPolicy } from './patch/write-patches.js';
 export type { ScaleSource } from './scale/scale-source.js';
 export type { StainReference } from './stain/reference.js';
-export type { FrameLimits } from './pipeline/frame-limits.js';
+
+/** Per-frame budgets: each stage of a frame is bounded, and a frame over a budget fails with
+ * FRAME_TIMEOUT (its worker is replaced) or FRAME_TOO_LARGE while the stream goes on. */
+export interface FrameLimits {
+  /** Decoding one encoded frame (in a preprocess worker), ms. Default 10,000. */
+  decodeMs: number;
+  /** Stain fit, localization and patches of one frame, ms. Default 20,000. */
+  preprocessMs: number;
+  /** One inference batch, ms (the frames of a batch over it fail). Default 30,000. */
+  inferenceMs: number;
+  /** Pixels of one frame (width x height), checked before decoding or sending. Default 100 MP. */
+  maxFramePixels: number;
+}
 
 export interface ScopeOptions {
   /** Model card path/URL, or `{ card, onnx }` in memory (default: the shipped bone-marrow model). */

@@ -49,6 +49,9 @@ const api: PreprocessWorkerApi = {
     return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
   },
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
+  async ready() {
+    await kernels;
+  },
   crash() {
     setTimeout(() => {
       throw new Error('preprocess worker: deliberate crash');

@@ -7,7 +7,7 @@ import { CellQueue, partialBatchDecision, type PendingCell } from './cell-batchi
 import { classifyCells } from './classify-cells.js';
 import { describe, frameResult, newFrameState, type FrameState } from './frame-state.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject } from '../check-options.js';
-import type { FrameLimits } from './frame-limits.js';
+import type { FrameLimits } from '../api-types.js';
 import type { InferenceClient } from './inference-client.js';
 import { settleWithin } from './worker-slot.js';
 import { InputOrder } from './input-order.js';

@@ -1,17 +1,5 @@
+import type { FrameLimits } from '../api-types.js';
 import { checkInteger, checkOptionsObject, checkPositive } from '../check-options.js';
-
-/** Per-frame budgets: each stage of a frame is bounded, and a frame over a budget fails with
- * FRAME_TIMEOUT (its worker is replaced) or FRAME_TOO_LARGE while the stream goes on. */
-export interface FrameLimits {
-  /** Decoding one encoded frame (in a preprocess worker), ms. Default 10,000. */
-  decodeMs: number;
-  /** Stain fit, localization and patches of one frame, ms. Default 20,000. */
-  preprocessMs: number;
-  /** One inference batch, ms (the frames of a batch over it fail). Default 30,000. */
-  inferenceMs: number;
-  /** Pixels of one frame (width x height), checked before decoding or sending. Default 100 MP. */
-  maxFramePixels: number;
-}
 
 /** Generous for a 2452 x 2056 frame on a loaded 2-core machine (~0.2 s decode, ~0.2 s preprocess,
  * ~1 s per batch), short enough that a stuck frame does not hold a scanner's run for long. */

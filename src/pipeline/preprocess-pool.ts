@@ -2,13 +2,16 @@ import { checkFrameInput, checkFramePixels, isEncodedFrame, type Frame, type Fra
 import { SmearscopeError } from '../errors.js';
 import type { WorkerHost } from './worker-host.js';
 import type { PreprocessWorkerApi } from './worker-api.js';
-import type { FrameLimits } from './frame-limits.js';
+import type { FrameLimits } from '../api-types.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import { transfer } from 'comlink';
 import { FrameBuffers } from './frame-buffers.js';
 import { WorkerSlot } from './worker-slot.js';
 
 type Slot = WorkerSlot<PreprocessWorkerApi>;
+
+/** How long a replacement worker may take to start before frames are given to it anyway. */
+const WORKER_START_MS = 60_000;
 
 /**
  * N preprocess workers, each owning its kernels. `prepare` waits for a free worker; a worker that
@@ -118,7 +121,11 @@ export class PreprocessPool {
   /** Hands the slot to the next frame, after replacing its worker if it died or was killed. */
   private async releaseSlot(slot: Slot): Promise<void> {
     if (this.closed) return;
-    if (!slot.isAlive) await slot.respawn();
+    if (!slot.isAlive) {
+      await slot.respawn();
+      // A fresh worker's start-up (loading, kernels) must not count against the next frame's budget.
+      await slot.call((remote) => remote.ready(), { timeoutMs: WORKER_START_MS }).catch(() => undefined);
+    }
     const next = this.waiting.shift();
     if (next) next.grant(slot);
     else this.idle.push(slot);

@@ -45,4 +45,6 @@ export interface PreprocessWorkerApi {
   prepare(input: Frame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   crash(): void;
+  /** Resolves once the worker has loaded and its kernels are instantiated. */
+  ready(): Promise<void>;
 }
