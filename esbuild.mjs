@@ -51,6 +51,7 @@ await Promise.all([
       cluster: 'src/cluster/index.ts',
       bench: 'bench/main.ts',
       'bench-review': 'bench/review-station.ts',
+      soak: 'scripts/soak.ts',
       'localization-quality': 'bench/localization-quality-main.ts',
       'build-models': 'models/zoo/build-cli.ts',
     },

@@ -30,6 +30,19 @@ export type { BorderPolicy } from './patch/write-patches.js';
 export type { ScaleSource } from './scale/scale-source.js';
 export type { StainReference } from './stain/reference.js';
 
+/** Per-frame budgets: each stage of a frame is bounded, and a frame over a budget fails with
+ * FRAME_TIMEOUT (its worker is replaced) or FRAME_TOO_LARGE while the stream goes on. */
+export interface FrameLimits {
+  /** Decoding one encoded frame (in a preprocess worker), ms. Default 10,000. */
+  decodeMs: number;
+  /** Stain fit, localization and patches of one frame, ms. Default 20,000. */
+  preprocessMs: number;
+  /** One inference batch, ms (the frames of a batch over it fail). Default 30,000. */
+  inferenceMs: number;
+  /** Pixels of one frame (width x height), checked before decoding or sending. Default 100 MP. */
+  maxFramePixels: number;
+}
+
 export interface ScopeOptions {
   /** Model card path/URL, or `{ card, onnx }` in memory (default: the shipped bone-marrow model). */
   model?: ModelSource;
@@ -53,6 +66,10 @@ export interface ScopeOptions {
   numThreads?: number;
   /** webgpu: try graph capture (default true). */
   graphCapture?: boolean;
+  /** Largest ONNX file read, bytes, checked before reading (default 1 GiB). */
+  maxModelBytes?: number;
+  /** Per-frame budgets: decodeMs, preprocessMs, inferenceMs (per batch), maxFramePixels (defaults 10 s, 20 s, 30 s, 100 MP); a frame over one fails with FRAME_TIMEOUT or FRAME_TOO_LARGE and its worker is replaced. */
+  frameLimits?: Partial<FrameLimits>;
 }
 
 export interface AnalyzeOptions {
@@ -89,7 +106,7 @@ export interface Scope {
   readonly backendReason: string;
   /** What the session decided while setting up (graph capture dropped, threads, ...). */
   readonly notes: readonly string[];
-  /** Backend changes and worker restarts, in order. */
+  /** Backend changes, worker restarts and a throwing onProgress, in order. */
   readonly events: readonly string[];
   /** Cells per inference run. */
   readonly batchSize: number;
@@ -99,7 +116,7 @@ export interface Scope {
   analyzeFrame(frame: FrameInput, options?: AnalyzeOptions): Promise<FrameResult>;
   /** One result per input frame, in order; failed frames carry `error` and the stream goes on. */
   analyzeStream(frames: AsyncIterable<FrameInput> | Iterable<FrameInput>, options?: AnalyzeOptions): AsyncGenerator<FrameResult>;
-  /** Stops the workers; the scope cannot be used afterwards. */
+  /** Stops the workers, in bounded time (a stuck worker is terminated); the scope cannot be used afterwards. */
   dispose(): Promise<void>;
 }
 

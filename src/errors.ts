@@ -13,6 +13,8 @@ export type SmearscopeErrorCode =
   | 'INFERENCE_FAILED' // ONNX Runtime raised during a run
   | 'KERNEL_FAILED' // the WASM kernels trapped or could not load
   | 'WORKER_CRASHED' // a worker died and its retry failed too
+  | 'FRAME_TIMEOUT' // a frame overran its decode, preprocess or inference budget; its worker was replaced
+  | 'FRAME_TOO_LARGE' // a frame has more pixels than the limits (or the kernels' memory) allow
   | 'ABORTED' // the caller's AbortSignal fired
   | 'DISPOSED' // the scope was used after dispose()
   | 'IO_FAILED'; // a file could not be read or written
@@ -42,7 +44,7 @@ export function toSmearscopeError(error: unknown, fallback: SmearscopeErrorCode)
 const CODES: ReadonlySet<string> = new Set<SmearscopeErrorCode>([
   'INVALID_ARGUMENT', 'INVALID_FRAME', 'DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'INVALID_MODEL_CARD',
   'MODEL_MISMATCH', 'BACKEND_UNAVAILABLE', 'INFERENCE_FAILED', 'KERNEL_FAILED', 'WORKER_CRASHED',
-  'ABORTED', 'DISPOSED', 'IO_FAILED',
+  'FRAME_TIMEOUT', 'FRAME_TOO_LARGE', 'ABORTED', 'DISPOSED', 'IO_FAILED',
 ]);
 
 function isCode(code: string): code is SmearscopeErrorCode {

@@ -74,3 +74,29 @@ export type FrameInput = Frame | EncodedFrame;
 export function isEncodedFrame(input: FrameInput): input is EncodedFrame {
   return (input as EncodedFrame).encoded instanceof Uint8Array;
 }
+
+/** FRAME_TOO_LARGE when a frame of width x height is over `maxFramePixels` (checked before its
+ * pixels are decoded or sent anywhere). */
+export function checkFramePixels(label: string, width: number, height: number, maxFramePixels: number): void {
+  if (width * height > maxFramePixels) {
+    throw new SmearscopeError('FRAME_TOO_LARGE', `${label}: ${width} x ${height} pixels is over the limit of ${maxFramePixels} ` +
+      '(frameLimits.maxFramePixels); split it into tiles or raise the limit');
+  }
+}
+
+/** INVALID_FRAME unless `input` is a well-formed Frame or an EncodedFrame (checked on the caller's
+ * thread, before anything is sent to a worker). */
+export function checkFrameInput(input: unknown): asserts input is FrameInput {
+  if (typeof input !== 'object' || input === null) {
+    throw new SmearscopeError('INVALID_FRAME', `a frame must be an object { width, height, channels, pixels } or { encoded }, got ${input === null ? 'null' : typeof input}`);
+  }
+  if ('encoded' in input) {
+    const { encoded, micronsPerPixel } = input as EncodedFrame;
+    if (!(encoded instanceof Uint8Array)) throw new SmearscopeError('INVALID_FRAME', 'frame.encoded must be the image file as a Uint8Array');
+    if (micronsPerPixel !== undefined && !(micronsPerPixel > 0 && Number.isFinite(micronsPerPixel))) {
+      throw new SmearscopeError('INVALID_FRAME', `frame.micronsPerPixel must be a positive number, got ${micronsPerPixel}`);
+    }
+    return;
+  }
+  checkFrame(input as Frame);
+}

@@ -2,24 +2,45 @@ import { platform } from '#platform';
 import { resolveScheme } from './clinical/schemes.js';
 import type { Scope, ScopeOptions } from './api-types.js';
 import { SmearscopeError } from './errors.js';
+import { checkFrameInput } from './frame.js';
+import { checkBackendChoice } from './inference/backend.js';
+import { checkBoolean, checkChoice, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { checkBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
-import { analyzeStream, type StreamContext } from './pipeline/analyze-stream.js';
+import { analyzeStream, checkStreamArguments, type StreamContext } from './pipeline/analyze-stream.js';
+import { resolveFrameLimits } from './pipeline/frame-limits.js';
 import { InferenceClient } from './pipeline/inference-client.js';
 import type { PreprocessJob } from './pipeline/preprocess-frame.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
 import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
+
+/** Every option checked before any work, so a typo fails at once with its name (INVALID_ARGUMENT). */
+function checkScopeOptions(options: ScopeOptions): void {
+  checkOptionsObject('createScope options', options);
+  if (options.backend !== undefined) checkBackendChoice(options.backend);
+  if (options.model === null) throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
+  checkInteger('workers', options.workers, 1, 64);
+  checkInteger('numThreads', options.numThreads, 1, 64);
+  checkInteger('stainFitStride', options.stainFitStride, 1, 64);
+  checkPositive('cellMicrons', options.cellMicrons, 100);
+  checkPositive('maxModelBytes', options.maxModelBytes);
+  checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
+  for (const name of ['locateOnly', 'normalizeStain', 'graphCapture'] as const) checkBoolean(name, options[name]);
+}
 
 /**
  * Loads the model, starts the preprocess workers and the inference worker, and returns a scope.
  * Everything runs on this device; nothing is sent anywhere.
  */
 export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
+  checkScopeOptions(options);
   const batchSize = options.batchSize ?? 8;
+  const limits = resolveFrameLimits(options.frameLimits);
+  const events: string[] = [];
   checkBatchSize(batchSize);
   const locateOnly = options.locateOnly ?? false;
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
-  const model = await loadModel(platform, options.model ?? platform.defaultModelCard());
+  const model = await loadModel(platform, options.model ?? platform.defaultModelCard(), options.maxModelBytes);
   const { card } = model;
   const scheme = resolveScheme(card);
   const pool = new PreprocessPool(platform, workers);
@@ -33,7 +54,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
         batchSize,
         ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
         ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
-      });
+      }, limits.inferenceMs, events);
     }
   } catch (error) {
     await pool.terminate();
@@ -53,10 +74,12 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const alive = () => {
     if (disposed) throw new SmearscopeError('DISPOSED', 'this scope was disposed; create a new one with createScope()');
   };
-  const context: StreamContext = { pool, inference, card, scheme, batchSize, job };
+  const context: StreamContext = { pool, inference, card, scheme, batchSize, job, limits, events };
   const testing: ScopeTesting = {
     crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
+    stallInferenceOnNextRun: () => inference!.stallOnNextRun(),
     loseGpuDevice: () => inference!.loseDevice(),
+    killInferenceWorker: () => inference!.kill(),
     set crashPreprocess(hook: StreamContext['crashPreprocess']) {
       if (hook) context.crashPreprocess = hook;
       else delete context.crashPreprocess;
@@ -79,10 +102,12 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       return inference?.notes ?? [];
     },
     get events() {
-      return inference?.events ?? [];
+      return events;
     },
     async analyzeFrame(frame, frameOptions) {
       alive();
+      checkFrameInput(frame);
+      checkStreamArguments(context, [frame], frameOptions);
       for await (const result of analyzeStream(context, [frame], frameOptions)) {
         if (result.error) throw new SmearscopeError(result.error.code, result.error.message);
         return result;
@@ -90,7 +115,9 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       throw new SmearscopeError('INVALID_FRAME', 'the frame produced no result');
     },
     analyzeStream(frames, streamOptions) {
+      // Thrown here, synchronously, not at the first next() of the generator.
       alive();
+      checkStreamArguments(context, frames, streamOptions);
       return analyzeStream(context, frames, streamOptions);
     },
     [TESTING_HOOKS]: testing,

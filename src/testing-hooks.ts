@@ -7,6 +7,10 @@ export const TESTING_HOOKS: unique symbol = Symbol.for('smearscope.testing') as 
 export interface ScopeTesting {
   /** The next inference run dies the way a crash would (an uncaught error, no answer). */
   crashInferenceOnNextRun(): Promise<void>;
+  /** The next inference run spins forever without answering (a hung driver). */
+  stallInferenceOnNextRun(): Promise<void>;
+  /** Kills the inference worker now, wherever it is (as the OS would on out-of-memory). */
+  killInferenceWorker(): void;
   /** Destroys the GPU device as a driver reset would; false when there was none. */
   loseGpuDevice(): Promise<boolean>;
   /** From the next analyze call on: how many attempts at frame `index` crash their preprocess worker

@@ -9,6 +9,7 @@ import type { InferenceInit, InferenceWorkerApi } from '../src/pipeline/worker-a
 
 let session: ClassifierSession | undefined;
 let crashOnNextRun = false;
+let stallOnNextRun = false;
 let queue: Promise<unknown> = Promise.resolve();
 
 const api: InferenceWorkerApi = {
@@ -25,6 +26,7 @@ const api: InferenceWorkerApi = {
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
   run(batch: Float32Array) {
     const result = queue.then(async () => {
+      if (stallOnNextRun) for (;;); // deliberately stuck: nothing short of terminate() ends this
       if (crashOnNextRun) {
         setTimeout(() => {
           throw new Error('inference worker: deliberate crash');
@@ -45,6 +47,10 @@ const api: InferenceWorkerApi = {
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
   crashOnNextRun() {
     crashOnNextRun = true;
+  },
+
+  stallOnNextRun() {
+    stallOnNextRun = true;
   },
 
   /** Test hook: destroys the GPU device as a driver reset would. */

@@ -2,20 +2,55 @@
 import { expose, transfer } from 'comlink';
 import { platform } from '#platform';
 import '../src/pipeline/error-transfer.js';
-import { isEncodedFrame, type EncodedFrame, type Frame } from '../src/frame.js';
+import { SmearscopeError } from '../src/errors.js';
+import { checkFramePixels, type Frame } from '../src/frame.js';
+import { headerImageSize } from '../src/io/image-size.js';
 import { instantiateKernels } from '../src/kernels/load.js';
 import { preprocessFrame } from '../src/pipeline/preprocess-frame.js';
 import type { PreprocessWorkerApi } from '../src/pipeline/worker-api.js';
 
 const kernels = instantiateKernels();
+/** The frame `decode` left for the next `prepare` (one frame at a time per worker). */
+let decoded: Frame | undefined;
 
 const api: PreprocessWorkerApi = {
+  /**
+   * Decodes an encoded frame and keeps it here for the next `prepare('decoded', ...)`, so decoding
+   * and preprocessing are separate calls, each with its own budget. Frames over `maxFramePixels`
+   * are refused (FRAME_TOO_LARGE) from their header, before a decoder allocates their pixels.
+   */
+  async decode(input, maxFramePixels) {
+    decoded = undefined;
+    const label = input.label ?? 'image';
+    const size = headerImageSize(input.encoded);
+    if (size) checkFramePixels(label, size.width, size.height, maxFramePixels);
+    const frame = await platform.decodeImage(input.encoded, label);
+    checkFramePixels(label, frame.width, frame.height, maxFramePixels);
+    decoded = {
+      ...frame,
+      ...(input.micronsPerPixel !== undefined ? { micronsPerPixel: input.micronsPerPixel } : {}),
+      ...(input.stageMicrons ? { stageMicrons: input.stageMicrons } : {}),
+    };
+    return { width: frame.width, height: frame.height };
+  },
+
+  /**
+   * Prepares one frame ('decoded': the one `decode` left). The frame's pixel buffer goes back with
+   * the result (transferred) so the pool can reuse it for the next frame; the patch tensor is
+   * transferred too.
+   */
   async prepare(input, job) {
-    const frame = isEncodedFrame(input) ? await decode(input) : input;
+    const frame = input === 'decoded' ? decoded : (input as Frame);
+    decoded = undefined;
+    if (!frame) throw new SmearscopeError('INVALID_FRAME', 'no decoded frame to prepare');
     const prepared = preprocessFrame(await kernels, frame, job);
-    const pixels = isEncodedFrame(input) ? undefined : returnable(input.pixels);
+    const pixels = input === 'decoded' ? undefined : returnable(frame.pixels);
     const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
     return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
+  },
+  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
+  async ready() {
+    await kernels;
   },
   crash() {
     setTimeout(() => {
@@ -28,15 +63,6 @@ const api: PreprocessWorkerApi = {
 function returnable(pixels: unknown): ArrayBuffer | undefined {
   const buffer = (pixels as { buffer?: unknown } | undefined)?.buffer;
   return buffer instanceof ArrayBuffer ? buffer : undefined;
-}
-
-async function decode(input: EncodedFrame): Promise<Frame> {
-  const frame = await platform.decodeImage(input.encoded, input.label ?? 'image');
-  return {
-    ...frame,
-    ...(input.micronsPerPixel !== undefined ? { micronsPerPixel: input.micronsPerPixel } : {}),
-    ...(input.stageMicrons ? { stageMicrons: input.stageMicrons } : {}),
-  };
 }
 
 expose(api, platform.parentEndpoint());

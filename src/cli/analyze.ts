@@ -1,11 +1,14 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
-import { SmearscopeError } from '../errors.js';
+import { SmearscopeError, toSmearscopeError } from '../errors.js';
+import { BACKEND_CHOICES } from '../inference/backend.js';
 import type { EncodedFrame } from '../frame.js';
 import { listImages } from '../io/list-images.js';
 import { createScope } from '../scope.js';
-import { onOff, oneOf, positiveNumber } from './parse-options.js';
+import { EXIT, onOff, oneOf, positiveNumber } from './parse-options.js';
 import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
 import { resolveModelArgument } from './shipped-models.js';
 import { SMEARSCOPE_VERSION } from './version.js';
@@ -25,8 +28,10 @@ Options:
                               erythrocytes (~7.5 um) and the report says scaleSource: "frame"
                               (and scaleEstimated: true)
   --locate-only               find cells only: cells carry position, no class
-  --out <file>                write the report there instead of stdout
-  --format <json|csv>         report format (default json; csv: one row per cell)
+  --out <file>                write the report there instead of stdout (checked before any work)
+  --format <json|csv|jsonl>   report format (default json; csv: one row per cell; jsonl: JSON Lines
+                              streamed as frames complete: {type:"run"}, one {type:"frame", index,
+                              ...} per frame, {type:"end", framesDone, differential, interrupted?})
   --batch <n>                 cells per inference run (default 8)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --target-count <n>          cells wanted for the differential (default 200)
@@ -44,10 +49,18 @@ Report (JSON):
     differential: { counts, percentages with 95 % Clopper-Pearson intervals, blast %, flags } }
   x, y and box are frame pixels; probabilities are in [0, 1]. With --locate-only cells carry
   { x, y, box, ratio, crossesBorder } only and differential is null.
+  On SIGINT/SIGTERM (Ctrl-C) the run stops and the report is still written with the frames done
+  so far and interrupted: true (a second Ctrl-C quits at once).
   ${SCREENING_DISCLAIMER}
+
+Exit codes:
+  0    every frame analyzed
+  1    some frames failed; the report is complete and names each failure in its "error"
+  2    usage error (bad option, unwritable --out, no images) or a fatal error
+  130  interrupted by SIGINT (143: SIGTERM); the report holds the frames done
 `;
 
-/** `smearscope analyze`: see ANALYZE_HELP. Returns the exit code (1 when any frame failed). */
+/** `smearscope analyze`: see ANALYZE_HELP. Returns the exit code (see EXIT CODES there). */
 export async function analyzeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -72,8 +85,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', 'analyze needs at least one image or folder (see --help)');
-  const backend = oneOf('backend', values.backend, ['auto', 'wasm', 'webgpu', 'native'] as const) ?? 'auto';
-  const format = oneOf('format', values.format, ['json', 'csv'] as const) ?? 'json';
+  const backend = oneOf('backend', values.backend, BACKEND_CHOICES) ?? 'auto';
+  const format = oneOf('format', values.format, ['json', 'csv', 'jsonl'] as const) ?? 'json';
   const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
   const batchSize = positiveNumber('batch', values.batch, true);
   const workers = positiveNumber('workers', values.workers, true);
@@ -82,6 +95,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
   const model = values.model === undefined ? undefined : await resolveModelArgument(values.model);
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
+  // Before any work: an unwritable --out must not cost a whole run.
+  if (values.out) await checkWritable(values.out);
 
   const files = await listImages(positionals);
   if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
@@ -94,6 +109,17 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     ...(batchSize ? { batchSize } : {}),
     ...(workers ? { workers } : {}),
   });
+  const output = await openOutput(values.out);
+  const stop = new AbortController();
+  let signal: keyof typeof SIGNAL_EXIT | undefined;
+  const onSignal = (received: NodeJS.Signals) => {
+    if (signal) process.exit(SIGNAL_EXIT[signal]); // a second Ctrl-C: leave now
+    signal = received === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+    log(`smearscope: ${received}, stopping; writing the report of the frames done so far (again to quit at once)`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     log(`smearscope: ${files.length} frame(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
       `backend ${scope.backend}: ${scope.backendReason}`);
@@ -105,28 +131,84 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       frames: [],
       differential: null,
     };
+    if (format === 'jsonl') await output.write(jsonLine({ type: 'run', smearscope: report.smearscope, model: report.model, backend: report.backend }));
     let failed = 0;
-    for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel))) {
-      report.frames.push(frameEntry(result));
-      if (result.error) {
-        failed++;
-        log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
-        continue;
+    let fatal: SmearscopeError | undefined;
+    try {
+      for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { signal: stop.signal })) {
+        const entry = frameEntry(result);
+        report.frames.push(entry);
+        if (format === 'jsonl') await output.write(jsonLine({ type: 'frame', index: result.index, ...entry }));
+        if (result.error) {
+          failed++;
+          log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
+          continue;
+        }
+        slide?.addFrame(result);
+        const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
+        log(`[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
+          `${result.timingsMs.total.toFixed(0)} ms`);
       }
-      slide?.addFrame(result);
-      const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
-      log(`[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
-        `${result.timingsMs.total.toFixed(0)} ms`);
+    } catch (error) {
+      // Stopped early: the report of the frames done is still written, marked interrupted.
+      if (!(signal && error instanceof SmearscopeError && error.code === 'ABORTED')) fatal = toSmearscopeError(error, 'INVALID_ARGUMENT');
     }
     report.differential = slide?.report() ?? null;
-    const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
-    if (values.out) await writeFile(values.out, text);
-    else process.stdout.write(text);
+    const interrupted = signal !== undefined || fatal !== undefined;
+    if (interrupted) {
+      report.interrupted = true;
+      if (fatal) report.error = { code: fatal.code, message: fatal.message };
+    }
+    if (format === 'jsonl') {
+      await output.write(jsonLine({ type: 'end', framesDone: report.frames.length, framesFailed: failed, differential: report.differential,
+        events: scope.events, ...(interrupted ? { interrupted: true } : {}), ...(report.error ? { error: report.error } : {}) }));
+    } else {
+      await output.write(format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n');
+    }
+    if (fatal) throw fatal;
+    if (signal) {
+      log(`smearscope: interrupted after ${report.frames.length} of ${files.length} frame(s); the report holds them`);
+      return SIGNAL_EXIT[signal];
+    }
     if (failed > 0) log(`${failed} of ${files.length} frame(s) failed; see their "error" in the report`);
-    return failed > 0 ? 1 : 0;
+    return failed > 0 ? EXIT.someFramesFailed : EXIT.ok;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await output.close();
     await scope.dispose();
   }
+}
+
+/** Exit statuses of interrupted runs, as shells report a process killed by the signal. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+function jsonLine(value: unknown): string {
+  return JSON.stringify(value) + '\n';
+}
+
+/** INVALID_ARGUMENT unless `path` can be written: an existing writable file, or a new file in a
+ * writable folder. Nothing is created or truncated here. */
+async function checkWritable(path: string): Promise<void> {
+  const problem = await stat(path).then(
+    async (info) => (info.isFile() ? access(path, constants.W_OK).then(() => undefined, () => 'the file is not writable') : 'it is not a file'),
+    () => access(dirname(resolve(path)), constants.W_OK).then(() => undefined, () => 'its folder does not exist or is not writable'),
+  );
+  if (problem) throw new SmearscopeError('INVALID_ARGUMENT', `--out ${path}: ${problem}; choose another path (nothing was analyzed)`);
+}
+
+/** Where the report goes: the --out file (written as it arrives) or stdout. */
+async function openOutput(path: string | undefined): Promise<{ write(text: string): Promise<void>; close(): Promise<void> }> {
+  if (!path) {
+    return {
+      write: (text) => new Promise<void>((done) => (process.stdout.write(text) ? done() : process.stdout.once('drain', done))),
+      close: async () => undefined,
+    };
+  }
+  const file = await open(path, 'w').catch((error: Error) => {
+    throw new SmearscopeError('IO_FAILED', `cannot write --out ${path}: ${error.message}`, { cause: error });
+  });
+  return { write: async (text) => void (await file.write(text)), close: () => file.close() };
 }
 
 /** Reads files lazily, one at a time as the pipeline asks, so memory stays flat on long lists. */

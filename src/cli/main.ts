@@ -3,6 +3,7 @@ import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
 import { modelsCommand } from './models.js';
 import { normalizeCommand } from './normalize.js';
+import { EXIT } from './parse-options.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { submitCommand } from './submit.js';
@@ -22,7 +23,8 @@ Commands:
   submit <image|dir>...    put a slide on the queue, wait, print the same report as analyze
   status --slide ID        where a submitted slide stands
 
-Run "smearscope <command> --help" for the options of a command.`;
+Run "smearscope <command> --help" for the options of a command.
+Exit codes: 0 ok, 1 some frames failed (report complete), 2 usage or fatal error.`;
 
 /** Runs the CLI; returns the process exit code. Errors print as "error [CODE]: message". */
 export async function main(argv: string[]): Promise<number> {
@@ -50,20 +52,21 @@ export async function main(argv: string[]): Promise<number> {
       case '-h':
       case 'help':
         process.stdout.write(USAGE + '\n');
-        return command === undefined ? 1 : 0;
+        return command === undefined ? EXIT.usageOrFatal : EXIT.ok;
       default:
         process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
-        return 1;
+        return EXIT.usageOrFatal;
     }
   } catch (error) {
     if (error instanceof SmearscopeError) {
       process.stderr.write(`error [${error.code}]: ${error.message}\n`);
-      return 1;
+      return EXIT.usageOrFatal;
     }
     if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error [INVALID_ARGUMENT]: ${error.message}\n`);
-      return 1;
+      return EXIT.usageOrFatal;
     }
-    throw error;
+    process.stderr.write(`error [INTERNAL]: ${(error as Error)?.stack ?? String(error)}\n`);
+    return EXIT.usageOrFatal;
   }
 }

@@ -30,6 +30,11 @@ export interface AnalyzeReport {
     error?: FrameResult['error'];
   }>;
   differential: DifferentialReport | null;
+  /** Present when the run stopped early (SIGINT/SIGTERM or a fatal error): `frames` holds the
+   * frames done by then, in input order. */
+  interrupted?: boolean;
+  /** The fatal error that stopped the run, if one did. */
+  error?: { code: string; message: string };
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));

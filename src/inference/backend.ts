@@ -1,8 +1,20 @@
+import { SmearscopeError } from '../errors.js';
 import type * as ortTypes from 'onnxruntime-common';
 
 /** Where the classifier runs. `native` is onnxruntime-node (Node only). */
 export type BackendName = 'webgpu' | 'wasm' | 'native';
 export type BackendChoice = BackendName | 'auto';
+/** Every name `backend` accepts, for checks and messages. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'native'];
+
+/** `choice` typed, or INVALID_ARGUMENT listing the valid names (an unknown name must never fall
+ * through to some default backend and be reported as the one asked for). */
+export function checkBackendChoice(choice: unknown): BackendChoice {
+  if (!(BACKEND_CHOICES as readonly unknown[]).includes(choice)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(choice) ?? String(choice)}`);
+  }
+  return choice as BackendChoice;
+}
 
 /** The ORT module in use: onnxruntime-web and onnxruntime-node share this surface. */
 export interface OrtModule {

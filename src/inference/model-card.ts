@@ -3,103 +3,162 @@ import type { ModelCard } from './model-card-types.js';
 
 export type { ModelCard } from './model-card-types.js';
 
+/** Physical patch sizes a card may declare, microns: smaller cannot hold a leukocyte (7-20 um),
+ * larger holds a crowd of cells and no single one. */
+export const PATCH_MICRONS_RANGE = [5, 200] as const;
+/** Model input sides in pixels: the kernels write one patch per cell of this size. */
+export const INPUT_PIXELS_RANGE = [8, 2048] as const;
+const GROUP_KEYS = ['blast', 'atypical', 'abstain'] as const;
+const THRESHOLD_KEYS = ['confidence', 'blast', 'atypical'] as const;
+
+type Json = Record<string, unknown>;
+
 /**
  * Checks a parsed card against the schema of model-card-types.ts and returns it typed. Every
  * problem found is listed in one INVALID_MODEL_CARD error, with the field path, so a vendor fixes
- * their card in one go. `label` names the card (its path) in the message.
+ * their card in one go; no input (null fields, wrong types) makes it throw anything else.
+ * `label` names the card (its path) in the message.
  */
 export function validateModelCard(json: unknown, label = 'model card'): ModelCard {
+  if (!isObject(json)) throw new SmearscopeError('INVALID_MODEL_CARD', `${label}: expected a JSON object`);
+  const card = json;
   const problems: string[] = [];
-  const card = json as Record<string, any>;
-  if (!card || typeof card !== 'object' || Array.isArray(card)) {
-    throw new SmearscopeError('INVALID_MODEL_CARD', `${label}: expected a JSON object`);
+  const check = new Checks(problems);
+
+  check.text('id', card.id);
+  check.text('version', card.version);
+  check.text('scheme', card.scheme);
+  check.text('model', card.model);
+
+  const input = check.object('input', card.input, '{ name, width, height, layout, mean, std, patchMicrons, batch }');
+  if (input) {
+    check.text('input.name', input.name);
+    check.number('input.width', input.width, INPUT_PIXELS_RANGE, true);
+    check.number('input.height', input.height, INPUT_PIXELS_RANGE, true);
+    if (input.layout !== 'NCHW') problems.push(`input.layout must be "NCHW", got ${show(input.layout)}`);
+    check.numbers('input.mean', input.mean, 3, [0, 1]);
+    check.numbers('input.std', input.std, 3, [Number.MIN_VALUE, 1]);
+    check.number('input.patchMicrons', input.patchMicrons, PATCH_MICRONS_RANGE);
+    if (input.batch !== null && input.batch !== undefined) check.number('input.batch', input.batch, [1, 1024], true);
   }
-  const text = (path: string, value: unknown) => {
-    if (typeof value !== 'string' || value.length === 0) problems.push(`${path} must be a non-empty string`);
-  };
-  const positive = (path: string, value: unknown, integer = false) => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-      problems.push(`${path} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`);
+
+  const classes = Array.isArray(card.classes) && card.classes.length >= 2 && card.classes.every((c) => typeof c === 'string' && c !== '')
+    ? (card.classes as string[]) : undefined;
+  if (!classes) problems.push('classes must list at least 2 class codes (strings) in output order');
+  else if (new Set(classes).size !== classes.length) problems.push('classes must not repeat a code');
+
+  const groups = check.object('groups', card.groups, `{ ${GROUP_KEYS.join(', ')} }: arrays of class codes`, true);
+  if (groups) {
+    for (const key of Object.keys(groups)) {
+      if (!(GROUP_KEYS as readonly string[]).includes(key)) problems.push(`groups.${key} is not a group (${GROUP_KEYS.join(', ')})`);
     }
-  };
-  const triple = (path: string, value: unknown, mustBePositive: boolean) => {
-    if (!Array.isArray(value) || value.length !== 3 || value.some((v) => typeof v !== 'number' || !Number.isFinite(v) || (mustBePositive && v <= 0))) {
-      problems.push(`${path} must be 3 ${mustBePositive ? 'positive ' : ''}numbers (R, G, B)`);
-    }
-  };
-  const probability = (path: string, value: unknown) => {
-    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= 1))) problems.push(`${path} must be in [0, 1]`);
-  };
-
-  text('id', card.id);
-  text('version', card.version);
-  text('scheme', card.scheme);
-  text('model', card.model);
-
-  const input = card.input;
-  if (!input || typeof input !== 'object') {
-    problems.push('input must be an object { name, width, height, layout, mean, std, patchMicrons, batch }');
-  } else {
-    text('input.name', input.name);
-    positive('input.width', input.width, true);
-    positive('input.height', input.height, true);
-    if (input.layout !== 'NCHW') problems.push(`input.layout must be "NCHW", got ${JSON.stringify(input.layout)}`);
-    triple('input.mean', input.mean, false);
-    triple('input.std', input.std, true);
-    positive('input.patchMicrons', input.patchMicrons);
-    if (input.batch !== null && input.batch !== undefined) positive('input.batch', input.batch, true);
-  }
-
-  if (!Array.isArray(card.classes) || card.classes.length < 2 || card.classes.some((c: unknown) => typeof c !== 'string' || !c)) {
-    problems.push('classes must list at least 2 class codes (strings) in output order');
-  } else if (new Set(card.classes).size !== card.classes.length) {
-    problems.push('classes must not repeat a code');
-  }
-
-  if (card.thresholds !== undefined) {
-    probability('thresholds.confidence', card.thresholds.confidence);
-    probability('thresholds.blast', card.thresholds.blast);
-    probability('thresholds.atypical', card.thresholds.atypical);
-  }
-
-  if (card.stainReference !== undefined) {
-    const ref = card.stainReference;
-    if (!ref || !Array.isArray(ref.stainMatrix) || ref.stainMatrix.length !== 2) {
-      problems.push('stainReference.stainMatrix must be 2 rows of 3 numbers');
-    } else {
-      ref.stainMatrix.forEach((row: unknown, i: number) => triple(`stainReference.stainMatrix[${i}]`, row, false));
-    }
-    if (!ref || !Array.isArray(ref.maxC) || ref.maxC.length !== 2 || ref.maxC.some((v: unknown) => typeof v !== 'number' || !(v > 0))) {
-      problems.push('stainReference.maxC must be 2 positive numbers');
-    }
-  }
-
-  if (card.stainNormalization !== undefined) {
-    if (typeof card.stainNormalization !== 'boolean') problems.push('stainNormalization must be true or false');
-    else if (card.stainNormalization && card.stainReference === undefined) problems.push('stainNormalization: true needs a stainReference');
-  }
-
-  const outputs = card.outputs;
-  if (!outputs || typeof outputs !== 'object') {
-    problems.push('outputs must be an object with at least { logits }');
-  } else {
-    text('outputs.logits', outputs.logits);
-    if (outputs.features !== undefined) text('outputs.features', outputs.features);
-    if (outputs.featureMap !== undefined) text('outputs.featureMap', outputs.featureMap);
-    if (outputs.classifier !== undefined && Array.isArray(card.classes)) {
-      const { weights, bias } = outputs.classifier;
-      if (!Array.isArray(weights) || weights.length !== card.classes.length || !Array.isArray(bias) || bias.length !== card.classes.length) {
-        problems.push(`outputs.classifier needs weights and bias with one row per class (${card.classes.length})`);
+    for (const key of GROUP_KEYS) {
+      const codes = groups[key];
+      if (codes === undefined) continue;
+      if (!Array.isArray(codes)) {
+        problems.push(`groups.${key} must be an array of class codes, got ${show(codes)}`);
+        continue;
+      }
+      for (const code of codes) {
+        if (classes && !classes.includes(code as string)) problems.push(`groups.${key} names ${show(code)}, which is not among classes`);
       }
     }
   }
 
-  if (!card.provenance || typeof card.provenance !== 'object' || typeof card.provenance.trained !== 'boolean') {
-    problems.push('provenance must be an object with trained: true|false');
+  const thresholds = check.object('thresholds', card.thresholds, `{ ${THRESHOLD_KEYS.join(', ')} }: probabilities`, true);
+  if (thresholds) {
+    for (const key of THRESHOLD_KEYS) if (thresholds[key] !== undefined) check.number(`thresholds.${key}`, thresholds[key], [0, 1]);
   }
+
+  const stain = check.object('stainReference', card.stainReference, '{ stainMatrix: 2 rows of 3 numbers, maxC: 2 numbers }', true);
+  if (stain) {
+    if (!Array.isArray(stain.stainMatrix) || stain.stainMatrix.length !== 2) {
+      problems.push(`stainReference.stainMatrix must be 2 rows (hematoxylin-like, eosin-like) of 3 numbers, got ${show(stain.stainMatrix)}`);
+    } else {
+      stain.stainMatrix.forEach((row, i) => {
+        // Macenko stain vectors are unit directions in optical-density space.
+        if (check.numbers(`stainReference.stainMatrix[${i}]`, row, 3, [-1, 1])) {
+          const norm = Math.hypot(...(row as number[]));
+          if (Math.abs(norm - 1) > 0.01) problems.push(`stainReference.stainMatrix[${i}] must be a unit vector, its length is ${norm.toFixed(4)}`);
+        }
+      });
+    }
+    check.numbers('stainReference.maxC', stain.maxC, 2, [Number.MIN_VALUE, 100]);
+  }
+  if (card.stainNormalization !== undefined) {
+    if (typeof card.stainNormalization !== 'boolean') problems.push(`stainNormalization must be true or false, got ${show(card.stainNormalization)}`);
+    else if (card.stainNormalization && card.stainReference === undefined) problems.push('stainNormalization: true needs a stainReference');
+  }
+
+  const outputs = check.object('outputs', card.outputs, '{ logits, features?, featureMap?, classifier? }');
+  if (outputs) {
+    check.text('outputs.logits', outputs.logits);
+    if (outputs.features !== undefined) check.text('outputs.features', outputs.features);
+    if (outputs.featureMap !== undefined) check.text('outputs.featureMap', outputs.featureMap);
+    const classifier = check.object('outputs.classifier', outputs.classifier, '{ weights: [classes][C], bias: [classes] }', true);
+    if (classifier && classes) {
+      const { weights, bias } = classifier;
+      const width = Array.isArray(weights) && Array.isArray(weights[0]) ? weights[0].length : 0;
+      if (!Array.isArray(weights) || weights.length !== classes.length || width === 0 ||
+        weights.some((row) => !Array.isArray(row) || row.length !== width || row.some((v) => !Number.isFinite(v)))) {
+        problems.push(`outputs.classifier.weights must be ${classes.length} rows (one per class) of the same length, of finite numbers`);
+      }
+      check.numbers('outputs.classifier.bias', bias, classes.length, [-Infinity, Infinity]);
+    }
+  }
+
+  const provenance = check.object('provenance', card.provenance, '{ trained: true|false, ... }');
+  if (provenance && typeof provenance.trained !== 'boolean') problems.push(`provenance.trained must be true or false, got ${show(provenance.trained)}`);
 
   if (problems.length > 0) {
     throw new SmearscopeError('INVALID_MODEL_CARD', `${label} is not a valid model card:\n  - ${problems.join('\n  - ')}`);
   }
-  return card as ModelCard;
+  return card as unknown as ModelCard;
+}
+
+/** Field checks that append a problem (with the field path) instead of throwing. */
+class Checks {
+  constructor(private readonly problems: string[]) {}
+
+  text(path: string, value: unknown): void {
+    if (typeof value !== 'string' || value.length === 0) this.problems.push(`${path} must be a non-empty string, got ${show(value)}`);
+  }
+
+  /** The value as an object, or undefined (a problem unless `optional` and absent). */
+  object(path: string, value: unknown, shape: string, optional = false): Json | undefined {
+    if (optional && value === undefined) return undefined;
+    if (isObject(value)) return value;
+    this.problems.push(`${path} must be an object ${shape}, got ${show(value)}`);
+    return undefined;
+  }
+
+  number(path: string, value: unknown, [low, high]: readonly [number, number], integer = false): boolean {
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= low && value <= high && (!integer || Number.isInteger(value));
+    if (!ok) this.problems.push(`${path} must be ${integer ? 'an integer' : 'a number'} ${range(low, high)}, got ${show(value)}`);
+    return ok;
+  }
+
+  /** `count` finite numbers in [low, high]; true when they are. */
+  numbers(path: string, value: unknown, count: number, [low, high]: readonly [number, number]): boolean {
+    const ok = Array.isArray(value) && value.length === count &&
+      value.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= low && v <= high);
+    if (!ok) this.problems.push(`${path} must be ${count} finite numbers ${range(low, high)}, got ${show(value)}`);
+    return ok;
+  }
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function range(low: number, high: number): string {
+  if (low === -Infinity && high === Infinity) return '';
+  if (low === Number.MIN_VALUE) return `in (0, ${high}]`;
+  return `in [${low}, ${high}]`;
+}
+
+/** A short rendering of a bad value for a message (never the whole of a large array). */
+function show(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,6 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import type { InferenceHost } from './host.js';
-import type { BackendChoice, BackendName, ClassifierSession } from './backend.js';
+import { checkBackendChoice, type BackendChoice, type BackendName, type ClassifierSession } from './backend.js';
 import type { ModelCard } from './model-card-types.js';
 import { createOrtSession } from './ort-session.js';
 
@@ -23,6 +23,7 @@ export async function openSession(
   batchSize: number,
   options: { graphCapture?: boolean; numThreads?: number } = {},
 ): Promise<OpenedSession> {
+  checkBackendChoice(choice);
   const candidates: BackendName[] = choice === 'auto' ? platform.candidateBackends() : [choice];
   const failures: string[] = [];
   let lastError: unknown;

@@ -16,7 +16,7 @@ export interface KernelInstance<E extends ModuleExports> {
  */
 export function moduleLoader<E extends ModuleExports>(bytes: Uint8Array<ArrayBuffer>, file: string, functions: readonly string[]) {
   let compiled: Promise<WebAssembly.Module> | undefined;
-  return async (options: { canaryBytes?: number } = {}): Promise<KernelInstance<E>> => {
+  return async (options: { canaryBytes?: number; maxBytes?: number } = {}): Promise<KernelInstance<E>> => {
     compiled ??= WebAssembly.compile(bytes).catch((error: unknown) => {
       compiled = undefined;
       throw new SmearscopeError(

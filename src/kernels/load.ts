@@ -5,5 +5,5 @@ import { moduleLoader, type KernelInstance as ModuleInstance } from './instantia
 /** An instance of build/kernels.wasm, the pipeline's kernels. */
 export type KernelInstance = ModuleInstance<KernelExports>;
 
-/** Instantiates build/kernels.wasm (see moduleLoader); `canaryBytes` guards buffers (tests, fuzzing). */
+/** Instantiates build/kernels.wasm (see moduleLoader); `canaryBytes` guards buffers (tests, fuzzing); `maxBytes` caps its memory. */
 export const instantiateKernels = moduleLoader<KernelExports>(kernelsWasm, 'build/kernels.wasm', KERNEL_FUNCTIONS);

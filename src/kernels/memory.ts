@@ -3,6 +3,8 @@ import { SmearscopeError } from '../errors.js';
 const PAGE_BYTES = 65536;
 const ALIGN_BYTES = 16; // v128 loads want 16-byte alignment
 const CANARY = 0xa5;
+/** The kernels take pointers as i32: past 2 GiB they would trap (memory access out of bounds). */
+export const KERNEL_MEMORY_MAX_BYTES = 2 ** 31 - PAGE_BYTES;
 
 /**
  * A stack allocator over the kernels' linear memory. Kernels never allocate: JS places every buffer
@@ -17,14 +19,16 @@ export class KernelMemory {
   readonly memory: WebAssembly.Memory;
   private readonly heapBase: number;
   private readonly canaryBytes: number;
+  private readonly maxBytes: number;
   private top: number;
   /** [ptr, byteLength] of live buffers, for canary checks. */
   private live: Array<[number, number]> = [];
 
-  constructor(memory: WebAssembly.Memory, heapBase: number, options: { canaryBytes?: number } = {}) {
+  constructor(memory: WebAssembly.Memory, heapBase: number, options: { canaryBytes?: number; maxBytes?: number } = {}) {
     this.memory = memory;
     this.heapBase = alignUp(heapBase);
     this.canaryBytes = options.canaryBytes ?? 0;
+    this.maxBytes = Math.min(options.maxBytes ?? KERNEL_MEMORY_MAX_BYTES, KERNEL_MEMORY_MAX_BYTES);
     this.top = this.heapBase + this.canaryBytes;
     this.armLowerGuard();
   }
@@ -50,6 +54,13 @@ export class KernelMemory {
     }
     const ptr = alignUp(this.top);
     const end = ptr + byteLength + this.canaryBytes;
+    if (end > this.maxBytes) {
+      // Refused before growing: the frame (and its work buffers) cannot be held.
+      throw new SmearscopeError(
+        'FRAME_TOO_LARGE',
+        `the kernels would need ${(end / 2 ** 20).toFixed(0)} MiB of their ${(this.maxBytes / 2 ** 20).toFixed(0)} MiB for this frame; split it into tiles`,
+      );
+    }
     const needed = end - this.memory.buffer.byteLength;
     if (needed > 0) {
       try {

@@ -6,7 +6,10 @@ import type { ModelCard } from '../inference/model-card-types.js';
 import { CellQueue, partialBatchDecision, type PendingCell } from './cell-batching.js';
 import { classifyCells } from './classify-cells.js';
 import { describe, frameResult, newFrameState, type FrameState } from './frame-state.js';
+import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject } from '../check-options.js';
+import type { FrameLimits } from '../api-types.js';
 import type { InferenceClient } from './inference-client.js';
+import { settleWithin } from './worker-slot.js';
 import { InputOrder } from './input-order.js';
 import type { PreprocessJob } from './preprocess-frame.js';
 import type { PreprocessPool } from './preprocess-pool.js';
@@ -19,8 +22,42 @@ export interface StreamContext {
   scheme: ResolvedScheme;
   batchSize: number;
   job: PreprocessJob;
+  /** Per-frame budgets (see frame-limits.ts). */
+  limits: FrameLimits;
+  /** The scope's event log (a throwing onProgress is reported here). */
+  events: string[];
   /** Test hook (see src/testing.ts): how many attempts at frame `index` crash their preprocess worker. */
   crashPreprocess?: (index: number) => number | undefined;
+}
+
+/** How long the end of a stream waits for the caller's source to close (its return()). */
+const SOURCE_CLOSE_WAIT_MS = 50;
+
+/**
+ * Checks a stream's arguments synchronously (INVALID_ARGUMENT naming the bad one), so a caller's
+ * mistake is thrown where it was made, not inside the pipeline.
+ */
+export function checkStreamArguments(ctx: StreamContext, frames: unknown, options: AnalyzeOptions | undefined): void {
+  if (frames === null || typeof frames !== 'object' || !(Symbol.asyncIterator in frames || Symbol.iterator in frames)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `frames must be an iterable or async iterable of frames, got ${frames === null ? 'null' : typeof frames}`);
+  }
+  checkOptionsObject('analyze options', options);
+  if (!options) return;
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw new SmearscopeError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  checkFunction('onProgress', options.onProgress);
+  for (const name of ['includeFeatures', 'includeCam', 'singleCell'] as const) checkBoolean(name, options[name]);
+  if (options.micronsPerPixel !== undefined) checkMicronsPerPixel(options.micronsPerPixel, 'INVALID_ARGUMENT', 'options.micronsPerPixel');
+  checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
+  checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
+  checkOptionsObject('thresholds', options.thresholds);
+  if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`);
+  }
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean' &&
+    typeof (value as AbortSignal).addEventListener === 'function';
 }
 
 /**
@@ -36,14 +73,8 @@ export async function* analyzeStream(
   options: AnalyzeOptions = {},
 ): AsyncGenerator<FrameResult> {
   const { inference } = ctx;
-  if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`);
-  }
+  checkStreamArguments(ctx, frames, options);
   const maxInFlight = options.maxFramesInFlight ?? 32;
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `maxFramesInFlight must be a positive integer, got ${maxInFlight}`);
-  }
-  if (options.micronsPerPixel !== undefined) checkMicronsPerPixel(options.micronsPerPixel, 'INVALID_ARGUMENT', 'options.micronsPerPixel');
   const job: PreprocessJob = {
     ...ctx.job,
     ...(options.singleCell ? { singleCell: true } : {}),
@@ -63,6 +94,7 @@ export async function* analyzeStream(
   let pullingSinceMs: number | undefined;
   let preparing = 0;
   let fatal: unknown;
+  let progressFailed = false;
   const progress: AnalyzeProgress = { framesStarted: 0, framesDone: 0, framesFailed: 0, cellsClassified: 0 };
 
   let wake: () => void = () => undefined;
@@ -78,15 +110,36 @@ export async function* analyzeStream(
     progress.cellsClassified += result.cells.filter((cell) => cell.decision).length;
     state.prepared = undefined; // drop the patch tensor now
     order.put(state.index, result);
-    options.onProgress?.({ ...progress });
+    reportProgress();
     notify();
+  };
+
+  // The caller's callback must not touch any frame: a throw is reported once, as a scope event.
+  const reportProgress = () => {
+    if (!options.onProgress) return;
+    try {
+      options.onProgress({ ...progress });
+    } catch (error) {
+      if (progressFailed) return;
+      progressFailed = true;
+      ctx.events.push(`onProgress threw (${error instanceof Error ? error.message : String(error)}); no frame was affected, later throws are not reported`);
+    }
+  };
+
+  // Internal tasks run detached; one that throws (a bug) ends the stream with that error instead
+  // of becoming an unhandled rejection that could kill the host process.
+  const detach = (task: Promise<unknown>) => {
+    task.catch((error: unknown) => {
+      fatal ??= error;
+      notify();
+    });
   };
 
   const prepare = async (state: FrameState) => {
     preparing++;
     try {
       const input = state.frame as FrameInput;
-      const prepared = await ctx.pool.prepare(input, job, cancel.signal, ctx.crashPreprocess?.(state.index))
+      const prepared = await ctx.pool.prepare(input, job, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index))
         .finally(() => (state.frame = describe(input)));
       state.prepared = prepared;
       state.cells = prepared.cells.map((cell) => ({ ...cell }));
@@ -111,7 +164,7 @@ export async function* analyzeStream(
         inputDone = true;
       } else {
         progress.framesStarted++;
-        void prepare(newFrameState(pulled++, next.value));
+        detach(prepare(newFrameState(pulled++, next.value)));
       }
     } catch (error) {
       fatal = error; // the caller's iterable threw: end the stream with that error
@@ -164,7 +217,7 @@ export async function* analyzeStream(
         }
       }
       const cells = queue.take(ctx.batchSize);
-      if (cells.length > 0) void runBatch(client, cells);
+      if (cells.length > 0) detach(runBatch(client, cells));
     }
   };
 
@@ -190,6 +243,12 @@ export async function* analyzeStream(
     cancel.abort(); // frames still queued for a worker are dropped
     options.signal?.removeEventListener('abort', onAbort);
     if (retryTimer) clearTimeout(retryTimer);
-    if (!inputDone) await (iterator as AsyncIterator<FrameInput>).return?.();
+    // Close the caller's source, but never wait on one that has stalled (a camera that stopped
+    // delivering): its pending next() would hold return() forever, and abort must settle now.
+    if (!inputDone) {
+      const closing = Promise.resolve().then(() => (iterator as AsyncIterator<FrameInput>).return?.());
+      if (pullingSinceMs === undefined) await settleWithin(closing, SOURCE_CLOSE_WAIT_MS);
+      else closing.catch(() => undefined);
+    }
   }
 }

@@ -32,6 +32,7 @@ export function newFrameState(index: number, frame: FrameInput): FrameState {
 
 /** The description of an input that a result keeps (no pixels). */
 export function describe(input: FrameInput): FrameInfo {
+  if (typeof input !== 'object' || input === null) return {}; // not a frame: its error says so
   return {
     ...(input.label !== undefined ? { label: input.label } : {}),
     ...(isEncodedFrame(input) ? {} : { width: input.width, height: input.height }),

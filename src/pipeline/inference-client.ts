@@ -1,37 +1,52 @@
 import { transfer } from 'comlink';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs } from '../inference/backend.js';
+import type { InferenceHost } from '../inference/host.js';
 import type { WorkerHost } from './worker-host.js';
 import type { InferenceInit, InferenceWorkerApi } from './worker-api.js';
-import { WorkerSlot } from './worker-slot.js';
+import { settleWithin, WorkerSlot } from './worker-slot.js';
+
+/** Attempts of one batch when the worker dies under it (each after a restart). */
+const MAX_BATCH_ATTEMPTS = 3;
+/** Attempts at bringing up a new worker and session in one restart. */
+const MAX_RESTART_ATTEMPTS = 3;
+/** How long dispose() waits for the session to close before terminating the worker. */
+const DISPOSE_WAIT_MS = 2000;
 
 /**
  * The main thread's handle on the inference worker. Batch buffers cycle between here and the
  * worker (transferred both ways, never reallocated in steady state). A crashed worker is
- * re-created and the batch refilled and retried once; a lost WebGPU device falls back to wasm.
- * Both are recorded in `events`.
+ * re-created once, however many batches saw it die; batches wait until the new session is ready
+ * and are then retried (up to MAX_BATCH_ATTEMPTS), so a crash loses no frame. A batch over
+ * `inferenceMs` fails with FRAME_TIMEOUT and its worker is replaced. A lost WebGPU device falls
+ * back to wasm. Restarts and fallbacks are recorded in `events`.
  */
 export class InferenceClient {
   private readonly slot: WorkerSlot<InferenceWorkerApi>;
   private init: InferenceInit;
   private readonly freeBatches: Float32Array[] = [];
   private readonly batchFloats: number;
+  /** Counts worker (re)starts: a batch that saw generation g die restarts only if no one has yet. */
+  private generation = 0;
+  /** The restart in progress; every batch waits for it before going to the worker. */
+  private restarting: Promise<void> | undefined;
   backend: BackendName = 'wasm';
   reason = '';
   notes: string[] = [];
-  /** Backend changes and worker restarts, in order, for the report. */
-  readonly events: string[] = [];
   /** Batches in flight in the worker. */
   inFlight = 0;
 
-  private constructor(platform: WorkerHost, init: InferenceInit) {
-    this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference');
+  private constructor(platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>, init: InferenceInit, private readonly inferenceMs: number, readonly events: string[]) {
+    // onnxruntime-node: a thread must not be terminated inside a native run (see WorkerSlot).
+    const native = () => this.init.backend === 'native' || (this.init.backend === 'auto' && platform.candidateBackends().includes('native'));
+    this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference', native);
     this.init = init;
     this.batchFloats = init.batchSize * 3 * init.card.input.width * init.card.input.height;
   }
 
-  static async open(platform: WorkerHost, init: InferenceInit): Promise<InferenceClient> {
-    const client = new InferenceClient(platform, init);
+  /** Starts the worker and its session. `events` (backend changes, restarts) is appended to. */
+  static async open(platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>, init: InferenceInit, inferenceMs: number, events: string[]): Promise<InferenceClient> {
+    const client = new InferenceClient(platform, init, inferenceMs, events);
     try {
       await client.initialize();
     } catch (error) {
@@ -51,38 +66,65 @@ export class InferenceClient {
 
   /**
    * Runs one batch: `fill` writes the patches into a [batchSize, 3, H, W] buffer (zeros beyond the
-   * cells it has are the caller's to write: the buffer may hold an older batch). The outputs belong
-   * to the caller.
+   * cells it has are the caller's to write: the buffer may hold an older batch). `fill` may be
+   * called again for a retry. The outputs belong to the caller.
    */
   async run(fill: (batch: Float32Array) => void): Promise<BatchOutputs> {
     this.inFlight++;
     try {
-      try {
-        return await this.runOnce(fill);
-      } catch (error) {
-        if (!(error instanceof SmearscopeError)) throw error;
-        if (error.code === 'WORKER_CRASHED') {
-          this.events.push(`inference worker crashed (${error.message}); restarted it and retried the batch`);
-          await this.slot.respawn();
-          await this.initialize();
-        } else if (error.code === 'BACKEND_UNAVAILABLE' && this.backend === 'webgpu') {
-          this.events.push(`${error.message}: fell back to wasm`);
-          this.init = { ...this.init, backend: 'wasm' };
-          await this.initialize();
-        } else {
-          throw error;
+      for (let attempt = 1; ; attempt++) {
+        while (this.restarting) await this.restarting; // hold the batch until the new session is ready
+        const generation = this.generation;
+        try {
+          return await this.runOnce(fill);
+        } catch (error) {
+          if (!(error instanceof SmearscopeError) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
+          if (error.code === 'WORKER_CRASHED') {
+            await this.restart(generation, `inference worker crashed (${error.message}); restarted it and retried the batch`);
+          } else if (error.code === 'FRAME_TIMEOUT') {
+            // This batch fails; the worker it overran is replaced for the batches after it.
+            this.restart(generation, `${error.message}; restarted the inference worker`).catch(() => undefined);
+            throw error;
+          } else if (error.code === 'BACKEND_UNAVAILABLE' && this.backend === 'webgpu') {
+            this.init = { ...this.init, backend: 'wasm' };
+            await this.restart(generation, `${error.message}: fell back to wasm`);
+          } else {
+            throw error;
+          }
         }
-        return await this.runOnce(fill);
       }
     } finally {
       this.inFlight--;
     }
   }
 
+  /** One restart for all the batches that saw worker generation `generation` fail. */
+  private restart(generation: number, event: string): Promise<void> {
+    if (generation !== this.generation) return this.restarting ?? Promise.resolve();
+    this.generation++;
+    this.events.push(event);
+    this.restarting = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.slot.respawn();
+          await this.initialize();
+          return;
+        } catch (error) {
+          // Killed again while loading the model: try once more with a fresh worker.
+          if (attempt >= MAX_RESTART_ATTEMPTS || !(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED')) throw error;
+        }
+      }
+    })().finally(() => (this.restarting = undefined));
+    return this.restarting;
+  }
+
   private async runOnce(fill: (batch: Float32Array) => void): Promise<BatchOutputs> {
     const batch = this.freeBatches.pop() ?? new Float32Array(this.batchFloats);
     fill(batch);
-    const { outputs, batch: returned } = await this.slot.call((remote) => remote.run(transfer(batch, [batch.buffer])));
+    const { outputs, batch: returned } = await this.slot.call((remote) => remote.run(transfer(batch, [batch.buffer])), {
+      timeoutMs: this.inferenceMs,
+      timeoutError: () => new SmearscopeError('FRAME_TIMEOUT', `an inference batch took longer than ${this.inferenceMs} ms (frameLimits.inferenceMs)`),
+    });
     this.freeBatches.push(returned);
     return outputs;
   }
@@ -92,13 +134,24 @@ export class InferenceClient {
     return this.slot.call((remote) => remote.crashOnNextRun());
   }
 
+  /** Test hook: the next batch spins in the worker forever (until the worker is terminated). */
+  stallOnNextRun(): Promise<void> {
+    return this.slot.call((remote) => remote.stallOnNextRun());
+  }
+
+  /** Test hook: kills the worker now, wherever it is (as the OS would on out-of-memory). */
+  kill(): void {
+    this.slot.kill(new SmearscopeError('WORKER_CRASHED', 'inference worker killed'));
+  }
+
   /** Test hook: destroys the WebGPU device under the session. */
   loseDevice(): Promise<boolean> {
     return this.slot.call((remote) => remote.loseDevice());
   }
 
+  /** Closes the session and stops the worker, in bounded time even when the worker is stuck. */
   async dispose(): Promise<void> {
-    if (this.slot.isAlive) await this.slot.call((remote) => remote.dispose()).catch(() => undefined);
+    if (this.slot.isAlive) await settleWithin(this.slot.call((remote) => remote.dispose()), DISPOSE_WAIT_MS);
     await this.slot.terminate();
   }
 }

@@ -1,21 +1,29 @@
-import type { FrameInput } from '../frame.js';
+import { checkFrameInput, checkFramePixels, isEncodedFrame, type Frame, type FrameInput } from '../frame.js';
 import { SmearscopeError } from '../errors.js';
 import type { WorkerHost } from './worker-host.js';
-import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import type { PreprocessWorkerApi } from './worker-api.js';
+import type { FrameLimits } from '../api-types.js';
+import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import { transfer } from 'comlink';
 import { FrameBuffers } from './frame-buffers.js';
 import { WorkerSlot } from './worker-slot.js';
 
+type Slot = WorkerSlot<PreprocessWorkerApi>;
+
+/** How long a replacement worker may take to start before frames are given to it anyway. */
+const WORKER_START_MS = 60_000;
+
 /**
  * N preprocess workers, each owning its kernels. `prepare` waits for a free worker; a worker that
- * crashes is replaced and the frame is retried once on the fresh worker.
+ * crashes is replaced and the frame is retried once on the fresh worker; a worker that overruns a
+ * frame's budget, or whose frame is aborted, is killed and replaced (the frame is not retried).
  */
 export class PreprocessPool {
-  private readonly slots: WorkerSlot<PreprocessWorkerApi>[];
-  private readonly idle: WorkerSlot<PreprocessWorkerApi>[];
-  private readonly waiting: Array<(slot: WorkerSlot<PreprocessWorkerApi>) => void> = [];
+  private readonly slots: Slot[];
+  private readonly idle: Slot[];
+  private readonly waiting: Array<{ grant: (slot: Slot) => void; refuse: (error: SmearscopeError) => void }> = [];
   private readonly buffers: FrameBuffers;
+  private closed = false;
 
   constructor(platform: WorkerHost, workerCount: number) {
     if (!Number.isInteger(workerCount) || workerCount < 1) {
@@ -31,12 +39,15 @@ export class PreprocessPool {
   }
 
   /**
-   * Prepares one frame. The frame's pixels are copied into a recycled buffer that is transferred to
-   * the worker and back (the caller keeps its frame, so a crash can be retried; see FrameBuffers);
-   * the patch tensor comes back transferred.
+   * Prepares one frame within `limits` (decode and preprocess each bounded). The frame's pixels are
+   * copied into a recycled buffer that is transferred to the worker and back (the caller keeps its
+   * frame, so a crash can be retried; see FrameBuffers); the patch tensor comes back transferred.
    * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
    */
-  async prepare(frame: FrameInput, job: PreprocessJob, signal?: AbortSignal, crashAttempts = 0): Promise<PreparedFrame> {
+  async prepare(frame: FrameInput, job: PreprocessJob, limits: FrameLimits, signal?: AbortSignal, crashAttempts = 0): Promise<PreparedFrame> {
+    checkFrameInput(frame);
+    const label = frame.label ?? 'frame';
+    if (!isEncodedFrame(frame)) checkFramePixels(label, frame.width, frame.height, limits.maxFramePixels);
     for (let attempt = 1; ; attempt++) {
       const slot = await this.acquire(signal);
       try {
@@ -46,49 +57,85 @@ export class PreprocessPool {
             return new Promise<never>(() => undefined); // the crash arrives through the slot
           });
         }
-        const packed = this.buffers.pack(frame);
-        const reply = await slot.call((remote) => remote.prepare(transfer(packed.frame, packed.transfer), job));
+        let input: Frame | 'decoded';
+        let transfers: ArrayBuffer[] = [];
+        if (isEncodedFrame(frame)) {
+          await slot.call((remote) => remote.decode(frame, limits.maxFramePixels), {
+            signal,
+            timeoutMs: limits.decodeMs,
+            timeoutError: () => new SmearscopeError('FRAME_TIMEOUT', `${label}: decoding took longer than ${limits.decodeMs} ms ` +
+              '(frameLimits.decodeMs); the file may be malformed (e.g. a looping TIFF); its worker was replaced'),
+          });
+          input = 'decoded';
+        } else {
+          const packed = this.buffers.pack(frame);
+          input = packed.frame as Frame;
+          transfers = packed.transfer;
+        }
+        const reply = await slot.call((remote) => remote.prepare(input === 'decoded' ? input : transfer(input, transfers), job), {
+          signal,
+          timeoutMs: limits.preprocessMs,
+          timeoutError: () => new SmearscopeError('FRAME_TIMEOUT', `${label}: preprocessing took longer than ${limits.preprocessMs} ms ` +
+            '(frameLimits.preprocessMs); its worker was replaced'),
+        });
         this.buffers.give(reply.pixels);
         return reply.prepared;
       } catch (error) {
-        if (!(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED')) throw error;
-        await slot.respawn();
+        if (!(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED') || this.closed) throw error;
         if (attempt >= 2) {
           throw new SmearscopeError('WORKER_CRASHED', `preprocess worker crashed twice on this frame (${error.message}); the frame is skipped`);
         }
       } finally {
-        this.releaseSlot(slot);
+        await this.releaseSlot(slot);
       }
     }
   }
 
   /** Waits for an idle worker; a frame still waiting when `signal` aborts is dropped (ABORTED). */
-  private acquire(signal?: AbortSignal): Promise<WorkerSlot<PreprocessWorkerApi>> {
+  private acquire(signal?: AbortSignal): Promise<Slot> {
+    if (this.closed) return Promise.reject(new SmearscopeError('DISPOSED', 'the scope was disposed'));
     if (signal?.aborted) return Promise.reject(new SmearscopeError('ABORTED', 'frame dropped: analysis aborted'));
     const slot = this.idle.pop();
     if (slot) return Promise.resolve(slot);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
-        const at = this.waiting.indexOf(grant);
+        const at = this.waiting.indexOf(waiter);
         if (at >= 0) this.waiting.splice(at, 1);
         reject(new SmearscopeError('ABORTED', 'frame dropped: analysis aborted'));
       };
-      const grant = (granted: WorkerSlot<PreprocessWorkerApi>) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(granted);
+      const waiter = {
+        grant: (granted: Slot) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(granted);
+        },
+        refuse: (error: SmearscopeError) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(grant);
+      this.waiting.push(waiter);
     });
   }
 
-  private releaseSlot(slot: WorkerSlot<PreprocessWorkerApi>): void {
+  /** Hands the slot to the next frame, after replacing its worker if it died or was killed. */
+  private async releaseSlot(slot: Slot): Promise<void> {
+    if (this.closed) return;
+    if (!slot.isAlive) {
+      await slot.respawn();
+      // A fresh worker's start-up (loading, kernels) must not count against the next frame's budget.
+      await slot.call((remote) => remote.ready(), { timeoutMs: WORKER_START_MS }).catch(() => undefined);
+    }
     const next = this.waiting.shift();
-    if (next) next(slot);
+    if (next) next.grant(slot);
     else this.idle.push(slot);
   }
 
+  /** Stops every worker (bounded: a stuck one is terminated, not waited for); frames still waiting
+   * for a worker fail with DISPOSED. */
   async terminate(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.refuse(new SmearscopeError('DISPOSED', 'the scope was disposed'));
     await Promise.all(this.slots.map((slot) => slot.terminate()));
   }
 }

@@ -1,4 +1,4 @@
-import type { FrameInput } from '../frame.js';
+import type { EncodedFrame, Frame } from '../frame.js';
 import type { BackendChoice, BackendName, BatchOutputs } from '../inference/backend.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
@@ -22,6 +22,8 @@ export interface InferenceWorkerApi {
   run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }>;
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
   crashOnNextRun(): void;
+  /** Test hook: the next run spins forever without answering (a hung driver). */
+  stallOnNextRun(): void;
   /** Test hook: destroys the GPU device as a driver reset would. */
   loseDevice(): Promise<boolean>;
   dispose(): Promise<void>;
@@ -29,10 +31,20 @@ export interface InferenceWorkerApi {
 
 export interface PreprocessWorkerApi {
   /**
-   * Prepares one frame. The frame's pixel buffer goes back with the result (transferred) so the
-   * pool can reuse it for the next frame; the patch tensor is transferred too.
+   * Decodes an encoded frame and keeps it in the worker for the next `prepare('decoded', ...)`, so
+   * decoding and preprocessing are separate calls, each with its own budget. Frames over
+   * `maxFramePixels` are refused (FRAME_TOO_LARGE) from their header, before a decoder allocates
+   * their pixels.
    */
-  prepare(input: FrameInput, job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
+  decode(input: EncodedFrame, maxFramePixels: number): Promise<{ width: number; height: number }>;
+  /**
+   * Prepares one frame ('decoded': the one `decode` left). The frame's pixel buffer goes back with
+   * the result (transferred) so the pool can reuse it for the next frame; the patch tensor is
+   * transferred too.
+   */
+  prepare(input: Frame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   crash(): void;
+  /** Resolves once the worker has loaded and its kernels are instantiated. */
+  ready(): Promise<void>;
 }

@@ -41,12 +41,36 @@ export const platform: Platform = {
     bitmap.close();
     return { width: canvas.width, height: canvas.height, channels: 4, pixels, label };
   },
-  async readBytes(location) {
+  async readBytes(location, maxBytes = Number.POSITIVE_INFINITY) {
     const response = await fetch(location).catch((error: unknown) => {
       throw new SmearscopeError('IO_FAILED', `cannot fetch ${location}: ${(error as Error).message}`, { cause: error });
     });
     if (!response.ok) throw new SmearscopeError('IO_FAILED', `cannot fetch ${location}: HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
+    const tooLarge = () => new SmearscopeError('IO_FAILED', `cannot fetch ${location}: over the limit of ${maxBytes} bytes`);
+    if (Number(response.headers.get('Content-Length') ?? 0) > maxBytes) {
+      await response.body?.cancel();
+      throw tooLarge();
+    }
+    if (!response.body || maxBytes === Number.POSITIVE_INFINITY) return new Uint8Array(await response.arrayBuffer());
+    // No (or a lying) Content-Length: count while reading, stop at the limit.
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const reader = response.body.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      total += next.value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(next.value);
+    }
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return bytes;
   },
   resolveRelative(relative, base) {
     return new URL(relative, new URL(String(base), globalThis.location?.href));

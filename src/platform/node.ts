@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,12 +40,24 @@ export const platform: Platform = {
     return nodeEndpoint(parentPort);
   },
   decodeImage: async (bytes, label) => decodeImage(bytes, label),
-  async readBytes(location) {
+  async readBytes(location, maxBytes = Number.POSITIVE_INFINITY) {
     const path = location instanceof URL ? fileURLToPath(location) : location.startsWith('file:') ? fileURLToPath(location) : location;
+    let file: FileHandle | undefined;
     try {
-      return await readFile(path);
+      file = await open(path, 'r');
+      // Checked on the open handle, so the file read is the file checked (/dev/zero, a FIFO, a
+      // multi-GB file are refused before any byte is read).
+      const info = await file.stat();
+      if (!info.isFile()) throw new SmearscopeError('IO_FAILED', `cannot read ${path}: not a regular file`);
+      if (info.size > maxBytes) {
+        throw new SmearscopeError('IO_FAILED', `cannot read ${path}: ${mebibytes(info.size)} is over the limit of ${mebibytes(maxBytes)}`);
+      }
+      return await file.readFile();
     } catch (error) {
+      if (error instanceof SmearscopeError) throw error;
       throw new SmearscopeError('IO_FAILED', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await file?.close();
     }
   },
   resolveRelative(relative, base) {
@@ -72,3 +84,7 @@ export const platform: Platform = {
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, availableParallelism() - 1)),
   defaultModelCard: () => resolve(here, '../../models', DEFAULT_MODEL_CARD),
 };
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

@@ -14,6 +14,4 @@ export interface Platform extends InferenceHost, WorkerHost {
   decodeImage(bytes: Uint8Array, label: string): Promise<Frame>;
   /** Default number of preprocess workers. */
   defaultPreprocessWorkers(): number;
-  /** Location of the shipped default model card. */
-  defaultModelCard(): string | URL;
 }

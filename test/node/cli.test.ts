@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,11 +70,73 @@ describe('smearscope CLI', () => {
     expect(lines.length - 1).toBe(JSON.parse((await cli(['analyze', frame, ...scale])).stdout).frames[0].cells.length);
   });
 
-  it('rejects bad options with a typed error and exit code 1', async () => {
+  it('rejects bad options with a typed error and exit code 2 (1 is kept for "some frames failed")', async () => {
     const result = await cli(['analyze', BCCD_DIR, '--backend', 'cuda']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/error \[INVALID_ARGUMENT\]: --backend must be one of auto, wasm, webgpu, native/);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/error \[INVALID_ARGUMENT\]: --backend must be one of auto, webgpu, wasm, native/);
     const missing = await cli(['analyze', '/nonexistent/folder']);
     expect(missing.stderr).toMatch(/error \[IO_FAILED\]/);
+    expect(missing.code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const help = await cli(['analyze', '--help']);
+    expect(help.stdout).toMatch(/Exit codes:\n  0 .*\n  1 .*some frames failed.*\n  2 .*usage.*fatal/);
   });
+
+  it('checks --out before any work: an unwritable path fails at once with a typed error and exit code 2', async () => {
+    for (const out of ['/nonexistent-folder/report.json', BCCD_DIR]) {
+      const result = await cli(['analyze', BCCD_DIR, '--out', out]);
+      expect(result.code, out).toBe(2);
+      expect(result.stderr).toMatch(/^error \[INVALID_ARGUMENT\]: --out .*nothing was analyzed/);
+      expect(result.stderr).not.toMatch(/frame\(s\), model/); // no scope was created, no frame read
+    }
+  });
+});
+
+/** Starts `analyze` over the BCCD folder, waits until `ready(stdout, stderr)`, sends `signal`, and
+ * returns what the process wrote and its exit code. */
+function interruptAfter(args: string[], ready: (stdout: string, stderr: string) => boolean, signal: NodeJS.Signals) {
+  return new Promise<{ stdout: string; stderr: string; code: number | null; linesBeforeSignal: number }>((done) => {
+    const child = spawn('node', ['bin/smearscope.js', 'analyze', BCCD_DIR, '--backend', 'wasm', '--workers', '1', '--microns-per-pixel', '0.075', ...args]);
+    let stdout = '';
+    let stderr = '';
+    let linesBeforeSignal = -1;
+    const poke = () => {
+      if (linesBeforeSignal < 0 && ready(stdout, stderr)) {
+        linesBeforeSignal = stdout.split('\n').length - 1;
+        child.kill(signal);
+      }
+    };
+    child.stdout.on('data', (chunk) => { stdout += chunk; poke(); });
+    child.stderr.on('data', (chunk) => { stderr += chunk; poke(); });
+    child.on('exit', (code) => done({ stdout, stderr, code, linesBeforeSignal }));
+  });
+}
+
+describe('smearscope analyze, stopped early', () => {
+  it('--format jsonl streams one line per frame as it completes; SIGINT ends it with an "end" line, interrupted', async () => {
+    const run = await interruptAfter(['--format', 'jsonl'], (stdout) => (stdout.match(/"type":"frame"/g) ?? []).length >= 3, 'SIGINT');
+    // Frame lines were on stdout while the run was going (streamed, not written at the end).
+    expect(run.linesBeforeSignal).toBeGreaterThanOrEqual(4);
+    expect(run.code).toBe(130);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines[0].type).toBe('run');
+    const frames = lines.filter((l) => l.type === 'frame');
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    expect(frames.length).toBeLessThan(364);
+    expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
+    const end = lines.at(-1);
+    expect(end).toMatchObject({ type: 'end', interrupted: true, framesDone: frames.length });
+  }, 300_000);
+
+  it('SIGTERM mid-run still writes the JSON report of the frames done, with interrupted: true', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smearscope-cli-'));
+    const out = join(dir, 'report.json');
+    const run = await interruptAfter(['--out', out], (_, stderr) => (stderr.match(/cell\(s\)/g) ?? []).length >= 3, 'SIGTERM');
+    expect(run.code).toBe(143);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.interrupted).toBe(true);
+    expect(report.frames.length).toBeGreaterThanOrEqual(3);
+    expect(report.frames.length).toBeLessThan(364);
+    expect(report.differential.countedCells + report.differential.abstained.count).toBeGreaterThan(0);
+  }, 300_000);
 });

@@ -1,0 +1,149 @@
+// `npm run soak -- [--frames 10000] [--seed 16] [--backend auto]` (built into dist/node/soak.js):
+// a long run of the pipeline with faults mixed in (not part of `npm test`): corrupt files, oversize
+// frames (raw and a 20000 x 20000 PNG), self-looping TIFFs, preprocess worker crashes, inference
+// worker kills at random moments, and streams aborted part-way. Prints frames in / results out /
+// errors by code / RSS slope, and exits non-zero on any lost or duplicated frame.
+//
+// Accounting: a frame is "in" once the source handed it to the pipeline. A stream that ends must
+// yield exactly one result per frame in, in order; an aborted stream must yield a gap-free prefix
+// (the frames after it are "dropped by abort", which is what abort means).
+import { readFileSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createScope, type BackendChoice, type FrameInput } from '../src/index.js';
+import { mulberry32 } from '../src/seeded-random.js';
+import { testingHooks } from '../src/testing.js';
+import { blackPng, loopingTiff } from '../test/support/hostile-images.js';
+import { leastSquaresSlope } from '../test/support/slope.js';
+
+const { values } = parseArgs({
+  options: { frames: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, workers: { type: 'string' } },
+});
+const total = Number(values.frames ?? 10_000);
+const backend = (values.backend ?? 'auto') as BackendChoice;
+const random = mulberry32(Number(values.seed ?? 16)); // reproducible from --seed
+
+const BCCD = '../shared/data/bccd/JPEGImages';
+const jpegs = readdirSync(BCCD).filter((n) => n.endsWith('.jpg')).sort().slice(0, 16).map((n) => new Uint8Array(readFileSync(`${BCCD}/${n}`)));
+const hugePng = blackPng(20000, 20000);
+/** The error codes each injected fault may give; any other error is unexpected. */
+const EXPECTED_ERRORS: Record<string, string[]> = {
+  corrupt: ['DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'FRAME_TOO_LARGE'], // random bytes may parse as a huge size
+  oversize: ['FRAME_TOO_LARGE'],
+  looping: ['FRAME_TIMEOUT', 'DECODE_FAILED'],
+};
+const tiff = loopingTiff();
+
+const scope = await createScope({
+  backend,
+  batchSize: 8,
+  ...(values.workers ? { workers: Number(values.workers) } : {}),
+  frameLimits: { decodeMs: 3000, maxFramePixels: 4e6 },
+});
+console.log(`soak: ${total} frames, backend ${scope.backend}, ${scope.workers} preprocess worker(s), seed ${values.seed ?? 16}`);
+
+/** One input: what it is (the fault injected, if any) and the frame. */
+function nextInput(n: number): { kind: string; frame: FrameInput } {
+  const r = random();
+  const label = `frame-${n}`;
+  if (r < 0.02) return { kind: 'corrupt', frame: { encoded: corruptJpeg(), label } };
+  if (r < 0.03) return { kind: 'oversize', frame: { width: 2500, height: 2000, channels: 3, pixels: new Uint8Array(2500 * 2000 * 3), label } };
+  if (r < 0.032) return { kind: 'oversize', frame: { encoded: hugePng, label, micronsPerPixel: 0.075 } };
+  if (r < 0.0335) return { kind: 'looping', frame: { encoded: tiff, label, micronsPerPixel: 0.075 } };
+  return { kind: r < 0.045 ? 'crash' : 'clean', frame: { encoded: jpegs[n % jpegs.length], label, micronsPerPixel: 0.075 } };
+}
+
+const stats = { in: 0, out: 0, droppedByAbort: 0, lost: 0, duplicated: 0, streams: 0, aborted: 0, kills: 0, unexpected: 0 };
+const errorsByCode: Record<string, number> = {};
+const unexpected: Record<string, string> = {};
+const rss: Array<[number, number]> = [];
+const started = performance.now();
+let lastLog = started;
+
+while (stats.in < total) {
+  const length = Math.min(total - stats.in, 50 + Math.floor(random() * 350));
+  const abortAfter = random() < 0.2 ? Math.floor(random() * length) : -1;
+  const controller = new AbortController();
+  const kinds: string[] = [];
+  const crashes = new Set<number>();
+  const base = stats.in;
+  async function* source() {
+    for (let i = 0; i < length; i++) {
+      const input = nextInput(base + i);
+      kinds.push(input.kind);
+      if (input.kind === 'crash') crashes.add(i);
+      stats.in++;
+      yield input.frame;
+    }
+  }
+  // Kill the inference worker at a random moment in about every third stream.
+  const killTimer = random() < 0.35 ? setTimeout(() => {
+    stats.kills++;
+    testingHooks(scope).killInferenceWorker();
+  }, random() * 3000) : undefined;
+  testingHooks(scope).crashPreprocess = (i) => (crashes.has(i) ? 1 : undefined);
+  const seen: number[] = [];
+  try {
+    for await (const result of scope.analyzeStream(source(), { signal: controller.signal })) {
+      seen.push(result.index);
+      stats.out++;
+      if (result.error) {
+        errorsByCode[result.error.code] = (errorsByCode[result.error.code] ?? 0) + 1;
+        const expected = EXPECTED_ERRORS[kinds[result.index]] ?? [];
+        if (!expected.includes(result.error.code)) {
+          stats.unexpected++;
+          unexpected[`${kinds[result.index]}: ${result.error.code}`] = result.error.message;
+        }
+      }
+      if (seen.length === abortAfter) controller.abort();
+      if (stats.out % 250 === 0) {
+        (globalThis as { gc?: () => void }).gc?.();
+        rss.push([stats.out, process.memoryUsage().rss]);
+      }
+    }
+  } catch (error) {
+    if ((error as { code?: string })?.code !== 'ABORTED' || abortAfter < 0) throw error;
+    stats.aborted++;
+  } finally {
+    clearTimeout(killTimer);
+  }
+  stats.streams++;
+  const pulled = kinds.length;
+  const distinct = new Set(seen);
+  stats.duplicated += seen.length - distinct.size;
+  const gapFree = seen.every((index, i) => index === i);
+  if (controller.signal.aborted) {
+    if (!gapFree) stats.lost += seen.filter((index, i) => index !== i).length;
+    stats.droppedByAbort += pulled - distinct.size;
+  } else {
+    stats.lost += pulled - distinct.size + (gapFree ? 0 : 1);
+  }
+  if (performance.now() - lastLog > 30_000) {
+    lastLog = performance.now();
+    console.log(`  ${stats.in} in, ${stats.out} out, ${((lastLog - started) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  }
+}
+await scope.dispose();
+
+// RSS slope after the first fifth (warm-up), KiB per frame.
+const after = rss.filter(([frame]) => frame > stats.out / 5);
+const slope = leastSquaresSlope(after) / 1024;
+const restarts = scope.events.filter((e) => /inference worker crashed/.test(e)).length;
+console.log(`frames in:        ${stats.in} (${stats.streams} streams, ${stats.aborted} aborted part-way)`);
+console.log(`results out:      ${stats.out}`);
+console.log(`dropped by abort: ${stats.droppedByAbort}`);
+console.log(`lost:             ${stats.lost}`);
+console.log(`duplicated:       ${stats.duplicated}`);
+console.log(`errors by code:   ${JSON.stringify(errorsByCode)}`);
+console.log(`unexpected errors (on clean frames): ${stats.unexpected}${stats.unexpected ? ' ' + JSON.stringify(unexpected) : ''}`);
+console.log(`inference kills:  ${stats.kills} (restarts ${restarts})`);
+console.log(`RSS slope after warm-up: ${slope.toFixed(3)} KiB/frame over ${after.length} samples ` +
+  `(${((after[0]?.[1] ?? 0) / 2 ** 20).toFixed(0)} -> ${((after.at(-1)?.[1] ?? 0) / 2 ** 20).toFixed(0)} MiB)`);
+console.log(`time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+process.exitCode = stats.lost > 0 || stats.duplicated > 0 ? 1 : 0;
+
+function corruptJpeg(): Uint8Array {
+  const bytes = new Uint8Array(64 + Math.floor(random() * 2000));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+  bytes.set([0xff, 0xd8, 0xff]);
+  return bytes;
+}

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The built library: real worker_threads from dist/node.
+import { createScope, type FrameInput, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { testingHooks } from '../../src/testing.js';
+import { bccdFrames, copyFrame } from '../support/frames.js';
+import { blackPng, loopingTiff } from '../support/hostile-images.js';
+import { shippedModelCard } from '../support/test-model.js';
+
+const frames = bccdFrames(4);
+
+/** Resolves to how long `promise` took to settle (ms), or rejects if it has not after `boundMs`. */
+async function settlesWithin(promise: Promise<unknown>, boundMs: number): Promise<number> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise.then(() => undefined, () => undefined),
+    new Promise((_, fail) => (timer = setTimeout(() => fail(new Error(`did not settle within ${boundMs} ms`)), boundMs))),
+  ]).finally(() => clearTimeout(timer));
+  return performance.now() - started;
+}
+
+async function collect(stream: AsyncIterable<FrameResult>): Promise<FrameResult[]> {
+  const results: FrameResult[] = [];
+  for await (const result of stream) results.push(result);
+  return results;
+}
+
+describe('per-frame budgets', () => {
+  let scope: Scope;
+  beforeAll(async () => {
+    // A short decode budget so the looping TIFF costs the test ~1.5 s, not the default 10 s.
+    scope = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { decodeMs: 1500, maxFramePixels: 50e6 } });
+  });
+  afterAll(async () => {
+    await scope?.dispose();
+  });
+
+  it('a self-looping TIFF times out and a 20000 x 20000 PNG is refused; every other frame of the folder is reported, in order', async () => {
+    const inputs: FrameInput[] = [
+      copyFrame(frames[0], 'good-0'),
+      { encoded: loopingTiff(), label: 'loop.tif', micronsPerPixel: 0.075 },
+      copyFrame(frames[1], 'good-1'),
+      { encoded: blackPng(20000, 20000), label: 'huge.png', micronsPerPixel: 0.075 },
+      { width: 8000, height: 8000, channels: 3, pixels: new Uint8Array(8000 * 8000 * 3), label: 'huge-raw' },
+      copyFrame(frames[2], 'good-2'),
+    ];
+    const results = await collect(scope.analyzeStream(inputs));
+    expect(results.map((r) => r.label)).toEqual(['good-0', 'loop.tif', 'good-1', 'huge.png', 'huge-raw', 'good-2']);
+    expect(results.map((r) => r.error?.code)).toEqual([undefined, 'FRAME_TIMEOUT', undefined, 'FRAME_TOO_LARGE', 'FRAME_TOO_LARGE', undefined]);
+    expect(results[1].error!.message).toMatch(/decoding took longer than 1500 ms .*worker was replaced/);
+    expect(results[3].error!.message).toMatch(/20000 x 20000 pixels is over the limit/);
+    for (const good of [results[0], results[2], results[5]]) expect(good.cells.length).toBeGreaterThan(0);
+    // The replaced worker serves the next frame.
+    expect((await scope.analyzeFrame(copyFrame(frames[3]))).error).toBeUndefined();
+  });
+
+  it('preprocessing and inference over their budgets fail those frames with FRAME_TIMEOUT; the stream goes on', async () => {
+    const tight = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { preprocessMs: 1 } });
+    try {
+      const results = await collect(tight.analyzeStream(frames.slice(0, 3).map((f, i) => copyFrame(f, `f${i}`))));
+      expect(results.map((r) => r.label)).toEqual(['f0', 'f1', 'f2']);
+      for (const r of results) expect(r.error?.code).toBe('FRAME_TIMEOUT');
+      expect(results[0].error!.message).toMatch(/preprocessing took longer than 1 ms/);
+    } finally {
+      await tight.dispose();
+    }
+    const slowModel = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { inferenceMs: 1 } });
+    try {
+      const results = await collect(slowModel.analyzeStream(frames.slice(0, 2).map((f, i) => copyFrame(f, `f${i}`))));
+      expect(results.map((r) => r.label)).toEqual(['f0', 'f1']);
+      for (const r of results) expect(r.error?.code).toBe('FRAME_TIMEOUT');
+      expect(slowModel.events.some((e) => /restarted the inference worker/.test(e))).toBe(true);
+    } finally {
+      await slowModel.dispose();
+    }
+  });
+});
+
+describe('abort, dispose and callbacks', () => {
+  let scope: Scope;
+  beforeAll(async () => {
+    // A decode budget far beyond the tests' bounds: a stuck worker must be freed by abort, not by it.
+    scope = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { decodeMs: 600_000 } });
+  });
+  afterAll(async () => {
+    await scope?.dispose();
+  });
+
+  it('abort settles at once when the source has stalled (a camera that stopped delivering)', async () => {
+    const controller = new AbortController();
+    let stalled = false;
+    async function* camera() {
+      yield copyFrame(frames[0], 'c0');
+      yield copyFrame(frames[1], 'c1');
+      stalled = true;
+      await new Promise(() => undefined); // never delivers again
+    }
+    const seen: FrameResult[] = [];
+    const run = (async () => {
+      for await (const r of scope.analyzeStream(camera(), { signal: controller.signal })) seen.push(r);
+    })();
+    while (!(stalled && seen.length === 2)) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    // 100 ms is the design target; the bound is wide so a loaded machine cannot fail the test,
+    // while a stream that waits on the stalled source never settles at all.
+    const ms = await settlesWithin(run, 5000);
+    console.log(`abort with a stalled source settled in ${ms.toFixed(1)} ms`);
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('abort settles at once when a worker is stuck in a frame, and the worker is replaced', async () => {
+    const controller = new AbortController();
+    // The looping TIFF holds its worker until the 10-minute decode budget: abort must not wait.
+    const run = collect(scope.analyzeStream([{ encoded: loopingTiff(), label: 'loop.tif' }], { signal: controller.signal }));
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    const ms = await settlesWithin(run, 5000);
+    console.log(`abort with a stuck worker settled in ${ms.toFixed(1)} ms`);
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    // Long before the budget: the stuck worker was killed and replaced on abort (a fresh worker
+    // and one frame take ~2.5 s here; the bound is wide for a loaded machine).
+    const next = scope.analyzeFrame(copyFrame(frames[0]));
+    await settlesWithin(next, 60_000);
+    expect((await next).error).toBeUndefined();
+  });
+
+  it('dispose() finishes in bounded time with a worker stuck in a frame', async () => {
+    const stuck = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { decodeMs: 600_000 } });
+    const run = collect(stuck.analyzeStream([{ encoded: loopingTiff(), label: 'loop.tif' }]));
+    await new Promise((r) => setTimeout(r, 300));
+    const ms = await settlesWithin(stuck.dispose(), 30_000);
+    console.log(`dispose with a stuck worker took ${ms.toFixed(0)} ms`);
+    // The stream is not left hanging either: its frame is reported or the stream ends with an error.
+    await settlesWithin(run, 30_000);
+  });
+
+  it('dispose() finishes in bounded time with the inference worker stuck in a batch', async () => {
+    const stuck = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { inferenceMs: 600_000 } });
+    await testingHooks(stuck).stallInferenceOnNextRun();
+    const run = collect(stuck.analyzeStream([copyFrame(frames[0])]));
+    await new Promise((r) => setTimeout(r, 2000)); // the frame reaches the stuck batch
+    const ms = await settlesWithin(stuck.dispose(), 30_000);
+    console.log(`dispose with a stuck inference worker took ${ms.toFixed(0)} ms`);
+    await settlesWithin(run, 30_000);
+  });
+
+  it('a throwing onProgress is reported once as a scope event and affects no frame', async () => {
+    const before = scope.events.length;
+    let calls = 0;
+    const results = await collect(scope.analyzeStream(frames.map((f, i) => copyFrame(f, `p${i}`)), {
+      onProgress: () => {
+        calls++;
+        throw new Error('display went away');
+      },
+    }));
+    expect(calls).toBe(frames.length);
+    expect(results.map((r) => r.label)).toEqual(frames.map((_, i) => `p${i}`));
+    for (const r of results) expect(r.error).toBeUndefined();
+    expect(results.reduce((n, r) => n + r.cells.filter((c) => c.decision !== undefined).length, 0)).toBeGreaterThan(0);
+    const reported = scope.events.slice(before).filter((e) => /onProgress threw \(display went away\)/.test(e));
+    expect(reported).toHaveLength(1);
+  });
+
+  it('validates arguments synchronously into typed errors', async () => {
+    await expect(scope.analyzeFrame(null as never)).rejects.toMatchObject({ code: 'INVALID_FRAME' });
+    await expect(scope.analyzeFrame({ encoded: 'x' } as never)).rejects.toMatchObject({ code: 'INVALID_FRAME' });
+    await expect(scope.analyzeFrame(copyFrame(frames[0]), { maxFramesInFlight: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(() => scope.analyzeStream(null as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => scope.analyzeStream([], { signal: 'stop' as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => scope.analyzeStream([], { onProgress: 5 as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    // Bad entries inside a stream are that frame's error; the others are analyzed.
+    const results = await collect(scope.analyzeStream([null, 7, copyFrame(frames[0], 'ok'), { width: 2 }] as never));
+    expect(results.map((r) => r.error?.code)).toEqual(['INVALID_FRAME', 'INVALID_FRAME', undefined, 'INVALID_FRAME']);
+  });
+});

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BCCD_DIR } from '../support/frames.js';
+import { createScope } from '../../dist/node/index.js';
+import { shippedModelCard } from '../support/test-model.js';
+
+describe('createScope checks its options before any work', () => {
+  it('refuses an unknown backend with a typed error listing the valid ones (never runs another backend under that name)', async () => {
+    for (const backend of ['cuda', 'WASM', '', 42, null]) {
+      await expect(createScope({ model: shippedModelCard(), backend: backend as never })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/^backend must be one of auto, webgpu, wasm, native, got /),
+      });
+    }
+  });
+
+  it('names the option of every other bad value', async () => {
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ batchSize: 0 }, /batchSize must be an integer from 1 to 1024, got 0/],
+      [{ workers: 1.5 }, /workers must be an integer/],
+      [{ numThreads: -1 }, /numThreads/],
+      [{ border: 'wrap' }, /border must be one of reflect, constant, skip/],
+      [{ locateOnly: 'yes' }, /locateOnly must be true or false/],
+      [{ cellMicrons: Number.NaN }, /cellMicrons must be a positive number/],
+    ];
+    for (const [options, message] of bad) {
+      await expect(createScope({ model: shippedModelCard(), ...options })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) });
+    }
+    await expect(createScope(null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(createScope({ model: null as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('no unhandled rejection from any public entry', () => {
+  it('bad arguments under --unhandled-rejections=strict give typed errors and the process lives', async () => {
+    const image = `${BCCD_DIR}/${readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort()[0]}`;
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((done) => {
+      execFile('node', ['--unhandled-rejections=strict', 'test/support/strict-api.mjs', shippedModelCard(), image], { timeout: 300_000 },
+        (error, out) => done({ stdout: out, code: error ? (error as { code?: number }).code ?? 1 : 0 }));
+    });
+    expect(code).toBe(0);
+    const outcomes = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string>;
+    console.log(outcomes);
+    expect(outcomes).toEqual({
+      'analyzeFrame(null)': 'INVALID_FRAME',
+      'analyzeFrame(undefined)': 'INVALID_FRAME',
+      'analyzeFrame(42)': 'INVALID_FRAME',
+      'analyzeFrame({})': 'INVALID_FRAME',
+      'analyzeFrame({ encoded: "x" })': 'INVALID_FRAME',
+      'analyzeFrame(frame, null)': 'INVALID_ARGUMENT',
+      'analyzeFrame(frame, { signal: 1 })': 'INVALID_ARGUMENT',
+      'analyzeFrame(frame, { thresholds: 3 })': 'INVALID_ARGUMENT',
+      'analyzeStream(null)': 'INVALID_ARGUMENT',
+      'analyzeStream(42)': 'INVALID_ARGUMENT',
+      'analyzeStream([null, 1, "a", frame])': 'INVALID_FRAME,INVALID_FRAME,INVALID_FRAME,ok',
+      'analyzeStream(throwing source)': 'INVALID_ARGUMENT',
+      'analyzeStream(onProgress throws)': 'ok,ok',
+      'analyzeFrame(frame)': 'ok',
+      'createScope({ backend: "cuda" })': 'INVALID_ARGUMENT',
+      'createScope({ model: 5 })': 'INVALID_ARGUMENT',
+      'analyzeFrame after dispose': 'DISPOSED',
+    });
+  }, 300_000);
+});

@@ -1,0 +1,50 @@
+// Calls the public API with bad arguments, under `node --unhandled-rejections=strict` (see
+// scope-arguments.test.ts): an unhandled rejection anywhere in the library ends this process with
+// a non-zero code before it prints its one line of JSON: { call: error code | 'ok' }.
+// argv: <model card> <an image file>
+import { readFileSync } from 'node:fs';
+import { createScope } from '../../dist/node/index.js';
+
+const [card, image] = process.argv.slice(2);
+const encoded = () => ({ encoded: new Uint8Array(readFileSync(image)), label: 'image', micronsPerPixel: 0.075 });
+const outcomes = {};
+const record = async (name, call) => {
+  try {
+    const result = await call();
+    outcomes[name] = result?.error?.code ?? 'ok';
+  } catch (error) {
+    outcomes[name] = typeof error?.code === 'string' ? error.code : `untyped: ${error}`;
+  }
+};
+const drain = async (stream) => {
+  const codes = [];
+  for await (const result of stream) codes.push(result.error?.code ?? 'ok');
+  return { error: { code: codes.join(',') } };
+};
+
+const scope = await createScope({ model: card, backend: 'wasm', workers: 1, batchSize: 4 });
+await record('analyzeFrame(null)', () => scope.analyzeFrame(null));
+await record('analyzeFrame(undefined)', () => scope.analyzeFrame(undefined));
+await record('analyzeFrame(42)', () => scope.analyzeFrame(42));
+await record('analyzeFrame({})', () => scope.analyzeFrame({}));
+await record('analyzeFrame({ encoded: "x" })', () => scope.analyzeFrame({ encoded: 'x' }));
+await record('analyzeFrame(frame, null)', () => scope.analyzeFrame(encoded(), null));
+await record('analyzeFrame(frame, { signal: 1 })', () => scope.analyzeFrame(encoded(), { signal: 1 }));
+await record('analyzeFrame(frame, { thresholds: 3 })', () => scope.analyzeFrame(encoded(), { thresholds: 3 }));
+await record('analyzeStream(null)', () => drain(scope.analyzeStream(null)));
+await record('analyzeStream(42)', () => drain(scope.analyzeStream(42)));
+await record('analyzeStream([null, 1, "a", frame])', () => drain(scope.analyzeStream([null, 1, 'a', encoded()])));
+await record('analyzeStream(throwing source)', () => drain(scope.analyzeStream((function* () {
+  yield encoded();
+  throw new Error('camera unplugged');
+})())));
+await record('analyzeStream(onProgress throws)', () => drain(scope.analyzeStream([encoded(), encoded()], { onProgress: () => { throw new Error('x'); } })));
+await record('analyzeFrame(frame)', () => scope.analyzeFrame(encoded()));
+await record('createScope({ backend: "cuda" })', () => createScope({ model: card, backend: 'cuda' }));
+await record('createScope({ model: 5 })', () => createScope({ model: 5 }));
+// Let late rejections surface before the verdict.
+await new Promise((resolve) => setTimeout(resolve, 500));
+await scope.dispose();
+await record('analyzeFrame after dispose', () => scope.analyzeFrame(encoded()));
+await new Promise((resolve) => setTimeout(resolve, 200));
+console.log(JSON.stringify(outcomes));
