@@ -21,7 +21,7 @@ import type { CellLocation } from '../src/localize/cells.js';
 import { localizeCells } from '../src/localize/localize-cells.js';
 import { placeFrame } from '../src/kernels/resident-frame.js';
 import { estimateScale } from '../src/scale/estimate.js';
-import { fitMacenko } from '../src/stain/index.js';
+import { fitFrame, matchBoxes, wbcHits, PATCH_MICRONS, type Box, type WbcHits } from './localization-match.js';
 import { generateMosaic } from './mosaic.js';
 import { percentile } from './stats.js';
 
@@ -31,11 +31,6 @@ import { percentile } from './stats.js';
  * the per-frame estimates 96 px (0.078; the boxes are drawn a little loose). 0.075 lies between.
  */
 export const BCCD_MICRONS_PER_PIXEL = 0.075;
-/** The patch side the localizer reports boxes for, microns (bm-matek-7 crops: 250 px at 0.1 um/px). */
-const PATCH_MICRONS = 25;
-/** Macenko pixel stride, as the pipeline fits frames. */
-const FIT_PIXEL_STRIDE = 2;
-
 export interface LocalizationQualityOptions {
   /** Folder holding bccd/ and bm-matek-7/ (default ../shared/data, from the repository root). */
   dataDir?: string;
@@ -43,15 +38,6 @@ export interface LocalizationQualityOptions {
   bccdFrames?: number;
   /** Mosaic seeds (default 1..6; each a 2452 x 2056 frame of 24 crops). */
   mosaicSeeds?: number[];
-}
-
-/** Recall and precision of WBC centres against the boxes. */
-export interface WbcHits {
-  recall: number;
-  precision: number;
-  truePositives: number;
-  falsePositives: number;
-  falseNegatives: number;
 }
 
 export interface LocalizationQuality {
@@ -93,8 +79,6 @@ export async function measureLocalization(options: LocalizationQualityOptions = 
     mosaics: await measureMosaics(kernels, join(dataDir, 'bm-matek-7'), options.mosaicSeeds ?? [1, 2, 3, 4, 5, 6]),
   };
 }
-
-type Box = [xmin: number, ymin: number, xmax: number, ymax: number];
 
 async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?: number): Promise<LocalizationQuality['bccd']> {
   const boxesByImage = await readWbcBoxes(join(bccdDir, 'wbc_boxes_with_subtype.csv'));
@@ -158,10 +142,6 @@ async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?
   };
 }
 
-function wbcHits(hits: number, cells: number, boxes: number): WbcHits {
-  return { recall: hits / boxes, precision: hits / cells, truePositives: hits, falsePositives: cells - hits, falseNegatives: boxes - hits };
-}
-
 /**
  * Diameters ((width + height) / 2, px) of the annotated RBC boxes that are round (aspect 0.8 to
  * 1.25) and clear of the frame edge (so not cut by it), over every VOC file in `annotationDir`.
@@ -182,26 +162,6 @@ async function readRoundRbcDiameters(annotationDir: string): Promise<number[]> {
     }
   }
   return diameters;
-}
-
-/** The frame's Macenko fit, or undefined when the frame cannot be fitted (INVALID_FRAME). */
-function fitFrame(kernels: KernelInstance, resident: ReturnType<typeof placeFrame>) {
-  try {
-    return fitMacenko(kernels, resident, { pixelStride: FIT_PIXEL_STRIDE });
-  } catch (error) {
-    if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
-    throw error;
-  }
-}
-
-/** Hits: each box, in order, takes the first unused cell whose centre lies inside it. */
-function matchBoxes(boxes: Box[], cells: CellLocation[]): number {
-  const used = new Set<number>();
-  for (const [xmin, ymin, xmax, ymax] of boxes) {
-    const index = cells.findIndex((cell, i) => !used.has(i) && cell.x >= xmin && cell.x <= xmax && cell.y >= ymin && cell.y <= ymax);
-    if (index >= 0) used.add(index);
-  }
-  return used.size;
 }
 
 /** WBC boxes per image file name from the CSV (columns found by name: image, xmin, ymin, xmax, ymax). */
