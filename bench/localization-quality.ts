@@ -1,5 +1,6 @@
 // Localization quality (issue 3, "Correctness"): how well localizeCells finds leukocytes on real
-// BCCD blood frames (WBC boxes) and on bone-marrow mosaics with known centres. Run by
+// BCCD blood frames (WBC boxes), on the frames of three labs of txl-pbc-dev (localization-sources.ts)
+// and on bone-marrow mosaics with known centres. Run by
 // test/node/localization-quality.test.ts (floors) and printed by localization-quality-main.ts.
 //
 // BCCD protocol: every frame of bccd/JPEGImages; per frame the Macenko fit (pixel stride 2) and
@@ -22,6 +23,7 @@ import { localizeCells } from '../src/localize/localize-cells.js';
 import { placeFrame } from '../src/kernels/resident-frame.js';
 import { estimateScale } from '../src/scale/estimate.js';
 import { fitFrame, matchBoxes, wbcHits, PATCH_MICRONS, type Box, type WbcHits } from './localization-match.js';
+import { measureSource, TXL_SOURCES, type SourceQuality } from './localization-sources.js';
 import { generateMosaic } from './mosaic.js';
 import { percentile } from './stats.js';
 
@@ -38,6 +40,8 @@ export interface LocalizationQualityOptions {
   bccdFrames?: number;
   /** Mosaic seeds (default 1..6; each a 2452 x 2056 frame of 24 crops). */
   mosaicSeeds?: number[];
+  /** txl-pbc-dev: every this many frames of each source (default 1, all; 0 skips the sources). */
+  txlFrameStep?: number;
 }
 
 export interface LocalizationQuality {
@@ -57,6 +61,8 @@ export interface LocalizationQuality {
      * (round ones, clear of the frame edge). */
     erythrocyteDiameterPx: { estimated: number; annotated: number };
   };
+  /** Per source of txl-pbc-dev (localization-sources.ts), at the given, per-frame, auto and run scale. */
+  sources: SourceQuality[];
   mosaics: {
     recall: number;
     /** Median distance of matched cells from the true centre, % of the patch side. */
@@ -76,8 +82,16 @@ export async function measureLocalization(options: LocalizationQualityOptions = 
   const kernels = await instantiateKernels();
   return {
     bccd: await measureBccd(kernels, join(dataDir, 'bccd'), options.bccdFrames),
+    sources: await measureSources(kernels, join(dataDir, 'txl-pbc-dev'), options.txlFrameStep ?? 1),
     mosaics: await measureMosaics(kernels, join(dataDir, 'bm-matek-7'), options.mosaicSeeds ?? [1, 2, 3, 4, 5, 6]),
   };
+}
+
+async function measureSources(kernels: KernelInstance, txlDir: string, frameStep: number): Promise<SourceQuality[]> {
+  const sources: SourceQuality[] = [];
+  if (frameStep === 0) return sources;
+  for (const source of TXL_SOURCES) sources.push(await measureSource(kernels, join(txlDir, source), frameStep));
+  return sources;
 }
 
 async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?: number): Promise<LocalizationQuality['bccd']> {

@@ -9,8 +9,8 @@
 // - auto: what the pipeline does without a given scale: the frame's own estimate when it is
 //   confident, else the run's calibration (the median of the run's confident estimates);
 // - run: the run's calibration on every frame.
-// A cell centre inside a WBC box (class 0) is a hit, one hit per box (matchBoxes); cells left
-// unmatched are false positives. Every figure is also given for the two halves of each source
+// A cell centre inside a WBC box (class 0; duplicates merged, see parseYolo) is a hit, one hit per
+// box (matchBoxes); cells left unmatched are false positives. Every figure is also given for the two halves of each source
 // (even and odd positions in name order), so a rule tuned on one half can be checked on the other.
 
 import { readdir, readFile } from 'node:fs/promises';
@@ -51,10 +51,10 @@ export interface SourceQuality {
 /** Per frame and mode: [hits, cells]; undefined: no scale (refused). */
 type Tally = Record<ScaleMode, Array<[number, number] | undefined>>;
 
-/** Measures one source folder (images/ and labels/ of txl-pbc-dev); `frameLimit`: only the first
- * this many frames in name order. */
-export async function measureSource(kernels: KernelInstance, sourceDir: string, frameLimit?: number): Promise<SourceQuality> {
-  const names = (await readdir(join(sourceDir, 'images'))).filter((name) => name.endsWith('.jpg')).sort().slice(0, frameLimit);
+/** Measures one source folder (images/ and labels/ of txl-pbc-dev); `frameStep`: every this many
+ * frames in name order (default 1, all; 2 keeps the even half). */
+export async function measureSource(kernels: KernelInstance, sourceDir: string, frameStep = 1): Promise<SourceQuality> {
+  const names = (await readdir(join(sourceDir, 'images'))).filter((name) => name.endsWith('.jpg')).sort().filter((_, i) => i % frameStep === 0);
   const labels = await Promise.all(names.map((name) => readFile(join(sourceDir, 'labels', name.replace(/\.jpg$/, '.txt')), 'utf8')));
   const tally: Tally = { given: [], frame: [], auto: [], run: [] };
   const estimates: Array<ScaleEstimate | undefined> = [];
@@ -155,8 +155,10 @@ function modeHits(perFrame: Array<[number, number] | undefined>, boxesOf: Box[][
   };
 }
 
-/** WBC boxes (class 0, pixel coordinates) and the diameters ((w + h) / 2, px) of the round RBC
- * boxes (class 1, aspect 0.8 to 1.25, clear of the frame edge) of a YOLO label file. */
+/** WBC boxes (class 0, pixel coordinates; a box more than 60 % inside a larger one is the same
+ * cell annotated twice, kept once: 5 such pairs in bcd, 1 in bccd) and the diameters ((w + h) / 2,
+ * px) of the round RBC boxes (class 1, aspect 0.8 to 1.25, clear of the frame edge) of a YOLO
+ * label file. */
 export function parseYolo(text: string, width: number, height: number): { wbc: Box[]; roundRbcDiameters: number[] } {
   const wbc: Box[] = [];
   const roundRbcDiameters: number[] = [];
@@ -170,7 +172,21 @@ export function parseYolo(text: string, width: number, height: number): { wbc: B
     const aspect = (w * width) / (h * height);
     if (cls === 1 && clear && aspect >= 0.8 && aspect <= 1.25) roundRbcDiameters.push((w * width + h * height) / 2);
   }
-  return { wbc, roundRbcDiameters };
+  return { wbc: withoutDuplicates(wbc), roundRbcDiameters };
+}
+
+function withoutDuplicates(boxes: Box[]): Box[] {
+  const area = ([x0, y0, x1, y1]: Box) => (x1 - x0) * (y1 - y0);
+  const bySize = [...boxes].sort((a, b) => area(b) - area(a));
+  const kept: Box[] = [];
+  for (const box of bySize) {
+    const inside = kept.some((big) => {
+      const overlap = Math.max(0, Math.min(big[2], box[2]) - Math.max(big[0], box[0])) * Math.max(0, Math.min(big[3], box[3]) - Math.max(big[1], box[1]));
+      return overlap > 0.6 * area(box);
+    });
+    if (!inside) kept.push(box);
+  }
+  return boxes.filter((box) => kept.includes(box));
 }
 
 function median(values: number[]): number {
