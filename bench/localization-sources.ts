@@ -15,13 +15,12 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SmearscopeError } from '../src/errors.js';
 import { decodeImage } from '../src/io/decode.js';
 import type { KernelInstance } from '../src/kernels/load.js';
 import type { CellLocation } from '../src/localize/cells.js';
 import { localizeCells } from '../src/localize/localize-cells.js';
 import { placeFrame } from '../src/kernels/resident-frame.js';
-import { calibrateRun, estimateScale, ERYTHROCYTE_MICRONS, type ScaleEstimate } from '../src/scale/estimate.js';
+import { calibrateRun, tryEstimateScale, ERYTHROCYTE_MICRONS, type ScaleEstimate } from '../src/scale/estimate.js';
 import { fitFrame, matchBoxes, wbcHits, PATCH_MICRONS, type Box, type WbcHits } from './localization-match.js';
 import { percentile } from './stats.js';
 
@@ -81,7 +80,7 @@ export async function measureSource(kernels: KernelInstance, sourceDir: string, 
       }
       const locate = (micronsPerPixel: number) => localizeCells(kernels, resident, fit, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
       tally.given[i] = count(boxesOf[i], locate(truth));
-      const estimate = estimateOrRefuse(kernels, resident, fit);
+      const estimate = tryEstimateScale(kernels, resident, fit);
       estimates.push(estimate);
       if (estimate) tally.frame[i] = count(boxesOf[i], locate(estimate.micronsPerPixel));
       return fit;
@@ -120,15 +119,6 @@ export async function measureSource(kernels: KernelInstance, sourceDir: string, 
     },
     modes,
   };
-}
-
-function estimateOrRefuse(kernels: KernelInstance, resident: ReturnType<typeof placeFrame>, fit: NonNullable<ReturnType<typeof fitFrame>>) {
-  try {
-    return estimateScale(kernels, resident, fit);
-  } catch (error) {
-    if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
-    throw error;
-  }
 }
 
 function count(boxes: Box[], cells: CellLocation[]): [number, number] {

@@ -19,7 +19,12 @@ Options:
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
                               webgpu runs in browsers only)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
-                              erythrocytes (~7.5 um) and the report says scaleEstimated: true
+                              erythrocytes (~7.5 um), or taken from the run's calibration (the
+                              median of the confident frames so far) where a frame has too few;
+                              the report says scaleSource: "given" | "frame" | "run". A given
+                              scale that the erythrocytes contradict by more than 25 % gives a
+                              scaleWarning on the frame and a scaleFlag on the differential
+  --strict-scale              such a contradiction fails the frame (SCALE_MISMATCH) instead
   --locate-only               find cells only: cells carry position, no class
   --out <file>                write the report there instead of stdout
   --format <json|csv>         report format (default json; csv: one row per cell)
@@ -32,7 +37,7 @@ Options:
 Report (JSON):
   { model: { id, version, card, scheme, classes, patchMicrons, provenance },
     backend: { name, reason, notes, events, batchSize, workers },
-    frames: [ { file, width, height, micronsPerPixel, scaleEstimated,
+    frames: [ { file, width, height, micronsPerPixel, scaleEstimated, scaleSource, scaleWarning?,
                 cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
                            class, probs: { CODE: p }, confidence, abstained,
                            pBlast, pAtypical, blastFlag, atypicalFlag } ],
@@ -53,6 +58,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       'microns-per-pixel': { type: 'string' },
       'locate-only': { type: 'boolean' },
+      'strict-scale': { type: 'boolean' },
       out: { type: 'string' },
       format: { type: 'string' },
       batch: { type: 'string' },
@@ -106,8 +112,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       differential: null,
     };
     let failed = 0;
-    for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { locateOnly })) {
+    const strictScale = values['strict-scale'] ?? false;
+    for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { locateOnly, strictScale })) {
       report.frames.push(frameEntry(result, locateOnly));
+      if (result.scaleWarning) process.stderr.write(`[${result.index + 1}/${files.length}] ${result.label}: scale warning: ${result.scaleWarning}\n`);
       if (result.error) {
         failed++;
         log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
@@ -119,6 +127,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         `${result.timingsMs.total.toFixed(0)} ms`);
     }
     report.differential = slide?.report() ?? null;
+    const warned = report.frames.filter((frame) => frame.scaleWarning).length;
+    if (warned > 0) process.stderr.write(`scale warning on ${warned} of ${files.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`);
     const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
     if (values.out) await writeFile(values.out, text);
     else process.stdout.write(text);

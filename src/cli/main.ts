@@ -1,5 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
+import { calibrateCommand } from './calibrate.js';
 import { evalCommand } from './eval.js';
 import { normalizeCommand } from './normalize.js';
 import { serveCommand } from './serve.js';
@@ -10,6 +11,7 @@ Usage: smearscope <command> [options]
 
 Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
+  calibrate <image|dir>... the microscope's pixel size from the erythrocytes, with its 95 % interval
   eval <dir>               classify single-cell images in one folder per class; print metrics
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
   serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
@@ -23,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'analyze':
         return await analyzeCommand(rest);
+      case 'calibrate':
+        return await calibrateCommand(rest);
       case 'eval':
         return await evalCommand(rest);
       case 'normalize':

@@ -21,6 +21,8 @@ export interface AnalyzeReport {
     height: number;
     micronsPerPixel: number | null;
     scaleEstimated: boolean;
+    scaleSource?: FrameResult['scaleSource'];
+    scaleWarning?: string;
     cells: Array<Record<string, unknown>>;
     skippedAtBorder: number;
     stainNormalized: boolean;
@@ -41,6 +43,8 @@ export function frameEntry(result: FrameResult, locateOnly: boolean): AnalyzeRep
     height: result.height,
     micronsPerPixel: Number.isFinite(result.micronsPerPixel) ? round(result.micronsPerPixel, 5) : null,
     scaleEstimated: result.scaleEstimated,
+    ...(result.scaleSource ? { scaleSource: result.scaleSource } : {}),
+    ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
     cells: result.cells.map((cell) => {
       const position = { x: round(cell.x, 1), y: round(cell.y, 1), box: cell.box.map((v) => Math.round(v)), ratio: round(cell.ratio, 4), crossesBorder: cell.crossesBorder };
       if (locateOnly || cell.class === undefined) return position;

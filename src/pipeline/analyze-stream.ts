@@ -5,6 +5,7 @@ import { softmaxInto } from '../clinical/softmax.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { isEncodedFrame, type FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
+import { calibrateRun, type ScaleEstimate } from '../scale/estimate.js';
 import type { InferenceClient } from './inference-client.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import type { PreprocessPool } from './preprocess-pool.js';
@@ -17,8 +18,12 @@ export interface AnalyzeOptions {
   onProgress?: (progress: AnalyzeProgress) => void;
   /** Only locate cells; no patches, no model. */
   locateOnly?: boolean;
-  /** Scale for frames that carry none; otherwise it is estimated from the erythrocytes. */
+  /** Scale for frames that carry none; otherwise it is estimated from the erythrocytes (each
+   * frame's own estimate when confident, else the run's calibration so far: scaleSource). */
   micronsPerPixel?: number;
+  /** A given scale that disagrees with the erythrocytes by more than 25 % fails the frame
+   * (SCALE_MISMATCH) instead of only carrying a scaleWarning. */
+  strictScale?: boolean;
   /** Override the card's decision thresholds. */
   thresholds?: Partial<CellThresholds>;
   /** Attach each cell's embedding (`features`) when the model has one. */
@@ -102,7 +107,10 @@ export async function* analyzeStream(
     ...(options.singleCell ? { singleCell: true } : {}),
     ...(options.border ? { border: options.border } : {}),
     ...(options.micronsPerPixel !== undefined ? { micronsPerPixel: options.micronsPerPixel } : {}),
+    ...(options.strictScale ? { strictScale: true } : {}),
   };
+  // The run's calibration: every frame's own erythrocyte estimate, confident ones make the median.
+  const scaleEstimates: ScaleEstimate[] = [];
   const classCount = ctx.scheme.classCount;
   const cellFloats = 3 * ctx.card.input.width * ctx.card.input.height;
   const probs = new Float32Array(classCount);
@@ -137,6 +145,8 @@ export async function* analyzeStream(
       height: prepared?.height ?? (state.frame as FrameInfo).height ?? 0,
       micronsPerPixel: prepared?.micronsPerPixel ?? state.frame.micronsPerPixel ?? Number.NaN,
       scaleEstimated: prepared?.scaleEstimated ?? false,
+      ...(prepared?.scaleSource ? { scaleSource: prepared.scaleSource } : {}),
+      ...(prepared?.scaleWarning ? { scaleWarning: prepared.scaleWarning } : {}),
       ...(state.frame.stageMicrons ? { stageMicrons: state.frame.stageMicrons } : {}),
       cells: state.failed ? [] : state.cells,
       skippedAtBorder: prepared?.skippedAtBorder ?? [],
@@ -161,8 +171,11 @@ export async function* analyzeStream(
     preparing++;
     try {
       const input = state.frame as FrameInput;
-      const prepared = await ctx.pool.prepare(input, job, cancel.signal, options.crashPreprocess?.(state.index))
+      const run = calibrateRun(scaleEstimates);
+      const frameJob = run ? { ...job, runMicronsPerPixel: run.micronsPerPixel } : job;
+      const prepared = await ctx.pool.prepare(input, frameJob, cancel.signal, options.crashPreprocess?.(state.index))
         .finally(() => (state.frame = describe(input)));
+      if (prepared.scaleEstimate) scaleEstimates.push(prepared.scaleEstimate);
       state.prepared = prepared;
       state.cells = prepared.cells.map((cell) => ({ ...cell }));
       state.remaining = locateOnly ? 0 : prepared.cells.length;

@@ -2,6 +2,7 @@ import type { CellDecision } from '../clinical/decide-cell.js';
 import type { CamMap } from '../explain/cam.js';
 import type { SmearscopeErrorCode } from '../errors.js';
 import type { CellLocation } from '../localize/cells.js';
+import type { ScaleSource } from '../scale/resolve.js';
 import type { PreparedFrame } from './preprocess-frame.js';
 
 /** One located leukocyte and, unless locate-only, its classification. */
@@ -24,6 +25,10 @@ export interface FrameResult {
   height: number;
   micronsPerPixel: number;
   scaleEstimated: boolean;
+  /** Where micronsPerPixel came from (absent for single-cell images and frames without a stain fit). */
+  scaleSource?: ScaleSource;
+  /** A given scale disagrees with the erythrocytes by more than 25 %; the text has both values. */
+  scaleWarning?: string;
   stageMicrons?: { x: number; y: number };
   cells: CellResult[];
   /** Cells found whose patch crossed the frame border under the 'skip' policy. */

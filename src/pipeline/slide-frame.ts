@@ -10,5 +10,6 @@ export function toSlideFrame(result: FrameResult): SlideFrame {
       .map((cell) => ({ decision: cell as unknown as CellDecision, centerPx: { x: cell.x, y: cell.y } })),
     ...(result.stageMicrons ? { stageMicrons: result.stageMicrons } : {}),
     ...(Number.isFinite(result.micronsPerPixel) ? { micronsPerPixel: result.micronsPerPixel } : {}),
+    ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
   };
 }

@@ -74,6 +74,16 @@ export function estimateScale(kernels: KernelInstance, resident: ResidentFrame, 
   return scaleFromDiameters(diameters);
 }
 
+/** `estimateScale`, or undefined where it throws INVALID_FRAME (too few erythrocytes). */
+export function tryEstimateScale(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference): ScaleEstimate | undefined {
+  try {
+    return estimateScale(kernels, resident, fit);
+  } catch (error) {
+    if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
+    throw error;
+  }
+}
+
 /**
  * The estimate from erythrocyte diameters (px): 7.5 um over their area-weighted median. The
  * interval is that of a median, +-1.96 x 1.2533 x spread / sqrt(n), where the spread is the
