@@ -37,7 +37,7 @@ Options:
 Report (JSON):
   { model: { id, version, card, scheme, classes, patchMicrons, provenance },
     backend: { name, reason, notes, events, batchSize, workers },
-    frames: [ { file, width, height, micronsPerPixel, scaleEstimated, scaleSource, scaleWarning?,
+    frames: [ { file, width, height, micronsPerPixel, scaleEstimated, scaleSource, scaleInterval?, scaleWarning?,
                 cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
                            class, probs: { CODE: p }, confidence, abstained,
                            pBlast, pAtypical, blastFlag, atypicalFlag } ],

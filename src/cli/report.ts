@@ -22,6 +22,7 @@ export interface AnalyzeReport {
     micronsPerPixel: number | null;
     scaleEstimated: boolean;
     scaleSource?: FrameResult['scaleSource'];
+    scaleInterval?: [number, number];
     scaleWarning?: string;
     cells: Array<Record<string, unknown>>;
     skippedAtBorder: number;
@@ -44,6 +45,7 @@ export function frameEntry(result: FrameResult, locateOnly: boolean): AnalyzeRep
     micronsPerPixel: Number.isFinite(result.micronsPerPixel) ? round(result.micronsPerPixel, 5) : null,
     scaleEstimated: result.scaleEstimated,
     ...(result.scaleSource ? { scaleSource: result.scaleSource } : {}),
+    ...(result.scaleInterval ? { scaleInterval: result.scaleInterval.map((v) => round(v, 5)) as [number, number] } : {}),
     ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
     cells: result.cells.map((cell) => {
       const position = { x: round(cell.x, 1), y: round(cell.y, 1), box: cell.box.map((v) => Math.round(v)), ratio: round(cell.ratio, 4), crossesBorder: cell.crossesBorder };

@@ -146,6 +146,7 @@ export async function* analyzeStream(
       micronsPerPixel: prepared?.micronsPerPixel ?? state.frame.micronsPerPixel ?? Number.NaN,
       scaleEstimated: prepared?.scaleEstimated ?? false,
       ...(prepared?.scaleSource ? { scaleSource: prepared.scaleSource } : {}),
+      ...(prepared?.scaleSource === 'frame' && prepared.scaleEstimate ? { scaleInterval: prepared.scaleEstimate.interval } : {}),
       ...(prepared?.scaleWarning ? { scaleWarning: prepared.scaleWarning } : {}),
       ...(state.frame.stageMicrons ? { stageMicrons: state.frame.stageMicrons } : {}),
       cells: state.failed ? [] : state.cells,
@@ -171,9 +172,19 @@ export async function* analyzeStream(
     preparing++;
     try {
       const input = state.frame as FrameInput;
-      const run = calibrateRun(scaleEstimates);
-      const frameJob = run ? { ...job, runMicronsPerPixel: run.micronsPerPixel } : job;
+      const withRun = () => {
+        const run = calibrateRun(scaleEstimates);
+        return run ? { ...job, runMicronsPerPixel: run.micronsPerPixel } : job;
+      };
+      const frameJob = withRun();
       const prepared = await ctx.pool.prepare(input, frameJob, cancel.signal, options.crashPreprocess?.(state.index))
+        .catch((error) => {
+          // Frames are prepared concurrently: one refused for its scale (INVALID_FRAME) before any
+          // frame was calibrated gets a second try once the run has a calibration.
+          const retry = withRun();
+          if (toSmearscopeError(error, 'INVALID_FRAME').code !== 'INVALID_FRAME' || retry === job || frameJob !== job) throw error;
+          return ctx.pool.prepare(input, retry, cancel.signal);
+        })
         .finally(() => (state.frame = describe(input)));
       if (prepared.scaleEstimate) scaleEstimates.push(prepared.scaleEstimate);
       state.prepared = prepared;

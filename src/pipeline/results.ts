@@ -27,6 +27,8 @@ export interface FrameResult {
   scaleEstimated: boolean;
   /** Where micronsPerPixel came from (absent for single-cell images and frames without a stain fit). */
   scaleSource?: ScaleSource;
+  /** With scaleSource 'frame': the 95 % interval of the frame's erythrocyte estimate, um/px. */
+  scaleInterval?: [number, number];
   /** A given scale disagrees with the erythrocytes by more than 25 %; the text has both values. */
   scaleWarning?: string;
   stageMicrons?: { x: number; y: number };

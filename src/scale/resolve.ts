@@ -18,17 +18,20 @@ export interface ResolvedScale {
 
 /**
  * The frame's scale. Given: used as is, but checked against the frame's erythrocytes (its own
- * estimate, else the run's calibration); a disagreement beyond SCALE_WARNING_FACTOR either way
- * gives `scaleWarning` with both values. Not given: the frame's own estimate when confident, else
+ * estimate, else the run's calibration); a disagreement beyond SCALE_WARNING_FACTOR either way,
+ * outside the estimate's 95 % interval, gives `scaleWarning` with both values. Not given: the frame's own estimate when confident, else
  * the run's calibration, else the frame's own uncertain estimate; with none of them the frame is
  * refused (INVALID_FRAME). All values um/px; `runMicronsPerPixel` undefined when the run has none.
  */
 export function resolveScale(given: number | undefined, estimate: ScaleEstimate | undefined, runMicronsPerPixel: number | undefined): ResolvedScale {
   if (given !== undefined) {
     const evidence = estimate
-      ? { value: estimate.micronsPerPixel, what: `the frame's ${estimate.erythrocytes} erythrocytes` }
-      : runMicronsPerPixel !== undefined ? { value: runMicronsPerPixel, what: "the run's erythrocyte calibration" } : undefined;
-    if (evidence && Math.max(given / evidence.value, evidence.value / given) > SCALE_WARNING_FACTOR) {
+      ? { value: estimate.micronsPerPixel, interval: estimate.interval, what: `the frame's ${estimate.erythrocytes} erythrocytes` }
+      : runMicronsPerPixel !== undefined ? { value: runMicronsPerPixel, interval: [runMicronsPerPixel, runMicronsPerPixel], what: "the run's erythrocyte calibration" } : undefined;
+    // Beyond the factor, and outside the estimate's own 95 % interval: a few red cells that
+    // happen to be small do not contradict a right scale.
+    const outside = evidence && (given < evidence.interval[0] || given > evidence.interval[1]);
+    if (evidence && outside && Math.max(given / evidence.value, evidence.value / given) > SCALE_WARNING_FACTOR) {
       return {
         micronsPerPixel: given,
         scaleSource: 'given',
