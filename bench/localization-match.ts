@@ -4,8 +4,9 @@
 import { SmearscopeError } from '../src/errors.js';
 import type { CellLocation } from '../src/localize/cells.js';
 import type { KernelInstance } from '../src/kernels/load.js';
-import type { ResidentFrame } from '../src/kernels/resident-frame.js';
-import { fitMacenko } from '../src/stain/index.js';
+import type { Frame } from '../src/frame.js';
+import { placeFrame, type ResidentFrame } from '../src/kernels/resident-frame.js';
+import { fitMacenko, type StainFit } from '../src/stain/index.js';
 
 /** The patch side the localizer reports boxes for, microns (bm-matek-7 crops: 250 px at 0.1 um/px). */
 export const PATCH_MICRONS = 25;
@@ -35,6 +36,19 @@ export function fitFrame(kernels: KernelInstance, resident: ResidentFrame) {
   } catch (error) {
     if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
     throw error;
+  }
+}
+
+/** Places `frame` in kernel memory, fits its stain and returns `use(resident, fit)`; undefined,
+ * without calling `use`, when the fit fails. The kernel memory is released afterwards. */
+export function withFittedFrame<T>(kernels: KernelInstance, frame: Frame, use: (resident: ResidentFrame, fit: StainFit) => T): T | undefined {
+  const mark = kernels.memory.mark();
+  try {
+    const resident = placeFrame(kernels, frame);
+    const fit = fitFrame(kernels, resident);
+    return fit ? use(resident, fit) : undefined;
+  } finally {
+    kernels.memory.release(mark);
   }
 }
 

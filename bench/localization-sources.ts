@@ -21,7 +21,7 @@ import type { CellLocation } from '../src/localize/cells.js';
 import { localizeCells } from '../src/localize/localize-cells.js';
 import { placeFrame } from '../src/kernels/resident-frame.js';
 import { calibrateRun, tryEstimateScale, ERYTHROCYTE_MICRONS, type ScaleEstimate } from '../src/scale/estimate.js';
-import { fitFrame, matchBoxes, wbcHits, PATCH_MICRONS, type Box, type WbcHits } from './localization-match.js';
+import { matchBoxes, wbcHits, withFittedFrame, PATCH_MICRONS, type Box, type WbcHits } from './localization-match.js';
 import { percentile } from './stats.js';
 
 export const TXL_SOURCES = ['bcd', 'pbc', 'bccd'] as const;
@@ -69,24 +69,15 @@ export async function measureSource(kernels: KernelInstance, sourceDir: string, 
   });
   const truth = ERYTHROCYTE_MICRONS / median(rbcDiameters);
   const fits = frames.map((frame, i) => {
-    const mark = kernels.memory.mark();
-    try {
-      const resident = placeFrame(kernels, frame);
-      const fit = fitFrame(kernels, resident);
-      if (!fit) {
-        fitFailures++;
-        estimates.push(undefined);
-        return undefined;
-      }
+    const fit = withFittedFrame(kernels, frame, (resident, fit) => {
       const locate = (micronsPerPixel: number) => localizeCells(kernels, resident, fit, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
       tally.given[i] = count(boxesOf[i], locate(truth));
-      const estimate = tryEstimateScale(kernels, resident, fit);
-      estimates.push(estimate);
-      if (estimate) tally.frame[i] = count(boxesOf[i], locate(estimate.micronsPerPixel));
+      estimates[i] = tryEstimateScale(kernels, resident, fit);
+      if (estimates[i]) tally.frame[i] = count(boxesOf[i], locate(estimates[i]!.micronsPerPixel));
       return fit;
-    } finally {
-      kernels.memory.release(mark);
-    }
+    });
+    if (!fit) fitFailures++;
+    return fit;
   });
   const run = calibrateRun(estimates.filter((e): e is ScaleEstimate => e !== undefined));
   frames.forEach((frame, i) => {
