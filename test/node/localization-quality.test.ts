@@ -1,13 +1,12 @@
 // Localization quality floors (issues 3 and 12), measured by bench/localization-quality.ts on all
-// 364 BCCD frames (at the given and at the estimated scale), every second frame of each source of
-// txl-pbc-dev (329 frames of three labs; `node dist/node/localization-quality.js` measures them
-// all) and six full-size bone-marrow mosaics (about 40 s).
+// 364 BCCD frames (at the given and at the estimated scale), all 658 frames of the three sources of
+// txl-pbc-dev and six full-size bone-marrow mosaics (about 80 s of one core).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BCCD_MICRONS_PER_PIXEL, measureLocalization, type LocalizationQuality } from '../../bench/localization-quality.js';
 
 let quality: LocalizationQuality;
 beforeAll(async () => {
-  quality = await measureLocalization({ txlFrameStep: 2 });
+  quality = await measureLocalization();
 }, 300_000);
 
 describe('localization quality', () => {
