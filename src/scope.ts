@@ -1,61 +1,14 @@
 import { platform } from '#platform';
 import { resolveScheme } from './clinical/schemes.js';
-import type { ResolvedScheme } from './clinical/scheme-types.js';
+import type { Scope, ScopeOptions } from './api-types.js';
 import { SmearscopeError } from './errors.js';
-import type { FrameInput } from './frame.js';
-import type { BackendChoice, BackendName } from './inference/backend.js';
-import { loadModel, type ModelSource } from './inference/load-model.js';
-import type { ModelCard } from './inference/model-card-types.js';
-import { analyzeStream, type AnalyzeOptions } from './pipeline/analyze-stream.js';
+import { checkBatchSize } from './inference/batch-size.js';
+import { loadModel } from './inference/load-model.js';
+import { analyzeStream, type StreamContext } from './pipeline/analyze-stream.js';
 import { InferenceClient } from './pipeline/inference-client.js';
 import type { PreprocessJob } from './pipeline/preprocess-frame.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
-import type { FrameResult } from './pipeline/results.js';
-
-export interface ScopeOptions {
-  /** Model card path/URL, or `{ card, onnx }` in memory. Default: the shipped bone-marrow model. */
-  model?: ModelSource;
-  /** Default 'auto': webgpu > native > wasm, whichever works here first. */
-  backend?: BackendChoice;
-  /** Preprocess workers (each owns a copy of the WASM kernels). Default: cores - 1, at most 4. */
-  workers?: number;
-  /** Cells per inference run (static shape). Default 8. */
-  batchSize?: number;
-  /** Locate cells only: no model is loaded and no inference worker is started. */
-  locateOnly?: boolean;
-  /** Expected leukocyte size for the localizer, microns. Default: the localizer's. */
-  cellMicrons?: number;
-  /** Pixel stride of the per-frame Macenko fit. Default 4 (a fit on 1/16 of the pixels). */
-  stainFitStride?: number;
-  /** Normalize frames to the card's stain reference (default true when the card has one). */
-  normalizeStain?: boolean;
-  /** What to do with cells whose patch leaves the frame. Default 'reflect'. */
-  border?: PreprocessJob['border'];
-  /** wasm/native threads. Default: the platform's choice (1 without cross-origin isolation). */
-  numThreads?: number;
-  /** webgpu: try graph capture. Default true. */
-  graphCapture?: boolean;
-}
-
-export interface Scope {
-  readonly card: ModelCard;
-  readonly scheme: ResolvedScheme;
-  /** The backend in use ('none' when locate-only). */
-  readonly backend: BackendName | 'none';
-  /** Why this backend (what auto tried), plus setup notes and later fallbacks. */
-  readonly backendReason: string;
-  readonly notes: readonly string[];
-  readonly events: readonly string[];
-  readonly batchSize: number;
-  readonly workers: number;
-  /** Analyzes one frame; throws the frame's typed error if it fails. */
-  analyzeFrame(frame: FrameInput, options?: AnalyzeOptions): Promise<FrameResult>;
-  /** One result per input frame, in order; failed frames carry `error` and the stream goes on. */
-  analyzeStream(frames: AsyncIterable<FrameInput> | Iterable<FrameInput>, options?: AnalyzeOptions): AsyncGenerator<FrameResult>;
-  /** Test hooks for failure isolation. */
-  readonly testing: { crashInferenceOnNextRun(): Promise<void>; loseGpuDevice(): Promise<boolean> };
-  dispose(): Promise<void>;
-}
+import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
 
 /**
  * Loads the model, starts the preprocess workers and the inference worker, and returns a scope.
@@ -63,9 +16,8 @@ export interface Scope {
  */
 export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `batchSize must be an integer from 1 to 1024, got ${options.batchSize}`);
-  }
+  checkBatchSize(batchSize);
+  const locateOnly = options.locateOnly ?? false;
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
   const model = await loadModel(platform, options.model ?? platform.defaultModelCard());
   const { card } = model;
@@ -73,7 +25,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const pool = new PreprocessPool(platform, workers);
   let inference: InferenceClient | undefined;
   try {
-    if (!options.locateOnly) {
+    if (!locateOnly) {
       inference = await InferenceClient.open(platform, {
         card,
         modelBytes: model.modelBytes,
@@ -87,13 +39,13 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     await pool.terminate();
     throw error;
   }
-  const normalize = options.normalizeStain ?? true;
+  const normalize = options.normalizeStain ?? card.stainNormalization ?? true;
   const job: PreprocessJob = {
     patchMicrons: card.input.patchMicrons,
     ...(options.cellMicrons ? { cellMicrons: options.cellMicrons } : {}),
     input: { width: card.input.width, height: card.input.height, mean: card.input.mean, std: card.input.std },
     ...(normalize && card.stainReference ? { stainReference: card.stainReference } : {}),
-    locateOnly: false,
+    locateOnly,
     border: options.border ?? 'reflect',
     stainFitStride: options.stainFitStride ?? 4,
   };
@@ -101,11 +53,20 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const alive = () => {
     if (disposed) throw new SmearscopeError('DISPOSED', 'this scope was disposed; create a new one with createScope()');
   };
-  const context = { pool, inference, card, scheme, batchSize, job };
+  const context: StreamContext = { pool, inference, card, scheme, batchSize, job };
+  const testing: ScopeTesting = {
+    crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
+    loseGpuDevice: () => inference!.loseDevice(),
+    set crashPreprocess(hook: StreamContext['crashPreprocess']) {
+      if (hook) context.crashPreprocess = hook;
+      else delete context.crashPreprocess;
+    },
+  };
 
-  const scope: Scope = {
+  const scope: Scope & { [TESTING_HOOKS]: ScopeTesting } = {
     card,
     scheme,
+    locateOnly,
     batchSize,
     workers,
     get backend() {
@@ -132,10 +93,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       alive();
       return analyzeStream(context, frames, streamOptions);
     },
-    testing: {
-      crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
-      loseGpuDevice: () => inference!.loseDevice(),
-    },
+    [TESTING_HOOKS]: testing,
     async dispose() {
       if (disposed) return;
       disposed = true;

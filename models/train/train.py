@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 import augment
 from dataset import CLASS_CODES, list_samples, load_rgb, preprocess_exact, stratified_split
-from export import export_onnx, write_card
+from export import card_body, export_onnx, write_card, written
 from macenko import StainFit, fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
@@ -167,8 +167,6 @@ def main():
     export_onnx(model, input_pixels, onnx_path)
     parameters = sum(p.numel() for p in model.parameters())
     macs = count_macs(model, input_pixels)
-    weights = model.classifier.weight.detach().numpy()
-    bias = model.classifier.bias.detach().numpy()
     card = {
         "id": stem,
         "version": "1.0.0",
@@ -176,24 +174,8 @@ def main():
                         f"of the Matek 2021 scheme on {input_pixels} px patches of {patch_microns} um single-cell crops."),
         "scheme": "bone-marrow-21",
         "model": stem + ".onnx",
-        "input": {
-            "name": "image", "width": input_pixels, "height": input_pixels, "layout": "NCHW",
-            "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std],
-            "patchMicrons": patch_microns, "batch": None,
-        },
-        "classes": CLASS_CODES,
-        "thresholds": {"confidence": 0.5},
-        "stainReference": {
-            "stainMatrix": [[round(float(v), 6) for v in row] for row in reference.stain_matrix],
-            "maxC": [round(float(v), 6) for v in reference.max_concentrations],
-        },
-        "outputs": {
-            "logits": "logits", "features": "features", "featureMap": "feature_map",
-            "classifier": {"weights": [[round(float(v), 7) for v in row] for row in weights],
-                           "bias": [round(float(v), 7) for v in bias]},
-        },
-        "parameters": parameters,
-        "flopsPerCell": 2 * macs,
+        **card_body(model, input_pixels, mean, std, patch_microns, CLASS_CODES, reference.stain_matrix,
+                    reference.max_concentrations, parameters, macs),
         "provenance": {
             "trained": True,
             "data": ("bm-matek-7: 7 classes (BLA EOS LYT MON NGS NIF PMO) of the TCIA Bone-Marrow-Cytomorphology "
@@ -214,8 +196,7 @@ def main():
         },
     }
     write_card(card, os.path.join(REPO_ROOT, "models", stem + ".json"))
-    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.2f} MB), {parameters} parameters, "
-          f"{2 * macs / 1e6:.1f} MFLOPs per cell; total {(time.time() - started) / 60:.1f} min", flush=True)
+    print(f"{written(onnx_path, parameters, macs)}; total {(time.time() - started) / 60:.1f} min", flush=True)
 
 
 if __name__ == "__main__":

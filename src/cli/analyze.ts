@@ -4,10 +4,11 @@ import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError } from '../errors.js';
 import type { EncodedFrame } from '../frame.js';
 import { listImages } from '../io/list-images.js';
-import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
-import { toSlideFrame } from '../pipeline/slide-frame.js';
 import { createScope } from '../scope.js';
-import { oneOf, positiveNumber } from './parse-options.js';
+import { onOff, oneOf, positiveNumber } from './parse-options.js';
+import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
+import { resolveModelArgument } from './shipped-models.js';
+import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
 
@@ -15,15 +16,18 @@ Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files), classif
 writes a report. Progress goes to stderr; the report to stdout or --out.
 
 Options:
-  --model <card.json>         model card (default: the shipped bone-marrow model in models/)
+  --model <card.json | id>    model card, or a shipped model's id ('smearscope models'; default:
+                              the shipped bone-marrow model)
+  --stain-normalization <on|off>  normalize frames to the card's stain reference (default: the card's choice)
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
-                              webgpu runs in browsers only)
+                              webgpu in Node is onnxruntime-node's WebGPU EP, used only when named)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
                               erythrocytes (~7.5 um), or taken from the run's calibration (the
                               median of the confident frames so far) where a frame has too few;
-                              the report says scaleSource: "given" | "frame" | "run". A given
-                              scale that the erythrocytes contradict by more than 25 % gives a
-                              scaleWarning on the frame and a scaleFlag on the differential
+                              the report says scaleSource: "given" | "frame" | "run" (and
+                              scaleEstimated: true unless given). A given scale that the
+                              erythrocytes contradict by more than 25 % gives a scaleWarning on
+                              the frame and a scaleFlag on the differential
   --strict-scale              such a contradiction fails the frame (SCALE_MISMATCH) instead
   --locate-only               find cells only: cells carry position, no class
   --out <file>                write the report there instead of stdout
@@ -37,7 +41,7 @@ Options:
 Report (JSON):
   { model: { id, version, card, scheme, classes, patchMicrons, provenance },
     backend: { name, reason, notes, events, batchSize, workers },
-    frames: [ { file, width, height, micronsPerPixel, scaleEstimated, scaleSource, scaleInterval?, scaleWarning?,
+    frames: [ { file, width, height, micronsPerPixel?, scaleSource?, scaleEstimated, scaleInterval?, scaleWarning?,
                 cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
                            class, probs: { CODE: p }, confidence, abstained,
                            pBlast, pAtypical, blastFlag, atypicalFlag } ],
@@ -55,6 +59,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
+      'stain-normalization': { type: 'string' },
       backend: { type: 'string' },
       'microns-per-pixel': { type: 'string' },
       'locate-only': { type: 'boolean' },
@@ -80,13 +85,16 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const workers = positiveNumber('workers', values.workers, true);
   const targetCount = positiveNumber('target-count', values['target-count'], true) ?? 200;
   const locateOnly = values['locate-only'] ?? false;
+  const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
+  const model = values.model === undefined ? undefined : await resolveModelArgument(values.model);
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
 
   const files = await listImages(positionals);
   if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
 
   const scope = await createScope({
-    ...(values.model ? { model: values.model } : {}),
+    ...(model ? { model } : {}),
+    ...(normalizeStain !== undefined ? { normalizeStain } : {}),
     backend,
     locateOnly,
     ...(batchSize ? { batchSize } : {}),
@@ -97,32 +105,24 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       `backend ${scope.backend}: ${scope.backendReason}`);
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
-      smearscope: { version: '0.1.0', disclaimer: SCREENING_DISCLAIMER },
-      model: {
-        id: scope.card.id,
-        version: scope.card.version,
-        card: values.model ?? 'default',
-        scheme: scope.card.scheme,
-        classes: scope.card.classes,
-        patchMicrons: scope.card.input.patchMicrons,
-        provenance: scope.card.provenance,
-      },
+      smearscope: { version: SMEARSCOPE_VERSION, disclaimer: SCREENING_DISCLAIMER },
+      model: modelEntry(scope.card, model ?? 'default'),
       backend: { name: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, batchSize: scope.batchSize, workers: scope.workers },
       frames: [],
       differential: null,
     };
     let failed = 0;
     const strictScale = values['strict-scale'] ?? false;
-    for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { locateOnly, strictScale })) {
-      report.frames.push(frameEntry(result, locateOnly));
+    for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { strictScale })) {
+      report.frames.push(frameEntry(result));
       if (result.scaleWarning) process.stderr.write(`[${result.index + 1}/${files.length}] ${result.label}: scale warning: ${result.scaleWarning}\n`);
       if (result.error) {
         failed++;
         log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
         continue;
       }
-      slide?.add(toSlideFrame(result));
-      const classes = result.cells.map((c) => (c.abstained ? `(${c.class})` : c.class)).filter(Boolean).join(' ');
+      slide?.addFrame(result);
+      const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
       log(`[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
         `${result.timingsMs.total.toFixed(0)} ms`);
     }

@@ -2,8 +2,12 @@ import { SmearscopeError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { calibrateCommand } from './calibrate.js';
 import { evalCommand } from './eval.js';
+import { modelsCommand } from './models.js';
 import { normalizeCommand } from './normalize.js';
 import { serveCommand } from './serve.js';
+import { statusCommand } from './status.js';
+import { submitCommand } from './submit.js';
+import { workerCommand } from './worker.js';
 
 const USAGE = `smearscope — white-cell cytomorphology on this device (screening aid, not a diagnosis)
 
@@ -13,8 +17,12 @@ Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
   calibrate <image|dir>... the microscope's pixel size from the erythrocytes, with its 95 % interval
   eval <dir>               classify single-cell images in one folder per class; print metrics
+  models                   list the shipped models (id, scheme, classes, size, held-out figures)
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
-  serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
+  serve                    the review station at / and the browser benchmark, offline (COOP/COEP)
+  worker --queue URL       take frame jobs from a Redis queue (BullMQ) and analyze them; runs until stopped
+  submit <image|dir>...    put a slide on the queue, wait, print the same report as analyze
+  status --slide ID        where a submitted slide stands
 
 Run "smearscope <command> --help" for the options of a command.`;
 
@@ -29,10 +37,18 @@ export async function main(argv: string[]): Promise<number> {
         return await calibrateCommand(rest);
       case 'eval':
         return await evalCommand(rest);
+      case 'models':
+        return await modelsCommand(rest);
       case 'normalize':
         return await normalizeCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'worker':
+        return await workerCommand(rest);
+      case 'submit':
+        return await submitCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
       case undefined:
       case '--help':
       case '-h':

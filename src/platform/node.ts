@@ -54,15 +54,15 @@ export const platform: Platform = {
     return resolve(dirname(basePath), relative);
   },
   async loadOrt(backend: BackendName): Promise<OrtModule> {
-    if (backend === 'webgpu') {
-      throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu runs in browsers only; in Node use native or wasm');
-    }
+    // webgpu in Node is onnxruntime-node's own WebGPU EP (Dawn); it fails at session creation where
+    // no adapter exists. `auto` never tries it here: the EP tells nothing of its adapter, so a
+    // software one (SwiftShader, lavapipe) could not be told from a GPU.
     try {
-      return (backend === 'native' ? await import('onnxruntime-node') : await import('onnxruntime-web')) as unknown as OrtModule;
+      return (backend === 'wasm' ? await import('onnxruntime-web') : await import('onnxruntime-node')) as unknown as OrtModule;
     } catch (error) {
       throw new SmearscopeError(
         'BACKEND_UNAVAILABLE',
-        `${backend}: cannot load ${backend === 'native' ? 'onnxruntime-node (optional dependency; npm install onnxruntime-node)' : 'onnxruntime-web'}: ${(error as Error).message}`,
+        `${backend}: cannot load ${backend !== 'wasm' ? 'onnxruntime-node (optional dependency; npm install onnxruntime-node)' : 'onnxruntime-web'}: ${(error as Error).message}`,
         { cause: error },
       );
     }

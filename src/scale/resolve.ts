@@ -1,9 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import type { ScaleEstimate } from './estimate.js';
-
-/** Where a frame's micronsPerPixel came from: the caller, the frame's own erythrocytes, or the
- * run's calibration (the median of the confident estimates of the frames before it). */
-export type ScaleSource = 'given' | 'frame' | 'run';
+import type { ScaleSource } from './scale-source.js';
 
 /** A given scale and the erythrocytes' may differ by this factor before a warning (issue 12: 25 %;
  * a frame's own estimate scatters about 10 % on BCCD, the quartiles of the sources 5 to 10 %). */

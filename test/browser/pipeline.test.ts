@@ -36,8 +36,8 @@ describe('pipeline in Chromium', () => {
       const got = run.results[f].cells;
       expect(got.map((c) => [c.x, c.y])).toEqual(expected.map((c) => [c.x, c.y]));
       for (let c = 0; c < expected.length; c++) {
-        expect(got[c].class).toBe(expected[c].class);
-        for (const [code, p] of Object.entries(expected[c].probs!)) expect(Math.abs(got[c].probs[code] - p)).toBeLessThan(1e-3);
+        expect(got[c].class).toBe(expected[c].decision?.class);
+        for (const [code, p] of Object.entries(expected[c].decision!.probs)) expect(Math.abs(got[c].probs[code] - p)).toBeLessThan(1e-3);
       }
     }
   };
