@@ -16,6 +16,8 @@ export interface BenchModel {
   card: string;
   /** shipped: the trained default model; small / large: untrained reference architectures. */
   role: 'shipped' | 'small' | 'large';
+  /** false: measured in the models suite only, never a pipeline plan (default: per role, see plans.ts). */
+  pipeline?: boolean;
 }
 
 /** The MatMul probe graph: location of its .onnx, its sizes and FLOPs per run. */

@@ -16,8 +16,8 @@ export const LARGE_MODEL_PIPELINE_BATCH = 1;
 /**
  * What the pipeline suite runs: the shipped model (else the small reference CNN) on
  * `settings.frames` mosaic frames and on BCCD frames, where frames are small and cells few; each
- * large model on one mosaic frame. Batch: the first --batch, else the library's default (a large
- * model: 1).
+ * large model on one mosaic frame (except those marked `pipeline: false`). Batch: the first --batch,
+ * else the library's default (a large model: 1).
  */
 export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): PipelinePlan[] {
   const batchSize = settings.batches?.[0] ?? PIPELINE_BATCH;
@@ -29,7 +29,7 @@ export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): Pip
   for (const model of small) plans.push({ model, frames: take(inputs.mosaic, settings.frames), batchSize });
   if (small.length > 0 && inputs.bccd.frames.length > 0) plans.push({ model: small[0], frames: take(inputs.bccd, BCCD_FRAMES), batchSize });
   const largeBatchSize = settings.batches?.[0] ?? LARGE_MODEL_PIPELINE_BATCH;
-  for (const model of inputs.models.filter((m) => m.role === 'large')) {
+  for (const model of inputs.models.filter((m) => m.role === 'large' && m.pipeline !== false)) {
     plans.push({ model, frames: take(inputs.mosaic, LARGE_MODEL_FRAMES), batchSize: largeBatchSize });
   }
   return plans;

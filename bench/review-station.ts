@@ -140,6 +140,8 @@ async function galleryScroll(page: Page): Promise<{ cells: number; fps: number; 
   await page.waitForFunction(() => customElements.get('smearscope-review') !== undefined);
   await page.evaluate(() => (document.querySelector('smearscope-review') as unknown as { ready: Promise<void> }).ready);
   await page.click('[data-tab=gallery]');
+  // Scroll once every crop is drawn (the frames decode after the reload), not while they draw.
+  await page.waitForFunction(() => document.querySelector('[data-cell-class] canvas:not([data-drawn])') === null, { timeout: 600_000, polling: 500 });
   const cells = await page.$$eval('[data-cell-class]', (tiles) => tiles.length);
   const panel = (await (await page.$('[data-panel=gallery]'))!.boundingBox())!;
   await page.mouse.move(panel.x + panel.width / 2, panel.y + panel.height / 2);

@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import augment
 from dataset import CLASS_CODES, list_samples, load_rgb, preprocess_exact, stratified_split
@@ -21,6 +20,7 @@ from macenko import StainFit, fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
 from resample import resample_bilinear
+from step import train_step
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Physical side of the 250 px crops, estimated from erythrocytes by estimate_scale.py (README.md).
@@ -142,14 +142,10 @@ def main():
             view = augment.resample_batch(raw[index], affines, input_pixels)
             view = augment.normalize_batch(view, od_maps_t[index], fitted_t[index])
             view = augment.jitter_stains(view, reference_matrix, generator, max_scale_change=0.2, max_shift=0.2)
-            logits = model(augment.standardize(view, mean_t, std_t))[0]
-            loss = F.cross_entropy(logits, labels[index], weight=class_weights, label_smoothing=0.1)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += float(loss)
-            correct += int((logits.argmax(1) == labels[index]).sum())
+            loss, right = train_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t), labels[index],
+                                     class_weights, 0.1)
+            loss_sum += loss
+            correct += right
         print(f"epoch {epoch + 1}/{args.epochs} loss {loss_sum / steps_per_epoch:.4f} "
               f"train acc {correct / (steps_per_epoch * args.batch_size):.4f} {time.time() - training_started:.0f} s", flush=True)
     training_seconds = time.time() - training_started

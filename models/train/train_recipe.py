@@ -17,7 +17,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import augment
 import recipe_augment
@@ -27,6 +26,7 @@ from macenko import fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
 from resample import resample_bilinear
+from step import train_step
 from train import od_map, stain_reference
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -270,14 +270,10 @@ def main():
         for step in range(steps_per_epoch):
             index = order[step * args.batch_size:(step + 1) * args.batch_size].to(device)
             view = augmenter(raw[index], od_maps[index], fitted[index])
-            logits = model(augment.standardize(view, mean_t, std_t))[0]
-            loss = F.cross_entropy(logits, labels[index], weight=class_weights, label_smoothing=args.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += float(loss)
-            correct += int((logits.argmax(1) == labels[index]).sum())
+            loss, right = train_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t), labels[index],
+                                     class_weights, args.label_smoothing)
+            loss_sum += loss
+            correct += right
         print(f"epoch {epoch + 1}/{args.epochs} loss {loss_sum / steps_per_epoch:.4f} "
               f"train acc {correct / (steps_per_epoch * args.batch_size):.4f} {time.time() - training_started:.0f} s", flush=True)
     training_seconds = time.time() - training_started

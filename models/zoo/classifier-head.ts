@@ -8,10 +8,14 @@ import type { OnnxGraph } from './onnx-writer.js';
 import type { RandomSource } from './seeded-weights.js';
 import { ZOO_BATCH_DIM, ZOO_INPUT_CHANNELS, ZOO_INPUT_NAME, ZOO_INPUT_PIXELS, ZOO_OUTPUT_NAMES } from './zoo-contract.js';
 
-/** A new graph with the `image` input [batch, 3, 250, 250]; returns the layer context and the input name. */
-export function startClassifierGraph(graphName: string, random: RandomSource): { layers: LayerContext; image: string } {
+/** A new graph with the `image` input [batch, 3, inputPixels, inputPixels]; returns the layer context and the input name. */
+export function startClassifierGraph(
+  graphName: string,
+  random: RandomSource,
+  inputPixels = ZOO_INPUT_PIXELS,
+): { layers: LayerContext; image: string } {
   const graph = createGraphDraft(graphName);
-  const image = addInput(graph, ZOO_INPUT_NAME, [ZOO_BATCH_DIM, ZOO_INPUT_CHANNELS, ZOO_INPUT_PIXELS, ZOO_INPUT_PIXELS]);
+  const image = addInput(graph, ZOO_INPUT_NAME, [ZOO_BATCH_DIM, ZOO_INPUT_CHANNELS, inputPixels, inputPixels]);
   return { layers: { graph, random }, image };
 }
 

@@ -3,17 +3,20 @@
  * outputs whose shapes come from shape inference. Nodes must be added in topological order
  * (each node after the nodes that produce its inputs), which building a network forward gives.
  */
-import type { OnnxAttribute, OnnxDim, OnnxGraph } from './onnx-writer.js';
+import type { OnnxAttribute, OnnxConstant, OnnxDim, OnnxGraph } from './onnx-writer.js';
 import { inferShapes } from './graph-shapes.js';
 import { SmearscopeError } from '../../src/errors.js';
 
 /** An ONNX graph under construction, plus every value and node name taken so far. */
 export interface GraphDraft extends OnnxGraph {
+  constants: OnnxConstant[];
   takenNames: Set<string>;
+  /** Scalar constants by value, so every GELU shares one 0.5. */
+  scalarNames: Map<number, string>;
 }
 
 export function createGraphDraft(name: string): GraphDraft {
-  return { name, nodes: [], initializers: [], inputs: [], outputs: [], takenNames: new Set() };
+  return { name, nodes: [], initializers: [], constants: [], inputs: [], outputs: [], takenNames: new Set(), scalarNames: new Map() };
 }
 
 /** `base` itself when free, else `base_2`, `base_3`, ...; the name is taken on return. */
@@ -39,6 +42,26 @@ export function addInitializer(graph: GraphDraft, name: string, dims: number[], 
   const freshTensorName = freshName(graph, name);
   graph.initializers.push({ name: freshTensorName, dims, values });
   return freshTensorName;
+}
+
+/**
+ * Adds an int64 constant (a Reshape shape, Gather indices) under a fresh name derived from `name`.
+ * Not a learned parameter: countParameters skips it.
+ */
+export function addInt64Constant(graph: GraphDraft, name: string, dims: number[], values: readonly number[]): string {
+  const freshTensorName = freshName(graph, name);
+  graph.constants.push({ name: freshTensorName, dims, values: BigInt64Array.from(values, (value) => BigInt(value)) });
+  return freshTensorName;
+}
+
+/** The float32 scalar constant `value` (shape []), added once per graph and shared; not a parameter. */
+export function scalarConstant(graph: GraphDraft, value: number): string {
+  const known = graph.scalarNames.get(value);
+  if (known !== undefined) return known;
+  const name = freshName(graph, `const_${graph.scalarNames.size}`);
+  graph.constants.push({ name, dims: [], values: Float32Array.of(value) });
+  graph.scalarNames.set(value, name);
+  return name;
 }
 
 export interface NodeSpec {

@@ -21,11 +21,13 @@ export interface Conv2dSpec {
   stridePixels?: number;
   /** Zero padding on every side, in pixels. */
   padPixels?: number;
-  /** Grouped convolution: each output channel sees inChannels / groups inputs. */
+  /** Grouped convolution: each output channel sees inChannels / groups inputs (= inChannels: depthwise). */
   groups?: number;
+  /** A bias per output channel, uniform in +-1/sqrt(fan-in) as PyTorch draws it (default: none, a BN follows). */
+  bias?: boolean;
 }
 
-/** 2-D convolution without bias (a BatchNormalization follows), He-initialized. */
+/** 2-D convolution, He-initialized; without bias unless `spec.bias` (usually a BatchNormalization follows). */
 export function conv2d(layers: LayerContext, x: string, name: string, spec: Conv2dSpec): string {
   const { inChannels, outChannels, kernelPixels, stridePixels = 1, padPixels = 0, groups = 1 } = spec;
   const fanIn = (inChannels / groups) * kernelPixels * kernelPixels;
@@ -35,10 +37,14 @@ export function conv2d(layers: LayerContext, x: string, name: string, spec: Conv
     [outChannels, inChannels / groups, kernelPixels, kernelPixels],
     heUniform(layers.random, outChannels * fanIn, fanIn),
   );
+  const inputs = [x, weight];
+  if (spec.bias) {
+    inputs.push(addInitializer(layers.graph, `${name}.bias`, [outChannels], uniformFloats(layers.random, outChannels, 1 / Math.sqrt(fanIn))));
+  }
   return addNode(layers.graph, {
     opType: 'Conv',
     name,
-    inputs: [x, weight],
+    inputs,
     attributes: {
       kernel_shape: intsAttribute([kernelPixels, kernelPixels]),
       strides: intsAttribute([stridePixels, stridePixels]),
@@ -53,7 +59,7 @@ export function conv2d(layers: LayerContext, x: string, name: string, spec: Conv
  * (mean 0, variance 1, shift 0) and a constant `scale` (gamma). Kept as a real BN node so the
  * graph has the parameters and the work of the trained model it stands for.
  */
-export function batchNorm(layers: LayerContext, x: string, name: string, channels: number, scale = 1): string {
+export function batchNorm(layers: LayerContext, x: string, name: string, channels: number, scale = 1, epsilon = 1e-5): string {
   const graph = layers.graph;
   const gamma = addInitializer(graph, `${name}.weight`, [channels], constantFloats(channels, scale));
   const beta = addInitializer(graph, `${name}.bias`, [channels], constantFloats(channels, 0));
@@ -63,7 +69,7 @@ export function batchNorm(layers: LayerContext, x: string, name: string, channel
     opType: 'BatchNormalization',
     name,
     inputs: [x, gamma, beta, mean, variance],
-    attributes: { epsilon: floatAttribute(1e-5) },
+    attributes: { epsilon: floatAttribute(epsilon) },
   });
 }
 
@@ -82,9 +88,18 @@ export interface MaxPoolSpec {
 }
 
 export function maxPool(layers: LayerContext, x: string, name: string, spec: MaxPoolSpec): string {
+  return pool(layers, 'MaxPool', x, name, spec);
+}
+
+/** Average pooling (padding excluded from the mean, ONNX's default); e.g. CoAtNet's 2x2 stride-2 downsampling. */
+export function averagePool(layers: LayerContext, x: string, name: string, spec: MaxPoolSpec): string {
+  return pool(layers, 'AveragePool', x, name, spec);
+}
+
+function pool(layers: LayerContext, opType: 'MaxPool' | 'AveragePool', x: string, name: string, spec: MaxPoolSpec): string {
   const { kernelPixels, stridePixels, padPixels = 0 } = spec;
   return addNode(layers.graph, {
-    opType: 'MaxPool',
+    opType,
     name,
     inputs: [x],
     attributes: {

@@ -1,6 +1,7 @@
 /**
  * Writes ONNX models (onnx.proto, IR version 8, opset ai.onnx 17) for the subset the zoo needs:
- * float32 tensors only, node attributes of type INT, INTS and FLOAT, initializers as raw_data.
+ * float32 values (plus int64 constants: Reshape shapes, Gather indices), node attributes of type INT,
+ * INTS and FLOAT, initializers as raw_data.
  * Field numbers are those of onnx/onnx.proto3 (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto).
  */
 import {
@@ -49,11 +50,23 @@ export interface OnnxTensor {
   values: Float32Array;
 }
 
+/** An int64 tensor (a Reshape shape, Gather indices); `values` is referenced, not copied. */
+export interface OnnxInt64Tensor {
+  name: string;
+  dims: number[];
+  values: BigInt64Array;
+}
+
+/** A constant that is not a learned parameter: a shape, indices, or a scalar such as GELU's 0.5. */
+export type OnnxConstant = OnnxTensor | OnnxInt64Tensor;
+
 export interface OnnxGraph {
   name: string;
   /** In topological order. */
   nodes: OnnxNode[];
   initializers: OnnxTensor[];
+  /** Initializers that are not parameters, written after `initializers`; absent or empty in graphs that need none. */
+  constants?: OnnxConstant[];
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
 }
@@ -76,8 +89,9 @@ export function floatAttribute(value: number): OnnxAttribute {
   return { type: 'FLOAT', value };
 }
 
-/** TensorProto.DataType.FLOAT */
+/** TensorProto.DataType.FLOAT and INT64 */
 const ELEMENT_TYPE_FLOAT32 = 1;
+const ELEMENT_TYPE_INT64 = 7;
 /** AttributeProto.AttributeType */
 const ATTRIBUTE_TYPE_CODE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
 
@@ -103,6 +117,7 @@ function encodeGraph(graph: OnnxGraph): ProtoMessage {
   for (const node of graph.nodes) writeMessageField(message, 1, encodeNode(node));
   writeStringField(message, 2, graph.name);
   for (const tensor of graph.initializers) writeMessageField(message, 5, encodeTensor(tensor));
+  for (const tensor of graph.constants ?? []) writeMessageField(message, 5, encodeTensor(tensor));
   for (const input of graph.inputs) writeMessageField(message, 11, encodeValueInfo(input));
   for (const output of graph.outputs) writeMessageField(message, 12, encodeValueInfo(output));
   return message;
@@ -139,7 +154,7 @@ function encodeAttribute(name: string, attribute: OnnxAttribute): ProtoMessage {
   return message;
 }
 
-function encodeTensor(tensor: OnnxTensor): ProtoMessage {
+function encodeTensor(tensor: OnnxConstant): ProtoMessage {
   const elementCount = tensor.dims.reduce((product, dim) => product * dim, 1);
   if (elementCount !== tensor.values.length) {
     throw new SmearscopeError(
@@ -149,18 +164,20 @@ function encodeTensor(tensor: OnnxTensor): ProtoMessage {
   }
   const message = createMessage();
   for (const dim of tensor.dims) writeVarintField(message, 1, dim);
-  writeVarintField(message, 2, ELEMENT_TYPE_FLOAT32); // data_type
+  const isFloat = tensor.values instanceof Float32Array;
+  writeVarintField(message, 2, isFloat ? ELEMENT_TYPE_FLOAT32 : ELEMENT_TYPE_INT64); // data_type
   writeStringField(message, 8, tensor.name);
-  writeBytesField(message, 9, float32LittleEndianBytes(tensor.values)); // raw_data
+  writeBytesField(message, 9, littleEndianBytes(tensor.values)); // raw_data
   return message;
 }
 
 /** raw_data is little-endian by spec: a view of `values` on little-endian hosts, a swapped copy otherwise. */
-function float32LittleEndianBytes(values: Float32Array): Uint8Array {
+function littleEndianBytes(values: Float32Array | BigInt64Array): Uint8Array {
   if (HOST_IS_LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const bytes = new Uint8Array(values.byteLength);
   const view = new DataView(bytes.buffer);
-  values.forEach((value, index) => view.setFloat32(index * 4, value, true));
+  if (values instanceof Float32Array) values.forEach((value, index) => view.setFloat32(index * 4, value, true));
+  else values.forEach((value, index) => view.setBigInt64(index * 8, value, true));
   return bytes;
 }
 

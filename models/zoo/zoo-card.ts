@@ -7,14 +7,12 @@ import type { ModelCard } from '../../src/inference/model-card-types.js';
 import type { OnnxGraph } from './onnx-writer.js';
 import { SmearscopeError } from '../../src/errors.js';
 import {
-  BONE_MARROW_21_CLASSES,
   IMAGENET_MEAN,
   IMAGENET_STD,
   ZOO_INPUT_NAME,
-  ZOO_INPUT_PIXELS,
   ZOO_OUTPUT_NAMES,
   ZOO_PATCH_MICRONS,
-  ZOO_SCHEME,
+  type ZooScheme,
 } from './zoo-contract.js';
 
 export interface ZooCardSpec {
@@ -22,44 +20,43 @@ export interface ZooCardSpec {
   description: string;
   /** File name of the .onnx, relative to the card. */
   onnxFileName: string;
-  /** A classifier built with classifier-head.ts (its linear layer is `fc`). */
+  /**
+   * A classifier graph with outputs logits and features; when it also outputs feature_map, its
+   * classifier is the linear layer `fc` on the pooled map (classifier-head.ts) and the card carries
+   * those weights for class activation maps.
+   */
   graph: OnnxGraph;
+  scheme: ZooScheme;
+  /** Side of the square input, in pixels. */
+  inputPixels: number;
   seed: number;
   flopsPerCell: number;
   parameters: number;
 }
 
 export function zooModelCard(spec: ZooCardSpec): ModelCard {
-  const classCount = BONE_MARROW_21_CLASSES.length;
-  const weights = initializerValues(spec.graph, 'fc.weight');
-  const featureChannels = weights.length / classCount;
+  const hasFeatureMap = spec.graph.outputs.some((output) => output.name === ZOO_OUTPUT_NAMES.featureMap);
   return {
     id: spec.id,
     version: `0.1.0+seed.${spec.seed}`,
     description: spec.description,
-    scheme: ZOO_SCHEME,
+    scheme: spec.scheme.id,
     model: spec.onnxFileName,
     input: {
       name: ZOO_INPUT_NAME,
-      width: ZOO_INPUT_PIXELS,
-      height: ZOO_INPUT_PIXELS,
+      width: spec.inputPixels,
+      height: spec.inputPixels,
       layout: 'NCHW',
       mean: IMAGENET_MEAN,
       std: IMAGENET_STD,
       patchMicrons: ZOO_PATCH_MICRONS,
       batch: null,
     },
-    classes: [...BONE_MARROW_21_CLASSES],
+    classes: [...spec.scheme.classes],
     outputs: {
       logits: ZOO_OUTPUT_NAMES.logits,
       features: ZOO_OUTPUT_NAMES.features,
-      featureMap: ZOO_OUTPUT_NAMES.featureMap,
-      classifier: {
-        weights: Array.from({ length: classCount }, (_, row) =>
-          toShortestFloat32s(weights.subarray(row * featureChannels, (row + 1) * featureChannels)),
-        ),
-        bias: toShortestFloat32s(initializerValues(spec.graph, 'fc.bias')),
-      },
+      ...(hasFeatureMap ? { featureMap: ZOO_OUTPUT_NAMES.featureMap, classifier: linearClassifier(spec.graph, spec.scheme.classes.length) } : {}),
     },
     flopsPerCell: spec.flopsPerCell,
     parameters: spec.parameters,
@@ -67,6 +64,18 @@ export function zooModelCard(spec: ZooCardSpec): ModelCard {
       trained: false,
       notes: `untrained deterministic weights (seed ${spec.seed}): for speed measurement only, its predictions are meaningless`,
     },
+  };
+}
+
+/** The weights of the graph's `fc` layer as the card's CAM classifier: one row per class. */
+function linearClassifier(graph: OnnxGraph, classCount: number): { weights: number[][]; bias: number[] } {
+  const weights = initializerValues(graph, 'fc.weight');
+  const featureChannels = weights.length / classCount;
+  return {
+    weights: Array.from({ length: classCount }, (_, row) =>
+      toShortestFloat32s(weights.subarray(row * featureChannels, (row + 1) * featureChannels)),
+    ),
+    bias: toShortestFloat32s(initializerValues(graph, 'fc.bias')),
   };
 }
 

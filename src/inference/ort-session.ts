@@ -1,14 +1,13 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs, ClassifierSession, OrtModule } from './backend.js';
-import { checkBatchSize } from './batch-size.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
 import type { ModelCard } from './model-card-types.js';
 import { createWebGpuIo, type WebGpuIo } from './webgpu-io.js';
 
 export interface OrtSessionOptions {
   backend: BackendName;
-  /** Cells per run; every run has exactly this many (static shapes). */
+  /** Cells per run; every run has exactly this many (static shapes). Checked once, by createScope (checkBatchSize). */
   batchSize: number;
   /** wasm / native intra-op threads; 1 when not cross-origin isolated in a browser. */
   numThreads?: number;
@@ -28,7 +27,6 @@ export async function createOrtSession(
   options: OrtSessionOptions,
 ): Promise<ClassifierSession> {
   const { backend, batchSize } = options;
-  checkBatchSize(batchSize);
   if (card.input.batch != null && card.input.batch !== batchSize) {
     throw new SmearscopeError('MODEL_MISMATCH', `model "${card.id}" has a static batch of ${card.input.batch}; use batchSize ${card.input.batch}`);
   }
@@ -41,7 +39,11 @@ export async function createOrtSession(
   if (backend === 'webgpu' && isNativeRuntime(ort)) {
     // onnxruntime-node carries its own WebGPU EP (Dawn on Vulkan/Metal/D3D12) but exposes no JS
     // GPUDevice to bind buffers to: host tensors in and out, one upload and read-back per batch.
-    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/adapter/i.test(message)) throw error;
+      throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu: onnxruntime-node's WebGPU EP found no GPU adapter (no Vulkan/Metal/D3D12 driver here); use native or wasm`, { cause: error });
+    });
     notes.push('webgpu: onnxruntime-node WebGPU EP (Dawn); host tensors in and out');
   } else if (backend === 'webgpu') {
     ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));

@@ -5,14 +5,18 @@ export type SampledRegionArguments = [
   origin: number, rowBytes: number, channels: number, columns: number, rows: number, pixelStride: number,
 ];
 
-/**
- * Every export of build/kernels.wasm (assembly/index.ts), typed: the one place their signatures
- * are written. Pointers are byte offsets into `memory`; the caller allocates every buffer
- * (KernelMemory) and keeps it alive for the call.
- */
-export interface KernelExports {
+/** What every kernel module exports: its linear memory and where free memory starts. */
+export interface ModuleExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
+}
+
+// The typed tables of the two kernel modules: the one place their signatures are written.
+// Pointers are byte offsets into `memory`; the caller allocates every buffer (KernelMemory) and
+// keeps it alive for the call.
+
+/** build/kernels.wasm (assembly/index.ts): the pipeline's kernels. */
+export interface KernelExports extends ModuleExports {
 
   // Stain (assembly/od.ts, assembly/stain*.ts)
   prepareOpticalDensity(backgroundIntensity: number): void;
@@ -35,8 +39,6 @@ export interface KernelExports {
     backgroundIntensity: number,
   ): void;
   stainConcentrationMaps(source: number, pixelCount: number, channels: number, unmix: number, output: number): void;
-  reinhardMoments(...args: [...SampledRegionArguments, shift: number, sums: number]): void;
-  reinhardApply(source: number, output: number, pixelCount: number, channels: number, coefficients: number): void;
 
   // Localization (assembly/localize.ts)
   binStainChannels(frame: number, width: number, height: number, channels: number, lut: number, binPx: number, sampleStep: number, outH: number, outE: number): void;
@@ -50,31 +52,36 @@ export interface KernelExports {
     framePtr: number, width: number, height: number, channels: number,
     centresPtr: number, cellCount: number, sidePx: number, inputWidth: number, inputHeight: number,
     meanR: number, meanG: number, meanB: number, stdR: number, stdG: number, stdB: number,
-    border: number, fillRgb: number, stainPtr: number, Io: number,
+    border: number, fillRgb: number, stainPtr: number, backgroundIntensity: number,
     scratchPtr: number, outPtr: number, writtenPtr: number,
   ): void;
   patchScratchBytes(width: number, channels: number, inputWidth: number): number;
 }
 
-const FUNCTIONS: readonly Exclude<keyof KernelExports, 'memory'>[] = [
+/** build/reinhard.wasm (assembly/reinhard.ts): Reinhard colour transfer, loaded only by its callers. */
+export interface ReinhardExports extends ModuleExports {
+  reinhardMoments(...args: [...SampledRegionArguments, shift: number, sums: number]): void;
+  reinhardApply(source: number, output: number, pixelCount: number, channels: number, coefficients: number): void;
+}
+
+export const KERNEL_FUNCTIONS: readonly Exclude<keyof KernelExports, 'memory'>[] = [
   'heapBase',
   'prepareOpticalDensity', 'opticalDensityOf', 'opticalDensityBelow', 'stainDarkPixels', 'stainAngleBins',
   'stainConcentrationBins', 'stainAngleValues', 'stainConcentrationValues', 'binIndices', 'selectQuantile',
-  'stainNormalize', 'stainConcentrationMaps', 'reinhardMoments', 'reinhardApply',
+  'stainNormalize', 'stainConcentrationMaps',
   'binStainChannels', 'binHematoxylin', 'quantizedHistogram', 'maskAndSummedArea', 'windowCounts',
   'writePatches', 'patchScratchBytes',
 ];
 
-/** The instance's exports as the typed table; throws KERNEL_FAILED when the .wasm lacks one (a stale build). */
-export function typedExports(raw: WebAssembly.Exports): KernelExports {
+export const REINHARD_FUNCTIONS: readonly Exclude<keyof ReinhardExports, 'memory'>[] = ['heapBase', 'reinhardMoments', 'reinhardApply'];
+
+/** An instance's exports as its typed table; throws KERNEL_FAILED when `file` lacks one (a stale build). */
+export function typedExports<E extends ModuleExports>(raw: WebAssembly.Exports, functions: readonly string[], file: string): E {
   const exports = raw as Record<string, unknown>;
-  if (!(exports.memory instanceof WebAssembly.Memory)) {
-    throw new SmearscopeError('KERNEL_FAILED', 'build/kernels.wasm exports no memory; rebuild it with npm run build:kernels');
-  }
-  for (const name of FUNCTIONS) {
-    if (typeof exports[name] !== 'function') {
-      throw new SmearscopeError('KERNEL_FAILED', `build/kernels.wasm has no ${name}; rebuild it with npm run build:kernels`);
+  for (const name of ['memory', ...functions]) {
+    if (name === 'memory' ? !(exports.memory instanceof WebAssembly.Memory) : typeof exports[name] !== 'function') {
+      throw new SmearscopeError('KERNEL_FAILED', `${file} has no ${name}; rebuild it with npm run build:kernels`);
     }
   }
-  return raw as unknown as KernelExports;
+  return raw as unknown as E;
 }

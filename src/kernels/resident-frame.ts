@@ -1,5 +1,5 @@
 import { checkFrame, type Frame } from '../frame.js';
-import type { KernelInstance } from './load.js';
+import type { KernelMemory } from './memory.js';
 
 /** A frame copied into the kernels' linear memory; valid until the memory is released past it. */
 export interface ResidentFrame {
@@ -15,7 +15,7 @@ export interface ResidentFrame {
  * Copies a frame's pixels into kernel memory (one memcpy) so every kernel of the frame works on
  * it in place. Release with `kernels.memory.release(mark)` taken before this call.
  */
-export function placeFrame(kernels: KernelInstance, frame: Frame): ResidentFrame {
+export function placeFrame(kernels: { memory: KernelMemory }, frame: Frame): ResidentFrame {
   checkFrame(frame);
   const ptr = kernels.memory.allocCopy(frame.pixels);
   return { ptr, width: frame.width, height: frame.height, channels: frame.channels };

@@ -1,6 +1,7 @@
 import { SmearscopeError } from '../errors.js';
 import type { KernelInstance } from '../kernels/load.js';
 import type { ResidentFrame } from '../kernels/resident-frame.js';
+import { BACKGROUND_INTENSITY } from '../stain/background.js';
 import type { StainReference } from '../stain/reference.js';
 import { checkStainReference, concentrationUnmixing } from '../stain/transform.js';
 
@@ -46,13 +47,13 @@ export function localizationChannels(fit: StainReference): LocalizationChannels 
  * 6 x 256 (h from R, G, B; then e from R, G, B). Summing table entries gives the same integer in
  * WASM and in the reference, so masks never differ by a rounding.
  */
-export function stainChannelTables(channels: LocalizationChannels, Io = 240): Int32Array {
+export function stainChannelTables(channels: LocalizationChannels, backgroundIntensity = BACKGROUND_INTENSITY): Int32Array {
   const { unmix } = channels;
   const tables = new Int32Array(6 * 256);
   for (let stain = 0; stain < 2; stain++) {
     for (let channel = 0; channel < 3; channel++) {
       for (let v = 0; v < 256; v++) {
-        const od = -Math.log((v + 1) / Io);
+        const od = -Math.log((v + 1) / backgroundIntensity);
         const entry = Math.round(unmix[stain][channel] * od * CHANNEL_SCALE);
         if (Math.abs(entry) > MAX_TABLE_ENTRY) {
           throw new SmearscopeError('INVALID_ARGUMENT', 'localize: the frame stain fit does not unmix into i32 concentration units (stain vectors nearly parallel or far from unit length); refit the frame');

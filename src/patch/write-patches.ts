@@ -1,5 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel } from '../frame.js';
+import { BACKGROUND_INTENSITY, checkBackgroundIntensity } from '../stain/background.js';
 import type { KernelInstance } from '../kernels/load.js';
 import type { ResidentFrame } from '../kernels/resident-frame.js';
 
@@ -36,8 +37,8 @@ export interface PatchSpec {
    * (src/stain/transform.ts), applied to the interpolated intensities before mean/std.
    */
   stain?: Float32Array;
-  /** Background intensity of the optical density for `stain` (1..255, default 240). */
-  Io?: number;
+  /** Background intensity (Io) of the optical density for `stain`, grey levels (1..256, default 240). */
+  backgroundIntensity?: number;
 }
 
 /** A cell centre in pixel-index coordinates of the frame: pixel (x, y) has its centre at (x, y). */
@@ -123,7 +124,7 @@ export function writePatches(
         resident.ptr, resident.width, resident.height, resident.channels,
         centresPtr, count, sidePx, spec.inputWidth, spec.inputHeight,
         meanR, meanG, meanB, stdR, stdG, stdB,
-        BORDER_CODES[spec.border], fill, stainPtr, spec.Io ?? 240,
+        BORDER_CODES[spec.border], fill, stainPtr, spec.backgroundIntensity ?? BACKGROUND_INTENSITY,
         scratchPtr, outPtr, writtenPtr,
       );
       // A no-op unless the kernels were made with canaries (tests, fuzzing): catches stray writes.
@@ -156,7 +157,7 @@ function copyWrittenSlots(
 /** Validates a PatchSpec; returns the crop side in source pixels. */
 function checkPatchSpec(spec: PatchSpec): number {
   if (!spec || typeof spec !== 'object') invalid('spec must be a PatchSpec object');
-  const { patchMicrons, micronsPerPixel, inputWidth, inputHeight, mean, std, border, constantRgb, stain, Io } = spec;
+  const { patchMicrons, micronsPerPixel, inputWidth, inputHeight, mean, std, border, constantRgb, stain, backgroundIntensity } = spec;
   if (!(Number.isFinite(patchMicrons) && patchMicrons > 0)) invalid(`patchMicrons must be a positive number, got ${patchMicrons}`);
   checkMicronsPerPixel(micronsPerPixel, 'INVALID_ARGUMENT', 'writePatches: micronsPerPixel');
   const sidePx = patchSidePixels(spec);
@@ -187,7 +188,7 @@ function checkPatchSpec(spec: PatchSpec): number {
       invalid('stain must be the Float32Array(9) from stainTransform(source, reference), entries finite');
     }
   }
-  if (Io !== undefined && !(Number.isFinite(Io) && Io >= 1 && Io <= 255)) invalid(`Io must be a number from 1 to 255, got ${Io}`);
+  if (backgroundIntensity !== undefined) checkBackgroundIntensity(backgroundIntensity);
   return sidePx;
 }
 

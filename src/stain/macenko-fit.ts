@@ -1,4 +1,5 @@
 import { SmearscopeError } from '../errors.js';
+import { BACKGROUND_INTENSITY, checkBackgroundIntensity } from './background.js';
 import type { StainReference } from '../stain/reference.js';
 import { percentilePosition, quantileBins } from './histogram-quantile.js';
 import type { KernelInstance } from '../kernels/load.js';
@@ -33,7 +34,7 @@ export interface MacenkoOptions {
 }
 
 export const MACENKO_DEFAULTS = {
-  backgroundIntensity: 240,
+  backgroundIntensity: BACKGROUND_INTENSITY,
   minOpticalDensity: 0.15,
   anglePercentile: 1,
   pixelStride: 1,
@@ -147,9 +148,7 @@ function regionArguments(sampled: SampledRegion): SampledRegionArguments {
 
 /** Throws INVALID_ARGUMENT for Macenko parameters outside their meaningful ranges. */
 export function checkMacenkoOptions(backgroundIntensity: number, minOpticalDensity: number, anglePercentile: number): void {
-  if (!(backgroundIntensity >= 1 && backgroundIntensity <= 256)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `backgroundIntensity (Io) must be 1..256 grey levels, got ${backgroundIntensity}`);
-  }
+  checkBackgroundIntensity(backgroundIntensity);
   if (!(minOpticalDensity >= 0 && minOpticalDensity <= 10)) {
     throw new SmearscopeError('INVALID_ARGUMENT', `minOpticalDensity (beta) must be 0..10, got ${minOpticalDensity}`);
   }

@@ -1,5 +1,5 @@
 import { SmearscopeError } from '../errors.js';
-import type { KernelInstance } from '../kernels/load.js';
+import type { ReinhardKernels } from '../kernels/load-reinhard.js';
 import type { ResidentFrame } from '../kernels/resident-frame.js';
 import { sampleRegion, type PixelRegion } from './region.js';
 
@@ -25,7 +25,7 @@ const SHIFT_SAMPLES = 1024;
  * Reinhard fit: Lab mean and std of the sampled pixels. Scratch comes from and returns to
  * `kernels.memory`; the frame is only read.
  */
-export function fitReinhard(kernels: KernelInstance, resident: ResidentFrame, options: ReinhardOptions = {}): ReinhardFit {
+export function fitReinhard(kernels: ReinhardKernels, resident: ResidentFrame, options: ReinhardOptions = {}): ReinhardFit {
   const sampled = sampleRegion(resident, options.region, options.pixelStride);
   const stain = kernels.exports;
   const memory = kernels.memory;
@@ -63,7 +63,7 @@ export function fitReinhard(kernels: KernelInstance, resident: ResidentFrame, op
  * Throws INVALID_FRAME when the source has no spread in a channel (a single-colour frame).
  */
 export function normalizeReinhard(
-  kernels: KernelInstance, resident: ResidentFrame, source: ReinhardFit, reference: ReinhardFit,
+  kernels: ReinhardKernels, resident: ResidentFrame, source: ReinhardFit, reference: ReinhardFit,
   output: Uint8Array | Uint8ClampedArray,
 ): void {
   checkReinhardFit(source, 'source');

@@ -81,6 +81,7 @@ export class GalleryView {
       if (!canvas) continue;
       drawCrop(canvas, bitmap, frame, cell, this.ctx.patchMicrons);
       if (this.ctx.camOn()) drawCam(canvas, cell);
+      canvas.dataset.drawn = 'true'; // for hosts and the benchmark: this crop is on screen
     }
   }
 

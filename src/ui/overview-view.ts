@@ -41,6 +41,8 @@ export class OverviewView {
     const svg = document.createElementNS(SVG, 'svg');
     svg.setAttribute('viewBox', `0 0 ${frame.width} ${frame.height}`);
     svg.setAttribute('class', 'ss-outlines');
+    // Outline width in frame pixels, for a frame shown 260-480 px wide: 2-4 screen px (CSSOM: CSP-safe).
+    svg.style.setProperty('--ss-stroke', `${Math.max(2, frame.width / 100)}px`);
     const caption = h('figcaption', {});
     const image = h('div', { class: 'ss-frame-image' }, canvas, svg);
     image.style.aspectRatio = `${Math.max(1, frame.width)} / ${Math.max(1, frame.height)}`; // CSSOM: allowed under a strict CSP
@@ -79,12 +81,12 @@ export class OverviewView {
     rect.setAttribute('y', String(y0));
     rect.setAttribute('width', String(x1 - x0));
     rect.setAttribute('height', String(y1 - y0));
-    // Stroke widths in frame pixels: about 3 screen pixels at the usual display size.
-    rect.setAttribute('stroke-width', String(Math.max(2, frame.width / 220)));
+    // The label: 14-24 screen px.
+    const fontPx = frame.height / 12;
     const label = document.createElementNS(SVG, 'text');
     label.setAttribute('x', String(Math.max(4, x0 + 4)));
-    label.setAttribute('y', String(Math.max(y0 + frame.height / 20, frame.height / 20)));
-    label.setAttribute('font-size', String(frame.height / 18));
+    label.setAttribute('y', String(Math.max(y0, 0) + fontPx));
+    label.setAttribute('font-size', String(fontPx));
     group.append(rect, label);
     this.outlines.set(cell.id, group);
     this.update(cell);

@@ -36,10 +36,10 @@ smearscope-review .ss-frame-image { position: relative; }
 smearscope-review .ss-frame canvas { display: block; width: 100%; height: 100%; background: #e4e1e4; }
 smearscope-review .ss-outlines { position: absolute; inset: 0; width: 100%; height: 100%; }
 smearscope-review .ss-outlines g { cursor: pointer; }
-smearscope-review .ss-outlines rect { fill: transparent; stroke: var(--ss-c); }
-smearscope-review .ss-outlines [data-outline-class=unidentified] rect { stroke-dasharray: 12 8; }
-smearscope-review .ss-outlines text { fill: #fff; stroke: #000; stroke-width: 4px; paint-order: stroke; font-weight: 700; }
-smearscope-review .ss-outlines g.ss-selected rect, smearscope-review .ss-outlines g:focus-visible rect { stroke-width: 9px; filter: drop-shadow(0 0 4px #000) drop-shadow(0 0 2px #fff); }
+smearscope-review .ss-outlines rect { fill: transparent; stroke: var(--ss-c); stroke-width: var(--ss-stroke); }
+smearscope-review .ss-outlines [data-outline-class=unidentified] rect { stroke-dasharray: calc(4 * var(--ss-stroke)) calc(2.5 * var(--ss-stroke)); }
+smearscope-review .ss-outlines text { fill: #fff; stroke: #000; stroke-width: 0.18em; paint-order: stroke; font-weight: 700; }
+smearscope-review .ss-outlines g.ss-selected rect, smearscope-review .ss-outlines g:focus-visible rect { stroke-width: calc(2.5 * var(--ss-stroke)); filter: drop-shadow(0 0 4px #000) drop-shadow(0 0 2px #fff); }
 smearscope-review .ss-outlines g:focus { outline: none; }
 smearscope-review figcaption { font-size: 13px; padding: 4px 2px 0; color: #333; }
 smearscope-review .ss-group { margin: 0 0 12px; content-visibility: auto; contain-intrinsic-size: auto 160px; }

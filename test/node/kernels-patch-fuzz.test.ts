@@ -33,7 +33,7 @@ function randomSpec(rng: () => number): PatchSpec {
     constantRgb: [randomInt(rng, 0, 255), randomInt(rng, 0, 255), randomInt(rng, 0, 255)],
     // Any finite map within the bound, including ones that saturate at 255 or underflow to 0.
     stain: rng() < 0.5 ? undefined : new Float32Array(9).map(() => (rng() * 2 - 1) * 10 ** (rng() * 4 - 2)),
-    Io: rng() < 0.3 ? undefined : 1 + rng() * 254,
+    backgroundIntensity: rng() < 0.3 ? undefined : 1 + rng() * 254,
   };
 }
 
@@ -107,8 +107,8 @@ describe('writePatches rejects invalid parameters with INVALID_ARGUMENT', () => 
     ['stain of 4', { stain: new Float32Array(4) }, {}],
     ['stain with NaN', { stain: new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, NaN]) }, {}],
     ['stain with Infinity', { stain: new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, Infinity]) }, {}],
-    ['Io 0', { Io: 0 }, {}],
-    ['Io 300', { Io: 300 }, {}],
+    ['Io 0', { backgroundIntensity: 0 }, {}],
+    ['Io 300', { backgroundIntensity: 300 }, {}],
     ['batch too small', null, { batch: new Float32Array(slot), centres: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }],
     ['batch not whole slots', null, { batch: new Float32Array(slot + 1) }],
     ['batch not Float32Array', null, { batch: new Float64Array(slot) }],

@@ -94,7 +94,7 @@ function randomSpec(rng: () => number, frame: Frame, border: BorderPolicy, stain
     border,
     constantRgb: [randomInt(rng, 0, 255), randomInt(rng, 0, 255), randomInt(rng, 0, 255)],
     stain,
-    Io: rng() < 0.5 ? undefined : 200 + rng() * 55,
+    backgroundIntensity: rng() < 0.5 ? undefined : 200 + rng() * 55,
   };
 }
 

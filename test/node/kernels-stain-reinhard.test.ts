@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/frame.js';
-import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
+import { instantiateReinhardKernels, type ReinhardKernels } from '../../src/kernels/load-reinhard.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { fitReinhard, normalizeReinhard, type ReinhardFit } from '../../src/stain/index.js';
 import { referenceReinhardApply, referenceReinhardFit, referenceRgbToLab } from '../reference/reinhard.js';
@@ -8,9 +8,9 @@ import { noiseFrame, solidFrame, stainedFrame } from '../reference/stain-synthet
 import { bccdFrames } from '../support/frames.js';
 import { mulberry32, randomInt } from '../support/random.js';
 
-let kernels: KernelInstance;
+let kernels: ReinhardKernels;
 beforeAll(async () => {
-  kernels = await instantiateKernels({ canaryBytes: 64 });
+  kernels = await instantiateReinhardKernels({ canaryBytes: 64 });
 });
 
 function fitted(frame: Frame, pixelStride = 1): ReinhardFit {

@@ -1,14 +1,19 @@
 /**
- * The reference-architecture zoo, end to end: build into a temp folder, load every graph in
- * onnxruntime-web (wasm, one thread), run it, and check outputs, cards, counts and determinism.
+ * The reference-architecture zoo, end to end: build into a temp folder (once per file), load every
+ * graph in onnxruntime-web (wasm, one thread), run it, and check outputs, cards, counts and
+ * determinism; the HematoNet architectures also run in onnxruntime-node and must agree with wasm.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZoo, ZOO_MODEL_IDS, type ZooBuildResult } from '../../models/zoo/build.js';
+import { buildCoatnet0Graph } from '../../models/zoo/coatnet.js';
+import { buildEfficientnetV2SGraph } from '../../models/zoo/efficientnetv2.js';
+import { countFlops, countParameters } from '../../models/zoo/graph-cost.js';
 import { buildMatmulGraph, matmulFlops, MATMUL_DEFAULT_SIZES } from '../../models/zoo/matmul.js';
 import { seededRandom } from '../../models/zoo/seeded-weights.js';
 import { checkGraphAgainstCard } from '../../src/inference/check-graph.js';
@@ -20,6 +25,9 @@ const SEED = 7;
 const PIXELS = 250;
 const BONE_MARROW_21 =
   'ABE ART BAS BLA EBO EOS FGC HAC KSC LYI LYT MMZ MON MYB NGB NGS NIF OTH PEB PLM PMO'.split(' ');
+const HEMATONET_18 = BONE_MARROW_21.filter((code) => !['ART', 'NIF', 'OTH'].includes(code));
+/** Building the zoo writes ~250 MB of graphs; on a loaded 2-core machine that takes a while. */
+const BUILD_TIMEOUT_MS = 300_000;
 
 let outDir: string;
 let results: Map<string, ZooBuildResult>;
@@ -28,7 +36,7 @@ beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'smearscope-zoo-'));
   const built = await buildZoo(outDir, { seed: SEED });
   results = new Map(built.map((result) => [result.id, result]));
-});
+}, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   await rm(outDir, { recursive: true, force: true });
@@ -46,9 +54,9 @@ async function readCard(result: ZooBuildResult): Promise<ModelCard> {
 }
 
 /** Deterministic pseudo-image in [-2, 2): a normalized patch has about this range. */
-function patternImage(batchSize: number, seed: number): Float32Array {
+function patternImage(batchSize: number, seed: number, pixels = PIXELS): Float32Array {
   const random = seededRandom(seed);
-  return Float32Array.from({ length: batchSize * 3 * PIXELS * PIXELS }, () => random() * 4 - 2);
+  return Float32Array.from({ length: batchSize * 3 * pixels * pixels }, () => random() * 4 - 2);
 }
 
 async function runClassifier(result: ZooBuildResult, card: ModelCard, batchSize: number): Promise<Record<string, ort.Tensor>> {
@@ -121,7 +129,7 @@ describe('zoo build', () => {
     }
   });
 
-  it('is deterministic: same seed, same bytes; another seed, other bytes', async () => {
+  it('is deterministic: same seed, same bytes; another seed, other bytes', { timeout: 2 * BUILD_TIMEOUT_MS }, async () => {
     const againDir = await mkdtemp(join(tmpdir(), 'smearscope-zoo-again-'));
     const otherDir = await mkdtemp(join(tmpdir(), 'smearscope-zoo-other-'));
     try {
@@ -142,6 +150,21 @@ describe('zoo build', () => {
   it('rejects unknown model ids and bad seeds with INVALID_ARGUMENT', async () => {
     await expect(buildZoo(outDir, { only: ['resnet-9000'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(buildZoo(outDir, { seed: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(buildZoo(outDir, { only: ['small-cnn'], scheme: 'peripheral-blood-aml-15' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('gives a classifier another class scheme on request', async () => {
+    const schemeDir = await mkdtemp(join(tmpdir(), 'smearscope-zoo-scheme-'));
+    try {
+      const [result] = await buildZoo(schemeDir, { seed: SEED, only: ['small-cnn'], scheme: 'hematonet-18' });
+      const card = await readCard(result);
+      expect(card.scheme).toBe('hematonet-18');
+      expect(card.classes).toEqual(HEMATONET_18);
+      expect(card.outputs.classifier!.weights).toHaveLength(18);
+      expect(result.parameters).toBe(built('small-cnn').parameters - 3 * (160 + 1));
+    } finally {
+      await rm(schemeDir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -229,5 +252,143 @@ describe('matmul probe', () => {
     } finally {
       await session.release();
     }
+  });
+});
+
+/** The card of a HematoNet architecture: 18 classes, 224 x 224, untrained. */
+function expectHematonetCard(card: ModelCard, result: ZooBuildResult): void {
+  expect(card.id).toBe(result.id);
+  expect(card.scheme).toBe('hematonet-18');
+  expect(card.classes).toEqual(HEMATONET_18);
+  expect(card.input).toEqual({
+    name: 'image', width: 224, height: 224, layout: 'NCHW',
+    mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], patchMicrons: 25, batch: null,
+  });
+  expect(card.parameters).toBe(result.parameters);
+  expect(card.flopsPerCell).toBe(result.flopsPerCell);
+  expect(card.provenance.trained).toBe(false);
+  expect(card.provenance.notes).toContain(`seed ${SEED}`);
+  expect(card.description).toContain('untrained');
+}
+
+/**
+ * One batch through onnxruntime-web (wasm) and onnxruntime-node (cpu) with the same input: returns
+ * both runs' outputs after checking the graph against its card and that the logits agree within
+ * 1e-3 of the largest logit (at least 1).
+ */
+async function runOnBothBackends(
+  result: ZooBuildResult,
+  card: ModelCard,
+  batchSize: number,
+): Promise<{ web: Record<string, ort.Tensor>; native: Record<string, ortNode.Tensor> }> {
+  const bytes = await readFile(result.onnxPath);
+  const pixels = card.input.width;
+  const input = patternImage(batchSize, 99, pixels);
+  const webSession = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  let web: Record<string, ort.Tensor>;
+  try {
+    checkGraphAgainstCard(webSession, card);
+    web = await webSession.run({ image: new ort.Tensor('float32', input, [batchSize, 3, pixels, pixels]) });
+  } finally {
+    await webSession.release();
+  }
+  const nativeSession = await ortNode.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  let native: Record<string, ortNode.Tensor>;
+  try {
+    native = await nativeSession.run({ image: new ortNode.Tensor('float32', input, [batchSize, 3, pixels, pixels]) });
+  } finally {
+    await nativeSession.release();
+  }
+  const webLogits = web.logits.data as Float32Array;
+  const nativeLogits = native.logits.data as Float32Array;
+  expect(native.logits.dims).toEqual(web.logits.dims);
+  expect(webLogits.every(Number.isFinite)).toBe(true);
+  const scale = Math.max(1, ...Array.from(webLogits, Math.abs));
+  for (let index = 0; index < webLogits.length; index++) {
+    expect(Math.abs(nativeLogits[index] - webLogits[index]) / scale).toBeLessThan(1e-3);
+  }
+  // Not two constant outputs: the untrained logits still spread over the classes.
+  expect(Math.max(...webLogits) - Math.min(...webLogits)).toBeGreaterThan(1e-3);
+  return { web, native };
+}
+
+/**
+ * CoAtNet-0's parameters from the layer formulas (Dai et al. 2021, Table 3 widths and depths; MBConv
+ * expansion 4 on the output width, SE 0.25; heads of 32 channels; a relative bias table of
+ * (2h-1)(2w-1) per head; timm coatnet_0's head with a 768-wide pre-logits layer), independent of the builder.
+ */
+function coatnet0ParameterFormula(classCount: number, inputPixels: number): number {
+  const norm = (channels: number) => 2 * channels;
+  const dense = (inFeatures: number, outFeatures: number) => inFeatures * outFeatures + outFeatures;
+  const mbconv = (inChannels: number, out: number, first: boolean) => {
+    const mid = 4 * out;
+    const reduced = out / 4;
+    return (first ? dense(inChannels, out) : 0) + norm(inChannels) + inChannels * mid + norm(mid) + 9 * mid + norm(mid) +
+      dense(mid, reduced) + dense(reduced, mid) + dense(mid, out);
+  };
+  const transformer = (inChannels: number, out: number, first: boolean, grid: number) =>
+    (first ? dense(inChannels, out) : 0) + norm(inChannels) + 3 * dense(inChannels, out) + dense(out, out) +
+    (out / 32) * (2 * grid - 1) ** 2 + norm(out) + dense(out, 4 * out) + dense(4 * out, out);
+  let total = 3 * 64 * 9 + norm(64) + 64 * 64 * 9;
+  let inChannels = 64;
+  let grid = inputPixels / 2;
+  for (const [kind, blocks, channels] of [['C', 2, 96], ['C', 3, 192], ['T', 5, 384], ['T', 2, 768]] as const) {
+    grid /= 2;
+    for (let block = 0; block < blocks; block++) {
+      const blockIn = block === 0 ? inChannels : channels;
+      total += kind === 'C' ? mbconv(blockIn, channels, block === 0) : transformer(blockIn, channels, block === 0, grid);
+    }
+    inChannels = channels;
+  }
+  return total + norm(768) + dense(768, 768) + dense(768, classCount);
+}
+
+describe('CoAtNet-0', () => {
+  it('has the parameters of its layer formulas; with 1000 classes within 1 % of the paper\'s 25 M', () => {
+    const atThousand = countParameters(buildCoatnet0Graph(seededRandom(SEED), 1000));
+    expect(atThousand).toBe(coatnet0ParameterFormula(1000, 224));
+    // Dai et al. 2021, Table 4: CoAtNet-0, 224^2, 25M parameters, 4.2B FLOPs.
+    expect(Math.abs(atThousand - 25e6) / 25e6).toBeLessThan(0.01);
+    expect(built('coatnet-0').parameters).toBe(coatnet0ParameterFormula(18, 224));
+    expect(built('coatnet-0').parameters).toBe(atThousand - 982 * 769);
+  });
+
+  it('has within 2 % of the paper\'s 4.2 G multiply-adds per 224 x 224 cell (FLOPs = 2 x MACs here)', () => {
+    const { flopsPerCell } = built('coatnet-0');
+    expect(Math.abs(flopsPerCell / 2 - 4.2e9) / 4.2e9).toBeLessThan(0.02);
+  });
+
+  it('runs at batch 1 in onnxruntime-web and onnxruntime-node with the same logits', async () => {
+    const result = built('coatnet-0');
+    const card = await readCard(result);
+    expectHematonetCard(card, result);
+    // The head (LayerNorm, tanh pre-logits) is not one linear layer on a pooled map: no CAM.
+    expect(card.outputs.featureMap).toBeUndefined();
+    expect(card.outputs.classifier).toBeUndefined();
+    const { web } = await runOnBothBackends(result, card, 1);
+    expect(web.logits.dims).toEqual([1, 18]);
+    expect(web.features.dims).toEqual([1, 768]);
+  });
+});
+
+describe('EfficientNetV2-S', () => {
+  it('has torchvision efficientnet_v2_s\'s parameters with 1000 classes, and multiply-adds at 384 x 384', () => {
+    const graph = buildEfficientnetV2SGraph(seededRandom(SEED), 1000, 384);
+    // torchvision.models.efficientnet_v2_s: 21,458,488 parameters, 8.37 GFLOPS (multiply-adds) at 384.
+    // Tan & Le 2021 Table 7 rounds to 22M and 8.8B: 2.5 % and 4.9 % above these.
+    expect(countParameters(graph)).toBe(21_458_488);
+    expect(Math.abs(countFlops(graph) / 2 - 8.37e9) / 8.37e9).toBeLessThan(0.005);
+    expect(built('efficientnetv2-s').parameters).toBe(21_458_488 - 982 * 1281);
+  });
+
+  it('runs at batch 1 in onnxruntime-web and onnxruntime-node with the same, consistent outputs', async () => {
+    const result = built('efficientnetv2-s');
+    const card = await readCard(result);
+    expectHematonetCard(card, result);
+    const { web } = await runOnBothBackends(result, card, 1);
+    expect(web.logits.dims).toEqual([1, 18]);
+    expect(web.features.dims).toEqual([1, 1280]);
+    expect(web.feature_map.dims).toEqual([1, 1280, 7, 7]);
+    expectConsistentHead(web, card, 1);
   });
 });

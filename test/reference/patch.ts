@@ -54,7 +54,7 @@ export function referencePatch(frame: Frame, centre: PatchCentre, spec: PatchSpe
         const p11 = pixel(frame, xLow + 1, yLow + 1, c, spec);
         return (1 - fy) * ((1 - fx) * p00 + fx * p10) + fy * ((1 - fx) * p01 + fx * p11);
       });
-      if (spec.stain) rgb = normalizeStain(rgb, spec.stain, spec.Io ?? 240);
+      if (spec.stain) rgb = normalizeStain(rgb, spec.stain, spec.backgroundIntensity ?? 240);
       for (let c = 0; c < 3; c++) {
         out[c * plane + i * inputWidth + j] = (rgb[c] / 255 - spec.mean[c]) / spec.std[c];
       }

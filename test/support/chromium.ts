@@ -17,10 +17,12 @@ export interface BrowserSession {
  * Headless Chromium with WebGPU on SwiftShader (correct, slow) and a localhost server with
  * COOP/COEP for the repo root, so pages load dist/ bundles, models/ and ../shared/data.
  */
-export async function openBrowser(options: { webgpu?: boolean } = {}): Promise<BrowserSession> {
+export async function openBrowser(options: { webgpu?: boolean; protocolTimeoutMs?: number } = {}): Promise<BrowserSession> {
   const server = await startStaticServer({ '/': '.', '/shared/': '../shared' });
   const args = chromiumArgs(options.webgpu ?? true ? 'swiftshader' : 'off');
-  const browser = await puppeteer.launch({ executablePath: chromePath(), args, headless: true });
+  // protocolTimeoutMs bounds one page call (puppeteer's default: 180 s); SwiftShader runs of deep
+  // graphs on a loaded machine need more.
+  const browser = await puppeteer.launch({ executablePath: chromePath(), args, headless: true, protocolTimeout: options.protocolTimeoutMs });
   const page = await browser.newPage();
   const lines: string[] = [];
   page.on('console', (message) => lines.push(`${message.type()}: ${message.text()}`));
