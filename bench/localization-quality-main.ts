@@ -2,8 +2,9 @@
 // (bench/localization-quality.ts) and prints it beside the issue's floors, or as JSON.
 
 import { measureLocalization, type LocalizationQuality } from './localization-quality.js';
+import { SCALE_MODES, type SourceQuality } from './localization-sources.js';
 
-/** Issue 3's floors. */
+/** Issue 3's floors (issue 12's for every source of txl-pbc-dev at the automatic scale). */
 const FLOORS = { bccdRecall: 0.95, bccdPrecision: 0.9, mosaicRecall: 0.97, mosaicCentreErrorPercent: 5 } as const;
 
 const args = process.argv.slice(2);
@@ -16,7 +17,7 @@ if (args.includes('--json')) {
   console.log(formatQuality(quality, performance.now() - started));
 }
 
-function formatQuality({ bccd, mosaics }: LocalizationQuality, elapsedMs: number): string {
+function formatQuality({ bccd, mosaics, sources }: LocalizationQuality, elapsedMs: number): string {
   const mark = (ok: boolean) => (ok ? 'ok' : 'BELOW FLOOR');
   const scale = bccd.estimatedScale;
   const rows: Array<[string, string, string, string]> = [
@@ -39,5 +40,24 @@ function formatQuality({ bccd, mosaics }: LocalizationQuality, elapsedMs: number
       `${scale.upperQuartile.toFixed(3)} (${scale.frames} frames, ${scale.refused} refused); erythrocyte diameter median ` +
       `${bccd.erythrocyteDiameterPx.estimated.toFixed(1)} px estimated, ${bccd.erythrocyteDiameterPx.annotated.toFixed(1)} px annotated (RBC boxes)`,
     `mosaics: ${mosaics.frames} frames, ${mosaics.found} of ${mosaics.cells} cells found, ${mosaics.extraCells} extra`,
+    ...sources.flatMap(formatSource),
   ].join('\n');
+}
+
+/** One source of txl-pbc-dev: a line per scale mode, all frames and each half (even | odd). */
+function formatSource(source: SourceQuality): string[] {
+  const hits = (h: { recall: number; precision: number }) => `R ${h.recall.toFixed(3)} P ${h.precision.toFixed(3)}`;
+  const ratio = source.frameScaleRatio;
+  return [
+    `txl-pbc-dev/${source.source}: ${source.frames} frames, ${source.boxes} WBC boxes, ${source.fitFailures} without a stain fit; ` +
+      `true scale ${source.truthMicronsPerPixel.toFixed(4)} um/px (annotated RBCs), run calibration ${source.runMicronsPerPixel.toFixed(4)}; ` +
+      `per-frame estimate / truth: median ${ratio.median.toFixed(3)}, IQR ${ratio.lowerQuartile.toFixed(3)}-${ratio.upperQuartile.toFixed(3)} ` +
+      `(${ratio.estimates} estimates, ${ratio.confident} confident)`,
+    ...SCALE_MODES.map((mode) => {
+      const m = source.modes[mode];
+      const floor = mode === 'auto' ? (m.recall >= FLOORS.bccdRecall && m.precision >= FLOORS.bccdPrecision && m.refused === 0 ? '  ok' : '  BELOW FLOOR') : '';
+      return `  ${mode.padEnd(5)}  ${hits(m)}  (TP ${m.truePositives}, FP ${m.falsePositives}, FN ${m.falseNegatives}, ${m.refused} refused)` +
+        `  halves ${hits(m.halves[0])} | ${hits(m.halves[1])}${floor}`;
+    }),
+  ];
 }

@@ -1,5 +1,6 @@
 // Localization quality (issue 3, "Correctness"): how well localizeCells finds leukocytes on real
-// BCCD blood frames (WBC boxes) and on bone-marrow mosaics with known centres. Run by
+// BCCD blood frames (WBC boxes), on the frames of three labs of txl-pbc-dev (localization-sources.ts)
+// and on bone-marrow mosaics with known centres. Run by
 // test/node/localization-quality.test.ts (floors) and printed by localization-quality-main.ts.
 //
 // BCCD protocol: every frame of bccd/JPEGImages; per frame the Macenko fit (pixel stride 2) and
@@ -21,7 +22,8 @@ import type { CellLocation } from '../src/localize/cells.js';
 import { localizeCells } from '../src/localize/localize-cells.js';
 import { placeFrame } from '../src/kernels/resident-frame.js';
 import { estimateScale } from '../src/scale/estimate.js';
-import { fitMacenko } from '../src/stain/index.js';
+import { fitFrame, matchBoxes, wbcHits, PATCH_MICRONS, type Box, type WbcHits } from './localization-match.js';
+import { measureSource, TXL_SOURCES, type SourceQuality } from './localization-sources.js';
 import { generateMosaic } from './mosaic.js';
 import { percentile } from './stats.js';
 
@@ -31,11 +33,6 @@ import { percentile } from './stats.js';
  * the per-frame estimates 96 px (0.078; the boxes are drawn a little loose). 0.075 lies between.
  */
 export const BCCD_MICRONS_PER_PIXEL = 0.075;
-/** The patch side the localizer reports boxes for, microns (bm-matek-7 crops: 250 px at 0.1 um/px). */
-const PATCH_MICRONS = 25;
-/** Macenko pixel stride, as the pipeline fits frames. */
-const FIT_PIXEL_STRIDE = 2;
-
 export interface LocalizationQualityOptions {
   /** Folder holding bccd/ and bm-matek-7/ (default ../shared/data, from the repository root). */
   dataDir?: string;
@@ -43,15 +40,8 @@ export interface LocalizationQualityOptions {
   bccdFrames?: number;
   /** Mosaic seeds (default 1..6; each a 2452 x 2056 frame of 24 crops). */
   mosaicSeeds?: number[];
-}
-
-/** Recall and precision of WBC centres against the boxes. */
-export interface WbcHits {
-  recall: number;
-  precision: number;
-  truePositives: number;
-  falsePositives: number;
-  falseNegatives: number;
+  /** txl-pbc-dev: every this many frames of each source (default 1, all; 0 skips the sources). */
+  txlFrameStep?: number;
 }
 
 export interface LocalizationQuality {
@@ -71,6 +61,8 @@ export interface LocalizationQuality {
      * (round ones, clear of the frame edge). */
     erythrocyteDiameterPx: { estimated: number; annotated: number };
   };
+  /** Per source of txl-pbc-dev (localization-sources.ts), at the given, per-frame, auto and run scale. */
+  sources: SourceQuality[];
   mosaics: {
     recall: number;
     /** Median distance of matched cells from the true centre, % of the patch side. */
@@ -90,11 +82,17 @@ export async function measureLocalization(options: LocalizationQualityOptions = 
   const kernels = await instantiateKernels();
   return {
     bccd: await measureBccd(kernels, join(dataDir, 'bccd'), options.bccdFrames),
+    sources: await measureSources(kernels, join(dataDir, 'txl-pbc-dev'), options.txlFrameStep ?? 1),
     mosaics: await measureMosaics(kernels, join(dataDir, 'bm-matek-7'), options.mosaicSeeds ?? [1, 2, 3, 4, 5, 6]),
   };
 }
 
-type Box = [xmin: number, ymin: number, xmax: number, ymax: number];
+async function measureSources(kernels: KernelInstance, txlDir: string, frameStep: number): Promise<SourceQuality[]> {
+  const sources: SourceQuality[] = [];
+  if (frameStep === 0) return sources;
+  for (const source of TXL_SOURCES) sources.push(await measureSource(kernels, join(txlDir, source), frameStep));
+  return sources;
+}
 
 async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?: number): Promise<LocalizationQuality['bccd']> {
   const boxesByImage = await readWbcBoxes(join(bccdDir, 'wbc_boxes_with_subtype.csv'));
@@ -158,10 +156,6 @@ async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?
   };
 }
 
-function wbcHits(hits: number, cells: number, boxes: number): WbcHits {
-  return { recall: hits / boxes, precision: hits / cells, truePositives: hits, falsePositives: cells - hits, falseNegatives: boxes - hits };
-}
-
 /**
  * Diameters ((width + height) / 2, px) of the annotated RBC boxes that are round (aspect 0.8 to
  * 1.25) and clear of the frame edge (so not cut by it), over every VOC file in `annotationDir`.
@@ -182,26 +176,6 @@ async function readRoundRbcDiameters(annotationDir: string): Promise<number[]> {
     }
   }
   return diameters;
-}
-
-/** The frame's Macenko fit, or undefined when the frame cannot be fitted (INVALID_FRAME). */
-function fitFrame(kernels: KernelInstance, resident: ReturnType<typeof placeFrame>) {
-  try {
-    return fitMacenko(kernels, resident, { pixelStride: FIT_PIXEL_STRIDE });
-  } catch (error) {
-    if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
-    throw error;
-  }
-}
-
-/** Hits: each box, in order, takes the first unused cell whose centre lies inside it. */
-function matchBoxes(boxes: Box[], cells: CellLocation[]): number {
-  const used = new Set<number>();
-  for (const [xmin, ymin, xmax, ymax] of boxes) {
-    const index = cells.findIndex((cell, i) => !used.has(i) && cell.x >= xmin && cell.x <= xmax && cell.y >= ymin && cell.y <= ymax);
-    if (index >= 0) used.add(index);
-  }
-  return used.size;
 }
 
 /** WBC boxes per image file name from the CSV (columns found by name: image, xmin, ymin, xmax, ymax). */

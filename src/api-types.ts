@@ -16,7 +16,7 @@ import type { StainReference } from './stain/reference.js';
 
 export type { AbstainReason, CellDecision } from './clinical/decide-cell.js';
 export type { CardClasses, CellThresholds, ResolvedScheme, SchemeClass, Lineage } from './clinical/scheme-types.js';
-export type { DifferentialReport, DecidedFrame, Slide, SlideCell, SlideFrame, SlideOptions } from './clinical/slide.js';
+export type { DifferentialReport, DecidedFrame, ScaleFlag, Slide, SlideCell, SlideFrame, SlideOptions } from './clinical/slide.js';
 export type { ScreeningFlag, ScreeningFlagRule } from './clinical/screening-flags.js';
 export type { SmearscopeErrorCode } from './errors.js';
 export type { CamMap } from './explain/cam.js';
@@ -77,8 +77,12 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Called after every finished frame. */
   onProgress?: (progress: AnalyzeProgress) => void;
-  /** Scale for frames that carry none, microns per pixel (default: estimated from the erythrocytes). */
+  /** Scale for frames that carry none, microns per pixel (default: estimated from the erythrocytes:
+   * each frame's own estimate when confident, else the run's calibration so far; see scaleSource). */
   micronsPerPixel?: number;
+  /** A given scale that disagrees with the erythrocytes by more than 25 % fails the frame
+   * (SCALE_MISMATCH) instead of only carrying a scaleWarning (default false). */
+  strictScale?: boolean;
   /** Overrides of the card's decision thresholds, field by field. */
   thresholds?: Partial<CellThresholds>;
   /** Attach each cell's embedding (`decision.features`) when the model has one (default false). */
@@ -170,6 +174,10 @@ export interface FrameResult {
   micronsPerPixel?: number;
   /** Where `micronsPerPixel` came from; present exactly when it is. */
   scaleSource?: ScaleSource;
+  /** With scaleSource 'frame': the 95 % interval of the frame's erythrocyte estimate, um/px. */
+  scaleInterval?: [number, number];
+  /** A given scale disagrees with the erythrocytes by more than 25 %; the text has both values. */
+  scaleWarning?: string;
   /** Stage position of the frame's top-left pixel, microns (from the input frame). */
   stageMicrons?: { x: number; y: number };
   cells: CellResult[];

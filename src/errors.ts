@@ -5,6 +5,7 @@
 export type SmearscopeErrorCode =
   | 'INVALID_ARGUMENT' // a parameter out of range or of the wrong type
   | 'INVALID_FRAME' // pixel buffer does not match width x height x channels, or is empty
+  | 'SCALE_MISMATCH' // a given micronsPerPixel disagrees with the erythrocytes (strict scale)
   | 'DECODE_FAILED' // an image file could not be decoded
   | 'UNSUPPORTED_FORMAT' // an image or model format we do not read
   | 'INVALID_MODEL_CARD' // the card fails its schema
@@ -42,7 +43,7 @@ export function toSmearscopeError(error: unknown, fallback: SmearscopeErrorCode)
 }
 
 const CODES: ReadonlySet<string> = new Set<SmearscopeErrorCode>([
-  'INVALID_ARGUMENT', 'INVALID_FRAME', 'DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'INVALID_MODEL_CARD',
+  'INVALID_ARGUMENT', 'INVALID_FRAME', 'SCALE_MISMATCH', 'DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'INVALID_MODEL_CARD',
   'MODEL_MISMATCH', 'BACKEND_UNAVAILABLE', 'INFERENCE_FAILED', 'KERNEL_FAILED', 'WORKER_CRASHED',
   'FRAME_TIMEOUT', 'FRAME_TOO_LARGE', 'ABORTED', 'DISPOSED', 'IO_FAILED',
 ]);

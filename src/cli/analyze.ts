@@ -25,8 +25,13 @@ Options:
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
                               webgpu in Node is onnxruntime-node's WebGPU EP, used only when named)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
-                              erythrocytes (~7.5 um) and the report says scaleSource: "frame"
-                              (and scaleEstimated: true)
+                              erythrocytes (~7.5 um), or taken from the run's calibration (the
+                              median of the confident frames so far) where a frame has too few;
+                              the report says scaleSource: "given" | "frame" | "run" (and
+                              scaleEstimated: true unless given). A given scale that the
+                              erythrocytes contradict by more than 25 % gives a scaleWarning on
+                              the frame and a scaleFlag on the differential
+  --strict-scale              such a contradiction fails the frame (SCALE_MISMATCH) instead
   --locate-only               find cells only: cells carry position, no class
   --out <file>                write the report there instead of stdout (checked before any work)
   --format <json|csv|jsonl>   report format (default json; csv: one row per cell; jsonl: JSON Lines
@@ -41,7 +46,7 @@ Options:
 Report (JSON):
   { model: { id, version, card, scheme, classes, patchMicrons, provenance },
     backend: { name, reason, notes, events, batchSize, workers },
-    frames: [ { file, width, height, micronsPerPixel?, scaleSource?, scaleEstimated,
+    frames: [ { file, width, height, micronsPerPixel?, scaleSource?, scaleEstimated, scaleInterval?, scaleWarning?,
                 cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
                            class, probs: { CODE: p }, confidence, abstained,
                            pBlast, pAtypical, blastFlag, atypicalFlag } ],
@@ -71,6 +76,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       'microns-per-pixel': { type: 'string' },
       'locate-only': { type: 'boolean' },
+      'strict-scale': { type: 'boolean' },
       out: { type: 'string' },
       format: { type: 'string' },
       batch: { type: 'string' },
@@ -134,11 +140,13 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     if (format === 'jsonl') await output.write(jsonLine({ type: 'run', smearscope: report.smearscope, model: report.model, backend: report.backend }));
     let failed = 0;
     let fatal: SmearscopeError | undefined;
+    const strictScale = values['strict-scale'] ?? false;
     try {
-      for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { signal: stop.signal })) {
+      for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { signal: stop.signal, strictScale })) {
         const entry = frameEntry(result);
         report.frames.push(entry);
         if (format === 'jsonl') await output.write(jsonLine({ type: 'frame', index: result.index, ...entry }));
+        if (result.scaleWarning) process.stderr.write(`[${result.index + 1}/${files.length}] ${result.label}: scale warning: ${result.scaleWarning}\n`);
         if (result.error) {
           failed++;
           log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
@@ -154,6 +162,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       if (!(signal && error instanceof SmearscopeError && error.code === 'ABORTED')) fatal = toSmearscopeError(error, 'INVALID_ARGUMENT');
     }
     report.differential = slide?.report() ?? null;
+    const warned = report.frames.filter((frame) => frame.scaleWarning).length;
+    if (warned > 0) process.stderr.write(`scale warning on ${warned} of ${files.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`);
     const interrupted = signal !== undefined || fatal !== undefined;
     if (interrupted) {
       report.interrupted = true;

@@ -1,5 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
+import { calibrateCommand } from './calibrate.js';
 import { evalCommand } from './eval.js';
 import { modelsCommand } from './models.js';
 import { normalizeCommand } from './normalize.js';
@@ -15,6 +16,7 @@ Usage: smearscope <command> [options]
 
 Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
+  calibrate <image|dir>... the microscope's pixel size from the erythrocytes, with its 95 % interval
   eval <dir>               classify single-cell images in one folder per class; print metrics
   models                   list the shipped models (id, scheme, classes, size, held-out figures)
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
@@ -33,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'analyze':
         return await analyzeCommand(rest);
+      case 'calibrate':
+        return await calibrateCommand(rest);
       case 'eval':
         return await evalCommand(rest);
       case 'models':

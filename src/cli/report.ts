@@ -22,6 +22,10 @@ export interface AnalyzeReport {
     scaleSource?: ScaleSource;
     /** scaleSource is not 'given' (kept for readers of earlier reports). */
     scaleEstimated: boolean;
+    /** With scaleSource 'frame': the 95 % interval of the frame's estimate, um/px. */
+    scaleInterval?: [number, number];
+    /** The given scale disagrees with the erythrocytes by more than 25 %. */
+    scaleWarning?: string;
     cells: Array<Record<string, unknown>>;
     skippedAtBorder: number;
     stainNormalized: boolean;
@@ -61,6 +65,8 @@ export function frameEntry(result: FrameResult): AnalyzeReport['frames'][number]
     ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: round(result.micronsPerPixel, 5) } : {}),
     ...(result.scaleSource ? { scaleSource: result.scaleSource } : {}),
     scaleEstimated: result.scaleSource !== undefined && result.scaleSource !== 'given',
+    ...(result.scaleInterval ? { scaleInterval: result.scaleInterval.map((v) => round(v, 5)) as [number, number] } : {}),
+    ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
     cells: result.cells.map((cell) => {
       const position = { x: round(cell.x, 1), y: round(cell.y, 1), box: cell.box.map((v) => Math.round(v)), ratio: round(cell.ratio, 4), crossesBorder: cell.crossesBorder };
       const decision = cell.decision;

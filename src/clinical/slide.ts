@@ -38,6 +38,19 @@ export interface SlideFrame {
    * assumed parallel to the image axes. */
   stageMicrons?: { x: number; y: number };
   micronsPerPixel?: number;
+  /** The frame's given scale disagrees with its erythrocytes (FrameResult.scaleWarning). */
+  scaleWarning?: string;
+}
+
+/** Raised when any frame's given scale disagreed with its erythrocytes: every size-based step
+ * (localization window, patch, deduplication) and so every count and flag may be wrong. */
+export interface ScaleFlag {
+  raised: boolean;
+  framesWithWarning: number;
+  framesSeen: number;
+  label: string;
+  /** The first frame's warning, with both scales. */
+  firstWarning: string | null;
 }
 
 /** A frame result as `analyzeStream` yields it (its FrameResult satisfies this): cells without a
@@ -46,6 +59,7 @@ export interface DecidedFrame {
   cells: ReadonlyArray<{ x: number; y: number; decision?: CellDecision }>;
   stageMicrons?: { x: number; y: number };
   micronsPerPixel?: number;
+  scaleWarning?: string;
 }
 
 export interface SlideOptions {
@@ -97,6 +111,7 @@ export interface DifferentialReport {
   /** Cells whose own P_blast / P_atypical reached the thresholds, abstained ones included. */
   flaggedCells: { blast: number; atypical: number };
   flags: ScreeningFlag[];
+  scaleFlag: ScaleFlag;
 }
 
 export interface Slide {
@@ -138,6 +153,9 @@ export function createSlide(options: SlideOptions): Slide {
   let cellsWithoutStagePosition = 0;
   let flaggedBlast = 0;
   let flaggedAtypical = 0;
+  let framesSeen = 0;
+  let framesWithWarning = 0;
+  let firstWarning: string | null = null;
   const stage = createStageIndex(dedupRadiusMicrons);
 
   const countedTotal = (): number => {
@@ -149,6 +167,11 @@ export function createSlide(options: SlideOptions): Slide {
   const add = (frame: SlideFrame): { added: number; duplicates: number } => {
     let added = 0;
     let duplicates = 0;
+    framesSeen++;
+    if (frame.scaleWarning) {
+      framesWithWarning++;
+      firstWarning ??= frame.scaleWarning;
+    }
     for (const cell of frame.cells) {
       const decision = cell.decision;
       const i = decision.classIndex;
@@ -218,6 +241,14 @@ export function createSlide(options: SlideOptions): Slide {
       atypical,
       flaggedCells: { blast: flaggedBlast, atypical: flaggedAtypical },
       flags: evaluateScreeningFlags(flags, { blastPercent: blast, atypicalPercent: atypical }),
+      scaleFlag: {
+        raised: framesWithWarning > 0,
+        framesWithWarning,
+        framesSeen,
+        label: 'The given micronsPerPixel disagrees with the erythrocytes by more than 25 % on some frames: cell sizes, ' +
+          'counts and every flag above may be wrong; check the scale (smearscope calibrate) before reading them',
+        firstWarning,
+      },
     };
   };
 
@@ -226,6 +257,7 @@ export function createSlide(options: SlideOptions): Slide {
       cells: result.cells.flatMap((cell) => (cell.decision ? [{ decision: cell.decision, centerPx: { x: cell.x, y: cell.y } }] : [])),
       ...(result.stageMicrons ? { stageMicrons: result.stageMicrons } : {}),
       ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: result.micronsPerPixel } : {}),
+      ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
     });
 
   return { add, addFrame, countedCells: countedTotal, report };

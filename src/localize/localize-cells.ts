@@ -2,7 +2,7 @@ import type { KernelInstance } from '../kernels/load.js';
 import type { ResidentFrame } from '../kernels/resident-frame.js';
 import type { StainReference } from '../stain/reference.js';
 import { cellsFromCounts, type CellLocation } from './cells.js';
-import { CHANNEL_SCALE, localizationChannels, stainChannelTables } from './channels.js';
+import { CHANNEL_SCALE, localizationChannels, stainChannelTables, type LocalizationChannels } from './channels.js';
 import { localizeGeometry, type LocalizeGeometry, type LocalizeOptions } from './geometry.js';
 import { maskThreshold, quantizeMax } from './threshold.js';
 
@@ -13,7 +13,7 @@ export interface Localization {
   /** Otsu's own choice was outside the sane bounds and was clamped. */
   thresholdClamped: boolean;
   /** What the hematoxylin channel was made of (see localizationChannels). */
-  channels: 'frame' | 'red-od';
+  channels: LocalizationChannels['source'];
   geometry: LocalizeGeometry;
 }
 

@@ -5,8 +5,9 @@ import { CHANNEL_SCALE, type LocalizationChannels } from './channels.js';
 const MAX_I32 = 2 ** 31 - 1;
 /** Concentrations are quantized over [0, QUANTIZE_MAX_C x maxC_h] for the Otsu histogram. */
 const QUANTIZE_MAX_C = 1.5;
-/** The Otsu threshold is clamped to this range, in units of the frame's maxC_h: below, the faint
- * hematoxylin of erythrocytes and background would pass; above, pale lymphocyte nuclei would not. */
+/** The Otsu threshold is clamped to this range, in units of hematoxylinMax (OD for the nuclear
+ * contrast): below, erythrocytes, their dark overlaps and background would pass; above, pale
+ * lymphocyte nuclei would not. */
 export const THRESHOLD_BOUNDS = [0.3, 0.75] as const;
 
 /** Largest value of the quantization (concentration x 1000) for a frame's hematoxylin channel. */

@@ -3,6 +3,7 @@ import type { ResolvedScheme } from '../clinical/scheme-types.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel, type FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
+import { calibrateRun, type ScaleEstimate } from '../scale/estimate.js';
 import { CellQueue, partialBatchDecision, type PendingCell } from './cell-batching.js';
 import { classifyCells } from './classify-cells.js';
 import { describe, frameResult, newFrameState, type FrameState } from './frame-state.js';
@@ -80,7 +81,10 @@ export async function* analyzeStream(
     ...(options.singleCell ? { singleCell: true } : {}),
     ...(options.border ? { border: options.border } : {}),
     ...(options.micronsPerPixel !== undefined ? { micronsPerPixel: options.micronsPerPixel } : {}),
+    ...(options.strictScale ? { strictScale: true } : {}),
   };
+  // The run's calibration: every frame's own erythrocyte estimate, confident ones make the median.
+  const scaleEstimates: ScaleEstimate[] = [];
   const cellFloats = 3 * ctx.card.input.width * ctx.card.input.height;
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
@@ -139,8 +143,21 @@ export async function* analyzeStream(
     preparing++;
     try {
       const input = state.frame as FrameInput;
-      const prepared = await ctx.pool.prepare(input, job, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index))
+      const withRun = () => {
+        const run = calibrateRun(scaleEstimates);
+        return run ? { ...job, runMicronsPerPixel: run.micronsPerPixel } : job;
+      };
+      const frameJob = withRun();
+      const prepared = await ctx.pool.prepare(input, frameJob, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index))
+        .catch((error) => {
+          // Frames are prepared concurrently: one refused for its scale (INVALID_FRAME) before any
+          // frame was calibrated gets a second try once the run has a calibration.
+          const retry = withRun();
+          if (toSmearscopeError(error, 'INVALID_FRAME').code !== 'INVALID_FRAME' || retry === job || frameJob !== job) throw error;
+          return ctx.pool.prepare(input, retry, ctx.limits, cancel.signal);
+        })
         .finally(() => (state.frame = describe(input)));
+      if (prepared.scaleEstimate) scaleEstimates.push(prepared.scaleEstimate);
       state.prepared = prepared;
       state.cells = prepared.cells.map((cell) => ({ ...cell }));
       state.remaining = inference ? prepared.cells.length : 0;

@@ -54,6 +54,8 @@ export function frameResult(state: FrameState): FrameResult {
     width: prepared?.width ?? info.width ?? 0,
     height: prepared?.height ?? info.height ?? 0,
     ...(micronsPerPixel !== undefined && scaleSource ? { micronsPerPixel, scaleSource } : {}),
+    ...(prepared?.scaleSource === 'frame' && prepared.scaleEstimate ? { scaleInterval: prepared.scaleEstimate.interval } : {}),
+    ...(prepared?.scaleWarning ? { scaleWarning: prepared.scaleWarning } : {}),
     ...(info.stageMicrons ? { stageMicrons: info.stageMicrons } : {}),
     cells: failed ? [] : state.cells,
     skippedAtBorder: prepared?.skippedAtBorder ?? [],

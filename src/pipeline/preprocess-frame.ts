@@ -7,7 +7,8 @@ import type { CellLocation } from '../localize/cells.js';
 import { localizeCells } from '../localize/localize-cells.js';
 import { writePatches, type BorderPolicy } from '../patch/write-patches.js';
 import { placeFrame, type ResidentFrame } from '../kernels/resident-frame.js';
-import { estimateScale } from '../scale/estimate.js';
+import { tryEstimateScale, type ScaleEstimate } from '../scale/estimate.js';
+import { resolveScale } from '../scale/resolve.js';
 import type { ScaleSource } from '../scale/scale-source.js';
 import { fitMacenko, stainTransform } from '../stain/index.js';
 
@@ -15,6 +16,12 @@ import { fitMacenko, stainTransform } from '../stain/index.js';
 export interface PreprocessJob {
   /** Used when the frame carries no micronsPerPixel; else the scale is estimated. */
   micronsPerPixel?: number;
+  /** The run's calibration so far (median of its confident estimates), for frames whose own
+   * estimate is not confident, and to check a given scale on frames without enough erythrocytes. */
+  runMicronsPerPixel?: number;
+  /** A given scale that disagrees with the erythrocytes fails the frame (SCALE_MISMATCH) instead
+   * of only warning. */
+  strictScale?: boolean;
   patchMicrons: number;
   /** Expected leukocyte size for the localizer window. */
   cellMicrons?: number;
@@ -39,6 +46,10 @@ export interface PreparedFrame {
   micronsPerPixel?: number;
   /** Where micronsPerPixel came from; present exactly when it is. */
   scaleSource?: ScaleSource;
+  /** The given scale disagrees with the erythrocytes (text with both values). */
+  scaleWarning?: string;
+  /** The frame's own erythrocyte estimate (for the run's calibration); absent when refused. */
+  scaleEstimate?: ScaleEstimate;
   /** Cells whose patch was written, in patch order. */
   cells: CellLocation[];
   /** Cells found but not classified because the border policy is 'skip'. */
@@ -84,7 +95,10 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
 
     t = performance.now();
     const given = frame.micronsPerPixel ?? job.micronsPerPixel;
-    const micronsPerPixel = given ?? estimateScale(kernels, resident, fit).micronsPerPixel;
+    const scaleEstimate = tryEstimateScale(kernels, resident, fit);
+    const scale = resolveScale(given, scaleEstimate, job.runMicronsPerPixel);
+    if (scale.scaleWarning && job.strictScale) throw new SmearscopeError('SCALE_MISMATCH', `${scale.scaleWarning} (--strict-scale)`);
+    const { micronsPerPixel } = scale;
     const located = localizeCells(kernels, resident, fit, {
       micronsPerPixel,
       patchMicrons: job.patchMicrons,
@@ -92,8 +106,10 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     }).cells;
     const localize = performance.now() - t;
 
-    const scaleSource: ScaleSource = given === undefined ? 'frame' : 'given';
-    const base = { width: frame.width, height: frame.height, micronsPerPixel, scaleSource, stain };
+    const base = {
+      width: frame.width, height: frame.height, micronsPerPixel, scaleSource: scale.scaleSource,
+      ...(scale.scaleWarning ? { scaleWarning: scale.scaleWarning } : {}), ...(scaleEstimate ? { scaleEstimate } : {}), stain,
+    };
     if (job.locateOnly || located.length === 0) {
       return { ...base, cells: located, skippedAtBorder: [], timingsMs: { stainFit, localize, patches: 0 } };
     }

@@ -18,13 +18,36 @@ const GREEN_OD_MAX = 1500;
 /** The frame is binned to about this many blocks along its longer side before measuring. */
 const BINS_PER_LONG_SIDE = 400;
 
+/** Normal erythrocytes vary about 7 % (SD) in diameter about their mean, and the measured shares
+ * of touching cells more: a frame's spread is taken as at least this, relative, so three cells
+ * that happen to agree do not claim a tight interval. */
+const MIN_RELATIVE_SPREAD = 0.08;
+/** An estimate is confident (fit for the run's calibration) from this many erythrocytes on, with a
+ * 95 % interval within +-MAX_CONFIDENT_HALF_WIDTH of the estimate. */
+const MIN_CONFIDENT_ERYTHROCYTES = 5;
+const MAX_CONFIDENT_HALF_WIDTH = 0.1;
+
 export interface ScaleEstimate {
   micronsPerPixel: number;
+  /** 95 % interval of micronsPerPixel, [low, high] (from the spread of the measured cells). */
+  interval: [number, number];
   /** Area-weighted median diameter of the measured erythrocytes, frame pixels. */
   erythrocyteDiameterPx: number;
   /** How many erythrocytes were measured. */
   erythrocytes: number;
+  /** Enough cells and a narrow enough interval for the estimate to stand for the frame (and to
+   * enter the run's calibration); else the run's calibration should be preferred. */
+  confident: boolean;
   estimated: true;
+}
+
+/** The scale of a run of frames (one slide, one microscope): the median of its confident per-frame
+ * estimates, with the interval of that median, and how many frames and red cells it rests on. */
+export interface RunCalibration {
+  micronsPerPixel: number;
+  interval: [number, number];
+  frames: number;
+  erythrocytes: number;
 }
 
 /**
@@ -48,8 +71,63 @@ export function estimateScale(kernels: KernelInstance, resident: ResidentFrame, 
       `cannot estimate the scale: only ${diameters.length} erythrocytes could be measured (need ${MIN_ERYTHROCYTES}); pass micronsPerPixel`,
     );
   }
+  return scaleFromDiameters(diameters);
+}
+
+/** `estimateScale`, or undefined where it throws INVALID_FRAME (too few erythrocytes). */
+export function tryEstimateScale(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference): ScaleEstimate | undefined {
+  try {
+    return estimateScale(kernels, resident, fit);
+  } catch (error) {
+    if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The estimate from erythrocyte diameters (px): 7.5 um over their area-weighted median. The
+ * interval is that of a median, +-1.96 x 1.2533 x spread / sqrt(n), where the spread is the
+ * diameters' robust relative SD (1.4826 x MAD / median), at least MIN_RELATIVE_SPREAD.
+ */
+export function scaleFromDiameters(diameters: readonly number[]): ScaleEstimate {
   const median = areaWeightedMedian(diameters);
-  return { micronsPerPixel: ERYTHROCYTE_MICRONS / median, erythrocyteDiameterPx: median, erythrocytes: diameters.length, estimated: true };
+  const sorted = [...diameters].sort((a, b) => a - b);
+  const deviations = sorted.map((d) => Math.abs(d - median)).sort((a, b) => a - b);
+  const mad = deviations[Math.floor((deviations.length - 1) / 2)];
+  const spread = Math.max(MIN_RELATIVE_SPREAD, (1.4826 * mad) / median);
+  const halfWidth = (1.96 * 1.2533 * spread) / Math.sqrt(diameters.length);
+  const micronsPerPixel = ERYTHROCYTE_MICRONS / median;
+  return {
+    micronsPerPixel,
+    interval: [micronsPerPixel / (1 + halfWidth), micronsPerPixel / Math.max(1 - halfWidth, 0.5)],
+    erythrocyteDiameterPx: median,
+    erythrocytes: diameters.length,
+    confident: diameters.length >= MIN_CONFIDENT_ERYTHROCYTES && halfWidth <= MAX_CONFIDENT_HALF_WIDTH,
+    estimated: true,
+  };
+}
+
+/**
+ * The run's calibration from its frames' estimates: the median micronsPerPixel of the confident
+ * ones (undefined when none is), its 95 % interval the distribution-free one of a median (order
+ * statistics n/2 -+ 0.98 sqrt(n)), widened to the median frame's own interval when fewer frames
+ * leave it wider.
+ */
+export function calibrateRun(estimates: readonly ScaleEstimate[]): RunCalibration | undefined {
+  const confident = estimates.filter((e) => e.confident).sort((a, b) => a.micronsPerPixel - b.micronsPerPixel);
+  const n = confident.length;
+  if (n === 0) return undefined;
+  const values = confident.map((e) => e.micronsPerPixel);
+  const micronsPerPixel = n % 2 ? values[(n - 1) / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  const middle = confident[Math.floor((n - 1) / 2)];
+  const lowRank = Math.max(0, Math.floor(n / 2 - 0.98 * Math.sqrt(n)));
+  const highRank = Math.min(n - 1, Math.ceil(n / 2 + 0.98 * Math.sqrt(n)) - 1);
+  const orderInterval: [number, number] = [values[lowRank], values[highRank]];
+  const ownWidth = (middle.interval[1] - middle.interval[0]) / Math.sqrt(n);
+  const interval: [number, number] = orderInterval[1] - orderInterval[0] >= ownWidth
+    ? orderInterval
+    : [micronsPerPixel - ownWidth / 2, micronsPerPixel + ownWidth / 2];
+  return { micronsPerPixel, interval, frames: n, erythrocytes: confident.reduce((sum, e) => sum + e.erythrocytes, 0) };
 }
 
 /** Localization's nuclear channel, and green OD as the second channel. */

@@ -136,3 +136,18 @@ describe('slide deduplication', () => {
     expect(unplaced.report()).toMatchObject({ countedCells: 2, duplicateCells: 0, cellsWithoutStagePosition: 2 });
   });
 });
+
+describe('slide scale flag', () => {
+  it('is raised when any frame carries a scaleWarning, counts those frames and keeps the first warning', () => {
+    const slide = createSlide({ scheme: bm7 });
+    slide.add({ cells: cells(bm7, ['BLA', 'BLA']) });
+    expect(slide.report().scaleFlag).toMatchObject({ raised: false, framesWithWarning: 0, framesSeen: 1, firstWarning: null });
+    slide.add({ cells: cells(bm7, ['BLA']), scaleWarning: 'given 2 um/px, erythrocytes 0.078 um/px' });
+    slide.add({ cells: cells(bm7, ['NGS']), scaleWarning: 'given 2 um/px, erythrocytes 0.081 um/px' });
+    const { scaleFlag, flags } = slide.report();
+    expect(scaleFlag).toMatchObject({ raised: true, framesWithWarning: 2, framesSeen: 3, firstWarning: 'given 2 um/px, erythrocytes 0.078 um/px' });
+    expect(scaleFlag.label).toMatch(/25 %/);
+    // The blast flags stand (75 % blasts), and the scale flag beside them says they may be wrong.
+    expect(flags.find((flag) => flag.id === 'blasts-who-aml')!.raised).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 // Synthetic blood-smear frames with known geometry, for the localization and scale tests: round
-// leukocytes (a dark hematoxylin nucleus in faint cytoplasm) and erythrocytes (eosin discs with a
+// leukocytes (a dark violet nucleus in faint cytoplasm) and erythrocytes (haemoglobin discs with a
 // pale centre) on a bright background, painted with the Beer-Lambert model the stain fit assumes.
 // Sizes are physical, so the same smear can be drawn at any pixel size.
 
@@ -7,10 +7,12 @@ import type { Frame } from '../../src/frame.js';
 import type { StainReference } from '../../src/stain/reference.js';
 import { randomInt } from './random.js';
 
-/** The stains the smear is painted with (Ruifrok-like, unit rows; row 0 hematoxylin-like), and
- * plausible maxC for them: a stain fit of such a smear comes out near this. */
+/** The stains the smear is painted with (unit rows): row 0 the violet nuclear stain, row 1 the
+ * erythrocytes' colour, both the median OD measured on BCCD's frames (nuclei 0.55, 0.91, 0.11;
+ * erythrocytes 0.28, 0.40, 0.34: haemoglobin absorbs blue as much as green, unlike eosin alone),
+ * and plausible maxC for them: a stain fit of such a smear comes out near this. */
 export const SMEAR_STAIN: StainReference = {
-  stainMatrix: [unit([0.65, 0.7, 0.29]), unit([0.07, 0.99, 0.11])],
+  stainMatrix: [unit([0.55, 0.91, 0.11]), unit([0.28, 0.4, 0.34])],
   maxC: [1.4, 0.7],
 };
 
