@@ -74,7 +74,7 @@ describe('smearscope CLI: scale', () => {
 
   it('calibrate without any image is an INVALID_ARGUMENT', async () => {
     const result = await cli(['calibrate']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/error \[INVALID_ARGUMENT\]/);
   });
 });

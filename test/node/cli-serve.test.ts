@@ -67,8 +67,9 @@ describe('smearscope serve', () => {
     server?.kill('SIGTERM');
   });
 
-  it('serves dist/, models/ and the bench page with CSP, nosniff and COOP/COEP; nothing else of the package', async () => {
-    for (const path of ['/dist/node/index.js', '/models/bm7-resnet10s.json', '/bench/index.html']) {
+  it('serves dist/, models/, the station at / and the bench page with CSP, nosniff and COOP/COEP; nothing else of the package', async () => {
+    // '/' is the review station's page (dist/ui/index.html).
+    for (const path of ['/dist/node/index.js', '/models/bm7-resnet10s.json', '/bench/index.html', '/']) {
       const answer = (await get(port, path))!;
       expect(answer.status, path).toBe(200);
       expectSecurityHeaders(answer);
@@ -79,7 +80,7 @@ describe('smearscope serve', () => {
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     for (const path of ['/.git/config', '/.npmrc', '/package.json', '/src/index.ts', '/node_modules/comlink/package.json',
-      '/dist/../.git/config', '/dist/%2e%2e/package.json', '/dist/..%2f.git/config', '/models/../src/scope.ts', '/bench/main.ts', '/']) {
+      '/dist/../.git/config', '/dist/%2e%2e/package.json', '/dist/..%2f.git/config', '/models/../src/scope.ts', '/bench/main.ts', '/index.html']) {
       const answer = (await get(port, path))!;
       expect(answer.status, path).toBeGreaterThanOrEqual(400);
       expectSecurityHeaders(answer);

@@ -83,10 +83,13 @@ describe('smearscope/cluster on Redis', () => {
     const submitted = run('node', [CLI, 'submit', ...frames, '--queue', redis.url, '--slide', 'bccd-60', '--microns-per-pixel',
       String(BCCD_MICRONS_PER_PIXEL), '--quiet', '--out', out], { maxBuffer: 64 * 2 ** 20 });
 
-    // Kill the victim while it holds frame jobs, after a few frames are done.
+    // Kill the victim while it holds frame jobs, after a few frames are done. It is frozen (SIGSTOP)
+    // before its jobs are listed, so none of them can finish between the listing and the kill.
     const held = await until('the victim holding a job mid-run', async () => {
       if ((await framesQueue.getCompletedCount()) < 6) return undefined;
+      victim.child.kill('SIGSTOP');
       const active = (await framesQueue.getActive()).filter((job) => job.processedBy === victim.name);
+      if (active.length === 0) victim.child.kill('SIGCONT');
       return active.length > 0 ? active.map((job) => job.id!) : undefined;
     });
     victim.child.kill('SIGKILL');

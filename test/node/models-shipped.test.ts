@@ -141,7 +141,7 @@ describe('CLI: models, --model <id>, eval flags', { timeout: 900_000 }, () => {
 
   it('--model with an unknown id fails and lists the shipped ids', async () => {
     const result = await cli(['eval', PBC, '--model', 'no-such-model']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/INVALID_ARGUMENT.*no-such-model.*pb8-resnet10g/);
   });
 
@@ -164,7 +164,7 @@ describe('CLI: models, --model <id>, eval flags', { timeout: 900_000 }, () => {
     expect(on.stainNormalization).toEqual({ on: true, normalizedImages: 3 });
     // Without --classes the folders are not the model's codes: nothing to evaluate.
     const unmapped = await cli(['eval', dir, '--model', 'pb8-resnet10g', '--backend', 'wasm']);
-    expect(unmapped.code).toBe(1);
+    expect(unmapped.code).toBe(2);
     expect(unmapped.stderr).toMatch(/no images of the model's classes/);
     const bad = await cli([...base, '--stain-normalization', 'maybe']);
     expect(bad.stderr).toMatch(/--stain-normalization must be one of on, off/);

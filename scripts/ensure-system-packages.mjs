@@ -1,0 +1,34 @@
+// Run by `npm test` before anything else: the browser tests drive Debian's Chromium and the cluster
+// tests start their own redis-server on 127.0.0.1. A missing one is installed with apt-get when we
+// are root (CI, a fresh container); otherwise npm test stops with the one command to run.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** What the tests need: how to find it (an override variable, else the binary) and its Debian package. */
+const NEEDS = [
+  { what: 'Chromium for the browser tests', binary: process.env.CHROME_PATH ?? 'chromium', override: 'CHROME_PATH', pkg: 'chromium' },
+  { what: 'redis-server for the cluster tests', binary: process.env.REDIS_SERVER ?? 'redis-server', override: 'REDIS_SERVER', pkg: 'redis-server' },
+];
+
+const works = (binary) => spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
+const missing = NEEDS.filter((need) => !works(need.binary));
+if (missing.length > 0) {
+  const packages = missing.map((need) => need.pkg);
+  const canInstall = process.getuid?.() === 0 && works('apt-get');
+  if (canInstall) {
+    process.stderr.write(`installing Debian's ${packages.join(' and ')} (${missing.map((need) => need.what).join('; ')})\n`);
+    try {
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+      execFileSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } catch {
+      // reported below
+    }
+  }
+  const still = missing.filter((need) => !works(need.binary));
+  if (still.length > 0) {
+    process.stderr.write(
+      `npm test needs ${still.map((need) => need.what).join(' and ')}. Run:\n\n  sudo apt-get install -y ${still.map((need) => need.pkg).join(' ')}\n\n` +
+        `(or set ${still.map((need) => need.override).join(' / ')} to the binary).\n`,
+    );
+    process.exit(1);
+  }
+}
