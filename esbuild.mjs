@@ -25,7 +25,9 @@ const node = {
   target: 'node20',
   packages: 'external',
   // Bundled dependencies written as CommonJS need require() in an ES module.
-  banner: { js: "import { createRequire as __smearscopeRequire } from 'node:module'; const require = __smearscopeRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __smearscopeRequire } from 'node:module'; const require = __smearscopeRequire(import.meta.url);",
+  },
 };
 
 const browser = {
@@ -66,7 +68,13 @@ await Promise.all([
   // The review station: review.js (the <smearscope-review> element for vendors' pages) and the
   // kiosk page's kiosk.js; beside dist/workers and dist/ort, which they load. Split and minified:
   // ONNX Runtime (only the inference worker loads it) goes to a chunk the page never fetches.
-  build({ ...browser, entryPoints: { review: 'src/ui/index.ts', kiosk: 'src/ui/kiosk.ts' }, outdir: 'dist/ui', splitting: true, minify: true }),
+  build({
+    ...browser,
+    entryPoints: { review: 'src/ui/index.ts', kiosk: 'src/ui/kiosk.ts' },
+    outdir: 'dist/ui',
+    splitting: true,
+    minify: true,
+  }),
   // The browser benchmark (bench/index.html); beside dist/workers and dist/ort, which it loads.
   build({ ...browser, entryPoints: { bench: 'bench/browser/entry.ts' }, outdir: 'dist/bench' }),
 ]);
@@ -79,6 +87,11 @@ writeFileSync('dist/node/cluster.d.ts', "export * from '../types/src/cluster/ind
 
 for (const file of ['index.html', 'kiosk.css']) cpSync(`src/ui/${file}`, `dist/ui/${file}`);
 
-for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
+for (const file of [
+  'ort-wasm-simd-threaded.jsep.mjs',
+  'ort-wasm-simd-threaded.jsep.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+]) {
   cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);
 }

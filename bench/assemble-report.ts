@@ -18,12 +18,12 @@ export const READING_NOTES: readonly string[] = [
   'Figures are medians over timed runs after warm-up, with (min–max); the machine may be shared, so spreads matter.',
   'pipeline efficiency = end-to-end cells/s (whole stream: first frame in to last result, partial last batch included) ' +
     'over a bare session on full batches of the same real patches (same backend, model, batch and threads), passes interleaved.',
-  'pipeline stage ms per frame: stainFit, localize and patches as timed in the preprocess worker; inference = the frame\'s ' +
+  "pipeline stage ms per frame: stainFit, localize and patches as timed in the preprocess worker; inference = the frame's " +
     'share of its batches, from hand-off to results (waiting behind the batch in flight included); postprocess ' +
     '(softmax + decision) timed apart on the same logits.',
   'limit = achieved FLOP/s (card flopsPerCell x median cells/s) over the best MatMul rate of the same backend in this run; ' +
     'above 100 % the model runs closer to the hardware peak than one 1024^3 MatMul does.',
-  'peak memory: Node = process RSS (harness frames and ONNX Runtime\'s WASM heap, which only grows, included); ' +
+  "peak memory: Node = process RSS (harness frames and ONNX Runtime's WASM heap, which only grows, included); " +
     'Chromium = PSS of all browser processes (driven runs on Linux).',
 ];
 

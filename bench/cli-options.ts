@@ -73,14 +73,17 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
   const settings: BenchSettings = {
     ...DEFAULT_SETTINGS,
     suites: suite === 'all' || suite === 'prepare' ? [...SUITES] : [suite],
-    envs: suite === 'cluster' ? ['node'] : list('env', values.env, ENVS) ?? DEFAULT_SETTINGS.envs,
+    envs: suite === 'cluster' ? ['node'] : (list('env', values.env, ENVS) ?? DEFAULT_SETTINGS.envs),
     frames: positiveNumber('frames', values.frames, true) ?? DEFAULT_SETTINGS.frames,
     repeats: positiveNumber('repeats', values.repeats, true) ?? DEFAULT_SETTINGS.repeats,
     deadline: Date.now() + (positiveNumber('max-minutes', values['max-minutes']) ?? DEFAULT_MAX_MINUTES) * 60_000,
   };
   const backends = list('backend', values.backend, BACKENDS);
   if (backends) settings.backends = backends;
-  const models = values.model?.split(',').map((id) => id.trim()).filter(Boolean);
+  const models = values.model
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (models?.length) settings.models = models;
   const batches = values.batch?.split(',').map((size) => positiveNumber('batch', size.trim(), true)!);
   if (batches?.length) settings.batches = batches;

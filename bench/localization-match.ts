@@ -41,7 +41,11 @@ export function fitFrame(kernels: KernelInstance, resident: ResidentFrame) {
 
 /** Places `frame` in kernel memory, fits its stain and returns `use(resident, fit)`; undefined,
  * without calling `use`, when the fit fails. The kernel memory is released afterwards. */
-export function withFittedFrame<T>(kernels: KernelInstance, frame: Frame, use: (resident: ResidentFrame, fit: StainFit) => T): T | undefined {
+export function withFittedFrame<T>(
+  kernels: KernelInstance,
+  frame: Frame,
+  use: (resident: ResidentFrame, fit: StainFit) => T,
+): T | undefined {
   const mark = kernels.memory.mark();
   try {
     const resident = placeFrame(kernels, frame);

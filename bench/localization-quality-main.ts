@@ -23,12 +23,25 @@ function formatQuality({ bccd, mosaics, sources }: LocalizationQuality, elapsedM
   const rows: Array<[string, string, string, string]> = [
     ['BCCD WBC recall', bccd.recall.toFixed(3), `>= ${FLOORS.bccdRecall}`, mark(bccd.recall >= FLOORS.bccdRecall)],
     ['BCCD WBC precision', bccd.precision.toFixed(3), `>= ${FLOORS.bccdPrecision}`, mark(bccd.precision >= FLOORS.bccdPrecision)],
-    ['BCCD recall, per-frame scale', bccd.withEstimatedScale.recall.toFixed(3), `>= ${FLOORS.bccdRecall}`, mark(bccd.withEstimatedScale.recall >= FLOORS.bccdRecall)],
-    ['BCCD precision, per-frame scale', bccd.withEstimatedScale.precision.toFixed(3), `>= ${FLOORS.bccdPrecision}`,
-      mark(bccd.withEstimatedScale.precision >= FLOORS.bccdPrecision)],
+    [
+      'BCCD recall, per-frame scale',
+      bccd.withEstimatedScale.recall.toFixed(3),
+      `>= ${FLOORS.bccdRecall}`,
+      mark(bccd.withEstimatedScale.recall >= FLOORS.bccdRecall),
+    ],
+    [
+      'BCCD precision, per-frame scale',
+      bccd.withEstimatedScale.precision.toFixed(3),
+      `>= ${FLOORS.bccdPrecision}`,
+      mark(bccd.withEstimatedScale.precision >= FLOORS.bccdPrecision),
+    ],
     ['mosaic recall', mosaics.recall.toFixed(3), `>= ${FLOORS.mosaicRecall}`, mark(mosaics.recall >= FLOORS.mosaicRecall)],
-    ['mosaic centre error median', `${mosaics.centreErrorMedianPercent.toFixed(1)} %`, `<= ${FLOORS.mosaicCentreErrorPercent} %`,
-      mark(mosaics.centreErrorMedianPercent <= FLOORS.mosaicCentreErrorPercent)],
+    [
+      'mosaic centre error median',
+      `${mosaics.centreErrorMedianPercent.toFixed(1)} %`,
+      `<= ${FLOORS.mosaicCentreErrorPercent} %`,
+      mark(mosaics.centreErrorMedianPercent <= FLOORS.mosaicCentreErrorPercent),
+    ],
   ];
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
   return [
@@ -55,9 +68,16 @@ function formatSource(source: SourceQuality): string[] {
       `(${ratio.estimates} estimates, ${ratio.confident} confident)`,
     ...SCALE_MODES.map((mode) => {
       const m = source.modes[mode];
-      const floor = mode === 'auto' ? (m.recall >= FLOORS.bccdRecall && m.precision >= FLOORS.bccdPrecision && m.refused === 0 ? '  ok' : '  BELOW FLOOR') : '';
-      return `  ${mode.padEnd(5)}  ${hits(m)}  (TP ${m.truePositives}, FP ${m.falsePositives}, FN ${m.falseNegatives}, ${m.refused} refused)` +
-        `  halves ${hits(m.halves[0])} | ${hits(m.halves[1])}${floor}`;
+      const floor =
+        mode === 'auto'
+          ? m.recall >= FLOORS.bccdRecall && m.precision >= FLOORS.bccdPrecision && m.refused === 0
+            ? '  ok'
+            : '  BELOW FLOOR'
+          : '';
+      return (
+        `  ${mode.padEnd(5)}  ${hits(m)}  (TP ${m.truePositives}, FP ${m.falsePositives}, FN ${m.falseNegatives}, ${m.refused} refused)` +
+        `  halves ${hits(m.halves[0])} | ${hits(m.halves[1])}${floor}`
+      );
     }),
   ];
 }

@@ -97,7 +97,10 @@ async function measureSources(kernels: KernelInstance, txlDir: string, frameStep
 async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?: number): Promise<LocalizationQuality['bccd']> {
   const boxesByImage = await readWbcBoxes(join(bccdDir, 'wbc_boxes_with_subtype.csv'));
   const imageDir = join(bccdDir, 'JPEGImages');
-  const names = (await readdir(imageDir)).filter((name) => name.endsWith('.jpg')).sort().slice(0, frameLimit);
+  const names = (await readdir(imageDir))
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .slice(0, frameLimit);
   const given = { hits: 0, cells: 0 };
   const estimated = { hits: 0, cells: 0 };
   let boxes = 0;
@@ -117,7 +120,8 @@ async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?
         fitFailures++;
         continue;
       }
-      const locate = (micronsPerPixel: number) => localizeCells(kernels, resident, fit, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
+      const locate = (micronsPerPixel: number) =>
+        localizeCells(kernels, resident, fit, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
       const cells = locate(BCCD_MICRONS_PER_PIXEL);
       given.hits += matchBoxes(frameBoxes, cells);
       given.cells += cells.length;
@@ -137,7 +141,13 @@ async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?
     }
   }
   const sorted = scales.sort((a, b) => a - b);
-  const median = (values: number[]) => (values.length ? percentile(values.sort((a, b) => a - b), 50) : NaN);
+  const median = (values: number[]) =>
+    values.length
+      ? percentile(
+          values.sort((a, b) => a - b),
+          50,
+        )
+      : NaN;
   return {
     ...wbcHits(given.hits, given.cells, boxes),
     boxes,
@@ -168,7 +178,9 @@ async function readRoundRbcDiameters(annotationDir: string): Promise<number[]> {
     const height = Number(/<height>\s*(\d+)/.exec(xml)?.[1]);
     for (const object of xml.split('<object>').slice(1)) {
       if (!/<name>\s*RBC\s*</.test(object)) continue;
-      const [xmin, ymin, xmax, ymax] = ['xmin', 'ymin', 'xmax', 'ymax'].map((tag) => Number(new RegExp(`<${tag}>\\s*([\\d.]+)`).exec(object)?.[1]));
+      const [xmin, ymin, xmax, ymax] = ['xmin', 'ymin', 'xmax', 'ymax'].map((tag) =>
+        Number(new RegExp(`<${tag}>\\s*([\\d.]+)`).exec(object)?.[1]),
+      );
       const boxW = xmax - xmin;
       const boxH = ymax - ymin;
       const clear = xmin > 1 && ymin > 1 && xmax < width - 1 && ymax < height - 1;
@@ -180,7 +192,10 @@ async function readRoundRbcDiameters(annotationDir: string): Promise<number[]> {
 
 /** WBC boxes per image file name from the CSV (columns found by name: image, xmin, ymin, xmax, ymax). */
 async function readWbcBoxes(path: string): Promise<Map<string, Box[]>> {
-  const [header, ...rows] = (await readFile(path, 'utf8')).trim().split(/\r?\n/).map((line) => line.split(','));
+  const [header, ...rows] = (await readFile(path, 'utf8'))
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => line.split(','));
   const column = (name: string) => {
     const index = header.indexOf(name);
     if (index < 0) throw new SmearscopeError('IO_FAILED', `${path}: no column "${name}" in the header`);
@@ -208,7 +223,8 @@ async function measureMosaics(kernels: KernelInstance, cropDir: string, seeds: n
     try {
       const resident = placeFrame(kernels, mosaic.frame);
       const fit = fitFrame(kernels, resident);
-      if (fit) located = localizeCells(kernels, resident, fit, { micronsPerPixel: mosaic.micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
+      if (fit)
+        located = localizeCells(kernels, resident, fit, { micronsPerPixel: mosaic.micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
     } finally {
       kernels.memory.release(mark);
     }
@@ -233,7 +249,12 @@ async function measureMosaics(kernels: KernelInstance, cropDir: string, seeds: n
   }
   return {
     recall: errorsPercent.length / cells,
-    centreErrorMedianPercent: errorsPercent.length ? percentile(errorsPercent.sort((a, b) => a - b), 50) : NaN,
+    centreErrorMedianPercent: errorsPercent.length
+      ? percentile(
+          errorsPercent.sort((a, b) => a - b),
+          50,
+        )
+      : NaN,
     cells,
     found: errorsPercent.length,
     extraCells,

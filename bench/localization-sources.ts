@@ -53,7 +53,10 @@ type Tally = Record<ScaleMode, Array<[number, number] | undefined>>;
 /** Measures one source folder (images/ and labels/ of txl-pbc-dev); `frameStep`: every this many
  * frames in name order (default 1, all; 2 keeps the even half). */
 export async function measureSource(kernels: KernelInstance, sourceDir: string, frameStep = 1): Promise<SourceQuality> {
-  const names = (await readdir(join(sourceDir, 'images'))).filter((name) => name.endsWith('.jpg')).sort().filter((_, i) => i % frameStep === 0);
+  const names = (await readdir(join(sourceDir, 'images')))
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .filter((_, i) => i % frameStep === 0);
   const labels = await Promise.all(names.map((name) => readFile(join(sourceDir, 'labels', name.replace(/\.jpg$/, '.txt')), 'utf8')));
   const tally: Tally = { given: [], frame: [], auto: [], run: [] };
   const estimates: Array<ScaleEstimate | undefined> = [];
@@ -70,7 +73,8 @@ export async function measureSource(kernels: KernelInstance, sourceDir: string, 
   const truth = ERYTHROCYTE_MICRONS / median(rbcDiameters);
   const fits = frames.map((frame, i) => {
     const fit = withFittedFrame(kernels, frame, (resident, fit) => {
-      const locate = (micronsPerPixel: number) => localizeCells(kernels, resident, fit, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
+      const locate = (micronsPerPixel: number) =>
+        localizeCells(kernels, resident, fit, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells;
       tally.given[i] = count(boxesOf[i], locate(truth));
       estimates[i] = tryEstimateScale(kernels, resident, fit);
       if (estimates[i]) tally.frame[i] = count(boxesOf[i], locate(estimates[i]!.micronsPerPixel));
@@ -86,14 +90,29 @@ export async function measureSource(kernels: KernelInstance, sourceDir: string, 
     const mark = kernels.memory.mark();
     try {
       const resident = placeFrame(kernels, frame);
-      tally.run[i] = count(boxesOf[i], localizeCells(kernels, resident, fit, { micronsPerPixel: run.micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells);
+      tally.run[i] = count(
+        boxesOf[i],
+        localizeCells(kernels, resident, fit, { micronsPerPixel: run.micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells,
+      );
       tally.auto[i] = estimates[i]?.confident ? tally.frame[i] : tally.run[i];
     } finally {
       kernels.memory.release(mark);
     }
   });
-  const ratios = estimates.filter((e): e is ScaleEstimate => e !== undefined).map((e) => e.micronsPerPixel / truth).sort((a, b) => a - b);
-  const modes = Object.fromEntries(SCALE_MODES.map((mode) => [mode, modeHits(tally[mode], boxesOf, fits.map((fit) => fit !== undefined))])) as Record<ScaleMode, ModeHits>;
+  const ratios = estimates
+    .filter((e): e is ScaleEstimate => e !== undefined)
+    .map((e) => e.micronsPerPixel / truth)
+    .sort((a, b) => a - b);
+  const modes = Object.fromEntries(
+    SCALE_MODES.map((mode) => [
+      mode,
+      modeHits(
+        tally[mode],
+        boxesOf,
+        fits.map((fit) => fit !== undefined),
+      ),
+    ]),
+  ) as Record<ScaleMode, ModeHits>;
   return {
     source: sourceDir.split('/').pop()!,
     frames: names.length,
@@ -162,7 +181,8 @@ function withoutDuplicates(boxes: Box[]): Box[] {
   const kept: Box[] = [];
   for (const box of bySize) {
     const inside = kept.some((big) => {
-      const overlap = Math.max(0, Math.min(big[2], box[2]) - Math.max(big[0], box[0])) * Math.max(0, Math.min(big[3], box[3]) - Math.max(big[1], box[1]));
+      const overlap =
+        Math.max(0, Math.min(big[2], box[2]) - Math.max(big[0], box[0])) * Math.max(0, Math.min(big[3], box[3]) - Math.max(big[1], box[1]));
       return overlap > 0.6 * area(box);
     });
     if (!inside) kept.push(box);
@@ -171,5 +191,10 @@ function withoutDuplicates(boxes: Box[]): Box[] {
 }
 
 function median(values: number[]): number {
-  return values.length ? percentile([...values].sort((a, b) => a - b), 50) : NaN;
+  return values.length
+    ? percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      )
+    : NaN;
 }

@@ -74,7 +74,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Assembles the report, checks it against the schema, writes it and prints it; returns the exit code. */
-async function finish(argv: string[], command: BenchCommand, startedAt: Date, outputs: SuiteOutput[], browser?: string, gpu?: string): Promise<number> {
+async function finish(
+  argv: string[],
+  command: BenchCommand,
+  startedAt: Date,
+  outputs: SuiteOutput[],
+  browser?: string,
+  gpu?: string,
+): Promise<number> {
   const report = assembleReport({
     machine: { ...nodeMachine(), ...(gpu ? { gpu } : {}) },
     date: startedAt.toISOString(),
@@ -102,7 +109,7 @@ main(process.argv.slice(2)).then(
   (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
     const code = error instanceof SmearscopeError ? error.code : 'ERROR';
-    process.stderr.write(`bench: ${code}: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n\n${BENCH_USAGE}\n`);
+    process.stderr.write(`bench: ${code}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n\n${BENCH_USAGE}\n`);
     process.stdout.write('', () => process.exit(1));
   },
 );

@@ -107,7 +107,10 @@ export async function generateMosaic(options: MosaicOptions = {}): Promise<Mosai
 async function listCrops(dataDir: string, classes: string[] | undefined): Promise<Map<string, string[]>> {
   let folders: string[];
   try {
-    folders = (await readdir(dataDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    folders = (await readdir(dataDir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
   } catch (error) {
     throw new SmearscopeError('IO_FAILED', `cannot list the crops in ${dataDir}: ${(error as Error).message}`, { cause: error });
   }
@@ -160,7 +163,8 @@ function backgroundColour(crops: Frame[]): [number, number, number] {
   for (const crop of crops) {
     for (let y = 0; y < crop.height; y++) {
       for (let x = 0; x < crop.width; x++) {
-        const inRing = x < BORDER_RING_PIXELS || y < BORDER_RING_PIXELS || x >= crop.width - BORDER_RING_PIXELS || y >= crop.height - BORDER_RING_PIXELS;
+        const inRing =
+          x < BORDER_RING_PIXELS || y < BORDER_RING_PIXELS || x >= crop.width - BORDER_RING_PIXELS || y >= crop.height - BORDER_RING_PIXELS;
         const at = (y * crop.width + x) * crop.channels;
         if (inRing) ring.push([crop.pixels[at], crop.pixels[at + 1], crop.pixels[at + 2]]);
       }
@@ -224,7 +228,8 @@ function blendCrop(pixels: Uint8Array, width: number, crop: Frame, left: number,
       const source = (y * crop.width + x) * crop.channels;
       const target = ((top + y) * width + left + x) * 4;
       for (let c = 0; c < 3; c++) {
-        pixels[target + c] = weight === 1 ? crop.pixels[source + c] : clampByte(weight * crop.pixels[source + c] + (1 - weight) * pixels[target + c]);
+        pixels[target + c] =
+          weight === 1 ? crop.pixels[source + c] : clampByte(weight * crop.pixels[source + c] + (1 - weight) * pixels[target + c]);
       }
     }
   }

@@ -32,13 +32,16 @@ export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings
   const probe = { id: matmulId(MATMUL_DEFAULT_SIZES), sizes: MATMUL_DEFAULT_SIZES };
   // Only what this run measures: building the three large graphs costs ~30 s on 2 cores.
   const wanted = (id: string) => settings.models === undefined || settings.models.includes(id) || id === probe.id;
-  const missing = [SMALL_CNN_ID, RESNEXT50_ID, COATNET0_ID, EFFICIENTNETV2_S_ID, probe.id]
-    .filter((id) => wanted(id) && !existsSync(join(ZOO_DIR, `${id}.onnx`)));
+  const missing = [SMALL_CNN_ID, RESNEXT50_ID, COATNET0_ID, EFFICIENTNETV2_S_ID, probe.id].filter(
+    (id) => wanted(id) && !existsSync(join(ZOO_DIR, `${id}.onnx`)),
+  );
   if (missing.length > 0) {
     host.log(`building ${missing.join(', ')} into ${ZOO_DIR}`);
     await buildZoo(ZOO_DIR, { only: missing });
   }
-  const shipped = readdirSync('models').filter((name) => /^bm7-.*\.json$/.test(name)).sort();
+  const shipped = readdirSync('models')
+    .filter((name) => /^bm7-.*\.json$/.test(name))
+    .sort();
   const available: BenchModel[] = [
     ...shipped.map((name): BenchModel => ({ id: name.replace(/\.json$/, ''), card: join('models', name), role: 'shipped' })),
     { id: SMALL_CNN_ID, card: join(ZOO_DIR, `${SMALL_CNN_ID}.json`), role: 'small' },
@@ -51,7 +54,10 @@ export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings
   if (shipped.length === 0) host.log('no shipped model (models/bm7-*.json) yet: measuring the reference architectures only');
   const unknown = (settings.models ?? []).filter((id) => !available.some((model) => model.id === id));
   if (unknown.length > 0) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `unknown model ${unknown.join(', ')}; available: ${available.map((m) => m.id).join(', ')}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `unknown model ${unknown.join(', ')}; available: ${available.map((m) => m.id).join(', ')}`,
+    );
   }
 
   const startedAt = performance.now();
@@ -61,7 +67,9 @@ export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings
   // BCCD frames carry no scale and 640 x 480 ones often hold too few erythrocytes to estimate it:
   // the set's measured scale, as npm start passes it.
   const bccd = await Promise.all(bccdPaths.map(async (path) => ({ ...(await readFrame(path)), micronsPerPixel: BCCD_MICRONS_PER_PIXEL })));
-  host.log(`inputs: ${mosaic.length} mosaic frames, ${bccd.length} BCCD frames in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  host.log(
+    `inputs: ${mosaic.length} mosaic frames, ${bccd.length} BCCD frames in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+  );
   return {
     models: available,
     matmul: { ...probe, onnx: join(ZOO_DIR, `${probe.id}.onnx`), flopsPerRun: matmulFlops(probe.sizes) },

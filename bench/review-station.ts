@@ -25,21 +25,34 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' } } });
   const runs = Number(values.runs ?? 3);
   const backend = values.backend ?? 'wasm';
-  const files = readdirSync(BCCD_DIR).filter((name) => name.endsWith('.jpg')).sort().slice(0, FRAMES).map((name) => resolve(BCCD_DIR, name));
+  const files = readdirSync(BCCD_DIR)
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .slice(0, FRAMES)
+    .map((name) => resolve(BCCD_DIR, name));
   const server = await startStaticServer({ '/': '.' }, 0, '127.0.0.1', { index: STATION_PAGE });
   // A loaded machine may take minutes to restore 2,000 cells: puppeteer's default protocol timeout is 3.
-  const browser = await puppeteer.launch({ executablePath: chromePath(), args: chromiumArgs(backend === 'webgpu' ? 'system' : 'off'), headless: true, protocolTimeout: 15 * 60_000 });
+  const browser = await puppeteer.launch({
+    executablePath: chromePath(),
+    args: chromiumArgs(backend === 'webgpu' ? 'system' : 'off'),
+    headless: true,
+    protocolTimeout: 15 * 60_000,
+  });
   const date = new Date();
   try {
     const drops: Array<{ firstCellMs: number; lastCellMs: number; cells: number }> = [];
     for (let run = 0; run < runs; run++) {
       const page = await open(browser, `${server.url}/?backend=${backend}&session=drop-${run}&scale=${BCCD_MICRONS_PER_PIXEL}`);
       drops.push(await dropFrames(page, files));
-      process.stderr.write(`drop ${run + 1}/${runs}: first cell ${drops.at(-1)!.firstCellMs.toFixed(0)} ms, last ${drops.at(-1)!.lastCellMs.toFixed(0)} ms\n`);
+      process.stderr.write(
+        `drop ${run + 1}/${runs}: first cell ${drops.at(-1)!.firstCellMs.toFixed(0)} ms, last ${drops.at(-1)!.lastCellMs.toFixed(0)} ms\n`,
+      );
       if (run < runs - 1) await page.close();
       else {
         const scroll = await galleryScroll(page);
-        process.stderr.write(`gallery of ${scroll.cells} cells: ${scroll.fps.toFixed(1)} fps, longest frame ${scroll.longestFrameMs.toFixed(0)} ms\n`);
+        process.stderr.write(
+          `gallery of ${scroll.cells} cells: ${scroll.fps.toFixed(1)} fps, longest frame ${scroll.longestFrameMs.toFixed(0)} ms\n`,
+        );
         const report = {
           suite: 'review-station',
           machine: nodeMachine(),
@@ -57,7 +70,10 @@ async function main(): Promise<void> {
         };
         const out = values.out ?? 'bench/results';
         await mkdir(out, { recursive: true });
-        const path = join(out, `review-station-${report.host.replace(/[^A-Za-z0-9._-]+/g, '_')}-${report.date.replace(/\.\d+Z$/, 'Z').replace(/:/g, '')}.json`);
+        const path = join(
+          out,
+          `review-station-${report.host.replace(/[^A-Za-z0-9._-]+/g, '_')}-${report.date.replace(/\.\d+Z$/, 'Z').replace(/:/g, '')}.json`,
+        );
         await writeFile(path, JSON.stringify(report, null, 2) + '\n');
         process.stdout.write(`${JSON.stringify(report, null, 2)}\nwrote ${path}\n`);
       }
@@ -85,7 +101,10 @@ async function dropFrames(page: Page, files: string[]): Promise<{ firstCellMs: n
     const paint = () => new Promise<number>((done) => requestAnimationFrame(() => setTimeout(() => done(performance.now()))));
     const observer = new MutationObserver(() => {
       const tiles = document.querySelectorAll('[data-cell-class]').length;
-      if (tiles > 0 && w.firstAt === undefined) { w.firstAt = -1; void paint().then((t) => (w.firstAt = t)); }
+      if (tiles > 0 && w.firstAt === undefined) {
+        w.firstAt = -1;
+        void paint().then((t) => (w.firstAt = t));
+      }
       if (document.querySelectorAll('figure[data-frame-id]').length === frames && w.lastAt === undefined) {
         w.lastAt = -1;
         observer.disconnect();
@@ -105,7 +124,11 @@ async function dropFrames(page: Page, files: string[]): Promise<{ firstCellMs: n
   await page.waitForFunction(() => ((window as unknown as { lastAt?: number }).lastAt ?? -1) > 0, { timeout: 600_000 });
   return page.evaluate(() => {
     const w = window as unknown as { dropAt: number; firstAt: number; lastAt: number };
-    return { firstCellMs: w.firstAt - w.dropAt, lastCellMs: w.lastAt - w.dropAt, cells: document.querySelectorAll('[data-cell-class]').length };
+    return {
+      firstCellMs: w.firstAt - w.dropAt,
+      lastCellMs: w.lastAt - w.dropAt,
+      cells: document.querySelectorAll('[data-cell-class]').length,
+    };
   });
 }
 
@@ -115,8 +138,16 @@ async function galleryScroll(page: Page): Promise<{ cells: number; fps: number; 
   // The station's own IndexedDB layout (src/ui/session-store.ts): one state, one image per frame.
   await page.evaluate(async (target) => {
     const session = new URLSearchParams(location.search).get('session')!;
-    const db = await new Promise<IDBDatabase>((done, fail) => { const r = indexedDB.open('smearscope-review', 1); r.onsuccess = () => done(r.result); r.onerror = () => fail(r.error); });
-    const get = <T>(store: string, key: string) => new Promise<T>((done) => { const r = db.transaction(store).objectStore(store).get(key); r.onsuccess = () => done(r.result as T); });
+    const db = await new Promise<IDBDatabase>((done, fail) => {
+      const r = indexedDB.open('smearscope-review', 1);
+      r.onsuccess = () => done(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const get = <T>(store: string, key: string) =>
+      new Promise<T>((done) => {
+        const r = db.transaction(store).objectStore(store).get(key);
+        r.onsuccess = () => done(r.result as T);
+      });
     type State = { frames: Array<{ id: number }>; cells: Array<{ id: string; frameId: number }> };
     const state = await get<State>('sessions', session);
     const images = await Promise.all(state.frames.map((f) => get<Blob>('images', `${session}/${f.id}`)));
@@ -141,20 +172,30 @@ async function galleryScroll(page: Page): Promise<{ cells: number; fps: number; 
   await page.evaluate(() => (document.querySelector('smearscope-review') as unknown as { ready: Promise<void> }).ready);
   await page.click('[data-tab=gallery]');
   // Scroll once every crop is drawn (the frames decode after the reload), not while they draw.
-  await page.waitForFunction(() => document.querySelector('[data-cell-class] canvas:not([data-drawn])') === null, { timeout: 600_000, polling: 500 });
+  await page.waitForFunction(() => document.querySelector('[data-cell-class] canvas:not([data-drawn])') === null, {
+    timeout: 600_000,
+    polling: 500,
+  });
   const cells = await page.$$eval('[data-cell-class]', (tiles) => tiles.length);
   const panel = (await (await page.$('[data-panel=gallery]'))!.boundingBox())!;
   await page.mouse.move(panel.x + panel.width / 2, panel.y + panel.height / 2);
   await page.evaluate(() => {
     const w = window as unknown as { frameTimes: number[] };
     w.frameTimes = [];
-    const tick = (t: number) => { w.frameTimes.push(t); requestAnimationFrame(tick); };
+    const tick = (t: number) => {
+      w.frameTimes.push(t);
+      requestAnimationFrame(tick);
+    };
     requestAnimationFrame(tick);
   });
   const started = Date.now();
   let direction = 1;
   while (Date.now() - started < SCROLL_MS) {
-    const atEnd = await page.$eval('[data-panel=gallery]', (el, d) => (d > 0 ? el.scrollTop + el.clientHeight >= el.scrollHeight - 2 : el.scrollTop <= 0), direction);
+    const atEnd = await page.$eval(
+      '[data-panel=gallery]',
+      (el, d) => (d > 0 ? el.scrollTop + el.clientHeight >= el.scrollHeight - 2 : el.scrollTop <= 0),
+      direction,
+    );
     if (atEnd) direction = -direction;
     await page.mouse.wheel({ deltaY: 120 * direction });
     await new Promise((done) => setTimeout(done, 16));

@@ -31,13 +31,15 @@ export async function runSuites(
     outputs.push(await runPipelineSuite(host, settings, { plans: selected, backends: chosen, ...(adapter ? { adapter } : {}) }));
   }
   if (settings.suites.includes('models')) {
-    outputs.push(await runModelsSuite(host, settings, {
-      models: inputs.models,
-      matmul: inputs.matmul,
-      patchFrames: inputs.mosaic.frames.slice(0, 1),
-      backends: chosen,
-      ...(adapter ? { adapter } : {}),
-    }));
+    outputs.push(
+      await runModelsSuite(host, settings, {
+        models: inputs.models,
+        matmul: inputs.matmul,
+        patchFrames: inputs.mosaic.frames.slice(0, 1),
+        backends: chosen,
+        ...(adapter ? { adapter } : {}),
+      }),
+    );
   }
   return mergeOutputs(outputs);
 }

@@ -6,8 +6,18 @@ type Schema = { [keyword: string]: unknown };
 
 const ANNOTATIONS = new Set(['$schema', '$id', 'title', 'description', '$defs']);
 const RULES = new Set([
-  'type', 'enum', 'required', 'properties', 'additionalProperties', 'items', 'minItems',
-  'minimum', 'exclusiveMinimum', 'minLength', 'pattern', '$ref',
+  'type',
+  'enum',
+  'required',
+  'properties',
+  'additionalProperties',
+  'items',
+  'minItems',
+  'minimum',
+  'exclusiveMinimum',
+  'minLength',
+  'pattern',
+  '$ref',
 ]);
 
 /**
@@ -55,7 +65,8 @@ function visit(value: unknown, schema: Schema, pointer: string, root: Schema, er
     }
   }
   if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) fail(`needs at least ${schema.minItems} items, has ${value.length}`);
+    if (typeof schema.minItems === 'number' && value.length < schema.minItems)
+      fail(`needs at least ${schema.minItems} items, has ${value.length}`);
     if (schema.items && typeof schema.items === 'object') {
       value.forEach((item, index) => visit(item, schema.items as Schema, `${pointer}/${index}`, root, errors));
     }

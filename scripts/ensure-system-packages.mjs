@@ -6,7 +6,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 /** What the tests need: how to find it (an override variable, else the binary) and its Debian package. */
 const NEEDS = [
   { what: 'Chromium for the browser tests', binary: process.env.CHROME_PATH ?? 'chromium', override: 'CHROME_PATH', pkg: 'chromium' },
-  { what: 'redis-server for the cluster tests', binary: process.env.REDIS_SERVER ?? 'redis-server', override: 'REDIS_SERVER', pkg: 'redis-server' },
+  {
+    what: 'redis-server for the cluster tests',
+    binary: process.env.REDIS_SERVER ?? 'redis-server',
+    override: 'REDIS_SERVER',
+    pkg: 'redis-server',
+  },
 ];
 
 const works = (binary) => spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -18,7 +23,10 @@ if (missing.length > 0) {
     process.stderr.write(`installing Debian's ${packages.join(' and ')} (${missing.map((need) => need.what).join('; ')})\n`);
     try {
       execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-      execFileSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-qq', ...packages], {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch {
       // reported below
     }

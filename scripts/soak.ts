@@ -23,7 +23,11 @@ const backend = (values.backend ?? 'auto') as BackendChoice;
 const random = mulberry32(Number(values.seed ?? 16)); // reproducible from --seed
 
 const BCCD = '../shared/data/bccd/JPEGImages';
-const jpegs = readdirSync(BCCD).filter((n) => n.endsWith('.jpg')).sort().slice(0, 16).map((n) => new Uint8Array(readFileSync(`${BCCD}/${n}`)));
+const jpegs = readdirSync(BCCD)
+  .filter((n) => n.endsWith('.jpg'))
+  .sort()
+  .slice(0, 16)
+  .map((n) => new Uint8Array(readFileSync(`${BCCD}/${n}`)));
 const hugePng = blackPng(20000, 20000);
 /** The error codes each injected fault may give; any other error is unexpected. */
 const EXPECTED_ERRORS: Record<string, string[]> = {
@@ -46,7 +50,8 @@ function nextInput(n: number): { kind: string; frame: FrameInput } {
   const r = random();
   const label = `frame-${n}`;
   if (r < 0.02) return { kind: 'corrupt', frame: { encoded: corruptJpeg(), label } };
-  if (r < 0.03) return { kind: 'oversize', frame: { width: 2500, height: 2000, channels: 3, pixels: new Uint8Array(2500 * 2000 * 3), label } };
+  if (r < 0.03)
+    return { kind: 'oversize', frame: { width: 2500, height: 2000, channels: 3, pixels: new Uint8Array(2500 * 2000 * 3), label } };
   if (r < 0.032) return { kind: 'oversize', frame: { encoded: hugePng, label, micronsPerPixel: 0.075 } };
   if (r < 0.0335) return { kind: 'looping', frame: { encoded: tiff, label, micronsPerPixel: 0.075 } };
   return { kind: r < 0.045 ? 'crash' : 'clean', frame: { encoded: jpegs[n % jpegs.length], label, micronsPerPixel: 0.075 } };
@@ -76,10 +81,13 @@ while (stats.in < total) {
     }
   }
   // Kill the inference worker at a random moment in about every third stream.
-  const killTimer = random() < 0.35 ? setTimeout(() => {
-    stats.kills++;
-    testingHooks(scope).killInferenceWorker();
-  }, random() * 3000) : undefined;
+  const killTimer =
+    random() < 0.35
+      ? setTimeout(() => {
+          stats.kills++;
+          testingHooks(scope).killInferenceWorker();
+        }, random() * 3000)
+      : undefined;
   testingHooks(scope).crashPreprocess = (i) => (crashes.has(i) ? 1 : undefined);
   const seen: number[] = [];
   try {
@@ -119,7 +127,9 @@ while (stats.in < total) {
   }
   if (performance.now() - lastLog > 30_000) {
     lastLog = performance.now();
-    console.log(`  ${stats.in} in, ${stats.out} out, ${((lastLog - started) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `  ${stats.in} in, ${stats.out} out, ${((lastLog - started) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+    );
   }
 }
 await scope.dispose();
@@ -136,8 +146,10 @@ console.log(`duplicated:       ${stats.duplicated}`);
 console.log(`errors by code:   ${JSON.stringify(errorsByCode)}`);
 console.log(`unexpected errors (on clean frames): ${stats.unexpected}${stats.unexpected ? ' ' + JSON.stringify(unexpected) : ''}`);
 console.log(`inference kills:  ${stats.kills} (restarts ${restarts})`);
-console.log(`RSS slope after warm-up: ${slope.toFixed(3)} KiB/frame over ${after.length} samples ` +
-  `(${((after[0]?.[1] ?? 0) / 2 ** 20).toFixed(0)} -> ${((after.at(-1)?.[1] ?? 0) / 2 ** 20).toFixed(0)} MiB)`);
+console.log(
+  `RSS slope after warm-up: ${slope.toFixed(3)} KiB/frame over ${after.length} samples ` +
+    `(${((after[0]?.[1] ?? 0) / 2 ** 20).toFixed(0)} -> ${((after.at(-1)?.[1] ?? 0) / 2 ** 20).toFixed(0)} MiB)`,
+);
 console.log(`time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
 process.exitCode = stats.lost > 0 || stats.duplicated > 0 ? 1 : 0;
 

@@ -17,7 +17,18 @@ const reportPath = resolve('out/bccd-report.json');
 mkdirSync('out', { recursive: true });
 
 const started = performance.now();
-const code = await main(['analyze', frames, '--model', MODEL, '--microns-per-pixel', BCCD_MICRONS_PER_PIXEL, '--out', reportPath, '--quiet', ...process.argv.slice(2)]);
+const code = await main([
+  'analyze',
+  frames,
+  '--model',
+  MODEL,
+  '--microns-per-pixel',
+  BCCD_MICRONS_PER_PIXEL,
+  '--out',
+  reportPath,
+  '--quiet',
+  ...process.argv.slice(2),
+]);
 const seconds = (performance.now() - started) / 1000;
 const report = JSON.parse(readFileSync(reportPath, 'utf8'));
 
@@ -27,16 +38,25 @@ const withCells = report.frames.filter((frame) => frame.cells.length > 0).length
 const failed = report.frames.filter((frame) => frame.error).length;
 const totals = report.frames.map((frame) => frame.timingsMs.total).sort((a, b) => a - b);
 const median = totals[Math.floor(totals.length / 2)] ?? 0;
-const scales = report.frames.map((f) => f.micronsPerPixel).filter((v) => v !== null).sort((a, b) => a - b);
+const scales = report.frames
+  .map((f) => f.micronsPerPixel)
+  .filter((v) => v !== null)
+  .sort((a, b) => a - b);
 const d = report.differential;
 const pct = (v) => (v === null ? '-' : `${v.toFixed(1)} %`);
 const ci = (c) => (c ? ` (${c[0].toFixed(1)}-${c[1].toFixed(1)})` : '');
-const rows = d.differential.map((c) => `            ${c.name.padEnd(62)} ${String(c.count).padStart(4)}  ${pct(c.percent).padStart(7)}${ci(c.ci95Percent)}`);
-const notCounted = d.notCounted.filter((c) => c.count > 0).map((c) => `${c.name} ${c.count}`).join(', ') || 'none';
+const rows = d.differential.map(
+  (c) => `            ${c.name.padEnd(62)} ${String(c.count).padStart(4)}  ${pct(c.percent).padStart(7)}${ci(c.ci95Percent)}`,
+);
+const notCounted =
+  d.notCounted
+    .filter((c) => c.count > 0)
+    .map((c) => `${c.name} ${c.count}`)
+    .join(', ') || 'none';
 const flags = d.flags.filter((f) => f.raised).map((f) => f.label);
 
 console.log(`
-smearscope: ${frameCount} BCCD frames analyzed in ${seconds.toFixed(1)} s (${(seconds * 1000 / frameCount).toFixed(0)} ms per frame overall, median ${median.toFixed(0)} ms in the pipeline)
+smearscope: ${frameCount} BCCD frames analyzed in ${seconds.toFixed(1)} s (${((seconds * 1000) / frameCount).toFixed(0)} ms per frame overall, median ${median.toFixed(0)} ms in the pipeline)
 model:      ${report.model.id} ${report.model.version} (${report.model.provenance.trained ? 'trained' : 'NOT TRAINED'}; scheme ${report.model.scheme}: ${d.scheme.name})
 backend:    ${report.backend.name} — ${report.backend.reason}
 cells:      ${cells.length} located in ${withCells} of ${frameCount} frames${failed ? `, ${failed} frame(s) failed` : ''}

@@ -30,10 +30,15 @@ const END = '<!-- validate:end -->';
 
 const modes = ['on', 'off'];
 const fmt = (v) => (v === null || v === undefined ? '-' : v.toFixed(3));
-const recalls = (perClass) => Object.entries(perClass).map(([code, m]) => `${code} ${fmt(m.recall)}`).join(', ');
+const recalls = (perClass) =>
+  Object.entries(perClass)
+    .map(([code, m]) => `${code} ${fmt(m.recall)}`)
+    .join(', ');
 const log = (line) => process.stderr.write(line + '\n');
 
-const cards = readdirSync('models').filter((name) => name.endsWith('.json')).sort()
+const cards = readdirSync('models')
+  .filter((name) => name.endsWith('.json'))
+  .sort()
   .map((name) => ({ path: join('models', name), card: JSON.parse(readFileSync(join('models', name), 'utf8')) }))
   .filter(({ card }) => card.provenance?.trained);
 
@@ -45,8 +50,14 @@ for (const { path, card } of cards) {
     jobs.push(async () => {
       log(`held-out: ${card.id}, stain normalization ${mode}`);
       const result = await runEval([...heldOutArgs(spec, path), '--stain-normalization', mode, '--backend', BACKEND]);
-      return [card.id, `own held-out split (${spec.list}, ${result.images} cells)`, mode, fmt(result.balancedAccuracy),
-        result.auc?.blast === undefined ? '-' : fmt(result.auc.blast), recalls(result.perClass)];
+      return [
+        card.id,
+        `own held-out split (${spec.list}, ${result.images} cells)`,
+        mode,
+        fmt(result.balancedAccuracy),
+        result.auc?.blast === undefined ? '-' : fmt(result.auc.blast),
+        recalls(result.perClass),
+      ];
     });
   }
 }
@@ -57,12 +68,35 @@ for (const mode of modes) {
   jobs.push(async () => {
     log(`BCCD end to end: ${PB_MODEL}, stain normalization ${mode}`);
     const out = join(scratch, `bccd-${mode}.json`);
-    await execFileAsync('node', ['bin/smearscope.js', 'analyze', join(BCCD, 'JPEGImages'), '--model', PB_MODEL,
-      '--microns-per-pixel', BCCD_MICRONS_PER_PIXEL, '--stain-normalization', mode, '--backend', BACKEND, '--out', out, '--quiet'],
-    { maxBuffer: 64 * 2 ** 20 });
+    await execFileAsync(
+      'node',
+      [
+        'bin/smearscope.js',
+        'analyze',
+        join(BCCD, 'JPEGImages'),
+        '--model',
+        PB_MODEL,
+        '--microns-per-pixel',
+        BCCD_MICRONS_PER_PIXEL,
+        '--stain-normalization',
+        mode,
+        '--backend',
+        BACKEND,
+        '--out',
+        out,
+        '--quiet',
+      ],
+      { maxBuffer: 64 * 2 ** 20 },
+    );
     const score = scoreBccd(JSON.parse(readFileSync(out, 'utf8')), boxes);
-    return [PB_MODEL, `BCCD end to end (${score.frames} one-leukocyte frames, 4 subtypes; located ${score.located})`, mode,
-      fmt(score.balancedAccuracy), '-', recalls(score.perClass)];
+    return [
+      PB_MODEL,
+      `BCCD end to end (${score.frames} one-leukocyte frames, 4 subtypes; located ${score.located})`,
+      mode,
+      fmt(score.balancedAccuracy),
+      '-',
+      recalls(score.perClass),
+    ];
   });
 }
 
@@ -70,8 +104,22 @@ for (const { path, card } of cards.filter(({ card }) => card.scheme === 'bone-ma
   for (const mode of modes) {
     jobs.push(async () => {
       log(`PBC cells as marrow classes: ${card.id}, stain normalization ${mode}`);
-      const result = await runEval(['eval', '../shared/data/pbc-8', '--list', 'models/train/holdout-pbc-8.txt', '--model', path,
-        '--classes', PBC_AS_MARROW, '--microns-per-pixel', PBC_MICRONS_PER_PIXEL, '--stain-normalization', mode, '--backend', BACKEND]);
+      const result = await runEval([
+        'eval',
+        '../shared/data/pbc-8',
+        '--list',
+        'models/train/holdout-pbc-8.txt',
+        '--model',
+        path,
+        '--classes',
+        PBC_AS_MARROW,
+        '--microns-per-pixel',
+        PBC_MICRONS_PER_PIXEL,
+        '--stain-normalization',
+        mode,
+        '--backend',
+        BACKEND,
+      ]);
       const present = Object.fromEntries(Object.entries(result.perClass).filter(([, m]) => m.support > 0));
       const mean = Object.values(present).reduce((a, m) => a + m.recall, 0) / Object.keys(present).length;
       return [card.id, `PBC held-out cells, mapped (${result.images} cells; ig as PMO)`, mode, fmt(mean), '-', recalls(present)];

@@ -39,7 +39,7 @@ export function checkFunction(name: string, value: unknown): void {
 function invalid(what: string, value: unknown): SmearscopeError {
   let shown: string;
   try {
-    shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
+    shown = typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value));
   } catch {
     shown = String(value);
   }

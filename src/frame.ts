@@ -79,8 +79,11 @@ export function isEncodedFrame(input: FrameInput): input is EncodedFrame {
  * pixels are decoded or sent anywhere). */
 export function checkFramePixels(label: string, width: number, height: number, maxFramePixels: number): void {
   if (width * height > maxFramePixels) {
-    throw new SmearscopeError('FRAME_TOO_LARGE', `${label}: ${width} x ${height} pixels is over the limit of ${maxFramePixels} ` +
-      '(frameLimits.maxFramePixels); split it into tiles or raise the limit');
+    throw new SmearscopeError(
+      'FRAME_TOO_LARGE',
+      `${label}: ${width} x ${height} pixels is over the limit of ${maxFramePixels} ` +
+        '(frameLimits.maxFramePixels); split it into tiles or raise the limit',
+    );
   }
 }
 
@@ -88,11 +91,15 @@ export function checkFramePixels(label: string, width: number, height: number, m
  * thread, before anything is sent to a worker). */
 export function checkFrameInput(input: unknown): asserts input is FrameInput {
   if (typeof input !== 'object' || input === null) {
-    throw new SmearscopeError('INVALID_FRAME', `a frame must be an object { width, height, channels, pixels } or { encoded }, got ${input === null ? 'null' : typeof input}`);
+    throw new SmearscopeError(
+      'INVALID_FRAME',
+      `a frame must be an object { width, height, channels, pixels } or { encoded }, got ${input === null ? 'null' : typeof input}`,
+    );
   }
   if ('encoded' in input) {
     const { encoded, micronsPerPixel } = input as EncodedFrame;
-    if (!(encoded instanceof Uint8Array)) throw new SmearscopeError('INVALID_FRAME', 'frame.encoded must be the image file as a Uint8Array');
+    if (!(encoded instanceof Uint8Array))
+      throw new SmearscopeError('INVALID_FRAME', 'frame.encoded must be the image file as a Uint8Array');
     if (micronsPerPixel !== undefined && !(micronsPerPixel > 0 && Number.isFinite(micronsPerPixel))) {
       throw new SmearscopeError('INVALID_FRAME', `frame.micronsPerPixel must be a positive number, got ${micronsPerPixel}`);
     }

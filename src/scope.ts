@@ -18,7 +18,8 @@ import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
 function checkScopeOptions(options: ScopeOptions): void {
   checkOptionsObject('createScope options', options);
   if (options.backend !== undefined) checkBackendChoice(options.backend);
-  if (options.model === null) throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
+  if (options.model === null)
+    throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
   checkInteger('workers', options.workers, 1, 64);
   checkInteger('numThreads', options.numThreads, 1, 64);
   checkInteger('stainFitStride', options.stainFitStride, 1, 64);
@@ -47,14 +48,19 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   let inference: InferenceClient | undefined;
   try {
     if (!locateOnly) {
-      inference = await InferenceClient.open(platform, {
-        card,
-        modelBytes: model.modelBytes,
-        backend: options.backend ?? 'auto',
-        batchSize,
-        ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
-        ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
-      }, limits.inferenceMs, events);
+      inference = await InferenceClient.open(
+        platform,
+        {
+          card,
+          modelBytes: model.modelBytes,
+          backend: options.backend ?? 'auto',
+          batchSize,
+          ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+          ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
+        },
+        limits.inferenceMs,
+        events,
+      );
     }
   } catch (error) {
     await pool.terminate();

@@ -31,12 +31,22 @@ export async function runInPage(settings: BenchSettings, manifestUrl?: string, o
   const backends: BackendName[] = gpu ? ['wasm', 'webgpu'] : ['wasm'];
   host.log(`chromium: cross-origin isolated ${crossOriginIsolated}, WebGPU adapter ${gpu ?? 'none'}`);
   const output = await runSuites(host, settings, inputs, backends, gpu);
-  if (!gpu && (!settings.backends || settings.backends.includes('webgpu'))) output.skipped.push('chromium webgpu: this browser has no WebGPU adapter');
-  return { output, ...(gpu ? { gpu } : {}), userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency ?? 1, crossOriginIsolated };
+  if (!gpu && (!settings.backends || settings.backends.includes('webgpu')))
+    output.skipped.push('chromium webgpu: this browser has no WebGPU adapter');
+  return {
+    output,
+    ...(gpu ? { gpu } : {}),
+    userAgent: navigator.userAgent,
+    cores: navigator.hardwareConcurrency ?? 1,
+    crossOriginIsolated,
+  };
 }
 
 /** The kiosk: runs the suites with the default settings (or those given) and builds the report. */
-export async function runKiosk(overrides: Partial<BenchSettings>, onLine: (line: string) => void): Promise<{ report: BenchReport; markdown: string; svg: string }> {
+export async function runKiosk(
+  overrides: Partial<BenchSettings>,
+  onLine: (line: string) => void,
+): Promise<{ report: BenchReport; markdown: string; svg: string }> {
   const startedAt = Date.now();
   const settings = { ...DEFAULT_SETTINGS, ...overrides, envs: ['chromium' as const] };
   const run = await runInPage(settings, undefined, onLine);
@@ -44,7 +54,12 @@ export async function runKiosk(overrides: Partial<BenchSettings>, onLine: (line:
   // Chromium tells a rounded figure (at most 8 GiB); 0 in the report means the browser does not tell.
   const memoryGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
   const report = assembleReport({
-    machine: { cpu: navigator.platform || 'unknown CPU', cores: run.cores, memoryGiB: memoryGiB ?? 0, ...(run.gpu ? { gpu: run.gpu } : {}) },
+    machine: {
+      cpu: navigator.platform || 'unknown CPU',
+      cores: run.cores,
+      memoryGiB: memoryGiB ?? 0,
+      ...(run.gpu ? { gpu: run.gpu } : {}),
+    },
     date: new Date(startedAt).toISOString(),
     host: location.host || 'kiosk',
     command: `bench/index.html${location.search}`,

@@ -27,7 +27,13 @@ export function pageHost(onLine?: (line: string) => void): BenchHost {
       if (driver) return (await driver()) ?? undefined;
       if (!browserMeasureWorks) return undefined;
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), MEMORY_TIMEOUT_MS));
-      const measured = await Promise.race([measure!.call(performance).then((result) => result.bytes, () => undefined), timeout]);
+      const measured = await Promise.race([
+        measure!.call(performance).then(
+          (result) => result.bytes,
+          () => undefined,
+        ),
+        timeout,
+      ]);
       if (measured === 'timeout') browserMeasureWorks = false;
       return measured === 'timeout' ? undefined : measured;
     },

@@ -13,14 +13,16 @@ export async function processTreeBytes(rootPid: number): Promise<number | undefi
     return undefined;
   }
   const parents = new Map<number, number>();
-  await Promise.all(entries.map(async (name) => {
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
-    // Fields after the parenthesised command name: state, ppid, ...
-    const ppid = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : NaN;
-    if (Number.isInteger(ppid)) parents.set(Number(name), ppid);
-  }));
+  await Promise.all(
+    entries.map(async (name) => {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
+      // Fields after the parenthesised command name: state, ppid, ...
+      const ppid = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : NaN;
+      if (Number.isInteger(ppid)) parents.set(Number(name), ppid);
+    }),
+  );
   const tree = new Set([rootPid]);
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
     for (const [pid, ppid] of parents) {
       if (tree.has(ppid) && !tree.has(pid)) {

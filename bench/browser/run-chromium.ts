@@ -33,7 +33,12 @@ export interface ChromiumRun {
  * uses the machine's GPU, `swiftshader` the software adapter, `auto` the GPU when Chromium finds
  * one, else SwiftShader.
  */
-export async function runChromiumSuites(host: BenchHost, settings: BenchSettings, inputs: BenchInputs, gpu: GpuChoice): Promise<ChromiumRun> {
+export async function runChromiumSuites(
+  host: BenchHost,
+  settings: BenchSettings,
+  inputs: BenchInputs,
+  gpu: GpuChoice,
+): Promise<ChromiumRun> {
   if (!existsSync(PAGE_BUNDLE)) throw new Error(`${PAGE_BUNDLE} is missing: run "npm run build" first`);
   await writePageInputs(inputs);
   const server = await startStaticServer({ '/': '.' });
@@ -92,13 +97,18 @@ async function launch(webgpu: 'system' | 'swiftshader'): Promise<Browser> {
   // Loaded here, not at the top: a Node-only run (a GPU machine carrying production packages only)
   // needs no puppeteer.
   const { default: puppeteer } = await import('puppeteer-core');
-  return puppeteer.launch({ executablePath: chromePath(), args: chromiumArgs(webgpu), headless: true, protocolTimeout: PROTOCOL_TIMEOUT_MS });
+  return puppeteer.launch({
+    executablePath: chromePath(),
+    args: chromiumArgs(webgpu),
+    headless: true,
+    protocolTimeout: PROTOCOL_TIMEOUT_MS,
+  });
 }
 
 async function openPage(host: BenchHost, browser: Browser, siteUrl: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
   const rootPid = browser.process()?.pid;
-  await page.exposeFunction(DRIVER_MEMORY_FUNCTION, async () => (rootPid ? (await processTreeBytes(rootPid)) ?? null : null));
+  await page.exposeFunction(DRIVER_MEMORY_FUNCTION, async () => (rootPid ? ((await processTreeBytes(rootPid)) ?? null) : null));
   const errors: string[] = [];
   page.on('console', (message) => {
     const line = message.text();

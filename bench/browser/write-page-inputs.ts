@@ -12,18 +12,20 @@ export async function writePageInputs(inputs: BenchInputs): Promise<void> {
   await mkdir(folder, { recursive: true });
   const files = async (set: FrameSet) => ({
     description: set.description,
-    frames: await Promise.all(set.frames.map(async (frame, index): Promise<FrameFile> => {
-      const path = join(folder, `${set.name}-${index}.rgba`);
-      await writeFile(path, frame.pixels);
-      return {
-        url: `/${path}`,
-        width: frame.width,
-        height: frame.height,
-        channels: frame.channels,
-        ...(frame.micronsPerPixel !== undefined ? { micronsPerPixel: frame.micronsPerPixel } : {}),
-        ...(frame.label !== undefined ? { label: frame.label } : {}),
-      };
-    })),
+    frames: await Promise.all(
+      set.frames.map(async (frame, index): Promise<FrameFile> => {
+        const path = join(folder, `${set.name}-${index}.rgba`);
+        await writeFile(path, frame.pixels);
+        return {
+          url: `/${path}`,
+          width: frame.width,
+          height: frame.height,
+          channels: frame.channels,
+          ...(frame.micronsPerPixel !== undefined ? { micronsPerPixel: frame.micronsPerPixel } : {}),
+          ...(frame.label !== undefined ? { label: frame.label } : {}),
+        };
+      }),
+    ),
   });
   const manifest: PageInputs = {
     models: inputs.models.map((model) => ({ ...model, card: `/${model.card}` })),

@@ -15,61 +15,122 @@ export function reportMarkdown(report: BenchReport): string {
   const kernels = bySuite('kernels');
   if (kernels.length > 0) {
     lines.push('', '### kernels (one 2452 x 2056 frame, single thread)', '');
-    lines.push(table(
-      ['env', 'kernel', 'work', 'WASM ms', 'target ms', 'TS reference ms', 'speed-up'],
-      kernels.flatMap((result) => (result.kernels ?? []).map((kernel) => [
-        result.env, kernel.kernel, kernel.work, formatSpread(kernel.wasmMs), `≤ ${formatNumber(kernel.targetMs)}`,
-        formatSpread(kernel.referenceMs), `${formatNumber(kernel.speedup)}x`,
-      ])),
-    ));
+    lines.push(
+      table(
+        ['env', 'kernel', 'work', 'WASM ms', 'target ms', 'TS reference ms', 'speed-up'],
+        kernels.flatMap((result) =>
+          (result.kernels ?? []).map((kernel) => [
+            result.env,
+            kernel.kernel,
+            kernel.work,
+            formatSpread(kernel.wasmMs),
+            `≤ ${formatNumber(kernel.targetMs)}`,
+            formatSpread(kernel.referenceMs),
+            `${formatNumber(kernel.speedup)}x`,
+          ]),
+        ),
+      ),
+    );
   }
   const pipeline = bySuite('pipeline');
   if (pipeline.length > 0) {
     lines.push('', '### pipeline (end to end vs bare session, same run)', '');
-    lines.push(table(
-      ['env', 'backend', 'model', 'input', 'batch', 'cells/s end to end', 'cells/s bare', 'efficiency', 'frames/s',
-        'frame latency p50 / p95 ms', 'stage ms/frame fit / locate / patches / inference / post', 'workers + threads', 'peak MiB'],
-      pipeline.map((result) => [
-        result.env, result.backend, result.model, `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
-        String(result.batch), formatSpread(result.cellsPerSecondSpread), formatSpread(result.bareCellsPerSecond),
-        formatNumber(result.efficiency), formatNumber(result.framesPerSecond),
-        `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`, stages(result),
-        `${result.workers ?? '-'} + ${result.threads ?? '-'}`, formatNumber(result.peakMemoryMiB),
-      ]),
-    ));
+    lines.push(
+      table(
+        [
+          'env',
+          'backend',
+          'model',
+          'input',
+          'batch',
+          'cells/s end to end',
+          'cells/s bare',
+          'efficiency',
+          'frames/s',
+          'frame latency p50 / p95 ms',
+          'stage ms/frame fit / locate / patches / inference / post',
+          'workers + threads',
+          'peak MiB',
+        ],
+        pipeline.map((result) => [
+          result.env,
+          result.backend,
+          result.model,
+          `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
+          String(result.batch),
+          formatSpread(result.cellsPerSecondSpread),
+          formatSpread(result.bareCellsPerSecond),
+          formatNumber(result.efficiency),
+          formatNumber(result.framesPerSecond),
+          `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`,
+          stages(result),
+          `${result.workers ?? '-'} + ${result.threads ?? '-'}`,
+          formatNumber(result.peakMemoryMiB),
+        ]),
+      ),
+    );
   }
   const models = bySuite('models');
   if (models.length > 0) {
     lines.push('', '### models (bare session; limit = achieved FLOP/s over the best MatMul rate of the same backend)', '');
-    lines.push(table(
-      ['env', 'backend', 'model', 'batch', 'cells/s', 'ms/batch p50 / p95', 'session ms', 'GFLOP/s', 'MatMul GFLOP/s (best)', 'limit', 'peak MiB'],
-      models.map((result) => [
-        result.env, result.backend, result.model, String(result.batch), formatSpread(result.cellsPerSecondSpread),
-        `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`, formatNumber(result.sessionMs),
-        formatNumber(result.flopsPerSecond === undefined ? undefined : result.flopsPerSecond / 1e9),
-        formatNumber(result.matmulFlopsPerSecond === undefined ? undefined : result.matmulFlopsPerSecond / 1e9),
-        formatPercent(result.limitFraction), formatNumber(result.peakMemoryMiB),
-      ]),
-    ));
+    lines.push(
+      table(
+        [
+          'env',
+          'backend',
+          'model',
+          'batch',
+          'cells/s',
+          'ms/batch p50 / p95',
+          'session ms',
+          'GFLOP/s',
+          'MatMul GFLOP/s (best)',
+          'limit',
+          'peak MiB',
+        ],
+        models.map((result) => [
+          result.env,
+          result.backend,
+          result.model,
+          String(result.batch),
+          formatSpread(result.cellsPerSecondSpread),
+          `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`,
+          formatNumber(result.sessionMs),
+          formatNumber(result.flopsPerSecond === undefined ? undefined : result.flopsPerSecond / 1e9),
+          formatNumber(result.matmulFlopsPerSecond === undefined ? undefined : result.matmulFlopsPerSecond / 1e9),
+          formatPercent(result.limitFraction),
+          formatNumber(result.peakMemoryMiB),
+        ]),
+      ),
+    );
   }
   const cluster = bySuite('cluster');
   if (cluster.length > 0) {
     lines.push('', '### cluster (one slide through BullMQ + Redis vs analyze in one process, same run)', '');
-    lines.push(table(
-      ['setup', 'input', 'frames/s', 'cells/s', 'vs analyze', 'queue overhead ms/frame'],
-      cluster.map((result) => [
-        result.workerProcesses ? `${result.workerProcesses} worker process(es)${result.queueOverheadMs !== undefined ? ', 1 job at a time' : ''}` : 'analyze, one process',
-        `${result.input ?? '-'} (${result.cells ?? '-'} cells)`, formatNumber(result.framesPerSecond), formatSpread(result.cellsPerSecondSpread),
-        result.relativeToAnalyze === undefined ? '1' : formatNumber(result.relativeToAnalyze), formatNumber(result.queueOverheadMs),
-      ]),
-    ));
+    lines.push(
+      table(
+        ['setup', 'input', 'frames/s', 'cells/s', 'vs analyze', 'queue overhead ms/frame'],
+        cluster.map((result) => [
+          result.workerProcesses
+            ? `${result.workerProcesses} worker process(es)${result.queueOverheadMs !== undefined ? ', 1 job at a time' : ''}`
+            : 'analyze, one process',
+          `${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
+          formatNumber(result.framesPerSecond),
+          formatSpread(result.cellsPerSecondSpread),
+          result.relativeToAnalyze === undefined ? '1' : formatNumber(result.relativeToAnalyze),
+          formatNumber(result.queueOverheadMs),
+        ]),
+      ),
+    );
   }
   if (report.matmul.length > 0) {
     lines.push('', '### MatMul probes (the matrix rate each backend reaches here)', '');
-    lines.push(table(
-      ['env', 'backend', 'graph', 'GFLOP/s'],
-      report.matmul.map((probe) => [probe.env, probe.backend, probe.graph, formatSpread(probe.flopsPerSecond, 1e-9)]),
-    ));
+    lines.push(
+      table(
+        ['env', 'backend', 'graph', 'GFLOP/s'],
+        report.matmul.map((probe) => [probe.env, probe.backend, probe.graph, formatSpread(probe.flopsPerSecond, 1e-9)]),
+      ),
+    );
   }
   const labels = [...new Set(report.results.flatMap((result) => (result.notes ?? []).filter((note) => /software|not a GPU/.test(note))))];
   lines.push('', '### notes', '', ...report.notes.map((note) => `- ${note}`), ...labels.map((note) => `- ${note}`));
@@ -83,6 +144,6 @@ function stages(result: BenchResult): string {
 }
 
 function table(header: string[], rows: string[][]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
-  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.map(escape).join(' | ')} |`).join('\n');
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
+  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.map(escapeCell).join(' | ')} |`).join('\n');
 }

@@ -17,7 +17,15 @@ const BACKEND_COLOURS: Record<string, string> = { wasm: '#3a6ea5', native: '#3c9
 export function reportSvg(report: BenchReport): string {
   const parts: string[] = [];
   let y = 28;
-  parts.push(text(12, y, `smearscope benchmark — ${report.host}, ${report.date.slice(0, 16)} — ${report.machine.cpu}, ${report.machine.cores} cores`, 15, 'bold'));
+  parts.push(
+    text(
+      12,
+      y,
+      `smearscope benchmark — ${report.host}, ${report.date.slice(0, 16)} — ${report.machine.cpu}, ${report.machine.cores} cores`,
+      15,
+      'bold',
+    ),
+  );
   y += 12;
 
   const models = report.results.filter((result) => result.suite === 'models');
@@ -36,7 +44,14 @@ export function reportSvg(report: BenchReport): string {
         const width = scale(result.cellsPerSecond);
         parts.push(text(24, y, `${result.env} ${result.backend}, batch ${result.batch}`, 11));
         parts.push(rect(LABEL_WIDTH, y - BAR + 2, width, BAR, BACKEND_COLOURS[result.backend] ?? '#777'));
-        parts.push(text(LABEL_WIDTH + width + 6, y, `${formatNumber(result.cellsPerSecond)} cells/s${result.limitFraction !== undefined ? `, ${(result.limitFraction * 100).toFixed(0)} % of MatMul` : ''}`, 11));
+        parts.push(
+          text(
+            LABEL_WIDTH + width + 6,
+            y,
+            `${formatNumber(result.cellsPerSecond)} cells/s${result.limitFraction !== undefined ? `, ${(result.limitFraction * 100).toFixed(0)} % of MatMul` : ''}`,
+            11,
+          ),
+        );
       }
     }
   }
@@ -44,7 +59,9 @@ export function reportSvg(report: BenchReport): string {
   const pipeline = report.results.filter((result) => result.suite === 'pipeline' && result.stageMs);
   if (pipeline.length > 0) {
     y += 36;
-    parts.push(text(12, y, 'pipeline: where a frame\'s time goes, by stage (share of the frame; inference = its share of the batches)', 13, 'bold'));
+    parts.push(
+      text(12, y, "pipeline: where a frame's time goes, by stage (share of the frame; inference = its share of the batches)", 13, 'bold'),
+    );
     y += 4;
     STAGES.forEach((stage, i) => {
       parts.push(rect(LABEL_WIDTH + i * 110, y + 6, 12, 10, STAGE_COLOURS[i]));
@@ -67,8 +84,9 @@ export function reportSvg(report: BenchReport): string {
     }
   }
 
-  const kernels = report.results.filter((result) => result.suite === 'kernels').flatMap((result) =>
-    (result.kernels ?? []).map((kernel) => ({ env: result.env, ...kernel })));
+  const kernels = report.results
+    .filter((result) => result.suite === 'kernels')
+    .flatMap((result) => (result.kernels ?? []).map((kernel) => ({ env: result.env, ...kernel })));
   if (kernels.length > 0) {
     y += 36;
     parts.push(text(12, y, 'kernels: WASM (blue) vs TypeScript reference (grey), ms per call, log scale', 13, 'bold'));
@@ -80,7 +98,9 @@ export function reportSvg(report: BenchReport): string {
       parts.push(text(12, y, `${kernel.env} ${kernel.kernel} (${kernel.speedup.toFixed(1)}x)`, 11));
       parts.push(rect(LABEL_WIDTH, y - BAR + 2, scale(kernel.wasmMs.median), BAR / 2, '#3a6ea5'));
       parts.push(rect(LABEL_WIDTH, y - BAR / 2 + 2, scale(referenceMs), BAR / 2, '#b8b8b8'));
-      parts.push(text(LABEL_WIDTH + scale(referenceMs) + 6, y, `${formatNumber(kernel.wasmMs.median)} vs ${formatNumber(referenceMs)} ms`, 11));
+      parts.push(
+        text(LABEL_WIDTH + scale(referenceMs) + 6, y, `${formatNumber(kernel.wasmMs.median)} vs ${formatNumber(referenceMs)} ms`, 11),
+      );
     }
   }
   const height = y + 24;

@@ -15,7 +15,12 @@ export interface BareSession {
  * The baseline: an ONNX Runtime session on this thread, opened by the same code and with the
  * same thread count as the pipeline's inference worker, but fed straight from a ready batch.
  */
-export async function openBareSession(card: ModelCard, modelBytes: Uint8Array, backend: BackendName, batchSize: number): Promise<BareSession> {
+export async function openBareSession(
+  card: ModelCard,
+  modelBytes: Uint8Array,
+  backend: BackendName,
+  batchSize: number,
+): Promise<BareSession> {
   const threads = platform.inferenceThreads(backend);
   const startedAt = performance.now();
   const { session } = await openSession(platform, card, modelBytes, backend, batchSize, { numThreads: threads });

@@ -45,7 +45,10 @@ interface QueueSetup {
  */
 export async function runClusterSuite(host: BenchHost, settings: BenchSettings): Promise<SuiteOutput> {
   const output = emptyOutput();
-  const names = (await readdir(BCCD_DIR)).filter((name) => name.endsWith('.jpg')).sort().slice(0, CLUSTER_FRAMES);
+  const names = (await readdir(BCCD_DIR))
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .slice(0, CLUSTER_FRAMES);
   const files = names.map((name) => join(BCCD_DIR, name));
   let redis;
   try {
@@ -73,7 +76,9 @@ export async function runClusterSuite(host: BenchHost, settings: BenchSettings):
     for (const setup of setups) await queuePass(setup.url, files.slice(0, 4), `warm-${slide++}`, false);
     for (let repeat = 0; repeat < settings.repeats; repeat++) {
       if (pastDeadline(settings)) {
-        output.skipped.push(`node cluster: passes after ${repeat} of ${settings.repeats}: the run's time limit (--max-minutes) was reached`);
+        output.skipped.push(
+          `node cluster: passes after ${repeat} of ${settings.repeats}: the run's time limit (--max-minutes) was reached`,
+        );
         break;
       }
       analyzePasses.push(await analyzePass(scope, files));
@@ -85,26 +90,39 @@ export async function runClusterSuite(host: BenchHost, settings: BenchSettings):
       const ms = spreadOf(passes.map((pass) => pass.ms));
       const cells = passes[0].cells;
       return {
-        suite: 'cluster', env: 'node', backend: 'native', model: scope.card.id, batch: scope.batchSize,
-        cellsPerSecond: (cells * 1000) / ms.median, cellsPerSecondSpread: rateSpread(ms, cells * 1000),
-        framesPerSecond: (files.length * 1000) / ms.median, frames: files.length, cells, workers: scope.workers,
+        suite: 'cluster',
+        env: 'node',
+        backend: 'native',
+        model: scope.card.id,
+        batch: scope.batchSize,
+        cellsPerSecond: (cells * 1000) / ms.median,
+        cellsPerSecondSpread: rateSpread(ms, cells * 1000),
+        framesPerSecond: (files.length * 1000) / ms.median,
+        frames: files.length,
+        cells,
+        workers: scope.workers,
         input: `bccd ${files.length} x 640x480 JPEG`,
       };
     };
     const analyzed = base(analyzePasses);
-    output.results.push({ ...analyzed, notes: ['analyze in one process: a warm scope, frames read from disk, first frame in to last result', load] });
+    output.results.push({
+      ...analyzed,
+      notes: ['analyze in one process: a warm scope, frames read from disk, first frame in to last result', load],
+    });
     for (const setup of setups) {
       const result = base(setup.passes);
-      const overhead = setup.concurrency === 1
-        ? spreadOf(setup.passes.map((pass) => (pass.ms - pass.analyzeMs!) / files.length)).median
-        : undefined;
+      const overhead =
+        setup.concurrency === 1 ? spreadOf(setup.passes.map((pass) => (pass.ms - pass.analyzeMs!) / files.length)).median : undefined;
       output.results.push({
         ...result,
         workerProcesses: setup.processes,
         relativeToAnalyze: result.framesPerSecond! / analyzed.framesPerSecond!,
         ...(overhead !== undefined ? { queueOverheadMs: overhead } : {}),
-        notes: [`${setup.label}, ${setup.concurrency} frame job(s) at a time each, native backend, ${scope.workers} preprocess worker(s) each; ` +
-          'submit to report (slide aggregation and the submitter\'s 20 ms polling included)', load],
+        notes: [
+          `${setup.label}, ${setup.concurrency} frame job(s) at a time each, native backend, ${scope.workers} preprocess worker(s) each; ` +
+            "submit to report (slide aggregation and the submitter's 20 ms polling included)",
+          load,
+        ],
       });
     }
   } catch (error) {

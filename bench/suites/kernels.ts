@@ -37,7 +37,12 @@ const STD: [number, number, number] = [0.229, 0.224, 0.225];
  * normalization, and patch preparation (crop + resample + stain map + mean/std into the tensor;
  * all cells of the frame in one call, reported per patch, as the pipeline calls it).
  */
-export async function runKernelsSuite(host: BenchHost, settings: BenchSettings, frame: Frame, models: readonly BenchModel[]): Promise<SuiteOutput> {
+export async function runKernelsSuite(
+  host: BenchHost,
+  settings: BenchSettings,
+  frame: Frame,
+  models: readonly BenchModel[],
+): Promise<SuiteOutput> {
   const output = emptyOutput();
   const kernels = await instantiateKernels();
   const mark = kernels.memory.mark();
@@ -51,48 +56,75 @@ export async function runKernelsSuite(host: BenchHost, settings: BenchSettings, 
     const wasmPlan: RepeatPlan = { warmupRuns: 2, minRuns: Math.max(5, settings.repeats), maxRuns: 50, budgetMs: 1500 };
     const referencePlan: RepeatPlan = { warmupRuns: 0, minRuns: Math.min(2, settings.repeats), maxRuns: 5, budgetMs: 4000 };
     const time = async (
-      kernel: KernelTiming['kernel'], work: string, wasm: () => unknown, typescript: () => unknown, perCall = 1,
+      kernel: KernelTiming['kernel'],
+      work: string,
+      wasm: () => unknown,
+      typescript: () => unknown,
+      perCall = 1,
     ): Promise<KernelTiming> => {
       const wasmMs = spreadOf((await timeRepeated(wasmPlan, wasm)).map((ms) => ms / perCall));
       const referenceMs = spreadOf((await timeRepeated(referencePlan, typescript)).map((ms) => ms / perCall));
       const timing = { kernel, work, wasmMs, referenceMs, speedup: referenceMs.median / wasmMs.median, targetMs: TARGET_MS[kernel] };
-      host.log(`${host.env} kernels ${kernel}: ${wasmMs.median.toFixed(3)} ms (target ${timing.targetMs}), TS ${referenceMs.median.toFixed(1)} ms, ${timing.speedup.toFixed(1)}x`);
+      host.log(
+        `${host.env} kernels ${kernel}: ${wasmMs.median.toFixed(3)} ms (target ${timing.targetMs}), TS ${referenceMs.median.toFixed(1)} ms, ${timing.speedup.toFixed(1)}x`,
+      );
       return timing;
     };
     const size = `${frame.width} x ${frame.height}`;
     const micronsPerPixel = frame.micronsPerPixel ?? PATCH_MICRONS / PATCH_PIXELS;
 
     const fit = fitMacenko(kernels, resident);
-    const stainFit = await time('stainFit', `${size} frame, every pixel`, () => fitMacenko(kernels, resident), () => referenceMacenkoFit(frame));
+    const stainFit = await time(
+      'stainFit',
+      `${size} frame, every pixel`,
+      () => fitMacenko(kernels, resident),
+      () => referenceMacenkoFit(frame),
+    );
 
     const localizeOptions = { micronsPerPixel, patchMicrons: PATCH_MICRONS };
     const cells = localizeCells(kernels, resident, fit, localizeOptions).cells;
     const localize = await time(
-      'localize', `${size} frame, ${cells.length} cells`,
-      () => localizeCells(kernels, resident, fit, localizeOptions), () => referenceLocalize(frame, fit, localizeOptions),
+      'localize',
+      `${size} frame, ${cells.length} cells`,
+      () => localizeCells(kernels, resident, fit, localizeOptions),
+      () => referenceLocalize(frame, fit, localizeOptions),
     );
 
     const normalized = new Uint8Array(frame.pixels.length);
     const normalize = await time(
-      'normalize', `${size} frame to ${reference.label}`,
-      () => normalizeStain(kernels, resident, fit, reference.stain, normalized), () => referenceNormalize(frame, fit, reference.stain),
+      'normalize',
+      `${size} frame to ${reference.label}`,
+      () => normalizeStain(kernels, resident, fit, reference.stain, normalized),
+      () => referenceNormalize(frame, fit, reference.stain),
     );
 
     const spec: PatchSpec = {
-      patchMicrons: PATCH_MICRONS, micronsPerPixel, inputWidth: PATCH_PIXELS, inputHeight: PATCH_PIXELS,
-      mean: MEAN, std: STD, border: 'reflect', stain: stainTransform(fit, reference.stain),
+      patchMicrons: PATCH_MICRONS,
+      micronsPerPixel,
+      inputWidth: PATCH_PIXELS,
+      inputHeight: PATCH_PIXELS,
+      mean: MEAN,
+      std: STD,
+      border: 'reflect',
+      stain: stainTransform(fit, reference.stain),
     };
     const centres = cells.length > 0 ? cells : [{ x: frame.width / 2, y: frame.height / 2 }];
     const batch = new Float32Array(centres.length * 3 * PATCH_PIXELS * PATCH_PIXELS);
     const patch = await time(
-      'patch', `${PATCH_PIXELS} x ${PATCH_PIXELS} stain-normalized patch (${centres.length} per call)`,
-      () => writePatches(kernels, resident, centres, spec, batch, 0), () => referencePatches(frame, centres, spec), centres.length,
+      'patch',
+      `${PATCH_PIXELS} x ${PATCH_PIXELS} stain-normalized patch (${centres.length} per call)`,
+      () => writePatches(kernels, resident, centres, spec, batch, 0),
+      () => referencePatches(frame, centres, spec),
+      centres.length,
     );
 
     const { stain: _, ...plainSpec } = spec;
     const patchPlain = await time(
-      'patchPlain', `${PATCH_PIXELS} x ${PATCH_PIXELS} patch without stain map, mean/std only (${centres.length} per call)`,
-      () => writePatches(kernels, resident, centres, plainSpec, batch, 0), () => referencePatches(frame, centres, plainSpec), centres.length,
+      'patchPlain',
+      `${PATCH_PIXELS} x ${PATCH_PIXELS} patch without stain map, mean/std only (${centres.length} per call)`,
+      () => writePatches(kernels, resident, centres, plainSpec, batch, 0),
+      () => referencePatches(frame, centres, plainSpec),
+      centres.length,
     );
 
     const timings = [stainFit, localize, normalize, patch, patchPlain];

@@ -18,12 +18,7 @@ import { rateSpread, spreadOf } from '../stats.js';
  * webgpu keeps input and output on the GPU and waits for the queue, so it times the kernel,
  * not transfers.
  */
-export async function measureMatmulRate(
-  host: BenchHost,
-  probe: MatmulProbe,
-  backend: BackendName,
-  plan: RepeatPlan,
-): Promise<MatmulRate> {
+export async function measureMatmulRate(host: BenchHost, probe: MatmulProbe, backend: BackendName, plan: RepeatPlan): Promise<MatmulRate> {
   const ort = await platform.loadOrt(backend);
   const threads = platform.inferenceThreads(backend);
   if (backend === 'wasm') ort.env.wasm.numThreads = threads;
@@ -36,10 +31,10 @@ export async function measureMatmulRate(
     ...(backend === 'webgpu' && !bound
       ? { executionProviders: ['webgpu'] }
       : backend === 'webgpu'
-      ? { executionProviders: ['webgpu'], preferredOutputLocation: 'gpu-buffer' as const }
-      : backend === 'native'
-        ? { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 }
-        : { executionProviders: ['wasm'] }),
+        ? { executionProviders: ['webgpu'], preferredOutputLocation: 'gpu-buffer' as const }
+        : backend === 'native'
+          ? { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 }
+          : { executionProviders: ['wasm'] }),
   });
   const dims = [probe.sizes.rows, probe.sizes.inner];
   // Values in [-1, 1]: zeros could take shortcuts some kernels have for them.
@@ -48,7 +43,7 @@ export async function measureMatmulRate(
   let release = async () => session.release();
   if (bound) {
     const io = await createWebGpuIo(ort, session, MATMUL_INPUT_NAME, dims, [MATMUL_OUTPUT_NAME], false);
-    const device = (await (ort.env.webgpu.device as Promise<GPUDevice>));
+    const device = await (ort.env.webgpu.device as Promise<GPUDevice>);
     runOnce = async () => {
       const outputs = await io.run(input);
       await device.queue.onSubmittedWorkDone();
@@ -67,7 +62,9 @@ export async function measureMatmulRate(
   try {
     const durationsMs = await timeRepeated(plan, runOnce);
     const rate = rateSpread(spreadOf(durationsMs), probe.flopsPerRun * 1000);
-    host.log(`${host.env} ${backend}: ${probe.id} ${(rate.median / 1e9).toFixed(1)} GFLOP/s (${threads} thread${threads === 1 ? '' : 's'})`);
+    host.log(
+      `${host.env} ${backend}: ${probe.id} ${(rate.median / 1e9).toFixed(1)} GFLOP/s (${threads} thread${threads === 1 ? '' : 's'})`,
+    );
     return { env: host.env, backend, graph: probe.id, flopsPerRun: probe.flopsPerRun, flopsPerSecond: rate };
   } finally {
     await release();

@@ -10,7 +10,13 @@ import type { BenchModel, MatmulProbe } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
 import { timeRepeated, type RepeatPlan } from '../repeat.js';
 import {
-  DEFAULT_BATCHES, LARGE_MODEL_BATCHES, MAX_RUNS, MEASUREMENT_BUDGET_MS, MEASUREMENT_CAP_MS, pastDeadline, type BenchSettings,
+  DEFAULT_BATCHES,
+  LARGE_MODEL_BATCHES,
+  MAX_RUNS,
+  MEASUREMENT_BUDGET_MS,
+  MEASUREMENT_CAP_MS,
+  pastDeadline,
+  type BenchSettings,
 } from '../settings.js';
 import { percentile, rateSpread, spreadOf } from '../stats.js';
 import { openBareSession } from './bare-session.js';
@@ -58,7 +64,13 @@ export async function runModelsSuite(host: BenchHost, settings: BenchSettings, i
     const tiny = backend === 'webgpu' && isSoftwareAdapter(input.adapter);
     const plan: RepeatPlan = tiny
       ? { warmupRuns: 0, minRuns: 2, maxRuns: 2, budgetMs: 0 }
-      : { warmupRuns: 1, minRuns: settings.repeats, maxRuns: Math.max(settings.repeats, MAX_RUNS), budgetMs: MEASUREMENT_BUDGET_MS, capMs: MEASUREMENT_CAP_MS };
+      : {
+          warmupRuns: 1,
+          minRuns: settings.repeats,
+          maxRuns: Math.max(settings.repeats, MAX_RUNS),
+          budgetMs: MEASUREMENT_BUDGET_MS,
+          capMs: MEASUREMENT_CAP_MS,
+        };
     let matmulFlopsPerSecond: number | undefined;
     try {
       const rate = await measureMatmulRate(host, input.matmul, backend, tiny ? plan : MATMUL_PLAN);
@@ -70,7 +82,9 @@ export async function runModelsSuite(host: BenchHost, settings: BenchSettings, i
     }
     const models = tiny ? input.models.filter((model) => model.role !== 'large').slice(0, 1) : input.models;
     if (tiny && models.length < input.models.length) {
-      output.skipped.push(`${host.env} webgpu on ${input.adapter} (software): only ${models[0]?.id ?? 'no model'} at batch 1; the other models are skipped`);
+      output.skipped.push(
+        `${host.env} webgpu on ${input.adapter} (software): only ${models[0]?.id ?? 'no model'} at batch 1; the other models are skipped`,
+      );
     }
     for (const model of models) {
       const ready = prepared.get(model.id);

@@ -58,7 +58,9 @@ export async function runPipelineSuite(host: BenchHost, settings: BenchSettings,
     }
     for (const plan of input.plans) {
       if (pastDeadline(settings)) {
-        output.skipped.push(`${host.env} ${backend} pipeline ${plan.model.id} on ${plan.frames.description}: the run's time limit (--max-minutes) was reached`);
+        output.skipped.push(
+          `${host.env} ${backend} pipeline ${plan.model.id} on ${plan.frames.description}: the run's time limit (--max-minutes) was reached`,
+        );
         continue;
       }
       try {
@@ -77,7 +79,13 @@ interface PassResult {
   frames: FrameResult[];
 }
 
-async function measurePipeline(host: BenchHost, plan: PipelinePlan, backend: BackendName, passes: number, kernels: KernelInstance): Promise<BenchResult> {
+async function measurePipeline(
+  host: BenchHost,
+  plan: PipelinePlan,
+  backend: BackendName,
+  passes: number,
+  kernels: KernelInstance,
+): Promise<BenchResult> {
   const { card, modelBytes } = await loadModel(platform, plan.model.card);
   const frames = plan.frames.frames;
   const { batchSize } = plan;
@@ -113,7 +121,9 @@ async function measurePipeline(host: BenchHost, plan: PipelinePlan, backend: Bac
 
     const firstError = pipelineRuns[0].frames.find((frame) => frame.error)?.error;
     if (pipelineRuns[0].cells === 0) {
-      throw new Error(`no cell was classified in ${frames.length} frames${firstError ? ` (${firstError.code}: ${firstError.message})` : ''}`);
+      throw new Error(
+        `no cell was classified in ${frames.length} frames${firstError ? ` (${firstError.code}: ${firstError.message})` : ''}`,
+      );
     }
     const cellsPerSecond = spreadOf(pipelineRuns.map((run) => (run.cells * 1000) / run.milliseconds));
     const framesPerSecond = spreadOf(pipelineRuns.map((run) => (run.frames.length * 1000) / run.milliseconds));
@@ -187,7 +197,10 @@ function medianStages(frames: readonly FrameResult[]): Record<string, number> {
   const ok = frames.filter((frame) => !frame.error);
   const stages: Record<string, number> = {};
   for (const stage of ['stainFit', 'localize', 'patches', 'inference', 'total'] as const) {
-    stages[stage] = percentile(ok.map((frame) => frame.timingsMs[stage]).sort((a, b) => a - b), 50);
+    stages[stage] = percentile(
+      ok.map((frame) => frame.timingsMs[stage]).sort((a, b) => a - b),
+      50,
+    );
   }
   return stages;
 }

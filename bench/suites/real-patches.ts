@@ -38,6 +38,7 @@ export function realPatchBatch(kernels: KernelInstance, frames: readonly Frame[]
     if (filled === batchSize) return batch;
   }
   if (filled === 0) throw new SmearscopeError('INVALID_FRAME', `no cell was found in ${frames.length} frame(s) to feed model "${card.id}"`);
-  for (let slot = filled; slot < batchSize; slot++) batch.copyWithin(slot * cellFloats, (slot % filled) * cellFloats, (slot % filled + 1) * cellFloats);
+  for (let slot = filled; slot < batchSize; slot++)
+    batch.copyWithin(slot * cellFloats, (slot % filled) * cellFloats, ((slot % filled) + 1) * cellFloats);
   return batch;
 }

@@ -21,9 +21,16 @@ card.provenance.metrics = {
   accuracy: round(result.accuracy),
   tolerantBalancedAccuracy: round(result.tolerant.balancedAccuracy),
   ...(result.auc?.blast !== undefined ? { aucBlast: round(result.auc.blast) } : {}),
-  perClass: Object.fromEntries(Object.entries(result.perClass).map(([code, m]) => [code, { precision: round(m.precision), recall: round(m.recall), support: m.support }])),
+  perClass: Object.fromEntries(
+    Object.entries(result.perClass).map(([code, m]) => [
+      code,
+      { precision: round(m.precision), recall: round(m.recall), support: m.support },
+    ]),
+  ),
   confusion: result.confusion.map((row) => row.map(round)),
   trainingScriptBalancedAccuracy: scriptMetrics?.trainingScriptBalancedAccuracy ?? scriptMetrics?.balancedAccuracy ?? null,
 };
 writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
-console.log(`${cardPath}: balanced accuracy ${card.provenance.metrics.balancedAccuracy} (SDK), ${card.provenance.metrics.trainingScriptBalancedAccuracy} (training script, PIL decoding)`);
+console.log(
+  `${cardPath}: balanced accuracy ${card.provenance.metrics.balancedAccuracy} (SDK), ${card.provenance.metrics.trainingScriptBalancedAccuracy} (training script, PIL decoding)`,
+);

@@ -19,7 +19,10 @@ async function main(): Promise<void> {
     return;
   }
   const seed = Number(values.seed);
-  const only = values.only?.split(',').map((id) => id.trim()).filter((id) => id.length > 0);
+  const only = values.only
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
   const startMilliseconds = performance.now();
   const results = await buildZoo(values.out!, { seed, only, scheme: values.scheme });
   for (const result of results) {

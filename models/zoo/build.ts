@@ -93,10 +93,7 @@ export async function buildZoo(
   if (options.scheme !== undefined) zooScheme(options.scheme); // likewise the scheme
   const unknown = (options.only ?? []).filter((id) => !ZOO_MODEL_IDS.includes(id));
   if (unknown.length > 0) {
-    throw new SmearscopeError(
-      'INVALID_ARGUMENT',
-      `unknown zoo model ${unknown.join(', ')}; known: ${ZOO_MODEL_IDS.join(', ')}`,
-    );
+    throw new SmearscopeError('INVALID_ARGUMENT', `unknown zoo model ${unknown.join(', ')}; known: ${ZOO_MODEL_IDS.join(', ')}`);
   }
   const entries = options.only ? ZOO.filter((entry) => options.only!.includes(entry.id)) : ZOO;
   await writeOrFail(outDir, () => mkdir(outDir, { recursive: true }));
@@ -121,7 +118,15 @@ export async function buildZoo(
     let cardPath: string | null = null;
     if (entry.classifier && scheme) {
       const card = zooModelCard({
-        id: entry.id, description, onnxFileName, graph, scheme, inputPixels: entry.classifier.inputPixels, seed, flopsPerCell, parameters,
+        id: entry.id,
+        description,
+        onnxFileName,
+        graph,
+        scheme,
+        inputPixels: entry.classifier.inputPixels,
+        seed,
+        flopsPerCell,
+        parameters,
       });
       const path = join(outDir, `${entry.id}.json`);
       await writeOrFail(path, () => writeFile(path, serializeModelCard(card)));

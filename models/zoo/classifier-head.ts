@@ -23,12 +23,7 @@ export function startClassifierGraph(
  * Adds pooling and the linear classifier (named `fc`, as in torchvision) on `featureMap`, which
  * must already be the value named ZOO_OUTPUT_NAMES.featureMap, and declares the three outputs.
  */
-export function finishClassifierGraph(
-  layers: LayerContext,
-  featureMap: string,
-  featureChannels: number,
-  classCount: number,
-): OnnxGraph {
+export function finishClassifierGraph(layers: LayerContext, featureMap: string, featureChannels: number, classCount: number): OnnxGraph {
   const features = globalAveragePoolFlat(layers, featureMap, 'avgpool', ZOO_OUTPUT_NAMES.features);
   const logits = linear(layers, features, 'fc', { inFeatures: featureChannels, outFeatures: classCount }, ZOO_OUTPUT_NAMES.logits);
   return finishGraph(layers.graph, [logits, features, featureMap]);

@@ -69,7 +69,13 @@ export function coatnetTransformer(layers: LayerContext, x: string, prefix: stri
   let shortcut = x;
   let normed: string;
   if (stridePixels === 2) {
-    shortcut = toTokens(layers, downsampleShortcut(layers, x, `${prefix}.shortcut`, inChannels, outChannels), `${prefix}.shortcut.tokens`, outChannels, positions);
+    shortcut = toTokens(
+      layers,
+      downsampleShortcut(layers, x, `${prefix}.shortcut`, inChannels, outChannels),
+      `${prefix}.shortcut.tokens`,
+      outChannels,
+      positions,
+    );
     normed = channelLayerNorm(layers, x, `${prefix}.norm1.norm`, inChannels);
     normed = averagePool(layers, normed, `${prefix}.norm1.down`, POOL_2X2);
     normed = toTokens(layers, normed, `${prefix}.norm1.tokens`, inChannels, positions);
@@ -77,7 +83,11 @@ export function coatnetTransformer(layers: LayerContext, x: string, prefix: stri
     normed = layerNorm(layers, x, `${prefix}.norm1`, inChannels, COATNET_LAYER_NORM_EPSILON);
   }
   const attention = relativeSelfAttention(layers, normed, `${prefix}.attn`, {
-    inChannels, channels: outChannels, headChannels: COATNET_HEAD_CHANNELS, height, width,
+    inChannels,
+    channels: outChannels,
+    headChannels: COATNET_HEAD_CHANNELS,
+    height,
+    width,
   });
   let y = add(layers, shortcut, attention, `${prefix}.attn.add`);
   let mlp = layerNorm(layers, y, `${prefix}.norm2`, outChannels, COATNET_LAYER_NORM_EPSILON);
@@ -97,7 +107,12 @@ function downsampleShortcut(layers: LayerContext, x: string, name: string, inCha
 /** LayerNorm over the channels of a feature map [N, C, h, w] (timm's LayerNorm2d): to NHWC and back. */
 function channelLayerNorm(layers: LayerContext, x: string, name: string, channels: number): string {
   const graph = layers.graph;
-  const channelsLast = addNode(graph, { opType: 'Transpose', name: `${name}.nhwc`, inputs: [x], attributes: { perm: intsAttribute([0, 2, 3, 1]) } });
+  const channelsLast = addNode(graph, {
+    opType: 'Transpose',
+    name: `${name}.nhwc`,
+    inputs: [x],
+    attributes: { perm: intsAttribute([0, 2, 3, 1]) },
+  });
   const normed = layerNorm(layers, channelsLast, name, channels, COATNET_LAYER_NORM_EPSILON);
   return addNode(graph, { opType: 'Transpose', name: `${name}.nchw`, inputs: [normed], attributes: { perm: intsAttribute([0, 3, 1, 2]) } });
 }

@@ -41,10 +41,19 @@ export const COATNET0_FEATURE_CHANNELS = STAGES[STAGES.length - 1].channels;
  */
 export function buildCoatnet0Graph(random: RandomSource, classCount: number, inputPixels = COATNET0_INPUT_PIXELS): OnnxGraph {
   if (!Number.isInteger(inputPixels) || inputPixels <= 0 || inputPixels % TOTAL_STRIDE !== 0) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `CoAtNet-0 needs an input side that is a multiple of ${TOTAL_STRIDE} pixels, got ${inputPixels}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `CoAtNet-0 needs an input side that is a multiple of ${TOTAL_STRIDE} pixels, got ${inputPixels}`,
+    );
   }
   const { layers, image } = startClassifierGraph('coatnet_0', random, inputPixels);
-  let x = conv2d(layers, image, 'stem.conv1', { inChannels: ZOO_INPUT_CHANNELS, outChannels: STEM_CHANNELS, kernelPixels: 3, stridePixels: 2, padPixels: 1 });
+  let x = conv2d(layers, image, 'stem.conv1', {
+    inChannels: ZOO_INPUT_CHANNELS,
+    outChannels: STEM_CHANNELS,
+    kernelPixels: 3,
+    stridePixels: 2,
+    padPixels: 1,
+  });
   x = gelu(layers, batchNorm(layers, x, 'stem.norm1', STEM_CHANNELS), 'stem.norm1.act');
   x = conv2d(layers, x, 'stem.conv2', { inChannels: STEM_CHANNELS, outChannels: STEM_CHANNELS, kernelPixels: 3, padPixels: 1 });
 
@@ -59,10 +68,15 @@ export function buildCoatnet0Graph(random: RandomSource, classCount: number, inp
     }
     for (let block = 0; block < stage.blocks; block++) {
       const prefix = `stages.${stageIndex}.blocks.${block}`;
-      const spec = { inChannels: block === 0 ? inChannels : stage.channels, outChannels: stage.channels, stridePixels: block === 0 ? 2 as const : 1 as const };
-      x = stage.kind === 'C'
-        ? coatnetMbconv(layers, x, prefix, spec)
-        : coatnetTransformer(layers, x, prefix, { ...spec, height: grid, width: grid });
+      const spec = {
+        inChannels: block === 0 ? inChannels : stage.channels,
+        outChannels: stage.channels,
+        stridePixels: block === 0 ? (2 as const) : (1 as const),
+      };
+      x =
+        stage.kind === 'C'
+          ? coatnetMbconv(layers, x, prefix, spec)
+          : coatnetTransformer(layers, x, prefix, { ...spec, height: grid, width: grid });
     }
     if (isLastStage) {
       x = toFeatureMap(layers, x, `stages.${stageIndex}.output`, { channels: stage.channels, height: grid, width: grid });
@@ -74,6 +88,12 @@ export function buildCoatnet0Graph(random: RandomSource, classCount: number, inp
   let head = layerNorm(layers, features, 'head.norm', COATNET0_FEATURE_CHANNELS, COATNET_LAYER_NORM_EPSILON);
   head = linear(layers, head, 'head.pre_logits.fc', { inFeatures: COATNET0_FEATURE_CHANNELS, outFeatures: COATNET0_FEATURE_CHANNELS });
   head = tanh(layers, head, 'head.pre_logits.act');
-  const logits = linear(layers, head, 'head.fc', { inFeatures: COATNET0_FEATURE_CHANNELS, outFeatures: classCount }, ZOO_OUTPUT_NAMES.logits);
+  const logits = linear(
+    layers,
+    head,
+    'head.fc',
+    { inFeatures: COATNET0_FEATURE_CHANNELS, outFeatures: classCount },
+    ZOO_OUTPUT_NAMES.logits,
+  );
   return finishGraph(layers.graph, [logits, features]);
 }

@@ -32,7 +32,14 @@ export function mbconv(layers: LayerContext, x: string, prefix: string, spec: Ef
   const { inChannels, outChannels, expansion, stridePixels } = spec;
   const mid = inChannels * expansion;
   let y = convBnSilu(layers, x, `${prefix}.block.0`, { inChannels, outChannels: mid, kernelPixels: 1 });
-  y = convBnSilu(layers, y, `${prefix}.block.1`, { inChannels: mid, outChannels: mid, kernelPixels: 3, stridePixels, padPixels: 1, groups: mid });
+  y = convBnSilu(layers, y, `${prefix}.block.1`, {
+    inChannels: mid,
+    outChannels: mid,
+    kernelPixels: 3,
+    stridePixels,
+    padPixels: 1,
+    groups: mid,
+  });
   y = squeezeExcite(layers, y, `${prefix}.block.2`, mid, Math.max(1, Math.floor(inChannels * SE_RATIO)));
   y = conv2d(layers, y, `${prefix}.block.3.0`, { inChannels: mid, outChannels, kernelPixels: 1 });
   return normAndResidual(layers, x, y, `${prefix}.block.3.1`, prefix, spec);
@@ -54,13 +61,7 @@ export function fusedMbconv(layers: LayerContext, x: string, prefix: string, spe
 }
 
 /** Conv (no bias), BN, SiLU, named `${name}.0/.1/.2` as torchvision's Conv2dNormActivation. */
-export function convBnSilu(
-  layers: LayerContext,
-  x: string,
-  name: string,
-  spec: Parameters<typeof conv2d>[3],
-  outputName?: string,
-): string {
+export function convBnSilu(layers: LayerContext, x: string, name: string, spec: Parameters<typeof conv2d>[3], outputName?: string): string {
   const y = conv2d(layers, x, `${name}.0`, spec);
   return silu(layers, batchNorm(layers, y, `${name}.1`, spec.outChannels, 1, EFFICIENTNET_BN_EPSILON), `${name}.2`, outputName);
 }
@@ -70,7 +71,14 @@ function isResidual(spec: EfficientBlockSpec): boolean {
 }
 
 /** The projection's BN (named `normName`), then the skip connection when the block keeps stride and width. */
-function normAndResidual(layers: LayerContext, x: string, projected: string, normName: string, prefix: string, spec: EfficientBlockSpec): string {
+function normAndResidual(
+  layers: LayerContext,
+  x: string,
+  projected: string,
+  normName: string,
+  prefix: string,
+  spec: EfficientBlockSpec,
+): string {
   if (!isResidual(spec)) return batchNorm(layers, projected, normName, spec.outChannels, 1, EFFICIENTNET_BN_EPSILON);
   const normed = batchNorm(layers, projected, normName, spec.outChannels, BRANCH_SCALE, EFFICIENTNET_BN_EPSILON);
   return add(layers, normed, x, `${prefix}.add`);

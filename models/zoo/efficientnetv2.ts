@@ -32,9 +32,19 @@ export const EFFICIENTNETV2_S_FEATURE_CHANNELS = 1280;
  * outputs logits [batch, classCount], features [batch, 1280], feature_map [batch, 1280, h, w]
  * (h = ceil(inputPixels / 32)).
  */
-export function buildEfficientnetV2SGraph(random: RandomSource, classCount: number, inputPixels = EFFICIENTNETV2_S_INPUT_PIXELS): OnnxGraph {
+export function buildEfficientnetV2SGraph(
+  random: RandomSource,
+  classCount: number,
+  inputPixels = EFFICIENTNETV2_S_INPUT_PIXELS,
+): OnnxGraph {
   const { layers, image } = startClassifierGraph('efficientnet_v2_s', random, inputPixels);
-  let x = convBnSilu(layers, image, 'features.0', { inChannels: ZOO_INPUT_CHANNELS, outChannels: STEM_CHANNELS, kernelPixels: 3, stridePixels: 2, padPixels: 1 });
+  let x = convBnSilu(layers, image, 'features.0', {
+    inChannels: ZOO_INPUT_CHANNELS,
+    outChannels: STEM_CHANNELS,
+    kernelPixels: 3,
+    stridePixels: 2,
+    padPixels: 1,
+  });
   let inChannels = STEM_CHANNELS;
   STAGES.forEach((stage, stageIndex) => {
     for (let layer = 0; layer < stage.layers; layer++) {
@@ -42,7 +52,7 @@ export function buildEfficientnetV2SGraph(random: RandomSource, classCount: numb
         inChannels: layer === 0 ? inChannels : stage.channels,
         outChannels: stage.channels,
         expansion: stage.expansion,
-        stridePixels: layer === 0 ? stage.stridePixels : 1 as const,
+        stridePixels: layer === 0 ? stage.stridePixels : (1 as const),
       };
       const prefix = `features.${stageIndex + 1}.${layer}`;
       x = stage.fused ? fusedMbconv(layers, x, prefix, spec) : mbconv(layers, x, prefix, spec);
@@ -50,7 +60,9 @@ export function buildEfficientnetV2SGraph(random: RandomSource, classCount: numb
     inChannels = stage.channels;
   });
   x = convBnSilu(
-    layers, x, `features.${STAGES.length + 1}`,
+    layers,
+    x,
+    `features.${STAGES.length + 1}`,
     { inChannels, outChannels: EFFICIENTNETV2_S_FEATURE_CHANNELS, kernelPixels: 1 },
     ZOO_OUTPUT_NAMES.featureMap,
   );

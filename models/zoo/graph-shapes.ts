@@ -135,8 +135,16 @@ function broadcast(node: OnnxNode, a: OnnxDim[], b: OnnxDim[]): OnnxDim[] {
 function reshapeOutput(node: OnnxNode, x: OnnxDim[], target: number[]): OnnxDim[] {
   const out: OnnxDim[] = target.map((dim, axis) => (dim === 0 ? x[axis] : dim));
   const inferred = out.indexOf(-1);
-  const staticOf = (dims: OnnxDim[]) => staticDims(node, dims.filter((dim) => typeof dim === 'number' && dim !== -1)).reduce((p, d) => p * d, 1);
-  const symbolicOf = (dims: OnnxDim[]) => dims.filter((dim) => typeof dim === 'string').sort().join(',');
+  const staticOf = (dims: OnnxDim[]) =>
+    staticDims(
+      node,
+      dims.filter((dim) => typeof dim === 'number' && dim !== -1),
+    ).reduce((p, d) => p * d, 1);
+  const symbolicOf = (dims: OnnxDim[]) =>
+    dims
+      .filter((dim) => typeof dim === 'string')
+      .sort()
+      .join(',');
   if (symbolicOf(x) !== symbolicOf(out)) fail(node, `symbolic dims of [${x}] must carry over to [${out}] unchanged`);
   if (inferred >= 0) {
     out[inferred] = staticOf(x) / staticOf(out);

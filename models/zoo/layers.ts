@@ -39,7 +39,9 @@ export function conv2d(layers: LayerContext, x: string, name: string, spec: Conv
   );
   const inputs = [x, weight];
   if (spec.bias) {
-    inputs.push(addInitializer(layers.graph, `${name}.bias`, [outChannels], uniformFloats(layers.random, outChannels, 1 / Math.sqrt(fanIn))));
+    inputs.push(
+      addInitializer(layers.graph, `${name}.bias`, [outChannels], uniformFloats(layers.random, outChannels, 1 / Math.sqrt(fanIn))),
+    );
   }
   return addNode(layers.graph, {
     opType: 'Conv',

@@ -38,12 +38,7 @@ export function buildMatmulGraph(random: RandomSource, sizes: MatmulSizes = MATM
   }
   const graph = createGraphDraft('matmul');
   const a = addInput(graph, MATMUL_INPUT_NAME, [rows, inner]);
-  const b = addInitializer(
-    graph,
-    MATMUL_WEIGHT_NAME,
-    [inner, columns],
-    uniformFloats(random, inner * columns, 1 / Math.sqrt(inner)),
-  );
+  const b = addInitializer(graph, MATMUL_WEIGHT_NAME, [inner, columns], uniformFloats(random, inner * columns, 1 / Math.sqrt(inner)));
   const product = addNode(graph, { opType: 'MatMul', name: 'matmul', inputs: [a, b], outputName: MATMUL_OUTPUT_NAME });
   return finishGraph(graph, [product]);
 }

@@ -28,10 +28,7 @@ export interface OnnxValueInfo {
   dims: OnnxDim[];
 }
 
-export type OnnxAttribute =
-  | { type: 'INT'; value: number }
-  | { type: 'INTS'; value: number[] }
-  | { type: 'FLOAT'; value: number };
+export type OnnxAttribute = { type: 'INT'; value: number } | { type: 'INTS'; value: number[] } | { type: 'FLOAT'; value: number };
 
 export interface OnnxNode {
   /** Unique node name (ONNX allows duplicates; we keep them unique for readable errors). */
@@ -185,7 +182,8 @@ function encodeValueInfo(info: OnnxValueInfo): ProtoMessage {
   const shape = createMessage();
   for (const dim of info.dims) {
     const dimension = createMessage();
-    if (typeof dim === 'number') writeVarintField(dimension, 1, dim); // dim_value
+    if (typeof dim === 'number')
+      writeVarintField(dimension, 1, dim); // dim_value
     else writeStringField(dimension, 2, dim); // dim_param
     writeMessageField(shape, 1, dimension);
   }

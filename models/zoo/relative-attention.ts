@@ -36,18 +36,36 @@ export function relativeSelfAttention(layers: LayerContext, tokens: string, name
   const project = (part: string, perm: number[]) => {
     const flat = tokenLinear(layers, tokens, `${name}.${part}`, { inFeatures: inChannels, outFeatures: channels });
     const split = addNode(graph, { opType: 'Reshape', name: `${name}.${part}.heads`, inputs: [flat, headsShape] });
-    return addNode(graph, { opType: 'Transpose', name: `${name}.${part}.transpose`, inputs: [split], attributes: { perm: intsAttribute(perm) } });
+    return addNode(graph, {
+      opType: 'Transpose',
+      name: `${name}.${part}.transpose`,
+      inputs: [split],
+      attributes: { perm: intsAttribute(perm) },
+    });
   };
   const q = project('q', [0, 2, 1, 3]); // [N, heads, T, d]
   const k = project('k', [0, 2, 3, 1]); // [N, heads, d, T]
   const v = project('v', [0, 2, 1, 3]); // [N, heads, T, d]
 
-  const qScaled = addNode(graph, { opType: 'Mul', name: `${name}.q.scale`, inputs: [q, scalarConstant(graph, 1 / Math.sqrt(headChannels))] });
+  const qScaled = addNode(graph, {
+    opType: 'Mul',
+    name: `${name}.q.scale`,
+    inputs: [q, scalarConstant(graph, 1 / Math.sqrt(headChannels))],
+  });
   const scores = addNode(graph, { opType: 'MatMul', name: `${name}.scores`, inputs: [qScaled, k] }); // [N, heads, T, T]
-  const biased = addNode(graph, { opType: 'Add', name: `${name}.rel_pos.add`, inputs: [scores, relativePositionBias(layers, `${name}.rel_pos`, heads, height, width)] });
+  const biased = addNode(graph, {
+    opType: 'Add',
+    name: `${name}.rel_pos.add`,
+    inputs: [scores, relativePositionBias(layers, `${name}.rel_pos`, heads, height, width)],
+  });
   const weights = addNode(graph, { opType: 'Softmax', name: `${name}.softmax`, inputs: [biased], attributes: { axis: intAttribute(-1) } });
   const mixed = addNode(graph, { opType: 'MatMul', name: `${name}.mix`, inputs: [weights, v] }); // [N, heads, T, d]
-  const byPosition = addNode(graph, { opType: 'Transpose', name: `${name}.merge.transpose`, inputs: [mixed], attributes: { perm: intsAttribute([0, 2, 1, 3]) } });
+  const byPosition = addNode(graph, {
+    opType: 'Transpose',
+    name: `${name}.merge.transpose`,
+    inputs: [mixed],
+    attributes: { perm: intsAttribute([0, 2, 1, 3]) },
+  });
   const mergedShape = addInt64Constant(graph, `${name}.merge_shape`, [3], [0, positions, channels]);
   const merged = addNode(graph, { opType: 'Reshape', name: `${name}.merge`, inputs: [byPosition, mergedShape] });
   return tokenLinear(layers, merged, `${name}.proj`, { inFeatures: channels, outFeatures: channels });
@@ -57,9 +75,24 @@ export function relativeSelfAttention(layers: LayerContext, tokens: string, name
 function relativePositionBias(layers: LayerContext, name: string, heads: number, height: number, width: number): string {
   const graph = layers.graph;
   const offsets = (2 * height - 1) * (2 * width - 1);
-  const table = addInitializer(graph, `${name}.relative_position_bias_table`, [heads, offsets], uniformFloats(layers.random, heads * offsets, BIAS_TABLE_BOUND));
-  const indices = addInt64Constant(graph, `${name}.relative_position_index`, [height * width * height * width], relativePositionIndex(height, width));
-  const gathered = addNode(graph, { opType: 'Gather', name: `${name}.gather`, inputs: [table, indices], attributes: { axis: intAttribute(1) } });
+  const table = addInitializer(
+    graph,
+    `${name}.relative_position_bias_table`,
+    [heads, offsets],
+    uniformFloats(layers.random, heads * offsets, BIAS_TABLE_BOUND),
+  );
+  const indices = addInt64Constant(
+    graph,
+    `${name}.relative_position_index`,
+    [height * width * height * width],
+    relativePositionIndex(height, width),
+  );
+  const gathered = addNode(graph, {
+    opType: 'Gather',
+    name: `${name}.gather`,
+    inputs: [table, indices],
+    attributes: { axis: intAttribute(1) },
+  });
   const shape = addInt64Constant(graph, `${name}.shape`, [3], [heads, height * width, height * width]);
   return addNode(graph, { opType: 'Reshape', name, inputs: [gathered, shape] });
 }

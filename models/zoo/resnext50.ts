@@ -38,7 +38,11 @@ export const RESNEXT50_FEATURE_CHANNELS = 512 * EXPANSION;
 export function buildResnext50Graph(random: RandomSource, classCount: number): OnnxGraph {
   const { layers, image } = startClassifierGraph('resnext50_32x4d', random);
   let x = conv2d(layers, image, 'conv1', {
-    inChannels: ZOO_INPUT_CHANNELS, outChannels: STEM_CHANNELS, kernelPixels: 7, stridePixels: 2, padPixels: 3,
+    inChannels: ZOO_INPUT_CHANNELS,
+    outChannels: STEM_CHANNELS,
+    kernelPixels: 7,
+    stridePixels: 2,
+    padPixels: 3,
   });
   x = batchNorm(layers, x, 'bn1', STEM_CHANNELS);
   x = relu(layers, x, 'relu');
@@ -77,7 +81,12 @@ function bottleneck(
   let y = conv2d(layers, x, `${prefix}.conv1`, { inChannels, outChannels: width, kernelPixels: 1 });
   y = relu(layers, batchNorm(layers, y, `${prefix}.bn1`, width), `${prefix}.relu1`);
   y = conv2d(layers, y, `${prefix}.conv2`, {
-    inChannels: width, outChannels: width, kernelPixels: 3, stridePixels, padPixels: 1, groups: GROUPS,
+    inChannels: width,
+    outChannels: width,
+    kernelPixels: 3,
+    stridePixels,
+    padPixels: 1,
+    groups: GROUPS,
   });
   y = relu(layers, batchNorm(layers, y, `${prefix}.bn2`, width), `${prefix}.relu2`);
   y = conv2d(layers, y, `${prefix}.conv3`, { inChannels: width, outChannels, kernelPixels: 1 });

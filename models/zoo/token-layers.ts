@@ -24,7 +24,12 @@ export function toFeatureMap(
   outputName?: string,
 ): string {
   const { channels, height, width } = size;
-  const channelsFirst = addNode(layers.graph, { opType: 'Transpose', name: `${name}.transpose`, inputs: [tokens], attributes: { perm: intsAttribute([0, 2, 1]) } });
+  const channelsFirst = addNode(layers.graph, {
+    opType: 'Transpose',
+    name: `${name}.transpose`,
+    inputs: [tokens],
+    attributes: { perm: intsAttribute([0, 2, 1]) },
+  });
   const shape = addInt64Constant(layers.graph, `${name}.shape`, [4], [0, channels, height, width]);
   return addNode(layers.graph, { opType: 'Reshape', name, inputs: [channelsFirst, shape], outputName });
 }
@@ -33,15 +38,15 @@ export function toFeatureMap(
  * x [..., inFeatures] -> [..., outFeatures]: MatMul with a weight [inFeatures, outFeatures] (torch's
  * [out, in] transposed) plus a bias, both uniform in +-1/sqrt(inFeatures) as PyTorch initializes them.
  */
-export function tokenLinear(
-  layers: LayerContext,
-  x: string,
-  name: string,
-  features: { inFeatures: number; outFeatures: number },
-): string {
+export function tokenLinear(layers: LayerContext, x: string, name: string, features: { inFeatures: number; outFeatures: number }): string {
   const { inFeatures, outFeatures } = features;
   const bound = 1 / Math.sqrt(inFeatures);
-  const weight = addInitializer(layers.graph, `${name}.weight`, [inFeatures, outFeatures], uniformFloats(layers.random, inFeatures * outFeatures, bound));
+  const weight = addInitializer(
+    layers.graph,
+    `${name}.weight`,
+    [inFeatures, outFeatures],
+    uniformFloats(layers.random, inFeatures * outFeatures, bound),
+  );
   const bias = addInitializer(layers.graph, `${name}.bias`, [outFeatures], uniformFloats(layers.random, outFeatures, bound));
   const product = addNode(layers.graph, { opType: 'MatMul', name: `${name}.matmul`, inputs: [x, weight] });
   return addNode(layers.graph, { opType: 'Add', name, inputs: [product, bias] });

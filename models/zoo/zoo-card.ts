@@ -6,14 +6,7 @@
 import type { ModelCard } from '../../src/inference/model-card-types.js';
 import type { OnnxGraph } from './onnx-writer.js';
 import { SmearscopeError } from '../../src/errors.js';
-import {
-  IMAGENET_MEAN,
-  IMAGENET_STD,
-  ZOO_INPUT_NAME,
-  ZOO_OUTPUT_NAMES,
-  ZOO_PATCH_MICRONS,
-  type ZooScheme,
-} from './zoo-contract.js';
+import { IMAGENET_MEAN, IMAGENET_STD, ZOO_INPUT_NAME, ZOO_OUTPUT_NAMES, ZOO_PATCH_MICRONS, type ZooScheme } from './zoo-contract.js';
 
 export interface ZooCardSpec {
   id: string;
@@ -56,7 +49,9 @@ export function zooModelCard(spec: ZooCardSpec): ModelCard {
     outputs: {
       logits: ZOO_OUTPUT_NAMES.logits,
       features: ZOO_OUTPUT_NAMES.features,
-      ...(hasFeatureMap ? { featureMap: ZOO_OUTPUT_NAMES.featureMap, classifier: linearClassifier(spec.graph, spec.scheme.classes.length) } : {}),
+      ...(hasFeatureMap
+        ? { featureMap: ZOO_OUTPUT_NAMES.featureMap, classifier: linearClassifier(spec.graph, spec.scheme.classes.length) }
+        : {}),
     },
     flopsPerCell: spec.flopsPerCell,
     parameters: spec.parameters,

@@ -1,5 +1,9 @@
 // Types of bccd.mjs for the tests (TypeScript).
-export interface BccdBox { image: string; box: [number, number, number, number] | number[]; code: string }
+export interface BccdBox {
+  image: string;
+  box: [number, number, number, number] | number[];
+  code: string;
+}
 export interface BccdScore {
   frames: number;
   located: number;
@@ -9,4 +13,7 @@ export interface BccdScore {
 }
 export const BCCD_SUBTYPES: Record<string, string>;
 export function parseBccdBoxes(csvText: string): BccdBox[];
-export function scoreBccd(report: { frames: Array<{ file: string; cells?: Array<{ x: number; y: number; class?: string }> }> }, boxes: BccdBox[]): BccdScore;
+export function scoreBccd(
+  report: { frames: Array<{ file: string; cells?: Array<{ x: number; y: number; class?: string }> }> },
+  boxes: BccdBox[],
+): BccdScore;

@@ -13,7 +13,10 @@ export const BCCD_SUBTYPES = { NEUTROPHIL: 'NGS', EOSINOPHIL: 'EOS', LYMPHOCYTE:
  * box's. Returns [{ image, box: [x0, y0, x1, y1], code }].
  */
 export function parseBccdBoxes(csvText) {
-  const lines = csvText.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = csvText
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const header = lines[0].split(',');
   const col = (name) => header.indexOf(name);
   const rows = [];
@@ -59,7 +62,9 @@ export function scoreBccd(report, boxes) {
     const support = Object.values(row).reduce((a, b) => a + b, 0);
     perClass[code] = { recall: support ? (row[code] ?? 0) / support : null, support };
   }
-  const recalls = Object.values(perClass).map((m) => m.recall).filter((r) => r !== null);
+  const recalls = Object.values(perClass)
+    .map((m) => m.recall)
+    .filter((r) => r !== null);
   return {
     frames: boxes.length,
     located,

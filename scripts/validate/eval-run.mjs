@@ -10,7 +10,12 @@ const execFileAsync = promisify(execFile);
  * ({ data, list, classes?, micronsPerPixel? }). */
 export function heldOutArgs(spec, cardPath) {
   return [
-    'eval', spec.data, '--list', spec.list, '--model', cardPath,
+    'eval',
+    spec.data,
+    '--list',
+    spec.list,
+    '--model',
+    cardPath,
     ...(spec.classes ? ['--classes', spec.classes] : []),
     ...(spec.micronsPerPixel ? ['--microns-per-pixel', String(spec.micronsPerPixel)] : []),
   ];

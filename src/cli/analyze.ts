@@ -127,17 +127,27 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    log(`smearscope: ${files.length} frame(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
-      `backend ${scope.backend}: ${scope.backendReason}`);
+    log(
+      `smearscope: ${files.length} frame(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
+        `backend ${scope.backend}: ${scope.backendReason}`,
+    );
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
       smearscope: { version: SMEARSCOPE_VERSION, disclaimer: SCREENING_DISCLAIMER },
       model: modelEntry(scope.card, model ?? 'default'),
-      backend: { name: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, batchSize: scope.batchSize, workers: scope.workers },
+      backend: {
+        name: scope.backend,
+        reason: scope.backendReason,
+        notes: scope.notes,
+        events: scope.events,
+        batchSize: scope.batchSize,
+        workers: scope.workers,
+      },
       frames: [],
       differential: null,
     };
-    if (format === 'jsonl') await output.write(jsonLine({ type: 'run', smearscope: report.smearscope, model: report.model, backend: report.backend }));
+    if (format === 'jsonl')
+      await output.write(jsonLine({ type: 'run', smearscope: report.smearscope, model: report.model, backend: report.backend }));
     let failed = 0;
     let fatal: SmearscopeError | undefined;
     const strictScale = values['strict-scale'] ?? false;
@@ -146,7 +156,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         const entry = frameEntry(result);
         report.frames.push(entry);
         if (format === 'jsonl') await output.write(jsonLine({ type: 'frame', index: result.index, ...entry }));
-        if (result.scaleWarning) process.stderr.write(`[${result.index + 1}/${files.length}] ${result.label}: scale warning: ${result.scaleWarning}\n`);
+        if (result.scaleWarning)
+          process.stderr.write(`[${result.index + 1}/${files.length}] ${result.label}: scale warning: ${result.scaleWarning}\n`);
         if (result.error) {
           failed++;
           log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
@@ -154,8 +165,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         }
         slide?.addFrame(result);
         const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
-        log(`[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
-          `${result.timingsMs.total.toFixed(0)} ms`);
+        log(
+          `[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
+            `${result.timingsMs.total.toFixed(0)} ms`,
+        );
       }
     } catch (error) {
       // Stopped early: the report of the frames done is still written, marked interrupted.
@@ -163,15 +176,27 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     }
     report.differential = slide?.report() ?? null;
     const warned = report.frames.filter((frame) => frame.scaleWarning).length;
-    if (warned > 0) process.stderr.write(`scale warning on ${warned} of ${files.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`);
+    if (warned > 0)
+      process.stderr.write(
+        `scale warning on ${warned} of ${files.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`,
+      );
     const interrupted = signal !== undefined || fatal !== undefined;
     if (interrupted) {
       report.interrupted = true;
       if (fatal) report.error = { code: fatal.code, message: fatal.message };
     }
     if (format === 'jsonl') {
-      await output.write(jsonLine({ type: 'end', framesDone: report.frames.length, framesFailed: failed, differential: report.differential,
-        events: scope.events, ...(interrupted ? { interrupted: true } : {}), ...(report.error ? { error: report.error } : {}) }));
+      await output.write(
+        jsonLine({
+          type: 'end',
+          framesDone: report.frames.length,
+          framesFailed: failed,
+          differential: report.differential,
+          events: scope.events,
+          ...(interrupted ? { interrupted: true } : {}),
+          ...(report.error ? { error: report.error } : {}),
+        }),
+      );
     } else {
       await output.write(format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n');
     }
@@ -201,8 +226,18 @@ function jsonLine(value: unknown): string {
  * writable folder. Nothing is created or truncated here. */
 async function checkWritable(path: string): Promise<void> {
   const problem = await stat(path).then(
-    async (info) => (info.isFile() ? access(path, constants.W_OK).then(() => undefined, () => 'the file is not writable') : 'it is not a file'),
-    () => access(dirname(resolve(path)), constants.W_OK).then(() => undefined, () => 'its folder does not exist or is not writable'),
+    async (info) =>
+      info.isFile()
+        ? access(path, constants.W_OK).then(
+            () => undefined,
+            () => 'the file is not writable',
+          )
+        : 'it is not a file',
+    () =>
+      access(dirname(resolve(path)), constants.W_OK).then(
+        () => undefined,
+        () => 'its folder does not exist or is not writable',
+      ),
   );
   if (problem) throw new SmearscopeError('INVALID_ARGUMENT', `--out ${path}: ${problem}; choose another path (nothing was analyzed)`);
 }

@@ -38,21 +38,33 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   for (const file of files) results.push({ file, ...calibrateFrame(kernels, await readFrame(file)) });
   const calibration = calibrateFrames(results);
   if (values.json) {
-    const frames = results.map((r) => (r.estimate
-      ? { file: r.file, micronsPerPixel: r.estimate.micronsPerPixel, interval: r.estimate.interval, erythrocytes: r.estimate.erythrocytes, confident: r.estimate.confident }
-      : { file: r.file, error: r.reason }));
+    const frames = results.map((r) =>
+      r.estimate
+        ? {
+            file: r.file,
+            micronsPerPixel: r.estimate.micronsPerPixel,
+            interval: r.estimate.interval,
+            erythrocytes: r.estimate.erythrocytes,
+            confident: r.estimate.confident,
+          }
+        : { file: r.file, error: r.reason },
+    );
     process.stdout.write(JSON.stringify({ frames, calibration: calibration ?? null }, null, 2) + '\n');
   } else {
     for (const r of results) {
-      process.stdout.write(r.estimate
-        ? `${r.file}: ${formatScale(r.estimate.micronsPerPixel)} um/px (95 % ${formatScale(r.estimate.interval[0])}-${formatScale(r.estimate.interval[1])}), ` +
-          `${r.estimate.erythrocytes} erythrocytes${r.estimate.confident ? '' : ', not confident'}\n`
-        : `${r.file}: no estimate (${r.reason})\n`);
+      process.stdout.write(
+        r.estimate
+          ? `${r.file}: ${formatScale(r.estimate.micronsPerPixel)} um/px (95 % ${formatScale(r.estimate.interval[0])}-${formatScale(r.estimate.interval[1])}), ` +
+              `${r.estimate.erythrocytes} erythrocytes${r.estimate.confident ? '' : ', not confident'}\n`
+          : `${r.file}: no estimate (${r.reason})\n`,
+      );
     }
-    process.stdout.write(calibration
-      ? `scale: ${formatScale(calibration.micronsPerPixel)} um/px, 95 % interval ${formatScale(calibration.interval[0])}-` +
-        `${formatScale(calibration.interval[1])}, from ${calibration.frames} confident frame(s) and ${calibration.erythrocytes} erythrocytes\n`
-      : `no frame gave a confident estimate (at least 5 erythrocytes and a 95 % interval within 10 %); add frames with more red cells\n`);
+    process.stdout.write(
+      calibration
+        ? `scale: ${formatScale(calibration.micronsPerPixel)} um/px, 95 % interval ${formatScale(calibration.interval[0])}-` +
+            `${formatScale(calibration.interval[1])}, from ${calibration.frames} confident frame(s) and ${calibration.erythrocytes} erythrocytes\n`
+        : `no frame gave a confident estimate (at least 5 erythrocytes and a 95 % interval within 10 %); add frames with more red cells\n`,
+    );
   }
   return calibration ? 0 : 1;
 }

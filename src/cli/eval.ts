@@ -83,10 +83,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const log = (line: string) => process.stderr.write(line + '\n');
     // The scope's rule (scope.ts): the flag, else the card's choice, and only with a reference.
     const stainOn = scope.card.stainReference !== undefined && (normalizeStain ?? scope.card.stainNormalization ?? true);
-    log(`smearscope eval: ${known.length} images, model ${scope.card.id}, backend ${scope.backend}, ` +
-      `stain normalization ${stainOn ? 'on' : 'off'}, ` +
-      (micronsPerPixel ? `${scope.card.input.patchMicrons} um at ${micronsPerPixel} um/px` : 'whole crops') +
-      (unknown.length ? `; skipping folders not in the model: ${unknown.join(', ')}` : ''));
+    log(
+      `smearscope eval: ${known.length} images, model ${scope.card.id}, backend ${scope.backend}, ` +
+        `stain normalization ${stainOn ? 'on' : 'off'}, ` +
+        (micronsPerPixel ? `${scope.card.input.patchMicrons} um at ${micronsPerPixel} um/px` : 'whole crops') +
+        (unknown.length ? `; skipping folders not in the model: ${unknown.join(', ')}` : ''),
+    );
 
     const truth: number[] = [];
     const predicted: number[] = [];
@@ -119,20 +121,32 @@ export async function evalCommand(argv: string[]): Promise<number> {
     // normalizedImages: what was done (a crop without a stain fit stays as it is).
     const stainNormalized = { on: stainOn, normalizedImages: normalizedCount };
     const auc: Record<string, number | null> = {};
-    if (scope.scheme.blastIndices.length > 0) auc.blast = rocCurve(pBlast, truth.map((t) => scope.scheme.blastIndices.includes(t))).auc;
-    if (scope.scheme.atypicalIndices.length > 0) auc.atypical = rocCurve(pAtypical, truth.map((t) => scope.scheme.atypicalIndices.includes(t))).auc;
+    if (scope.scheme.blastIndices.length > 0)
+      auc.blast = rocCurve(
+        pBlast,
+        truth.map((t) => scope.scheme.blastIndices.includes(t)),
+      ).auc;
+    if (scope.scheme.atypicalIndices.length > 0)
+      auc.atypical = rocCurve(
+        pAtypical,
+        truth.map((t) => scope.scheme.atypicalIndices.includes(t)),
+      ).auc;
 
     const classes = evaluation.classes;
-    const perClass = Object.fromEntries(classes.map((code) => {
-      const m = evaluation.perClass[code];
-      return [code, { precision: m.precision, recall: m.recall, support: m.support }];
-    }));
+    const perClass = Object.fromEntries(
+      classes.map((code) => {
+        const m = evaluation.perClass[code];
+        return [code, { precision: m.precision, recall: m.recall, support: m.support }];
+      }),
+    );
     const tolerant = {
       balancedAccuracy: evaluation.tolerantBalancedAccuracy,
-      perClass: Object.fromEntries(classes.map((code) => {
-        const m = evaluation.perClass[code];
-        return [code, { precision: m.tolerantPrecision, recall: m.tolerantRecall }];
-      })),
+      perClass: Object.fromEntries(
+        classes.map((code) => {
+          const m = evaluation.perClass[code];
+          return [code, { precision: m.tolerantPrecision, recall: m.tolerantRecall }];
+        }),
+      ),
       pairs: scope.scheme.tolerancePairs,
     };
     const output = {
@@ -167,7 +181,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
 export function parseClassMap(value: string | undefined): Map<string, string> {
   const map = new Map<string, string>();
   if (value === undefined) return map;
-  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([^=]+)=([^=]+)$/.exec(pair);
     if (!match) throw new SmearscopeError('INVALID_ARGUMENT', `--classes: "${pair}" is not FOLDER=CODE (e.g. neutrophil=NGS)`);
     const [folder, code] = [match[1].trim(), match[2].trim()];
@@ -187,7 +204,11 @@ async function listSamples(root: string, listFile: string | undefined): Promise<
     const text = await readFile(listFile, 'utf8').catch((error: Error) => {
       throw new SmearscopeError('IO_FAILED', `cannot read --list ${listFile}: ${error.message}`);
     });
-    return text.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => ({ code: line.split('/')[0], path: join(root, line) }));
+    return text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) => ({ code: line.split('/')[0], path: join(root, line) }));
   }
   const entries = await readdir(root, { withFileTypes: true }).catch((error: Error) => {
     throw new SmearscopeError('IO_FAILED', `cannot read ${root}: ${error.message}`);
@@ -201,19 +222,35 @@ async function listSamples(root: string, listFile: string | undefined): Promise<
 }
 
 function formatText(output: {
-  classes: string[]; confusion: number[][]; perClass: Record<string, { precision: number | null; recall: number | null; support: number }>;
-  balancedAccuracy: number | null; accuracy: number | null; images: number; tolerant: { balancedAccuracy: number | null }; auc?: Record<string, number | null>;
+  classes: string[];
+  confusion: number[][];
+  perClass: Record<string, { precision: number | null; recall: number | null; support: number }>;
+  balancedAccuracy: number | null;
+  accuracy: number | null;
+  images: number;
+  tolerant: { balancedAccuracy: number | null };
+  auc?: Record<string, number | null>;
 }): string {
   const pct = (v: number | null) => (v === null ? '   -  ' : `${(100 * v).toFixed(1).padStart(5)}%`);
-  const lines = [`${output.images} images`, '', 'Confusion (row = truth, row-normalized):', '       ' + output.classes.map((c) => c.padStart(7)).join('')];
+  const lines = [
+    `${output.images} images`,
+    '',
+    'Confusion (row = truth, row-normalized):',
+    '       ' + output.classes.map((c) => c.padStart(7)).join(''),
+  ];
   output.classes.forEach((code, i) => lines.push(code.padEnd(7) + output.confusion[i].map((v) => pct(v).padStart(7)).join('')));
   lines.push('', 'class  precision  recall  support');
   for (const code of output.classes) {
     const m = output.perClass[code];
     lines.push(`${code.padEnd(6)} ${pct(m.precision).padStart(9)} ${pct(m.recall).padStart(7)} ${String(m.support).padStart(8)}`);
   }
-  lines.push('', `accuracy           ${pct(output.accuracy)}`, `balanced accuracy  ${pct(output.balancedAccuracy)}`,
-    `tolerant balanced  ${pct(output.tolerant.balancedAccuracy)}`);
-  for (const [group, value] of Object.entries(output.auc ?? {})) lines.push(`AUC P_${group}`.padEnd(19) + (value === null ? '-' : value.toFixed(4)));
+  lines.push(
+    '',
+    `accuracy           ${pct(output.accuracy)}`,
+    `balanced accuracy  ${pct(output.balancedAccuracy)}`,
+    `tolerant balanced  ${pct(output.tolerant.balancedAccuracy)}`,
+  );
+  for (const [group, value] of Object.entries(output.auc ?? {}))
+    lines.push(`AUC P_${group}`.padEnd(19) + (value === null ? '-' : value.toFixed(4)));
   return lines.join('\n') + '\n';
 }

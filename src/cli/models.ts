@@ -43,7 +43,13 @@ export function modelRow(card: ModelCard, path: string, isDefault: boolean): Mod
     mflopsPerCell: card.flopsPerCell === undefined ? null : Math.round(card.flopsPerCell / 1e5) / 10,
     patchMicrons: card.input.patchMicrons,
     stainNormalization: card.stainReference !== undefined && (card.stainNormalization ?? true),
-    heldOut: metrics ? { split: metrics.split, balancedAccuracy: metrics.balancedAccuracy, ...(metrics.aucBlast !== undefined ? { aucBlast: metrics.aucBlast } : {}) } : null,
+    heldOut: metrics
+      ? {
+          split: metrics.split,
+          balancedAccuracy: metrics.balancedAccuracy,
+          ...(metrics.aucBlast !== undefined ? { aucBlast: metrics.aucBlast } : {}),
+        }
+      : null,
     card: path,
   };
 }
@@ -63,16 +69,18 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   }
   const lines = [['id', 'scheme', 'classes', 'params', 'MFLOPs', 'stain', 'held-out bal. acc', 'AUC P_blast'].join('\t')];
   for (const row of rows) {
-    lines.push([
-      row.id + (row.default ? ' (default)' : ''),
-      row.scheme,
-      row.classes.join(' '),
-      row.parameters === null ? '-' : row.parameters.toLocaleString('en-US'),
-      row.mflopsPerCell ?? '-',
-      row.stainNormalization ? 'normalized' : 'as is',
-      row.heldOut ? `${row.heldOut.balancedAccuracy.toFixed(3)} (${row.heldOut.split})` : '-',
-      row.heldOut?.aucBlast === undefined ? '-' : row.heldOut.aucBlast.toFixed(3),
-    ].join('\t'));
+    lines.push(
+      [
+        row.id + (row.default ? ' (default)' : ''),
+        row.scheme,
+        row.classes.join(' '),
+        row.parameters === null ? '-' : row.parameters.toLocaleString('en-US'),
+        row.mflopsPerCell ?? '-',
+        row.stainNormalization ? 'normalized' : 'as is',
+        row.heldOut ? `${row.heldOut.balancedAccuracy.toFixed(3)} (${row.heldOut.split})` : '-',
+        row.heldOut?.aucBlast === undefined ? '-' : row.heldOut.aucBlast.toFixed(3),
+      ].join('\t'),
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

@@ -73,7 +73,9 @@ async function runNormalize(argv: string[]): Promise<number> {
   if ((fitOnly ? !fitOnlyPositionals : positionals.length !== 2) || extra.length > 0) {
     throw new SmearscopeError(
       'INVALID_ARGUMENT',
-      fitOnly ? 'normalize --fit-only takes one image: <in> [<out.png>, not written]' : 'normalize takes an input image and an output PNG: <in> <out.png>',
+      fitOnly
+        ? 'normalize --fit-only takes one image: <in> [<out.png>, not written]'
+        : 'normalize takes an input image and an output PNG: <in> <out.png>',
     );
   }
   if (fitOnly && values.reference !== undefined) throw new SmearscopeError('INVALID_ARGUMENT', '--reference has no effect with --fit-only');

@@ -68,7 +68,13 @@ export function frameEntry(result: FrameResult): AnalyzeReport['frames'][number]
     ...(result.scaleInterval ? { scaleInterval: result.scaleInterval.map((v) => round(v, 5)) as [number, number] } : {}),
     ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
     cells: result.cells.map((cell) => {
-      const position = { x: round(cell.x, 1), y: round(cell.y, 1), box: cell.box.map((v) => Math.round(v)), ratio: round(cell.ratio, 4), crossesBorder: cell.crossesBorder };
+      const position = {
+        x: round(cell.x, 1),
+        y: round(cell.y, 1),
+        box: cell.box.map((v) => Math.round(v)),
+        ratio: round(cell.ratio, 4),
+        crossesBorder: cell.crossesBorder,
+      };
       const decision = cell.decision;
       if (!decision) return position;
       return {
@@ -94,24 +100,59 @@ export function frameEntry(result: FrameResult): AnalyzeReport['frames'][number]
 
 /** Stage times rounded to 0.01 ms, in the order of FrameTimingsMs. */
 function roundTimings(t: FrameTimingsMs): FrameTimingsMs {
-  return { stainFit: round(t.stainFit, 2), localize: round(t.localize, 2), patches: round(t.patches, 2), inference: round(t.inference, 2), total: round(t.total, 2) };
+  return {
+    stainFit: round(t.stainFit, 2),
+    localize: round(t.localize, 2),
+    patches: round(t.patches, 2),
+    inference: round(t.inference, 2),
+    total: round(t.total, 2),
+  };
 }
 
 /** CSV of the report: one row per cell (frames without cells get one row with empty cell fields). */
 export function reportToCsv(report: AnalyzeReport): string {
   const classes = report.model.classes;
-  const header = ['file', 'x', 'y', 'x0', 'y0', 'x1', 'y1', 'ratio', 'class', 'confidence', 'abstained', 'pBlast', 'pAtypical', ...classes.map((c) => `p_${c}`), 'error'];
+  const header = [
+    'file',
+    'x',
+    'y',
+    'x0',
+    'y0',
+    'x1',
+    'y1',
+    'ratio',
+    'class',
+    'confidence',
+    'abstained',
+    'pBlast',
+    'pAtypical',
+    ...classes.map((c) => `p_${c}`),
+    'error',
+  ];
   const rows = [header.join(',')];
   for (const frame of report.frames) {
     const file = csvField(frame.file);
     const error = frame.error ? csvField(`${frame.error.code}: ${frame.error.message}`) : '';
     if (frame.cells.length === 0) rows.push([file, ...new Array(header.length - 2).fill(''), error].join(','));
+    // biome-ignore lint/suspicious/noExplicitAny: a CSV row reads whichever report fields exist, by name
     for (const cell of frame.cells as Array<Record<string, any>>) {
       const probs = (cell.probs ?? {}) as Record<string, number>;
-      rows.push([
-        file, cell.x, cell.y, ...cell.box, cell.ratio, cell.class ?? '', cell.confidence ?? '', cell.abstained ?? '',
-        cell.pBlast ?? '', cell.pAtypical ?? '', ...classes.map((c) => probs[c] ?? ''), error,
-      ].join(','));
+      rows.push(
+        [
+          file,
+          cell.x,
+          cell.y,
+          ...cell.box,
+          cell.ratio,
+          cell.class ?? '',
+          cell.confidence ?? '',
+          cell.abstained ?? '',
+          cell.pBlast ?? '',
+          cell.pAtypical ?? '',
+          ...classes.map((c) => probs[c] ?? ''),
+          error,
+        ].join(','),
+      );
     }
   }
   return rows.join('\n') + '\n';

@@ -40,7 +40,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   // dist/node/cli.js -> the package root
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  const port = values.port === '0' ? 0 : positiveNumber('port', values.port, true) ?? 8080; // 0: any free port
+  const port = values.port === '0' ? 0 : (positiveNumber('port', values.port, true) ?? 8080); // 0: any free port
   const mounts = Object.fromEntries(Object.entries(SERVED).map(([path, local]) => [path, resolve(root, local)]));
   if (values.data) mounts['/data/'] = values.data;
   const server = await startStaticServer(mounts, port, values.host ?? '127.0.0.1', { index: STATION_PAGE });

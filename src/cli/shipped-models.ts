@@ -39,8 +39,10 @@ export async function resolveModelArgument(value: string): Promise<string> {
   const models = await listShippedModels();
   const match = models.find((m) => m.card.id === value);
   if (!match) {
-    throw new SmearscopeError('INVALID_ARGUMENT',
-      `--model ${value}: no shipped model has this id; give a card path or one of: ${models.map((m) => m.card.id).join(', ')}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `--model ${value}: no shipped model has this id; give a card path or one of: ${models.map((m) => m.card.id).join(', ')}`,
+    );
   }
   return match.path;
 }

@@ -62,7 +62,11 @@ export async function startStaticServer(
     .filter(([prefix]) => prefix.endsWith('/'))
     .map(([prefix, folder]) => [prefix, resolve(folder)] as const)
     .sort((a, b) => b[0].length - a[0].length);
-  const files = new Map(Object.entries(mounts).filter(([prefix]) => !prefix.endsWith('/')).map(([path, file]) => [path, resolve(file)]));
+  const files = new Map(
+    Object.entries(mounts)
+      .filter(([prefix]) => !prefix.endsWith('/'))
+      .map(([path, file]) => [path, resolve(file)]),
+  );
   const allowedHosts = new Set(LOOPBACK_HOSTS);
   allowedHosts.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
   const anyHost = WILDCARD_HOSTS.has(host);
@@ -107,7 +111,10 @@ export async function startStaticServer(
     }
     response.writeHead(200, { ...securityHeaders([]), 'Content-Type': type, 'Content-Length': info.size });
     if (request.method === 'HEAD') response.end();
-    else createReadStream(file).on('error', () => response.destroy()).pipe(response);
+    else
+      createReadStream(file)
+        .on('error', () => response.destroy())
+        .pipe(response);
   }
 
   /** The file a decoded URL path names, or undefined when no mount holds it. */
@@ -140,16 +147,17 @@ export async function startStaticServer(
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
     url: `http://${host === '127.0.0.1' || anyHost ? 'localhost' : host}:${actualPort}`,
-    close: () => new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
 
 /** The URL's path, percent-decoded; undefined when it does not parse or decode, or holds a NUL. */
 function decodePath(url: string | undefined): string | undefined {
-  if (!url || !url.startsWith('/')) return undefined;
+  if (!url?.startsWith('/')) return undefined;
   try {
     const path = decodeURIComponent(new URL(url, 'http://localhost').pathname);
     return path.includes('\0') || path.includes('\\') ? undefined : path;
@@ -192,7 +200,9 @@ function inlineScriptHashes(html: string): string[] {
 
 /** Answers on a raw socket (outside the request handler) with the same security headers, then closes it. */
 function endRaw(socket: Duplex, status: string): void {
-  const headers = Object.entries(securityHeaders([])).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const headers = Object.entries(securityHeaders([]))
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
   else socket.destroy();
 }

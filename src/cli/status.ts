@@ -21,11 +21,13 @@ export async function statusCommand(argv: string[]): Promise<number> {
     process.stdout.write(STATUS_HELP);
     return 0;
   }
-  if (!values.queue || !values.slide) throw new SmearscopeError('INVALID_ARGUMENT', 'status needs --queue redis://HOST:PORT and --slide ID (see --help)');
+  if (!values.queue || !values.slide)
+    throw new SmearscopeError('INVALID_ARGUMENT', 'status needs --queue redis://HOST:PORT and --slide ID (see --help)');
   const { report, ...status } = await getSlideStatus({ queue: values.queue, slideId: values.slide });
   process.stdout.write(JSON.stringify(status, null, 2) + '\n');
   if (values.out) {
-    if (!report) throw new SmearscopeError('INVALID_ARGUMENT', `slide ${values.slide} is not done yet (${status.state}); no report to write`);
+    if (!report)
+      throw new SmearscopeError('INVALID_ARGUMENT', `slide ${values.slide} is not done yet (${status.state}); no report to write`);
     await writeFile(values.out, JSON.stringify(slideAnalyzeReport(report), null, 2) + '\n');
   }
   return status.state === 'failed' ? 1 : 0;

@@ -73,7 +73,9 @@ export async function submitCommand(argv: string[]): Promise<number> {
       return 0;
     }
     log(`smearscope: slide ${submission.slideId}, ${files.length} frame(s) on ${values.queue}`);
-    submission.on('progress', (p) => log(`${p.slideId}: ${p.framesDone + p.framesFailed}/${p.framesTotal} frame(s) done, ${p.framesFailed} failed (${p.state})`));
+    submission.on('progress', (p) =>
+      log(`${p.slideId}: ${p.framesDone + p.framesFailed}/${p.framesTotal} frame(s) done, ${p.framesFailed} failed (${p.state})`),
+    );
     const report = slideAnalyzeReport(await submission.report());
     const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
     if (values.out) await writeFile(values.out, text);

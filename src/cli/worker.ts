@@ -57,12 +57,16 @@ export async function workerCommand(argv: string[]): Promise<number> {
     ...(batchSize ? { batchSize } : {}),
     ...(lockSeconds ? { lockSeconds } : {}),
   });
-  log(`smearscope worker ${worker.name}: model ${worker.scope.card.id}, backend ${worker.scope.backend} (${worker.scope.backendReason}); ` +
-    `waiting for frames on ${values.queue}`);
+  log(
+    `smearscope worker ${worker.name}: model ${worker.scope.card.id}, backend ${worker.scope.backend} (${worker.scope.backendReason}); ` +
+      `waiting for frames on ${values.queue}`,
+  );
   if (!values.quiet) {
     worker.on('frame', (f) => log(`${f.slideId} [${f.index}] ${f.label}: ${f.cells} cell(s) ${f.ms.toFixed(0)} ms`));
   }
-  worker.on('frame-failed', (f) => log(`${f.slideId} [${f.index}] ${f.label}: error [${f.code}] ${f.message}${f.willRetry ? ' (will be retried)' : ''}`));
+  worker.on('frame-failed', (f) =>
+    log(`${f.slideId} [${f.index}] ${f.label}: error [${f.code}] ${f.message}${f.willRetry ? ' (will be retried)' : ''}`),
+  );
   worker.on('slide', (s) => log(`${s.slideId}: aggregated ${s.frames} frame(s), ${s.failedFrames} failed`));
   worker.on('error', (error) => log(`queue error: ${error.message}`));
 
@@ -80,10 +84,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
         setTimeout(() => process.exit(code), 2000).unref();
         resolve(code);
       };
-      worker.close().then(() => done(0), (error: Error) => {
-        log(`closing: ${error.message}`);
-        done(1);
-      });
+      worker.close().then(
+        () => done(0),
+        (error: Error) => {
+          log(`closing: ${error.message}`);
+          done(1);
+        },
+      );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));

@@ -32,11 +32,7 @@ export interface CellDecision {
  * thresholds.confidence ('low-confidence'). `thresholds` override the scheme's (card over
  * defaults) field by field. Throws INVALID_ARGUMENT on a length mismatch or NaN.
  */
-export function decideCell(
-  probs: ArrayLike<number>,
-  scheme: ResolvedScheme,
-  thresholds?: Partial<CellThresholds>,
-): CellDecision {
+export function decideCell(probs: ArrayLike<number>, scheme: ResolvedScheme, thresholds?: Partial<CellThresholds>): CellDecision {
   if (probs.length !== scheme.classCount) {
     throw new SmearscopeError('INVALID_ARGUMENT', `got ${probs.length} probabilities for a model with ${scheme.classCount} classes`);
   }

@@ -13,11 +13,7 @@ export interface ConfusionMatrix {
  * Confusion matrix of class indices in [0, classCount). `truthIndices` and `predictedIndices`
  * are read only and must have equal length. Throws INVALID_ARGUMENT otherwise.
  */
-export function confusionMatrix(
-  truthIndices: ArrayLike<number>,
-  predictedIndices: ArrayLike<number>,
-  classCount: number,
-): ConfusionMatrix {
+export function confusionMatrix(truthIndices: ArrayLike<number>, predictedIndices: ArrayLike<number>, classCount: number): ConfusionMatrix {
   if (truthIndices.length !== predictedIndices.length) {
     throw new SmearscopeError('INVALID_ARGUMENT', `${truthIndices.length} truths but ${predictedIndices.length} predictions`);
   }
@@ -26,7 +22,10 @@ export function confusionMatrix(
     const truth = truthIndices[k];
     const predicted = predictedIndices[k];
     if (!isClassIndex(truth, classCount) || !isClassIndex(predicted, classCount)) {
-      throw new SmearscopeError('INVALID_ARGUMENT', `cell ${k}: class indices must lie in [0, ${classCount}), got truth ${truth}, prediction ${predicted}`);
+      throw new SmearscopeError(
+        'INVALID_ARGUMENT',
+        `cell ${k}: class indices must lie in [0, ${classCount}), got truth ${truth}, prediction ${predicted}`,
+      );
     }
     counts[truth][predicted]++;
   }
@@ -183,7 +182,7 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<boolean | 
     }
     const fpr = falsePositives / negatives;
     const tpr = truePositives / positives;
-    auc += (fpr - falsePositiveRate[falsePositiveRate.length - 1]) * (tpr + truePositiveRate[truePositiveRate.length - 1]) / 2;
+    auc += ((fpr - falsePositiveRate[falsePositiveRate.length - 1]) * (tpr + truePositiveRate[truePositiveRate.length - 1])) / 2;
     thresholds.push(threshold);
     falsePositiveRate.push(fpr);
     truePositiveRate.push(tpr);

@@ -16,8 +16,15 @@ export type Lineage =
   | 'none';
 
 export const LINEAGES: readonly Lineage[] = [
-  'granulocytic', 'eosinophilic', 'basophilic', 'monocytic', 'lymphoid', 'plasma-cell', 'erythroid',
-  'undetermined', 'none',
+  'granulocytic',
+  'eosinophilic',
+  'basophilic',
+  'monocytic',
+  'lymphoid',
+  'plasma-cell',
+  'erythroid',
+  'undetermined',
+  'none',
 ];
 
 export interface SchemeClass {

@@ -75,7 +75,8 @@ function checkMappingShape(value: unknown, codes: ReadonlySet<string>, source: s
   const mapping = (value ?? {}) as Record<string, unknown>;
   if (typeof mapping.scheme !== 'string' || mapping.scheme === '') fail(`${source}: mapsTo.scheme must name a scheme id`);
   const table = mapping.codes as Record<string, unknown> | undefined;
-  if (!table || typeof table !== 'object' || Array.isArray(table)) fail(`${source}: mapsTo.codes must map each class code to a list of codes`);
+  if (!table || typeof table !== 'object' || Array.isArray(table))
+    fail(`${source}: mapsTo.codes must map each class code to a list of codes`);
   for (const code of codes) {
     const targets = table![code];
     if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string' || t === '')) {
@@ -89,11 +90,13 @@ function checkMappingShape(value: unknown, codes: ReadonlySet<string>, source: s
 export function checkMappingTargets(schemes: ReadonlyMap<string, ClassScheme>): void {
   for (const scheme of schemes.values()) {
     if (!scheme.mapsTo) continue;
-    const target = schemes.get(scheme.mapsTo.scheme) ??
+    const target =
+      schemes.get(scheme.mapsTo.scheme) ??
       fail(`scheme ${scheme.id}: mapsTo names unknown scheme "${scheme.mapsTo.scheme}"; known schemes: ${[...schemes.keys()].join(', ')}`);
     const known = new Set(target.classes.map((c) => c.code));
     for (const [code, targets] of Object.entries(scheme.mapsTo.codes)) {
-      for (const t of targets) if (!known.has(t)) fail(`scheme ${scheme.id}: mapsTo.codes.${code} names ${t}, which ${target.id} does not have`);
+      for (const t of targets)
+        if (!known.has(t)) fail(`scheme ${scheme.id}: mapsTo.codes.${code} names ${t}, which ${target.id} does not have`);
     }
   }
 }
@@ -129,14 +132,18 @@ export function getScheme(schemeId: string): ClassScheme {
  */
 export function resolveScheme(card: CardClasses): ResolvedScheme {
   const source = `model card "${card.id}"`;
-  const scheme = SCHEMES.get(card.scheme) ??
+  const scheme =
+    SCHEMES.get(card.scheme) ??
     fail(`${source} names unknown class scheme "${card.scheme}"; known schemes: ${[...SCHEMES.keys()].join(', ')}`);
   if (!Array.isArray(card.classes) || card.classes.length === 0) fail(`${source}: "classes" must list the output class codes`);
   const schemeClassByCode = new Map(scheme.classes.map((c) => [c.code, c]));
   const indexByCode = new Map<string, number>();
   const classes = card.classes.map((code, i) => {
-    const schemeClass = schemeClassByCode.get(code) ??
-      fail(`${source}: class code ${code} (output ${i}) is not in scheme ${scheme.id}; its codes are ${scheme.classes.map((c) => c.code).join(' ')}`);
+    const schemeClass =
+      schemeClassByCode.get(code) ??
+      fail(
+        `${source}: class code ${code} (output ${i}) is not in scheme ${scheme.id}; its codes are ${scheme.classes.map((c) => c.code).join(' ')}`,
+      );
     if (indexByCode.has(code)) fail(`${source}: class code ${code} appears twice in "classes"`);
     indexByCode.set(code, i);
     return schemeClass;

@@ -233,7 +233,9 @@ export function createSlide(options: SlideOptions): Slide {
       dedupRadiusMicrons,
       cellsWithoutStagePosition,
       differential: scheme.classes.flatMap((c, i) =>
-        scheme.counted[i] ? [{ code: c.code, name: c.name, lineage: c.lineage, count: decidedByClass[i], ...measure(decidedByClass[i]) }] : [],
+        scheme.counted[i]
+          ? [{ code: c.code, name: c.name, lineage: c.lineage, count: decidedByClass[i], ...measure(decidedByClass[i]) }]
+          : [],
       ),
       notCounted: scheme.classes.flatMap((c, i) => (scheme.counted[i] ? [] : [{ code: c.code, name: c.name, count: decidedByClass[i] }])),
       abstained: { count: lowConfidence + abstainClass, lowConfidence, abstainClass, byTopClass },
@@ -245,7 +247,8 @@ export function createSlide(options: SlideOptions): Slide {
         raised: framesWithWarning > 0,
         framesWithWarning,
         framesSeen,
-        label: 'The given micronsPerPixel disagrees with the erythrocytes by more than 25 % on some frames: cell sizes, ' +
+        label:
+          'The given micronsPerPixel disagrees with the erythrocytes by more than 25 % on some frames: cell sizes, ' +
           'counts and every flag above may be wrong; check the scale (smearscope calibrate) before reading them',
         firstWarning,
       },

@@ -11,12 +11,7 @@ import { SmearscopeError } from '../errors.js';
  * finite results. +Infinity logits share all the mass (the limit); an all -Infinity row gives the
  * uniform distribution. A NaN logit means a broken model output and throws INVALID_ARGUMENT.
  */
-export function softmaxInto(
-  logitsBatch: Float32Array,
-  cellIndex: number,
-  classCount: number,
-  probsOut: Float32Array,
-): Float32Array {
+export function softmaxInto(logitsBatch: Float32Array, cellIndex: number, classCount: number, probsOut: Float32Array): Float32Array {
   if (!Number.isInteger(classCount) || classCount < 1) {
     throw new SmearscopeError('INVALID_ARGUMENT', `classCount must be a positive integer, got ${classCount}`);
   }

@@ -47,10 +47,15 @@ export function aggregateSlide(input: SlideAggregateInput): SlideReport {
     workers.add(`${value.worker.host}:${value.worker.pid}`);
     backends.add(value.worker.backend);
     const { id, version } = value.model;
-    byIndex[index] = id === scope.card.id && version === scope.card.version
-      ? { ...value.result, index }
-      : failed(index, 'MODEL_MISMATCH', `analyzed with model ${id} ${version} by ${value.worker.host}:${value.worker.pid}, but this slide is ` +
-        `aggregated with ${scope.card.id} ${scope.card.version}; run every worker with the same --model`);
+    byIndex[index] =
+      id === scope.card.id && version === scope.card.version
+        ? { ...value.result, index }
+        : failed(
+            index,
+            'MODEL_MISMATCH',
+            `analyzed with model ${id} ${version} by ${value.worker.host}:${value.worker.pid}, but this slide is ` +
+              `aggregated with ${scope.card.id} ${scope.card.version}; run every worker with the same --model`,
+          );
   }
   for (const [key, reason] of Object.entries(input.failures)) {
     const index = frameIndexOf(key);

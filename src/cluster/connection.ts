@@ -23,7 +23,8 @@ export function redisConnection(url: string): ConnectionOptions {
     throw new SmearscopeError('INVALID_ARGUMENT', `--queue must start with redis:// or rediss://, got "${url}"`);
   }
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new SmearscopeError('INVALID_ARGUMENT', `the database in --queue must be an integer, got "${parsed.pathname.slice(1)}"`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new SmearscopeError('INVALID_ARGUMENT', `the database in --queue must be an integer, got "${parsed.pathname.slice(1)}"`);
   return {
     host: parsed.hostname || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 6379,
@@ -44,8 +45,16 @@ export function redisConnection(url: string): ConnectionOptions {
 export async function connected(client: { waitUntilReady(): Promise<unknown> }, url: string, timeoutMs = 15_000): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SmearscopeError('IO_FAILED',
-      `cannot reach Redis at ${url} within ${timeoutMs / 1000} s; is redis-server running there, and reachable from this host?`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new SmearscopeError(
+            'IO_FAILED',
+            `cannot reach Redis at ${url} within ${timeoutMs / 1000} s; is redis-server running there, and reachable from this host?`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([client.waitUntilReady(), timeout]);

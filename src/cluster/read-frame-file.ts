@@ -8,10 +8,16 @@ import { SmearscopeError } from '../errors.js';
  */
 export async function readFrameFile(path: string, maxFrameBytes: number): Promise<Uint8Array> {
   const info = await stat(path).catch((error: Error) => {
-    throw new SmearscopeError('IO_FAILED', `cannot read ${path} on this worker: ${error.message}; frames travel as paths, so every worker must see the same files at the same path`);
+    throw new SmearscopeError(
+      'IO_FAILED',
+      `cannot read ${path} on this worker: ${error.message}; frames travel as paths, so every worker must see the same files at the same path`,
+    );
   });
   if (info.size > maxFrameBytes) {
-    throw new SmearscopeError('INVALID_FRAME', `${path} has ${info.size} bytes, over this slide's limit of ${maxFrameBytes}; raise --max-frame-mb when submitting if the frame is genuine`);
+    throw new SmearscopeError(
+      'INVALID_FRAME',
+      `${path} has ${info.size} bytes, over this slide's limit of ${maxFrameBytes}; raise --max-frame-mb when submitting if the frame is genuine`,
+    );
   }
   return readFile(path).catch((error: Error) => {
     throw new SmearscopeError('IO_FAILED', `cannot read ${path} on this worker: ${error.message}`);

@@ -28,7 +28,10 @@ export async function readSlideStatus(slides: Queue, slideId: string): Promise<S
   const state = await slides.getJobState(slideId);
   const job = state === 'unknown' ? undefined : await slides.getJob(slideId);
   if (!job) {
-    throw new SmearscopeError('IO_FAILED', `the queue has no slide "${slideId}" (never submitted, removed after 7 days, or lost by a Redis without persistence)`);
+    throw new SmearscopeError(
+      'IO_FAILED',
+      `the queue has no slide "${slideId}" (never submitted, removed after 7 days, or lost by a Redis without persistence)`,
+    );
   }
   const data = job.data as SlideJobData;
   const counts = await job.getDependenciesCount();

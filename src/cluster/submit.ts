@@ -57,7 +57,8 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const attempts = options.frameAttempts ?? 3;
   if (!(maxFrameBytes > 0)) throw new SmearscopeError('INVALID_ARGUMENT', `maxFrameBytes must be positive, got ${maxFrameBytes}`);
-  if (!Number.isInteger(attempts) || attempts < 1) throw new SmearscopeError('INVALID_ARGUMENT', `frameAttempts must be a positive integer, got ${attempts}`);
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new SmearscopeError('INVALID_ARGUMENT', `frameAttempts must be a positive integer, got ${attempts}`);
 
   const slides = new Queue(SLIDES_QUEUE, { connection });
   const flows = new FlowProducer({ connection });
@@ -70,7 +71,10 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
   try {
     await connected(slides, options.queue);
     if (await slides.getJob(slideId)) {
-      throw new SmearscopeError('INVALID_ARGUMENT', `slide "${slideId}" is already on the queue; ask "smearscope status" for it, or pick another --slide`);
+      throw new SmearscopeError(
+        'INVALID_ARGUMENT',
+        `slide "${slideId}" is already on the queue; ask "smearscope status" for it, or pick another --slide`,
+      );
     }
     const labels = [...options.frames];
     const data: SlideJobData = { slideId, frameCount: labels.length, labels, targetCount: options.targetCount ?? 200 };
@@ -126,7 +130,8 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
           events.emit('progress', progress);
         }
         if (report) return report;
-        if (status.state === 'failed') throw new SmearscopeError('WORKER_CRASHED', `slide ${slideId} could not be aggregated: ${failedReason}`);
+        if (status.state === 'failed')
+          throw new SmearscopeError('WORKER_CRASHED', `slide ${slideId} could not be aggregated: ${failedReason}`);
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     },

@@ -46,7 +46,13 @@ export interface ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
 }
 
 /** Frame errors that another attempt cannot fix: the slide report shows them, the job is not retried. */
-const FRAME_FAULTS: ReadonlySet<SmearscopeErrorCode> = new Set(['DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'INVALID_FRAME', 'IO_FAILED', 'INVALID_ARGUMENT']);
+const FRAME_FAULTS: ReadonlySet<SmearscopeErrorCode> = new Set([
+  'DECODE_FAILED',
+  'UNSUPPORTED_FORMAT',
+  'INVALID_FRAME',
+  'IO_FAILED',
+  'INVALID_ARGUMENT',
+]);
 
 /**
  * Starts a worker: one warm scope (model session + preprocess workers) serving frame jobs from the
@@ -56,7 +62,8 @@ const FRAME_FAULTS: ReadonlySet<SmearscopeErrorCode> = new Set(['DECODE_FAILED',
 export async function createClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
   const connection = redisConnection(options.queue);
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new SmearscopeError('INVALID_ARGUMENT', `concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new SmearscopeError('INVALID_ARGUMENT', `concurrency must be a positive integer, got ${concurrency}`);
   const lockSeconds = options.lockSeconds ?? 30;
   if (!(lockSeconds >= 1)) throw new SmearscopeError('INVALID_ARGUMENT', `lockSeconds must be at least 1, got ${lockSeconds}`);
   const name = options.name ?? `${hostname()}:${process.pid}`;

@@ -51,7 +51,10 @@ export function computeCam(
   const plane = height * width;
   const offset = cellIndex * channels * plane;
   if (!Number.isInteger(cellIndex) || cellIndex < 0 || offset + channels * plane > featureMaps.length) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `cell ${cellIndex} of shape ${channels}x${height}x${width} is outside a feature buffer of ${featureMaps.length} values`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `cell ${cellIndex} of shape ${channels}x${height}x${width} is outside a feature buffer of ${featureMaps.length} values`,
+    );
   }
   const weights = classifierWeights[classIndex];
   if (!weights || weights.length !== channels) {
@@ -132,5 +135,5 @@ export function camOverlay(map: CamMap, widthPx: number, heightPx: number, optio
 }
 
 function clamp(value: number, low: number, high: number): number {
-  return value < low ? low : value > high ? high : value;
+  return value < low ? low : Math.min(value, high);
 }

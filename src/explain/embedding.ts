@@ -50,10 +50,16 @@ export function projectEmbeddings(
 ): EmbeddingProjection {
   const { componentCount = 2, maxIterations = 500, tolerance = 1e-12 } = options;
   if (!(Number.isInteger(cellCount) && cellCount >= 1 && Number.isInteger(featureCount) && featureCount >= 1)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `cellCount and featureCount must be positive integers, got ${cellCount} and ${featureCount}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `cellCount and featureCount must be positive integers, got ${cellCount} and ${featureCount}`,
+    );
   }
   if (features.length !== cellCount * featureCount) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `features hold ${features.length} values, ${cellCount} x ${featureCount} needs ${cellCount * featureCount}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `features hold ${features.length} values, ${cellCount} x ${featureCount} needs ${cellCount * featureCount}`,
+    );
   }
   if (!(Number.isInteger(componentCount) && componentCount >= 1 && componentCount <= featureCount)) {
     throw new SmearscopeError('INVALID_ARGUMENT', `componentCount must be an integer in [1, ${featureCount}], got ${componentCount}`);
@@ -151,7 +157,10 @@ export function projectEmbeddings(
 export function projectOntoAxes(projection: EmbeddingProjection, features: Float32Array, cellCount: number): Float32Array {
   const { featureCount, componentCount, axes, mean } = projection;
   if (features.length !== cellCount * featureCount) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `features hold ${features.length} values, ${cellCount} x ${featureCount} needs ${cellCount * featureCount}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `features hold ${features.length} values, ${cellCount} x ${featureCount} needs ${cellCount * featureCount}`,
+    );
   }
   const coordinates = new Float32Array(cellCount * componentCount);
   for (let n = 0; n < cellCount; n++) {

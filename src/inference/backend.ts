@@ -11,7 +11,10 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'was
  * through to some default backend and be reported as the one asked for). */
 export function checkBackendChoice(choice: unknown): BackendChoice {
   if (!(BACKEND_CHOICES as readonly unknown[]).includes(choice)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(choice) ?? String(choice)}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(choice) ?? String(choice)}`,
+    );
   }
   return choice as BackendChoice;
 }

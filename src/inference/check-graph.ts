@@ -23,8 +23,10 @@ export function checkGraphAgainstCard(session: ortTypes.InferenceSession, card: 
     const [, channels, height, width] = inputMeta.shape;
     if (inputMeta.shape.length !== 4) problems.push(`input "${card.input.name}" has rank ${inputMeta.shape.length}, expected 4 (NCHW)`);
     if (typeof channels === 'number' && channels !== 3) problems.push(`input has ${channels} channels, expected 3 (RGB)`);
-    if (typeof height === 'number' && height !== card.input.height) problems.push(`input height is ${height} in the graph but ${card.input.height} in the card`);
-    if (typeof width === 'number' && width !== card.input.width) problems.push(`input width is ${width} in the graph but ${card.input.width} in the card`);
+    if (typeof height === 'number' && height !== card.input.height)
+      problems.push(`input height is ${height} in the graph but ${card.input.height} in the card`);
+    if (typeof width === 'number' && width !== card.input.width)
+      problems.push(`input width is ${width} in the graph but ${card.input.width} in the card`);
   }
   const logitsMeta = session.outputMetadata?.find((m) => m.name === card.outputs.logits);
   if (logitsMeta?.isTensor && logitsMeta.shape.length === 2) {

@@ -23,7 +23,11 @@ const MAX_CARD_BYTES = 64 * 2 ** 20;
  * must lie in the card's folder or the package's models/ folder (a card cannot make us read
  * /etc/passwd), be a regular file, and be at most `maxModelBytes` (checked before reading).
  */
-export async function loadModel(platform: InferenceHost, source: ModelSource, maxModelBytes = DEFAULT_MAX_MODEL_BYTES): Promise<LoadedModel> {
+export async function loadModel(
+  platform: InferenceHost,
+  source: ModelSource,
+  maxModelBytes = DEFAULT_MAX_MODEL_BYTES,
+): Promise<LoadedModel> {
   if (!(Number.isFinite(maxModelBytes) && maxModelBytes > 0)) {
     throw new SmearscopeError('INVALID_ARGUMENT', `maxModelBytes must be a positive number of bytes, got ${maxModelBytes}`);
   }
@@ -34,7 +38,10 @@ export async function loadModel(platform: InferenceHost, source: ModelSource, ma
     return { card: validateModelCard(source.card, `model card "${source.card?.id}"`), modelBytes: source.onnx, location: 'memory' };
   }
   if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `model must be a card path or URL, or { card, onnx }, got ${source === null ? 'null' : typeof source}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `model must be a card path or URL, or { card, onnx }, got ${source === null ? 'null' : typeof source}`,
+    );
   }
   const location = String(source);
   const bytes = await platform.readBytes(source, MAX_CARD_BYTES);
@@ -48,7 +55,10 @@ export async function loadModel(platform: InferenceHost, source: ModelSource, ma
   const onnx = platform.resolveRelative(card.model, source);
   const folders = [platform.resolveRelative('.', source), platform.resolveRelative('.', platform.defaultModelCard())];
   if (!folders.some((folder) => isInside(onnx, folder))) {
-    throw new SmearscopeError('INVALID_MODEL_CARD', `${location}: "model" (${card.model}) must name a file in the card's folder or in the package's models/`);
+    throw new SmearscopeError(
+      'INVALID_MODEL_CARD',
+      `${location}: "model" (${card.model}) must name a file in the card's folder or in the package's models/`,
+    );
   }
   const modelBytes = await platform.readBytes(onnx, maxModelBytes);
   return { card, modelBytes, location };

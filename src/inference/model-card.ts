@@ -42,8 +42,10 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
     if (input.batch !== null && input.batch !== undefined) check.number('input.batch', input.batch, [1, 1024], true);
   }
 
-  const classes = Array.isArray(card.classes) && card.classes.length >= 2 && card.classes.every((c) => typeof c === 'string' && c !== '')
-    ? (card.classes as string[]) : undefined;
+  const classes =
+    Array.isArray(card.classes) && card.classes.length >= 2 && card.classes.every((c) => typeof c === 'string' && c !== '')
+      ? (card.classes as string[])
+      : undefined;
   if (!classes) problems.push('classes must list at least 2 class codes (strings) in output order');
   else if (new Set(classes).size !== classes.length) problems.push('classes must not repeat a code');
 
@@ -73,20 +75,24 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
   const stain = check.object('stainReference', card.stainReference, '{ stainMatrix: 2 rows of 3 numbers, maxC: 2 numbers }', true);
   if (stain) {
     if (!Array.isArray(stain.stainMatrix) || stain.stainMatrix.length !== 2) {
-      problems.push(`stainReference.stainMatrix must be 2 rows (hematoxylin-like, eosin-like) of 3 numbers, got ${show(stain.stainMatrix)}`);
+      problems.push(
+        `stainReference.stainMatrix must be 2 rows (hematoxylin-like, eosin-like) of 3 numbers, got ${show(stain.stainMatrix)}`,
+      );
     } else {
       stain.stainMatrix.forEach((row, i) => {
         // Macenko stain vectors are unit directions in optical-density space.
         if (check.numbers(`stainReference.stainMatrix[${i}]`, row, 3, [-1, 1])) {
           const norm = Math.hypot(...(row as number[]));
-          if (Math.abs(norm - 1) > 0.01) problems.push(`stainReference.stainMatrix[${i}] must be a unit vector, its length is ${norm.toFixed(4)}`);
+          if (Math.abs(norm - 1) > 0.01)
+            problems.push(`stainReference.stainMatrix[${i}] must be a unit vector, its length is ${norm.toFixed(4)}`);
         }
       });
     }
     check.numbers('stainReference.maxC', stain.maxC, 2, [Number.MIN_VALUE, 100]);
   }
   if (card.stainNormalization !== undefined) {
-    if (typeof card.stainNormalization !== 'boolean') problems.push(`stainNormalization must be true or false, got ${show(card.stainNormalization)}`);
+    if (typeof card.stainNormalization !== 'boolean')
+      problems.push(`stainNormalization must be true or false, got ${show(card.stainNormalization)}`);
     else if (card.stainNormalization && card.stainReference === undefined) problems.push('stainNormalization: true needs a stainReference');
   }
 
@@ -99,8 +105,12 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
     if (classifier && classes) {
       const { weights, bias } = classifier;
       const width = Array.isArray(weights) && Array.isArray(weights[0]) ? weights[0].length : 0;
-      if (!Array.isArray(weights) || weights.length !== classes.length || width === 0 ||
-        weights.some((row) => !Array.isArray(row) || row.length !== width || row.some((v) => !Number.isFinite(v)))) {
+      if (
+        !Array.isArray(weights) ||
+        weights.length !== classes.length ||
+        width === 0 ||
+        weights.some((row) => !Array.isArray(row) || row.length !== width || row.some((v) => !Number.isFinite(v)))
+      ) {
         problems.push(`outputs.classifier.weights must be ${classes.length} rows (one per class) of the same length, of finite numbers`);
       }
       check.numbers('outputs.classifier.bias', bias, classes.length, [-Infinity, Infinity]);
@@ -108,7 +118,8 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
   }
 
   const provenance = check.object('provenance', card.provenance, '{ trained: true|false, ... }');
-  if (provenance && typeof provenance.trained !== 'boolean') problems.push(`provenance.trained must be true or false, got ${show(provenance.trained)}`);
+  if (provenance && typeof provenance.trained !== 'boolean')
+    problems.push(`provenance.trained must be true or false, got ${show(provenance.trained)}`);
 
   if (problems.length > 0) {
     throw new SmearscopeError('INVALID_MODEL_CARD', `${label} is not a valid model card:\n  - ${problems.join('\n  - ')}`);
@@ -133,14 +144,17 @@ class Checks {
   }
 
   number(path: string, value: unknown, [low, high]: readonly [number, number], integer = false): boolean {
-    const ok = typeof value === 'number' && Number.isFinite(value) && value >= low && value <= high && (!integer || Number.isInteger(value));
+    const ok =
+      typeof value === 'number' && Number.isFinite(value) && value >= low && value <= high && (!integer || Number.isInteger(value));
     if (!ok) this.problems.push(`${path} must be ${integer ? 'an integer' : 'a number'} ${range(low, high)}, got ${show(value)}`);
     return ok;
   }
 
   /** `count` finite numbers in [low, high]; true when they are. */
   numbers(path: string, value: unknown, count: number, [low, high]: readonly [number, number]): boolean {
-    const ok = Array.isArray(value) && value.length === count &&
+    const ok =
+      Array.isArray(value) &&
+      value.length === count &&
       value.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= low && v <= high);
     if (!ok) this.problems.push(`${path} must be ${count} finite numbers ${range(low, high)}, got ${show(value)}`);
     return ok;
@@ -159,6 +173,6 @@ function range(low: number, high: number): string {
 
 /** A short rendering of a bad value for a message (never the whole of a large array). */
 function show(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -49,8 +49,5 @@ export async function openSession(
   }
   // A card that does not match its graph fails everywhere: say that, not "no backend".
   if (lastError instanceof SmearscopeError && lastError.code === 'MODEL_MISMATCH') throw lastError;
-  throw new SmearscopeError(
-    'BACKEND_UNAVAILABLE',
-    `no backend could run model "${card.id}" (${failures.join('; ')}); try --backend wasm`,
-  );
+  throw new SmearscopeError('BACKEND_UNAVAILABLE', `no backend could run model "${card.id}" (${failures.join('; ')}); try --backend wasm`);
 }

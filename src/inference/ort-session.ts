@@ -28,7 +28,10 @@ export async function createOrtSession(
 ): Promise<ClassifierSession> {
   const { backend, batchSize } = options;
   if (card.input.batch != null && card.input.batch !== batchSize) {
-    throw new SmearscopeError('MODEL_MISMATCH', `model "${card.id}" has a static batch of ${card.input.batch}; use batchSize ${card.input.batch}`);
+    throw new SmearscopeError(
+      'MODEL_MISMATCH',
+      `model "${card.id}" has a static batch of ${card.input.batch}; use batchSize ${card.input.batch}`,
+    );
   }
   const notes: string[] = [];
   const dims = [batchSize, 3, card.input.height, card.input.width];
@@ -39,11 +42,17 @@ export async function createOrtSession(
   if (backend === 'webgpu' && isNativeRuntime(ort)) {
     // onnxruntime-node carries its own WebGPU EP (Dawn on Vulkan/Metal/D3D12) but exposes no JS
     // GPUDevice to bind buffers to: host tensors in and out, one upload and read-back per batch.
-    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }).catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      if (!/adapter/i.test(message)) throw error;
-      throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu: onnxruntime-node's WebGPU EP found no GPU adapter (no Vulkan/Metal/D3D12 driver here); use native or wasm`, { cause: error });
-    });
+    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }).catch(
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!/adapter/i.test(message)) throw error;
+        throw new SmearscopeError(
+          'BACKEND_UNAVAILABLE',
+          `webgpu: onnxruntime-node's WebGPU EP found no GPU adapter (no Vulkan/Metal/D3D12 driver here); use native or wasm`,
+          { cause: error },
+        );
+      },
+    );
     notes.push('webgpu: onnxruntime-node WebGPU EP (Dawn); host tensors in and out');
   } else if (backend === 'webgpu') {
     ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));
@@ -163,5 +172,7 @@ async function hostFloats(tensor: ortTypes.Tensor | undefined, gpu?: WebGpuIo): 
     throw new SmearscopeError('MODEL_MISMATCH', `output is ${tensor.type}, expected float32`);
   }
   // Outputs may view a larger (or shared) heap; a tight copy is safe to transfer.
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer) ? data : data.slice();
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer)
+    ? data
+    : data.slice();
 }

@@ -34,7 +34,10 @@ export async function createWebGpuIo(
     lostReason = info.message || info.reason || 'unknown reason';
   });
   const byteLength = dims.reduce((a, b) => a * b, 4);
-  const inputBuffer = device.createBuffer({ size: align16(byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  const inputBuffer = device.createBuffer({
+    size: align16(byteLength),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
   const inputTensor = ort.Tensor.fromGpuBuffer(inputBuffer, { dataType: 'float32', dims });
   const outputBuffers: GPUBuffer[] = [];
   let fetches: string[] | Record<string, ortTypes.Tensor> = fetchNames;
@@ -48,7 +51,10 @@ export async function createWebGpuIo(
       }
       const outDims = shape as number[];
       const outBytes = outDims.reduce((a, b) => a * b, 4);
-      const buffer = device.createBuffer({ size: align16(outBytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const buffer = device.createBuffer({
+        size: align16(outBytes),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
       outputBuffers.push(buffer);
       preallocated[name] = ort.Tensor.fromGpuBuffer(buffer, {
         dataType: 'float32',

@@ -11,7 +11,10 @@ export type ImageFormat = 'png' | 'jpeg' | 'tiff';
 export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 4 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[3] === 0x2a))) {
+  if (
+    bytes.length >= 4 &&
+    ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[3] === 0x2a))
+  ) {
     return 'tiff';
   }
   return undefined;
@@ -47,9 +50,13 @@ export function decodeImage(bytes: Uint8Array, label = 'image'): Frame {
     }
   } catch (error) {
     if (error instanceof SmearscopeError) throw error;
-    throw new SmearscopeError('DECODE_FAILED', `${label}: the ${format.toUpperCase()} data is corrupt or truncated (${(error as Error).message})`, {
-      cause: error,
-    });
+    throw new SmearscopeError(
+      'DECODE_FAILED',
+      `${label}: the ${format.toUpperCase()} data is corrupt or truncated (${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

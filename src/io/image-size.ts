@@ -11,7 +11,7 @@ export function headerImageSize(bytes: Uint8Array): { width: number; height: num
   }
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
   // JPEG: walk the marker segments to the first start-of-frame (SOF0-SOF15 but DHT, JPG, DAC).
-  for (let at = 2; at + 9 <= bytes.length;) {
+  for (let at = 2; at + 9 <= bytes.length; ) {
     if (bytes[at] !== 0xff) return undefined;
     const marker = bytes[at + 1];
     if (marker === 0xff) {

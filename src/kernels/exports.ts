@@ -2,7 +2,12 @@ import { SmearscopeError } from '../errors.js';
 
 /** (origin, rowBytes, channels, columns, rows, pixelStride): a sampled region, as in assembly/stain-pixels.ts. */
 export type SampledRegionArguments = [
-  origin: number, rowBytes: number, channels: number, columns: number, rows: number, pixelStride: number,
+  origin: number,
+  rowBytes: number,
+  channels: number,
+  columns: number,
+  rows: number,
+  pixelStride: number,
 ];
 
 /** What every kernel module exports: its linear memory and where free memory starts. */
@@ -17,43 +22,88 @@ export interface ModuleExports {
 
 /** build/kernels.wasm (assembly/index.ts): the pipeline's kernels. */
 export interface KernelExports extends ModuleExports {
-
   // Stain (assembly/od.ts, assembly/stain*.ts)
   prepareOpticalDensity(backgroundIntensity: number): void;
   opticalDensityOf(value: number): number;
   opticalDensityBelow(beta: number): number;
-  stainDarkPixels(
-    ...args: [...SampledRegionArguments, keptBelow: number, listBelow: number, sums: number, list: number]
-  ): number;
+  stainDarkPixels(...args: [...SampledRegionArguments, keptBelow: number, listBelow: number, sums: number, list: number]): number;
   stainAngleBins(list: number, count: number, plane: number, bins: number, histogram: number, binsOut: number): void;
   stainConcentrationBins(
-    list: number, count: number, unmix: number, lowest: number, binsPerUnit: number, bins: number,
-    histograms: number, binsH: number, binsE: number,
+    list: number,
+    count: number,
+    unmix: number,
+    lowest: number,
+    binsPerUnit: number,
+    bins: number,
+    histograms: number,
+    binsH: number,
+    binsE: number,
   ): void;
   stainAngleValues(indices: number, count: number, list: number, plane: number, out: number): void;
   stainConcentrationValues(indices: number, count: number, list: number, unmixRow: number, out: number): void;
   binIndices(bins: number, count: number, lo: number, hi: number, out: number, capacity: number): number;
   selectQuantile(values: number, count: number, position: number): number;
   stainNormalize(
-    source: number, output: number, pixelCount: number, channels: number, transform: number, gains: number,
+    source: number,
+    output: number,
+    pixelCount: number,
+    channels: number,
+    transform: number,
+    gains: number,
     backgroundIntensity: number,
   ): void;
   stainConcentrationMaps(source: number, pixelCount: number, channels: number, unmix: number, output: number): void;
 
   // Localization (assembly/localize.ts)
-  binStainChannels(frame: number, width: number, height: number, channels: number, lut: number, binPx: number, sampleStep: number, outH: number, outE: number): void;
-  binHematoxylin(frame: number, width: number, height: number, channels: number, lut: number, binPx: number, sampleStep: number, outH: number): void;
+  binStainChannels(
+    frame: number,
+    width: number,
+    height: number,
+    channels: number,
+    lut: number,
+    binPx: number,
+    sampleStep: number,
+    outH: number,
+    outE: number,
+  ): void;
+  binHematoxylin(
+    frame: number,
+    width: number,
+    height: number,
+    channels: number,
+    lut: number,
+    binPx: number,
+    sampleStep: number,
+    outH: number,
+  ): void;
   quantizedHistogram(values: number, n: number, maxValue: number, histogram: number): void;
   maskAndSummedArea(values: number, gridW: number, gridH: number, threshold: number, mask: number, sat: number): void;
   windowCounts(sat: number, gridW: number, gridH: number, windowBins: number, strideBins: number, counts: number, areas: number): void;
 
   // Patches (assembly/patch.ts)
   writePatches(
-    framePtr: number, width: number, height: number, channels: number,
-    centresPtr: number, cellCount: number, sidePx: number, inputWidth: number, inputHeight: number,
-    meanR: number, meanG: number, meanB: number, stdR: number, stdG: number, stdB: number,
-    border: number, fillRgb: number, stainPtr: number, backgroundIntensity: number,
-    scratchPtr: number, outPtr: number, writtenPtr: number,
+    framePtr: number,
+    width: number,
+    height: number,
+    channels: number,
+    centresPtr: number,
+    cellCount: number,
+    sidePx: number,
+    inputWidth: number,
+    inputHeight: number,
+    meanR: number,
+    meanG: number,
+    meanB: number,
+    stdR: number,
+    stdG: number,
+    stdB: number,
+    border: number,
+    fillRgb: number,
+    stainPtr: number,
+    backgroundIntensity: number,
+    scratchPtr: number,
+    outPtr: number,
+    writtenPtr: number,
   ): void;
   patchScratchBytes(width: number, channels: number, inputWidth: number): number;
 }
@@ -66,11 +116,25 @@ export interface ReinhardExports extends ModuleExports {
 
 export const KERNEL_FUNCTIONS: readonly Exclude<keyof KernelExports, 'memory'>[] = [
   'heapBase',
-  'prepareOpticalDensity', 'opticalDensityOf', 'opticalDensityBelow', 'stainDarkPixels', 'stainAngleBins',
-  'stainConcentrationBins', 'stainAngleValues', 'stainConcentrationValues', 'binIndices', 'selectQuantile',
-  'stainNormalize', 'stainConcentrationMaps',
-  'binStainChannels', 'binHematoxylin', 'quantizedHistogram', 'maskAndSummedArea', 'windowCounts',
-  'writePatches', 'patchScratchBytes',
+  'prepareOpticalDensity',
+  'opticalDensityOf',
+  'opticalDensityBelow',
+  'stainDarkPixels',
+  'stainAngleBins',
+  'stainConcentrationBins',
+  'stainAngleValues',
+  'stainConcentrationValues',
+  'binIndices',
+  'selectQuantile',
+  'stainNormalize',
+  'stainConcentrationMaps',
+  'binStainChannels',
+  'binHematoxylin',
+  'quantizedHistogram',
+  'maskAndSummedArea',
+  'windowCounts',
+  'writePatches',
+  'patchScratchBytes',
 ];
 
 export const REINHARD_FUNCTIONS: readonly Exclude<keyof ReinhardExports, 'memory'>[] = ['heapBase', 'reinhardMoments', 'reinhardApply'];

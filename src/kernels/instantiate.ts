@@ -19,11 +19,9 @@ export function moduleLoader<E extends ModuleExports>(bytes: Uint8Array<ArrayBuf
   return async (options: { canaryBytes?: number; maxBytes?: number } = {}): Promise<KernelInstance<E>> => {
     compiled ??= WebAssembly.compile(bytes).catch((error: unknown) => {
       compiled = undefined;
-      throw new SmearscopeError(
-        'KERNEL_FAILED',
-        `could not compile ${file} (WebAssembly SIMD is required: Chromium 91+, Node 16.4+)`,
-        { cause: error },
-      );
+      throw new SmearscopeError('KERNEL_FAILED', `could not compile ${file} (WebAssembly SIMD is required: Chromium 91+, Node 16.4+)`, {
+        cause: error,
+      });
     });
     const instance = await WebAssembly.instantiate(await compiled, {
       env: {

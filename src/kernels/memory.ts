@@ -82,9 +82,7 @@ export class KernelMemory {
   /** Copies `source` into a new buffer; returns its pointer. */
   allocCopy(source: ArrayBufferView): number {
     const ptr = this.alloc(source.byteLength);
-    new Uint8Array(this.memory.buffer, ptr, source.byteLength).set(
-      new Uint8Array(source.buffer, source.byteOffset, source.byteLength),
-    );
+    new Uint8Array(this.memory.buffer, ptr, source.byteLength).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
     return ptr;
   }
 

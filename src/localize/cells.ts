@@ -35,7 +35,9 @@ export function cellsFromCounts(
     if (cells.some((c) => (c.x - x) ** 2 + (c.y - y) ** 2 < minDistanceSquared)) continue;
     const box: [number, number, number, number] = [x - half, y - half, x + half, y + half];
     cells.push({
-      x, y, box,
+      x,
+      y,
+      box,
       ratio: counts[p] / areas[p],
       crossesBorder: box[0] < -0.5 || box[1] < -0.5 || box[2] > geometry.width - 0.5 || box[3] > geometry.height - 0.5,
     });

@@ -56,7 +56,10 @@ export function stainChannelTables(channels: LocalizationChannels, backgroundInt
         const od = -Math.log((v + 1) / backgroundIntensity);
         const entry = Math.round(unmix[stain][channel] * od * CHANNEL_SCALE);
         if (Math.abs(entry) > MAX_TABLE_ENTRY) {
-          throw new SmearscopeError('INVALID_ARGUMENT', 'localize: the frame stain fit does not unmix into i32 concentration units (stain vectors nearly parallel or far from unit length); refit the frame');
+          throw new SmearscopeError(
+            'INVALID_ARGUMENT',
+            'localize: the frame stain fit does not unmix into i32 concentration units (stain vectors nearly parallel or far from unit length); refit the frame',
+          );
         }
         tables[(stain * 3 + channel) * 256 + v] = entry;
       }
@@ -70,10 +73,20 @@ export function stainChannelTables(channels: LocalizationChannels, backgroundInt
  * `sampleStep` pixels; returns copies. Row 0 of `channels.unmix` gives `hematoxylin`, row 1
  * `secondChannel` (the scale estimate passes green OD). Used by scale estimation.
  */
-export function binStainChannels(kernels: KernelInstance, resident: ResidentFrame, channels: LocalizationChannels, binPx: number, sampleStep: number) {
+export function binStainChannels(
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  channels: LocalizationChannels,
+  binPx: number,
+  sampleStep: number,
+) {
   // The kernel trusts these: a step below 1 would never end its loops.
-  for (const [name, value] of [['binPx', binPx], ['sampleStep', sampleStep]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new SmearscopeError('INVALID_ARGUMENT', `binStainChannels: ${name} must be a positive integer, got ${value}`);
+  for (const [name, value] of [
+    ['binPx', binPx],
+    ['sampleStep', sampleStep],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new SmearscopeError('INVALID_ARGUMENT', `binStainChannels: ${name} must be a positive integer, got ${value}`);
   }
   const exports = kernels.exports;
   const gridW = Math.ceil(resident.width / binPx);
@@ -86,7 +99,8 @@ export function binStainChannels(kernels: KernelInstance, resident: ResidentFram
     exports.binStainChannels(resident.ptr, resident.width, resident.height, resident.channels, lut, binPx, sampleStep, h, second);
     kernels.memory.checkCanaries();
     return {
-      gridW, gridH,
+      gridW,
+      gridH,
       hematoxylin: kernels.memory.i32(h, gridW * gridH).slice(),
       secondChannel: kernels.memory.i32(second, gridW * gridH).slice(),
     };

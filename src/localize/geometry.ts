@@ -49,18 +49,25 @@ export function localizeGeometry(width: number, height: number, options: Localiz
   const strideMicrons = options.strideMicrons ?? cellMicrons / 6;
   checkMicronsPerPixel(micronsPerPixel, 'INVALID_ARGUMENT', 'localize: micronsPerPixel');
   const positive: Array<[string, number]> = [
-    ['patchMicrons', patchMicrons], ['cellMicrons', cellMicrons],
-    ['binMicrons', binMicrons], ['strideMicrons', strideMicrons], ['minDistanceMicrons', minDistanceMicrons],
+    ['patchMicrons', patchMicrons],
+    ['cellMicrons', cellMicrons],
+    ['binMicrons', binMicrons],
+    ['strideMicrons', strideMicrons],
+    ['minDistanceMicrons', minDistanceMicrons],
   ];
   for (const [name, value] of positive) {
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
       throw new SmearscopeError('INVALID_ARGUMENT', `localize: ${name} must be a positive number of microns, got ${value}`);
     }
   }
-  if (!(minRatio > 0 && minRatio <= 1)) throw new SmearscopeError('INVALID_ARGUMENT', `localize: minRatio must be in (0, 1], got ${minRatio}`);
+  if (!(minRatio > 0 && minRatio <= 1))
+    throw new SmearscopeError('INVALID_ARGUMENT', `localize: minRatio must be in (0, 1], got ${minRatio}`);
   const cellPx = cellMicrons / micronsPerPixel;
   if (cellPx < 3) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `localize: a ${cellMicrons} um cell is only ${cellPx.toFixed(1)} px at ${micronsPerPixel} um/px; check micronsPerPixel`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `localize: a ${cellMicrons} um cell is only ${cellPx.toFixed(1)} px at ${micronsPerPixel} um/px; check micronsPerPixel`,
+    );
   }
   const binPx = Math.max(1, Math.min(Math.floor(binMicrons / micronsPerPixel), Math.floor(cellPx / 6)));
   const gridW = Math.ceil(width / binPx);
@@ -68,9 +75,15 @@ export function localizeGeometry(width: number, height: number, options: Localiz
   const windowBins = Math.max(1, Math.round(cellPx / binPx));
   const strideBins = Math.max(1, Math.round(strideMicrons / micronsPerPixel / binPx));
   return {
-    width, height, micronsPerPixel, binPx,
+    width,
+    height,
+    micronsPerPixel,
+    binPx,
     sampleStep: binPx >= 4 ? 2 : 1,
-    gridW, gridH, windowBins, strideBins,
+    gridW,
+    gridH,
+    windowBins,
+    strideBins,
     pointsW: Math.ceil(gridW / strideBins),
     pointsH: Math.ceil(gridH / strideBins),
     minDistancePx: minDistanceMicrons / micronsPerPixel,

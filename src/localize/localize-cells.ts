@@ -34,7 +34,12 @@ export interface LocalizeStages {
  * fraction of a cell-sized window on a stride grid; its peaks, after NMS and centroid refinement,
  * are the cells. Scratch comes from and returns to kernel memory; the frame is only read.
  */
-export function localizeCells(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference, options: LocalizeOptions): Localization {
+export function localizeCells(
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  fit: StainReference,
+  options: LocalizeOptions,
+): Localization {
   return runLocalize(kernels, resident, fit, options, false).localization;
 }
 
@@ -43,7 +48,13 @@ export function localizeWithStages(kernels: KernelInstance, resident: ResidentFr
   return runLocalize(kernels, resident, fit, options, true) as { localization: Localization; stages: LocalizeStages };
 }
 
-function runLocalize(kernels: KernelInstance, resident: ResidentFrame, frameFit: StainReference, options: LocalizeOptions, keepStages: boolean) {
+function runLocalize(
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  frameFit: StainReference,
+  options: LocalizeOptions,
+  keepStages: boolean,
+) {
   const channels = localizationChannels(frameFit);
   const geometry = localizeGeometry(resident.width, resident.height, options);
   const { gridW, gridH, pointsW, pointsH } = geometry;
@@ -67,7 +78,13 @@ function runLocalize(kernels: KernelInstance, resident: ResidentFrame, frameFit:
     exports.windowCounts(sat, gridW, gridH, geometry.windowBins, geometry.strideBins, counts, areas);
     memory.checkCanaries();
     const cells = cellsFromCounts(memory.u32(counts, points), memory.u32(areas, points), memory.u8(mask, bins), geometry);
-    const localization: Localization = { cells, threshold: threshold / CHANNEL_SCALE, thresholdClamped: clamped, channels: channels.source, geometry };
+    const localization: Localization = {
+      cells,
+      threshold: threshold / CHANNEL_SCALE,
+      thresholdClamped: clamped,
+      channels: channels.source,
+      geometry,
+    };
     if (!keepStages) return { localization };
     const stages: LocalizeStages = {
       hematoxylin: memory.i32(h, bins).slice(),

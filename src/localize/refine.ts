@@ -29,7 +29,14 @@ export function refinedCentre(mask: ArrayLike<number>, geometry: LocalizeGeometr
  * Centroid (in bins) of the set mask bins in the `windowBins` square around bin (cx, cy),
  * [c - floor(w / 2), c + w - floor(w / 2)) per axis, clipped to the grid; undefined when none is set.
  */
-function maskCentroid(mask: ArrayLike<number>, gridW: number, gridH: number, cx: number, cy: number, windowBins: number): [number, number] | undefined {
+function maskCentroid(
+  mask: ArrayLike<number>,
+  gridW: number,
+  gridH: number,
+  cx: number,
+  cy: number,
+  windowBins: number,
+): [number, number] | undefined {
   const before = windowBins >> 1;
   const after = windowBins - before;
   let sumX = 0;

@@ -14,7 +14,8 @@ export const THRESHOLD_BOUNDS = [0.3, 0.75] as const;
 export function quantizeMax(channels: LocalizationChannels): number {
   const maxValue = Math.max(1, Math.round(QUANTIZE_MAX_C * channels.hematoxylinMax * CHANNEL_SCALE));
   // The kernel takes it as i32 (a wrapped value would divide by zero or index out of the histogram).
-  if (maxValue > MAX_I32) throw new SmearscopeError('INVALID_ARGUMENT', `localize: maxC ${channels.hematoxylinMax} of the frame stain fit is absurdly large`);
+  if (maxValue > MAX_I32)
+    throw new SmearscopeError('INVALID_ARGUMENT', `localize: maxC ${channels.hematoxylinMax} of the frame stain fit is absurdly large`);
   return maxValue;
 }
 
@@ -57,7 +58,10 @@ export function otsuBin(histogram: ArrayLike<number>): number {
  * The mask threshold on the raw channel (concentration x 1000; foreground is value > threshold):
  * Otsu's bin, clamped to THRESHOLD_BOUNDS x maxC_h, mapped back from the quantization exactly.
  */
-export function maskThreshold(histogram: ArrayLike<number>, channels: LocalizationChannels): { threshold: number; otsuBin: number; clamped: boolean } {
+export function maskThreshold(
+  histogram: ArrayLike<number>,
+  channels: LocalizationChannels,
+): { threshold: number; otsuBin: number; clamped: boolean } {
   const maxValue = quantizeMax(channels);
   const otsu = otsuBin(histogram);
   const lowBin = Math.floor((THRESHOLD_BOUNDS[0] * channels.hematoxylinMax * CHANNEL_SCALE * 255) / maxValue);

@@ -121,11 +121,28 @@ export function writePatches(
         centreView[2 * i + 1] = centres[start + i].y;
       }
       exports.writePatches(
-        resident.ptr, resident.width, resident.height, resident.channels,
-        centresPtr, count, sidePx, spec.inputWidth, spec.inputHeight,
-        meanR, meanG, meanB, stdR, stdG, stdB,
-        BORDER_CODES[spec.border], fill, stainPtr, spec.backgroundIntensity ?? BACKGROUND_INTENSITY,
-        scratchPtr, outPtr, writtenPtr,
+        resident.ptr,
+        resident.width,
+        resident.height,
+        resident.channels,
+        centresPtr,
+        count,
+        sidePx,
+        spec.inputWidth,
+        spec.inputHeight,
+        meanR,
+        meanG,
+        meanB,
+        stdR,
+        stdG,
+        stdB,
+        BORDER_CODES[spec.border],
+        fill,
+        stainPtr,
+        spec.backgroundIntensity ?? BACKGROUND_INTENSITY,
+        scratchPtr,
+        outPtr,
+        writtenPtr,
       );
       // A no-op unless the kernels were made with canaries (tests, fuzzing): catches stray writes.
       memory.checkCanaries();
@@ -139,8 +156,14 @@ export function writePatches(
 
 /** Copies each run of consecutive written slots out in one `set`; skipped slots stay untouched. */
 function copyWrittenSlots(
-  outView: Float32Array, writtenView: Uint8Array, count: number, slotFloats: number,
-  batch: Float32Array, batchSlot: number, written: boolean[], firstCentre: number,
+  outView: Float32Array,
+  writtenView: Uint8Array,
+  count: number,
+  slotFloats: number,
+  batch: Float32Array,
+  batchSlot: number,
+  written: boolean[],
+  firstCentre: number,
 ): void {
   let runStart = -1;
   for (let i = 0; i <= count; i++) {
@@ -164,7 +187,10 @@ function checkPatchSpec(spec: PatchSpec): number {
   if (!(sidePx <= MAX_SIDE_PIXELS)) {
     invalid(`the patch side is ${sidePx} px (patchMicrons / micronsPerPixel); at most ${MAX_SIDE_PIXELS} px: check the units`);
   }
-  for (const [name, pixels] of [['inputWidth', inputWidth], ['inputHeight', inputHeight]] as const) {
+  for (const [name, pixels] of [
+    ['inputWidth', inputWidth],
+    ['inputHeight', inputHeight],
+  ] as const) {
     if (!(Number.isInteger(pixels) && pixels >= 1 && pixels <= MAX_INPUT_PIXELS)) {
       invalid(`${name} must be an integer from 1 to ${MAX_INPUT_PIXELS}, got ${pixels}`);
     }
@@ -205,8 +231,12 @@ function checkResident(kernels: KernelInstance, resident: ResidentFrame): void {
 function checkCentres(centres: readonly PatchCentre[]): void {
   if (!Array.isArray(centres)) invalid('centres must be an array of { x, y }');
   centres.forEach((centre, i) => {
-    const ok = centre && typeof centre.x === 'number' && typeof centre.y === 'number' &&
-      Math.abs(centre.x) <= MAX_CENTRE_PIXELS && Math.abs(centre.y) <= MAX_CENTRE_PIXELS;
+    const ok =
+      centre &&
+      typeof centre.x === 'number' &&
+      typeof centre.y === 'number' &&
+      Math.abs(centre.x) <= MAX_CENTRE_PIXELS &&
+      Math.abs(centre.y) <= MAX_CENTRE_PIXELS;
     if (!ok) invalid(`centres[${i}] must be { x, y } finite, within ${MAX_CENTRE_PIXELS} px, got ${JSON.stringify(centre)}`);
   });
 }

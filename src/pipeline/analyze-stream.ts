@@ -40,11 +40,15 @@ const SOURCE_CLOSE_WAIT_MS = 50;
  */
 export function checkStreamArguments(ctx: StreamContext, frames: unknown, options: AnalyzeOptions | undefined): void {
   if (frames === null || typeof frames !== 'object' || !(Symbol.asyncIterator in frames || Symbol.iterator in frames)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `frames must be an iterable or async iterable of frames, got ${frames === null ? 'null' : typeof frames}`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `frames must be an iterable or async iterable of frames, got ${frames === null ? 'null' : typeof frames}`,
+    );
   }
   checkOptionsObject('analyze options', options);
   if (!options) return;
-  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw new SmearscopeError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  if (options.signal !== undefined && !isAbortSignal(options.signal))
+    throw new SmearscopeError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
   checkFunction('onProgress', options.onProgress);
   for (const name of ['includeFeatures', 'includeCam', 'singleCell'] as const) checkBoolean(name, options[name]);
   if (options.micronsPerPixel !== undefined) checkMicronsPerPixel(options.micronsPerPixel, 'INVALID_ARGUMENT', 'options.micronsPerPixel');
@@ -52,13 +56,20 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
   checkOptionsObject('thresholds', options.thresholds);
   if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`,
+    );
   }
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {
-  return typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean' &&
-    typeof (value as AbortSignal).addEventListener === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AbortSignal).aborted === 'boolean' &&
+    typeof (value as AbortSignal).addEventListener === 'function'
+  );
 }
 
 /**
@@ -126,7 +137,9 @@ export async function* analyzeStream(
     } catch (error) {
       if (progressFailed) return;
       progressFailed = true;
-      ctx.events.push(`onProgress threw (${error instanceof Error ? error.message : String(error)}); no frame was affected, later throws are not reported`);
+      ctx.events.push(
+        `onProgress threw (${error instanceof Error ? error.message : String(error)}); no frame was affected, later throws are not reported`,
+      );
     }
   };
 
@@ -148,7 +161,8 @@ export async function* analyzeStream(
         return run ? { ...job, runMicronsPerPixel: run.micronsPerPixel } : job;
       };
       const frameJob = withRun();
-      const prepared = await ctx.pool.prepare(input, frameJob, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index))
+      const prepared = await ctx.pool
+        .prepare(input, frameJob, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index))
         .catch((error) => {
           // Frames are prepared concurrently: one refused for its scale (INVALID_FRAME) before any
           // frame was calibrated gets a second try once the run has a calibration.
@@ -228,7 +242,10 @@ export async function* analyzeStream(
         const decision = partialBatchDecision(upstream, performance.now());
         if (!decision.send) {
           if (decision.retryInMs !== undefined && !retryTimer) {
-            retryTimer = setTimeout(() => { retryTimer = undefined; notify(); }, decision.retryInMs);
+            retryTimer = setTimeout(() => {
+              retryTimer = undefined;
+              notify();
+            }, decision.retryInMs);
           }
           return;
         }

@@ -34,7 +34,13 @@ export function classifyCells(
     }
     if (options.includeCam && outputs.featureMap && outputs.featureMapShape && card.outputs.classifier) {
       const [channels, height, width] = outputs.featureMapShape;
-      classification.cam = computeCam(outputs.featureMap, k, { channels, height, width }, card.outputs.classifier.weights, decision.classIndex);
+      classification.cam = computeCam(
+        outputs.featureMap,
+        k,
+        { channels, height, width },
+        card.outputs.classifier.weights,
+        decision.classIndex,
+      );
     }
     classifications.push(classification);
   }

@@ -12,7 +12,8 @@ transferHandlers.set('throw', {
     const [wire, transferables] = base.serialize(thrown);
     const error = (thrown as { value?: unknown }).value;
     const wireValue = (wire as { isError?: boolean; value?: Record<string, unknown> }).value;
-    if (error instanceof Error && 'code' in error && wireValue && typeof wireValue === 'object') wireValue.code = (error as { code: unknown }).code;
+    if (error instanceof Error && 'code' in error && wireValue && typeof wireValue === 'object')
+      wireValue.code = (error as { code: unknown }).code;
     return [wire, transferables];
   },
   deserialize: base.deserialize,

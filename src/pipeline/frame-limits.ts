@@ -3,7 +3,12 @@ import { checkInteger, checkOptionsObject, checkPositive } from '../check-option
 
 /** Generous for a 2452 x 2056 frame on a loaded 2-core machine (~0.2 s decode, ~0.2 s preprocess,
  * ~1 s per batch), short enough that a stuck frame does not hold a scanner's run for long. */
-export const DEFAULT_FRAME_LIMITS: Readonly<FrameLimits> = { decodeMs: 10_000, preprocessMs: 20_000, inferenceMs: 30_000, maxFramePixels: 100e6 };
+export const DEFAULT_FRAME_LIMITS: Readonly<FrameLimits> = {
+  decodeMs: 10_000,
+  preprocessMs: 20_000,
+  inferenceMs: 30_000,
+  maxFramePixels: 100e6,
+};
 
 /** The limits with defaults filled in; INVALID_ARGUMENT naming a bad one. */
 export function resolveFrameLimits(limits: Partial<FrameLimits> | undefined): FrameLimits {

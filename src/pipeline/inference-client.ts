@@ -36,16 +36,27 @@ export class InferenceClient {
   /** Batches in flight in the worker. */
   inFlight = 0;
 
-  private constructor(platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>, init: InferenceInit, private readonly inferenceMs: number, readonly events: string[]) {
+  private constructor(
+    platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>,
+    init: InferenceInit,
+    private readonly inferenceMs: number,
+    readonly events: string[],
+  ) {
     // onnxruntime-node: a thread must not be terminated inside a native run (see WorkerSlot).
-    const native = () => this.init.backend === 'native' || (this.init.backend === 'auto' && platform.candidateBackends().includes('native'));
+    const native = () =>
+      this.init.backend === 'native' || (this.init.backend === 'auto' && platform.candidateBackends().includes('native'));
     this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference', native);
     this.init = init;
     this.batchFloats = init.batchSize * 3 * init.card.input.width * init.card.input.height;
   }
 
   /** Starts the worker and its session. `events` (backend changes, restarts) is appended to. */
-  static async open(platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>, init: InferenceInit, inferenceMs: number, events: string[]): Promise<InferenceClient> {
+  static async open(
+    platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>,
+    init: InferenceInit,
+    inferenceMs: number,
+    events: string[],
+  ): Promise<InferenceClient> {
     const client = new InferenceClient(platform, init, inferenceMs, events);
     try {
       await client.initialize();
@@ -123,7 +134,8 @@ export class InferenceClient {
     fill(batch);
     const { outputs, batch: returned } = await this.slot.call((remote) => remote.run(transfer(batch, [batch.buffer])), {
       timeoutMs: this.inferenceMs,
-      timeoutError: () => new SmearscopeError('FRAME_TIMEOUT', `an inference batch took longer than ${this.inferenceMs} ms (frameLimits.inferenceMs)`),
+      timeoutError: () =>
+        new SmearscopeError('FRAME_TIMEOUT', `an inference batch took longer than ${this.inferenceMs} ms (frameLimits.inferenceMs)`),
     });
     this.freeBatches.push(returned);
     return outputs;
@@ -151,7 +163,11 @@ export class InferenceClient {
 
   /** Closes the session and stops the worker, in bounded time even when the worker is stuck. */
   async dispose(): Promise<void> {
-    if (this.slot.isAlive) await settleWithin(this.slot.call((remote) => remote.dispose()), DISPOSE_WAIT_MS);
+    if (this.slot.isAlive)
+      await settleWithin(
+        this.slot.call((remote) => remote.dispose()),
+        DISPOSE_WAIT_MS,
+      );
     await this.slot.terminate();
   }
 }

@@ -86,9 +86,12 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
       // Without a stain fit there is no hematoxylin channel to localize on: an empty frame.
       const given = frame.micronsPerPixel ?? job.micronsPerPixel;
       return {
-        width: frame.width, height: frame.height,
+        width: frame.width,
+        height: frame.height,
         ...(given !== undefined ? { micronsPerPixel: given, scaleSource: 'given' as const } : {}),
-        cells: [], skippedAtBorder: [], stain,
+        cells: [],
+        skippedAtBorder: [],
+        stain,
         timingsMs: { stainFit, localize: 0, patches: 0 },
       };
     }
@@ -107,8 +110,13 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     const localize = performance.now() - t;
 
     const base = {
-      width: frame.width, height: frame.height, micronsPerPixel, scaleSource: scale.scaleSource,
-      ...(scale.scaleWarning ? { scaleWarning: scale.scaleWarning } : {}), ...(scaleEstimate ? { scaleEstimate } : {}), stain,
+      width: frame.width,
+      height: frame.height,
+      micronsPerPixel,
+      scaleSource: scale.scaleSource,
+      ...(scale.scaleWarning ? { scaleWarning: scale.scaleWarning } : {}),
+      ...(scaleEstimate ? { scaleEstimate } : {}),
+      stain,
     };
     if (job.locateOnly || located.length === 0) {
       return { ...base, cells: located, skippedAtBorder: [], timingsMs: { stainFit, localize, patches: 0 } };
@@ -122,12 +130,17 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     const skippedAtBorder: CellLocation[] = [];
     // 'skip' leaves holes; compact the written patches so patch k belongs to cells[k].
     for (let i = 0; i < located.length; i++) {
-      if (!written[i]) { skippedAtBorder.push(located[i]); continue; }
+      if (!written[i]) {
+        skippedAtBorder.push(located[i]);
+        continue;
+      }
       if (cells.length !== i) patches.copyWithin(cells.length * cellFloats, i * cellFloats, (i + 1) * cellFloats);
       cells.push(located[i]);
     }
     return {
-      ...base, cells, skippedAtBorder,
+      ...base,
+      cells,
+      skippedAtBorder,
       patches: cells.length === located.length ? patches : patches.slice(0, cells.length * cellFloats),
       timingsMs: { stainFit, localize, patches: performance.now() - t },
     };
@@ -170,11 +183,24 @@ function prepareSingleCell(
   const given = frame.micronsPerPixel ?? job.micronsPerPixel;
   const micronsPerPixel = given ?? job.patchMicrons / Math.max(frame.width, frame.height);
   // Pixel-index centres (pixel x covers [x - 0.5, x + 0.5]): the image centre is (w - 1) / 2.
-  const cell: CellLocation = { x: (frame.width - 1) / 2, y: (frame.height - 1) / 2, box: [0, 0, frame.width, frame.height], ratio: 1, crossesBorder: false };
+  const cell: CellLocation = {
+    x: (frame.width - 1) / 2,
+    y: (frame.height - 1) / 2,
+    box: [0, 0, frame.width, frame.height],
+    ratio: 1,
+    crossesBorder: false,
+  };
   const patches = new Float32Array(3 * job.input.width * job.input.height);
   writePatches(kernels, resident, [cell], { ...patchSpec(job, micronsPerPixel, fit, stain), border: 'reflect' }, patches, 0);
   return {
-    width: frame.width, height: frame.height, micronsPerPixel, scaleSource: 'given', cells: [cell], skippedAtBorder: [], stain, patches,
+    width: frame.width,
+    height: frame.height,
+    micronsPerPixel,
+    scaleSource: 'given',
+    cells: [cell],
+    skippedAtBorder: [],
+    stain,
+    patches,
     timingsMs: { stainFit, localize: 0, patches: performance.now() - t },
   };
 }

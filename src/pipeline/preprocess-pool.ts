@@ -44,7 +44,13 @@ export class PreprocessPool {
    * frame, so a crash can be retried; see FrameBuffers); the patch tensor comes back transferred.
    * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
    */
-  async prepare(frame: FrameInput, job: PreprocessJob, limits: FrameLimits, signal?: AbortSignal, crashAttempts = 0): Promise<PreparedFrame> {
+  async prepare(
+    frame: FrameInput,
+    job: PreprocessJob,
+    limits: FrameLimits,
+    signal?: AbortSignal,
+    crashAttempts = 0,
+  ): Promise<PreparedFrame> {
     checkFrameInput(frame);
     const label = frame.label ?? 'frame';
     if (!isEncodedFrame(frame)) checkFramePixels(label, frame.width, frame.height, limits.maxFramePixels);
@@ -63,8 +69,12 @@ export class PreprocessPool {
           await slot.call((remote) => remote.decode(frame, limits.maxFramePixels), {
             signal,
             timeoutMs: limits.decodeMs,
-            timeoutError: () => new SmearscopeError('FRAME_TIMEOUT', `${label}: decoding took longer than ${limits.decodeMs} ms ` +
-              '(frameLimits.decodeMs); the file may be malformed (e.g. a looping TIFF); its worker was replaced'),
+            timeoutError: () =>
+              new SmearscopeError(
+                'FRAME_TIMEOUT',
+                `${label}: decoding took longer than ${limits.decodeMs} ms ` +
+                  '(frameLimits.decodeMs); the file may be malformed (e.g. a looping TIFF); its worker was replaced',
+              ),
           });
           input = 'decoded';
         } else {
@@ -75,15 +85,21 @@ export class PreprocessPool {
         const reply = await slot.call((remote) => remote.prepare(input === 'decoded' ? input : transfer(input, transfers), job), {
           signal,
           timeoutMs: limits.preprocessMs,
-          timeoutError: () => new SmearscopeError('FRAME_TIMEOUT', `${label}: preprocessing took longer than ${limits.preprocessMs} ms ` +
-            '(frameLimits.preprocessMs); its worker was replaced'),
+          timeoutError: () =>
+            new SmearscopeError(
+              'FRAME_TIMEOUT',
+              `${label}: preprocessing took longer than ${limits.preprocessMs} ms ` + '(frameLimits.preprocessMs); its worker was replaced',
+            ),
         });
         this.buffers.give(reply.pixels);
         return reply.prepared;
       } catch (error) {
         if (!(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED') || this.closed) throw error;
         if (attempt >= 2) {
-          throw new SmearscopeError('WORKER_CRASHED', `preprocess worker crashed twice on this frame (${error.message}); the frame is skipped`);
+          throw new SmearscopeError(
+            'WORKER_CRASHED',
+            `preprocess worker crashed twice on this frame (${error.message}); the frame is skipped`,
+          );
         }
       } finally {
         await this.releaseSlot(slot);

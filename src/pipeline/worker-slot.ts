@@ -160,9 +160,14 @@ export class WorkerSlot<Api> {
 export function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((done) => {
     const timer = setTimeout(done, ms);
-    promise.then(() => undefined, () => undefined).then(() => {
-      clearTimeout(timer);
-      done();
-    });
+    promise
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        clearTimeout(timer);
+        done();
+      });
   });
 }

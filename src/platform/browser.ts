@@ -32,7 +32,9 @@ export const platform: Platform = {
     try {
       bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
     } catch (error) {
-      throw new SmearscopeError('DECODE_FAILED', `${label}: the browser could not decode this image (${(error as Error).message})`, { cause: error });
+      throw new SmearscopeError('DECODE_FAILED', `${label}: the browser could not decode this image (${(error as Error).message})`, {
+        cause: error,
+      });
     }
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const context = canvas.getContext('2d', { willReadFrequently: true })!;

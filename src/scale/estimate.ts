@@ -124,9 +124,8 @@ export function calibrateRun(estimates: readonly ScaleEstimate[]): RunCalibratio
   const highRank = Math.min(n - 1, Math.ceil(n / 2 + 0.98 * Math.sqrt(n)) - 1);
   const orderInterval: [number, number] = [values[lowRank], values[highRank]];
   const ownWidth = (middle.interval[1] - middle.interval[0]) / Math.sqrt(n);
-  const interval: [number, number] = orderInterval[1] - orderInterval[0] >= ownWidth
-    ? orderInterval
-    : [micronsPerPixel - ownWidth / 2, micronsPerPixel + ownWidth / 2];
+  const interval: [number, number] =
+    orderInterval[1] - orderInterval[0] >= ownWidth ? orderInterval : [micronsPerPixel - ownWidth / 2, micronsPerPixel + ownWidth / 2];
   return { micronsPerPixel, interval, frames: n, erythrocytes: confident.reduce((sum, e) => sum + e.erythrocytes, 0) };
 }
 
@@ -145,7 +144,11 @@ export function scaleChannels(fit: StainReference): LocalizationChannels {
  * leukocytes (a nucleus filled in as a hole). Pure function over plain arrays (tests use it).
  */
 export function erythrocyteDiametersInBins(
-  greenOd: ArrayLike<number>, hematoxylin: ArrayLike<number>, channels: LocalizationChannels, gridW: number, gridH: number,
+  greenOd: ArrayLike<number>,
+  hematoxylin: ArrayLike<number>,
+  channels: LocalizationChannels,
+  gridW: number,
+  gridH: number,
 ): number[] {
   const n = gridW * gridH;
   const hematoxylinHistogram = new Float64Array(256);

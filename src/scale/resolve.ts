@@ -20,11 +20,17 @@ export interface ResolvedScale {
  * the run's calibration, else the frame's own uncertain estimate; with none of them the frame is
  * refused (INVALID_FRAME). All values um/px; `runMicronsPerPixel` undefined when the run has none.
  */
-export function resolveScale(given: number | undefined, estimate: ScaleEstimate | undefined, runMicronsPerPixel: number | undefined): ResolvedScale {
+export function resolveScale(
+  given: number | undefined,
+  estimate: ScaleEstimate | undefined,
+  runMicronsPerPixel: number | undefined,
+): ResolvedScale {
   if (given !== undefined) {
     const evidence = estimate
       ? { value: estimate.micronsPerPixel, interval: estimate.interval, what: `the frame's ${estimate.erythrocytes} erythrocytes` }
-      : runMicronsPerPixel !== undefined ? { value: runMicronsPerPixel, interval: [runMicronsPerPixel, runMicronsPerPixel], what: "the run's erythrocyte calibration" } : undefined;
+      : runMicronsPerPixel !== undefined
+        ? { value: runMicronsPerPixel, interval: [runMicronsPerPixel, runMicronsPerPixel], what: "the run's erythrocyte calibration" }
+        : undefined;
     // Beyond the factor, and outside the estimate's own 95 % interval: a few red cells that
     // happen to be small do not contradict a right scale.
     const outside = evidence && (given < evidence.interval[0] || given > evidence.interval[1]);
@@ -32,7 +38,8 @@ export function resolveScale(given: number | undefined, estimate: ScaleEstimate 
       return {
         micronsPerPixel: given,
         scaleSource: 'given',
-        scaleWarning: `the given scale ${formatScale(given)} um/px disagrees with ${evidence.what}, which say ${formatScale(evidence.value)} um/px ` +
+        scaleWarning:
+          `the given scale ${formatScale(given)} um/px disagrees with ${evidence.what}, which say ${formatScale(evidence.value)} um/px ` +
           `(${(given / evidence.value).toFixed(2)}x): cell sizes, counts and flags may be wrong; check micronsPerPixel`,
       };
     }

@@ -17,8 +17,12 @@ export interface StainApplyOptions {
  * same length and channel layout as the frame; alpha copied). The frame is only read.
  */
 export function normalizeStain(
-  kernels: KernelInstance, resident: ResidentFrame, source: StainReference, reference: StainReference,
-  output: Uint8Array | Uint8ClampedArray, options: StainApplyOptions = {},
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  source: StainReference,
+  reference: StainReference,
+  output: Uint8Array | Uint8ClampedArray,
+  options: StainApplyOptions = {},
 ): void {
   applyStainMap(kernels, resident, stainMap(source, reference), output, options);
 }
@@ -29,8 +33,12 @@ export function normalizeStain(
  * Writes to `output` as `normalizeStain` does.
  */
 export function jitterStain(
-  kernels: KernelInstance, resident: ResidentFrame, source: StainReference, jitter: StainJitter,
-  output: Uint8Array | Uint8ClampedArray, options: StainApplyOptions & { reference?: StainReference } = {},
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  source: StainReference,
+  jitter: StainJitter,
+  output: Uint8Array | Uint8ClampedArray,
+  options: StainApplyOptions & { reference?: StainReference } = {},
 ): void {
   checkJitter(jitter);
   applyStainMap(kernels, resident, stainMap(source, options.reference ?? source, jitter), output, options);
@@ -38,7 +46,10 @@ export function jitterStain(
 
 /** Runs stainNormalize with `map` over the whole frame into `output`. */
 export function applyStainMap(
-  kernels: KernelInstance, resident: ResidentFrame, map: StainMap, output: Uint8Array | Uint8ClampedArray,
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  map: StainMap,
+  output: Uint8Array | Uint8ClampedArray,
   options: StainApplyOptions = {},
 ): void {
   const backgroundIntensity = checkedBackground(options);
@@ -59,7 +70,12 @@ export function applyStainMap(
     const outputPtr = memory.alloc(byteLength);
     stain.prepareOpticalDensity(backgroundIntensity);
     stain.stainNormalize(
-      resident.ptr, outputPtr, resident.width * resident.height, resident.channels, transformPtr, gainsPtr,
+      resident.ptr,
+      outputPtr,
+      resident.width * resident.height,
+      resident.channels,
+      transformPtr,
+      gainsPtr,
       backgroundIntensity,
     );
     output.set(memory.u8(outputPtr, byteLength));
@@ -74,7 +90,10 @@ export function applyStainMap(
  * 2 * width * height floats), else into a new array; returns it.
  */
 export function stainConcentrations(
-  kernels: KernelInstance, resident: ResidentFrame, fit: StainReference, output?: Float32Array,
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  fit: StainReference,
+  output?: Float32Array,
   options: StainApplyOptions = {},
 ): Float32Array {
   const backgroundIntensity = checkedBackground(options);

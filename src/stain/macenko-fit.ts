@@ -96,10 +96,24 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
     stain.stainAngleBins(list.ptr, list.count, planePtr, BINS, histogramPtr, binsPtr);
     const angleHistogram = memory.u32(histogramPtr, BINS).slice(); // the last slot counts entries not kept
     const angleValues = (indices: number, count: number, out: number) => stain.stainAngleValues(indices, count, list.ptr, planePtr, out);
-    const phiLow = exactQuantile(kernels, stain, angleHistogram, binsPtr, list.count,
-      percentilePosition(keptPixels, anglePercentile), angleValues).value;
-    const phiHigh = exactQuantile(kernels, stain, angleHistogram, binsPtr, list.count,
-      percentilePosition(keptPixels, 100 - anglePercentile), angleValues).value;
+    const phiLow = exactQuantile(
+      kernels,
+      stain,
+      angleHistogram,
+      binsPtr,
+      list.count,
+      percentilePosition(keptPixels, anglePercentile),
+      angleValues,
+    ).value;
+    const phiHigh = exactQuantile(
+      kernels,
+      stain,
+      angleHistogram,
+      binsPtr,
+      list.count,
+      percentilePosition(keptPixels, 100 - anglePercentile),
+      angleValues,
+    ).value;
     if (phiHigh - phiLow < MIN_STAIN_ANGLE) {
       throw new SmearscopeError(
         'INVALID_FRAME',
@@ -117,7 +131,8 @@ export function fitMacenko(kernels: KernelInstance, resident: ResidentFrame, opt
       list.count = stain.stainDarkPixels(...region, keptBelow, ALL_VALUES, sumsPtr, list.ptr);
       list.listBelow = ALL_VALUES;
       maxC = maxConcentrations(kernels, stain, sampled, list, unmix, backgroundIntensity);
-      if (maxC === undefined) throw new SmearscopeError('KERNEL_FAILED', 'the stain fit missed pixels when listing all of them (a kernel bug)');
+      if (maxC === undefined)
+        throw new SmearscopeError('KERNEL_FAILED', 'the stain fit missed pixels when listing all of them (a kernel bug)');
     }
     if (!(maxC[0] > 0 && maxC[1] > 0)) {
       throw new SmearscopeError(
@@ -205,8 +220,12 @@ function orderStains(low: number[], high: number[]): StainReference['stainMatrix
  * above the box's bound, e.g. a pale stain): the caller lists every pixel and asks again.
  */
 function maxConcentrations(
-  kernels: KernelInstance, stain: KernelExports, sampled: SampledRegion, list: PixelList,
-  unmix: number[][], backgroundIntensity: number,
+  kernels: KernelInstance,
+  stain: KernelExports,
+  sampled: SampledRegion,
+  list: PixelList,
+  unmix: number[][],
+  backgroundIntensity: number,
 ): [number, number] | undefined {
   const memory = kernels.memory;
   // Concentration bounds from the OD range of 8-bit pixels; they only set the bin spacing.
@@ -228,7 +247,10 @@ function maxConcentrations(
   const position = percentilePosition(sampled.sampledPixels, MAX_CONCENTRATION_PERCENT) - background;
   if (position < 0) return undefined;
   const maxC: number[] = [];
-  for (const [s, histogram, binsPtr] of [[0, histogramH, binsHPtr], [1, histogramE, binsEPtr]] as const) {
+  for (const [s, histogram, binsPtr] of [
+    [0, histogramH, binsHPtr],
+    [1, histogramE, binsEPtr],
+  ] as const) {
     const found = exactQuantile(kernels, stain, histogram, binsPtr, list.count, position, (indices, count, out) =>
       stain.stainConcentrationValues(indices, count, list.ptr, unmixPtr + s * 24, out),
     );
@@ -244,7 +266,8 @@ function maxConcentrations(
  * monotone in its OD, so the maximum sits at a corner of the box and is reproduced exactly).
  */
 function backgroundBound(stain: KernelExports, u: number[], listBelow: number): number {
-  const darkest = stain.opticalDensityOf(listBelow), brightest = stain.opticalDensityOf(255);
+  const darkest = stain.opticalDensityOf(listBelow),
+    brightest = stain.opticalDensityOf(255);
   const [r, g, b] = u.map((weight) => (weight >= 0 ? darkest : brightest));
   return r * u[0] + g * u[1] + b * u[2];
 }
@@ -258,8 +281,13 @@ function backgroundBound(stain: KernelExports, u: number[], listBelow: number): 
  * releases its mark.
  */
 function exactQuantile(
-  kernels: KernelInstance, stain: KernelExports, histogram: Uint32Array, binsPtr: number, entries: number,
-  position: number, values: (indices: number, count: number, out: number) => void,
+  kernels: KernelInstance,
+  stain: KernelExports,
+  histogram: Uint32Array,
+  binsPtr: number,
+  entries: number,
+  position: number,
+  values: (indices: number, count: number, out: number) => void,
 ): { value: number; lowerValue: number } {
   const memory = kernels.memory;
   const plan = quantileBins(histogram, position);

@@ -36,7 +36,14 @@ export function fitReinhard(kernels: ReinhardKernels, resident: ResidentFrame, o
     const moments = (pixelStride: number, shift: number[]): { mean: number[]; std: number[] } => {
       memory.f32(shiftPtr, 3).set(shift);
       stain.reinhardMoments(
-        sampled.origin, sampled.rowBytes, sampled.channels, sampled.columns, sampled.rows, pixelStride, shiftPtr, sumsPtr,
+        sampled.origin,
+        sampled.rowBytes,
+        sampled.channels,
+        sampled.columns,
+        sampled.rows,
+        pixelStride,
+        shiftPtr,
+        sumsPtr,
       );
       const sums = memory.f64(sumsPtr, 6);
       const count = Math.ceil(sampled.columns / pixelStride) * Math.ceil(sampled.rows / pixelStride);
@@ -63,7 +70,10 @@ export function fitReinhard(kernels: ReinhardKernels, resident: ResidentFrame, o
  * Throws INVALID_FRAME when the source has no spread in a channel (a single-colour frame).
  */
 export function normalizeReinhard(
-  kernels: ReinhardKernels, resident: ResidentFrame, source: ReinhardFit, reference: ReinhardFit,
+  kernels: ReinhardKernels,
+  resident: ResidentFrame,
+  source: ReinhardFit,
+  reference: ReinhardFit,
   output: Uint8Array | Uint8ClampedArray,
 ): void {
   checkReinhardFit(source, 'source');

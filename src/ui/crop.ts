@@ -5,7 +5,13 @@ import { camOverlay } from '../index.js';
 import type { ReviewCell, ReviewFrame } from './review-state.js';
 
 /** Draws the cell's patch square of `frame` into `canvas` (its own size); outside the frame is grey. */
-export function drawCrop(canvas: HTMLCanvasElement, bitmap: CanvasImageSource, frame: ReviewFrame, cell: ReviewCell, patchMicrons: number): void {
+export function drawCrop(
+  canvas: HTMLCanvasElement,
+  bitmap: CanvasImageSource,
+  frame: ReviewFrame,
+  cell: ReviewCell,
+  patchMicrons: number,
+): void {
   if (!frame.micronsPerPixel) return; // only a failed frame has no scale, and it has no cells
   const context = canvas.getContext('2d')!;
   const sidePx = patchMicrons / frame.micronsPerPixel;

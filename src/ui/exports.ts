@@ -10,16 +10,30 @@ export interface ReviewExport {
   report: DifferentialReport;
   frames: ReviewFrame[];
   cells: Array<{
-    id: string; frame: string; x: number; y: number; box: [number, number, number, number];
-    modelClass: string; modelConfidence: number; modelAbstained: boolean; pBlast: number; pAtypical: number;
-    reviewedClass: string; changed: boolean;
+    id: string;
+    frame: string;
+    x: number;
+    y: number;
+    box: [number, number, number, number];
+    modelClass: string;
+    modelConfidence: number;
+    modelAbstained: boolean;
+    pBlast: number;
+    pAtypical: number;
+    reviewedClass: string;
+    changed: boolean;
   }>;
   log: AuditEntry[];
   signOff: SignOff | null;
 }
 
 /** The JSON record of the session (a new object; the state is not kept by reference). */
-export function reviewExport(state: ReviewState, report: DifferentialReport, model: { id: string; version: string }, at: Date): ReviewExport {
+export function reviewExport(
+  state: ReviewState,
+  report: DifferentialReport,
+  model: { id: string; version: string },
+  at: Date,
+): ReviewExport {
   const labels = new Map(state.frames.map((frame) => [frame.id, frame.label]));
   return {
     format: 'smearscope-review/1',
@@ -46,13 +60,34 @@ export function reviewExport(state: ReviewState, report: DifferentialReport, mod
   };
 }
 
-const CSV_COLUMNS = ['cell', 'frame', 'x', 'y', 'model_class', 'model_confidence', 'model_abstained', 'p_blast', 'p_atypical', 'reviewed_class', 'changed'] as const;
+const CSV_COLUMNS = [
+  'cell',
+  'frame',
+  'x',
+  'y',
+  'model_class',
+  'model_confidence',
+  'model_abstained',
+  'p_blast',
+  'p_atypical',
+  'reviewed_class',
+  'changed',
+] as const;
 
 /** One row per cell (RFC 4180 quoting), then nothing else: the differential is in the JSON. */
 export function cellsCsv(record: ReviewExport): string {
   const rows = record.cells.map((cell) => [
-    cell.id, cell.frame, cell.x.toFixed(1), cell.y.toFixed(1), cell.modelClass, cell.modelConfidence.toFixed(4),
-    String(cell.modelAbstained), cell.pBlast.toFixed(4), cell.pAtypical.toFixed(4), cell.reviewedClass, String(cell.changed),
+    cell.id,
+    cell.frame,
+    cell.x.toFixed(1),
+    cell.y.toFixed(1),
+    cell.modelClass,
+    cell.modelConfidence.toFixed(4),
+    String(cell.modelAbstained),
+    cell.pBlast.toFixed(4),
+    cell.pAtypical.toFixed(4),
+    cell.reviewedClass,
+    String(cell.changed),
   ]);
   return [CSV_COLUMNS as readonly string[], ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

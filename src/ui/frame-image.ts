@@ -12,7 +12,8 @@ export interface FrameImage {
 /** Reads an input for the station; for raw frames the pixels are copied now (the SDK may take them). */
 export function frameImage(input: FrameInput | Blob): FrameImage {
   if (input instanceof Blob) return fromBlob(input);
-  if ((input as EncodedFrame).encoded instanceof Uint8Array) return fromBlob(new Blob([(input as EncodedFrame).encoded as Uint8Array<ArrayBuffer>]));
+  if ((input as EncodedFrame).encoded instanceof Uint8Array)
+    return fromBlob(new Blob([(input as EncodedFrame).encoded as Uint8Array<ArrayBuffer>]));
   const frame = input as Frame;
   const rgba = toRgba(frame);
   const image = new ImageData(rgba, frame.width, frame.height);

@@ -22,7 +22,11 @@ export class GalleryView {
   private readonly cellsByFrame = new Map<number, ReviewCell[]>();
 
   constructor(private readonly ctx: StationContext) {
-    this.element = h('div', { class: 'ss-gallery', role: 'listbox', 'aria-label': 'Cells by class; arrow keys move, number keys reclassify' });
+    this.element = h('div', {
+      class: 'ss-gallery',
+      role: 'listbox',
+      'aria-label': 'Cells by class; arrow keys move, number keys reclassify',
+    });
     for (const info of ctx.classes) this.element.append(this.makeGroup(info));
     this.element.addEventListener('keydown', (event) => this.onKey(event));
     this.element.addEventListener('click', (event) => {
@@ -39,8 +43,16 @@ export class GalleryView {
     const section = h(
       'section',
       { class: 'ss-group', role: 'group', 'aria-labelledby': id, 'data-drop-class': info.code },
-      h('h3', { id }, h('span', { class: 'ss-swatch', 'data-swatch': info.code }), `${info.code === UNIDENTIFIED ? '?' : info.code} · ${info.name} `, count,
-        info.counted ? null : h('span', { class: 'ss-note' }, info.code === UNIDENTIFIED ? ' (not counted: review these)' : ' (not counted)')),
+      h(
+        'h3',
+        { id },
+        h('span', { class: 'ss-swatch', 'data-swatch': info.code }),
+        `${info.code === UNIDENTIFIED ? '?' : info.code} · ${info.name} `,
+        count,
+        info.counted
+          ? null
+          : h('span', { class: 'ss-note' }, info.code === UNIDENTIFIED ? ' (not counted: review these)' : ' (not counted)'),
+      ),
       empty,
       list,
     );
@@ -56,10 +68,13 @@ export class GalleryView {
       const ofFrame = this.cellsByFrame.get(cell.frameId) ?? [];
       ofFrame.push(cell);
       this.cellsByFrame.set(cell.frameId, ofFrame);
-      const tile = h('div', { class: 'ss-tile', role: 'option', tabindex: -1, 'aria-selected': 'false', 'data-cell-id': cell.id },
+      const tile = h(
+        'div',
+        { class: 'ss-tile', role: 'option', tabindex: -1, 'aria-selected': 'false', 'data-cell-id': cell.id },
         h('canvas', { width: this.ctx.patchPx, height: this.ctx.patchPx, 'aria-hidden': 'true' }),
         h('span', { class: 'ss-tile-code' }),
-        h('span', { class: 'ss-tile-scores' }));
+        h('span', { class: 'ss-tile-scores' }),
+      );
       this.tiles.set(cell.id, tile);
       this.describe(tile, cell);
       this.groups.get(cell.currentClass)!.list.append(tile);
@@ -109,12 +124,17 @@ export class GalleryView {
     tile.dataset.flag = cell.blastFlag || cell.atypicalFlag ? 'true' : 'false';
     const code = tile.querySelector('.ss-tile-code')!;
     const edited = !unidentified && (cell.currentClass !== cell.modelClass || cell.modelAbstained);
-    code.textContent = unidentified ? `? ${cell.modelClass} ${pct(cell.confidence)}` : `${cell.currentClass} ${edited ? '✎' : pct(cell.confidence)}`;
+    code.textContent = unidentified
+      ? `? ${cell.modelClass} ${pct(cell.confidence)}`
+      : `${cell.currentClass} ${edited ? '✎' : pct(cell.confidence)}`;
     const scores = [`blast ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ' ⚑' : ''}`];
     if (this.ctx.scheme.atypicalIndices.length > 0) scores.push(`atyp ${cell.pAtypical.toFixed(2)}${cell.atypicalFlag ? ' ⚑' : ''}`);
     tile.querySelector('.ss-tile-scores')!.textContent = scores.join(' · ');
-    tile.setAttribute('aria-label', `Cell ${cell.id}: ${info.name}${unidentified ? '' : ` (${cell.currentClass})`}${edited ? ', reviewed' : ''}; model said ${model?.name ?? cell.modelClass} ` +
-      `${pct(cell.confidence)}${cell.modelAbstained ? ', abstained' : ''}; blast score ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ', flagged' : ''}`);
+    tile.setAttribute(
+      'aria-label',
+      `Cell ${cell.id}: ${info.name}${unidentified ? '' : ` (${cell.currentClass})`}${edited ? ', reviewed' : ''}; model said ${model?.name ?? cell.modelClass} ` +
+        `${pct(cell.confidence)}${cell.modelAbstained ? ', abstained' : ''}; blast score ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ', flagged' : ''}`,
+    );
   }
 
   refreshCounts(): void {
@@ -162,12 +182,24 @@ export class GalleryView {
     const i = tiles.indexOf(current);
     let target: HTMLElement | undefined;
     switch (event.key) {
-      case 'ArrowRight': target = tiles[i + 1]; break;
-      case 'ArrowLeft': target = tiles[i - 1]; break;
-      case 'ArrowDown': target = this.vertical(tiles, current, 1); break;
-      case 'ArrowUp': target = this.vertical(tiles, current, -1); break;
-      case 'Home': target = tiles[0]; break;
-      case 'End': target = tiles[tiles.length - 1]; break;
+      case 'ArrowRight':
+        target = tiles[i + 1];
+        break;
+      case 'ArrowLeft':
+        target = tiles[i - 1];
+        break;
+      case 'ArrowDown':
+        target = this.vertical(tiles, current, 1);
+        break;
+      case 'ArrowUp':
+        target = this.vertical(tiles, current, -1);
+        break;
+      case 'Home':
+        target = tiles[0];
+        break;
+      case 'End':
+        target = tiles[tiles.length - 1];
+        break;
       default: {
         const info = this.ctx.classes.find((c) => c.key === event.key);
         if (!info) return;

@@ -4,12 +4,19 @@
 //   { type: 'smearscope-frame', frame }   frame: { width, height, channels, pixels, ... } or { encoded, label }
 // Each is answered with { type: 'smearscope-frame-added', frameId, cells, error? }; a sign-off is
 // posted to the parent/opener as { type: 'smearscope-signoff', record }.
-import { SmearscopeReview, defineSmearscopeReview } from './index.js';
+import { type SmearscopeReview, defineSmearscopeReview } from './index.js';
 
 defineSmearscopeReview();
 const params = new URLSearchParams(location.search);
 const station = document.createElement('smearscope-review') as SmearscopeReview;
-for (const [param, attribute] of [['backend', 'backend'], ['target', 'target-count'], ['session', 'session'], ['model', 'model'], ['workers', 'workers'], ['scale', 'microns-per-pixel']]) {
+for (const [param, attribute] of [
+  ['backend', 'backend'],
+  ['target', 'target-count'],
+  ['session', 'session'],
+  ['model', 'model'],
+  ['workers', 'workers'],
+  ['scale', 'microns-per-pixel'],
+]) {
   const value = params.get(param);
   if (value) station.setAttribute(attribute, value);
 }

@@ -13,13 +13,16 @@ export class OverviewView {
   private readonly figures = new Map<number, { canvas: HTMLCanvasElement; svg: SVGSVGElement; caption: HTMLElement }>();
   private readonly outlines = new Map<string, SVGGElement>();
   /** Frames are decoded and drawn only once scrolled near the view (thousands of frames stay light). */
-  private readonly visible = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      this.visible.unobserve(entry.target);
-      void this.drawFrame(Number((entry.target as HTMLElement).dataset.frameId));
-    }
-  }, { rootMargin: '400px' });
+  private readonly visible = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        this.visible.unobserve(entry.target);
+        void this.drawFrame(Number((entry.target as HTMLElement).dataset.frameId));
+      }
+    },
+    { rootMargin: '400px' },
+  );
 
   constructor(private readonly ctx: StationContext) {
     this.element = h('div', { class: 'ss-overview' });
@@ -56,8 +59,12 @@ export class OverviewView {
 
   private caption(frame: ReviewFrame, cells: number): void {
     const figure = this.figures.get(frame.id)!;
-    const scale = frame.micronsPerPixel ? `${frame.micronsPerPixel.toFixed(3)} µm/px${frame.scaleSource === 'frame' ? ' (estimated)' : ''}` : 'scale unknown';
-    figure.caption.textContent = frame.error ? `${frame.label}: not analyzed — ${frame.error}` : `${frame.label} · ${cells} cell${cells === 1 ? '' : 's'} · ${scale}`;
+    const scale = frame.micronsPerPixel
+      ? `${frame.micronsPerPixel.toFixed(3)} µm/px${frame.scaleSource === 'frame' ? ' (estimated)' : ''}`
+      : 'scale unknown';
+    figure.caption.textContent = frame.error
+      ? `${frame.label}: not analyzed — ${frame.error}`
+      : `${frame.label} · ${cells} cell${cells === 1 ? '' : 's'} · ${scale}`;
   }
 
   private async drawFrame(frameId: number): Promise<void> {

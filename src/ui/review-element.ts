@@ -17,7 +17,18 @@ import { GalleryView } from './gallery-view.js';
 import { LogView } from './log-view.js';
 import { OverviewView } from './overview-view.js';
 import { classColours } from './palette.js';
-import { UNIDENTIFIED, addFrameResult, cellsByFrame, changeRefusal, emptyState, reclassify, undo, type ReviewCell, type ReviewFrame, type ReviewState } from './review-state.js';
+import {
+  UNIDENTIFIED,
+  addFrameResult,
+  cellsByFrame,
+  changeRefusal,
+  emptyState,
+  reclassify,
+  undo,
+  type ReviewCell,
+  type ReviewFrame,
+  type ReviewState,
+} from './review-state.js';
 import { openSessionStore, type SessionStore } from './session-store.js';
 import { signOffBlockers, signOffReview } from './sign-off.js';
 import { SignOffView } from './sign-off-view.js';
@@ -46,7 +57,14 @@ export class SmearscopeReview extends HTMLElement {
   private store: SessionStore | undefined;
   private ctx!: StationContext;
   private toolbar!: Toolbar;
-  private views!: { overview: OverviewView; gallery: GalleryView; detail: DetailView; differential: DifferentialView; signOff: SignOffView; log: LogView };
+  private views!: {
+    overview: OverviewView;
+    gallery: GalleryView;
+    detail: DetailView;
+    differential: DifferentialView;
+    signOff: SignOffView;
+    log: LogView;
+  };
   private readonly queue = new FrameQueue();
   private readonly frameBitmaps = new FrameBitmaps();
   private readonly jobs: Job[] = [];
@@ -138,7 +156,8 @@ export class SmearscopeReview extends HTMLElement {
 
   private async toFrameInput(input: FrameInput | Blob, frameId: number): Promise<FrameInput> {
     const scale = Number(this.toolbar.scale.value) || Number(this.getAttribute('microns-per-pixel')) || undefined;
-    const withScale = <T extends object>(frame: T): T => (scale && !(frame as { micronsPerPixel?: number }).micronsPerPixel ? { ...frame, micronsPerPixel: scale } : frame);
+    const withScale = <T extends object>(frame: T): T =>
+      scale && !(frame as { micronsPerPixel?: number }).micronsPerPixel ? { ...frame, micronsPerPixel: scale } : frame;
     if (input instanceof Blob) {
       const label = input instanceof File ? input.webkitRelativePath || input.name : `frame ${frameId + 1}`;
       return withScale({ encoded: new Uint8Array(await input.arrayBuffer()), label });
@@ -149,13 +168,23 @@ export class SmearscopeReview extends HTMLElement {
   private async start(): Promise<void> {
     const backend = (this.getAttribute('backend') ?? 'auto') as 'auto';
     const workers = Number(this.getAttribute('workers')) || undefined;
-    this.scope = await createScope({ ...(this.getAttribute('model') ? { model: this.getAttribute('model')! } : {}), backend, ...(workers ? { workers } : {}) });
+    this.scope = await createScope({
+      ...(this.getAttribute('model') ? { model: this.getAttribute('model')! } : {}),
+      backend,
+      ...(workers ? { workers } : {}),
+    });
     const { scheme, card } = this.scope;
     const codes = scheme.classes.map((c) => c.code);
     const colours = classColours(codes);
     const classes: ClassInfo[] = [
       { code: UNIDENTIFIED, name: 'Unidentified', colour: colours.get(UNIDENTIFIED)!, key: '0', counted: false },
-      ...scheme.classes.map((c, i) => ({ code: c.code, name: c.name, colour: colours.get(c.code)!, key: i < 9 ? String(i + 1) : null, counted: c.counted })),
+      ...scheme.classes.map((c, i) => ({
+        code: c.code,
+        name: c.name,
+        colour: colours.get(c.code)!,
+        key: i < 9 ? String(i + 1) : null,
+        counted: c.counted,
+      })),
     ];
     adoptStyles(this.ownerDocument, classes);
     this.ctx = {
@@ -213,17 +242,48 @@ export class SmearscopeReview extends HTMLElement {
       { id: 'overview', label: 'Overview', panel: overview.element },
       { id: 'gallery', label: 'Gallery', panel: gallery.element },
     ];
-    const tabButtons = tabs.map((tab, i) => h('button', { type: 'button', role: 'tab', id: `ss-tab-${tab.id}`, 'aria-controls': `ss-panel-${tab.id}`, 'aria-selected': i === 0 ? 'true' : 'false', tabindex: i === 0 ? 0 : -1, 'data-tab': tab.id }, tab.label));
-    const panels = tabs.map((tab, i) => h('div', { role: 'tabpanel', id: `ss-panel-${tab.id}`, 'aria-labelledby': `ss-tab-${tab.id}`, hidden: i !== 0, 'data-panel': tab.id },
-      tab.id === 'overview' && this.state.frames.length === 0 ? h('p', { class: 'ss-drop-hint', 'data-role': 'drop-hint' }, 'Drop frames or a folder here, or use “Open frames”. Images stay on this machine.') : null,
-      tab.panel));
+    const tabButtons = tabs.map((tab, i) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          role: 'tab',
+          id: `ss-tab-${tab.id}`,
+          'aria-controls': `ss-panel-${tab.id}`,
+          'aria-selected': i === 0 ? 'true' : 'false',
+          tabindex: i === 0 ? 0 : -1,
+          'data-tab': tab.id,
+        },
+        tab.label,
+      ),
+    );
+    const panels = tabs.map((tab, i) =>
+      h(
+        'div',
+        { role: 'tabpanel', id: `ss-panel-${tab.id}`, 'aria-labelledby': `ss-tab-${tab.id}`, hidden: i !== 0, 'data-panel': tab.id },
+        tab.id === 'overview' && this.state.frames.length === 0
+          ? h(
+              'p',
+              { class: 'ss-drop-hint', 'data-role': 'drop-hint' },
+              'Drop frames or a folder here, or use “Open frames”. Images stay on this machine.',
+            )
+          : null,
+        tab.panel,
+      ),
+    );
     const tablist = h('div', { role: 'tablist', 'aria-label': 'Views' }, ...tabButtons);
     const tabRow = h('div', { class: 'ss-tabrow' }, tablist, this.toolbar.status);
     const showTab = (id: string) => {
-      tabButtons.forEach((b) => { b.setAttribute('aria-selected', String(b.dataset.tab === id)); b.tabIndex = b.dataset.tab === id ? 0 : -1; });
+      tabButtons.forEach((b) => {
+        b.setAttribute('aria-selected', String(b.dataset.tab === id));
+        b.tabIndex = b.dataset.tab === id ? 0 : -1;
+      });
       panels.forEach((p) => (p.hidden = p.dataset.panel !== id));
     };
-    tablist.addEventListener('click', (e) => { const b = (e.target as Element).closest<HTMLElement>('[data-tab]'); if (b) showTab(b.dataset.tab!); });
+    tablist.addEventListener('click', (e) => {
+      const b = (e.target as Element).closest<HTMLElement>('[data-tab]');
+      if (b) showTab(b.dataset.tab!);
+    });
     tablist.addEventListener('keydown', (e) => {
       if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
       const i = tabButtons.findIndex((b) => b.getAttribute('aria-selected') === 'true');
@@ -232,27 +292,58 @@ export class SmearscopeReview extends HTMLElement {
       next.focus();
     });
 
-    const classBar = h('footer', { class: 'ss-classbar', role: 'toolbar', 'aria-label': 'Reclassify the selected cell (or drag a cell onto a class)' },
-      ...this.ctx.classes.map((info) => h('button', { type: 'button', 'data-class-button': info.code, 'data-drop-class': info.code, 'aria-keyshortcuts': info.key ?? undefined, title: info.name },
-        info.key ? h('kbd', {}, info.key) : null, info.code === UNIDENTIFIED ? '?' : info.code, h('span', { class: 'ss-long' }, info.name))),
-      h('span', { class: 'ss-footnote' }, SCREENING_AID_SENTENCE));
+    const classBar = h(
+      'footer',
+      { class: 'ss-classbar', role: 'toolbar', 'aria-label': 'Reclassify the selected cell (or drag a cell onto a class)' },
+      ...this.ctx.classes.map((info) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-class-button': info.code,
+            'data-drop-class': info.code,
+            'aria-keyshortcuts': info.key ?? undefined,
+            title: info.name,
+          },
+          info.key ? h('kbd', {}, info.key) : null,
+          info.code === UNIDENTIFIED ? '?' : info.code,
+          h('span', { class: 'ss-long' }, info.name),
+        ),
+      ),
+      h('span', { class: 'ss-footnote' }, SCREENING_AID_SENTENCE),
+    );
     classBar.addEventListener('click', (e) => {
       const b = (e.target as Element).closest<HTMLElement>('[data-class-button]');
       if (b && this.selectedId) this.reclassifyCell(this.selectedId, b.dataset.classButton!);
     });
     const printHeader = h('section', { class: 'ss-print-only', 'data-role': 'print-header' });
-    const side = h('aside', { class: 'ss-side', 'aria-label': 'Differential and sign-off' }, printHeader, detail.element, differential.element, signOff.element, log.element);
-    const root = h('div', { class: 'ss-root' }, this.toolbar.element, h('div', { class: 'ss-main' }, h('section', { class: 'ss-views', 'aria-label': 'Frames and cells' }, tabRow, ...panels), side), classBar);
+    const side = h(
+      'aside',
+      { class: 'ss-side', 'aria-label': 'Differential and sign-off' },
+      printHeader,
+      detail.element,
+      differential.element,
+      signOff.element,
+      log.element,
+    );
+    const root = h(
+      'div',
+      { class: 'ss-root' },
+      this.toolbar.element,
+      h('div', { class: 'ss-main' }, h('section', { class: 'ss-views', 'aria-label': 'Frames and cells' }, tabRow, ...panels), side),
+      classBar,
+    );
     this.replaceChildren(root);
   }
 
   private wireToolbar(): void {
     const t = this.toolbar;
-    const take = (input: HTMLInputElement) => input.addEventListener('change', () => {
-      const files = [...(input.files ?? [])];
-      input.value = '';
-      void this.analyze(files).catch((error: Error) => this.showStatus(error.message));
-    });
+    const take = (input: HTMLInputElement) =>
+      input.addEventListener('change', () => {
+        const files = [...(input.files ?? [])];
+        input.value = '';
+        void this.analyze(files).catch((error: Error) => this.showStatus(error.message));
+      });
     take(t.files);
     take(t.folder);
     t.operator.addEventListener('input', () => {
@@ -266,8 +357,12 @@ export class SmearscopeReview extends HTMLElement {
       void this.views.gallery.redrawAll();
       void this.views.detail.render();
     });
-    t.exportJson.addEventListener('click', () => download(this.ownerDocument, `${this.fileStem()}.json`, 'application/json', JSON.stringify(this.exportRecord(), null, 2)));
-    t.exportCsv.addEventListener('click', () => download(this.ownerDocument, `${this.fileStem()}.csv`, 'text/csv', cellsCsv(this.exportRecord())));
+    t.exportJson.addEventListener('click', () =>
+      download(this.ownerDocument, `${this.fileStem()}.json`, 'application/json', JSON.stringify(this.exportRecord(), null, 2)),
+    );
+    t.exportCsv.addEventListener('click', () =>
+      download(this.ownerDocument, `${this.fileStem()}.csv`, 'text/csv', cellsCsv(this.exportRecord())),
+    );
     t.print.addEventListener('click', () => this.ownerDocument.defaultView?.print());
     this.ownerDocument.defaultView?.addEventListener('beforeprint', () => {
       this.views.log.element.open = true;
@@ -297,12 +392,16 @@ export class SmearscopeReview extends HTMLElement {
       e.preventDefault();
       this.classList.add('ss-dragging-files');
     });
-    this.addEventListener('dragleave', (e) => { if (e.target === this || !this.contains(e.relatedTarget as Node)) this.classList.remove('ss-dragging-files'); });
+    this.addEventListener('dragleave', (e) => {
+      if (e.target === this || !this.contains(e.relatedTarget as Node)) this.classList.remove('ss-dragging-files');
+    });
     this.addEventListener('drop', (e) => {
       if (!e.dataTransfer?.types.includes('Files')) return;
       e.preventDefault();
       this.classList.remove('ss-dragging-files');
-      void droppedFiles(e.dataTransfer).then((files) => this.analyze(files)).catch((error: Error) => this.showStatus(error.message));
+      void droppedFiles(e.dataTransfer)
+        .then((files) => this.analyze(files))
+        .catch((error: Error) => this.showStatus(error.message));
     });
   }
 
@@ -333,7 +432,10 @@ export class SmearscopeReview extends HTMLElement {
     this.views.gallery.addCells(cells);
     this.querySelector('[data-role=drop-hint]')?.remove();
     this.refresh();
-    void job.image.blob().then((blob) => this.store?.saveImage(job.frameId, blob)).catch(() => undefined);
+    void job.image
+      .blob()
+      .then((blob) => this.store?.saveImage(job.frameId, blob))
+      .catch(() => undefined);
     this.dispatchEvent(new CustomEvent('smearscope-frame', { detail: { frameId: job.frameId, cells: cells.length, error: frame.error } }));
     job.done({ frameId: job.frameId, cells: cells.length, ...(frame.error ? { error: frame.error } : {}) });
   }
@@ -406,7 +508,9 @@ export class SmearscopeReview extends HTMLElement {
   private showStatus(message?: string): void {
     if (!this.scope) return;
     const cells = this.state.cells.length;
-    const base = `${this.scope.card.id} on ${this.scope.backend} · ${this.state.frames.length} frames · ${cells} cells` + (this.analyzing ? ` · analyzing ${this.analyzing}…` : '');
+    const base =
+      `${this.scope.card.id} on ${this.scope.backend} · ${this.state.frames.length} frames · ${cells} cells` +
+      (this.analyzing ? ` · analyzing ${this.analyzing}…` : '');
     this.toolbar.status.textContent = message ? `${message} — ${base}` : base;
   }
 
@@ -416,15 +520,26 @@ export class SmearscopeReview extends HTMLElement {
     const s = this.state.signOff;
     header.replaceChildren(
       h('h1', {}, 'smearscope review report'),
-      h('p', {}, `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${this.state.frames.length} frames · ${this.state.cells.length} cells`),
-      h('p', {}, s ? `Signed off by ${s.by} at ${localTime(s.at)}${s.overrideReason ? ` (override: ${s.overrideReason})` : ''}` : 'NOT SIGNED OFF'),
-      h('p', {}, h('strong', {}, SCREENING_AID_SENTENCE)));
+      h(
+        'p',
+        {},
+        `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${this.state.frames.length} frames · ${this.state.cells.length} cells`,
+      ),
+      h(
+        'p',
+        {},
+        s ? `Signed off by ${s.by} at ${localTime(s.at)}${s.overrideReason ? ` (override: ${s.overrideReason})` : ''}` : 'NOT SIGNED OFF',
+      ),
+      h('p', {}, h('strong', {}, SCREENING_AID_SENTENCE)),
+    );
   }
 
   /** Saves after the previous save finished (IndexedDB writes in order, never two at once). */
   private save(): void {
     const snapshot = structuredClone(this.state);
-    this.saving = this.saving.then(() => this.store?.saveState(snapshot)).catch((error: Error) => this.showStatus(`not saved: ${error.message}`));
+    this.saving = this.saving
+      .then(() => this.store?.saveState(snapshot))
+      .catch((error: Error) => this.showStatus(`not saved: ${error.message}`));
   }
 
   /** Resolves when every change so far is in IndexedDB (tests and hosts that close the page). */

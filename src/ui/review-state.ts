@@ -91,7 +91,9 @@ export function addFrameResult(state: ReviewState, frameId: number, result: Fram
     ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: result.micronsPerPixel, scaleSource: result.scaleSource } : {}),
     ...(result.error ? { error: `${result.error.code}: ${result.error.message}` } : {}),
   });
-  const cells = result.cells.flatMap((cell) => (cell.decision ? [cell as Classified] : [])).map((cell, n) => toReviewCell(frameId, n, cell));
+  const cells = result.cells
+    .flatMap((cell) => (cell.decision ? [cell as Classified] : []))
+    .map((cell, n) => toReviewCell(frameId, n, cell));
   state.cells.push(...cells);
   return cells;
 }
@@ -147,7 +149,14 @@ export function undo(state: ReviewState, at: Date): string | null {
   if (index === undefined) return null;
   const entry = state.log[index];
   const cell = state.cells.find((c) => c.id === entry.cell)!;
-  state.log.push({ action: 'undo', cell: cell.id, from: cell.currentClass, to: entry.from!, at: at.toISOString(), by: operatorName(state) });
+  state.log.push({
+    action: 'undo',
+    cell: cell.id,
+    from: cell.currentClass,
+    to: entry.from!,
+    at: at.toISOString(),
+    by: operatorName(state),
+  });
   cell.currentClass = entry.from!;
   return cell.id;
 }

@@ -28,7 +28,7 @@ export async function openSessionStore(name: string): Promise<SessionStore> {
     async load() {
       const t = tx(['sessions', 'images'], 'readonly');
       const state = (await request(t.objectStore('sessions').get(name))) as ReviewState | undefined;
-      if (!state || state.version !== 1) return null;
+      if (state?.version !== 1) return null;
       const keys = (await request(t.objectStore('images').getAllKeys(range))) as string[];
       const blobs = (await request(t.objectStore('images').getAll(range))) as Blob[];
       const images = new Map(keys.map((key, i) => [Number(key.slice(prefix.length)), blobs[i]]));

@@ -33,7 +33,12 @@ export function signOffReview(state: ReviewState, report: DifferentialReport, ov
       reason: `review incomplete: ${blockers.join('; ')}. Finish the review, or type a reason (at least ${MIN_REASON_CHARS} characters) to sign off anyway.`,
     };
   }
-  const signOff: SignOff = { by: operatorName(state), at: at.toISOString(), overridden: blockers, ...(blockers.length ? { overrideReason: reason } : {}) };
+  const signOff: SignOff = {
+    by: operatorName(state),
+    at: at.toISOString(),
+    overridden: blockers,
+    ...(blockers.length ? { overrideReason: reason } : {}),
+  };
   state.signOff = signOff;
   state.undoStack = [];
   state.log.push({ action: 'sign-off', at: signOff.at, by: signOff.by, ...(blockers.length ? { reason } : {}) });

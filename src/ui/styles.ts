@@ -118,10 +118,14 @@ export function adoptStyles(doc: Document, classes: readonly ClassInfo[]): void 
     doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, adopted];
   }
   const colours = new CSSStyleSheet();
-  colours.replaceSync(classes.map((c) => {
-    const code = CSS_ESCAPE(c.code);
-    return `smearscope-review [data-cell-class="${code}"], smearscope-review [data-outline-class="${code}"], smearscope-review [data-swatch="${code}"], smearscope-review [data-class-button="${code}"] { --ss-c: ${c.colour}; }`;
-  }).join('\n'));
+  colours.replaceSync(
+    classes
+      .map((c) => {
+        const code = CSS_ESCAPE(c.code);
+        return `smearscope-review [data-cell-class="${code}"], smearscope-review [data-outline-class="${code}"], smearscope-review [data-swatch="${code}"], smearscope-review [data-class-button="${code}"] { --ss-c: ${c.colour}; }`;
+      })
+      .join('\n'),
+  );
   doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, colours];
 }
 

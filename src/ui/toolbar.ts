@@ -19,11 +19,31 @@ export interface Toolbar {
 }
 
 export function buildToolbar(title: string): Toolbar {
-  const files = h('input', { type: 'file', multiple: true, accept: 'image/jpeg,image/png,image/tiff', 'data-role': 'frame-input', 'aria-label': 'Open frames' });
-  const folder = h('input', { type: 'file', webkitdirectory: true, multiple: true, 'data-role': 'folder-input', 'aria-label': 'Open a folder of frames' });
-  const scale = h('input', { type: 'number', min: '0.01', max: '5', step: '0.001', 'data-role': 'microns-per-pixel', placeholder: 'estimate' });
+  const files = h('input', {
+    type: 'file',
+    multiple: true,
+    accept: 'image/jpeg,image/png,image/tiff',
+    'data-role': 'frame-input',
+    'aria-label': 'Open frames',
+  });
+  const folder = h('input', {
+    type: 'file',
+    webkitdirectory: true,
+    multiple: true,
+    'data-role': 'folder-input',
+    'aria-label': 'Open a folder of frames',
+  });
+  const scale = h('input', {
+    type: 'number',
+    min: '0.01',
+    max: '5',
+    step: '0.001',
+    'data-role': 'microns-per-pixel',
+    placeholder: 'estimate',
+  });
   const operator = h('input', { type: 'text', autocomplete: 'name', 'data-role': 'operator', placeholder: 'name' });
-  const button = (action: string, label: string, extra: Record<string, string> = {}) => h('button', { type: 'button', 'data-action': action, ...extra }, label);
+  const button = (action: string, label: string, extra: Record<string, string> = {}) =>
+    h('button', { type: 'button', 'data-action': action, ...extra }, label);
   const toolbar: Toolbar = {
     element: h('header', { class: 'ss-bar', role: 'toolbar', 'aria-label': 'Review station' }),
     files,
@@ -44,7 +64,12 @@ export function buildToolbar(title: string): Toolbar {
     h('label', { class: 'ss-file' }, 'Open folder', folder),
     h('label', {}, 'µm/px', scale),
     h('label', {}, 'Operator', operator),
-    toolbar.undo, toolbar.cam, toolbar.exportJson, toolbar.exportCsv, toolbar.print, toolbar.newSession,
+    toolbar.undo,
+    toolbar.cam,
+    toolbar.exportJson,
+    toolbar.exportCsv,
+    toolbar.print,
+    toolbar.newSession,
   );
   return toolbar;
 }

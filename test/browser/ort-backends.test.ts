@@ -32,8 +32,15 @@ async function writeSmallHematonetModel(id: string): Promise<void> {
   const onnxFileName = `${id}-${SMALL_PIXELS}.onnx`;
   await writeFile(`build/test-models/${onnxFileName}`, encodeOnnxModel(graph, { producerName: 'test', producerVersion: '0' }));
   const card = zooModelCard({
-    id: `${id}-${SMALL_PIXELS}`, description: `${id} at ${SMALL_PIXELS} x ${SMALL_PIXELS}, untrained`, onnxFileName, graph,
-    scheme: zooScheme('hematonet-18'), inputPixels: SMALL_PIXELS, seed: 3, flopsPerCell: countFlops(graph), parameters: countParameters(graph),
+    id: `${id}-${SMALL_PIXELS}`,
+    description: `${id} at ${SMALL_PIXELS} x ${SMALL_PIXELS}, untrained`,
+    onnxFileName,
+    graph,
+    scheme: zooScheme('hematonet-18'),
+    inputPixels: SMALL_PIXELS,
+    seed: 3,
+    flopsPerCell: countFlops(graph),
+    parameters: countParameters(graph),
   });
   await writeFile(`build/test-models/${id}-${SMALL_PIXELS}.json`, serializeModelCard(card));
 }
@@ -67,7 +74,12 @@ describe('onnxruntime-web in Chromium: webgpu vs wasm', () => {
     const input = Array.from({ length: batchSize * 3 * 250 * 250 }, () => rng() * 2 - 1);
     type Run = { backend: string; notes: string[]; logits: number[]; features: number[] };
     const run = (backend: string) =>
-      callInPage<Run>(session.page, '/build/test-browser/session-entry.js', 'runBatch', ['/build/test-models/small-cnn.json', backend, batchSize, input]);
+      callInPage<Run>(session.page, '/build/test-browser/session-entry.js', 'runBatch', [
+        '/build/test-models/small-cnn.json',
+        backend,
+        batchSize,
+        input,
+      ]);
     const wasm = await run('wasm');
     const webgpu = await run('webgpu').catch((error: Error) => {
       throw new Error(`webgpu run failed: ${error.message}\n${session.console.join('\n')}`);
@@ -77,19 +89,27 @@ describe('onnxruntime-web in Chromium: webgpu vs wasm', () => {
     expect(webgpu.logits).toHaveLength(wasm.logits.length);
     const scale = Math.max(1, ...wasm.logits.map(Math.abs));
     for (let i = 0; i < wasm.logits.length; i++) expect(Math.abs(webgpu.logits[i] - wasm.logits[i]) / scale).toBeLessThan(1e-3);
-    for (let i = 0; i < wasm.features.length; i++) expect(Math.abs(webgpu.features[i] - wasm.features[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(wasm.features[i])));
+    for (let i = 0; i < wasm.features.length; i++)
+      expect(Math.abs(webgpu.features[i] - wasm.features[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(wasm.features[i])));
     // Distinct cells give distinct logits: the comparison is not between two constant outputs.
     expect(wasm.logits.slice(0, 21)).not.toEqual(wasm.logits.slice(21, 42));
     console.log(`webgpu notes: ${webgpu.notes.join('; ')}`);
   });
 
   for (const modelId of HEMATONET_MODELS) {
-    it(`gives the same ${modelId} logits on both backends (one ${SMALL_PIXELS} x ${SMALL_PIXELS} cell)`, { timeout: WEBGPU_RUN_TIMEOUT_MS }, async () => {
+    it(`gives the same ${modelId} logits on both backends (one ${SMALL_PIXELS} x ${SMALL_PIXELS} cell)`, {
+      timeout: WEBGPU_RUN_TIMEOUT_MS,
+    }, async () => {
       const rng = mulberry32(11);
       const input = Array.from({ length: 3 * SMALL_PIXELS * SMALL_PIXELS }, () => rng() * 4 - 2);
       type Run = { backend: string; notes: string[]; logits: number[]; features: number[] };
       const run = (backend: string) =>
-        callInPage<Run>(session.page, '/build/test-browser/session-entry.js', 'runBatch', [`/build/test-models/${modelId}-${SMALL_PIXELS}.json`, backend, 1, input]);
+        callInPage<Run>(session.page, '/build/test-browser/session-entry.js', 'runBatch', [
+          `/build/test-models/${modelId}-${SMALL_PIXELS}.json`,
+          backend,
+          1,
+          input,
+        ]);
       const wasm = await run('wasm');
       const webgpu = await run('webgpu').catch((error: Error) => {
         throw new Error(`webgpu run of ${modelId} failed: ${error.message}\n${session.console.join('\n')}`);

@@ -9,12 +9,23 @@ function fromBase64(text) {
 export async function analyze(cardUrl, backend, frames, options = {}) {
   const scope = await createScope({ model: cardUrl, backend, workers: 1, batchSize: 4 });
   try {
-    const inputs = frames.map((f) => ({ width: f.width, height: f.height, channels: 4, pixels: fromBase64(f.pixels), label: f.label, micronsPerPixel: f.micronsPerPixel }));
+    const inputs = frames.map((f) => ({
+      width: f.width,
+      height: f.height,
+      channels: 4,
+      pixels: fromBase64(f.pixels),
+      label: f.label,
+      micronsPerPixel: f.micronsPerPixel,
+    }));
     const results = [];
     // The scope's test hooks (src/testing.ts reads them the same way).
     if (options.loseDeviceFirst) await scope[Symbol.for('smearscope.testing')].loseGpuDevice();
     for await (const r of scope.analyzeStream(inputs)) {
-      results.push({ label: r.label, error: r.error, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })) });
+      results.push({
+        label: r.label,
+        error: r.error,
+        cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })),
+      });
     }
     return { backend: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, crossOriginIsolated, results };
   } finally {

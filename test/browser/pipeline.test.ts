@@ -4,9 +4,18 @@ import { callInPage, openBrowser, type BrowserSession } from '../support/chromiu
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
 
-interface PageCell { x: number; y: number; class: string; probs: Record<string, number> }
+interface PageCell {
+  x: number;
+  y: number;
+  class: string;
+  probs: Record<string, number>;
+}
 interface PageRun {
-  backend: string; reason: string; notes: string[]; events: string[]; crossOriginIsolated: boolean;
+  backend: string;
+  reason: string;
+  notes: string[];
+  events: string[];
+  crossOriginIsolated: boolean;
   results: Array<{ label: string; error?: unknown; cells: PageCell[] }>;
 }
 
@@ -16,7 +25,13 @@ describe('pipeline in Chromium', () => {
   const frames = bccdFrames(3);
   let node: FrameResult[];
   let session: BrowserSession;
-  const pageFrames = frames.map((f) => ({ width: f.width, height: f.height, label: f.label, micronsPerPixel: f.micronsPerPixel, pixels: Buffer.from(f.pixels).toString('base64') }));
+  const pageFrames = frames.map((f) => ({
+    width: f.width,
+    height: f.height,
+    label: f.label,
+    micronsPerPixel: f.micronsPerPixel,
+    pixels: Buffer.from(f.pixels).toString('base64'),
+  }));
   const card = '/' + shippedModelCard();
 
   beforeAll(async () => {
@@ -50,21 +65,32 @@ describe('pipeline in Chromium', () => {
   });
 
   it('webgpu (SwiftShader) matches Node', async () => {
-    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [card, 'webgpu', pageFrames]).catch((error: Error) => {
-      throw new Error(`${error.message}\n${session.console.slice(-20).join('\n')}`);
-    });
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [card, 'webgpu', pageFrames]).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${session.console.slice(-20).join('\n')}`);
+      },
+    );
     expect(run.backend).toBe('webgpu');
     compare(run);
   });
 
   it('auto picks webgpu here and says why', async () => {
-    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [card, 'auto', pageFrames.slice(0, 1)]);
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'auto',
+      pageFrames.slice(0, 1),
+    ]);
     expect(run.backend).toBe('webgpu');
     expect(run.reason).toMatch(/auto picked webgpu/);
   });
 
   it('a lost WebGPU device falls back to wasm and says so', async () => {
-    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [card, 'webgpu', pageFrames, { loseDeviceFirst: true }]);
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'webgpu',
+      pageFrames,
+      { loseDeviceFirst: true },
+    ]);
     expect(run.backend).toBe('wasm');
     expect(run.events.join('\n')).toMatch(/device lost.*fell back to wasm/);
     compare(run);

@@ -11,12 +11,20 @@ import { BCCD_DIR, BCCD_MICRONS_PER_PIXEL } from '../support/frames.js';
 
 // The review station in real Chromium, served as `smearscope serve` serves it (the page at /),
 // driven by real clicks, keys and the file input: 20 BCCD frames, review, sign-off, reload, export.
-const FRAMES = readdirSync(BCCD_DIR).filter((name) => name.endsWith('.jpg')).sort().slice(0, 20);
+const FRAMES = readdirSync(BCCD_DIR)
+  .filter((name) => name.endsWith('.jpg'))
+  .sort()
+  .slice(0, 20);
 const SHOTS = mkdtempSync(join(tmpdir(), 'smearscope-review-shots-'));
 const DOWNLOADS = mkdtempSync(join(tmpdir(), 'smearscope-review-downloads-'));
-const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }];
+const VIEWPORTS = [
+  { width: 1280, height: 800 },
+  { width: 1920, height: 1080 },
+];
 
-interface Differential { [code: string]: number }
+interface Differential {
+  [code: string]: number;
+}
 
 describe('review station (Chromium, wasm)', () => {
   let server: StaticServer;
@@ -33,23 +41,37 @@ describe('review station (Chromium, wasm)', () => {
     // them (Node's jpeg-js decodes JPEG differently enough to move cells across the confidence
     // threshold), at the same scale.
     await page.goto(`${server.url}/test/browser/blank.html`);
-    const decoded = await page.evaluate(async (urls) => Promise.all(urls.map(async (url) => {
-      const bitmap = await createImageBitmap(await (await fetch(url)).blob());
-      const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
-      context.drawImage(bitmap, 0, 0);
-      const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height, { colorSpace: 'srgb' }).data;
-      let binary = '';
-      for (let i = 0; i < pixels.length; i += 0x8000) binary += String.fromCharCode(...pixels.subarray(i, i + 0x8000));
-      return { width: bitmap.width, height: bitmap.height, pixels: btoa(binary) };
-    })), FRAMES.map((name) => `/shared/${BCCD_DIR.replace('../shared/', '')}/${name}`));
+    const decoded = await page.evaluate(
+      async (urls) =>
+        Promise.all(
+          urls.map(async (url) => {
+            const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+            const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+            context.drawImage(bitmap, 0, 0);
+            const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height, { colorSpace: 'srgb' }).data;
+            let binary = '';
+            for (let i = 0; i < pixels.length; i += 0x8000) binary += String.fromCharCode(...pixels.subarray(i, i + 0x8000));
+            return { width: bitmap.width, height: bitmap.height, pixels: btoa(binary) };
+          }),
+        ),
+      FRAMES.map((name) => `/shared/${BCCD_DIR.replace('../shared/', '')}/${name}`),
+    );
     const scope = await createScope({ backend: 'native', workers: 1 });
     sdk = [];
-    const inputs = decoded.map((frame, i) => ({ ...frame, channels: 4 as const, pixels: Buffer.from(frame.pixels, 'base64'), label: FRAMES[i], micronsPerPixel: BCCD_MICRONS_PER_PIXEL }));
+    const inputs = decoded.map((frame, i) => ({
+      ...frame,
+      channels: 4 as const,
+      pixels: Buffer.from(frame.pixels, 'base64'),
+      label: FRAMES[i],
+      micronsPerPixel: BCCD_MICRONS_PER_PIXEL,
+    }));
     for await (const result of scope.analyzeStream(inputs)) sdk.push(result);
     await scope.dispose();
 
     page.on('pageerror', (error) => errors.push((error as Error).message));
-    page.on('console', (message) => { if (message.type() === 'error' && !/favicon/.test(message.location().url ?? '')) errors.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/favicon/.test(message.location().url ?? '')) errors.push(message.text());
+    });
     const cdp = await page.createCDPSession();
     await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: DOWNLOADS });
     await page.setViewport(VIEWPORTS[0]);
@@ -69,11 +91,15 @@ describe('review station (Chromium, wasm)', () => {
     await page.waitForFunction((n) => document.querySelectorAll('figure[data-frame-id]').length === n, { timeout: 240_000 }, FRAMES.length);
     const expected = sdk.map((result) => result.cells.length);
     expect(expected.reduce((a, b) => a + b, 0)).toBeGreaterThan(FRAMES.length / 2);
-    const perFrame = await page.$$eval('[data-cell-class]', (tiles) => tiles.map((tile) => Number((tile as HTMLElement).dataset.cellId!.split(':')[0])));
+    const perFrame = await page.$$eval('[data-cell-class]', (tiles) =>
+      tiles.map((tile) => Number((tile as HTMLElement).dataset.cellId!.split(':')[0])),
+    );
     expect(FRAMES.map((_, frame) => perFrame.filter((f) => f === frame).length)).toEqual(expected);
     // Abstentions land in "unidentified", the rest under the SDK's class.
     const classes = await tileClasses(page);
-    const sdkClasses = sdk.flatMap((result, frame) => result.cells.map((cell, n) => [`${frame}:${n}`, cell.decision!.abstained ? 'unidentified' : cell.decision!.class] as const));
+    const sdkClasses = sdk.flatMap((result, frame) =>
+      result.cells.map((cell, n) => [`${frame}:${n}`, cell.decision!.abstained ? 'unidentified' : cell.decision!.class] as const),
+    );
     expect(classes).toEqual(Object.fromEntries(sdkClasses));
     expect(errors).toEqual([]);
     await screenshots('loaded');
@@ -96,10 +122,16 @@ describe('review station (Chromium, wasm)', () => {
       expect(await differential(page)).toEqual(expected);
     }
     const counted = Object.values(expected).reduce((a, b) => a + b, 0);
-    const percents = await page.$$eval('table[data-role=differential] tbody tr', (rows) => rows.map((row) => row.querySelector('[data-col=percent]')!.textContent));
+    const percents = await page.$$eval('table[data-role=differential] tbody tr', (rows) =>
+      rows.map((row) => row.querySelector('[data-col=percent]')!.textContent),
+    );
     expect(percents).toEqual(codes.map((code) => `${((100 * expected[code]) / counted).toFixed(1)} %`));
-    const log = await page.$$eval('table[data-role=audit-log] tbody tr', (rows) => rows.map((row) => [...row.children].map((td) => td.textContent)));
-    expect(log.map((row) => [row[2], row[3], row[5]]).reverse()).toEqual(cells.map(([id], n) => ['reclassify', id, codes.filter((code) => code !== cells[n][1])[n]]));
+    const log = await page.$$eval('table[data-role=audit-log] tbody tr', (rows) =>
+      rows.map((row) => [...row.children].map((td) => td.textContent)),
+    );
+    expect(log.map((row) => [row[2], row[3], row[5]]).reverse()).toEqual(
+      cells.map(([id], n) => ['reclassify', id, codes.filter((code) => code !== cells[n][1])[n]]),
+    );
 
     await page.keyboard.down('Control');
     await page.keyboard.press('z');
@@ -128,12 +160,15 @@ describe('review station (Chromium, wasm)', () => {
     expect(await differential(page)).toEqual(afterUndo);
 
     // The CAM overlay on demand: on changes the selected cell's crop, off restores it.
-    const crop = async (drawn: string) => page.$eval(`.ss-detail canvas[data-drawn="${drawn}"]`, (canvas) => {
-      const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height).data;
-      let hash = 0;
-      for (let i = 0; i < data.length; i += 3) hash = (hash * 31 + data[i]) | 0;
-      return hash;
-    });
+    const crop = async (drawn: string) =>
+      page.$eval(`.ss-detail canvas[data-drawn="${drawn}"]`, (canvas) => {
+        const data = (canvas as HTMLCanvasElement)
+          .getContext('2d')!
+          .getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height).data;
+        let hash = 0;
+        for (let i = 0; i < data.length; i += 3) hash = (hash * 31 + data[i]) | 0;
+        return hash;
+      });
     const shown = cells[0][0];
     await page.click(`[data-cell-id="${shown}"]`);
     await page.waitForSelector(`.ss-detail canvas[data-drawn="${shown}"]`);
@@ -186,12 +221,19 @@ describe('review station (Chromium, wasm)', () => {
     await page.evaluate(() => (document.querySelector('smearscope-review') as unknown as { saved(): Promise<void> }).saved());
     await page.reload();
     await ready(page);
-    await page.waitForFunction((n) => document.querySelectorAll('[data-cell-class]').length === n, { timeout: 60_000 }, Object.keys(before.classes).length);
-    await page.waitForFunction(() => {
-      const canvas = document.querySelector<HTMLCanvasElement>('[data-cell-class] canvas')!;
-      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      return pixels.some((v, i) => i % 4 === 2 && v !== pixels[2]); // a drawn crop, not a blank canvas
-    }, { timeout: 60_000 });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-cell-class]').length === n,
+      { timeout: 60_000 },
+      Object.keys(before.classes).length,
+    );
+    await page.waitForFunction(
+      () => {
+        const canvas = document.querySelector<HTMLCanvasElement>('[data-cell-class] canvas')!;
+        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        return pixels.some((v, i) => i % 4 === 2 && v !== pixels[2]); // a drawn crop, not a blank canvas
+      },
+      { timeout: 60_000 },
+    );
     expect(await snapshot(page)).toEqual(before);
   });
 
@@ -199,9 +241,15 @@ describe('review station (Chromium, wasm)', () => {
     const state = await snapshot(page);
     await page.click('[data-action=export-json]');
     const record = JSON.parse(await downloaded('.json'));
-    expect(Object.fromEntries(record.cells.map((cell: { id: string; reviewedClass: string }) => [cell.id, cell.reviewedClass]))).toEqual(state.classes);
-    expect(Object.fromEntries(record.report.differential.map((row: { code: string; count: number }) => [row.code, row.count]))).toEqual(state.differential);
-    expect(record.log.map((entry: { action: string; cell?: string; to?: string }) => [entry.action, entry.cell ?? '', entry.to ?? ''])).toEqual(state.log.map((row) => [row[2].split(':')[0], row[3], row[5]]).reverse());
+    expect(Object.fromEntries(record.cells.map((cell: { id: string; reviewedClass: string }) => [cell.id, cell.reviewedClass]))).toEqual(
+      state.classes,
+    );
+    expect(Object.fromEntries(record.report.differential.map((row: { code: string; count: number }) => [row.code, row.count]))).toEqual(
+      state.differential,
+    );
+    expect(
+      record.log.map((entry: { action: string; cell?: string; to?: string }) => [entry.action, entry.cell ?? '', entry.to ?? '']),
+    ).toEqual(state.log.map((row) => [row[2].split(':')[0], row[3], row[5]]).reverse());
     expect(record.signOff.by).toBe('A. Cytologist');
     expect(record.report.disclaimer).toMatch(/not a diagnosis/);
     await page.click('[data-action=export-csv]');
@@ -232,12 +280,16 @@ async function ready(page: Page): Promise<void> {
 }
 
 async function tileClasses(page: Page): Promise<Record<string, string>> {
-  const pairs = await page.$$eval('[data-cell-class]', (tiles) => tiles.map((tile) => [(tile as HTMLElement).dataset.cellId!, (tile as HTMLElement).dataset.cellClass!]));
+  const pairs = await page.$$eval('[data-cell-class]', (tiles) =>
+    tiles.map((tile) => [(tile as HTMLElement).dataset.cellId!, (tile as HTMLElement).dataset.cellClass!]),
+  );
   return Object.fromEntries(pairs.sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true })));
 }
 
 async function differential(page: Page): Promise<Differential> {
-  const rows = await page.$$eval('table[data-role=differential] tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-class')!, Number(tr.querySelector('[data-col=count]')!.textContent)]));
+  const rows = await page.$$eval('table[data-role=differential] tbody tr', (trs) =>
+    trs.map((tr) => [tr.getAttribute('data-class')!, Number(tr.querySelector('[data-col=count]')!.textContent)]),
+  );
   return Object.fromEntries(rows);
 }
 
@@ -246,7 +298,9 @@ async function snapshot(page: Page) {
     classes: await tileClasses(page),
     differential: await differential(page),
     table: await page.$eval('table[data-role=differential]', (table) => table.textContent),
-    log: await page.$$eval('table[data-role=audit-log] tbody tr', (rows) => rows.map((row) => [...row.children].map((td) => td.textContent ?? ''))),
+    log: await page.$$eval('table[data-role=audit-log] tbody tr', (rows) =>
+      rows.map((row) => [...row.children].map((td) => td.textContent ?? '')),
+    ),
     signOff: await page.$eval('[data-role=sign-off-answer]', (p) => p.textContent),
     frames: await page.$$eval('figure[data-frame-id] figcaption', (captions) => captions.map((c) => c.textContent)),
   };

@@ -13,7 +13,12 @@ export async function runBatch(cardUrl: string, backend: BackendName, batchSize:
   const session = await createOrtSession(ort as unknown as OrtModule, modelBytes, card, { backend, batchSize });
   try {
     const outputs = await session.run(Float32Array.from(input));
-    return { backend: session.backend, notes: session.notes, logits: Array.from(outputs.logits), features: outputs.features ? Array.from(outputs.features) : [] };
+    return {
+      backend: session.backend,
+      notes: session.notes,
+      logits: Array.from(outputs.logits),
+      features: outputs.features ? Array.from(outputs.features) : [],
+    };
   } finally {
     await session.dispose();
   }

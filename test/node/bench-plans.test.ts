@@ -15,7 +15,12 @@ describe('pipeline plans', () => {
       { id: 'coatnet-0', card: 'coatnet.json', role: 'large', pipeline: false },
       { id: 'efficientnetv2-s', card: 'effnet.json', role: 'large', pipeline: false },
     ];
-    const inputs: BenchInputs = { models, matmul: { id: 'matmul-1024', onnx: 'm.onnx', sizes: { rows: 1, inner: 1, columns: 1 }, flopsPerRun: 2 }, mosaic: frames('mosaic'), bccd: frames('bccd') };
+    const inputs: BenchInputs = {
+      models,
+      matmul: { id: 'matmul-1024', onnx: 'm.onnx', sizes: { rows: 1, inner: 1, columns: 1 }, flopsPerRun: 2 },
+      mosaic: frames('mosaic'),
+      bccd: frames('bccd'),
+    };
     expect(pipelinePlans(inputs, DEFAULT_SETTINGS).map((plan) => plan.model.id)).toEqual(['small-cnn', 'resnext50-32x4d']);
   });
 });

@@ -24,7 +24,25 @@ describe('npm run bench -- all --json (small, Node)', () => {
   beforeAll(async () => {
     if (!existsSync('dist/node/bench.js')) throw new Error('dist/node/bench.js is missing: run npm run build first');
     outDir = mkdtempSync(join(tmpdir(), 'smearscope-bench-'));
-    const args = ['dist/node/bench.js', 'all', '--env', 'node', '--backend', 'wasm', '--model', model, '--batch', '8', '--frames', '1', '--repeats', '1', '--json', '--out', outDir];
+    const args = [
+      'dist/node/bench.js',
+      'all',
+      '--env',
+      'node',
+      '--backend',
+      'wasm',
+      '--model',
+      model,
+      '--batch',
+      '8',
+      '--frames',
+      '1',
+      '--repeats',
+      '1',
+      '--json',
+      '--out',
+      outDir,
+    ];
     const { stdout } = await run('node', args, { maxBuffer: 64 * 2 ** 20, timeout: 240_000 });
     report = JSON.parse(stdout) as BenchReport;
   }, 300_000);
@@ -81,13 +99,15 @@ describe('npm run bench -- all --json (small, Node)', () => {
     broken.results[1].surprise = 1;
     broken.machine.cores = 1.5;
     const errors = checkAgainstSchema(JSON.parse(JSON.stringify({ ...broken, date: 'yesterday' })), schema);
-    expect(errors).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^\/results\/0: missing required property "cellsPerSecond"/),
-      expect.stringMatching(/^\/results\/1\/env: expected one of/),
-      expect.stringMatching(/^\/results\/1: unexpected property "surprise"/),
-      expect.stringMatching(/^\/machine\/cores: expected integer/),
-      expect.stringMatching(/^\/date: .* does not match/),
-    ]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/results\/0: missing required property "cellsPerSecond"/),
+        expect.stringMatching(/^\/results\/1\/env: expected one of/),
+        expect.stringMatching(/^\/results\/1: unexpected property "surprise"/),
+        expect.stringMatching(/^\/machine\/cores: expected integer/),
+        expect.stringMatching(/^\/date: .* does not match/),
+      ]),
+    );
     // NaN becomes null in JSON: a figure that was never measured cannot pass as a number.
     const withNaN = JSON.parse(JSON.stringify({ ...report, results: [{ ...report.results[0], cellsPerSecond: Number.NaN }] }));
     expect(checkAgainstSchema(withNaN, schema)).toEqual(['/results/0/cellsPerSecond: expected number, got null']);

@@ -11,8 +11,14 @@ import { BCCD_DIR } from '../support/frames.js';
 
 const run = promisify(execFile);
 const cli = (args: string[]): Promise<{ stdout: string; stderr: string; code?: number }> =>
-  run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch((error) => error as { stdout: string; stderr: string; code: number });
-const frames = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().slice(0, 4).map((n) => join(BCCD_DIR, n));
+  run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch(
+    (error) => error as { stdout: string; stderr: string; code: number },
+  );
+const frames = readdirSync(BCCD_DIR)
+  .filter((n) => n.endsWith('.jpg'))
+  .sort()
+  .slice(0, 4)
+  .map((n) => join(BCCD_DIR, n));
 
 describe('smearscope CLI: scale', () => {
   it('a wrong --microns-per-pixel (2 instead of 0.075 on BCCD) warns on every frame, and the differential carries the flag', async () => {
@@ -60,10 +66,16 @@ describe('smearscope CLI: scale', () => {
 
   it('calibrate prints the scale with its 95 % interval and the red cells it rests on', async () => {
     // Twelve frames: BCCD frames hold 6 to 16 measurable red cells, and few of them are confident alone.
-    const twelve = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().slice(0, 12).map((n) => join(BCCD_DIR, n));
+    const twelve = readdirSync(BCCD_DIR)
+      .filter((n) => n.endsWith('.jpg'))
+      .sort()
+      .slice(0, 12)
+      .map((n) => join(BCCD_DIR, n));
     const text = await cli(['calibrate', ...twelve]);
     expect(text.code ?? 0).toBe(0);
-    expect(text.stdout).toMatch(/^scale: 0\.0\d+ um\/px, 95 % interval 0\.0\d+-0\.0\d+, from \d+ confident frame\(s\) and \d+ erythrocytes$/m);
+    expect(text.stdout).toMatch(
+      /^scale: 0\.0\d+ um\/px, 95 % interval 0\.0\d+-0\.0\d+, from \d+ confident frame\(s\) and \d+ erythrocytes$/m,
+    );
     const { calibration, frames: perFrame } = JSON.parse((await cli(['calibrate', ...twelve, '--json'])).stdout);
     expect(perFrame).toHaveLength(twelve.length);
     expect(Math.abs(calibration.micronsPerPixel / 0.075 - 1)).toBeLessThan(0.15);

@@ -75,12 +75,25 @@ describe('smearscope serve', () => {
       expectSecurityHeaders(answer);
     }
     // The bench page's inline module script is allowed by its hash, nothing else inline.
-    expect((await get(port, '/bench/index.html'))!.headers['content-security-policy']).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'sha256-/);
+    expect((await get(port, '/bench/index.html'))!.headers['content-security-policy']).toMatch(
+      /script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'sha256-/,
+    );
     const head = (await get(port, '/dist/node/index.js', 'localhost', 'HEAD'))!;
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
-    for (const path of ['/.git/config', '/.npmrc', '/package.json', '/src/index.ts', '/node_modules/comlink/package.json',
-      '/dist/../.git/config', '/dist/%2e%2e/package.json', '/dist/..%2f.git/config', '/models/../src/scope.ts', '/bench/main.ts', '/index.html']) {
+    for (const path of [
+      '/.git/config',
+      '/.npmrc',
+      '/package.json',
+      '/src/index.ts',
+      '/node_modules/comlink/package.json',
+      '/dist/../.git/config',
+      '/dist/%2e%2e/package.json',
+      '/dist/..%2f.git/config',
+      '/models/../src/scope.ts',
+      '/bench/main.ts',
+      '/index.html',
+    ]) {
       const answer = (await get(port, path))!;
       expect(answer.status, path).toBeGreaterThanOrEqual(400);
       expectSecurityHeaders(answer);
@@ -99,16 +112,39 @@ describe('smearscope serve', () => {
     const random = mulberry32(16);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'CONNECT', 'PROPFIND', 'G\x01T', ''];
-    const paths = ['/%', '/%%', '/%zz', '/%c0%ae%c0%ae/', '/dist/%00', '/dist/..%5c..%5cpackage.json', '//etc/passwd', '/../../../../etc/passwd',
-      '/.git/HEAD', '/dist/node/index.js', '/models/', '/dist/node/index.js?x=%', '/bench/index.html#%', '*', 'http://evil/dist/node/index.js',
-      '/' + 'a'.repeat(9000), '/dist/\u00e9\u0000', '/%ed%a0%80', '/models/%2e%2e%2f%2e%2e%2f.npmrc', ''];
+    const paths = [
+      '/%',
+      '/%%',
+      '/%zz',
+      '/%c0%ae%c0%ae/',
+      '/dist/%00',
+      '/dist/..%5c..%5cpackage.json',
+      '//etc/passwd',
+      '/../../../../etc/passwd',
+      '/.git/HEAD',
+      '/dist/node/index.js',
+      '/models/',
+      '/dist/node/index.js?x=%',
+      '/bench/index.html#%',
+      '*',
+      'http://evil/dist/node/index.js',
+      '/' + 'a'.repeat(9000),
+      '/dist/\u00e9\u0000',
+      '/%ed%a0%80',
+      '/models/%2e%2e%2f%2e%2e%2f.npmrc',
+      '',
+    ];
     const hosts = ['localhost', `localhost:${port}`, '127.0.0.1', '[::1]', 'evil.example', '', 'localhost:abc', '[::1', ':::', 'LOCALHOST'];
     const randomBytes = (length: number) => Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
     const makeRequest = (): string | Buffer => {
       const kind = random();
       if (kind < 0.15) return Buffer.concat([randomBytes(1 + Math.floor(random() * 200)), Buffer.from('\r\n\r\n')]);
       if (kind < 0.3) {
-        const path = '/' + Array.from({ length: Math.floor(random() * 30) }, () => pick(['%', '%2', '%2f', '..', '/', '.', 'a', '\\', '%00', '~', ';', '?', '#'])).join('');
+        const path =
+          '/' +
+          Array.from({ length: Math.floor(random() * 30) }, () =>
+            pick(['%', '%2', '%2f', '..', '/', '.', 'a', '\\', '%00', '~', ';', '?', '#']),
+          ).join('');
         return `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`;
       }
       const headers = random() < 0.1 ? `Content-Length: ${pick(['-1', 'abc', '99999999999999999999', '0'])}\r\n` : '';

@@ -8,22 +8,44 @@ import { BCCD_DIR } from '../support/frames.js';
 
 const run = promisify(execFile);
 const cli = (args: string[]): Promise<{ stdout: string; stderr: string; code?: number }> =>
-  run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch((error) => error as { stdout: string; stderr: string; code: number });
+  run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch(
+    (error) => error as { stdout: string; stderr: string; code: number },
+  );
 
 describe('smearscope CLI', () => {
   it('analyze --help documents the contract', async () => {
     const { stdout } = await cli(['analyze', '--help']);
-    for (const option of ['--model', '--backend', 'auto | wasm | webgpu | native', '--microns-per-pixel', '--locate-only', '--out', '--format']) {
+    for (const option of [
+      '--model',
+      '--backend',
+      'auto | wasm | webgpu | native',
+      '--microns-per-pixel',
+      '--locate-only',
+      '--out',
+      '--format',
+    ]) {
       expect(stdout).toContain(option);
     }
-    for (const field of ['frames', 'micronsPerPixel', 'scaleEstimated', 'box: [x0, y0, x1, y1]', 'probs: { CODE: p }', 'confidence', 'abstained', 'differential']) {
+    for (const field of [
+      'frames',
+      'micronsPerPixel',
+      'scaleEstimated',
+      'box: [x0, y0, x1, y1]',
+      'probs: { CODE: p }',
+      'confidence',
+      'abstained',
+      'differential',
+    ]) {
       expect(stdout).toContain(field);
     }
   });
 
   it('analyze writes a JSON report with classified cells and a differential', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smearscope-cli-'));
-    const names = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().slice(0, 3);
+    const names = readdirSync(BCCD_DIR)
+      .filter((n) => n.endsWith('.jpg'))
+      .sort()
+      .slice(0, 3);
     for (const name of names) copyFileSync(join(BCCD_DIR, name), join(dir, name));
     writeFileSync(join(dir, 'broken.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2]));
     const out = join(dir, 'report.json');
@@ -48,13 +70,21 @@ describe('smearscope CLI', () => {
         expect(cell.confidence).toBe(Math.max(...(Object.values(cell.probs) as number[])));
       }
     }
-    expect(report.differential.countedCells + report.differential.abstained.count + report.differential.notCounted.reduce((n: number, c: { count: number }) => n + c.count, 0))
-      .toBe(good.reduce((n: number, f: { cells: unknown[] }) => n + f.cells.length, 0));
+    expect(
+      report.differential.countedCells +
+        report.differential.abstained.count +
+        report.differential.notCounted.reduce((n: number, c: { count: number }) => n + c.count, 0),
+    ).toBe(good.reduce((n: number, f: { cells: unknown[] }) => n + f.cells.length, 0));
     expect(report.differential.disclaimer).toMatch(/not a diagnosis|never a diagnosis/i);
   });
 
   it('--locate-only reports positions only, --format csv one row per cell', async () => {
-    const frame = join(BCCD_DIR, readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort()[0]);
+    const frame = join(
+      BCCD_DIR,
+      readdirSync(BCCD_DIR)
+        .filter((n) => n.endsWith('.jpg'))
+        .sort()[0],
+    );
     const located = await cli(['analyze', frame, '--locate-only', '--quiet', '--microns-per-pixel', '0.075']);
     // Without --microns-per-pixel the scale is estimated per frame, and the report says so.
     const estimated = JSON.parse((await cli(['analyze', frame, '--locate-only', '--quiet'])).stdout).frames[0];
@@ -79,7 +109,7 @@ describe('smearscope CLI', () => {
     expect(missing.code).toBe(2);
     expect((await cli(['frobnicate'])).code).toBe(2);
     const help = await cli(['analyze', '--help']);
-    expect(help.stdout).toMatch(/Exit codes:\n  0 .*\n  1 .*some frames failed.*\n  2 .*usage.*fatal/);
+    expect(help.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*some frames failed.*\n {2}2 .*usage.*fatal/);
   });
 
   it('checks --out before any work: an unwritable path fails at once with a typed error and exit code 2', async () => {
@@ -96,7 +126,18 @@ describe('smearscope CLI', () => {
  * returns what the process wrote and its exit code. */
 function interruptAfter(args: string[], ready: (stdout: string, stderr: string) => boolean, signal: NodeJS.Signals) {
   return new Promise<{ stdout: string; stderr: string; code: number | null; linesBeforeSignal: number }>((done) => {
-    const child = spawn('node', ['bin/smearscope.js', 'analyze', BCCD_DIR, '--backend', 'wasm', '--workers', '1', '--microns-per-pixel', '0.075', ...args]);
+    const child = spawn('node', [
+      'bin/smearscope.js',
+      'analyze',
+      BCCD_DIR,
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+      '--microns-per-pixel',
+      '0.075',
+      ...args,
+    ]);
     let stdout = '';
     let stderr = '';
     let linesBeforeSignal = -1;
@@ -106,8 +147,14 @@ function interruptAfter(args: string[], ready: (stdout: string, stderr: string) 
         child.kill(signal);
       }
     };
-    child.stdout.on('data', (chunk) => { stdout += chunk; poke(); });
-    child.stderr.on('data', (chunk) => { stderr += chunk; poke(); });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      poke();
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      poke();
+    });
     child.on('exit', (code) => done({ stdout, stderr, code, linesBeforeSignal }));
   });
 }
@@ -118,7 +165,10 @@ describe('smearscope analyze, stopped early', () => {
     // Frame lines were on stdout while the run was going (streamed, not written at the end).
     expect(run.linesBeforeSignal).toBeGreaterThanOrEqual(4);
     expect(run.code).toBe(130);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines[0].type).toBe('run');
     const frames = lines.filter((l) => l.type === 'frame');
     expect(frames.length).toBeGreaterThanOrEqual(3);

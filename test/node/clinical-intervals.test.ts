@@ -40,7 +40,13 @@ describe('clopperPearson', () => {
   });
 
   it('puts exactly 2.5 % of the binomial mass beyond each bound', () => {
-    for (const [x, n] of [[1, 200], [3, 8], [40, 200], [17, 60], [199, 200]]) {
+    for (const [x, n] of [
+      [1, 200],
+      [3, 8],
+      [40, 200],
+      [17, 60],
+      [199, 200],
+    ]) {
       const [lower, upper] = clopperPearson(x, n);
       expect(binomialCdf(x, n, upper)).toBeCloseTo(0.025, 10); // P(X <= x | upper) = α/2
       expect(1 - binomialCdf(x - 1, n, lower)).toBeCloseTo(0.025, 10); // P(X >= x | lower) = α/2
@@ -74,7 +80,12 @@ describe('regularized incomplete beta', () => {
   });
 
   it('betaQuantile inverts it', () => {
-    for (const [p, a, b] of [[0.025, 3, 6], [0.975, 41, 160], [0.5, 0.5, 0.5], [1e-6, 2, 2]]) {
+    for (const [p, a, b] of [
+      [0.025, 3, 6],
+      [0.975, 41, 160],
+      [0.5, 0.5, 0.5],
+      [1e-6, 2, 2],
+    ]) {
       expect(regularizedIncompleteBeta(betaQuantile(p, a, b), a, b)).toBeCloseTo(p, 12);
     }
   });

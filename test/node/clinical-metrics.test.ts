@@ -5,14 +5,20 @@ import { testCard } from './clinical-card.js';
 describe('classifier evaluation', () => {
   // NGB-NGS is a tolerance pair of the bone-marrow scheme; LYT has no partner here.
   const scheme = resolveScheme(testCard('bone-marrow-21', ['NGB', 'NGS', 'LYT']));
-  const NGB = 0, NGS = 1, LYT = 2;
+  const NGB = 0,
+    NGS = 1,
+    LYT = 2;
   // truth NGB: NGB NGB NGS LYT | truth NGS: NGS NGS NGS NGB NGB | truth LYT: LYT LYT NGS
   const truth = [NGB, NGB, NGB, NGB, NGS, NGS, NGS, NGS, NGS, LYT, LYT, LYT];
   const predicted = [NGB, NGB, NGS, LYT, NGS, NGS, NGS, NGB, NGB, LYT, LYT, NGS];
   const result = evaluateClassifier(truth, predicted, scheme);
 
   it('builds the confusion matrix, raw and row-normalized', () => {
-    expect(result.confusion.counts).toEqual([[2, 1, 1], [2, 3, 0], [0, 1, 2]]);
+    expect(result.confusion.counts).toEqual([
+      [2, 1, 1],
+      [2, 3, 0],
+      [0, 1, 2],
+    ]);
     expect(result.confusion.rowNormalized[0]).toEqual([0.5, 0.25, 0.25]);
     expect(result.confusion.rowNormalized[1]).toEqual([0.4, 0.6, 0]);
   });

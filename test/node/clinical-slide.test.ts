@@ -55,7 +55,12 @@ describe('slide differential', () => {
     expect(report.blast).toEqual({ codes: ['BLA'], count: 3, percent: 37.5, ci95Percent: clopperPearson(3, 8).map((p) => 100 * p) });
     expect(report.atypical).toBeNull(); // none of ABE FGC HAC LYI in this model
     const flags = Object.fromEntries(report.flags.map((f) => [f.id, f]));
-    expect(flags['blasts-who-aml']).toMatchObject({ thresholdPercent: 20, valuePercent: 37.5, raised: true, intervalAboveThreshold: false });
+    expect(flags['blasts-who-aml']).toMatchObject({
+      thresholdPercent: 20,
+      valuePercent: 37.5,
+      raised: true,
+      intervalAboveThreshold: false,
+    });
     expect(flags['blasts-increased']).toMatchObject({ thresholdPercent: 5, raised: true, intervalAboveThreshold: true });
     expect(flags['blasts-who-aml'].label).toMatch(/WHO.*screening aid/);
     expect(report.flaggedCells).toEqual({ blast: 3, atypical: 0 });
@@ -145,7 +150,12 @@ describe('slide scale flag', () => {
     slide.add({ cells: cells(bm7, ['BLA']), scaleWarning: 'given 2 um/px, erythrocytes 0.078 um/px' });
     slide.add({ cells: cells(bm7, ['NGS']), scaleWarning: 'given 2 um/px, erythrocytes 0.081 um/px' });
     const { scaleFlag, flags } = slide.report();
-    expect(scaleFlag).toMatchObject({ raised: true, framesWithWarning: 2, framesSeen: 3, firstWarning: 'given 2 um/px, erythrocytes 0.078 um/px' });
+    expect(scaleFlag).toMatchObject({
+      raised: true,
+      framesWithWarning: 2,
+      framesSeen: 3,
+      firstWarning: 'given 2 um/px, erythrocytes 0.078 um/px',
+    });
     expect(scaleFlag.label).toMatch(/25 %/);
     // The blast flags stand (75 % blasts), and the scale flag beside them says they may be wrong.
     expect(flags.find((flag) => flag.id === 'blasts-who-aml')!.raised).toBe(true);

@@ -25,6 +25,9 @@ describe('cluster connection', () => {
         server.close(() => resolve(port));
       });
     });
-    await expect(getSlideStatus({ queue: `redis://127.0.0.1:${port}`, slideId: 'x' })).rejects.toMatchObject({ code: 'IO_FAILED', message: expect.stringMatching(/cannot reach Redis/) });
+    await expect(getSlideStatus({ queue: `redis://127.0.0.1:${port}`, slideId: 'x' })).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringMatching(/cannot reach Redis/),
+    });
   }, 60_000);
 });

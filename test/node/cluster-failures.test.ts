@@ -14,7 +14,10 @@ import { BCCD_DIR, BCCD_MICRONS_PER_PIXEL } from '../support/frames.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
-const bccd = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().map((n) => join(BCCD_DIR, n));
+const bccd = readdirSync(BCCD_DIR)
+  .filter((n) => n.endsWith('.jpg'))
+  .sort()
+  .map((n) => join(BCCD_DIR, n));
 
 describe('smearscope/cluster failures', () => {
   let redis: TestRedis;
@@ -47,7 +50,13 @@ describe('smearscope/cluster failures', () => {
 
     const failures: Array<{ code: string; willRetry: boolean }> = [];
     worker.on('frame-failed', (f) => failures.push(f));
-    const submission = await submitSlide({ queue: redis.url, frames: files, slideId: 'faulty', maxFrameBytes: limit, micronsPerPixel: BCCD_MICRONS_PER_PIXEL });
+    const submission = await submitSlide({
+      queue: redis.url,
+      frames: files,
+      slideId: 'faulty',
+      maxFrameBytes: limit,
+      micronsPerPixel: BCCD_MICRONS_PER_PIXEL,
+    });
     const progress: SlideProgress[] = [];
     submission.on('progress', (p) => progress.push(p));
     const report = await submission.report({ pollMs: 50 });
@@ -65,14 +74,22 @@ describe('smearscope/cluster failures', () => {
       expect(job.attemptsMade).toBe(1);
       expect(job.opts.attempts).toBe(3);
     }
-    expect(failures.map((f) => [f.code, f.willRetry]).sort()).toEqual([['DECODE_FAILED', false], ['INVALID_FRAME', false], ['IO_FAILED', false]]);
+    expect(failures.map((f) => [f.code, f.willRetry]).sort()).toEqual([
+      ['DECODE_FAILED', false],
+      ['INVALID_FRAME', false],
+      ['IO_FAILED', false],
+    ]);
     // Progress events: counts never go back, and the last one is the finished slide.
     for (let i = 1; i < progress.length; i++) {
-      expect(progress[i].framesDone + progress[i].framesFailed).toBeGreaterThanOrEqual(progress[i - 1].framesDone + progress[i - 1].framesFailed);
+      expect(progress[i].framesDone + progress[i].framesFailed).toBeGreaterThanOrEqual(
+        progress[i - 1].framesDone + progress[i - 1].framesFailed,
+      );
     }
     expect(progress.at(-1)).toMatchObject({ state: 'done', framesTotal: 5, framesDone: 2, framesFailed: 3, framesPending: 0 });
     // A slide id is taken once.
-    await expect(submitSlide({ queue: redis.url, frames: [bccd[0]], slideId: 'faulty' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(submitSlide({ queue: redis.url, frames: [bccd[0]], slideId: 'faulty' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   }, 300_000);
 
   it('Redis killed and restarted mid-slide: the frames finished before are kept, the slide completes', async () => {
@@ -116,6 +133,8 @@ describe('smearscope/cluster failures', () => {
     }
     await cli(['status', '--queue', redis.url, '--slide', 'no-wait', '--out', out]);
     expect(JSON.parse(readFileSync(out, 'utf8')).frames.map((f: { file: string }) => f.file)).toEqual(files);
-    await expect(cli(['status', '--queue', redis.url, '--slide', 'never-submitted'])).rejects.toMatchObject({ stderr: expect.stringMatching(/IO_FAILED.*no slide "never-submitted"/) });
+    await expect(cli(['status', '--queue', redis.url, '--slide', 'never-submitted'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/IO_FAILED.*no slide "never-submitted"/),
+    });
   }, 300_000);
 });

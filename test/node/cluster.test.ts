@@ -4,19 +4,22 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMES_QUEUE, SLIDES_QUEUE, redisConnection } from '../../src/cluster/connection.js';
-import { frameJobId } from '../../src/cluster/jobs.js';
 import { BCCD_DIR, BCCD_MICRONS_PER_PIXEL } from '../support/frames.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
 const CLI = 'bin/smearscope.js';
 const FRAME_COUNT = 60;
-const frames = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().slice(0, FRAME_COUNT).map((n) => join(BCCD_DIR, n));
+const frames = readdirSync(BCCD_DIR)
+  .filter((n) => n.endsWith('.jpg'))
+  .sort()
+  .slice(0, FRAME_COUNT)
+  .map((n) => join(BCCD_DIR, n));
 const tmp = (name: string) => join(process.env.TMPDIR ?? '/tmp', `smearscope-cluster-${process.pid}-${name}`);
 
 interface WorkerProcess {
@@ -71,17 +74,51 @@ describe('smearscope/cluster on Redis', () => {
 
   it('60 BCCD frames over two workers, one SIGKILLed mid-run: every frame once, the differential of analyze', async () => {
     const reference = tmp('analyze.json');
-    await run('node', [CLI, 'analyze', ...frames, '--backend', 'native', '--workers', '1', '--microns-per-pixel', String(BCCD_MICRONS_PER_PIXEL),
-      '--quiet', '--out', reference], { maxBuffer: 64 * 2 ** 20 });
+    await run(
+      'node',
+      [
+        CLI,
+        'analyze',
+        ...frames,
+        '--backend',
+        'native',
+        '--workers',
+        '1',
+        '--microns-per-pixel',
+        String(BCCD_MICRONS_PER_PIXEL),
+        '--quiet',
+        '--out',
+        reference,
+      ],
+      { maxBuffer: 64 * 2 ** 20 },
+    );
     const analyzed = JSON.parse(readFileSync(reference, 'utf8'));
 
     const [victim, survivor] = [startWorker(redis.url), startWorker(redis.url)];
     workers.push(victim, survivor);
-    await until('both workers ready', async () => (victim.log.includes('waiting for frames') && survivor.log.includes('waiting for frames') ? true : undefined));
+    await until('both workers ready', async () =>
+      victim.log.includes('waiting for frames') && survivor.log.includes('waiting for frames') ? true : undefined,
+    );
 
     const out = tmp('slide.json');
-    const submitted = run('node', [CLI, 'submit', ...frames, '--queue', redis.url, '--slide', 'bccd-60', '--microns-per-pixel',
-      String(BCCD_MICRONS_PER_PIXEL), '--quiet', '--out', out], { maxBuffer: 64 * 2 ** 20 });
+    const submitted = run(
+      'node',
+      [
+        CLI,
+        'submit',
+        ...frames,
+        '--queue',
+        redis.url,
+        '--slide',
+        'bccd-60',
+        '--microns-per-pixel',
+        String(BCCD_MICRONS_PER_PIXEL),
+        '--quiet',
+        '--out',
+        out,
+      ],
+      { maxBuffer: 64 * 2 ** 20 },
+    );
 
     // Kill the victim while it holds frame jobs, after a few frames are done. It is frozen (SIGSTOP)
     // before its jobs are listed, so none of them can finish between the listing and the kill.
@@ -118,7 +155,14 @@ describe('smearscope/cluster on Redis', () => {
 
     // status reports the finished slide; SIGTERM stops the survivor cleanly.
     const status = JSON.parse((await run('node', [CLI, 'status', '--queue', redis.url, '--slide', 'bccd-60'])).stdout);
-    expect(status).toMatchObject({ slideId: 'bccd-60', state: 'done', framesTotal: FRAME_COUNT, framesDone: FRAME_COUNT, framesFailed: 0, framesPending: 0 });
+    expect(status).toMatchObject({
+      slideId: 'bccd-60',
+      state: 'done',
+      framesTotal: FRAME_COUNT,
+      framesDone: FRAME_COUNT,
+      framesFailed: 0,
+      framesPending: 0,
+    });
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toBe(0);
   }, 600_000);

@@ -6,7 +6,10 @@ describe('computeCam', () => {
   // F0 = [[1, 0], [0, 2]], F1 = [[0, 3], [1, 0]]
   const features = new Float32Array([9, 9, 9, 9, 9, 9, 9, 9, 1, 0, 0, 2, 0, 3, 1, 0]);
   const shape = { channels: 2, height: 2, width: 2 };
-  const weights = [[2, -1], [0, 1]];
+  const weights = [
+    [2, -1],
+    [0, 1],
+  ];
 
   it('is the weighted sum of feature channels (by hand: 2*F0 - F1)', () => {
     const raw = computeCam(features, 1, shape, weights, 0, { relu: false, normalize: false });

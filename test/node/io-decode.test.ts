@@ -11,8 +11,12 @@ describe('frame decoding', () => {
     const file = readdirSync(BCCD).find((name) => name.endsWith('.jpg'))!;
     const frame = decodeImage(readFileSync(`${BCCD}/${file}`), file);
     expect([frame.width, frame.height, frame.channels]).toEqual([640, 480, 4]);
-    let red = 0, blue = 0;
-    for (let i = 0; i < frame.pixels.length; i += 4) { red += frame.pixels[i]; blue += frame.pixels[i + 2]; }
+    let red = 0,
+      blue = 0;
+    for (let i = 0; i < frame.pixels.length; i += 4) {
+      red += frame.pixels[i];
+      blue += frame.pixels[i + 2];
+    }
     // A smear is bright and not grey: mean intensity well above mid-grey on both channels.
     expect(red / (640 * 480)).toBeGreaterThan(120);
     expect(blue / (640 * 480)).toBeGreaterThan(120);
@@ -24,7 +28,11 @@ describe('frame decoding', () => {
     expect(sniffImageFormat(bytes)).toBe('png');
     const frame = decodeImage(bytes);
     for (let i = 0; i < 15; i++) {
-      expect([frame.pixels[i * 4], frame.pixels[i * 4 + 1], frame.pixels[i * 4 + 2]]).toEqual([pixels[i * 3], pixels[i * 3 + 1], pixels[i * 3 + 2]]);
+      expect([frame.pixels[i * 4], frame.pixels[i * 4 + 1], frame.pixels[i * 4 + 2]]).toEqual([
+        pixels[i * 3],
+        pixels[i * 3 + 1],
+        pixels[i * 3 + 2],
+      ]);
     }
   });
 

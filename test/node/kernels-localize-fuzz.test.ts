@@ -32,7 +32,10 @@ function randomFit(rng: () => number): StainReference {
   if (rng() < 0.2) return SMEAR_STAIN;
   const scale = () => 10 ** (rng() * 2 - 1);
   const [h, e] = [randomStainVector(rng).map((v) => v * scale()), randomStainVector(rng).map((v) => v * scale())];
-  return { stainMatrix: [h as [number, number, number], e as [number, number, number]], maxC: [10 ** (rng() * 5 - 3), 10 ** (rng() * 5 - 3)] };
+  return {
+    stainMatrix: [h as [number, number, number], e as [number, number, number]],
+    maxC: [10 ** (rng() * 5 - 3), 10 ** (rng() * 5 - 3)],
+  };
 }
 
 /** Any valid options: the cell from 3 px to far larger than the frame, optional sizes anywhere. */
@@ -66,7 +69,8 @@ describe('localizeCells fuzz', () => {
       const localization = localizeCells(kernels, resident, fit, options);
       kernels.memory.checkCanaries(); // the frame's canaries too
       const problem = checkLocalization(localization, frame, options);
-      if (problem) throw new Error(`call ${call}: ${problem} ${JSON.stringify({ fit, options, frame: [frame.width, frame.height, frame.channels] })}`);
+      if (problem)
+        throw new Error(`call ${call}: ${problem} ${JSON.stringify({ fit, options, frame: [frame.width, frame.height, frame.channels] })}`);
       cells += localization.cells.length;
       if (localization.cells.length > 0) framesWithCells++;
     }
@@ -85,9 +89,12 @@ function checkLocalization(localization: ReturnType<typeof localizeCells>, frame
     const numbers = [cell.x, cell.y, cell.ratio, ...cell.box];
     if (!numbers.every(Number.isFinite)) return `cell ${i} not finite: ${JSON.stringify(cell)}`;
     // A centre is a mean of bin centres, so it lies within the binned grid.
-    if (cell.x < (binPx - 1) / 2 || cell.x > gridW * binPx || cell.y < (binPx - 1) / 2 || cell.y > gridH * binPx) return `cell ${i} outside the grid`;
-    if (!(cell.ratio > 0 && cell.ratio <= 1 && cell.ratio >= (options.minRatio ?? LOCALIZE_DEFAULTS.minRatio) * (1 - 1e-12))) return `cell ${i} ratio ${cell.ratio}`;
-    if (Math.abs(cell.box[2] - cell.box[0] - patchPx) > 1e-6 * patchPx || Math.abs(cell.box[3] - cell.box[1] - patchPx) > 1e-6 * patchPx) return `cell ${i} box`;
+    if (cell.x < (binPx - 1) / 2 || cell.x > gridW * binPx || cell.y < (binPx - 1) / 2 || cell.y > gridH * binPx)
+      return `cell ${i} outside the grid`;
+    if (!(cell.ratio > 0 && cell.ratio <= 1 && cell.ratio >= (options.minRatio ?? LOCALIZE_DEFAULTS.minRatio) * (1 - 1e-12)))
+      return `cell ${i} ratio ${cell.ratio}`;
+    if (Math.abs(cell.box[2] - cell.box[0] - patchPx) > 1e-6 * patchPx || Math.abs(cell.box[3] - cell.box[1] - patchPx) > 1e-6 * patchPx)
+      return `cell ${i} box`;
     const leaves = cell.box[0] < -0.5 || cell.box[1] < -0.5 || cell.box[2] > frame.width - 0.5 || cell.box[3] > frame.height - 0.5;
     if (leaves !== cell.crossesBorder) return `cell ${i} crossesBorder ${cell.crossesBorder}`;
     for (const other of localization.cells.slice(0, i)) {
@@ -118,10 +125,46 @@ describe('localizeCells rejects invalid options and fits with INVALID_ARGUMENT',
     ['minDistanceMicrons negative', { minDistanceMicrons: -1 }],
   ];
   const invalidFits: Array<[string, StainReference]> = [
-    ['parallel stain vectors', { stainMatrix: [[0.6, 0.7, 0.3], [0.6, 0.7, 0.3]], maxC: [1, 1] }],
-    ['stain vectors of length 1e-6 (unmixing tables beyond i32)', { stainMatrix: [[6e-7, 7e-7, 3e-7], [1e-7, 9e-7, 1e-7]], maxC: [1, 1] }],
-    ['a NaN in the stain matrix', { stainMatrix: [[0.6, NaN, 0.3], [0.1, 0.9, 0.1]], maxC: [1, 1] }],
-    ['an all-zero stain', { stainMatrix: [[0, 0, 0], [0.1, 0.9, 0.1]], maxC: [1, 1] }],
+    [
+      'parallel stain vectors',
+      {
+        stainMatrix: [
+          [0.6, 0.7, 0.3],
+          [0.6, 0.7, 0.3],
+        ],
+        maxC: [1, 1],
+      },
+    ],
+    [
+      'stain vectors of length 1e-6 (unmixing tables beyond i32)',
+      {
+        stainMatrix: [
+          [6e-7, 7e-7, 3e-7],
+          [1e-7, 9e-7, 1e-7],
+        ],
+        maxC: [1, 1],
+      },
+    ],
+    [
+      'a NaN in the stain matrix',
+      {
+        stainMatrix: [
+          [0.6, NaN, 0.3],
+          [0.1, 0.9, 0.1],
+        ],
+        maxC: [1, 1],
+      },
+    ],
+    [
+      'an all-zero stain',
+      {
+        stainMatrix: [
+          [0, 0, 0],
+          [0.1, 0.9, 0.1],
+        ],
+        maxC: [1, 1],
+      },
+    ],
     ['maxC NaN', { stainMatrix: SMEAR_STAIN.stainMatrix, maxC: [NaN, 1] }],
     ['maxC 0', { stainMatrix: SMEAR_STAIN.stainMatrix, maxC: [0, 1] }],
     ['maxC negative', { stainMatrix: SMEAR_STAIN.stainMatrix, maxC: [1, -1] }],
@@ -151,7 +194,13 @@ describe('localizeCells rejects invalid options and fits with INVALID_ARGUMENT',
     expectInvalid(() => localizeCells(kernels, placeFrame(kernels, frame), fit, base));
   });
 
-  it.each([[0, 1], [1.5, 1], [-2, 1], [2, 0], [2, NaN]])('binStainChannels binPx %s, sampleStep %s', async (binPx, sampleStep) => {
+  it.each([
+    [0, 1],
+    [1.5, 1],
+    [-2, 1],
+    [2, 0],
+    [2, NaN],
+  ])('binStainChannels binPx %s, sampleStep %s', async (binPx, sampleStep) => {
     kernels ??= await instantiateKernels({ canaryBytes: 64 });
     expectInvalid(() => binStainChannels(kernels, placeFrame(kernels, frame), localizationChannels(SMEAR_STAIN), binPx, sampleStep));
   });

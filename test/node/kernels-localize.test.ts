@@ -70,7 +70,14 @@ function frameFit(frame: Frame): StainReference | undefined {
 type FrameKind = 'smear' | 'stained' | 'noise' | 'white' | 'black' | 'single colour';
 const KINDS: FrameKind[] = ['smear', 'stained', 'noise', 'white', 'black', 'single colour'];
 
-function randomFrame(rng: () => number, kind: FrameKind, width: number, height: number, micronsPerPixel: number, cellMicrons: number): Frame {
+function randomFrame(
+  rng: () => number,
+  kind: FrameKind,
+  width: number,
+  height: number,
+  micronsPerPixel: number,
+  cellMicrons: number,
+): Frame {
   const channels = rng() < 0.5 ? 3 : 4;
   switch (kind) {
     case 'smear': {
@@ -78,8 +85,15 @@ function randomFrame(rng: () => number, kind: FrameKind, width: number, height: 
       const leukocytes = scatterCentres(rng, width, height, randomInt(rng, 1, 4), 1.2 * cellPx);
       const erythrocytes = scatterCentres(rng, width, height, randomInt(rng, 0, 12), 0.6 * cellPx, 0, leukocytes);
       return syntheticSmear(rng, {
-        width, height, channels, micronsPerPixel, leukocytes, erythrocytes,
-        leukocyteMicrons: cellMicrons, nucleusMicrons: (2 / 3) * cellMicrons, erythrocyteMicrons: 0.6 * cellMicrons,
+        width,
+        height,
+        channels,
+        micronsPerPixel,
+        leukocytes,
+        erythrocytes,
+        leukocyteMicrons: cellMicrons,
+        nucleusMicrons: (2 / 3) * cellMicrons,
+        erythrocyteMicrons: 0.6 * cellMicrons,
       });
     }
     case 'stained':
@@ -141,7 +155,7 @@ describe('localization: WASM stages vs the reference, exactly', () => {
     expect(cells).toBeGreaterThan(100);
   });
 
-  it('binStainChannels (the scale estimate\'s binning) agrees for any block size and sampling step', () => {
+  it("binStainChannels (the scale estimate's binning) agrees for any block size and sampling step", () => {
     const rng = mulberry32(77);
     for (let trial = 0; trial < 60; trial++) {
       const frame = stainedFrame(rng, randomInt(rng, 1, 70), randomInt(rng, 1, 70), rng() < 0.5 ? 3 : 4);
@@ -162,7 +176,10 @@ describe('localization: WASM stages vs the reference, exactly', () => {
 
   it('agrees on a dark frame binned into one block of a million pixels (block sums beyond i32)', () => {
     // 0.0005 um/px (a unit slip) gives 1000 px bins: 250,000 samples of ~10,000 each.
-    const localization = localizeBoth(solidFrame(1000, 1000, 3, [0, 0, 0]), SMEAR_STAIN, { micronsPerPixel: 0.0005, patchMicrons: PATCH_MICRONS });
+    const localization = localizeBoth(solidFrame(1000, 1000, 3, [0, 0, 0]), SMEAR_STAIN, {
+      micronsPerPixel: 0.0005,
+      patchMicrons: PATCH_MICRONS,
+    });
     expect(localization.geometry.binPx).toBe(1000);
   });
 
@@ -198,18 +215,25 @@ describe('localizationChannels: the nuclear contrast', () => {
     const od = rgb.map((v) => -Math.log((v + 1) / 240));
     return NUCLEAR_CONTRAST.reduce((sum, w, i) => sum + w * od[i], 0);
   };
-  it.each(colours)('%s: nuclei lie above the threshold bounds, erythrocytes and background below', (_name, nucleus, erythrocyte, background) => {
-    const channels = localizationChannels(SMEAR_STAIN);
-    expect(channels.unmix[0]).toEqual(NUCLEAR_CONTRAST);
-    expect(contrast(nucleus)).toBeGreaterThan(THRESHOLD_BOUNDS[1] * channels.hematoxylinMax);
-    expect(contrast(erythrocyte)).toBeLessThan(THRESHOLD_BOUNDS[0] * channels.hematoxylinMax);
-    expect(contrast(background)).toBeLessThan(THRESHOLD_BOUNDS[0] * channels.hematoxylinMax);
-  });
+  it.each(colours)(
+    '%s: nuclei lie above the threshold bounds, erythrocytes and background below',
+    (_name, nucleus, erythrocyte, background) => {
+      const channels = localizationChannels(SMEAR_STAIN);
+      expect(channels.unmix[0]).toEqual(NUCLEAR_CONTRAST);
+      expect(contrast(nucleus)).toBeGreaterThan(THRESHOLD_BOUNDS[1] * channels.hematoxylinMax);
+      expect(contrast(erythrocyte)).toBeLessThan(THRESHOLD_BOUNDS[0] * channels.hematoxylinMax);
+      expect(contrast(background)).toBeLessThan(THRESHOLD_BOUNDS[0] * channels.hematoxylinMax);
+    },
+  );
 });
 
 describe('localization on a synthetic smear of known geometry', () => {
   const micronsPerPixel = 0.25;
-  const leukocytes = [{ x: 100.3, y: 90.7 }, { x: 255, y: 180 }, { x: 30, y: 200 }];
+  const leukocytes = [
+    { x: 100.3, y: 90.7 },
+    { x: 255, y: 180 },
+    { x: 30, y: 200 },
+  ];
 
   it('finds each leukocyte at its centre, flags the patch that leaves the frame, and ignores erythrocytes', () => {
     const rng = mulberry32(5);

@@ -69,7 +69,9 @@ describe('writePatches fuzz', () => {
         const isWritten = index >= 0 && index < centres.length && result[index];
         // Written slots hold finite values only; every other slot still holds the NaN we put there.
         if (!values.every((v) => (isWritten ? Number.isFinite(v) : Number.isNaN(v)))) {
-          throw new Error(`call ${call}: slot ${slot} (written ${isWritten}) ${JSON.stringify({ spec, centres, frame: [frame.width, frame.height, frame.channels] })}`);
+          throw new Error(
+            `call ${call}: slot ${slot} (written ${isWritten}) ${JSON.stringify({ spec, centres, frame: [frame.width, frame.height, frame.channels] })}`,
+          );
         }
       }
       for (const w of result) w ? written++ : skipped++;
@@ -82,8 +84,13 @@ describe('writePatches fuzz', () => {
 
 describe('writePatches rejects invalid parameters with INVALID_ARGUMENT', () => {
   const base: PatchSpec = {
-    patchMicrons: 25, micronsPerPixel: 0.25, inputWidth: 8, inputHeight: 6,
-    mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], border: 'reflect',
+    patchMicrons: 25,
+    micronsPerPixel: 0.25,
+    inputWidth: 8,
+    inputHeight: 6,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.2, 0.2, 0.2],
+    border: 'reflect',
   };
   const slot = floatsPerPatch(base);
   const cases: Array<[string, Partial<PatchSpec> | null, Partial<{ batch: unknown; firstSlot: number; centres: unknown }>]> = [
@@ -109,7 +116,17 @@ describe('writePatches rejects invalid parameters with INVALID_ARGUMENT', () => 
     ['stain with Infinity', { stain: new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, Infinity]) }, {}],
     ['Io 0', { backgroundIntensity: 0 }, {}],
     ['Io 300', { backgroundIntensity: 300 }, {}],
-    ['batch too small', null, { batch: new Float32Array(slot), centres: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }],
+    [
+      'batch too small',
+      null,
+      {
+        batch: new Float32Array(slot),
+        centres: [
+          { x: 1, y: 1 },
+          { x: 2, y: 2 },
+        ],
+      },
+    ],
     ['batch not whole slots', null, { batch: new Float32Array(slot + 1) }],
     ['batch not Float32Array', null, { batch: new Float64Array(slot) }],
     ['slot out of range', null, { firstSlot: 2 }],

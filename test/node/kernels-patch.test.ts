@@ -69,7 +69,8 @@ function randomFrame(rng: () => number, width: number, height: number, kind: Fra
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < channels; c++) {
         const at = (y * width + x) * channels + c;
-        if (c === 3) pixels[at] = randomInt(rng, 0, 255); // alpha is ignored
+        if (c === 3)
+          pixels[at] = randomInt(rng, 0, 255); // alpha is ignored
         else if (kind === 'noise') pixels[at] = randomInt(rng, 0, 255);
         else if (kind === 'white') pixels[at] = 255;
         else if (kind === 'black') pixels[at] = 0;
@@ -107,8 +108,20 @@ function randomCentres(rng: () => number, frame: Frame, count: number): PatchCen
 }
 
 // Realistic fits: Ruifrok-style hematoxylin/eosin-like vectors and a shifted "scanner" variant.
-const REFERENCE_STAIN: StainReference = { stainMatrix: [[0.65, 0.7, 0.29], [0.07, 0.99, 0.11]], maxC: [1.9, 1.0] };
-const SOURCE_STAIN: StainReference = { stainMatrix: [[0.55, 0.75, 0.37], [0.15, 0.95, 0.27]], maxC: [1.4, 1.3] };
+const REFERENCE_STAIN: StainReference = {
+  stainMatrix: [
+    [0.65, 0.7, 0.29],
+    [0.07, 0.99, 0.11],
+  ],
+  maxC: [1.9, 1.0],
+};
+const SOURCE_STAIN: StainReference = {
+  stainMatrix: [
+    [0.55, 0.75, 0.37],
+    [0.15, 0.95, 0.27],
+  ],
+  maxC: [1.4, 1.3],
+};
 
 describe('writePatches vs the float64 reference', () => {
   it('matches on random frames, sizes, centres and specs, every border policy', () => {
@@ -120,7 +133,12 @@ describe('writePatches vs the float64 reference', () => {
       const tiny = trial % 8 === 0;
       const frame = randomFrame(rng, tiny ? 1 : randomInt(rng, 1, 45), tiny ? 1 : randomInt(rng, 1, 45), kinds[trial % kinds.length]);
       const border = (['reflect', 'constant', 'skip'] as const)[trial % 3];
-      const stain = trial % 2 === 0 ? undefined : rng() < 0.5 ? stainTransform(SOURCE_STAIN, REFERENCE_STAIN) : new Float32Array(9).map(() => rng() * 3 - 1.5);
+      const stain =
+        trial % 2 === 0
+          ? undefined
+          : rng() < 0.5
+            ? stainTransform(SOURCE_STAIN, REFERENCE_STAIN)
+            : new Float32Array(9).map(() => rng() * 3 - 1.5);
       const spec = randomSpec(rng, frame, border, stain);
       const worst = compareWithReference(frame, randomCentres(rng, frame, randomInt(rng, 1, 5)), spec);
       if (stain) worstStain = Math.max(worstStain, worst);
@@ -148,10 +166,21 @@ describe('writePatches vs the float64 reference', () => {
         { x: 3, y: frame.height - 10 },
         { x: frame.width + 20, y: 40 },
       ];
-      for (const [border, stain] of [['reflect', undefined], ['constant', transform], ['skip', transform]] as const) {
+      for (const [border, stain] of [
+        ['reflect', undefined],
+        ['constant', transform],
+        ['skip', transform],
+      ] as const) {
         const spec: PatchSpec = {
-          patchMicrons: 25, micronsPerPixel: 0.1, inputWidth: 96, inputHeight: 96,
-          mean: [0.8, 0.7, 0.75], std: [0.15, 0.2, 0.12], border, constantRgb: [240, 230, 235], stain,
+          patchMicrons: 25,
+          micronsPerPixel: 0.1,
+          inputWidth: 96,
+          inputHeight: 96,
+          mean: [0.8, 0.7, 0.75],
+          std: [0.15, 0.2, 0.12],
+          border,
+          constantRgb: [240, 230, 235],
+          stain,
         };
         const worst = compareWithReference(frame, centres, spec);
         expect(worst).toBeLessThanOrEqual(stain ? STAIN_TOLERANCE_GREY : PLAIN_TOLERANCE);
@@ -162,8 +191,14 @@ describe('writePatches vs the float64 reference', () => {
 
 describe('patch geometry', () => {
   const identity = (side: number, border: BorderPolicy): PatchSpec => ({
-    patchMicrons: side, micronsPerPixel: 1, inputWidth: side, inputHeight: side,
-    mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255], border, constantRgb: [1, 2, 3],
+    patchMicrons: side,
+    micronsPerPixel: 1,
+    inputWidth: side,
+    inputHeight: side,
+    mean: [0, 0, 0],
+    std: [1 / 255, 1 / 255, 1 / 255],
+    border,
+    constantRgb: [1, 2, 3],
   });
 
   it('copies pixels exactly when the crop side equals the input size', () => {
@@ -191,7 +226,11 @@ describe('patch geometry', () => {
 
   it('fills outside pixels with the constant colour, and skip reports crops that leave the frame', () => {
     const frame = randomFrame(mulberry32(5), 12, 12, 'noise');
-    const centres = [{ x: 100, y: 100 }, { x: 5.5, y: 5.5 }, { x: 0, y: 5.5 }];
+    const centres = [
+      { x: 100, y: 100 },
+      { x: 5.5, y: 5.5 },
+      { x: 0, y: 5.5 },
+    ];
     const constant = runWasm(frame, centres, identity(4, 'constant'));
     expect(Array.from(constant.batch.subarray(0, 16)).every((v) => Math.abs(v - 1) < 1e-3)).toBe(true);
     expect(Array.from(constant.batch.subarray(32, 48)).every((v) => Math.abs(v - 3) < 1e-3)).toBe(true);
@@ -210,7 +249,10 @@ describe('patch geometry', () => {
   it('writes slot firstSlot + i and leaves the other slots untouched', () => {
     const frame = randomFrame(mulberry32(11), 20, 20, 'noise');
     const spec = identity(4, 'reflect');
-    const centres = [{ x: 5, y: 5 }, { x: 12, y: 9 }];
+    const centres = [
+      { x: 5, y: 5 },
+      { x: 12, y: 9 },
+    ];
     const alone = runWasm(frame, centres, spec);
     const offset = runWasm(frame, centres, spec, 5, 2);
     const slotFloats = floatsPerPatch(spec);

@@ -51,7 +51,11 @@ describe('estimateScale fuzz', () => {
       const fit = randomFit(rng);
       try {
         const estimate = estimateScale(kernels, resident, fit);
-        const ok = Number.isFinite(estimate.micronsPerPixel) && estimate.micronsPerPixel > 0 && estimate.erythrocytes >= 3 && estimate.erythrocyteDiameterPx > 0;
+        const ok =
+          Number.isFinite(estimate.micronsPerPixel) &&
+          estimate.micronsPerPixel > 0 &&
+          estimate.erythrocytes >= 3 &&
+          estimate.erythrocyteDiameterPx > 0;
         if (!ok) throw new Error(`call ${call}: bad estimate ${JSON.stringify(estimate)}`);
         estimates++;
       } catch (error) {
@@ -65,13 +69,33 @@ describe('estimateScale fuzz', () => {
   });
 
   it.each<[string, StainReference]>([
-    ['parallel stain vectors', { stainMatrix: [[0.6, 0.7, 0.3], [0.6, 0.7, 0.3]], maxC: [1, 1] }],
-    ['a NaN in the stain matrix', { stainMatrix: [[0.6, NaN, 0.3], [0.1, 0.9, 0.1]], maxC: [1, 1] }],
+    [
+      'parallel stain vectors',
+      {
+        stainMatrix: [
+          [0.6, 0.7, 0.3],
+          [0.6, 0.7, 0.3],
+        ],
+        maxC: [1, 1],
+      },
+    ],
+    [
+      'a NaN in the stain matrix',
+      {
+        stainMatrix: [
+          [0.6, NaN, 0.3],
+          [0.1, 0.9, 0.1],
+        ],
+        maxC: [1, 1],
+      },
+    ],
     ['maxC 0', { stainMatrix: SMEAR_STAIN.stainMatrix, maxC: [0, 1] }],
     ['maxC missing', { stainMatrix: SMEAR_STAIN.stainMatrix } as StainReference],
   ])('rejects a fit with %s (INVALID_ARGUMENT)', async (_name, fit) => {
     const kernels = await instantiateKernels();
     const resident = placeFrame(kernels, stainedFrame(mulberry32(2), 30, 20, 4));
-    expect(() => estimateScale(kernels, resident, fit)).toThrow(expect.objectContaining({ name: 'SmearscopeError', code: 'INVALID_ARGUMENT' }));
+    expect(() => estimateScale(kernels, resident, fit)).toThrow(
+      expect.objectContaining({ name: 'SmearscopeError', code: 'INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -148,7 +148,12 @@ describe('erythrocyteDiametersInBins', () => {
   it('measures the red cells of binned channels and leaves out a leukocyte', () => {
     const gridW = 120;
     const gridH = 90;
-    const erythrocytes: Disc[] = [{ x: 20, y: 20, radius: 9 }, { x: 38, y: 20, radius: 9 }, { x: 25, y: 65, radius: 9 }, { x: 60, y: 70, radius: 9 }];
+    const erythrocytes: Disc[] = [
+      { x: 20, y: 20, radius: 9 },
+      { x: 38, y: 20, radius: 9 },
+      { x: 25, y: 65, radius: 9 },
+      { x: 60, y: 70, radius: 9 },
+    ];
     const leukocyte = { x: 85, y: 35, radius: 16 };
     const green = new Int32Array(gridW * gridH).fill(60); // background: faint green OD (x 1000)
     const hematoxylin = new Int32Array(gridW * gridH);
@@ -182,8 +187,9 @@ describe('estimateScale', () => {
     const diameterPx = ERYTHROCYTE_MICRONS / micronsPerPixel;
     const leukocytes = [{ x: 200, y: 150 }];
     const clearOfLeukocytePx = (12 / 2 + ERYTHROCYTE_MICRONS / 2) / micronsPerPixel;
-    const erythrocytes = scatterCentres(rng, 400, 300, 60, spacing * diameterPx, 0)
-      .filter((c) => Math.hypot(c.x - leukocytes[0].x, c.y - leukocytes[0].y) > clearOfLeukocytePx);
+    const erythrocytes = scatterCentres(rng, 400, 300, 60, spacing * diameterPx, 0).filter(
+      (c) => Math.hypot(c.x - leukocytes[0].x, c.y - leukocytes[0].y) > clearOfLeukocytePx,
+    );
     const frame = syntheticSmear(rng, { width: 400, height: 300, micronsPerPixel, leukocytes, erythrocytes });
     const estimate = estimateScale(kernels, placeFrame(kernels, frame), SMEAR_STAIN);
     kernels.memory.checkCanaries();
@@ -194,9 +200,15 @@ describe('estimateScale', () => {
 
   it('refuses a blank frame with INVALID_FRAME', async () => {
     const kernels = await instantiateKernels();
-    for (const rgb of [[240, 240, 240], [255, 255, 255], [0, 0, 0]] as const) {
+    for (const rgb of [
+      [240, 240, 240],
+      [255, 255, 255],
+      [0, 0, 0],
+    ] as const) {
       const resident = placeFrame(kernels, solidFrame(320, 240, 4, [...rgb]));
-      expect(() => estimateScale(kernels, resident, SMEAR_STAIN)).toThrow(expect.objectContaining({ name: 'SmearscopeError', code: 'INVALID_FRAME' }));
+      expect(() => estimateScale(kernels, resident, SMEAR_STAIN)).toThrow(
+        expect.objectContaining({ name: 'SmearscopeError', code: 'INVALID_FRAME' }),
+      );
     }
   });
 

@@ -3,7 +3,13 @@ import type { Frame } from '../../src/frame.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import {
-  drawStainJitter, fitMacenko, jitterStain, normalizeStain, stainConcentrations, stainTransform, type StainReference,
+  drawStainJitter,
+  fitMacenko,
+  jitterStain,
+  normalizeStain,
+  stainConcentrations,
+  stainTransform,
+  type StainReference,
 } from '../../src/stain/index.js';
 import { referenceConcentrationMaps, referenceNormalize } from '../reference/stain-apply.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
@@ -79,7 +85,7 @@ describe('Macenko normalize: WASM vs float64 reference', () => {
     expect(differing / bytes).toBeLessThan(0.01); // off-by-one only at rounding boundaries
   });
 
-  it('is within 1 grey level on real BCCD frames normalized to another frame\'s fit', () => {
+  it("is within 1 grey level on real BCCD frames normalized to another frame's fit", () => {
     const [first, second] = bccdFrames(2);
     const mark = kernels.memory.mark();
     const sourceFit = fitMacenko(kernels, placeFrame(kernels, first), { pixelStride: 2 });
@@ -174,7 +180,8 @@ describe('concentration maps', () => {
   it('match the float64 reference within 1e-5 on random frames', () => {
     const random = mulberry32(31);
     for (let trial = 0; trial < 10; trial++) {
-      const frame = trial === 0 ? solidFrame(1, 1, 3, [255, 0, 128]) : stainedFrame(random, randomInt(random, 1, 60), randomInt(random, 1, 60), 4);
+      const frame =
+        trial === 0 ? solidFrame(1, 1, 3, [255, 0, 128]) : stainedFrame(random, randomInt(random, 1, 60), randomInt(random, 1, 60), 4);
       const fit = randomReference(random);
       const mark = kernels.memory.mark();
       const output = new Float32Array(2 * frame.width * frame.height);

@@ -69,14 +69,14 @@ describe('smearscope normalize', () => {
     expect(printed.stainMatrix[0][0]).toBeGreaterThan(printed.stainMatrix[1][0]); // hematoxylin-like first
   });
 
-  it('normalizes to a model card\'s stainReference within 1 grey level of the reference', async () => {
+  it("normalizes to a model card's stainReference within 1 grey level of the reference", async () => {
     const out = join(directory, 'to-card.png');
     expect(await run(CROP, out, '--reference', CARD)).toBe(0);
     const card = JSON.parse(readFileSync(CARD, 'utf8'));
     expect(maxDifferenceFromReference(out, CROP, card.stainReference)).toBeLessThanOrEqual(1);
   });
 
-  it('normalizes to another image\'s fit, and to a fit saved by --fit-only --json', async () => {
+  it("normalizes to another image's fit, and to a fit saved by --fit-only --json", async () => {
     const [blood] = bccdFrames(1);
     const referenceImage = join(directory, 'blood.png');
     writeFileSync(referenceImage, encodePng(blood));
@@ -92,7 +92,7 @@ describe('smearscope normalize', () => {
     expect(readFileSync(viaFit)).toEqual(readFileSync(viaImage));
   });
 
-  it('without --reference uses the default model card\'s stainReference (or says to pass one)', async () => {
+  it("without --reference uses the default model card's stainReference (or says to pass one)", async () => {
     const out = join(directory, 'default.png');
     const card = String(platform.defaultModelCard());
     const code = await run(CROP, out);

@@ -215,8 +215,16 @@ describe('Macenko fit: WASM vs float64 reference', () => {
       for (const pixelStride of [1, 3]) {
         let shortcut: StainFit | string;
         let everyPixel: StainFit | string;
-        try { shortcut = fitMacenko(kernels, resident, { pixelStride }); } catch (error) { shortcut = String(error); }
-        try { everyPixel = fitMacenko(kernels, resident, { pixelStride, listEveryPixel: true }); } catch (error) { everyPixel = String(error); }
+        try {
+          shortcut = fitMacenko(kernels, resident, { pixelStride });
+        } catch (error) {
+          shortcut = String(error);
+        }
+        try {
+          everyPixel = fitMacenko(kernels, resident, { pixelStride, listEveryPixel: true });
+        } catch (error) {
+          everyPixel = String(error);
+        }
         expect(shortcut).toEqual(everyPixel);
         if (typeof shortcut !== 'string') fitted++;
       }

@@ -5,8 +5,15 @@ import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.
 import { instantiateReinhardKernels, type ReinhardKernels } from '../../src/kernels/load-reinhard.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import {
-  drawStainJitter, fitMacenko, fitReinhard, jitterStain, normalizeReinhard, normalizeStain, stainConcentrations,
-  type MacenkoOptions, type StainReference,
+  drawStainJitter,
+  fitMacenko,
+  fitReinhard,
+  jitterStain,
+  normalizeReinhard,
+  normalizeStain,
+  stainConcentrations,
+  type MacenkoOptions,
+  type StainReference,
 } from '../../src/stain/index.js';
 import { referencePercentile } from '../reference/stain-macenko.js';
 import { noiseFrame, randomStainVector, solidFrame, stainedFrame } from '../reference/stain-synthetic.js';
@@ -38,7 +45,11 @@ function randomReference(random: () => number): StainReference {
 }
 
 /** Runs `call` with the frame resident, then checks canaries and frees everything. */
-function withFrame<T>(frame: Frame, call: (resident: ReturnType<typeof placeFrame>) => T, instance: { memory: KernelInstance['memory'] } = kernels): T {
+function withFrame<T>(
+  frame: Frame,
+  call: (resident: ReturnType<typeof placeFrame>) => T,
+  instance: { memory: KernelInstance['memory'] } = kernels,
+): T {
   const mark = instance.memory.mark();
   try {
     return call(placeFrame(instance, frame));
@@ -147,17 +158,24 @@ describe('stain kernels under fuzzing (canaries on)', () => {
     const random = mulberry32(105);
     for (let call = 0; call < CALLS; call++) {
       const frame = randomFrame(random, 24);
-      const target = { labMean: [100 * random(), 40 * random() - 20, 40 * random() - 20], labStd: [20 * random(), 10 * random(), 10 * random()] } as const;
+      const target = {
+        labMean: [100 * random(), 40 * random() - 20, 40 * random() - 20],
+        labStd: [20 * random(), 10 * random(), 10 * random()],
+      } as const;
       const output = new Uint8Array(frame.pixels.length);
-      withFrame(frame, (resident) => {
-        const fit = fitReinhard(reinhard, resident, { pixelStride: randomInt(random, 1, 3) });
-        expect([...fit.labMean, ...fit.labStd].every(Number.isFinite)).toBe(true);
-        try {
-          normalizeReinhard(reinhard, resident, fit, { labMean: [...target.labMean], labStd: [...target.labStd] }, output);
-        } catch (error) {
-          expectTyped(error, ['INVALID_FRAME']); // a one-colour frame has no Lab spread
-        }
-      }, reinhard);
+      withFrame(
+        frame,
+        (resident) => {
+          const fit = fitReinhard(reinhard, resident, { pixelStride: randomInt(random, 1, 3) });
+          expect([...fit.labMean, ...fit.labStd].every(Number.isFinite)).toBe(true);
+          try {
+            normalizeReinhard(reinhard, resident, fit, { labMean: [...target.labMean], labStd: [...target.labStd] }, output);
+          } catch (error) {
+            expectTyped(error, ['INVALID_FRAME']); // a one-colour frame has no Lab spread
+          }
+        },
+        reinhard,
+      );
     }
   });
 

@@ -102,9 +102,14 @@ describe('Reinhard (CIE Lab): WASM vs float64 reference', () => {
     expect(() => normalizeReinhard(kernels, resident, fitReinhard(kernels, resident), target, output)).toThrow(
       expect.objectContaining({ code: 'INVALID_FRAME' }),
     );
-    const bad = [{ labMean: [70, 12], labStd: [10, 6, 7] }, { labMean: [70, 12, -8], labStd: [10, -6, 7] }] as unknown as ReinhardFit[];
+    const bad = [
+      { labMean: [70, 12], labStd: [10, 6, 7] },
+      { labMean: [70, 12, -8], labStd: [10, -6, 7] },
+    ] as unknown as ReinhardFit[];
     for (const fit of bad) {
-      expect(() => normalizeReinhard(kernels, resident, target, fit, output)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect(() => normalizeReinhard(kernels, resident, target, fit, output)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
     }
     expect(() => normalizeReinhard(kernels, resident, target, target, new Uint8Array(3))).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),

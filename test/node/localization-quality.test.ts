@@ -10,7 +10,7 @@ beforeAll(async () => {
 }, 1_200_000); // about 100 s of one core; generous because the machine may be shared
 
 describe('localization quality', () => {
-  it('BCCD: WBC recall >= 0.95 and precision >= 0.90 over every frame (the issue\'s floors)', () => {
+  it("BCCD: WBC recall >= 0.95 and precision >= 0.90 over every frame (the issue's floors)", () => {
     const { bccd } = quality;
     expect(bccd.frames).toBe(364);
     expect(bccd.boxes).toBeGreaterThanOrEqual(bccd.frames); // every frame has at least one WBC box
@@ -34,22 +34,25 @@ describe('localization quality', () => {
     expect(Math.abs(erythrocyteDiameterPx.estimated / erythrocyteDiameterPx.annotated - 1)).toBeLessThan(0.1);
   });
 
-  it.each(['bcd', 'pbc', 'bccd'])('txl-pbc-dev/%s: recall >= 0.95 and precision >= 0.90 with the scale estimated automatically, no frame refused', (name) => {
-    const source = quality.sources.find((s) => s.source === name)!;
-    expect(source.frames).toBeGreaterThan(70);
-    expect(source.fitFailures).toBe(0);
-    const { auto, given } = source.modes;
-    expect(auto.refused).toBe(0);
-    expect(auto.recall).toBeGreaterThanOrEqual(0.95);
-    expect(auto.precision).toBeGreaterThanOrEqual(0.9);
-    // At the true scale too: the automatic scale is not hiding a localizer that only works off-scale.
-    expect(given.recall).toBeGreaterThanOrEqual(0.95);
-    expect(given.precision).toBeGreaterThanOrEqual(0.9);
-    // The run's calibration lies within 15 % of the source's annotated erythrocytes.
-    expect(Math.abs(source.runMicronsPerPixel / source.truthMicronsPerPixel - 1)).toBeLessThan(0.15);
-  });
+  it.each(['bcd', 'pbc', 'bccd'])(
+    'txl-pbc-dev/%s: recall >= 0.95 and precision >= 0.90 with the scale estimated automatically, no frame refused',
+    (name) => {
+      const source = quality.sources.find((s) => s.source === name)!;
+      expect(source.frames).toBeGreaterThan(70);
+      expect(source.fitFailures).toBe(0);
+      const { auto, given } = source.modes;
+      expect(auto.refused).toBe(0);
+      expect(auto.recall).toBeGreaterThanOrEqual(0.95);
+      expect(auto.precision).toBeGreaterThanOrEqual(0.9);
+      // At the true scale too: the automatic scale is not hiding a localizer that only works off-scale.
+      expect(given.recall).toBeGreaterThanOrEqual(0.95);
+      expect(given.precision).toBeGreaterThanOrEqual(0.9);
+      // The run's calibration lies within 15 % of the source's annotated erythrocytes.
+      expect(Math.abs(source.runMicronsPerPixel / source.truthMicronsPerPixel - 1)).toBeLessThan(0.15);
+    },
+  );
 
-  it('mosaics: recall >= 0.97 and median centre error <= 5 % of the patch side (the issue\'s floors)', () => {
+  it("mosaics: recall >= 0.97 and median centre error <= 5 % of the patch side (the issue's floors)", () => {
     const { mosaics } = quality;
     expect(mosaics.frames).toBe(6);
     expect(mosaics.cells).toBe(6 * 24);

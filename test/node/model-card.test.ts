@@ -92,21 +92,43 @@ describe('loading a card', () => {
   }
 
   it('reads the ONNX file beside the card, and refuses one outside its folder or the package models/', async () => {
-    const loaded = await loadModel(platform, cardFolder(() => undefined));
+    const loaded = await loadModel(
+      platform,
+      cardFolder(() => undefined),
+    );
     expect(loaded.modelBytes.length).toBeGreaterThan(1000);
     for (const model of ['../../etc/passwd', '/etc/passwd', '/dev/zero', '../card.json']) {
-      const error = await loadModel(platform, cardFolder((card) => (card.model = model))).catch((e: unknown) => e);
-      expect(error, model).toMatchObject({ code: 'INVALID_MODEL_CARD', message: expect.stringMatching(/must name a file in the card's folder/) });
+      const error = await loadModel(
+        platform,
+        cardFolder((card) => (card.model = model)),
+      ).catch((e: unknown) => e);
+      expect(error, model).toMatchObject({
+        code: 'INVALID_MODEL_CARD',
+        message: expect.stringMatching(/must name a file in the card's folder/),
+      });
     }
     // The package's models/ may be named from elsewhere (a vendor card using a shipped graph).
     const shippedOnnx = resolve('models', shipped().model);
-    expect((await loadModel(platform, cardFolder((card) => (card.model = shippedOnnx)))).modelBytes.length).toBe(loaded.modelBytes.length);
+    expect(
+      (
+        await loadModel(
+          platform,
+          cardFolder((card) => (card.model = shippedOnnx)),
+        )
+      ).modelBytes.length,
+    ).toBe(loaded.modelBytes.length);
   });
 
   it('checks size and kind before reading: /dev/zero and an over-limit graph are refused', async () => {
-    await expect(platform.readBytes('/dev/zero', 2 ** 20)).rejects.toMatchObject({ code: 'IO_FAILED', message: expect.stringMatching(/not a regular file/) });
+    await expect(platform.readBytes('/dev/zero', 2 ** 20)).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringMatching(/not a regular file/),
+    });
     await expect(loadModel(platform, '/dev/zero')).rejects.toMatchObject({ code: 'IO_FAILED' });
     const card = cardFolder(() => undefined);
-    await expect(loadModel(platform, card, 1000)).rejects.toMatchObject({ code: 'IO_FAILED', message: expect.stringMatching(/over the limit of/) });
+    await expect(loadModel(platform, card, 1000)).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringMatching(/over the limit of/),
+    });
   });
 });

@@ -14,7 +14,9 @@ import { createScope } from '../../dist/node/index.js';
 
 const run = promisify(execFile);
 const cli = (args: string[]): Promise<{ stdout: string; stderr: string; code?: number }> =>
-  run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch((error) => error as { stdout: string; stderr: string; code: number });
+  run('node', ['bin/smearscope.js', ...args], { maxBuffer: 64 * 2 ** 20 }).catch(
+    (error) => error as { stdout: string; stderr: string; code: number },
+  );
 const readCard = (id: string): ModelCard => JSON.parse(readFileSync(`models/${id}.json`, 'utf8'));
 const PBC = '../shared/data/pbc-8';
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
@@ -38,8 +40,14 @@ describe('scheme peripheral-blood-pbc-8', () => {
     expect(() => validateScheme(missing, 'copy')).toThrow(/mapsTo\.codes\.PLT/);
     const unknownTarget = copy(scheme) as ClassScheme;
     unknownTarget.mapsTo!.codes.IG = ['PMO', 'XYZ'];
-    expect(() => checkMappingTargets(new Map([[scheme.id, unknownTarget], ['peripheral-blood-aml-15', getScheme('peripheral-blood-aml-15')]])))
-      .toThrow(/XYZ/);
+    expect(() =>
+      checkMappingTargets(
+        new Map([
+          [scheme.id, unknownTarget],
+          ['peripheral-blood-aml-15', getScheme('peripheral-blood-aml-15')],
+        ]),
+      ),
+    ).toThrow(/XYZ/);
     const noScheme = copy(scheme) as ClassScheme;
     noScheme.mapsTo!.scheme = 'nowhere-3';
     expect(() => checkMappingTargets(new Map([[scheme.id, noScheme]]))).toThrow(/unknown scheme "nowhere-3"/);
@@ -48,7 +56,10 @@ describe('scheme peripheral-blood-pbc-8', () => {
   it('resolved for the shipped card: no blast class, EBO and PLT outside the differential', () => {
     const resolved = resolveScheme(readCard('pb8-resnet10g'));
     expect(resolved.blastIndices).toEqual([]);
-    const counted = resolved.classes.filter((_, i) => resolved.counted[i]).map((c) => c.code).sort();
+    const counted = resolved.classes
+      .filter((_, i) => resolved.counted[i])
+      .map((c) => c.code)
+      .sort();
     expect(counted).toEqual(['BAS', 'EOS', 'IG', 'LYT', 'MON', 'NGS']);
   });
 });
@@ -85,7 +96,11 @@ describe('shipped cards of the cross-lab recipe', () => {
 
 describe('eval --classes', () => {
   it('parses FOLDER=CODE pairs and rejects malformed or repeated ones', () => {
-    expect([...parseClassMap('neutrophil=NGS, ig=IG,platelet=-')]).toEqual([['neutrophil', 'NGS'], ['ig', 'IG'], ['platelet', '-']]);
+    expect([...parseClassMap('neutrophil=NGS, ig=IG,platelet=-')]).toEqual([
+      ['neutrophil', 'NGS'],
+      ['ig', 'IG'],
+      ['platelet', '-'],
+    ]);
     expect(parseClassMap(undefined).size).toBe(0);
     expect(() => parseClassMap('neutrophil')).toThrow(/not FOLDER=CODE/);
     expect(() => parseClassMap('a=NGS,a=EOS')).toThrow(/twice/);
@@ -107,7 +122,14 @@ describe('BCCD end-to-end scoring (scripts/validate/bccd.mjs)', () => {
     ];
     const report = {
       frames: [
-        { file: 'dir/a.jpg', cells: [{ x: 10, y: 10, class: 'EOS' }, { x: 52, y: 48, class: 'NGS' }, { x: 300, y: 50, class: 'MON' }] },
+        {
+          file: 'dir/a.jpg',
+          cells: [
+            { x: 10, y: 10, class: 'EOS' },
+            { x: 52, y: 48, class: 'NGS' },
+            { x: 300, y: 50, class: 'MON' },
+          ],
+        },
         { file: 'dir/b.jpg', cells: [{ x: 150, y: 50, class: 'LYT' }] },
         { file: 'dir/c.jpg', cells: [{ x: 50, y: 50, class: 'PLT' }] },
       ],
@@ -172,7 +194,7 @@ describe('CLI: models, --model <id>, eval flags', { timeout: 900_000 }, () => {
 });
 
 describe('single-cell patches at a given scale', { timeout: 900_000 }, () => {
-  it('cut the card\'s patchMicrons around the centre instead of stretching the whole crop', async () => {
+  it("cut the card's patchMicrons around the centre instead of stretching the whole crop", async () => {
     const scope = await createScope({ model: 'models/pb8-resnet10g.json', backend: 'wasm', workers: 1, batchSize: 1 });
     try {
       const file = join(PBC, 'neutrophil', readdirSync(join(PBC, 'neutrophil')).sort()[0]);

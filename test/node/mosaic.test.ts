@@ -87,14 +87,24 @@ describe('generateMosaic', () => {
     const crop = decodeImage(await readFile(join(DATA_DIR, cell.file)), cell.file);
     const kernels = await instantiateKernels();
     const spec = {
-      patchMicrons: 250 * MATEK_MICRONS_PER_PIXEL, micronsPerPixel: MATEK_MICRONS_PER_PIXEL, inputWidth: 250, inputHeight: 250,
-      mean: [0, 0, 0] as [number, number, number], std: [1 / 255, 1 / 255, 1 / 255] as [number, number, number], border: 'skip' as const,
+      patchMicrons: 250 * MATEK_MICRONS_PER_PIXEL,
+      micronsPerPixel: MATEK_MICRONS_PER_PIXEL,
+      inputWidth: 250,
+      inputHeight: 250,
+      mean: [0, 0, 0] as [number, number, number],
+      std: [1 / 255, 1 / 255, 1 / 255] as [number, number, number],
+      border: 'skip' as const,
     };
     const batch = new Float32Array(floatsPerPatch(spec));
     expect(writePatches(kernels, placeFrame(kernels, frame), [cell], spec, batch, 0)).toEqual([true]);
     // The centre pixels (124..125 in both axes) of each channel plane match the crop.
     for (let c = 0; c < 3; c++) {
-      for (const [x, y] of [[124, 124], [125, 124], [124, 125], [125, 125]]) {
+      for (const [x, y] of [
+        [124, 124],
+        [125, 124],
+        [124, 125],
+        [125, 125],
+      ]) {
         expect(batch[c * 62500 + y * 250 + x]).toBeCloseTo(crop.pixels[(y * 250 + x) * 4 + c], 2);
       }
     }

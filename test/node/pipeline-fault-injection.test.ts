@@ -20,7 +20,12 @@ async function run(scope: Scope): Promise<FrameResult[]> {
 
 /** The cells of a result as comparable values (positions, class, probabilities to 1e-4). */
 function cellsOf(result: FrameResult) {
-  return result.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: Object.values(c.decision?.probs ?? {}).map((p) => Math.round(p * 1e4)) }));
+  return result.cells.map((c) => ({
+    x: c.x,
+    y: c.y,
+    class: c.decision?.class,
+    probs: Object.values(c.decision?.probs ?? {}).map((p) => Math.round(p * 1e4)),
+  }));
 }
 
 // Kills the inference worker (as the OS would on out-of-memory) at random points in 50 streams:
@@ -46,7 +51,8 @@ describe.each(['wasm', 'native'] as BackendName[])('inference worker killed at r
           setTimeout(() => {
             kills++;
             testingHooks(scope).killInferenceWorker();
-          }, delay));
+          }, delay),
+        );
         const results = await run(scope);
         timers.forEach(clearTimeout);
         const seen = new Map<number, number>();
@@ -59,7 +65,9 @@ describe.each(['wasm', 'native'] as BackendName[])('inference worker killed at r
         }
       }
       const restarts = scope.events.filter((e) => /inference worker crashed/.test(e)).length;
-      console.log(`${backend}: ${STREAMS[backend]} streams, ${kills} kills, ${restarts} restarts; lost ${lost}, duplicated ${duplicated}, failed ${failed}`);
+      console.log(
+        `${backend}: ${STREAMS[backend]} streams, ${kills} kills, ${restarts} restarts; lost ${lost}, duplicated ${duplicated}, failed ${failed}`,
+      );
       expect(kills).toBeGreaterThanOrEqual(STREAMS[backend] * 0.6);
       expect(restarts).toBeGreaterThan(STREAMS[backend] / 2);
       expect({ lost, duplicated, failed }).toEqual({ lost: 0, duplicated: 0, failed: 0 });

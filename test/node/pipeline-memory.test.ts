@@ -51,9 +51,13 @@ describe('a long stream in Node', () => {
     }
     const heapSlope = leastSquaresSlope(samples.map((s) => [s.frame, s.heapUsed]));
     const rssSlope = leastSquaresSlope(samples.map((s) => [s.frame, s.rss]));
-    console.log(samples.map((s) => `${s.frame}: rss ${(s.rss / 2 ** 20).toFixed(0)} MiB heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MiB`).join('\n'));
-    console.log(`1000 frames, ${cells} cells; slope after warm-up: heap ${(heapSlope / 1024).toFixed(2)} KiB/frame, ` +
-      `rss ${(rssSlope / 1024).toFixed(2)} KiB/frame`);
+    console.log(
+      samples.map((s) => `${s.frame}: rss ${(s.rss / 2 ** 20).toFixed(0)} MiB heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MiB`).join('\n'),
+    );
+    console.log(
+      `1000 frames, ${cells} cells; slope after warm-up: heap ${(heapSlope / 1024).toFixed(2)} KiB/frame, ` +
+        `rss ${(rssSlope / 1024).toFixed(2)} KiB/frame`,
+    );
     expect(done).toBe(total);
     expect(errors).toBe(0);
     expect(cells).toBeGreaterThan(total / 2);

@@ -13,7 +13,10 @@ async function settlesWithin(promise: Promise<unknown>, boundMs: number): Promis
   const started = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
-    promise.then(() => undefined, () => undefined),
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
     new Promise((_, fail) => (timer = setTimeout(() => fail(new Error(`did not settle within ${boundMs} ms`)), boundMs))),
   ]).finally(() => clearTimeout(timer));
   return performance.now() - started;
@@ -29,7 +32,13 @@ describe('per-frame budgets', () => {
   let scope: Scope;
   beforeAll(async () => {
     // A short decode budget so the looping TIFF costs the test ~1.5 s, not the default 10 s.
-    scope = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { decodeMs: 1500, maxFramePixels: 50e6 } });
+    scope = await createScope({
+      model: shippedModelCard(),
+      backend: 'wasm',
+      workers: 1,
+      batchSize: 4,
+      frameLimits: { decodeMs: 1500, maxFramePixels: 50e6 },
+    });
   });
   afterAll(async () => {
     await scope?.dispose();
@@ -46,7 +55,14 @@ describe('per-frame budgets', () => {
     ];
     const results = await collect(scope.analyzeStream(inputs));
     expect(results.map((r) => r.label)).toEqual(['good-0', 'loop.tif', 'good-1', 'huge.png', 'huge-raw', 'good-2']);
-    expect(results.map((r) => r.error?.code)).toEqual([undefined, 'FRAME_TIMEOUT', undefined, 'FRAME_TOO_LARGE', 'FRAME_TOO_LARGE', undefined]);
+    expect(results.map((r) => r.error?.code)).toEqual([
+      undefined,
+      'FRAME_TIMEOUT',
+      undefined,
+      'FRAME_TOO_LARGE',
+      'FRAME_TOO_LARGE',
+      undefined,
+    ]);
     expect(results[1].error!.message).toMatch(/decoding took longer than 1500 ms .*worker was replaced/);
     expect(results[3].error!.message).toMatch(/20000 x 20000 pixels is over the limit/);
     for (const good of [results[0], results[2], results[5]]) expect(good.cells.length).toBeGreaterThan(0);
@@ -55,7 +71,13 @@ describe('per-frame budgets', () => {
   });
 
   it('preprocessing and inference over their budgets fail those frames with FRAME_TIMEOUT; the stream goes on', async () => {
-    const tight = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { preprocessMs: 1 } });
+    const tight = await createScope({
+      model: shippedModelCard(),
+      backend: 'wasm',
+      workers: 1,
+      batchSize: 4,
+      frameLimits: { preprocessMs: 1 },
+    });
     try {
       const results = await collect(tight.analyzeStream(frames.slice(0, 3).map((f, i) => copyFrame(f, `f${i}`))));
       expect(results.map((r) => r.label)).toEqual(['f0', 'f1', 'f2']);
@@ -64,7 +86,13 @@ describe('per-frame budgets', () => {
     } finally {
       await tight.dispose();
     }
-    const slowModel = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { inferenceMs: 1 } });
+    const slowModel = await createScope({
+      model: shippedModelCard(),
+      backend: 'wasm',
+      workers: 1,
+      batchSize: 4,
+      frameLimits: { inferenceMs: 1 },
+    });
     try {
       const results = await collect(slowModel.analyzeStream(frames.slice(0, 2).map((f, i) => copyFrame(f, `f${i}`))));
       expect(results.map((r) => r.label)).toEqual(['f0', 'f1']);
@@ -125,7 +153,13 @@ describe('abort, dispose and callbacks', () => {
   });
 
   it('dispose() finishes in bounded time with a worker stuck in a frame', async () => {
-    const stuck = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { decodeMs: 600_000 } });
+    const stuck = await createScope({
+      model: shippedModelCard(),
+      backend: 'wasm',
+      workers: 1,
+      batchSize: 4,
+      frameLimits: { decodeMs: 600_000 },
+    });
     const run = collect(stuck.analyzeStream([{ encoded: loopingTiff(), label: 'loop.tif' }]));
     await new Promise((r) => setTimeout(r, 300));
     const ms = await settlesWithin(stuck.dispose(), 30_000);
@@ -135,7 +169,13 @@ describe('abort, dispose and callbacks', () => {
   });
 
   it('dispose() finishes in bounded time with the inference worker stuck in a batch', async () => {
-    const stuck = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4, frameLimits: { inferenceMs: 600_000 } });
+    const stuck = await createScope({
+      model: shippedModelCard(),
+      backend: 'wasm',
+      workers: 1,
+      batchSize: 4,
+      frameLimits: { inferenceMs: 600_000 },
+    });
     await testingHooks(stuck).stallInferenceOnNextRun();
     const run = collect(stuck.analyzeStream([copyFrame(frames[0])]));
     await new Promise((r) => setTimeout(r, 2000)); // the frame reaches the stuck batch
@@ -147,12 +187,17 @@ describe('abort, dispose and callbacks', () => {
   it('a throwing onProgress is reported once as a scope event and affects no frame', async () => {
     const before = scope.events.length;
     let calls = 0;
-    const results = await collect(scope.analyzeStream(frames.map((f, i) => copyFrame(f, `p${i}`)), {
-      onProgress: () => {
-        calls++;
-        throw new Error('display went away');
-      },
-    }));
+    const results = await collect(
+      scope.analyzeStream(
+        frames.map((f, i) => copyFrame(f, `p${i}`)),
+        {
+          onProgress: () => {
+            calls++;
+            throw new Error('display went away');
+          },
+        },
+      ),
+    );
     expect(calls).toBe(frames.length);
     expect(results.map((r) => r.label)).toEqual(frames.map((_, i) => `p${i}`));
     for (const r of results) expect(r.error).toBeUndefined();

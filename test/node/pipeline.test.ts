@@ -8,7 +8,10 @@ import { shippedModelCard } from '../support/test-model.js';
 const frames = bccdFrames(6);
 
 function summarize(results: FrameResult[]) {
-  return results.map((r) => ({ label: r.label, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })) }));
+  return results.map((r) => ({
+    label: r.label,
+    cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })),
+  }));
 }
 
 describe('pipeline in Node', () => {
@@ -72,7 +75,9 @@ describe('pipeline in Node', () => {
       if (!cell) throw new Error('a cell without a decision');
       expect(cell.features!.length).toBe(card.outputs.classifier!.weights[0].length);
       // The logits are the classifier applied to the features: softmax of them is the cell's probs.
-      const logits = card.outputs.classifier!.weights.map((w, c) => w.reduce((sum, v, k) => sum + v * cell.features![k], card.outputs.classifier!.bias[c]));
+      const logits = card.outputs.classifier!.weights.map((w, c) =>
+        w.reduce((sum, v, k) => sum + v * cell.features![k], card.outputs.classifier!.bias[c]),
+      );
       const top = logits.indexOf(Math.max(...logits));
       expect(card.classes[top]).toBe(cell.class);
       expect(cell.cam!.width * cell.cam!.height).toBe(cell.cam!.values.length);
@@ -161,7 +166,10 @@ describe('pipeline in Node', () => {
 
   it('reports progress and rejects bad options with typed errors', async () => {
     const progress: number[] = [];
-    for await (const _ of wasm.analyzeStream(frames.slice(0, 3).map((f) => copyFrame(f)), { onProgress: (p) => progress.push(p.framesDone) })) {
+    for await (const _ of wasm.analyzeStream(
+      frames.slice(0, 3).map((f) => copyFrame(f)),
+      { onProgress: (p) => progress.push(p.framesDone) },
+    )) {
       // drain
     }
     expect(progress).toEqual([1, 2, 3]);

@@ -47,7 +47,10 @@ describe('calibrateRun: the median of the confident estimates', () => {
 
 describe('resolveScale', () => {
   it('without a given scale: the confident frame estimate, else the run, else the uncertain frame estimate', () => {
-    expect(resolveScale(undefined, estimateOf(0.08, 30), 0.1)).toEqual({ micronsPerPixel: estimateOf(0.08, 30).micronsPerPixel, scaleSource: 'frame' });
+    expect(resolveScale(undefined, estimateOf(0.08, 30), 0.1)).toEqual({
+      micronsPerPixel: estimateOf(0.08, 30).micronsPerPixel,
+      scaleSource: 'frame',
+    });
     expect(resolveScale(undefined, estimateOf(0.3, 3), 0.1)).toEqual({ micronsPerPixel: 0.1, scaleSource: 'run' });
     expect(resolveScale(undefined, undefined, 0.1)).toEqual({ micronsPerPixel: 0.1, scaleSource: 'run' });
     expect(resolveScale(undefined, estimateOf(0.3, 3), undefined).scaleSource).toBe('frame');

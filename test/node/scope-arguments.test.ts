@@ -25,7 +25,10 @@ describe('createScope checks its options before any work', () => {
       [{ cellMicrons: Number.NaN }, /cellMicrons must be a positive number/],
     ];
     for (const [options, message] of bad) {
-      await expect(createScope({ model: shippedModelCard(), ...options })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) });
+      await expect(createScope({ model: shippedModelCard(), ...options })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(message),
+      });
     }
     await expect(createScope(null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createScope({ model: null as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
@@ -34,10 +37,18 @@ describe('createScope checks its options before any work', () => {
 
 describe('no unhandled rejection from any public entry', () => {
   it('bad arguments under --unhandled-rejections=strict give typed errors and the process lives', async () => {
-    const image = `${BCCD_DIR}/${readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort()[0]}`;
+    const image = `${BCCD_DIR}/${
+      readdirSync(BCCD_DIR)
+        .filter((n) => n.endsWith('.jpg'))
+        .sort()[0]
+    }`;
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((done) => {
-      execFile('node', ['--unhandled-rejections=strict', 'test/support/strict-api.mjs', shippedModelCard(), image], { timeout: 300_000 },
-        (error, out) => done({ stdout: out, code: error ? (error as { code?: number }).code ?? 1 : 0 }));
+      execFile(
+        'node',
+        ['--unhandled-rejections=strict', 'test/support/strict-api.mjs', shippedModelCard(), image],
+        { timeout: 300_000 },
+        (error, out) => done({ stdout: out, code: error ? ((error as { code?: number }).code ?? 1) : 0 }),
+      );
     });
     expect(code).toBe(0);
     const outcomes = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string>;

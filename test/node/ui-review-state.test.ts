@@ -13,14 +13,30 @@ const at = new Date('2026-12-01T00:00:00Z');
 /** A frame result with one cell per [class, abstained]. */
 function frame(index: number, cells: Array<[string, boolean]>): FrameResult {
   return {
-    index, label: `f${index}.jpg`, width: 640, height: 480, micronsPerPixel: 0.075, scaleSource: 'given', skippedAtBorder: [],
+    index,
+    label: `f${index}.jpg`,
+    width: 640,
+    height: 480,
+    micronsPerPixel: 0.075,
+    scaleSource: 'given',
+    skippedAtBorder: [],
     timingsMs: { stainFit: 0, localize: 0, patches: 0, inference: 0, total: 0 },
     cells: cells.map(([code, abstained], n) => ({
-      x: 100 + n, y: 100, box: [0, 0, 286, 286] as [number, number, number, number], ratio: 0.4, crossesBorder: false,
+      x: 100 + n,
+      y: 100,
+      box: [0, 0, 286, 286] as [number, number, number, number],
+      ratio: 0.4,
+      crossesBorder: false,
       decision: {
-        class: code, classIndex: BM7.indexOf(code), confidence: abstained ? 0.4 : 0.9, abstained,
+        class: code,
+        classIndex: BM7.indexOf(code),
+        confidence: abstained ? 0.4 : 0.9,
+        abstained,
         ...(abstained ? { abstainReason: 'low-confidence' as const } : {}),
-        pBlast: code === 'BLA' ? 0.9 : 0.05, pAtypical: 0, blastFlag: code === 'BLA', atypicalFlag: false,
+        pBlast: code === 'BLA' ? 0.9 : 0.05,
+        pAtypical: 0,
+        blastFlag: code === 'BLA',
+        atypicalFlag: false,
         probs: Object.fromEntries(BM7.map((c) => [c, c === code ? 0.9 : 0.1 / 6])),
       },
     })),
@@ -29,8 +45,23 @@ function frame(index: number, cells: Array<[string, boolean]>): FrameResult {
 
 function session() {
   const state = emptyState();
-  addFrameResult(state, 0, frame(0, [['NGS', false], ['LYT', false], ['PMO', true]]));
-  addFrameResult(state, 1, frame(1, [['BLA', false], ['MON', true]]));
+  addFrameResult(
+    state,
+    0,
+    frame(0, [
+      ['NGS', false],
+      ['LYT', false],
+      ['PMO', true],
+    ]),
+  );
+  addFrameResult(
+    state,
+    1,
+    frame(1, [
+      ['BLA', false],
+      ['MON', true],
+    ]),
+  );
   return state;
 }
 
@@ -54,7 +85,10 @@ describe('review state', () => {
     expect(reclassify(state, '0:0', 'MON', at)).toBe(true);
     expect(reclassify(state, '0:0', 'MON', at)).toBe(false); // no change, nothing logged
     expect(counts(state)).toMatchObject({ NGS: 0, MON: 1, PMO: 1 });
-    expect(state.log.map((e) => [e.cell, e.from, e.to, e.by])).toEqual([['0:2', UNIDENTIFIED, 'PMO', 'A. Cytologist'], ['0:0', 'NGS', 'MON', 'A. Cytologist']]);
+    expect(state.log.map((e) => [e.cell, e.from, e.to, e.by])).toEqual([
+      ['0:2', UNIDENTIFIED, 'PMO', 'A. Cytologist'],
+      ['0:0', 'NGS', 'MON', 'A. Cytologist'],
+    ]);
     expect(undo(state, at)).toBe('0:0');
     expect(counts(state)).toMatchObject({ NGS: 1, MON: 0, PMO: 1 });
     expect(undo(state, at)).toBe('0:2');
@@ -77,7 +111,10 @@ describe('sign-off', () => {
     const report = reviewedDifferential(state, scheme, 3);
     expect(signOffReview(state, report, '', at)).toMatchObject({ accepted: false, reason: /operator name/ });
     state.operator = 'A. Cytologist';
-    expect(signOffBlockers(state, reviewedDifferential(state, scheme, 200))).toEqual(['2 cells still unidentified', '3 of 200 cells counted']);
+    expect(signOffBlockers(state, reviewedDifferential(state, scheme, 200))).toEqual([
+      '2 cells still unidentified',
+      '3 of 200 cells counted',
+    ]);
     const refused = signOffReview(state, report, 'too short', at);
     expect(refused).toMatchObject({ accepted: false, reason: /2 cells still unidentified/ });
     expect(state.signOff).toBeNull();
@@ -100,7 +137,10 @@ describe('sign-off', () => {
     state.operator = 'B';
     const reason = 'leukopenic sample'.padEnd(MIN_REASON_CHARS, '.');
     const answer = signOffReview(state, reviewedDifferential(state, scheme, 200), reason, at);
-    expect(answer).toMatchObject({ accepted: true, signOff: { overrideReason: reason, overridden: ['2 cells still unidentified', '3 of 200 cells counted'] } });
+    expect(answer).toMatchObject({
+      accepted: true,
+      signOff: { overrideReason: reason, overridden: ['2 cells still unidentified', '3 of 200 cells counted'] },
+    });
     expect(state.log.at(-1)).toMatchObject({ action: 'sign-off', reason });
   });
 });
@@ -113,7 +153,11 @@ describe('exports', () => {
     const report = reviewedDifferential(state, scheme, 200);
     const record = reviewExport(state, report, { id: 'bm7', version: '1' }, at);
     expect(record.cells.map((c) => [c.id, c.reviewedClass, c.changed])).toEqual([
-      ['0:0', 'NGS', false], ['0:1', 'LYT', false], ['0:2', 'PMO', true], ['1:0', 'BLA', false], ['1:1', UNIDENTIFIED, false],
+      ['0:0', 'NGS', false],
+      ['0:1', 'LYT', false],
+      ['0:2', 'PMO', true],
+      ['1:0', 'BLA', false],
+      ['1:1', UNIDENTIFIED, false],
     ]);
     expect(record.report).toEqual(report);
     expect(record.log).toEqual(state.log);

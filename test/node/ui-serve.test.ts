@@ -43,7 +43,8 @@ describe('smearscope serve: the review station at /', () => {
       if (!path.endsWith('.js')) continue;
       // Static imports of the bundle's chunks, relative to it.
       const text = await response.text();
-      for (const m of text.matchAll(/from\s*"(\.\/[^"]+\.js)"|import\s*"(\.\/[^"]+\.js)"/g)) pending.push(new URL(m[1] ?? m[2], `${base}${path}`).pathname);
+      for (const m of text.matchAll(/from\s*"(\.\/[^"]+\.js)"|import\s*"(\.\/[^"]+\.js)"/g))
+        pending.push(new URL(m[1] ?? m[2], `${base}${path}`).pathname);
     }
     expect([...seen].some((path) => /\/dist\/ui\/chunk-.*\.js$/.test(path))).toBe(true);
   });

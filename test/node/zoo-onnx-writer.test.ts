@@ -39,14 +39,18 @@ function tinyGraph(random: () => number) {
   const graph = createGraphDraft('tiny');
   const x = addInput(graph, 'x', ['batch', 1, 4, 4]);
   const pooled = addNode(graph, {
-    opType: 'MaxPool', name: 'pool', inputs: [x],
+    opType: 'MaxPool',
+    name: 'pool',
+    inputs: [x],
     attributes: { kernel_shape: intsAttribute([2, 2]), strides: intsAttribute([2, 2]) },
   });
   const flat = addNode(graph, { opType: 'Flatten', name: 'flat', inputs: [pooled], attributes: { axis: intAttribute(1) } });
   const weight = addInitializer(graph, 'w', [3, 4], uniformFloats(random, 12, 1));
   const bias = addInitializer(graph, 'b', [3], uniformFloats(random, 3, 1));
   const y = addNode(graph, {
-    opType: 'Gemm', name: 'gemm', inputs: [flat, weight, bias],
+    opType: 'Gemm',
+    name: 'gemm',
+    inputs: [flat, weight, bias],
     attributes: { alpha: floatAttribute(0.5), transB: intAttribute(1) },
     outputName: 'y',
   });

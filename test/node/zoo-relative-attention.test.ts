@@ -21,7 +21,13 @@ function attentionGraph(): OnnxGraph {
   const graph = createGraphDraft('attention');
   const tokens = addInput(graph, 'tokens', ['batch', POSITIONS, IN_CHANNELS]);
   const layers = { graph, random: seededRandom(21) };
-  const out = relativeSelfAttention(layers, tokens, 'attn', { inChannels: IN_CHANNELS, channels: CHANNELS, headChannels: HEAD_CHANNELS, height: HEIGHT, width: WIDTH });
+  const out = relativeSelfAttention(layers, tokens, 'attn', {
+    inChannels: IN_CHANNELS,
+    channels: CHANNELS,
+    headChannels: HEAD_CHANNELS,
+    height: HEIGHT,
+    width: WIDTH,
+  });
   return finishGraph(graph, [out]);
 }
 
@@ -32,11 +38,15 @@ function weightsOf(graph: OnnxGraph, name: string): Float32Array {
 /** x [T, in] x w [in, out] + b -> [T, out]. */
 function linear(x: number[][], w: Float32Array, b: Float32Array): number[][] {
   const outFeatures = b.length;
-  return x.map((row) => Array.from({ length: outFeatures }, (_, o) => row.reduce((sum, value, i) => sum + value * w[i * outFeatures + o], b[o])));
+  return x.map((row) =>
+    Array.from({ length: outFeatures }, (_, o) => row.reduce((sum, value, i) => sum + value * w[i * outFeatures + o], b[o])),
+  );
 }
 
 function referenceAttention(graph: OnnxGraph, tokens: number[][]): number[][] {
-  const [q, k, v] = ['q', 'k', 'v'].map((part) => linear(tokens, weightsOf(graph, `attn.${part}.weight`), weightsOf(graph, `attn.${part}.bias`)));
+  const [q, k, v] = ['q', 'k', 'v'].map((part) =>
+    linear(tokens, weightsOf(graph, `attn.${part}.weight`), weightsOf(graph, `attn.${part}.bias`)),
+  );
   const table = weightsOf(graph, 'attn.rel_pos.relative_position_bias_table');
   const offsets = (2 * HEIGHT - 1) * (2 * WIDTH - 1);
   const mixed = tokens.map(() => new Array<number>(CHANNELS).fill(0));
@@ -76,18 +86,23 @@ describe('relative self-attention', () => {
     const graph = attentionGraph();
     const dense = (inFeatures: number, outFeatures: number) => inFeatures * outFeatures + outFeatures;
     expect(countParameters(graph)).toBe(3 * dense(IN_CHANNELS, CHANNELS) + dense(CHANNELS, CHANNELS) + HEADS * 3 * 5);
-    const macs = 3 * POSITIONS * IN_CHANNELS * CHANNELS + 2 * HEADS * POSITIONS * POSITIONS * HEAD_CHANNELS + POSITIONS * CHANNELS * CHANNELS;
+    const macs =
+      3 * POSITIONS * IN_CHANNELS * CHANNELS + 2 * HEADS * POSITIONS * POSITIONS * HEAD_CHANNELS + POSITIONS * CHANNELS * CHANNELS;
     expect(countFlops(graph)).toBe(2 * macs);
     expect(graph.outputs[0].dims).toEqual(['batch', POSITIONS, CHANNELS]);
 
     const random = seededRandom(4);
     const input = Float32Array.from({ length: BATCH * POSITIONS * IN_CHANNELS }, () => random() * 4 - 2);
-    const session = await ort.InferenceSession.create(encodeOnnxModel(graph, { producerName: 'test', producerVersion: '0' }), { executionProviders: ['wasm'] });
+    const session = await ort.InferenceSession.create(encodeOnnxModel(graph, { producerName: 'test', producerVersion: '0' }), {
+      executionProviders: ['wasm'],
+    });
     try {
       const result = await session.run({ tokens: new ort.Tensor('float32', input, [BATCH, POSITIONS, IN_CHANNELS]) });
       const output = Object.values(result)[0].data as Float32Array;
       for (let item = 0; item < BATCH; item++) {
-        const tokens = Array.from({ length: POSITIONS }, (_, t) => Array.from(input.subarray((item * POSITIONS + t) * IN_CHANNELS, (item * POSITIONS + t + 1) * IN_CHANNELS)));
+        const tokens = Array.from({ length: POSITIONS }, (_, t) =>
+          Array.from(input.subarray((item * POSITIONS + t) * IN_CHANNELS, (item * POSITIONS + t + 1) * IN_CHANNELS)),
+        );
         const expected = referenceAttention(graph, tokens);
         for (let t = 0; t < POSITIONS; t++) {
           for (let c = 0; c < CHANNELS; c++) expect(output[(item * POSITIONS + t) * CHANNELS + c]).toBeCloseTo(expected[t][c], 4);

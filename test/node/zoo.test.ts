@@ -23,8 +23,7 @@ ort.env.wasm.numThreads = 1;
 
 const SEED = 7;
 const PIXELS = 250;
-const BONE_MARROW_21 =
-  'ABE ART BAS BLA EBO EOS FGC HAC KSC LYI LYT MMZ MON MYB NGB NGS NIF OTH PEB PLM PMO'.split(' ');
+const BONE_MARROW_21 = 'ABE ART BAS BLA EBO EOS FGC HAC KSC LYI LYT MMZ MON MYB NGB NGS NIF OTH PEB PLM PMO'.split(' ');
 const HEMATONET_18 = BONE_MARROW_21.filter((code) => !['ART', 'NIF', 'OTH'].includes(code));
 /** Building the zoo writes ~250 MB of graphs; on a loaded 2-core machine that takes a while. */
 const BUILD_TIMEOUT_MS = 300_000;
@@ -109,8 +108,14 @@ function expectCardContract(card: ModelCard, result: ZooBuildResult): void {
   expect(card.model).toBe(`${result.id}.onnx`);
   expect(card.classes).toEqual(BONE_MARROW_21);
   expect(card.input).toEqual({
-    name: 'image', width: 250, height: 250, layout: 'NCHW',
-    mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], patchMicrons: 25, batch: null,
+    name: 'image',
+    width: 250,
+    height: 250,
+    layout: 'NCHW',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    patchMicrons: 25,
+    batch: null,
   });
   expect(card.outputs.logits).toBe('logits');
   expect(card.outputs.features).toBe('features');
@@ -135,7 +140,10 @@ describe('zoo build', () => {
     try {
       const again = await buildZoo(againDir, { seed: SEED });
       const other = await buildZoo(otherDir, { seed: SEED + 1 });
-      const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+      const sha256 = async (path: string) =>
+        createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex');
       for (const [index, result] of [...results.values()].entries()) {
         expect(await sha256(again[index].onnxPath)).toBe(await sha256(result.onnxPath));
         expect(await sha256(other[index].onnxPath)).not.toBe(await sha256(result.onnxPath));
@@ -150,7 +158,9 @@ describe('zoo build', () => {
   it('rejects unknown model ids and bad seeds with INVALID_ARGUMENT', async () => {
     await expect(buildZoo(outDir, { only: ['resnet-9000'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(buildZoo(outDir, { seed: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(buildZoo(outDir, { only: ['small-cnn'], scheme: 'peripheral-blood-aml-15' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(buildZoo(outDir, { only: ['small-cnn'], scheme: 'peripheral-blood-aml-15' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('gives a classifier another class scheme on request', async () => {
@@ -244,7 +254,13 @@ describe('matmul probe', () => {
       const { product } = await session.run({ a: new ort.Tensor('float32', a, [rows, inner]) });
       expect(product.dims).toEqual([rows, columns]);
       const productValues = product.data as Float32Array;
-      for (const [row, column] of [[0, 0], [1, 1023], [511, 7], [1023, 1023], [700, 300]]) {
+      for (const [row, column] of [
+        [0, 0],
+        [1, 1023],
+        [511, 7],
+        [1023, 1023],
+        [700, 300],
+      ]) {
         let dot = 0;
         for (let k = 0; k < inner; k++) dot += a[row * inner + k] * weight[k * columns + column];
         expect(Math.abs(productValues[row * columns + column] - dot)).toBeLessThan(1e-4);
@@ -261,8 +277,14 @@ function expectHematonetCard(card: ModelCard, result: ZooBuildResult): void {
   expect(card.scheme).toBe('hematonet-18');
   expect(card.classes).toEqual(HEMATONET_18);
   expect(card.input).toEqual({
-    name: 'image', width: 224, height: 224, layout: 'NCHW',
-    mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], patchMicrons: 25, batch: null,
+    name: 'image',
+    width: 224,
+    height: 224,
+    layout: 'NCHW',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    patchMicrons: 25,
+    batch: null,
   });
   expect(card.parameters).toBe(result.parameters);
   expect(card.flopsPerCell).toBe(result.flopsPerCell);
@@ -323,16 +345,36 @@ function coatnet0ParameterFormula(classCount: number, inputPixels: number): numb
   const mbconv = (inChannels: number, out: number, first: boolean) => {
     const mid = 4 * out;
     const reduced = out / 4;
-    return (first ? dense(inChannels, out) : 0) + norm(inChannels) + inChannels * mid + norm(mid) + 9 * mid + norm(mid) +
-      dense(mid, reduced) + dense(reduced, mid) + dense(mid, out);
+    return (
+      (first ? dense(inChannels, out) : 0) +
+      norm(inChannels) +
+      inChannels * mid +
+      norm(mid) +
+      9 * mid +
+      norm(mid) +
+      dense(mid, reduced) +
+      dense(reduced, mid) +
+      dense(mid, out)
+    );
   };
   const transformer = (inChannels: number, out: number, first: boolean, grid: number) =>
-    (first ? dense(inChannels, out) : 0) + norm(inChannels) + 3 * dense(inChannels, out) + dense(out, out) +
-    (out / 32) * (2 * grid - 1) ** 2 + norm(out) + dense(out, 4 * out) + dense(4 * out, out);
+    (first ? dense(inChannels, out) : 0) +
+    norm(inChannels) +
+    3 * dense(inChannels, out) +
+    dense(out, out) +
+    (out / 32) * (2 * grid - 1) ** 2 +
+    norm(out) +
+    dense(out, 4 * out) +
+    dense(4 * out, out);
   let total = 3 * 64 * 9 + norm(64) + 64 * 64 * 9;
   let inChannels = 64;
   let grid = inputPixels / 2;
-  for (const [kind, blocks, channels] of [['C', 2, 96], ['C', 3, 192], ['T', 5, 384], ['T', 2, 768]] as const) {
+  for (const [kind, blocks, channels] of [
+    ['C', 2, 96],
+    ['C', 3, 192],
+    ['T', 5, 384],
+    ['T', 2, 768],
+  ] as const) {
     grid /= 2;
     for (let block = 0; block < blocks; block++) {
       const blockIn = block === 0 ? inChannels : channels;
@@ -344,7 +386,7 @@ function coatnet0ParameterFormula(classCount: number, inputPixels: number): numb
 }
 
 describe('CoAtNet-0', () => {
-  it('has the parameters of its layer formulas; with 1000 classes within 1 % of the paper\'s 25 M', () => {
+  it("has the parameters of its layer formulas; with 1000 classes within 1 % of the paper's 25 M", () => {
     const atThousand = countParameters(buildCoatnet0Graph(seededRandom(SEED), 1000));
     expect(atThousand).toBe(coatnet0ParameterFormula(1000, 224));
     // Dai et al. 2021, Table 4: CoAtNet-0, 224^2, 25M parameters, 4.2B FLOPs.
@@ -353,7 +395,7 @@ describe('CoAtNet-0', () => {
     expect(built('coatnet-0').parameters).toBe(atThousand - 982 * 769);
   });
 
-  it('has within 2 % of the paper\'s 4.2 G multiply-adds per 224 x 224 cell (FLOPs = 2 x MACs here)', () => {
+  it("has within 2 % of the paper's 4.2 G multiply-adds per 224 x 224 cell (FLOPs = 2 x MACs here)", () => {
     const { flopsPerCell } = built('coatnet-0');
     expect(Math.abs(flopsPerCell / 2 - 4.2e9) / 4.2e9).toBeLessThan(0.02);
   });
@@ -372,7 +414,7 @@ describe('CoAtNet-0', () => {
 });
 
 describe('EfficientNetV2-S', () => {
-  it('has torchvision efficientnet_v2_s\'s parameters with 1000 classes, and multiply-adds at 384 x 384', () => {
+  it("has torchvision efficientnet_v2_s's parameters with 1000 classes, and multiply-adds at 384 x 384", () => {
     const graph = buildEfficientnetV2SGraph(seededRandom(SEED), 1000, 384);
     // torchvision.models.efficientnet_v2_s: 21,458,488 parameters, 8.37 GFLOPS (multiply-adds) at 384.
     // Tan & Le 2021 Table 7 rounds to 22M and 8.8B: 2.5 % and 4.9 % above these.

@@ -108,7 +108,11 @@ export function referenceWindowCounts(mask: ArrayLike<number>, gridW: number, gr
  * intermediate grid, computed by the reference kernels above. Throws what the SDK throws for
  * invalid options or fits.
  */
-export function referenceLocalize(frame: Frame, fit: StainReference, options: LocalizeOptions): { localization: Localization; stages: LocalizeStages } {
+export function referenceLocalize(
+  frame: Frame,
+  fit: StainReference,
+  options: LocalizeOptions,
+): { localization: Localization; stages: LocalizeStages } {
   const channels = localizationChannels(fit);
   const geometry = localizeGeometry(frame.width, frame.height, options);
   const { gridW, gridH, binPx, sampleStep, windowBins, strideBins } = geometry;

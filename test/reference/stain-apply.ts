@@ -34,7 +34,11 @@ export function referenceConcentration(stain: ReferenceStain, od: number[]): [nu
  * alpha copied. Returns new pixels in the frame's layout.
  */
 export function referenceNormalize(
-  frame: Frame, source: ReferenceStain, reference: ReferenceStain, backgroundIntensity = 240, jitter?: ReferenceJitter,
+  frame: Frame,
+  source: ReferenceStain,
+  reference: ReferenceStain,
+  backgroundIntensity = 240,
+  jitter?: ReferenceJitter,
 ): Uint8Array {
   const out = new Uint8Array(frame.pixels.length);
   for (let i = 0; i < frame.width * frame.height; i++) {

@@ -19,9 +19,13 @@ export function randomStainVector(random: () => number): Vector3 {
  * intensity, the rest mixtures of `stains` with random concentrations and a little OD noise.
  */
 export function stainedFrame(
-  random: () => number, width: number, height: number, channels: 3 | 4,
+  random: () => number,
+  width: number,
+  height: number,
+  channels: 3 | 4,
   stains: [Vector3, Vector3] = [randomStainVector(random), randomStainVector(random)],
-  backgroundFraction = 0.3, backgroundIntensity = 240,
+  backgroundFraction = 0.3,
+  backgroundIntensity = 240,
 ): Frame {
   const pixels = new Uint8Array(width * height * channels);
   for (let i = 0; i < width * height; i++) {

@@ -14,7 +14,15 @@ export function chromePath(): string {
  * and WebGPU on SwiftShader (a software adapter: correct, slow), on the system's GPU, or off.
  */
 export function chromiumArgs(webgpu: 'swiftshader' | 'system' | 'off'): string[] {
-  const args = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+  const args = [
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+  ];
   if (webgpu === 'swiftshader') args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader');
   if (webgpu === 'system') args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist');
   return args;

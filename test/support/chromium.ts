@@ -19,10 +19,15 @@ export interface BrowserSession {
  */
 export async function openBrowser(options: { webgpu?: boolean; protocolTimeoutMs?: number } = {}): Promise<BrowserSession> {
   const server = await startStaticServer({ '/': '.', '/shared/': '../shared' });
-  const args = chromiumArgs(options.webgpu ?? true ? 'swiftshader' : 'off');
+  const args = chromiumArgs((options.webgpu ?? true) ? 'swiftshader' : 'off');
   // protocolTimeoutMs bounds one page call (puppeteer's default: 180 s); SwiftShader runs of deep
   // graphs on a loaded machine need more.
-  const browser = await puppeteer.launch({ executablePath: chromePath(), args, headless: true, protocolTimeout: options.protocolTimeoutMs });
+  const browser = await puppeteer.launch({
+    executablePath: chromePath(),
+    args,
+    headless: true,
+    protocolTimeout: options.protocolTimeoutMs,
+  });
   const page = await browser.newPage();
   const lines: string[] = [];
   page.on('console', (message) => lines.push(`${message.type()}: ${message.text()}`));

@@ -6,7 +6,17 @@ import { crc32, deflateSync } from 'node:zlib';
  */
 export function loopingTiff(): Uint8Array {
   // [tag, type (3 SHORT, 4 LONG), count, value]: a 1 x 1 8-bit grey image, one strip.
-  const entries = [[256, 3, 1, 1], [257, 3, 1, 1], [258, 3, 1, 8], [259, 3, 1, 1], [262, 3, 1, 1], [273, 4, 1, 0], [277, 3, 1, 1], [278, 3, 1, 1], [279, 4, 1, 1]];
+  const entries = [
+    [256, 3, 1, 1],
+    [257, 3, 1, 1],
+    [258, 3, 1, 8],
+    [259, 3, 1, 1],
+    [262, 3, 1, 1],
+    [273, 4, 1, 0],
+    [277, 3, 1, 1],
+    [278, 3, 1, 1],
+    [279, 4, 1, 1],
+  ];
   const size = 8 + 2 + entries.length * 12 + 4 + 1;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);

@@ -29,10 +29,28 @@ async function freePort(): Promise<number> {
 
 function launch(port: number, dir: string): Promise<ChildProcess> {
   // loglevel notice: the level that prints "Ready to accept connections".
-  const child = spawn(REDIS_SERVER, [
-    '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '',
-    '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes', '--loglevel', 'notice',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    REDIS_SERVER,
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'notice',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`redis-server did not get ready in 20 s: ${output}`)), 20_000);
@@ -52,7 +70,9 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (error) => fail(new Error(`cannot start ${REDIS_SERVER}: ${error.message}; install it: apt-get install -y redis-server`)));
+    child.once('error', (error) =>
+      fail(new Error(`cannot start ${REDIS_SERVER}: ${error.message}; install it: apt-get install -y redis-server`)),
+    );
     child.once('exit', (code) => fail(new Error(`redis-server exited with code ${code}: ${output}`)));
   });
 }

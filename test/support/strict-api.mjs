@@ -34,11 +34,25 @@ await record('analyzeFrame(frame, { thresholds: 3 })', () => scope.analyzeFrame(
 await record('analyzeStream(null)', () => drain(scope.analyzeStream(null)));
 await record('analyzeStream(42)', () => drain(scope.analyzeStream(42)));
 await record('analyzeStream([null, 1, "a", frame])', () => drain(scope.analyzeStream([null, 1, 'a', encoded()])));
-await record('analyzeStream(throwing source)', () => drain(scope.analyzeStream((function* () {
-  yield encoded();
-  throw new Error('camera unplugged');
-})())));
-await record('analyzeStream(onProgress throws)', () => drain(scope.analyzeStream([encoded(), encoded()], { onProgress: () => { throw new Error('x'); } })));
+await record('analyzeStream(throwing source)', () =>
+  drain(
+    scope.analyzeStream(
+      (function* () {
+        yield encoded();
+        throw new Error('camera unplugged');
+      })(),
+    ),
+  ),
+);
+await record('analyzeStream(onProgress throws)', () =>
+  drain(
+    scope.analyzeStream([encoded(), encoded()], {
+      onProgress: () => {
+        throw new Error('x');
+      },
+    }),
+  ),
+);
 await record('analyzeFrame(frame)', () => scope.analyzeFrame(encoded()));
 await record('createScope({ backend: "cuda" })', () => createScope({ model: card, backend: 'cuda' }));
 await record('createScope({ model: 5 })', () => createScope({ model: 5 }));

@@ -52,7 +52,8 @@ export function syntheticSmear(rng: () => number, options: SmearOptions): Frame 
   const Io = options.backgroundIntensity ?? 240;
   const [h, e] = SMEAR_STAIN.stainMatrix;
   const pixels = new Uint8Array(width * height * channels);
-  const within = (x: number, y: number, centre: { x: number; y: number }, radius: number) => (x - centre.x) ** 2 + (y - centre.y) ** 2 <= radius * radius;
+  const within = (x: number, y: number, centre: { x: number; y: number }, radius: number) =>
+    (x - centre.x) ** 2 + (y - centre.y) ** 2 <= radius * radius;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let concentrationH = 0;
@@ -81,7 +82,12 @@ export function syntheticSmear(rng: () => number, options: SmearOptions): Frame 
  * inside the frame (dart throwing; fewer when the frame is full).
  */
 export function scatterCentres(
-  rng: () => number, width: number, height: number, count: number, spacingPx: number, marginPx = 0,
+  rng: () => number,
+  width: number,
+  height: number,
+  count: number,
+  spacingPx: number,
+  marginPx = 0,
   avoid: Array<{ x: number; y: number }> = [],
 ): Array<{ x: number; y: number }> {
   const centres: Array<{ x: number; y: number }> = [];
