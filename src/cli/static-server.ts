@@ -26,9 +26,16 @@ export interface StaticServer {
 /**
  * Serves files under `mounts` (URL prefix -> folder) on localhost with the COOP/COEP headers that
  * make a page cross-origin isolated, so WASM threads (SharedArrayBuffer) work. Paths cannot leave
- * their folder. Port 0 picks a free port.
+ * their folder. Port 0 picks a free port. `isolated: false` leaves COOP/COEP out, as most hosts do
+ * (the tests use it to check that pages without isolation still run on one thread).
  */
-export async function startStaticServer(mounts: Record<string, string>, port = 0, host = '127.0.0.1'): Promise<StaticServer> {
+export async function startStaticServer(
+  mounts: Record<string, string>,
+  port = 0,
+  host = '127.0.0.1',
+  options: { isolated?: boolean } = {},
+): Promise<StaticServer> {
+  const isolation = options.isolated === false ? {} : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
   const roots = Object.entries(mounts)
     .map(([prefix, folder]) => [prefix.endsWith('/') ? prefix : prefix + '/', resolve(folder)] as const)
     .sort((a, b) => b[0].length - a[0].length);
@@ -37,8 +44,7 @@ export async function startStaticServer(mounts: Record<string, string>, port = 0
     const mount = roots.find(([prefix]) => path.startsWith(prefix));
     const file = mount ? normalize(join(mount[1], path.slice(mount[0].length))) : undefined;
     const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
+      ...isolation,
       'Cross-Origin-Resource-Policy': 'same-origin',
       'Cache-Control': 'no-store',
     };

@@ -8,6 +8,8 @@ export interface InferenceHost {
   resolveRelative(relative: string, base: string | URL): string | URL;
   /** The ONNX Runtime module for a backend, or throws BACKEND_UNAVAILABLE saying why. */
   loadOrt(backend: BackendName): Promise<OrtModule>;
+  /** Why `auto` should pass over `backend` here although it may load (a software GPU), else undefined. */
+  autoSkipReason(backend: BackendName): Promise<string | undefined>;
   /** Backends worth trying here, fastest first (auto picks the first that works). */
   candidateBackends(): BackendName[];
   /** Threads for wasm / native inference. */

@@ -13,7 +13,8 @@ export interface OpenedSession {
 /**
  * Opens a classifier session on the chosen backend. `auto` tries the platform's candidates fastest
  * first (webgpu > native > wasm) and keeps the first that loads the model and survives its warm-up
- * run; the reason lists what failed before it.
+ * run, skipping those the platform advises against (a software WebGPU adapter); the reason lists
+ * what was skipped or failed before it.
  */
 export async function openSession(
   platform: InferenceHost,
@@ -27,6 +28,11 @@ export async function openSession(
   const failures: string[] = [];
   let lastError: unknown;
   for (const backend of candidates) {
+    const skip = choice === 'auto' ? await platform.autoSkipReason(backend) : undefined;
+    if (skip) {
+      failures.push(`${backend}: skipped, ${skip}; wasm is faster`);
+      continue;
+    }
     try {
       const ort = await platform.loadOrt(backend);
       const session = await createOrtSession(ort, modelBytes, card, {

@@ -2,6 +2,7 @@ import type { Endpoint } from 'comlink';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, OrtModule } from '../inference/backend.js';
 import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
+import { softwareAdapterReason, type AdapterLike } from '../inference/webgpu-adapter.js';
 import type { Platform, WorkerHandle, WorkerName } from './types.js';
 
 // Bundled into dist/browser/index.js and dist/workers/*.js: workers live in dist/workers, ORT's
@@ -64,6 +65,12 @@ export const platform: Platform = {
     // Never the ORT proxy worker: this code already runs in our inference worker.
     ort.env.wasm.proxy = false;
     return ort;
+  },
+  async autoSkipReason(backend) {
+    if (backend !== 'webgpu') return undefined;
+    // A missing GPU or adapter is reported by loadOrt; here only the kind of adapter matters.
+    const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+    return adapter ? softwareAdapterReason(adapter as AdapterLike) : undefined;
   },
   candidateBackends: () => ['webgpu', 'wasm'],
   inferenceThreads: (backend) =>

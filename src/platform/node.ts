@@ -67,6 +67,7 @@ export const platform: Platform = {
       );
     }
   },
+  autoSkipReason: async () => undefined,
   candidateBackends: () => ['native', 'wasm'],
   inferenceThreads: () => Math.max(1, Math.min(4, availableParallelism())),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, availableParallelism() - 1)),

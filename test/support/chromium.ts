@@ -30,11 +30,12 @@ export interface BrowserSession {
 }
 
 /**
- * Headless Chromium with WebGPU on SwiftShader (correct, slow) and a localhost server with
- * COOP/COEP for the repo root, so pages load dist/ bundles, models/ and ../shared/data.
+ * Headless Chromium with WebGPU on SwiftShader (correct, slow) and a localhost server for the repo
+ * root, so pages load dist/ bundles, models/ and ../shared/data. The server sends COOP/COEP (a
+ * cross-origin isolated page) unless `isolated: false`.
  */
-export async function openBrowser(options: { webgpu?: boolean } = {}): Promise<BrowserSession> {
-  const server = await startStaticServer({ '/': '.', '/shared/': '../shared' });
+export async function openBrowser(options: { webgpu?: boolean; isolated?: boolean; mounts?: Record<string, string> } = {}): Promise<BrowserSession> {
+  const server = await startStaticServer(options.mounts ?? { '/': '.', '/shared/': '../shared' }, 0, '127.0.0.1', { isolated: options.isolated ?? true });
   const args = chromiumArgs(options.webgpu ?? true ? 'swiftshader' : 'off');
   const browser = await puppeteer.launch({ executablePath: chromePath(), args, headless: true });
   const page = await browser.newPage();
