@@ -6,6 +6,7 @@ export type SmearscopeErrorCode =
   | 'INVALID_ARGUMENT' // a parameter out of range or of the wrong type
   | 'INVALID_FRAME' // pixel buffer does not match width x height x channels, or is empty
   | 'DECODE_FAILED' // an image file could not be decoded
+  | 'IMAGE_TOO_LARGE' // an image has more pixels than the decoded-pixel limit
   | 'UNSUPPORTED_FORMAT' // an image or model format we do not read
   | 'INVALID_MODEL_CARD' // the card fails its schema
   | 'MODEL_MISMATCH' // card and ONNX graph disagree (names, shapes, class count)
@@ -40,7 +41,7 @@ export function toSmearscopeError(error: unknown, fallback: SmearscopeErrorCode)
 }
 
 const CODES: ReadonlySet<string> = new Set<SmearscopeErrorCode>([
-  'INVALID_ARGUMENT', 'INVALID_FRAME', 'DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'INVALID_MODEL_CARD',
+  'INVALID_ARGUMENT', 'INVALID_FRAME', 'DECODE_FAILED', 'IMAGE_TOO_LARGE', 'UNSUPPORTED_FORMAT', 'INVALID_MODEL_CARD',
   'MODEL_MISMATCH', 'BACKEND_UNAVAILABLE', 'INFERENCE_FAILED', 'KERNEL_FAILED', 'WORKER_CRASHED',
   'ABORTED', 'DISPOSED', 'IO_FAILED',
 ]);

@@ -7,6 +7,8 @@ export type { BackendChoice, BackendName } from './inference/backend.js';
 export type { ModelCard } from './inference/model-card-types.js';
 export type { StainReference } from './stain/reference.js';
 export type { ModelSource } from './inference/load-model.js';
+export { models, type ShippedModel } from './inference/shipped-models.js';
+export type { LoadProgress } from './platform/types.js';
 export { validateModelCard } from './inference/model-card.js';
 export { SmearscopeError, type SmearscopeErrorCode } from './errors.js';
 export { createSlide, type Slide, type DifferentialReport } from './clinical/slide.js';

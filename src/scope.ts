@@ -3,6 +3,10 @@ import { resolveScheme } from './clinical/schemes.js';
 import type { ResolvedScheme } from './clinical/scheme-types.js';
 import { SmearscopeError } from './errors.js';
 import type { FrameInput } from './frame.js';
+import { withAssetsPath } from './platform/with-assets.js';
+import { workerHost } from '#platform-spawn';
+import type { LoadProgress } from './platform/types.js';
+import { defaultModelId } from './inference/shipped-models.js';
 import type { BackendChoice, BackendName } from './inference/backend.js';
 import { loadModel, type ModelSource } from './inference/load-model.js';
 import type { ModelCard } from './inference/model-card-types.js';
@@ -13,8 +17,18 @@ import { PreprocessPool } from './pipeline/preprocess-pool.js';
 import type { FrameResult } from './pipeline/results.js';
 
 export interface ScopeOptions {
-  /** Model card path/URL, or `{ card, onnx }` in memory. Default: the shipped bone-marrow model. */
+  /** A shipped model's id (see `models`), a card's path/URL, or `{ card, onnx }` in memory. Default: the shipped bone-marrow model. */
   model?: ModelSource;
+  /**
+   * Browsers: the folder (URL) holding smearscope's `workers/`, `ort/` and `models/` when the host
+   * serves them elsewhere than the package layout (esbuild, IIFE bundles, a CDN). Default: found
+   * next to the bundle through `new URL(..., import.meta.url)`.
+   */
+  assetsPath?: string;
+  /** Model loading: bytes of the card and graph as they arrive (browsers: also when served from the cache). */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Browsers: keep the model in Cache Storage so the next start works offline. Default true. */
+  cacheModel?: boolean;
   /** Default 'auto': webgpu > native > wasm, whichever works here first. */
   backend?: BackendChoice;
   /** Preprocess workers (each owns a copy of the WASM kernels). Default: cores - 1, at most 4. */
@@ -35,6 +49,8 @@ export interface ScopeOptions {
   numThreads?: number;
   /** webgpu: try graph capture. Default true. */
   graphCapture?: boolean;
+  /** Encoded frames with more pixels (width x height) are refused before decoding (IMAGE_TOO_LARGE). Default 100 MP. */
+  maxDecodedPixels?: number;
 }
 
 export interface Scope {
@@ -67,20 +83,25 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     throw new SmearscopeError('INVALID_ARGUMENT', `batchSize must be an integer from 1 to 1024, got ${options.batchSize}`);
   }
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
-  const model = await loadModel(platform, options.model ?? platform.defaultModelCard());
+  const host = withAssetsPath({ ...platform, ...workerHost }, options.assetsPath);
+  const model = await loadModel(host, options.model ?? defaultModelId(), {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.cacheModel !== undefined ? { cache: options.cacheModel } : {}),
+  });
   const { card } = model;
   const scheme = resolveScheme(card);
-  const pool = new PreprocessPool(platform, workers);
+  const pool = new PreprocessPool(host, workers);
   let inference: InferenceClient | undefined;
   try {
     if (!options.locateOnly) {
-      inference = await InferenceClient.open(platform, {
+      inference = await InferenceClient.open(host, {
         card,
         modelBytes: model.modelBytes,
         backend: options.backend ?? 'auto',
         batchSize,
         ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
         ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
+        ...(options.assetsPath ? { assetsPath: options.assetsPath } : {}),
       });
     }
   } catch (error) {
@@ -96,6 +117,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     locateOnly: false,
     border: options.border ?? 'reflect',
     stainFitStride: options.stainFitStride ?? 4,
+    ...(options.maxDecodedPixels !== undefined ? { maxDecodedPixels: options.maxDecodedPixels } : {}),
   };
   let disposed = false;
   const alive = () => {

@@ -4,14 +4,14 @@ import { platform } from '#platform';
 import '../src/pipeline/error-transfer.js';
 import { isEncodedFrame, type EncodedFrame, type Frame } from '../src/frame.js';
 import { instantiateKernels } from '../src/kernels/load.js';
-import { preprocessFrame } from '../src/pipeline/preprocess-frame.js';
+import { preprocessFrame, type PreprocessJob } from '../src/pipeline/preprocess-frame.js';
 import type { PreprocessWorkerApi } from '../src/pipeline/worker-api.js';
 
 const kernels = instantiateKernels();
 
 const api: PreprocessWorkerApi = {
   async prepare(input, job) {
-    const frame = isEncodedFrame(input) ? await decode(input) : input;
+    const frame = isEncodedFrame(input) ? await decode(input, job) : input;
     const prepared = preprocessFrame(await kernels, frame, job);
     const pixels = isEncodedFrame(input) ? undefined : returnable(input.pixels);
     const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
@@ -30,8 +30,11 @@ function returnable(pixels: unknown): ArrayBuffer | undefined {
   return buffer instanceof ArrayBuffer ? buffer : undefined;
 }
 
-async function decode(input: EncodedFrame): Promise<Frame> {
-  const frame = await platform.decodeImage(input.encoded, input.label ?? 'image');
+async function decode(input: EncodedFrame, job: PreprocessJob): Promise<Frame> {
+  const frame = await platform.decodeImage(input.encoded, input.label ?? 'image', {
+    ...(job.maxDecodedPixels !== undefined ? { maxDecodedPixels: job.maxDecodedPixels } : {}),
+    ...(input.page !== undefined ? { page: input.page } : {}),
+  });
   return {
     ...frame,
     ...(input.micronsPerPixel !== undefined ? { micronsPerPixel: input.micronsPerPixel } : {}),

@@ -1,8 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError } from '../errors.js';
-import type { EncodedFrame } from '../frame.js';
+import { readEncodedFrames } from '../io/encoded-frames.js';
 import { listImages } from '../io/list-images.js';
 import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
 import { toSlideFrame } from '../pipeline/slide-frame.js';
@@ -11,8 +11,9 @@ import { oneOf, positiveNumber } from './parse-options.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
 
-Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files), classifies each, and
-writes a report. Progress goes to stderr; the report to stdout or --out.
+Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files; every page of a
+multi-page TIFF is a frame), classifies each, and writes a report. Progress goes to stderr; the
+report to stdout or --out.
 
 Options:
   --model <card.json>         model card (default: the shipped bone-marrow model in models/)
@@ -26,6 +27,8 @@ Options:
   --batch <n>                 cells per inference run (default 8)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --target-count <n>          cells wanted for the differential (default 200)
+  --max-pixels <n>            refuse images with more pixels than this before decoding
+                              (default 100000000; IMAGE_TOO_LARGE)
   --quiet                     no progress on stderr
   -h, --help                  this help
 
@@ -58,6 +61,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       workers: { type: 'string' },
       'target-count': { type: 'string' },
+      'max-pixels': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -73,6 +77,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const batchSize = positiveNumber('batch', values.batch, true);
   const workers = positiveNumber('workers', values.workers, true);
   const targetCount = positiveNumber('target-count', values['target-count'], true) ?? 200;
+  const maxDecodedPixels = positiveNumber('max-pixels', values['max-pixels'], true);
   const locateOnly = values['locate-only'] ?? false;
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
 
@@ -85,9 +90,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     locateOnly,
     ...(batchSize ? { batchSize } : {}),
     ...(workers ? { workers } : {}),
+    ...(maxDecodedPixels ? { maxDecodedPixels } : {}),
   });
   try {
-    log(`smearscope: ${files.length} frame(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
+    log(`smearscope: ${files.length} file(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
       `backend ${scope.backend}: ${scope.backendReason}`);
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
@@ -106,33 +112,25 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       differential: null,
     };
     let failed = 0;
-    for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { locateOnly })) {
+    for await (const result of scope.analyzeStream(readEncodedFrames(files, micronsPerPixel), { locateOnly })) {
       report.frames.push(frameEntry(result, locateOnly));
       if (result.error) {
         failed++;
-        log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
+        log(`[${result.index + 1}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
         continue;
       }
       slide?.add(toSlideFrame(result));
       const classes = result.cells.map((c) => (c.abstained ? `(${c.class})` : c.class)).filter(Boolean).join(' ');
-      log(`[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
+      log(`[${result.index + 1}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
         `${result.timingsMs.total.toFixed(0)} ms`);
     }
     report.differential = slide?.report() ?? null;
     const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
     if (values.out) await writeFile(values.out, text);
     else process.stdout.write(text);
-    if (failed > 0) log(`${failed} of ${files.length} frame(s) failed; see their "error" in the report`);
+    if (failed > 0) log(`${failed} of ${report.frames.length} frame(s) failed; see their "error" in the report`);
     return failed > 0 ? 1 : 0;
   } finally {
     await scope.dispose();
-  }
-}
-
-/** Reads files lazily, one at a time as the pipeline asks, so memory stays flat on long lists. */
-async function* readEncoded(files: string[], micronsPerPixel: number | undefined): AsyncGenerator<EncodedFrame> {
-  for (const file of files) {
-    const encoded = await readFile(file).catch(() => new Uint8Array(0)); // an unreadable file decodes to an error result
-    yield { encoded, label: file, ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}) };
   }
 }

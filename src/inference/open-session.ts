@@ -1,5 +1,5 @@
 import { SmearscopeError } from '../errors.js';
-import type { InferenceHost } from './host.js';
+import type { InferenceHost, OrtLoader } from './host.js';
 import type { BackendChoice, BackendName, ClassifierSession } from './backend.js';
 import type { ModelCard } from './model-card-types.js';
 import { createOrtSession } from './ort-session.js';
@@ -17,7 +17,7 @@ export interface OpenedSession {
  * what was skipped or failed before it.
  */
 export async function openSession(
-  platform: InferenceHost,
+  platform: InferenceHost & OrtLoader,
   card: ModelCard,
   modelBytes: Uint8Array,
   choice: BackendChoice,

@@ -25,6 +25,8 @@ export interface PreprocessJob {
   stainFitStride: number;
   /** Single-cell images (eval): the whole image is the patch, centred; no localization. */
   singleCell?: boolean;
+  /** Encoded frames with more pixels are refused before decoding. Default 100 MP. */
+  maxDecodedPixels?: number;
 }
 
 export interface PreparedFrame {

@@ -14,6 +14,8 @@ export interface InferenceInit {
   batchSize: number;
   numThreads?: number;
   graphCapture?: boolean;
+  /** Browsers: where ONNX Runtime's files are when the host moved them (see src/platform/browser-assets.ts). */
+  assetsPath?: string;
 }
 
 export interface InferenceWorkerApi {

@@ -23,9 +23,9 @@ export class WorkerSlot<Api> {
     const handle = this.platform.spawnWorker(this.name);
     const remote = wrap<Api>(handle.endpoint);
     this.alive = true;
-    handle.onExit((reason) => {
+    handle.onExit((reason, code) => {
       this.alive = false;
-      const error = new SmearscopeError('WORKER_CRASHED', reason);
+      const error = new SmearscopeError(code ?? 'WORKER_CRASHED', reason);
       for (const fail of this.inFlight) fail(error);
       this.inFlight.clear();
     });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScope, type FrameResult } from '../../dist/node/index.js';
+import { createScope, type Frame, type FrameResult } from '../../dist/node/index.js';
 import { callInPage, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { expectSameCells, pageFrames, type PageRun } from '../support/page-run.js';
@@ -9,12 +9,13 @@ import { shippedModelCard } from '../support/test-model.js';
 // cross-origin isolated and `SharedArrayBuffer` does not exist there. Inference must still run, on
 // one WASM thread, and find what Node finds.
 describe('a page served without COOP/COEP', () => {
-  const frames = bccdFrames(2);
+  let frames: Frame[];
   let node: FrameResult[];
   let session: BrowserSession;
   const card = '/' + shippedModelCard();
 
   beforeAll(async () => {
+    frames = await bccdFrames(2);
     const scope = await createScope({ model: shippedModelCard(), backend: 'native', workers: 1, batchSize: 4 });
     node = [];
     for await (const r of scope.analyzeStream(frames.map((f) => copyFrame(f)))) node.push(r);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScope, type FrameResult } from '../../dist/node/index.js';
+import { createScope, type Frame, type FrameResult } from '../../dist/node/index.js';
 import { callInPage, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { expectSameCells, pageFrames as toPageFrames, type PageRun } from '../support/page-run.js';
@@ -8,13 +8,15 @@ import { shippedModelCard } from '../support/test-model.js';
 // The same frames through Node (native) and through Chromium (webgpu on SwiftShader, and wasm):
 // the same cells and probabilities within 1e-3.
 describe('pipeline in Chromium', () => {
-  const frames = bccdFrames(3);
+  let frames: Frame[];
   let node: FrameResult[];
   let session: BrowserSession;
-  const pageFrames = toPageFrames(frames);
+  let pageFrames: ReturnType<typeof toPageFrames>;
   const card = '/' + shippedModelCard();
 
   beforeAll(async () => {
+    frames = await bccdFrames(3);
+    pageFrames = toPageFrames(frames);
     const scope = await createScope({ model: shippedModelCard(), backend: 'native', workers: 1, batchSize: 4 });
     node = [];
     for await (const r of scope.analyzeStream(frames.map((f) => copyFrame(f)))) node.push(r);

@@ -14,7 +14,7 @@ function memory() {
 describe('a long stream in Node', () => {
   it('analyzes 1,000 frames with flat memory (heap and RSS grow < 10 % after warm-up)', async () => {
     expect(gc, 'run with --expose-gc (vitest.config.ts sets it)').toBeTypeOf('function');
-    const sources = bccdFrames(8);
+    const sources = await bccdFrames(8);
     const scope = await createScope({ model: shippedModelCard(), backend: 'auto', workers: 1, batchSize: 8 });
     const total = 1000;
     const warmUp = 150;

@@ -4,7 +4,7 @@ import { createScope, SmearscopeError, type FrameResult, type Scope } from '../.
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
 
-const frames = bccdFrames(6);
+const frames = await bccdFrames(6);
 
 function summarize(results: FrameResult[]) {
   return results.map((r) => ({ label: r.label, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.class, probs: c.probs })) }));

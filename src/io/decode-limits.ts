@@ -1,0 +1,10 @@
+/** Decoded pixels above this count are refused before any pixel memory is allocated (100 MP = 400 MB as RGBA). */
+export const DEFAULT_MAX_DECODED_PIXELS = 100_000_000;
+
+/** The decoder's own limits, the same in Node (src/io/decode.ts) and browsers (src/platform/browser.ts). */
+export interface DecodeLimits {
+  /** Refuse images with more pixels (width x height) than this, before decoding (IMAGE_TOO_LARGE). Default 100 MP. */
+  maxDecodedPixels?: number;
+  /** Page of a multi-page TIFF, from 0. Required when the file has more than one page. */
+  page?: number;
+}
