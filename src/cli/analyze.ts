@@ -8,6 +8,7 @@ import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
 import { toSlideFrame } from '../pipeline/slide-frame.js';
 import { createScope } from '../scope.js';
 import { oneOf, positiveNumber } from './parse-options.js';
+import { packageVersion } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
 
@@ -16,14 +17,16 @@ multi-page TIFF is a frame), classifies each, and writes a report. Progress goes
 report to stdout or --out.
 
 Options:
-  --model <card.json>         model card (default: the shipped bone-marrow model in models/)
+  --model <id|card.json>      a shipped model's id or a card's path (default: the shipped
+                              bone-marrow model bm7-resnet10s)
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
                               webgpu runs in browsers only)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
                               erythrocytes (~7.5 um) and the report says scaleEstimated: true
   --locate-only               find cells only: cells carry position, no class
   --out <file>                write the report there instead of stdout
-  --format <json|csv>         report format (default json; csv: one row per cell)
+  --format <json|csv>         report format (default json; csv: one row per cell, with the
+                              frame's scale and its source, flags, warnings and error)
   --batch <n>                 cells per inference run (default 8)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --target-count <n>          cells wanted for the differential (default 200)
@@ -97,7 +100,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       `backend ${scope.backend}: ${scope.backendReason}`);
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
-      smearscope: { version: '0.1.0', disclaimer: SCREENING_DISCLAIMER },
+      smearscope: { version: packageVersion(), disclaimer: SCREENING_DISCLAIMER },
       model: {
         id: scope.card.id,
         version: scope.card.version,

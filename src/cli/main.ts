@@ -3,6 +3,7 @@ import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
 import { normalizeCommand } from './normalize.js';
 import { serveCommand } from './serve.js';
+import { packageVersion } from './version.js';
 
 const USAGE = `smearscope — white-cell cytomorphology on this device (screening aid, not a diagnosis)
 
@@ -14,7 +15,7 @@ Commands:
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
   serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
 
-Run "smearscope <command> --help" for the options of a command.`;
+Run "smearscope <command> --help" for the options of a command; "smearscope --version" prints the version.`;
 
 /** Runs the CLI; returns the process exit code. Errors print as "error [CODE]: message". */
 export async function main(argv: string[]): Promise<number> {
@@ -29,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
         return await normalizeCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case '--version':
+      case '-v':
+        process.stdout.write(`smearscope ${packageVersion()}\n`);
+        return 0;
       case undefined:
       case '--help':
       case '-h':

@@ -65,24 +65,41 @@ export function frameEntry(result: FrameResult, locateOnly: boolean): AnalyzeRep
   };
 }
 
-/** CSV of the report: one row per cell (frames without cells get one row with empty cell fields). */
+/**
+ * CSV of the report: one row per cell (frames without cells get one row with empty cell fields).
+ * Every row carries its frame's scale (um/px, and whether it was given or estimated), the
+ * frame's warnings (stain note, cells skipped at the border) and error; cell rows carry the
+ * screening flags and any abstain reason.
+ */
 export function reportToCsv(report: AnalyzeReport): string {
   const classes = report.model.classes;
-  const header = ['file', 'x', 'y', 'x0', 'y0', 'x1', 'y1', 'ratio', 'class', 'confidence', 'abstained', 'pBlast', 'pAtypical', ...classes.map((c) => `p_${c}`), 'error'];
+  const header = [
+    'file', 'micronsPerPixel', 'scaleSource', 'x', 'y', 'x0', 'y0', 'x1', 'y1', 'ratio', 'class', 'confidence', 'abstained',
+    'pBlast', 'pAtypical', 'blastFlag', 'atypicalFlag', ...classes.map((c) => `p_${c}`), 'warnings', 'error',
+  ];
   const rows = [header.join(',')];
   for (const frame of report.frames) {
     const file = csvField(frame.file);
+    const scale = [frame.micronsPerPixel ?? '', frame.micronsPerPixel === null ? '' : frame.scaleEstimated ? 'estimated' : 'given'];
+    const frameWarnings = [frame.stainNote, frame.skippedAtBorder ? `${frame.skippedAtBorder} cell(s) skipped at the border` : undefined];
     const error = frame.error ? csvField(`${frame.error.code}: ${frame.error.message}`) : '';
-    if (frame.cells.length === 0) rows.push([file, ...new Array(header.length - 2).fill(''), error].join(','));
+    if (frame.cells.length === 0) {
+      rows.push([file, ...scale, ...new Array(header.length - 5).fill(''), warningsField(frameWarnings), error].join(','));
+    }
     for (const cell of frame.cells as Array<Record<string, any>>) {
       const probs = (cell.probs ?? {}) as Record<string, number>;
       rows.push([
-        file, cell.x, cell.y, ...cell.box, cell.ratio, cell.class ?? '', cell.confidence ?? '', cell.abstained ?? '',
-        cell.pBlast ?? '', cell.pAtypical ?? '', ...classes.map((c) => probs[c] ?? ''), error,
+        file, ...scale, cell.x, cell.y, ...cell.box, cell.ratio, cell.class ?? '', cell.confidence ?? '', cell.abstained ?? '',
+        cell.pBlast ?? '', cell.pAtypical ?? '', cell.blastFlag ?? '', cell.atypicalFlag ?? '', ...classes.map((c) => probs[c] ?? ''),
+        warningsField([...frameWarnings, cell.abstainReason, cell.crossesBorder ? 'patch crosses the frame border' : undefined]), error,
       ].join(','));
     }
   }
   return rows.join('\n') + '\n';
+}
+
+function warningsField(warnings: Array<string | undefined>): string {
+  return csvField(warnings.filter(Boolean).join('; '));
 }
 
 function csvField(text: string): string {
