@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type { SharpOptions, default as sharpType } from 'sharp';
 import { SmearscopeError } from '../errors.js';
 import type { Frame } from '../frame.js';
 import { DEFAULT_MAX_DECODED_PIXELS, type DecodeLimits } from './decode-limits.js';
@@ -58,7 +58,7 @@ export async function decodeImage(bytes: Uint8Array, label = 'image', options: D
       'colour of stained smears (RGB): save the frame in colour');
   }
   try {
-    const { data, info } = await open(bytes, options, maxPixels)
+    const { data, info } = await (await open(bytes, options, maxPixels))
       .toColourspace('srgb') // 16-bit and CMYK sources become 8-bit sRGB
       .ensureAlpha(1)
       .raw({ depth: 'uchar' })
@@ -75,7 +75,14 @@ function checkFormat(bytes: Uint8Array, label: string): ImageFormat {
   return format;
 }
 
-function open(bytes: Uint8Array, options: DecodeLimits, maxPixels: number) {
+/** sharp (libvips) is loaded on first use: a process that never decodes (Node's main thread) never loads it. */
+let sharpModule: Promise<typeof sharpType> | undefined;
+async function sharp(input: Uint8Array, options: SharpOptions) {
+  sharpModule ??= import('sharp').then((module) => module.default as typeof sharpType);
+  return (await sharpModule)(input, options);
+}
+
+async function open(bytes: Uint8Array, options: DecodeLimits, maxPixels: number) {
   // failOn 'warning': a truncated or damaged file is an error, never a partly grey frame.
   return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', ...(options.page !== undefined ? { page: options.page } : {}) });
 }
@@ -83,7 +90,7 @@ function open(bytes: Uint8Array, options: DecodeLimits, maxPixels: number) {
 async function readHeader(bytes: Uint8Array, format: ImageFormat, label: string, page?: number) {
   try {
     // The limit is checked by us (a clearer error), so libvips gets none for the header alone.
-    return await sharp(bytes, { limitInputPixels: false, ...(page !== undefined ? { page } : {}) }).metadata();
+    return await (await sharp(bytes, { limitInputPixels: false, ...(page !== undefined ? { page } : {}) })).metadata();
   } catch (error) {
     throw decodeError(error, format, label);
   }
