@@ -37,7 +37,9 @@ export interface BrowserSession {
 export async function openBrowser(options: { webgpu?: boolean; isolated?: boolean; mounts?: Record<string, string> } = {}): Promise<BrowserSession> {
   const server = await startStaticServer(options.mounts ?? { '/': '.', '/shared/': '../shared' }, 0, '127.0.0.1', { isolated: options.isolated ?? true });
   const args = chromiumArgs(options.webgpu ?? true ? 'swiftshader' : 'off');
-  const browser = await puppeteer.launch({ executablePath: chromePath(), args, headless: true });
+  // One page call may run for minutes (WebGPU on SwiftShader on a loaded machine): bound it by the
+  // tests' own timeouts (vitest.config.ts), not puppeteer's default of 180 s.
+  const browser = await puppeteer.launch({ executablePath: chromePath(), args, headless: true, protocolTimeout: 600_000 });
   const page = await browser.newPage();
   const lines: string[] = [];
   page.on('console', (message) => lines.push(`${message.type()}: ${message.text()}`));
