@@ -1,5 +1,5 @@
 // Builds dist/ from the TypeScript sources (run after `asc`, see package.json "build"):
-//   dist/node/     the library, its two workers, the CLI, the bench (and localization-quality.js) and the
+//   dist/node/     the library, its two workers, smearscope/cluster (cluster.js), the CLI, the bench (and localization-quality.js) and the
 //                  model builder, for Node
 //   dist/browser/  the library for browsers (module workers in dist/workers/)
 //   dist/workers/  preprocess.worker.js, inference.worker.js (browser module workers)
@@ -60,7 +60,9 @@ await Promise.all([
       'preprocess.worker': 'workers/preprocess.worker.ts',
       'inference.worker': 'workers/inference.worker.ts',
       cli: 'src/cli/main.ts',
+      cluster: 'src/cluster/index.ts',
       bench: 'bench/main.ts',
+      'bench-review': 'bench/review-station.ts',
       'localization-quality': 'bench/localization-quality-main.ts',
       'build-models': 'models/zoo/build-cli.ts',
     },
@@ -72,6 +74,10 @@ await Promise.all([
     entryPoints: { 'preprocess.worker': 'workers/preprocess.worker.ts', 'inference.worker': 'workers/inference.worker.ts' },
     outdir: 'dist/workers',
   }),
+  // The review station: review.js (the <smearscope-review> element for vendors' pages) and the
+  // kiosk page's kiosk.js; beside dist/workers and dist/ort, which they load. Split and minified:
+  // ONNX Runtime (only the inference worker loads it) goes to a chunk the page never fetches.
+  build({ ...browser, entryPoints: { review: 'src/ui/index.ts', kiosk: 'src/ui/kiosk.ts' }, outdir: 'dist/ui', splitting: true, minify: true }),
   // The browser benchmark (bench/index.html); beside dist/workers and dist/ort, which it loads.
   build({ ...browser, entryPoints: { bench: 'bench/browser/entry.ts' }, outdir: 'dist/bench' }),
 ]);
@@ -80,6 +86,9 @@ await Promise.all([
 for (const bundle of ['node', 'browser']) {
   writeFileSync(`dist/${bundle}/index.d.ts`, "export * from '../types/src/index.js';\n");
 }
+writeFileSync('dist/node/cluster.d.ts', "export * from '../types/src/cluster/index.js';\n");
+
+for (const file of ['index.html', 'kiosk.css']) cpSync(`src/ui/${file}`, `dist/ui/${file}`);
 
 // onnxruntime-web's bundle with webgpu (ort.min.mjs) loads only the JSEP build, for wasm and webgpu alike.
 for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {

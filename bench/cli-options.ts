@@ -3,14 +3,18 @@ import { positiveNumber, oneOf } from '../src/cli/parse-options.js';
 import { SmearscopeError } from '../src/errors.js';
 import type { BackendName } from '../src/inference/backend.js';
 import type { BenchEnv, BenchSuite } from './report-types.js';
+import { CLUSTER_FRAMES } from './suites/cluster.js';
 import { DEFAULT_MAX_MINUTES, DEFAULT_SETTINGS, type BenchSettings } from './settings.js';
 
-export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all|prepare> [options]
+export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all|cluster|prepare> [options]
 
+  cluster                Node only, not part of all: one slide of ${CLUSTER_FRAMES} BCCD frames through smearscope/cluster
+                         (a private redis-server on 127.0.0.1) with 1 and 2 worker processes vs analyze in one process
   prepare                only write the browser suite's inputs (build/bench/) for bench/index.html on a kiosk
 
   --model ID[,ID]        models: bm7-resnet10s (shipped), small-cnn, resnext50-32x4d (default: all)
-  --backend B[,B]        wasm, native (Node), webgpu (Chromium) (default: every one that works)
+  --backend B[,B]        wasm, native (Node), webgpu (Chromium; in Node onnxruntime-node's
+                         WebGPU EP, only when named) (default: every one that works)
   --batch N[,N]          batch sizes (models default 1,8,32; ResNeXt-50 1,8; pipeline 8)
   --frames N             mosaic frames per pipeline pass (default ${DEFAULT_SETTINGS.frames})
   --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})
@@ -34,6 +38,7 @@ export interface BenchCommand {
   help: boolean;
 }
 
+/** What `all` runs; `cluster` needs redis-server and runs only when asked for. */
 const SUITES: readonly BenchSuite[] = ['kernels', 'pipeline', 'models'];
 const BACKENDS: readonly BackendName[] = ['wasm', 'native', 'webgpu'];
 const ENVS: readonly BenchEnv[] = ['node', 'chromium'];
@@ -64,11 +69,11 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new SmearscopeError('INVALID_ARGUMENT', `one suite at a time, got ${positionals.join(' ')}`);
-  const suite = oneOf('suite', positionals[0] ?? 'all', [...SUITES, 'all', 'prepare'] as const)!;
+  const suite = oneOf('suite', positionals[0] ?? 'all', [...SUITES, 'cluster', 'all', 'prepare'] as const)!;
   const settings: BenchSettings = {
     ...DEFAULT_SETTINGS,
     suites: suite === 'all' || suite === 'prepare' ? [...SUITES] : [suite],
-    envs: list('env', values.env, ENVS) ?? DEFAULT_SETTINGS.envs,
+    envs: suite === 'cluster' ? ['node'] : list('env', values.env, ENVS) ?? DEFAULT_SETTINGS.envs,
     frames: positiveNumber('frames', values.frames, true) ?? DEFAULT_SETTINGS.frames,
     repeats: positiveNumber('repeats', values.repeats, true) ?? DEFAULT_SETTINGS.repeats,
     deadline: Date.now() + (positiveNumber('max-minutes', values['max-minutes']) ?? DEFAULT_MAX_MINUTES) * 60_000,

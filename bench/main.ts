@@ -6,7 +6,7 @@ import type { BackendName } from '../src/inference/backend.js';
 import { assembleReport } from './assemble-report.js';
 import { runChromiumSuites } from './browser/run-chromium.js';
 import { writePageInputs } from './browser/write-page-inputs.js';
-import { BENCH_USAGE, parseBenchArgs } from './cli-options.js';
+import { BENCH_USAGE, parseBenchArgs, type BenchCommand } from './cli-options.js';
 import { nodeMachine } from './machine.js';
 import { prepareNodeInputs } from './node-inputs.js';
 import { nodeHost } from './node-host.js';
@@ -15,10 +15,20 @@ import { writeReportFiles } from './output/write-results.js';
 import { runSuites } from './run-suites.js';
 import { checkAgainstSchema } from './schema-check.js';
 import schema from './results.schema.json';
+import { runClusterSuite } from './suites/cluster.js';
 import { reasonOf, type SuiteOutput } from './suites/suite-output.js';
 
 /** wasm first, as in the page; native is onnxruntime-node. */
 const NODE_BACKENDS: BackendName[] = ['wasm', 'native'];
+
+/**
+ * In Node, webgpu is onnxruntime-node's WebGPU EP, measured only when asked for (`--backend webgpu`):
+ * its adapter cannot be queried, so it is named after the Vulkan driver the loader was pointed at.
+ */
+function nodeWebGpuAdapter(): string {
+  const icd = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES;
+  return icd ? `Vulkan driver ${icd.split('/').pop()}` : 'system Vulkan driver (onnxruntime-node WebGPU EP)';
+}
 
 async function main(argv: string[]): Promise<number> {
   const command = parseBenchArgs(argv);
@@ -29,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
   const { settings } = command;
   const startedAt = new Date();
   const host = nodeHost;
+  if (settings.suites.includes('cluster')) {
+    // Node only, and it reads its own frames: no mosaics to prepare.
+    return finish(argv, command, startedAt, [await runClusterSuite(host, settings)]);
+  }
   const inputs = await prepareNodeInputs(host, settings);
   if (command.prepareOnly) {
     await writePageInputs(inputs);
@@ -40,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   let browser: string | undefined;
   let gpu: string | undefined;
   if (settings.envs.includes('node')) {
-    outputs.push(await runSuites(host, settings, inputs, NODE_BACKENDS));
+    const webgpu = settings.backends?.includes('webgpu') ?? false;
+    const backends: BackendName[] = webgpu ? [...NODE_BACKENDS, 'webgpu'] : NODE_BACKENDS;
+    outputs.push(await runSuites(host, settings, inputs, backends, webgpu ? nodeWebGpuAdapter() : undefined));
   }
   if (settings.envs.includes('chromium')) {
     try {
@@ -54,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  return finish(argv, command, startedAt, outputs, browser, gpu);
+}
+
+/** Assembles the report, checks it against the schema, writes it and prints it; returns the exit code. */
+async function finish(argv: string[], command: BenchCommand, startedAt: Date, outputs: SuiteOutput[], browser?: string, gpu?: string): Promise<number> {
   const report = assembleReport({
     machine: { ...nodeMachine(), ...(gpu ? { gpu } : {}) },
     date: startedAt.toISOString(),
@@ -71,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const files = await writeReportFiles(report, command.outDir);
-  host.log(`wrote ${files.json} and ${files.svg}`);
+  nodeHost.log(`wrote ${files.json} and ${files.svg}`);
   process.stdout.write(command.json ? `${JSON.stringify(report)}\n` : reportMarkdown(report));
   return 0;
 }

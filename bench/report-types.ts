@@ -4,7 +4,7 @@
 import type { BackendName } from '../src/inference/backend.js';
 import type { Spread } from './stats.js';
 
-export type BenchSuite = 'kernels' | 'pipeline' | 'models';
+export type BenchSuite = 'kernels' | 'pipeline' | 'models' | 'cluster';
 export type BenchEnv = 'node' | 'chromium';
 
 export interface MachineInfo {
@@ -72,6 +72,12 @@ export interface BenchResult {
   cells?: number;
   /** Where the frames came from, e.g. "mosaic 2452x2056" or "bccd 640x480". */
   input?: string;
+  /** cluster: worker processes taking the slide's frame jobs (absent: analyze in one process). */
+  workerProcesses?: number;
+  /** cluster: framesPerSecond over that of analyze in one process, same run. */
+  relativeToAnalyze?: number;
+  /** cluster: wall time per frame not spent reading and analyzing it (one worker, one job at a time), ms. */
+  queueOverheadMs?: number;
   notes?: string[];
 }
 

@@ -17,7 +17,7 @@ export async function analyzeFromQuery(smearscope, options = {}) {
     const encoded = new Uint8Array(await (await fetch(image)).arrayBuffer());
     const micronsPerPixel = params.has('mpp') ? Number(params.get('mpp')) : undefined;
     const result = await scope.analyzeFrame({ encoded, label: image, ...(micronsPerPixel ? { micronsPerPixel } : {}) });
-    const cells = result.cells.map((c) => ({ x: Math.round(c.x), y: Math.round(c.y), class: c.class, confidence: c.confidence }));
+    const cells = result.cells.map((c) => ({ x: Math.round(c.x), y: Math.round(c.y), class: c.decision?.class, confidence: c.decision?.confidence }));
     output.textContent = JSON.stringify({ backend: scope.backend, reason: scope.backendReason, cells }, null, 2);
     await scope.dispose();
     status.textContent = 'done';

@@ -1,4 +1,4 @@
-import { SmearscopeError } from './errors.js';
+import { SmearscopeError, type SmearscopeErrorCode } from './errors.js';
 
 /**
  * One scanner frame: 8-bit RGB or RGBA pixels, row-major, top-left origin.
@@ -44,8 +44,16 @@ export function checkFrame(frame: Frame): void {
         'check width, height and channels (detached buffers have 0 bytes)',
     );
   }
-  if (frame.micronsPerPixel !== undefined && !(frame.micronsPerPixel > 0 && Number.isFinite(frame.micronsPerPixel))) {
-    throw new SmearscopeError('INVALID_FRAME', `frame.micronsPerPixel must be a positive number, got ${frame.micronsPerPixel}`);
+  if (frame.micronsPerPixel !== undefined) checkMicronsPerPixel(frame.micronsPerPixel, 'INVALID_FRAME', 'frame.micronsPerPixel');
+}
+
+/**
+ * The one check of a scale, microns per pixel (frames, analyze options, localization, patches):
+ * throws `code` naming `label` unless it is a positive finite number.
+ */
+export function checkMicronsPerPixel(value: unknown, code: SmearscopeErrorCode, label: string): asserts value is number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new SmearscopeError(code, `${label} must be a positive number of microns per pixel, got ${value}`);
   }
 }
 

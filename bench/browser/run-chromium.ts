@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { startStaticServer } from '../../src/cli/static-server.js';
-import { chromePath, chromiumArgs } from '../../test/support/chromium.js';
+import { chromePath, chromiumArgs } from '../../test/support/chromium-flags.js';
 import type { GpuChoice } from '../cli-options.js';
 import type { BenchHost } from '../host.js';
 import type { BenchInputs } from '../inputs.js';
@@ -88,7 +88,10 @@ function pageUnits(settings: BenchSettings, inputs: BenchInputs): BenchSettings[
   );
 }
 
-function launch(webgpu: 'system' | 'swiftshader'): Promise<Browser> {
+async function launch(webgpu: 'system' | 'swiftshader'): Promise<Browser> {
+  // Loaded here, not at the top: a Node-only run (a GPU machine carrying production packages only)
+  // needs no puppeteer.
+  const { default: puppeteer } = await import('puppeteer-core');
   return puppeteer.launch({ executablePath: chromePath(), args: chromiumArgs(webgpu), headless: true, protocolTimeout: PROTOCOL_TIMEOUT_MS });
 }
 

@@ -12,5 +12,5 @@ export async function describeAdapter(): Promise<string | undefined> {
 
 /** True for a WebGPU adapter that is a software rasterizer (SwiftShader): correct but slow. */
 export function isSoftwareAdapter(adapter: string | undefined): boolean {
-  return !!adapter && /swiftshader|software|llvmpipe/i.test(adapter);
+  return !!adapter && /swiftshader|software|llvmpipe|lvp_icd|lavapipe/i.test(adapter);
 }

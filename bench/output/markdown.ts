@@ -52,6 +52,18 @@ export function reportMarkdown(report: BenchReport): string {
       ]),
     ));
   }
+  const cluster = bySuite('cluster');
+  if (cluster.length > 0) {
+    lines.push('', '### cluster (one slide through BullMQ + Redis vs analyze in one process, same run)', '');
+    lines.push(table(
+      ['setup', 'input', 'frames/s', 'cells/s', 'vs analyze', 'queue overhead ms/frame'],
+      cluster.map((result) => [
+        result.workerProcesses ? `${result.workerProcesses} worker process(es)${result.queueOverheadMs !== undefined ? ', 1 job at a time' : ''}` : 'analyze, one process',
+        `${result.input ?? '-'} (${result.cells ?? '-'} cells)`, formatNumber(result.framesPerSecond), formatSpread(result.cellsPerSecondSpread),
+        result.relativeToAnalyze === undefined ? '1' : formatNumber(result.relativeToAnalyze), formatNumber(result.queueOverheadMs),
+      ]),
+    ));
+  }
   if (report.matmul.length > 0) {
     lines.push('', '### MatMul probes (the matrix rate each backend reaches here)', '');
     lines.push(table(

@@ -3,6 +3,7 @@ import type * as ortTypes from 'onnxruntime-common';
 import { platform as basePlatform } from '#platform';
 import { ortLoader } from '#platform-ort';
 import type { BackendName } from '../../src/inference/backend.js';
+import { isNativeRuntime } from '../../src/inference/ort-session.js';
 import { createWebGpuIo } from '../../src/inference/webgpu-io.js';
 import { MATMUL_INPUT_NAME, MATMUL_OUTPUT_NAME } from '../../models/zoo/matmul.js';
 import type { BenchHost } from '../host.js';
@@ -30,9 +31,14 @@ export async function measureMatmulRate(
   const threads = platform.inferenceThreads(backend);
   if (backend === 'wasm') ort.env.wasm.numThreads = threads;
   const bytes = await platform.readBytes(probe.onnx);
+  // onnxruntime-node's WebGPU EP has no JS device to bind to: host tensors, so its probe includes
+  // the upload and read-back of one 4 MB matrix (a lower bound on the device's rate).
+  const bound = backend === 'webgpu' && !isNativeRuntime(ort);
   const session = await ort.InferenceSession.create(bytes, {
     graphOptimizationLevel: 'all',
-    ...(backend === 'webgpu'
+    ...(backend === 'webgpu' && !bound
+      ? { executionProviders: ['webgpu'] }
+      : backend === 'webgpu'
       ? { executionProviders: ['webgpu'], preferredOutputLocation: 'gpu-buffer' as const }
       : backend === 'native'
         ? { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 }
@@ -43,7 +49,7 @@ export async function measureMatmulRate(
   const input = Float32Array.from({ length: dims[0] * dims[1] }, (_, i) => Math.sin(i * 0.618));
   let runOnce: () => Promise<void>;
   let release = async () => session.release();
-  if (backend === 'webgpu') {
+  if (bound) {
     const io = await createWebGpuIo(ort, session, MATMUL_INPUT_NAME, dims, [MATMUL_OUTPUT_NAME], false);
     const device = (await (ort.env.webgpu.device as Promise<GPUDevice>));
     runOnce = async () => {

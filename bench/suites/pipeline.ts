@@ -7,8 +7,8 @@ import type { BackendName, ClassifierSession } from '../../src/inference/backend
 import type { ModelCard } from '../../src/inference/model-card-types.js';
 import { loadModel } from '../../src/inference/load-model.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
-import type { FrameResult } from '../../src/pipeline/results.js';
-import { createScope, type Scope } from '../../src/scope.js';
+import type { FrameResult, Scope } from '../../src/api-types.js';
+import { createScope } from '../../src/scope.js';
 import { isSoftwareAdapter } from '../browser/webgpu-adapter.js';
 import type { BenchHost } from '../host.js';
 import { trackPeakMemory } from '../peak-memory.js';

@@ -15,7 +15,7 @@ try {
     label: image,
     ...(micronsPerPixel ? { micronsPerPixel: Number(micronsPerPixel) } : {}),
   });
-  const cells = result.cells.map((cell) => ({ x: Math.round(cell.x), y: Math.round(cell.y), class: cell.class, confidence: cell.confidence }));
+  const cells = result.cells.map((cell) => ({ x: Math.round(cell.x), y: Math.round(cell.y), class: cell.decision?.class, confidence: cell.decision?.confidence }));
   console.log(JSON.stringify({ model: scope.card.id, backend: scope.backend, micronsPerPixel: result.micronsPerPixel, cells }, null, 2));
 } finally {
   await scope.dispose();

@@ -24,8 +24,14 @@ def random_affines(batch_size: int, generator: torch.Generator, max_shift_fracti
     flip = torch.where(torch.rand(batch_size, generator=generator) < 0.5, -1.0, 1.0)
     scale = 1 + (torch.rand(batch_size, generator=generator) * 2 - 1) * max_scale_change
     shift = (torch.rand(batch_size, 2, generator=generator) * 2 - 1) * max_shift_fraction * 2
+    return build_affines(angle, flip, scale, shift)
+
+
+def build_affines(angle: torch.Tensor, flip: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """[N, 2, 3] grid_sample affines: rotation by angle [N] (radians), horizontal flip [N] (+-1),
+    scale [N] (output-to-input, 1 = the whole crop) and shift [N, 2] in normalized coordinates."""
     cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
-    affines = torch.zeros(batch_size, 2, 3)
+    affines = torch.zeros(angle.shape[0], 2, 3)
     affines[:, 0, 0] = cos * flip
     affines[:, 0, 1] = -sin
     affines[:, 1, 0] = sin * flip

@@ -10,7 +10,12 @@ diameters. Each fitted circle was checked by eye to lie on the cell's rim (READM
 microns per pixel = 7.5 / median diameter; patchMicrons = 250 * that. Writes scale.json.
 
 Run from the repository root: /usr/bin/python3 models/train/estimate_scale.py
+With --dataset pbc-8 the measurement is automatic (pbc_scale below): the PBC smears are thin and
+their red cells well separated, so each round, non-nuclear region is one erythrocyte. Writes
+scale-pbc-8.json.
 """
+import argparse
+from collections import deque
 import json
 import os
 
@@ -67,7 +72,81 @@ def erythrocyte_diameter(rgb: np.ndarray, centre_x: float, centre_y: float) -> f
     return 2 * radius
 
 
+def otsu(values: np.ndarray) -> float:
+    """Otsu's threshold of values (256 bins)."""
+    counts, edges = np.histogram(values, 256)
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight = np.cumsum(counts)
+    mass = np.cumsum(counts * centres)
+    between = (mass[-1] * weight / weight[-1] - mass) ** 2 / (weight * (weight[-1] - weight) + 1e-9)
+    return float(centres[np.argmax(between)])
+
+
+def round_regions(mask: np.ndarray):
+    """Yields the pixel lists [K, 2] (y, x) of the 4-connected regions of mask that do not touch the border."""
+    height, width = mask.shape
+    seen = np.zeros(mask.shape, dtype=bool)
+    for y0, x0 in zip(*np.nonzero(mask)):
+        if seen[y0, x0]:
+            continue
+        seen[y0, x0] = True
+        queue, points = deque([(y0, x0)]), []
+        while queue:
+            y, x = queue.popleft()
+            points.append((y, x))
+            for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
+                if 0 <= ny < height and 0 <= nx < width and mask[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    queue.append((ny, nx))
+        points = np.array(points)
+        if points[:, 0].min() > 0 and points[:, 1].min() > 0 and points[:, 0].max() < height - 1 and points[:, 1].max() < width - 1:
+            yield points
+
+
+def pbc_scale(data_root: str, per_class: int = 8, seed: int = 0):
+    """Erythrocyte diameters (px) in per_class seeded crops of every pbc-8 folder: Otsu threshold of
+    the green OD, regions away from the border, >= 1500 px, round (bounding-box aspect 0.8-1.25, fill
+    > 0.6) and not nuclear (mean summed OD < 1.2); diameter = mean of the bounding box's sides."""
+    rng = np.random.default_rng(seed)
+    diameters = []
+    for folder in sorted(os.listdir(data_root)):
+        names = sorted(os.listdir(os.path.join(data_root, folder)))
+        for name in rng.choice(names, per_class, replace=False):
+            # OD against white (256), not the Macenko Io: the background is bright in these smears.
+            od = -np.log((load_rgb(data_root, Sample(f"{folder}/{name}", 0)).astype(np.float64) + 1) / 256)
+            mask = od[..., 1] > otsu(od[..., 1])
+            for points in round_regions(mask):
+                height = np.ptp(points[:, 0]) + 1
+                width = np.ptp(points[:, 1]) + 1
+                if len(points) < 1500 or not 0.8 < height / width < 1.25 or len(points) / (height * width) <= 0.6:
+                    continue
+                if od[points[:, 0], points[:, 1]].sum(axis=1).mean() < 1.2:
+                    diameters.append((height + width) / 2)
+    return np.array(diameters)
+
+
+def main_pbc():
+    data_root = os.path.join(REPO_ROOT, "..", "shared", "data", "pbc-8")
+    diameters = pbc_scale(data_root)
+    median = float(np.median(diameters))
+    result = {
+        "method": ("automatic erythrocyte diameters on 64 pbc-8 crops (estimate_scale.py --dataset pbc-8), "
+                   "7.5 um per erythrocyte"),
+        "erythrocytes": int(len(diameters)),
+        "diameterPixelsQuartiles": [round(float(v), 1) for v in np.percentile(diameters, [25, 50, 75])],
+        "micronsPerPixel": round(ERYTHROCYTE_MICRONS / median, 3),
+    }
+    print(json.dumps(result))
+    with open(os.path.join(os.path.dirname(__file__), "scale-pbc-8.json"), "w") as file:
+        json.dump(result, file, indent=2)
+        file.write("\n")
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dataset", choices=["bm-matek-7", "pbc-8"], default="bm-matek-7")
+    if parser.parse_args().dataset == "pbc-8":
+        return main_pbc()
     data_root = os.path.join(REPO_ROOT, "..", "shared", "data", "bm-matek-7")
     diameters = [erythrocyte_diameter(load_rgb(data_root, Sample(path, 0)), x, y) for path, x, y in ERYTHROCYTES]
     median = float(np.median(diameters))

@@ -9,10 +9,17 @@ import torch
 import torch.nn as nn
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, stride: int) -> nn.Sequential:
+def make_norm(kind: str, channels: int) -> nn.Module:
+    """"batch": BatchNorm (the first shipped model). "group": GroupNorm with 8 groups, which
+    normalizes each image by itself, so a frame of another lab is not judged by the training set's
+    batch statistics (cross-lab robustness, wbc-benchmark ICASSP 2023)."""
+    return nn.BatchNorm2d(channels) if kind == "batch" else nn.GroupNorm(min(8, channels // 2), channels)
+
+
+def conv_bn_relu(in_channels: int, out_channels: int, stride: int, norm: str = "batch") -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False),
-        nn.BatchNorm2d(out_channels),
+        make_norm(norm, out_channels),
         nn.ReLU(inplace=True),
     )
 
@@ -20,16 +27,16 @@ def conv_bn_relu(in_channels: int, out_channels: int, stride: int) -> nn.Sequent
 class BasicBlock(nn.Module):
     """Two 3x3 conv+BN with an identity (or 1x1 projection) shortcut."""
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int):
+    def __init__(self, in_channels: int, out_channels: int, stride: int, norm: str = "batch"):
         super().__init__()
-        self.conv1 = conv_bn_relu(in_channels, out_channels, stride)
+        self.conv1 = conv_bn_relu(in_channels, out_channels, stride, norm)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.bn2 = make_norm(norm, out_channels)
         self.shortcut = nn.Identity()
         if stride != 1 or in_channels != out_channels:
             self.shortcut = nn.Sequential(
                 nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
-                nn.BatchNorm2d(out_channels),
+                make_norm(norm, out_channels),
             )
         self.relu = nn.ReLU(inplace=True)
 
@@ -40,13 +47,17 @@ class BasicBlock(nn.Module):
 class SmallResNet(nn.Module):
     """Returns (logits [N, classCount], features [N, D], feature_map [N, D, h, w])."""
 
-    def __init__(self, class_count: int, stage_channels=(24, 48, 96, 192), stem_channels: int = 16):
+    def __init__(self, class_count: int, stage_channels=(24, 48, 96, 192), stem_channels: int = 16, norm: str = "batch",
+                 input_norm: bool = False):
         super().__init__()
-        layers = [conv_bn_relu(3, stem_channels, 2)]
+        # input_norm: each image's channels standardized by themselves first (a global colour cast of
+        # another lab's camera or stain cancels out); no parameters.
+        layers = [nn.GroupNorm(3, 3, affine=False)] if input_norm else []
+        layers.append(conv_bn_relu(3, stem_channels, 2, norm))
         in_channels = stem_channels
         for index, out_channels in enumerate(stage_channels):
             # The first stage keeps the stem's resolution; each later one halves it.
-            layers.append(BasicBlock(in_channels, out_channels, 1 if index == 0 else 2))
+            layers.append(BasicBlock(in_channels, out_channels, 1 if index == 0 else 2, norm))
             in_channels = out_channels
         self.body = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)

@@ -12,15 +12,15 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import augment
 from dataset import CLASS_CODES, list_samples, load_rgb, preprocess_exact, stratified_split
-from export import export_onnx, write_card
+from export import card_body, export_onnx, write_card, written
 from macenko import StainFit, fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
 from resample import resample_bilinear
+from step import train_step
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Physical side of the 250 px crops, estimated from erythrocytes by estimate_scale.py (README.md).
@@ -142,14 +142,10 @@ def main():
             view = augment.resample_batch(raw[index], affines, input_pixels)
             view = augment.normalize_batch(view, od_maps_t[index], fitted_t[index])
             view = augment.jitter_stains(view, reference_matrix, generator, max_scale_change=0.2, max_shift=0.2)
-            logits = model(augment.standardize(view, mean_t, std_t))[0]
-            loss = F.cross_entropy(logits, labels[index], weight=class_weights, label_smoothing=0.1)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += float(loss)
-            correct += int((logits.argmax(1) == labels[index]).sum())
+            loss, right = train_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t), labels[index],
+                                     class_weights, 0.1)
+            loss_sum += loss
+            correct += right
         print(f"epoch {epoch + 1}/{args.epochs} loss {loss_sum / steps_per_epoch:.4f} "
               f"train acc {correct / (steps_per_epoch * args.batch_size):.4f} {time.time() - training_started:.0f} s", flush=True)
     training_seconds = time.time() - training_started
@@ -167,8 +163,6 @@ def main():
     export_onnx(model, input_pixels, onnx_path)
     parameters = sum(p.numel() for p in model.parameters())
     macs = count_macs(model, input_pixels)
-    weights = model.classifier.weight.detach().numpy()
-    bias = model.classifier.bias.detach().numpy()
     card = {
         "id": stem,
         "version": "1.0.0",
@@ -176,24 +170,8 @@ def main():
                         f"of the Matek 2021 scheme on {input_pixels} px patches of {patch_microns} um single-cell crops."),
         "scheme": "bone-marrow-21",
         "model": stem + ".onnx",
-        "input": {
-            "name": "image", "width": input_pixels, "height": input_pixels, "layout": "NCHW",
-            "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std],
-            "patchMicrons": patch_microns, "batch": None,
-        },
-        "classes": CLASS_CODES,
-        "thresholds": {"confidence": 0.5},
-        "stainReference": {
-            "stainMatrix": [[round(float(v), 6) for v in row] for row in reference.stain_matrix],
-            "maxC": [round(float(v), 6) for v in reference.max_concentrations],
-        },
-        "outputs": {
-            "logits": "logits", "features": "features", "featureMap": "feature_map",
-            "classifier": {"weights": [[round(float(v), 7) for v in row] for row in weights],
-                           "bias": [round(float(v), 7) for v in bias]},
-        },
-        "parameters": parameters,
-        "flopsPerCell": 2 * macs,
+        **card_body(model, input_pixels, mean, std, patch_microns, CLASS_CODES, reference.stain_matrix,
+                    reference.max_concentrations, parameters, macs),
         "provenance": {
             "trained": True,
             "data": ("bm-matek-7: 7 classes (BLA EOS LYT MON NGS NIF PMO) of the TCIA Bone-Marrow-Cytomorphology "
@@ -214,8 +192,7 @@ def main():
         },
     }
     write_card(card, os.path.join(REPO_ROOT, "models", stem + ".json"))
-    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.2f} MB), {parameters} parameters, "
-          f"{2 * macs / 1e6:.1f} MFLOPs per cell; total {(time.time() - started) / 60:.1f} min", flush=True)
+    print(f"{written(onnx_path, parameters, macs)}; total {(time.time() - started) / 60:.1f} min", flush=True)
 
 
 if __name__ == "__main__":

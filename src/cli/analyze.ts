@@ -4,11 +4,10 @@ import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError } from '../errors.js';
 import { readEncodedFrames } from '../io/encoded-frames.js';
 import { listImages } from '../io/list-images.js';
-import { frameEntry, reportToCsv, type AnalyzeReport } from './report.js';
-import { toSlideFrame } from '../pipeline/slide-frame.js';
 import { createScope } from '../scope.js';
-import { oneOf, positiveNumber } from './parse-options.js';
-import { packageVersion } from './version.js';
+import { onOff, oneOf, positiveNumber } from './parse-options.js';
+import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
+import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
 
@@ -17,12 +16,14 @@ multi-page TIFF is a frame), classifies each, and writes a report. Progress goes
 report to stdout or --out.
 
 Options:
-  --model <id|card.json>      a shipped model's id or a card's path (default: the shipped
-                              bone-marrow model bm7-resnet10s)
+  --model <id|card.json>      a shipped model's id ('smearscope models') or a card's path
+                              (default: the shipped bone-marrow model bm7-resnet10s)
+  --stain-normalization <on|off>  normalize frames to the card's stain reference (default: the card's choice)
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
-                              webgpu runs in browsers only)
+                              webgpu in Node is onnxruntime-node's WebGPU EP, used only when named)
   --microns-per-pixel <x>     frame scale; when absent it is estimated per frame from the
-                              erythrocytes (~7.5 um) and the report says scaleEstimated: true
+                              erythrocytes (~7.5 um) and the report says scaleSource: "frame"
+                              (and scaleEstimated: true)
   --locate-only               find cells only: cells carry position, no class
   --out <file>                write the report there instead of stdout
   --format <json|csv>         report format (default json; csv: one row per cell, with the
@@ -38,7 +39,7 @@ Options:
 Report (JSON):
   { model: { id, version, card, scheme, classes, patchMicrons, provenance },
     backend: { name, reason, notes, events, batchSize, workers },
-    frames: [ { file, width, height, micronsPerPixel, scaleEstimated,
+    frames: [ { file, width, height, micronsPerPixel?, scaleSource?, scaleEstimated,
                 cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
                            class, probs: { CODE: p }, confidence, abstained,
                            pBlast, pAtypical, blastFlag, atypicalFlag } ],
@@ -56,6 +57,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
+      'stain-normalization': { type: 'string' },
       backend: { type: 'string' },
       'microns-per-pixel': { type: 'string' },
       'locate-only': { type: 'boolean' },
@@ -82,13 +84,17 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const targetCount = positiveNumber('target-count', values['target-count'], true) ?? 200;
   const maxDecodedPixels = positiveNumber('max-pixels', values['max-pixels'], true);
   const locateOnly = values['locate-only'] ?? false;
+  const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
+  // A shipped model's id or a card's path: createScope's loadModel resolves ids (the library's `models`).
+  const model = values.model;
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
 
   const files = await listImages(positionals);
   if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
 
   const scope = await createScope({
-    ...(values.model ? { model: values.model } : {}),
+    ...(model ? { model } : {}),
+    ...(normalizeStain !== undefined ? { normalizeStain } : {}),
     backend,
     locateOnly,
     ...(batchSize ? { batchSize } : {}),
@@ -100,30 +106,22 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       `backend ${scope.backend}: ${scope.backendReason}`);
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
-      smearscope: { version: packageVersion(), disclaimer: SCREENING_DISCLAIMER },
-      model: {
-        id: scope.card.id,
-        version: scope.card.version,
-        card: values.model ?? 'default',
-        scheme: scope.card.scheme,
-        classes: scope.card.classes,
-        patchMicrons: scope.card.input.patchMicrons,
-        provenance: scope.card.provenance,
-      },
+      smearscope: { version: SMEARSCOPE_VERSION, disclaimer: SCREENING_DISCLAIMER },
+      model: modelEntry(scope.card, model ?? 'default'),
       backend: { name: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, batchSize: scope.batchSize, workers: scope.workers },
       frames: [],
       differential: null,
     };
     let failed = 0;
-    for await (const result of scope.analyzeStream(readEncodedFrames(files, micronsPerPixel), { locateOnly })) {
-      report.frames.push(frameEntry(result, locateOnly));
+    for await (const result of scope.analyzeStream(readEncodedFrames(files, micronsPerPixel))) {
+      report.frames.push(frameEntry(result));
       if (result.error) {
         failed++;
         log(`[${result.index + 1}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
         continue;
       }
-      slide?.add(toSlideFrame(result));
-      const classes = result.cells.map((c) => (c.abstained ? `(${c.class})` : c.class)).filter(Boolean).join(' ');
+      slide?.addFrame(result);
+      const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
       log(`[${result.index + 1}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
         `${result.timingsMs.total.toFixed(0)} ms`);
     }

@@ -5,7 +5,7 @@ import { evaluateClassifier, rocCurve } from '../clinical/metrics.js';
 import { SmearscopeError } from '../errors.js';
 import type { EncodedFrame } from '../frame.js';
 import { createScope } from '../scope.js';
-import { oneOf, positiveNumber } from './parse-options.js';
+import { onOff, oneOf, positiveNumber } from './parse-options.js';
 
 export const EVAL_HELP = `Usage: smearscope eval <dir> [options]
 
@@ -15,12 +15,21 @@ and prints the confusion matrix (rows = truth, row-normalized), per-class precis
 (strict, and tolerant as in Matek et al. 2021 Table 1), and balanced accuracy.
 
 Options:
-  --model <card.json>   model card (default: the shipped model)
+  --model <card.json | id>  model card, or a shipped model's id ('smearscope models'; default: the
+                        shipped bone-marrow model)
   --backend <name>      auto | wasm | native (default auto)
-  --list <file>         only the images listed there, one "CLASS/file" per line
+  --list <file>         only the images listed there, one "FOLDER/file" per line
                         (e.g. models/train/holdout.txt, the held-out split of the shipped model)
+  --classes <F=CODE,...>  folders named otherwise than the model's codes: FOLDER=CODE pairs, e.g.
+                        neutrophil=NGS,lymphocyte=LYT (folders not named are taken as codes;
+                        a folder mapped to - is skipped)
+  --microns-per-pixel <x>  the crops' pixel size: each crop's centre is cut at the card's
+                        patchMicrons (x microns per pixel) and resampled, as on a full frame,
+                        instead of stretching the whole crop to the model input
+  --stain-normalization <on|off>  normalize to the card's stain reference (default: the card's choice)
   --batch <n>           cells per inference run (default 32)
-  --json                print { classes, confusion, perClass: { CODE: { precision, recall,
+  --json                print { model, stainNormalization: { on, normalizedImages }, micronsPerPixel,
+                        classes, confusion, perClass: { CODE: { precision, recall,
                         support } }, balancedAccuracy, tolerant, auc? } instead of text
   -h, --help            this help
 `;
@@ -34,6 +43,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
       model: { type: 'string' },
       backend: { type: 'string' },
       list: { type: 'string' },
+      classes: { type: 'string' },
+      'microns-per-pixel': { type: 'string' },
+      'stain-normalization': { type: 'string' },
       batch: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -47,17 +59,33 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const root = positionals[0];
   const backend = oneOf('backend', values.backend, ['auto', 'wasm', 'native'] as const) ?? 'auto';
   const batchSize = positiveNumber('batch', values.batch, true) ?? 32;
+  const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
+  const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
+  const folderCodes = parseClassMap(values.classes);
+  // A shipped model's id or a card's path: createScope's loadModel resolves ids (the library's `models`).
+  const model = values.model;
 
-  const scope = await createScope({ ...(values.model ? { model: values.model } : {}), backend, batchSize });
+  const scope = await createScope({
+    ...(model ? { model } : {}),
+    ...(normalizeStain !== undefined ? { normalizeStain } : {}),
+    backend,
+    batchSize,
+  });
   try {
-    const samples = await listSamples(root, values.list);
+    const samples = (await listSamples(root, values.list))
+      .map((s) => ({ ...s, code: folderCodes.get(s.code) ?? s.code }))
+      .filter((s) => s.code !== '-');
     const known = samples.filter((s) => scope.scheme.indexByCode.has(s.code));
     const unknown = [...new Set(samples.filter((s) => !scope.scheme.indexByCode.has(s.code)).map((s) => s.code))];
     if (known.length === 0) {
       throw new SmearscopeError('INVALID_ARGUMENT', `no images of the model's classes (${scope.card.classes.join(' ')}) under ${root}`);
     }
     const log = (line: string) => process.stderr.write(line + '\n');
-    log(`smearscope eval: ${known.length} images, model ${scope.card.id}, backend ${scope.backend}` +
+    // The scope's rule (scope.ts): the flag, else the card's choice, and only with a reference.
+    const stainOn = scope.card.stainReference !== undefined && (normalizeStain ?? scope.card.stainNormalization ?? true);
+    log(`smearscope eval: ${known.length} images, model ${scope.card.id}, backend ${scope.backend}, ` +
+      `stain normalization ${stainOn ? 'on' : 'off'}, ` +
+      (micronsPerPixel ? `${scope.card.input.patchMicrons} um at ${micronsPerPixel} um/px` : 'whole crops') +
       (unknown.length ? `; skipping folders not in the model: ${unknown.join(', ')}` : ''));
 
     const truth: number[] = [];
@@ -66,26 +94,30 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const pAtypical: number[] = [];
     const failures: string[] = [];
     let abstained = 0;
+    let normalizedCount = 0;
     const frames = async function* (): AsyncGenerator<EncodedFrame> {
       for (const sample of known) yield { encoded: await readFile(sample.path), label: sample.path };
     };
     let done = 0;
-    for await (const result of scope.analyzeStream(frames(), { singleCell: true })) {
+    for await (const result of scope.analyzeStream(frames(), { singleCell: true, ...(micronsPerPixel ? { micronsPerPixel } : {}) })) {
       const sample = known[result.index];
       done++;
       if (done % 200 === 0) log(`  ${done}/${known.length}`);
-      const cell = result.cells[0];
-      if (result.error || !cell || cell.classIndex === undefined) {
+      const cell = result.cells[0]?.decision;
+      if (result.error || !cell) {
         failures.push(`${sample.path}: ${result.error?.message ?? 'no result'}`);
         continue;
       }
       truth.push(scope.scheme.indexByCode.get(sample.code)!);
       predicted.push(cell.classIndex);
-      pBlast.push(cell.pBlast!);
-      pAtypical.push(cell.pAtypical!);
+      pBlast.push(cell.pBlast);
+      pAtypical.push(cell.pAtypical);
       if (cell.abstained) abstained++;
+      if (result.stain?.normalized) normalizedCount++;
     }
     const evaluation = evaluateClassifier(truth, predicted, scope.scheme);
+    // normalizedImages: what was done (a crop without a stain fit stays as it is).
+    const stainNormalized = { on: stainOn, normalizedImages: normalizedCount };
     const auc: Record<string, number | null> = {};
     if (scope.scheme.blastIndices.length > 0) auc.blast = rocCurve(pBlast, truth.map((t) => scope.scheme.blastIndices.includes(t))).auc;
     if (scope.scheme.atypicalIndices.length > 0) auc.atypical = rocCurve(pAtypical, truth.map((t) => scope.scheme.atypicalIndices.includes(t))).auc;
@@ -105,6 +137,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     };
     const output = {
       model: scope.card.id,
+      stainNormalization: stainNormalized,
+      micronsPerPixel: micronsPerPixel ?? null,
       images: truth.length,
       failed: failures.length,
       abstainedByThreshold: abstained,
@@ -127,6 +161,20 @@ export async function evalCommand(argv: string[]): Promise<number> {
   } finally {
     await scope.dispose();
   }
+}
+
+/** --classes "neutrophil=NGS,lymphocyte=LYT" -> folder -> code. INVALID_ARGUMENT on a malformed pair. */
+export function parseClassMap(value: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (value === undefined) return map;
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([^=]+)=([^=]+)$/.exec(pair);
+    if (!match) throw new SmearscopeError('INVALID_ARGUMENT', `--classes: "${pair}" is not FOLDER=CODE (e.g. neutrophil=NGS)`);
+    const [folder, code] = [match[1].trim(), match[2].trim()];
+    if (map.has(folder)) throw new SmearscopeError('INVALID_ARGUMENT', `--classes names folder ${folder} twice`);
+    map.set(folder, code);
+  }
+  return map;
 }
 
 interface Sample {

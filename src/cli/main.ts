@@ -1,9 +1,13 @@
 import { SmearscopeError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
+import { modelsCommand } from './models.js';
 import { normalizeCommand } from './normalize.js';
 import { serveCommand } from './serve.js';
-import { packageVersion } from './version.js';
+import { statusCommand } from './status.js';
+import { submitCommand } from './submit.js';
+import { SMEARSCOPE_VERSION } from './version.js';
+import { workerCommand } from './worker.js';
 
 const USAGE = `smearscope — white-cell cytomorphology on this device (screening aid, not a diagnosis)
 
@@ -12,8 +16,12 @@ Usage: smearscope <command> [options]
 Commands:
   analyze <image|dir>...   locate and classify leukocytes, write a report (JSON or CSV)
   eval <dir>               classify single-cell images in one folder per class; print metrics
+  models                   list the shipped models (id, scheme, classes, size, held-out figures)
   normalize <in> <out>     Macenko stain normalization of an image (or --fit-only --json)
-  serve                    serve dist/, models/ and bench/ with COOP/COEP (browser benchmark)
+  serve                    the review station at / and the browser benchmark, offline (COOP/COEP)
+  worker --queue URL       take frame jobs from a Redis queue (BullMQ) and analyze them; runs until stopped
+  submit <image|dir>...    put a slide on the queue, wait, print the same report as analyze
+  status --slide ID        where a submitted slide stands
 
 Run "smearscope <command> --help" for the options of a command; "smearscope --version" prints the version.`;
 
@@ -26,13 +34,21 @@ export async function main(argv: string[]): Promise<number> {
         return await analyzeCommand(rest);
       case 'eval':
         return await evalCommand(rest);
+      case 'models':
+        return await modelsCommand(rest);
       case 'normalize':
         return await normalizeCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'worker':
+        return await workerCommand(rest);
+      case 'submit':
+        return await submitCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
       case '--version':
       case '-v':
-        process.stdout.write(`smearscope ${packageVersion()}\n`);
+        process.stdout.write(`smearscope ${SMEARSCOPE_VERSION}\n`);
         return 0;
       case undefined:
       case '--help':

@@ -18,3 +18,9 @@ export function oneOf<T extends string>(name: string, value: string | undefined,
   }
   return value as T;
 }
+
+/** --stain-normalization on|off as a boolean, or undefined when absent (the card decides). */
+export function onOff(name: string, value: string | undefined): boolean | undefined {
+  const choice = oneOf(name, value, ['on', 'off'] as const);
+  return choice === undefined ? undefined : choice === 'on';
+}

@@ -1,6 +1,4 @@
-import type { DifferentialReport } from '../clinical/slide.js';
-import type { ModelCard } from '../inference/model-card-types.js';
-import type { FrameResult } from '../pipeline/results.js';
+import type { DifferentialReport, FrameResult, FrameTimingsMs, ModelCard, ScaleSource } from '../api-types.js';
 
 /** The report of `smearscope analyze` (JSON). Field names are a contract other tools read. */
 export interface AnalyzeReport {
@@ -19,7 +17,10 @@ export interface AnalyzeReport {
     file: string;
     width: number;
     height: number;
-    micronsPerPixel: number | null;
+    /** Absent when unknown (the frame failed before its scale was known). */
+    micronsPerPixel?: number;
+    scaleSource?: ScaleSource;
+    /** scaleSource is not 'given' (kept for readers of earlier reports). */
     scaleEstimated: boolean;
     cells: Array<Record<string, unknown>>;
     skippedAtBorder: number;
@@ -33,43 +34,63 @@ export interface AnalyzeReport {
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+/** The report's model entry; `cardName` is the card as the user named it ('default' for the shipped one). */
+export function modelEntry(card: ModelCard, cardName: string): AnalyzeReport['model'] {
+  return {
+    id: card.id,
+    version: card.version,
+    card: cardName,
+    scheme: card.scheme,
+    classes: card.classes,
+    patchMicrons: card.input.patchMicrons,
+    provenance: card.provenance,
+  };
+}
+
 /** One frame's entry of the report: positions in pixels, probabilities rounded to 1e-6. */
-export function frameEntry(result: FrameResult, locateOnly: boolean): AnalyzeReport['frames'][number] {
+export function frameEntry(result: FrameResult): AnalyzeReport['frames'][number] {
   return {
     file: result.label ?? `frame-${result.index}`,
     width: result.width,
     height: result.height,
-    micronsPerPixel: Number.isFinite(result.micronsPerPixel) ? round(result.micronsPerPixel, 5) : null,
-    scaleEstimated: result.scaleEstimated,
+    ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: round(result.micronsPerPixel, 5) } : {}),
+    ...(result.scaleSource ? { scaleSource: result.scaleSource } : {}),
+    scaleEstimated: result.scaleSource !== undefined && result.scaleSource !== 'given',
     cells: result.cells.map((cell) => {
       const position = { x: round(cell.x, 1), y: round(cell.y, 1), box: cell.box.map((v) => Math.round(v)), ratio: round(cell.ratio, 4), crossesBorder: cell.crossesBorder };
-      if (locateOnly || cell.class === undefined) return position;
+      const decision = cell.decision;
+      if (!decision) return position;
       return {
         ...position,
-        class: cell.class,
-        probs: Object.fromEntries(Object.entries(cell.probs ?? {}).map(([code, p]) => [code, round(p, 6)])),
-        confidence: round(cell.confidence!, 6),
-        abstained: cell.abstained,
-        ...(cell.abstainReason ? { abstainReason: cell.abstainReason } : {}),
-        pBlast: round(cell.pBlast!, 6),
-        pAtypical: round(cell.pAtypical!, 6),
-        blastFlag: cell.blastFlag,
-        atypicalFlag: cell.atypicalFlag,
+        class: decision.class,
+        probs: Object.fromEntries(Object.entries(decision.probs).map(([code, p]) => [code, round(p, 6)])),
+        confidence: round(decision.confidence, 6),
+        abstained: decision.abstained,
+        ...(decision.abstainReason ? { abstainReason: decision.abstainReason } : {}),
+        pBlast: round(decision.pBlast, 6),
+        pAtypical: round(decision.pAtypical, 6),
+        blastFlag: decision.blastFlag,
+        atypicalFlag: decision.atypicalFlag,
       };
     }),
     skippedAtBorder: result.skippedAtBorder.length,
     stainNormalized: result.stain?.normalized ?? false,
     ...(result.stain?.note ? { stainNote: result.stain.note } : {}),
-    timingsMs: Object.fromEntries(Object.entries(result.timingsMs).map(([k, v]) => [k, round(v, 2)])) as FrameResult['timingsMs'],
+    timingsMs: roundTimings(result.timingsMs),
     ...(result.error ? { error: result.error } : {}),
   };
 }
 
+/** Stage times rounded to 0.01 ms, in the order of FrameTimingsMs. */
+function roundTimings(t: FrameTimingsMs): FrameTimingsMs {
+  return { stainFit: round(t.stainFit, 2), localize: round(t.localize, 2), patches: round(t.patches, 2), inference: round(t.inference, 2), total: round(t.total, 2) };
+}
+
 /**
  * CSV of the report: one row per cell (frames without cells get one row with empty cell fields).
- * Every row carries its frame's scale (um/px, and whether it was given or estimated), the
- * frame's warnings (stain note, cells skipped at the border) and error; cell rows carry the
- * screening flags and any abstain reason.
+ * Every row carries its frame's scale (um/px, and its scaleSource: 'given' or 'frame'-estimated; both
+ * empty when unknown), the frame's warnings (stain note, cells skipped at the border) and error;
+ * cell rows carry the screening flags and any abstain reason.
  */
 export function reportToCsv(report: AnalyzeReport): string {
   const classes = report.model.classes;
@@ -80,7 +101,7 @@ export function reportToCsv(report: AnalyzeReport): string {
   const rows = [header.join(',')];
   for (const frame of report.frames) {
     const file = csvField(frame.file);
-    const scale = [frame.micronsPerPixel ?? '', frame.micronsPerPixel === null ? '' : frame.scaleEstimated ? 'estimated' : 'given'];
+    const scale = [frame.micronsPerPixel ?? '', frame.scaleSource ?? ''];
     const frameWarnings = [frame.stainNote, frame.skippedAtBorder ? `${frame.skippedAtBorder} cell(s) skipped at the border` : undefined];
     const error = frame.error ? csvField(`${frame.error.code}: ${frame.error.message}`) : '';
     if (frame.cells.length === 0) {

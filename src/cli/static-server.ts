@@ -26,21 +26,24 @@ export interface StaticServer {
 /**
  * Serves files under `mounts` (URL prefix -> folder) on localhost with the COOP/COEP headers that
  * make a page cross-origin isolated, so WASM threads (SharedArrayBuffer) work. Paths cannot leave
- * their folder. Port 0 picks a free port. `isolated: false` leaves COOP/COEP out, as most hosts do
- * (the tests use it to check that pages without isolation still run on one thread).
+ * their folder. Port 0 picks a free port. `options.index` is the page answered for `/`.
+ * `options.isolated: false` leaves COOP/COEP out, as most hosts do (the tests use it to check that
+ * pages without isolation still run on one thread).
  */
 export async function startStaticServer(
   mounts: Record<string, string>,
   port = 0,
   host = '127.0.0.1',
-  options: { isolated?: boolean } = {},
+  options: { index?: string; isolated?: boolean } = {},
 ): Promise<StaticServer> {
   const isolation = options.isolated === false ? {} : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
   const roots = Object.entries(mounts)
     .map(([prefix, folder]) => [prefix.endsWith('/') ? prefix : prefix + '/', resolve(folder)] as const)
     .sort((a, b) => b[0].length - a[0].length);
   const server: Server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    const requested = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    // `/` answers with options.index (resolved through the mounts like any path): the station's page.
+    const path = requested === '/' && options.index ? `/${options.index}` : requested;
     const mount = roots.find(([prefix]) => path.startsWith(prefix));
     const file = mount ? normalize(join(mount[1], path.slice(mount[0].length))) : undefined;
     const headers = {

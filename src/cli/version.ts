@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { version } from '../../package.json';
 
-/** smearscope's version, from the package.json two folders up (dist/node/cli.js and src/cli/ alike). */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
+/** The package's version, read from package.json at build time (the report and --version say it). */
+export const SMEARSCOPE_VERSION: string = version;

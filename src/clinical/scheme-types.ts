@@ -50,8 +50,18 @@ export interface ClassScheme {
   groups: SchemeGroups;
   /** Unordered pairs [A, B]: predicting B for a true A (or A for a true B) is tolerated. */
   tolerance: Array<[string, string]>;
+  /** How this scheme's classes map onto another shipped scheme: each code to the codes it covers
+   * there (an empty list: no counterpart). Lets a model of this scheme be scored against that one. */
+  mapsTo?: SchemeMapping;
   /** Why the groups and counted flags are what they are. */
   notes?: string[];
+}
+
+export interface SchemeMapping {
+  /** Id of the target scheme. */
+  scheme: string;
+  /** Every code of this scheme -> the target scheme's codes it covers. */
+  codes: Record<string, string[]>;
 }
 
 /** Per-cell decision thresholds, probabilities in [0, 1]. */

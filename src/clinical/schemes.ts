@@ -2,6 +2,7 @@ import { SmearscopeError } from '../errors.js';
 import boneMarrow21 from '../../models/schemes/bone-marrow-21.json';
 import hematonet18 from '../../models/schemes/hematonet-18.json';
 import peripheralBloodAml15 from '../../models/schemes/peripheral-blood-aml-15.json';
+import peripheralBloodPbc8 from '../../models/schemes/peripheral-blood-pbc-8.json';
 import { DEFAULT_CELL_THRESHOLDS, mergeThresholds } from './cell-thresholds.js';
 import { LINEAGES, type CardClasses, type ClassScheme, type Lineage, type ResolvedScheme, type SchemeClass } from './scheme-types.js';
 
@@ -61,10 +62,40 @@ export function validateScheme(value: unknown, source: string): ClassScheme {
     checkCodes(pair, `tolerance[${i}]`);
     if ((pair as string[])[0] === (pair as string[])[1]) fail(`${source}: tolerance[${i}] pairs ${(pair as string[])[0]} with itself`);
   }
+  if (scheme.mapsTo !== undefined) checkMappingShape(scheme.mapsTo, codes, source);
   if (scheme.notes !== undefined && !(Array.isArray(scheme.notes) && scheme.notes.every((n) => typeof n === 'string'))) {
     fail(`${source}: "notes" must be an array of strings`);
   }
   return value as ClassScheme;
+}
+
+/** `mapsTo` must name a scheme and give every code of this one a list of codes (checked against the
+ * target by checkMappingTargets once all schemes are known). */
+function checkMappingShape(value: unknown, codes: ReadonlySet<string>, source: string): void {
+  const mapping = (value ?? {}) as Record<string, unknown>;
+  if (typeof mapping.scheme !== 'string' || mapping.scheme === '') fail(`${source}: mapsTo.scheme must name a scheme id`);
+  const table = mapping.codes as Record<string, unknown> | undefined;
+  if (!table || typeof table !== 'object' || Array.isArray(table)) fail(`${source}: mapsTo.codes must map each class code to a list of codes`);
+  for (const code of codes) {
+    const targets = table![code];
+    if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string' || t === '')) {
+      fail(`${source}: mapsTo.codes.${code} must be a list of ${String(mapping.scheme)} codes ([] when it has none)`);
+    }
+  }
+  for (const code of Object.keys(table!)) if (!codes.has(code)) fail(`${source}: mapsTo.codes names unknown class code ${code}`);
+}
+
+/** Each scheme's mapsTo must name a known scheme and only its codes. Throws INVALID_MODEL_CARD. */
+export function checkMappingTargets(schemes: ReadonlyMap<string, ClassScheme>): void {
+  for (const scheme of schemes.values()) {
+    if (!scheme.mapsTo) continue;
+    const target = schemes.get(scheme.mapsTo.scheme) ??
+      fail(`scheme ${scheme.id}: mapsTo names unknown scheme "${scheme.mapsTo.scheme}"; known schemes: ${[...schemes.keys()].join(', ')}`);
+    const known = new Set(target.classes.map((c) => c.code));
+    for (const [code, targets] of Object.entries(scheme.mapsTo.codes)) {
+      for (const t of targets) if (!known.has(t)) fail(`scheme ${scheme.id}: mapsTo.codes.${code} names ${t}, which ${target.id} does not have`);
+    }
+  }
 }
 
 /** The shipped schemes by id, validated once at load. */
@@ -73,11 +104,13 @@ export const SCHEMES: ReadonlyMap<string, ClassScheme> = new Map(
     [boneMarrow21, 'models/schemes/bone-marrow-21.json'],
     [peripheralBloodAml15, 'models/schemes/peripheral-blood-aml-15.json'],
     [hematonet18, 'models/schemes/hematonet-18.json'],
+    [peripheralBloodPbc8, 'models/schemes/peripheral-blood-pbc-8.json'],
   ].map(([json, file]) => {
     const scheme = validateScheme(json, file as string);
     return [scheme.id, scheme] as const;
   }),
 );
+checkMappingTargets(SCHEMES);
 
 /** The shipped scheme with this id; throws INVALID_MODEL_CARD listing the known ids. */
 export function getScheme(schemeId: string): ClassScheme {

@@ -40,6 +40,14 @@ export interface SlideFrame {
   micronsPerPixel?: number;
 }
 
+/** A frame result as `analyzeStream` yields it (its FrameResult satisfies this): cells without a
+ * decision (a locate-only scope) are not counted. */
+export interface DecidedFrame {
+  cells: ReadonlyArray<{ x: number; y: number; decision?: CellDecision }>;
+  stageMicrons?: { x: number; y: number };
+  micronsPerPixel?: number;
+}
+
 export interface SlideOptions {
   scheme: ResolvedScheme;
   /** Counted cells wanted; 200 is the routine differential. */
@@ -94,6 +102,8 @@ export interface DifferentialReport {
 export interface Slide {
   /** Adds a frame's cells; returns how many were new and how many were duplicates. */
   add(frame: SlideFrame): { added: number; duplicates: number };
+  /** Adds the decided cells of an `analyzeStream` result, placed by their centres; as `add`. */
+  addFrame(result: DecidedFrame): { added: number; duplicates: number };
   /** Counted cells so far (for stopping at the target). */
   countedCells(): number;
   report(): DifferentialReport;
@@ -211,7 +221,14 @@ export function createSlide(options: SlideOptions): Slide {
     };
   };
 
-  return { add, countedCells: countedTotal, report };
+  const addFrame = (result: DecidedFrame) =>
+    add({
+      cells: result.cells.flatMap((cell) => (cell.decision ? [{ decision: cell.decision, centerPx: { x: cell.x, y: cell.y } }] : [])),
+      ...(result.stageMicrons ? { stageMicrons: result.stageMicrons } : {}),
+      ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: result.micronsPerPixel } : {}),
+    });
+
+  return { add, addFrame, countedCells: countedTotal, report };
 }
 
 /** The cell's stage position in microns, or null when neither it nor its frame says. */

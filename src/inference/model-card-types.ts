@@ -27,8 +27,13 @@ export interface ModelCard extends CardClasses {
     /** Batch dimension of the graph: a number when static, null when dynamic. */
     batch: number | null;
   };
-  /** Stain of the training images; frames are normalized towards it when present. */
+  /** Stain of the training images; frames are normalized towards it when present (unless
+   * `stainNormalization` is false). */
   stainReference?: StainReference;
+  /** Whether the SDK normalizes frames to `stainReference` by default for this model (default
+   * true when the card has a reference). A model trained on both views may ship with it off when
+   * the measured figures say so; `createScope({ normalizeStain })` overrides it. */
+  stainNormalization?: boolean;
   outputs: {
     /** ONNX output name of the logits, shape [N, classes.length]. */
     logits: string;
@@ -49,6 +54,8 @@ export interface ModelCard extends CardClasses {
     licence?: string;
     citation?: string;
     notes?: string;
+    /** Pixel size of the training crops, microns (what `smearscope eval --microns-per-pixel` takes). */
+    micronsPerPixel?: number;
     metrics?: {
       split: string;
       balancedAccuracy: number;

@@ -74,6 +74,11 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
     }
   }
 
+  if (card.stainNormalization !== undefined) {
+    if (typeof card.stainNormalization !== 'boolean') problems.push('stainNormalization must be true or false');
+    else if (card.stainNormalization && card.stainReference === undefined) problems.push('stainNormalization: true needs a stainReference');
+  }
+
   const outputs = card.outputs;
   if (!outputs || typeof outputs !== 'object') {
     problems.push('outputs must be an object with at least { logits }');

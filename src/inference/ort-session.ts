@@ -1,6 +1,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs, ClassifierSession, OrtModule } from './backend.js';
+import { checkBatchSize } from './batch-size.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
 import type { ModelCard } from './model-card-types.js';
 import { createWebGpuIo, type WebGpuIo } from './webgpu-io.js';
@@ -27,9 +28,7 @@ export async function createOrtSession(
   options: OrtSessionOptions,
 ): Promise<ClassifierSession> {
   const { backend, batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
-  }
+  checkBatchSize(batchSize);
   if (card.input.batch != null && card.input.batch !== batchSize) {
     throw new SmearscopeError('MODEL_MISMATCH', `model "${card.id}" has a static batch of ${card.input.batch}; use batchSize ${card.input.batch}`);
   }
@@ -39,7 +38,12 @@ export async function createOrtSession(
 
   let session: ortTypes.InferenceSession;
   let gpu: WebGpuIo | undefined;
-  if (backend === 'webgpu') {
+  if (backend === 'webgpu' && isNativeRuntime(ort)) {
+    // onnxruntime-node carries its own WebGPU EP (Dawn on Vulkan/Metal/D3D12) but exposes no JS
+    // GPUDevice to bind buffers to: host tensors in and out, one upload and read-back per batch.
+    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+    notes.push('webgpu: onnxruntime-node WebGPU EP (Dawn); host tensors in and out');
+  } else if (backend === 'webgpu') {
     ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));
   } else {
     const threads = options.numThreads ?? 1;
@@ -93,6 +97,11 @@ export async function createOrtSession(
       await session.release();
     },
   };
+}
+
+/** onnxruntime-node registers its version under `env.versions.node`; onnxruntime-web under `web`. */
+export function isNativeRuntime(ort: OrtModule): boolean {
+  return 'node' in (ort.env.versions as Record<string, string>);
 }
 
 async function createPlain(ort: OrtModule, modelBytes: Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) {

@@ -1,4 +1,5 @@
 import { SmearscopeError } from '../errors.js';
+import { checkMicronsPerPixel } from '../frame.js';
 
 export interface LocalizeOptions {
   micronsPerPixel: number;
@@ -46,8 +47,9 @@ export function localizeGeometry(width: number, height: number, options: Localiz
   const binMicrons = options.binMicrons ?? LOCALIZE_DEFAULTS.binMicrons;
   const minDistanceMicrons = options.minDistanceMicrons ?? 0.75 * cellMicrons;
   const strideMicrons = options.strideMicrons ?? cellMicrons / 6;
+  checkMicronsPerPixel(micronsPerPixel, 'INVALID_ARGUMENT', 'localize: micronsPerPixel');
   const positive: Array<[string, number]> = [
-    ['micronsPerPixel', micronsPerPixel], ['patchMicrons', patchMicrons], ['cellMicrons', cellMicrons],
+    ['patchMicrons', patchMicrons], ['cellMicrons', cellMicrons],
     ['binMicrons', binMicrons], ['strideMicrons', strideMicrons], ['minDistanceMicrons', minDistanceMicrons],
   ];
   for (const [name, value] of positive) {

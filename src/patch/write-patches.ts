@@ -1,4 +1,5 @@
 import { SmearscopeError } from '../errors.js';
+import { checkMicronsPerPixel } from '../frame.js';
 import type { KernelInstance } from '../kernels/load.js';
 import type { ResidentFrame } from '../kernels/resident-frame.js';
 
@@ -157,9 +158,7 @@ function checkPatchSpec(spec: PatchSpec): number {
   if (!spec || typeof spec !== 'object') invalid('spec must be a PatchSpec object');
   const { patchMicrons, micronsPerPixel, inputWidth, inputHeight, mean, std, border, constantRgb, stain, Io } = spec;
   if (!(Number.isFinite(patchMicrons) && patchMicrons > 0)) invalid(`patchMicrons must be a positive number, got ${patchMicrons}`);
-  if (!(Number.isFinite(micronsPerPixel) && micronsPerPixel > 0)) {
-    invalid(`micronsPerPixel must be a positive number, got ${micronsPerPixel}`);
-  }
+  checkMicronsPerPixel(micronsPerPixel, 'INVALID_ARGUMENT', 'writePatches: micronsPerPixel');
   const sidePx = patchSidePixels(spec);
   if (!(sidePx <= MAX_SIDE_PIXELS)) {
     invalid(`the patch side is ${sidePx} px (patchMicrons / micronsPerPixel); at most ${MAX_SIDE_PIXELS} px: check the units`);

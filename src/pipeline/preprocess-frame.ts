@@ -1,12 +1,14 @@
+import type { FrameStain, FrameTimingsMs } from '../api-types.js';
 import { SmearscopeError } from '../errors.js';
 import type { Frame } from '../frame.js';
 import type { StainReference } from '../stain/reference.js';
 import type { KernelInstance } from '../kernels/load.js';
 import type { CellLocation } from '../localize/cells.js';
 import { localizeCells } from '../localize/localize-cells.js';
-import { writePatches } from '../patch/write-patches.js';
+import { writePatches, type BorderPolicy } from '../patch/write-patches.js';
 import { placeFrame, type ResidentFrame } from '../kernels/resident-frame.js';
 import { estimateScale } from '../scale/estimate.js';
+import type { ScaleSource } from '../scale/scale-source.js';
 import { fitMacenko, stainTransform } from '../stain/index.js';
 
 /** What the preprocess worker needs to know about the model and the caller's wishes. */
@@ -19,11 +21,14 @@ export interface PreprocessJob {
   input: { width: number; height: number; mean: [number, number, number]; std: [number, number, number] };
   /** Normalize each frame's stain towards this reference (the card's) before the model. */
   stainReference?: StainReference;
+  /** Locate only (the scope has no model): no patches. */
   locateOnly: boolean;
-  border: 'reflect' | 'constant' | 'skip';
+  border: BorderPolicy;
   /** Pixel stride of the Macenko fit (speed); 1 = every pixel. */
   stainFitStride: number;
-  /** Single-cell images (eval): the whole image is the patch, centred; no localization. */
+  /** Single-cell images (eval): the patch is centred on the image; no localization. Without a
+   * scale the whole image is the patch (stretched to patchMicrons); with one (the frame's or
+   * `micronsPerPixel`), the patchMicrons square around the centre, as on a full frame. */
   singleCell?: boolean;
   /** Encoded frames with more pixels are refused before decoding. Default 100 MP. */
   maxDecodedPixels?: number;
@@ -32,16 +37,18 @@ export interface PreprocessJob {
 export interface PreparedFrame {
   width: number;
   height: number;
-  micronsPerPixel: number;
-  scaleEstimated: boolean;
+  /** The scale used; absent when unknown (no stain fit, so no scale estimate, and none given). */
+  micronsPerPixel?: number;
+  /** Where micronsPerPixel came from; present exactly when it is. */
+  scaleSource?: ScaleSource;
   /** Cells whose patch was written, in patch order. */
   cells: CellLocation[];
   /** Cells found but not classified because the border policy is 'skip'. */
   skippedAtBorder: CellLocation[];
-  stain: { stainMatrix?: StainReference['stainMatrix']; maxC?: StainReference['maxC']; normalized: boolean; note?: string };
+  stain: FrameStain;
   /** [cells.length, 3, H, W] model input; absent with locateOnly or no cells. Transferable. */
   patches?: Float32Array;
-  timingsMs: { stainFit: number; localize: number; patches: number };
+  timingsMs: Pick<FrameTimingsMs, 'stainFit' | 'localize' | 'patches'>;
 }
 
 /**
@@ -68,10 +75,11 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     if (job.singleCell) return prepareSingleCell(kernels, resident, frame, job, fit, stain, stainFit);
     if (!fit) {
       // Without a stain fit there is no hematoxylin channel to localize on: an empty frame.
+      const given = frame.micronsPerPixel ?? job.micronsPerPixel;
       return {
         width: frame.width, height: frame.height,
-        micronsPerPixel: frame.micronsPerPixel ?? job.micronsPerPixel ?? Number.NaN,
-        scaleEstimated: false, cells: [], skippedAtBorder: [], stain,
+        ...(given !== undefined ? { micronsPerPixel: given, scaleSource: 'given' as const } : {}),
+        cells: [], skippedAtBorder: [], stain,
         timingsMs: { stainFit, localize: 0, patches: 0 },
       };
     }
@@ -86,7 +94,8 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     }).cells;
     const localize = performance.now() - t;
 
-    const base = { width: frame.width, height: frame.height, micronsPerPixel, scaleEstimated: given === undefined, stain };
+    const scaleSource: ScaleSource = given === undefined ? 'frame' : 'given';
+    const base = { width: frame.width, height: frame.height, micronsPerPixel, scaleSource, stain };
     if (job.locateOnly || located.length === 0) {
       return { ...base, cells: located, skippedAtBorder: [], timingsMs: { stainFit, localize, patches: 0 } };
     }
@@ -129,7 +138,11 @@ function patchSpec(job: PreprocessJob, micronsPerPixel: number, fit: StainRefere
   };
 }
 
-/** A single-cell image (as in the training data): its longer side is the patch, the cell its centre. */
+/**
+ * A single-cell image (as in the training data), the cell at its centre. Without a scale its longer
+ * side is the patch; with one the patch is the card's patchMicrons at that scale (reflected where it
+ * leaves the image), so crops of another magnification are resampled, not stretched.
+ */
 function prepareSingleCell(
   kernels: KernelInstance,
   resident: ResidentFrame,
@@ -140,13 +153,14 @@ function prepareSingleCell(
   stainFit: number,
 ): PreparedFrame {
   const t = performance.now();
-  const micronsPerPixel = job.patchMicrons / Math.max(frame.width, frame.height);
+  const given = frame.micronsPerPixel ?? job.micronsPerPixel;
+  const micronsPerPixel = given ?? job.patchMicrons / Math.max(frame.width, frame.height);
   // Pixel-index centres (pixel x covers [x - 0.5, x + 0.5]): the image centre is (w - 1) / 2.
   const cell: CellLocation = { x: (frame.width - 1) / 2, y: (frame.height - 1) / 2, box: [0, 0, frame.width, frame.height], ratio: 1, crossesBorder: false };
   const patches = new Float32Array(3 * job.input.width * job.input.height);
   writePatches(kernels, resident, [cell], { ...patchSpec(job, micronsPerPixel, fit, stain), border: 'reflect' }, patches, 0);
   return {
-    width: frame.width, height: frame.height, micronsPerPixel, scaleEstimated: false, cells: [cell], skippedAtBorder: [], stain, patches,
+    width: frame.width, height: frame.height, micronsPerPixel, scaleSource: 'given', cells: [cell], skippedAtBorder: [], stain, patches,
     timingsMs: { stainFit, localize: 0, patches: performance.now() - t },
   };
 }

@@ -10,15 +10,15 @@ const NATIVE_INSTALL_HINT =
 
 export const ortLoader: OrtLoader = {
   async loadOrt(backend: BackendName): Promise<OrtModule> {
-    if (backend === 'webgpu') {
-      throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu runs in browsers only; in Node use native or wasm');
-    }
+    // webgpu in Node is onnxruntime-node's own WebGPU EP (Dawn); it fails at session creation where
+    // no adapter exists. `auto` never tries it here: the EP tells nothing of its adapter, so a
+    // software one (SwiftShader, lavapipe) could not be told from a GPU.
     try {
-      return (backend === 'native' ? await import('onnxruntime-node') : await import('onnxruntime-web')) as unknown as OrtModule;
+      return (backend === 'wasm' ? await import('onnxruntime-web') : await import('onnxruntime-node')) as unknown as OrtModule;
     } catch (error) {
       throw new SmearscopeError(
         'BACKEND_UNAVAILABLE',
-        `${backend}: cannot load ${backend === 'native' ? NATIVE_INSTALL_HINT : 'onnxruntime-web'}: ${(error as Error).message.split('\n')[0]}`,
+        `${backend}: cannot load ${backend !== 'wasm' ? NATIVE_INSTALL_HINT : 'onnxruntime-web'}: ${(error as Error).message.split('\n')[0]}`,
         { cause: error },
       );
     }

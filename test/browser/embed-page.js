@@ -14,7 +14,7 @@ export async function run(bundleUrl, options, frames) {
     const inputs = frames.map((f) => ({ width: f.width, height: f.height, channels: 4, pixels: fromBase64(f.pixels), label: f.label, micronsPerPixel: f.micronsPerPixel }));
     const results = [];
     for await (const r of scope.analyzeStream(inputs)) {
-      results.push({ label: r.label, error: r.error, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.class, probs: c.probs })) });
+      results.push({ label: r.label, error: r.error, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })) });
     }
     return { models: models.map((m) => m.id), backend: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, crossOriginIsolated, progress, results };
   } catch (error) {

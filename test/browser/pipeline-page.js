@@ -11,9 +11,10 @@ export async function analyze(cardUrl, backend, frames, options = {}) {
   try {
     const inputs = frames.map((f) => ({ width: f.width, height: f.height, channels: 4, pixels: fromBase64(f.pixels), label: f.label, micronsPerPixel: f.micronsPerPixel }));
     const results = [];
-    if (options.loseDeviceFirst) await scope.testing.loseGpuDevice();
+    // The scope's test hooks (src/testing.ts reads them the same way).
+    if (options.loseDeviceFirst) await scope[Symbol.for('smearscope.testing')].loseGpuDevice();
     for await (const r of scope.analyzeStream(inputs)) {
-      results.push({ label: r.label, error: r.error, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.class, probs: c.probs })) });
+      results.push({ label: r.label, error: r.error, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })) });
     }
     return { backend: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, crossOriginIsolated, results };
   } finally {

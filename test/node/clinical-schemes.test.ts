@@ -19,7 +19,8 @@ function expectCardError(run: () => unknown, fragment: string): void {
 
 describe('shipped class schemes', () => {
   it('hold the published class lists', () => {
-    expect([...SCHEMES.keys()].sort()).toEqual(['bone-marrow-21', 'hematonet-18', 'peripheral-blood-aml-15']);
+    expect([...SCHEMES.keys()].sort()).toEqual(['bone-marrow-21', 'hematonet-18', 'peripheral-blood-aml-15', 'peripheral-blood-pbc-8']);
+    expect(codesOf('peripheral-blood-pbc-8')).toEqual('NGS EOS BAS LYT MON IG EBO PLT'.split(' '));
     expect(codesOf('bone-marrow-21')).toEqual(
       'ABE ART BAS BLA EBO EOS FGC HAC KSC LYI LYT MMZ MON MYB NGB NGS NIF OTH PEB PLM PMO'.split(' '),
     );

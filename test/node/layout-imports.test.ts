@@ -10,18 +10,21 @@ const root = join(dirname(new URL(import.meta.url).pathname), '../..');
  * files at the top of src/ (errors, frame, ...), 'api' for the public entry points. */
 function groupOf(path: string): string {
   if (path.startsWith('workers/')) return 'workers';
-  if (!path.startsWith('src/')) return /^(build\/.*\.wasm|models\/.*\.json)$/.test(path) ? 'asset' : 'outside';
-  if (['src/index.ts', 'src/scope.ts', 'src/api-types.ts'].includes(path)) return 'api';
+  if (!path.startsWith('src/')) return /^(build\/.*\.wasm|models\/.*\.json|package\.json)$/.test(path) ? 'asset' : 'outside';
+  if (['src/index.ts', 'src/scope.ts', 'src/testing.ts'].includes(path)) return 'api';
+  if (path === 'src/api-types.ts') return 'api-types';
   const parts = path.split('/');
   return parts.length > 2 && parts[1] !== 'types' ? parts[1] : 'base';
 }
 
 // What each group may import besides itself. `base` (errors.ts, frame.ts, seeded-random.ts,
-// types/) and assets (build/kernels.wasm, models/schemes/*.json) are open to every group; clinical
+// testing-hooks.ts, types/) and assets (build/kernels.wasm, models/schemes/*.json, package.json)
+// are open to every group; api-types.ts (the public types) sits between the stages and the
+// pipeline, which returns those types; clinical
 // depends on nothing else of ours. The stage folders are ordered as the data flows: a stain fit
 // feeds localization, and the scale estimate measures erythrocytes with localization's mask.
 const STAGES = ['kernels', 'stain', 'localize', 'scale', 'patch'];
-const LIBRARY = [...STAGES, 'inference', 'clinical', 'explain', 'io', 'pipeline', 'platform', 'api'];
+const LIBRARY = [...STAGES, 'inference', 'clinical', 'explain', 'io', 'api-types', 'pipeline', 'platform', 'api'];
 const MAY_IMPORT: Record<string, readonly string[]> = {
   base: [],
   kernels: [],
@@ -33,11 +36,13 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   scale: ['localize', 'stain', 'kernels'],
   patch: ['stain', 'kernels'],
   inference: ['stain', 'clinical'],
-  pipeline: [...STAGES, 'inference', 'clinical', 'explain', 'io'],
+  'api-types': [...STAGES, 'inference', 'clinical', 'explain'],
+  pipeline: [...STAGES, 'inference', 'clinical', 'explain', 'io', 'api-types'],
   // The environment: spawns the pipeline's workers, loads ORT for inference, decodes with io.
   platform: ['pipeline', 'inference', 'io'],
   api: LIBRARY,
-  cli: LIBRARY,
+  // The CLI's worker / submit / status commands wrap smearscope/cluster.
+  cli: [...LIBRARY, 'cluster'],
   ui: LIBRARY,
   cluster: LIBRARY,
   workers: LIBRARY,

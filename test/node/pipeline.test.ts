@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built library: the pipeline runs real worker_threads from dist/node.
 import { createScope, SmearscopeError, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { testingHooks } from '../../src/testing.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
 
 const frames = await bccdFrames(6);
 
 function summarize(results: FrameResult[]) {
-  return results.map((r) => ({ label: r.label, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.class, probs: c.probs })) }));
+  return results.map((r) => ({ label: r.label, cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })) }));
 }
 
 describe('pipeline in Node', () => {
@@ -53,12 +54,12 @@ describe('pipeline in Node', () => {
     expect(frame.pixels.byteLength).toBe(640 * 480 * 4);
     expect(Array.from(frame.pixels.slice(0, 64))).toEqual(Array.from(before));
     expect(result.timingsMs.total).toBeGreaterThan(0);
-    expect(result.scaleEstimated).toBe(false);
+    expect(result.scaleSource).toBe('given');
     expect(result.micronsPerPixel).toBe(0.075);
     // Without a scale it is estimated from the erythrocytes, and the result says so.
     const { micronsPerPixel: _, ...unscaled } = copyFrame(frames[3]);
     const estimated = await wasm.analyzeFrame(unscaled);
-    expect(estimated.scaleEstimated).toBe(true);
+    expect(estimated.scaleSource).toBe('frame');
     expect(estimated.micronsPerPixel).toBeGreaterThan(0.03);
     expect(estimated.micronsPerPixel).toBeLessThan(0.3);
   });
@@ -67,7 +68,8 @@ describe('pipeline in Node', () => {
     const result = await native.analyzeFrame(copyFrame(frames[0]), { includeFeatures: true, includeCam: true });
     expect(result.cells.length).toBeGreaterThan(0);
     const card = native.card;
-    for (const cell of result.cells) {
+    for (const { decision: cell } of result.cells) {
+      if (!cell) throw new Error('a cell without a decision');
       expect(cell.features!.length).toBe(card.outputs.classifier!.weights[0].length);
       // The logits are the classifier applied to the features: softmax of them is the cell's probs.
       const logits = card.outputs.classifier!.weights.map((w, c) => w.reduce((sum, v, k) => sum + v * cell.features![k], card.outputs.classifier!.bias[c]));
@@ -78,8 +80,9 @@ describe('pipeline in Node', () => {
       expect(Math.min(...cell.cam!.values)).toBeGreaterThanOrEqual(0);
     }
     const plain = await native.analyzeFrame(copyFrame(frames[0]));
-    expect(plain.cells[0].features).toBeUndefined();
-    expect(plain.cells[0].cam).toBeUndefined();
+    expect(plain.cells[0].decision?.features).toBeUndefined();
+    expect(plain.cells[0].decision).toBeDefined();
+    expect(plain.cells[0].decision?.cam).toBeUndefined();
   });
 
   it('isolates failures: a corrupt file and a wrong-size frame yield errors, the stream goes on', async () => {
@@ -104,13 +107,14 @@ describe('pipeline in Node', () => {
     const results: FrameResult[] = [];
     const inputs = frames.slice(0, 4).map((f, i) => copyFrame(f, `f${i}`));
     // Frame 1 crashes its worker on the first attempt; the retry on a fresh worker succeeds.
-    for await (const r of wasm.analyzeStream(inputs, { crashPreprocess: (i) => (i === 1 ? 1 : undefined) })) results.push(r);
+    testingHooks(wasm).crashPreprocess = (i) => (i === 1 ? 1 : undefined);
+    for await (const r of wasm.analyzeStream(inputs)) results.push(r);
     expect(results.map((r) => r.label)).toEqual(['f0', 'f1', 'f2', 'f3']);
     expect(results.every((r) => !r.error)).toBe(true);
     const twice: FrameResult[] = [];
-    for await (const r of wasm.analyzeStream([copyFrame(frames[0], 'a'), copyFrame(frames[1], 'b')], {
-      crashPreprocess: (i) => (i === 1 ? 2 : undefined),
-    })) twice.push(r);
+    testingHooks(wasm).crashPreprocess = (i) => (i === 1 ? 2 : undefined);
+    for await (const r of wasm.analyzeStream([copyFrame(frames[0], 'a'), copyFrame(frames[1], 'b')])) twice.push(r);
+    testingHooks(wasm).crashPreprocess = undefined;
     expect(twice.map((r) => r.label)).toEqual(['a', 'b']);
     expect(twice[1].error?.code).toBe('WORKER_CRASHED');
     // The pool is healthy afterwards.
@@ -119,10 +123,10 @@ describe('pipeline in Node', () => {
 
   it('restarts a crashed inference worker and retries the batch', async () => {
     const reference = await wasm.analyzeFrame(copyFrame(frames[0]));
-    await wasm.testing.crashInferenceOnNextRun();
+    await testingHooks(wasm).crashInferenceOnNextRun();
     const again = await wasm.analyzeFrame(copyFrame(frames[0]));
     expect(wasm.events.some((e) => /inference worker crashed/.test(e))).toBe(true);
-    expect(again.cells.map((c) => c.probs)).toEqual(reference.cells.map((c) => c.probs));
+    expect(again.cells.map((c) => c.decision?.probs)).toEqual(reference.cells.map((c) => c.decision?.probs));
   });
 
   it('cancels mid-stream promptly and the scope stays usable', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Frame } from '../../src/frame.js';
-import type { FrameResult } from '../../src/pipeline/results.js';
+import type { FrameResult } from '../../src/api-types.js';
 
 /** A cell as test/browser/pipeline-page.js returns it. */
 export interface PageCell { x: number; y: number; class: string; probs: Record<string, number> }
@@ -26,8 +26,8 @@ export function expectSameCells(run: PageRun, node: FrameResult[]): void {
     const got = run.results[f].cells;
     expect(got.map((c) => [c.x, c.y])).toEqual(expected.map((c) => [c.x, c.y]));
     for (let c = 0; c < expected.length; c++) {
-      expect(got[c].class).toBe(expected[c].class);
-      for (const [code, p] of Object.entries(expected[c].probs!)) expect(Math.abs(got[c].probs[code] - p)).toBeLessThan(1e-3);
+      expect(got[c].class).toBe(expected[c].decision?.class);
+      for (const [code, p] of Object.entries(expected[c].decision!.probs)) expect(Math.abs(got[c].probs[code] - p)).toBeLessThan(1e-3);
     }
   }
 }

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { DEFAULT_MODEL_CARD } from '../../src/inference/default-model.js';
 
-/** The shipped default model card (models/bm7-*.json): small, trained, the one users get. */
+/** The shipped default model card (models/<DEFAULT_MODEL_CARD>): small, trained, the one users get. */
 export function shippedModelCard(): string {
-  const card = readdirSync('models').find((name) => /^bm7-.*\.json$/.test(name));
-  if (!card || !existsSync(`models/${card}`)) throw new Error('no shipped model card models/bm7-*.json');
-  return `models/${card}`;
+  const card = `models/${DEFAULT_MODEL_CARD}`;
+  if (!existsSync(card)) throw new Error(`no shipped default model card ${card}`);
+  return card;
 }

@@ -1,0 +1,87 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { submitSlide } from '../cluster/index.js';
+import { SmearscopeError } from '../errors.js';
+import { listImages } from '../io/list-images.js';
+import { reportToCsv } from './report.js';
+import { slideAnalyzeReport } from './slide-report.js';
+import { oneOf, positiveNumber } from './parse-options.js';
+
+export const SUBMIT_HELP = `Usage: smearscope submit <image|dir>... --queue redis://HOST:PORT [options]
+
+Puts one slide on the queue: a slide job with one frame job per image (folders: their image
+files, sorted). Frames travel as file paths, so every worker must see the same files at the same
+absolute path (a shared filesystem). Waits and prints the same report as "smearscope analyze"
+(frames in input order, the slide's differential); a frame that failed carries its "error".
+
+Options:
+  --queue <url>               Redis, e.g. redis://10.0.0.5:6379 (required)
+  --slide <id>                slide id (default: slide-<time>-<random>); must be new on the queue
+  --microns-per-pixel <x>     frame scale; when absent each frame's is estimated
+  --target-count <n>          cells wanted for the differential (default 200)
+  --max-frame-mb <n>          frames larger than this fail with INVALID_FRAME (default 64)
+  --out <file>                write the report there instead of stdout
+  --format <json|csv>         report format (default json)
+  --no-wait                   print the slide id and return; see "smearscope status"
+  --quiet                     no progress on stderr
+  -h, --help                  this help
+`;
+
+/** `smearscope submit`: see SUBMIT_HELP. Exit code 1 when any frame failed. */
+export async function submitCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      queue: { type: 'string' },
+      slide: { type: 'string' },
+      'microns-per-pixel': { type: 'string' },
+      'target-count': { type: 'string' },
+      'max-frame-mb': { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(SUBMIT_HELP);
+    return 0;
+  }
+  if (!values.queue) throw new SmearscopeError('INVALID_ARGUMENT', 'submit needs --queue redis://HOST:PORT (see --help)');
+  if (positionals.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', 'submit needs at least one image or folder (see --help)');
+  const format = oneOf('format', values.format, ['json', 'csv'] as const) ?? 'json';
+  const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
+  const targetCount = positiveNumber('target-count', values['target-count'], true);
+  const maxFrameMiB = positiveNumber('max-frame-mb', values['max-frame-mb']);
+  const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
+
+  const files = await listImages(positionals);
+  if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
+  const submission = await submitSlide({
+    queue: values.queue,
+    frames: files,
+    ...(values.slide ? { slideId: values.slide } : {}),
+    ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
+    ...(targetCount ? { targetCount } : {}),
+    ...(maxFrameMiB ? { maxFrameBytes: Math.round(maxFrameMiB * 2 ** 20) } : {}),
+  });
+  try {
+    if (values['no-wait']) {
+      process.stdout.write(`${submission.slideId}\n`);
+      return 0;
+    }
+    log(`smearscope: slide ${submission.slideId}, ${files.length} frame(s) on ${values.queue}`);
+    submission.on('progress', (p) => log(`${p.slideId}: ${p.framesDone + p.framesFailed}/${p.framesTotal} frame(s) done, ${p.framesFailed} failed (${p.state})`));
+    const report = slideAnalyzeReport(await submission.report());
+    const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
+    if (values.out) await writeFile(values.out, text);
+    else process.stdout.write(text);
+    const failed = report.frames.filter((frame) => frame.error).length;
+    if (failed > 0) log(`${failed} of ${files.length} frame(s) failed; see their "error" in the report`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await submission.close();
+  }
+}

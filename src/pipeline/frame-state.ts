@@ -1,0 +1,67 @@
+import type { CellResult, FrameResult } from '../api-types.js';
+import type { SmearscopeError } from '../errors.js';
+import { isEncodedFrame, type FrameInput } from '../frame.js';
+import type { PreparedFrame } from './preprocess-frame.js';
+
+/** What a result needs of its input once the pixels are gone. */
+export interface FrameInfo {
+  label?: string;
+  width?: number;
+  height?: number;
+  micronsPerPixel?: number;
+  stageMicrons?: { x: number; y: number };
+}
+
+/** One frame on its way through the stream. */
+export interface FrameState {
+  index: number;
+  /** The input until it is prepared, then only its description (the pixels are let go). */
+  frame: FrameInput | FrameInfo;
+  startedAt: number;
+  prepared?: PreparedFrame;
+  cells: CellResult[];
+  /** Cells still waiting for the model. */
+  remaining: number;
+  inferenceMs: number;
+  failed?: SmearscopeError;
+}
+
+export function newFrameState(index: number, frame: FrameInput): FrameState {
+  return { index, frame, startedAt: performance.now(), cells: [], remaining: 0, inferenceMs: 0 };
+}
+
+/** The description of an input that a result keeps (no pixels). */
+export function describe(input: FrameInput): FrameInfo {
+  return {
+    ...(input.label !== undefined ? { label: input.label } : {}),
+    ...(isEncodedFrame(input) ? {} : { width: input.width, height: input.height }),
+    ...(input.micronsPerPixel !== undefined ? { micronsPerPixel: input.micronsPerPixel } : {}),
+    ...(input.stageMicrons ? { stageMicrons: input.stageMicrons } : {}),
+  };
+}
+
+/** The public result of a finished (or failed) frame. */
+export function frameResult(state: FrameState): FrameResult {
+  const { prepared, frame, failed } = state;
+  const info = frame as FrameInfo;
+  // A frame that failed before its scale was known still reports the scale it was given.
+  const micronsPerPixel = prepared ? prepared.micronsPerPixel : info.micronsPerPixel;
+  const scaleSource = prepared ? prepared.scaleSource : info.micronsPerPixel !== undefined ? 'given' : undefined;
+  return {
+    index: state.index,
+    ...(info.label !== undefined ? { label: info.label } : {}),
+    width: prepared?.width ?? info.width ?? 0,
+    height: prepared?.height ?? info.height ?? 0,
+    ...(micronsPerPixel !== undefined && scaleSource ? { micronsPerPixel, scaleSource } : {}),
+    ...(info.stageMicrons ? { stageMicrons: info.stageMicrons } : {}),
+    cells: failed ? [] : state.cells,
+    skippedAtBorder: prepared?.skippedAtBorder ?? [],
+    ...(prepared ? { stain: prepared.stain } : {}),
+    timingsMs: {
+      ...(prepared?.timingsMs ?? { stainFit: 0, localize: 0, patches: 0 }),
+      inference: state.inferenceMs,
+      total: performance.now() - state.startedAt,
+    },
+    ...(failed ? { error: { code: failed.code, message: failed.message } } : {}),
+  };
+}

@@ -1,0 +1,15 @@
+// Test hooks of a scope, kept off the public types: a scope carries them under a registered symbol
+// (the same in every bundle), and only src/testing.ts, the tests' entry, reads them.
+
+/** The symbol a scope keeps its test hooks under. */
+export const TESTING_HOOKS: unique symbol = Symbol.for('smearscope.testing') as never;
+
+export interface ScopeTesting {
+  /** The next inference run dies the way a crash would (an uncaught error, no answer). */
+  crashInferenceOnNextRun(): Promise<void>;
+  /** Destroys the GPU device as a driver reset would; false when there was none. */
+  loseGpuDevice(): Promise<boolean>;
+  /** From the next analyze call on: how many attempts at frame `index` crash their preprocess worker
+   * (0 or undefined: none; 1: the first, then the retry succeeds; 2: both, the frame fails). */
+  set crashPreprocess(hook: ((index: number) => number | undefined) | undefined);
+}

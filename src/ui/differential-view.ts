@@ -1,0 +1,62 @@
+// The live differential: counts, percentages with 95 % intervals, progress to the target, the
+// cells not counted, the blast (and atypical) share, and the flags with their thresholds.
+import type { DifferentialReport } from '../index.js';
+import { h, percent, replace } from './dom.js';
+import { UNIDENTIFIED } from './review-state.js';
+import type { StationContext } from './station-context.js';
+
+/** The sentence every screen and printout of the station carries. */
+export const SCREENING_AID_SENTENCE = 'Screening aid for a cytologist, never a diagnosis.';
+
+export class DifferentialView {
+  readonly element: HTMLElement;
+  private readonly table: HTMLTableElement;
+  private readonly progress: HTMLProgressElement;
+  private readonly progressText: HTMLElement;
+  private readonly extras: HTMLElement;
+  private readonly flags: HTMLElement;
+
+  constructor(private readonly ctx: StationContext) {
+    this.table = h('table', { 'data-role': 'differential', class: 'ss-table' });
+    this.progress = h('progress', { max: 200, value: 0, 'aria-labelledby': 'ss-progress-label' });
+    this.progressText = h('span', { id: 'ss-progress-label' });
+    this.extras = h('ul', { class: 'ss-extras' });
+    this.flags = h('ul', { class: 'ss-flags', 'aria-label': 'Screening flags' });
+    this.element = h('section', { class: 'ss-differential', 'aria-labelledby': 'ss-differential-title' },
+      h('h2', { id: 'ss-differential-title' }, 'Differential (reviewed)'),
+      h('div', { class: 'ss-progress' }, this.progress, this.progressText),
+      this.table, this.extras,
+      h('h3', {}, 'Flags'), this.flags,
+      h('p', { class: 'ss-aid' }, h('strong', {}, SCREENING_AID_SENTENCE), ' Percentages and flags come from an automated classifier and the review above; confirm on the slide.'));
+  }
+
+  render(report: DifferentialReport): void {
+    this.progress.max = report.targetCount;
+    this.progress.value = Math.min(report.countedCells, report.targetCount);
+    this.progressText.textContent = `${report.countedCells} of ${report.targetCount} cells counted${report.targetReached ? ' — target reached' : ''}`;
+    const rows = report.differential.map((row) =>
+      h('tr', { 'data-class': row.code },
+        h('th', { scope: 'row' }, h('span', { class: 'ss-swatch', 'data-swatch': row.code }), `${row.code} `, h('span', { class: 'ss-name' }, row.name)),
+        h('td', { 'data-col': 'count' }, String(row.count)),
+        h('td', { 'data-col': 'percent' }, percent(row.percent)),
+        h('td', { 'data-col': 'ci' }, row.ci95Percent ? `${row.ci95Percent[0].toFixed(1)}–${row.ci95Percent[1].toFixed(1)}` : '–')));
+    replace(this.table,
+      h('caption', {}, `Counted cells, percentages with 95 % intervals (Clopper-Pearson)`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col' }, 'n'), h('th', { scope: 'col' }, '%'), h('th', { scope: 'col' }, '95 % CI'))),
+      h('tbody', {}, ...rows),
+      h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, 'Counted'), h('td', { 'data-col': 'count' }, String(report.countedCells)), h('td', {}, report.countedCells ? '100 %' : '–'), h('td', {}))));
+    const unidentified = this.ctx.state.cells.filter((cell) => cell.currentClass === UNIDENTIFIED).length;
+    const group = (name: string, g: DifferentialReport['blast']) =>
+      g ? h('li', {}, `${name}: ${g.count} = ${percent(g.percent)}${g.ci95Percent ? ` (95 % CI ${g.ci95Percent[0].toFixed(1)}–${g.ci95Percent[1].toFixed(1)})` : ''}`) : null;
+    replace(this.extras,
+      h('li', { 'data-role': 'unidentified-count' }, `Unidentified (not counted, review them): ${unidentified}`),
+      ...report.notCounted.filter((row) => row.count > 0).map((row) => h('li', {}, `${row.code} ${row.name}: ${row.count} (not counted)`)),
+      group('Blasts', report.blast),
+      group('Atypical', report.atypical),
+      h('li', {}, `Cells with blast score ≥ threshold: ${report.flaggedCells.blast}`));
+    replace(this.flags, ...report.flags.map((flag) =>
+      h('li', { 'data-raised': flag.raised ? 'true' : 'false' },
+        h('strong', {}, flag.raised ? '▲ RAISED ' : '○ not raised '),
+        `${flag.label} (threshold ${flag.thresholdPercent} %, measured ${percent(flag.valuePercent)}${flag.intervalAboveThreshold ? '; the whole interval is above it' : ''})`)));
+  }
+}

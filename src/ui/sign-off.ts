@@ -1,0 +1,41 @@
+// The sign-off rule: a review is complete when nothing is left unidentified and the counted
+// cells reach the target; otherwise the operator may still sign with a typed reason.
+import type { DifferentialReport } from '../index.js';
+import { UNIDENTIFIED, operatorName, type ReviewState, type SignOff } from './review-state.js';
+
+/** A reason shorter than this is not a reason ("ok", "x"). */
+export const MIN_REASON_CHARS = 10;
+
+/** What keeps the review from being complete, in words; empty when complete. */
+export function signOffBlockers(state: ReviewState, report: DifferentialReport): string[] {
+  const blockers: string[] = [];
+  const unidentified = state.cells.filter((cell) => cell.currentClass === UNIDENTIFIED).length;
+  if (unidentified > 0) blockers.push(`${unidentified} cell${unidentified === 1 ? '' : 's'} still unidentified`);
+  if (report.countedCells < report.targetCount) blockers.push(`${report.countedCells} of ${report.targetCount} cells counted`);
+  if (state.cells.length === 0) blockers.push('no cells analyzed');
+  return blockers;
+}
+
+export type SignOffAnswer = { accepted: true; signOff: SignOff } | { accepted: false; reason: string };
+
+/**
+ * Signs the review off when complete, or when `overrideReason` (typed by the operator) is given
+ * for the blockers; records who and when in the state and the log. Refuses without a name.
+ */
+export function signOffReview(state: ReviewState, report: DifferentialReport, overrideReason: string, at: Date): SignOffAnswer {
+  if (state.signOff) return { accepted: false, reason: `already signed off by ${state.signOff.by} at ${state.signOff.at}` };
+  if (!state.operator.trim()) return { accepted: false, reason: 'type the operator name before signing off' };
+  const blockers = signOffBlockers(state, report);
+  const reason = overrideReason.trim();
+  if (blockers.length > 0 && reason.length < MIN_REASON_CHARS) {
+    return {
+      accepted: false,
+      reason: `review incomplete: ${blockers.join('; ')}. Finish the review, or type a reason (at least ${MIN_REASON_CHARS} characters) to sign off anyway.`,
+    };
+  }
+  const signOff: SignOff = { by: operatorName(state), at: at.toISOString(), overridden: blockers, ...(blockers.length ? { overrideReason: reason } : {}) };
+  state.signOff = signOff;
+  state.undoStack = [];
+  state.log.push({ action: 'sign-off', at: signOff.at, by: signOff.by, ...(blockers.length ? { reason } : {}) });
+  return { accepted: true, signOff };
+}

@@ -1,0 +1,121 @@
+// smearscope/cluster through its library API (the built bundle, as a vendor imports it): frames
+// that fail for good are typed errors in the report and are not retried; a Redis killed and
+// restarted mid-slide (appendonly yes, appendfsync always) loses no finished frame.
+import { execFile } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClusterWorker, submitSlide, type ClusterWorker, type SlideProgress } from '../../dist/node/cluster.js';
+import { FRAMES_QUEUE, redisConnection } from '../../src/cluster/connection.js';
+import { BCCD_DIR, BCCD_MICRONS_PER_PIXEL } from '../support/frames.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const run = promisify(execFile);
+const bccd = readdirSync(BCCD_DIR).filter((n) => n.endsWith('.jpg')).sort().map((n) => join(BCCD_DIR, n));
+
+describe('smearscope/cluster failures', () => {
+  let redis: TestRedis;
+  let worker: ClusterWorker;
+  let framesQueue: Queue;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    framesQueue = new Queue(FRAMES_QUEUE, { connection: redisConnection(redis.url) });
+    framesQueue.on('error', () => undefined); // connection refused while Redis restarts: it reconnects
+    worker = await createClusterWorker({ queue: redis.url, concurrency: 2, workers: 1, lockSeconds: 5 });
+  }, 300_000);
+
+  afterAll(async () => {
+    await worker?.close({ force: true });
+    await framesQueue?.close();
+    await redis?.stop();
+  });
+
+  it('a corrupt, an oversized and a missing frame are typed errors in the report, each tried once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smearscope-cluster-'));
+    const broken = join(dir, 'broken.png');
+    writeFileSync(broken, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2]));
+    const limit = Math.max(statSync(bccd[0]).size, statSync(bccd[1]).size);
+    const big = join(dir, 'big.jpg');
+    copyFileSync(bccd[2], big);
+    appendFileSync(big, Buffer.alloc(limit)); // a JPEG with trailing bytes: decodable, but over the limit
+    const missing = join(dir, 'missing.jpg');
+    const files = [bccd[0], broken, big, missing, bccd[1]];
+
+    const failures: Array<{ code: string; willRetry: boolean }> = [];
+    worker.on('frame-failed', (f) => failures.push(f));
+    const submission = await submitSlide({ queue: redis.url, frames: files, slideId: 'faulty', maxFrameBytes: limit, micronsPerPixel: BCCD_MICRONS_PER_PIXEL });
+    const progress: SlideProgress[] = [];
+    submission.on('progress', (p) => progress.push(p));
+    const report = await submission.report({ pollMs: 50 });
+    await submission.close();
+
+    expect(report.frames.map((f) => f.label)).toEqual(files);
+    expect(report.frames.map((f) => f.error?.code)).toEqual([undefined, 'DECODE_FAILED', 'INVALID_FRAME', 'IO_FAILED', undefined]);
+    expect(report.frames[2].error!.message).toMatch(/over this slide's limit/);
+    for (const index of [0, 4]) expect(report.frames[index].cells.length).toBeGreaterThan(0);
+    expect(report.differential!.cellsSeen).toBe(report.frames[0].cells.length + report.frames[4].cells.length);
+    // Not a retry loop: each failed frame ran once although 3 attempts were allowed.
+    for (const index of [1, 2, 3]) {
+      const job = (await framesQueue.getJob(`faulty-frame-${index}`))!;
+      expect(await job.getState()).toBe('failed');
+      expect(job.attemptsMade).toBe(1);
+      expect(job.opts.attempts).toBe(3);
+    }
+    expect(failures.map((f) => [f.code, f.willRetry]).sort()).toEqual([['DECODE_FAILED', false], ['INVALID_FRAME', false], ['IO_FAILED', false]]);
+    // Progress events: counts never go back, and the last one is the finished slide.
+    for (let i = 1; i < progress.length; i++) {
+      expect(progress[i].framesDone + progress[i].framesFailed).toBeGreaterThanOrEqual(progress[i - 1].framesDone + progress[i - 1].framesFailed);
+    }
+    expect(progress.at(-1)).toMatchObject({ state: 'done', framesTotal: 5, framesDone: 2, framesFailed: 3, framesPending: 0 });
+    // A slide id is taken once.
+    await expect(submitSlide({ queue: redis.url, frames: [bccd[0]], slideId: 'faulty' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  }, 300_000);
+
+  it('Redis killed and restarted mid-slide: the frames finished before are kept, the slide completes', async () => {
+    const files = bccd.slice(10, 26);
+    const submission = await submitSlide({ queue: redis.url, frames: files, slideId: 'restart', micronsPerPixel: BCCD_MICRONS_PER_PIXEL });
+    let before: Map<string, unknown>;
+    for (;;) {
+      const done = await framesQueue.getCompleted();
+      const mine = done.filter((job) => job.data.slideId === 'restart');
+      if (mine.length >= 4) {
+        before = new Map(mine.map((job) => [job.id!, job.returnvalue]));
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await redis.restart({ kill: true });
+    const report = await submission.report({ pollMs: 50 });
+    await submission.close();
+
+    expect(report.frames.map((f) => f.label)).toEqual(files);
+    expect(report.frames.filter((f) => f.error)).toEqual([]);
+    for (const [id, value] of before) {
+      const job = (await framesQueue.getJob(id))!;
+      expect(await job.getState()).toBe('completed');
+      expect(job.returnvalue).toEqual(value); // the same result, not a second run's
+      expect(job.attemptsMade).toBe(1);
+    }
+  }, 300_000);
+
+  it('smearscope submit --no-wait prints the slide id; smearscope status follows it and writes its report', async () => {
+    const files = bccd.slice(30, 32);
+    const cli = (args: string[]) => run('node', ['bin/smearscope.js', ...args], { maxBuffer: 16 * 2 ** 20 });
+    const submitted = await cli(['submit', ...files, '--queue', redis.url, '--slide', 'no-wait', '--no-wait']);
+    expect(submitted.stdout).toBe('no-wait\n');
+    const out = join(mkdtempSync(join(tmpdir(), 'smearscope-cluster-')), 'report.json');
+    for (;;) {
+      const status = JSON.parse((await cli(['status', '--queue', redis.url, '--slide', 'no-wait'])).stdout);
+      expect(status).toMatchObject({ slideId: 'no-wait', framesTotal: 2 });
+      if (status.state === 'done') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await cli(['status', '--queue', redis.url, '--slide', 'no-wait', '--out', out]);
+    expect(JSON.parse(readFileSync(out, 'utf8')).frames.map((f: { file: string }) => f.file)).toEqual(files);
+    await expect(cli(['status', '--queue', redis.url, '--slide', 'never-submitted'])).rejects.toMatchObject({ stderr: expect.stringMatching(/IO_FAILED.*no slide "never-submitted"/) });
+  }, 300_000);
+});
