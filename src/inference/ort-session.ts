@@ -41,7 +41,11 @@ export async function createOrtSession(
   if (backend === 'webgpu' && isNativeRuntime(ort)) {
     // onnxruntime-node carries its own WebGPU EP (Dawn on Vulkan/Metal/D3D12) but exposes no JS
     // GPUDevice to bind buffers to: host tensors in and out, one upload and read-back per batch.
-    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/adapter/i.test(message)) throw error;
+      throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu: onnxruntime-node's WebGPU EP found no GPU adapter (no Vulkan/Metal/D3D12 driver here); use native or wasm`, { cause: error });
+    });
     notes.push('webgpu: onnxruntime-node WebGPU EP (Dawn); host tensors in and out');
   } else if (backend === 'webgpu') {
     ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));

@@ -167,6 +167,14 @@ describe('pipeline in Node', () => {
     expect(progress).toEqual([1, 2, 3]);
     await expect(createScope({ model: shippedModelCard(), batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createScope({ model: 'models/does-not-exist.json' })).rejects.toMatchObject({ code: 'IO_FAILED' });
-    await expect(createScope({ model: shippedModelCard(), backend: 'webgpu' })).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    // In Node, webgpu is onnxruntime-node's WebGPU EP: with no Vulkan driver it has no adapter.
+    const icd = process.env.VK_ICD_FILENAMES;
+    process.env.VK_ICD_FILENAMES = '/nonexistent/no-vulkan-driver.json';
+    try {
+      await expect(createScope({ model: shippedModelCard(), backend: 'webgpu' })).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    } finally {
+      if (icd === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = icd;
+    }
   });
 });
