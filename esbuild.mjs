@@ -3,19 +3,31 @@
 //                  model builder, for Node
 //   dist/browser/  the library for browsers (module workers in dist/workers/)
 //   dist/workers/  preprocess.worker.js, inference.worker.js (browser module workers)
-//   dist/ort/      ONNX Runtime Web's runtime files (.mjs + .wasm), loaded by the inference worker
+//   dist/ort/      ONNX Runtime Web's JSEP runtime (.mjs + .wasm, serves wasm and webgpu), loaded by the inference worker
 //   dist/ui/       the kiosk page
 //   dist/bench/    the browser benchmark (bench/index.html loads it)
 // The kernels' .wasm is embedded in every bundle that uses it (binary loader).
+// No source maps: they doubled the package (set SMEARSCOPE_SOURCEMAP=1 to debug a build).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { SHIPPED_MODELS_MODULE, shippedModelsSource } from './scripts/shipped-models.mjs';
+
+// `import ... from 'smearscope:shipped-models'`: the cards in models/ at build time.
+const shippedModels = {
+  name: 'smearscope-shipped-models',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^smearscope:shipped-models$/ }, () => ({ path: SHIPPED_MODELS_MODULE, namespace: 'smearscope' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'smearscope' }, () => ({ contents: shippedModelsSource(), loader: 'js' }));
+  },
+};
 
 const common = {
   bundle: true,
   format: 'esm',
-  sourcemap: true,
+  sourcemap: process.env.SMEARSCOPE_SOURCEMAP === '1',
   logLevel: 'warning',
   loader: { '.wasm': 'binary' },
+  plugins: [shippedModels],
 };
 
 const node = {
@@ -87,11 +99,7 @@ writeFileSync('dist/node/cluster.d.ts', "export * from '../types/src/cluster/ind
 
 for (const file of ['index.html', 'kiosk.css']) cpSync(`src/ui/${file}`, `dist/ui/${file}`);
 
-for (const file of [
-  'ort-wasm-simd-threaded.jsep.mjs',
-  'ort-wasm-simd-threaded.jsep.wasm',
-  'ort-wasm-simd-threaded.mjs',
-  'ort-wasm-simd-threaded.wasm',
-]) {
+// onnxruntime-web's bundle with webgpu (ort.min.mjs) loads only the JSEP build, for wasm and webgpu alike.
+for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
   cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);
 }

@@ -109,7 +109,7 @@ async function measureBccd(kernels: KernelInstance, bccdDir: string, frameLimit?
   const scales: number[] = [];
   const diametersPx: number[] = [];
   for (const name of names) {
-    const frame = decodeImage(await readFile(join(imageDir, name)), name);
+    const frame = await decodeImage(await readFile(join(imageDir, name)), name);
     const frameBoxes = boxesByImage.get(name) ?? [];
     boxes += frameBoxes.length;
     const mark = kernels.memory.mark();

@@ -82,7 +82,7 @@ export async function generateMosaic(options: MosaicOptions = {}): Promise<Mosai
   const filesByClass = await listCrops(dataDir, options.classes);
   const picks = pickCrops(rng, filesByClass, cells);
   const crops = await Promise.all(
-    picks.map(async (pick) => ({ ...pick, frame: decodeImage(await readCrop(join(dataDir, pick.file)), pick.file) })),
+    picks.map(async (pick) => ({ ...pick, frame: await decodeImage(await readCrop(join(dataDir, pick.file)), pick.file) })),
   );
   const cropSide = Math.max(MATEK_CROP_PIXELS, ...crops.map((crop) => Math.max(crop.frame.width, crop.frame.height)));
   if (cells > 0 && (cropSide > width || cropSide > height)) invalid(`a ${cropSide} px crop does not fit in ${width} x ${height}`);

@@ -33,7 +33,7 @@ const hugePng = blackPng(20000, 20000);
 const EXPECTED_ERRORS: Record<string, string[]> = {
   corrupt: ['DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'FRAME_TOO_LARGE'], // random bytes may parse as a huge size
   oversize: ['FRAME_TOO_LARGE'],
-  looping: ['FRAME_TIMEOUT', 'DECODE_FAILED'],
+  looping: ['FRAME_TIMEOUT', 'DECODE_FAILED', 'UNSUPPORTED_FORMAT'], // libtiff stops at the loop; its page is grey
 };
 const tiff = loopingTiff();
 
@@ -61,6 +61,12 @@ const stats = { in: 0, out: 0, droppedByAbort: 0, lost: 0, duplicated: 0, stream
 const errorsByCode: Record<string, number> = {};
 const unexpected: Record<string, string> = {};
 const rss: Array<[number, number]> = [];
+/** The main thread's JS heap after GC: flat unless our own objects pile up (RSS also holds the
+ * workers' heaps and the allocator's high-water marks, which grow with worker replacements). */
+const heap: Array<[number, number]> = [];
+/** Worker replacements caused by the injected faults (crashes, timeouts, kills, aborts). */
+let replacements = 0;
+const rssByThousand = new Map<number, number>();
 const started = performance.now();
 let lastLog = started;
 
@@ -85,6 +91,7 @@ while (stats.in < total) {
     random() < 0.35
       ? setTimeout(() => {
           stats.kills++;
+          replacements++;
           testingHooks(scope).killInferenceWorker();
         }, random() * 3000)
       : undefined;
@@ -94,6 +101,7 @@ while (stats.in < total) {
     for await (const result of scope.analyzeStream(source(), { signal: controller.signal })) {
       seen.push(result.index);
       stats.out++;
+      if (crashes.has(result.index) || result.error?.code === 'FRAME_TIMEOUT') replacements++;
       if (result.error) {
         errorsByCode[result.error.code] = (errorsByCode[result.error.code] ?? 0) + 1;
         const expected = EXPECTED_ERRORS[kinds[result.index]] ?? [];
@@ -105,12 +113,16 @@ while (stats.in < total) {
       if (seen.length === abortAfter) controller.abort();
       if (stats.out % 250 === 0) {
         (globalThis as { gc?: () => void }).gc?.();
-        rss.push([stats.out, process.memoryUsage().rss]);
+        const memory = process.memoryUsage();
+        rss.push([stats.out, memory.rss]);
+        heap.push([stats.out, memory.heapUsed]);
+        rssByThousand.set(Math.ceil(stats.out / 1000), Math.round(memory.rss / 2 ** 20));
       }
     }
   } catch (error) {
     if ((error as { code?: string })?.code !== 'ABORTED' || abortAfter < 0) throw error;
     stats.aborted++;
+    replacements++; // an abort kills the workers busy with the stream
   } finally {
     clearTimeout(killTimer);
   }
@@ -137,6 +149,7 @@ await scope.dispose();
 // RSS slope after the first fifth (warm-up), KiB per frame.
 const after = rss.filter(([frame]) => frame > stats.out / 5);
 const slope = leastSquaresSlope(after) / 1024;
+const heapSlope = leastSquaresSlope(heap.filter(([frame]) => frame > stats.out / 5)) / 1024;
 const restarts = scope.events.filter((e) => /inference worker crashed/.test(e)).length;
 console.log(`frames in:        ${stats.in} (${stats.streams} streams, ${stats.aborted} aborted part-way)`);
 console.log(`results out:      ${stats.out}`);
@@ -150,6 +163,8 @@ console.log(
   `RSS slope after warm-up: ${slope.toFixed(3)} KiB/frame over ${after.length} samples ` +
     `(${((after[0]?.[1] ?? 0) / 2 ** 20).toFixed(0)} -> ${((after.at(-1)?.[1] ?? 0) / 2 ** 20).toFixed(0)} MiB)`,
 );
+console.log(`JS heap slope (main thread, after GC): ${heapSlope.toFixed(3)} KiB/frame; worker replacements by faults: ${replacements}`);
+console.log(`RSS at each 1,000 frames (MiB): ${[...rssByThousand.values()].join(' ')}`);
 console.log(`time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
 process.exitCode = stats.lost > 0 || stats.duplicated > 0 ? 1 : 0;
 

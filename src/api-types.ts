@@ -7,6 +7,7 @@ import type { SmearscopeErrorCode } from './errors.js';
 import type { CamMap } from './explain/cam.js';
 import type { FrameInput } from './frame.js';
 import type { BackendChoice, BackendName } from './inference/backend.js';
+import type { LoadProgress } from './inference/host.js';
 import type { ModelSource } from './inference/load-model.js';
 import type { ModelCard } from './inference/model-card-types.js';
 import type { CellLocation } from './localize/cells.js';
@@ -23,8 +24,10 @@ export type { CamMap } from './explain/cam.js';
 export type { EmbeddingProjection } from './explain/embedding.js';
 export type { EncodedFrame, Frame, FrameInput } from './frame.js';
 export type { BackendChoice, BackendName } from './inference/backend.js';
+export type { LoadProgress } from './inference/host.js';
 export type { ModelSource } from './inference/load-model.js';
 export type { ModelCard } from './inference/model-card-types.js';
+export type { ShippedModel } from './inference/shipped-models.js';
 export type { CellLocation } from './localize/cells.js';
 export type { BorderPolicy } from './patch/write-patches.js';
 export type { ScaleSource } from './scale/scale-source.js';
@@ -44,8 +47,18 @@ export interface FrameLimits {
 }
 
 export interface ScopeOptions {
-  /** Model card path/URL, or `{ card, onnx }` in memory (default: the shipped bone-marrow model). */
+  /** A shipped model's id (see `models`), a card's path/URL, or `{ card, onnx }` in memory (default: the shipped bone-marrow model). */
   model?: ModelSource;
+  /**
+   * Browsers: the folder (URL) holding smearscope's `workers/`, `ort/` and `models/` when the host
+   * serves them elsewhere than the package layout (esbuild, IIFE bundles, a CDN). Default: found
+   * next to the bundle through `new URL(..., import.meta.url)`.
+   */
+  assetsPath?: string;
+  /** Model loading: bytes of the card and graph as they arrive (browsers: also when served from the cache). */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Browsers: keep the model in Cache Storage so the next start works offline (default true). */
+  cacheModel?: boolean;
   /** Where the model runs (default 'auto': webgpu > native > wasm, the first that works here). */
   backend?: BackendChoice;
   /** Preprocess workers, each with its own copy of the WASM kernels (default: cores - 1, at most 4). */
@@ -68,7 +81,7 @@ export interface ScopeOptions {
   graphCapture?: boolean;
   /** Largest ONNX file read, bytes, checked before reading (default 1 GiB). */
   maxModelBytes?: number;
-  /** Per-frame budgets: decodeMs, preprocessMs, inferenceMs (per batch), maxFramePixels (defaults 10 s, 20 s, 30 s, 100 MP); a frame over one fails with FRAME_TIMEOUT or FRAME_TOO_LARGE and its worker is replaced. */
+  /** Per-frame budgets: decodeMs, preprocessMs, inferenceMs (per batch), maxFramePixels (defaults 10 s, 20 s, 30 s, 100 MP; encoded frames are checked from their header, before decoding); a frame over one fails with FRAME_TIMEOUT or FRAME_TOO_LARGE and its worker is replaced. */
   frameLimits?: Partial<FrameLimits>;
 }
 

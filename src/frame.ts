@@ -63,6 +63,8 @@ export function checkMicronsPerPixel(value: unknown, code: SmearscopeErrorCode, 
  */
 export interface EncodedFrame {
   encoded: Uint8Array;
+  /** Page of a multi-page TIFF, from 0 (required for those: one frame per page). */
+  page?: number;
   micronsPerPixel?: number;
   stageMicrons?: { x: number; y: number };
   label?: string;

@@ -7,8 +7,11 @@ import { checkBackendChoice } from './inference/backend.js';
 import { checkBoolean, checkChoice, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { checkBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
+import { defaultModelId } from './inference/shipped-models.js';
 import { analyzeStream, checkStreamArguments, type StreamContext } from './pipeline/analyze-stream.js';
 import { resolveFrameLimits } from './pipeline/frame-limits.js';
+import { withAssetsPath } from './platform/with-assets.js';
+import { workerHost } from '#platform-spawn';
 import { InferenceClient } from './pipeline/inference-client.js';
 import type { PreprocessJob } from './pipeline/preprocess-frame.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
@@ -26,7 +29,14 @@ function checkScopeOptions(options: ScopeOptions): void {
   checkPositive('cellMicrons', options.cellMicrons, 100);
   checkPositive('maxModelBytes', options.maxModelBytes);
   checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
-  for (const name of ['locateOnly', 'normalizeStain', 'graphCapture'] as const) checkBoolean(name, options[name]);
+  for (const name of ['locateOnly', 'normalizeStain', 'graphCapture', 'cacheModel'] as const) checkBoolean(name, options[name]);
+  if (options.assetsPath !== undefined && typeof options.assetsPath !== 'string')
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `assetsPath must be a URL or path string (the folder holding smearscope's dist/), got ${typeof options.assetsPath}`,
+    );
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new SmearscopeError('INVALID_ARGUMENT', `onProgress must be a function (model load progress), got ${typeof options.onProgress}`);
 }
 
 /**
@@ -41,15 +51,20 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   checkBatchSize(batchSize);
   const locateOnly = options.locateOnly ?? false;
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
-  const model = await loadModel(platform, options.model ?? platform.defaultModelCard(), options.maxModelBytes);
+  const host = withAssetsPath({ ...platform, ...workerHost }, options.assetsPath);
+  const model = await loadModel(host, options.model ?? defaultModelId(), {
+    ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.cacheModel !== undefined ? { cache: options.cacheModel } : {}),
+  });
   const { card } = model;
   const scheme = resolveScheme(card);
-  const pool = new PreprocessPool(platform, workers);
+  const pool = new PreprocessPool(host, workers);
   let inference: InferenceClient | undefined;
   try {
     if (!locateOnly) {
       inference = await InferenceClient.open(
-        platform,
+        host,
         {
           card,
           modelBytes: model.modelBytes,
@@ -57,6 +72,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
           batchSize,
           ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
           ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
+          ...(options.assetsPath ? { assetsPath: options.assetsPath } : {}),
         },
         limits.inferenceMs,
         events,
@@ -86,6 +102,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     stallInferenceOnNextRun: () => inference!.stallOnNextRun(),
     loseGpuDevice: () => inference!.loseDevice(),
     killInferenceWorker: () => inference!.kill(),
+    stallPreprocessOnNextDecode: () => pool.stallOnNextDecode(),
     set crashPreprocess(hook: StreamContext['crashPreprocess']) {
       if (hook) context.crashPreprocess = hook;
       else delete context.crashPreprocess;

@@ -9,6 +9,8 @@ export interface ScopeTesting {
   crashInferenceOnNextRun(): Promise<void>;
   /** The next inference run spins forever without answering (a hung driver). */
   stallInferenceOnNextRun(): Promise<void>;
+  /** The next decode in every preprocess worker spins forever (a decoder stuck in a malformed file). */
+  stallPreprocessOnNextDecode(): Promise<void>;
   /** Kills the inference worker now, wherever it is (as the OS would on out-of-memory). */
   killInferenceWorker(): void;
   /** Destroys the GPU device as a driver reset would; false when there was none. */

@@ -1,6 +1,8 @@
 // Inference worker: owns the ONNX Runtime session of one device. Runs are serialized here.
 import { expose, transfer } from 'comlink';
-import { platform } from '#platform';
+import { platform as basePlatform } from '#platform';
+import { ortLoader } from '#platform-ort';
+import { withAssetsPath } from '../src/platform/with-assets.js';
 import '../src/pipeline/error-transfer.js';
 import { SmearscopeError } from '../src/errors.js';
 import type { ClassifierSession } from '../src/inference/backend.js';
@@ -12,13 +14,22 @@ let crashOnNextRun = false;
 let stallOnNextRun = false;
 let queue: Promise<unknown> = Promise.resolve();
 
+const platform = { ...basePlatform, ...ortLoader };
+
 const api: InferenceWorkerApi = {
   async init(options: InferenceInit) {
     await session?.dispose();
-    const opened = await openSession(platform, options.card, options.modelBytes, options.backend, options.batchSize, {
-      ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
-      ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
-    });
+    const opened = await openSession(
+      withAssetsPath(platform, options.assetsPath),
+      options.card,
+      options.modelBytes,
+      options.backend,
+      options.batchSize,
+      {
+        ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+        ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
+      },
+    );
     session = opened.session;
     return { backend: session.backend, reason: opened.reason, notes: session.notes };
   },

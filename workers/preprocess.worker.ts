@@ -12,6 +12,7 @@ import type { PreprocessWorkerApi } from '../src/pipeline/worker-api.js';
 const kernels = instantiateKernels();
 /** The frame `decode` left for the next `prepare` (one frame at a time per worker). */
 let decoded: Frame | undefined;
+let stallOnNextDecode = false;
 
 const api: PreprocessWorkerApi = {
   /**
@@ -21,10 +22,14 @@ const api: PreprocessWorkerApi = {
    */
   async decode(input, maxFramePixels) {
     decoded = undefined;
+    if (stallOnNextDecode) for (;;); // deliberately stuck: nothing short of terminate() ends this
     const label = input.label ?? 'image';
     const size = headerImageSize(input.encoded);
     if (size) checkFramePixels(label, size.width, size.height, maxFramePixels);
-    const frame = await platform.decodeImage(input.encoded, label);
+    const frame = await platform.decodeImage(input.encoded, label, {
+      maxFramePixels,
+      ...(input.page !== undefined ? { page: input.page } : {}),
+    });
     checkFramePixels(label, frame.width, frame.height, maxFramePixels);
     decoded = {
       ...frame,
@@ -51,6 +56,9 @@ const api: PreprocessWorkerApi = {
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   async ready() {
     await kernels;
+  },
+  stallOnNextDecode() {
+    stallOnNextDecode = true;
   },
   crash() {
     setTimeout(() => {

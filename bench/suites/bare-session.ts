@@ -1,7 +1,10 @@
-import { platform } from '#platform';
+import { platform as basePlatform } from '#platform';
+import { ortLoader } from '#platform-ort';
 import type { BackendName, ClassifierSession } from '../../src/inference/backend.js';
 import type { ModelCard } from '../../src/inference/model-card-types.js';
 import { openSession } from '../../src/inference/open-session.js';
+
+const platform = { ...basePlatform, ...ortLoader };
 
 export interface BareSession {
   session: ClassifierSession;

@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type * as ortTypes from 'onnxruntime-common';
-import { platform } from '#platform';
+import { platform as basePlatform } from '#platform';
+import { ortLoader } from '#platform-ort';
 import type { BackendName } from '../../src/inference/backend.js';
 import { isNativeRuntime } from '../../src/inference/ort-session.js';
 import { createWebGpuIo } from '../../src/inference/webgpu-io.js';
@@ -10,6 +11,8 @@ import type { MatmulProbe } from '../inputs.js';
 import type { MatmulRate } from '../report-types.js';
 import { timeRepeated, type RepeatPlan } from '../repeat.js';
 import { rateSpread, spreadOf } from '../stats.js';
+
+const platform = { ...basePlatform, ...ortLoader };
 
 /**
  * The device's matrix rate through one backend, measured in this run: one large MatMul graph

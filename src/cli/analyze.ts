@@ -1,26 +1,26 @@
 import { constants } from 'node:fs';
-import { access, open, readFile, stat } from 'node:fs/promises';
+import { access, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { BACKEND_CHOICES } from '../inference/backend.js';
-import type { EncodedFrame } from '../frame.js';
+import { readEncodedFrames } from '../io/encoded-frames.js';
 import { listImages } from '../io/list-images.js';
 import { createScope } from '../scope.js';
 import { EXIT, onOff, oneOf, positiveNumber } from './parse-options.js';
 import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
-import { resolveModelArgument } from './shipped-models.js';
 import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
 
-Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files), classifies each, and
-writes a report. Progress goes to stderr; the report to stdout or --out.
+Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files; every page of a
+multi-page TIFF is a frame), classifies each, and writes a report. Progress goes to stderr; the
+report to stdout or --out.
 
 Options:
-  --model <card.json | id>    model card, or a shipped model's id ('smearscope models'; default:
-                              the shipped bone-marrow model)
+  --model <id|card.json>      a shipped model's id ('smearscope models') or a card's path
+                              (default: the shipped bone-marrow model bm7-resnet10s)
   --stain-normalization <on|off>  normalize frames to the card's stain reference (default: the card's choice)
   --backend <name>            auto | wasm | webgpu | native (default auto: native > wasm in Node;
                               webgpu in Node is onnxruntime-node's WebGPU EP, used only when named)
@@ -34,12 +34,15 @@ Options:
   --strict-scale              such a contradiction fails the frame (SCALE_MISMATCH) instead
   --locate-only               find cells only: cells carry position, no class
   --out <file>                write the report there instead of stdout (checked before any work)
-  --format <json|csv|jsonl>   report format (default json; csv: one row per cell; jsonl: JSON Lines
+  --format <json|csv|jsonl>   report format (default json; csv: one row per cell, with the frame's
+                              scale and its source, flags, warnings and error; jsonl: JSON Lines
                               streamed as frames complete: {type:"run"}, one {type:"frame", index,
                               ...} per frame, {type:"end", framesDone, differential, interrupted?})
   --batch <n>                 cells per inference run (default 8)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --target-count <n>          cells wanted for the differential (default 200)
+  --max-pixels <n>            refuse frames with more pixels than this, from the image header,
+                              before decoding (default 100000000; FRAME_TOO_LARGE)
   --quiet                     no progress on stderr
   -h, --help                  this help
 
@@ -82,6 +85,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       workers: { type: 'string' },
       'target-count': { type: 'string' },
+      'max-pixels': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,9 +101,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const batchSize = positiveNumber('batch', values.batch, true);
   const workers = positiveNumber('workers', values.workers, true);
   const targetCount = positiveNumber('target-count', values['target-count'], true) ?? 200;
+  const maxFramePixels = positiveNumber('max-pixels', values['max-pixels'], true);
   const locateOnly = values['locate-only'] ?? false;
   const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
-  const model = values.model === undefined ? undefined : await resolveModelArgument(values.model);
+  // A shipped model's id or a card's path: createScope's loadModel resolves ids (the library's `models`).
+  const model = values.model;
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   // Before any work: an unwritable --out must not cost a whole run.
   if (values.out) await checkWritable(values.out);
@@ -114,6 +120,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     locateOnly,
     ...(batchSize ? { batchSize } : {}),
     ...(workers ? { workers } : {}),
+    ...(maxFramePixels ? { frameLimits: { maxFramePixels } } : {}),
   });
   const output = await openOutput(values.out);
   const stop = new AbortController();
@@ -128,7 +135,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     log(
-      `smearscope: ${files.length} frame(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
+      `smearscope: ${files.length} file(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
         `backend ${scope.backend}: ${scope.backendReason}`,
     );
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
@@ -152,21 +159,20 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     let fatal: SmearscopeError | undefined;
     const strictScale = values['strict-scale'] ?? false;
     try {
-      for await (const result of scope.analyzeStream(readEncoded(files, micronsPerPixel), { signal: stop.signal, strictScale })) {
+      for await (const result of scope.analyzeStream(readEncodedFrames(files, micronsPerPixel), { signal: stop.signal, strictScale })) {
         const entry = frameEntry(result);
         report.frames.push(entry);
         if (format === 'jsonl') await output.write(jsonLine({ type: 'frame', index: result.index, ...entry }));
-        if (result.scaleWarning)
-          process.stderr.write(`[${result.index + 1}/${files.length}] ${result.label}: scale warning: ${result.scaleWarning}\n`);
+        if (result.scaleWarning) process.stderr.write(`[${result.index + 1}] ${result.label}: scale warning: ${result.scaleWarning}\n`);
         if (result.error) {
           failed++;
-          log(`[${result.index + 1}/${files.length}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
+          log(`[${result.index + 1}] ${result.label}: error [${result.error.code}] ${result.error.message}`);
           continue;
         }
         slide?.addFrame(result);
         const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
         log(
-          `[${result.index + 1}/${files.length}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
+          `[${result.index + 1}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
             `${result.timingsMs.total.toFixed(0)} ms`,
         );
       }
@@ -178,7 +184,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const warned = report.frames.filter((frame) => frame.scaleWarning).length;
     if (warned > 0)
       process.stderr.write(
-        `scale warning on ${warned} of ${files.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`,
+        `scale warning on ${warned} of ${report.frames.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`,
       );
     const interrupted = signal !== undefined || fatal !== undefined;
     if (interrupted) {
@@ -202,10 +208,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     }
     if (fatal) throw fatal;
     if (signal) {
-      log(`smearscope: interrupted after ${report.frames.length} of ${files.length} frame(s); the report holds them`);
+      log(`smearscope: interrupted after ${report.frames.length} frame(s) of ${files.length} file(s); the report holds them`);
       return SIGNAL_EXIT[signal];
     }
-    if (failed > 0) log(`${failed} of ${files.length} frame(s) failed; see their "error" in the report`);
+    if (failed > 0) log(`${failed} of ${report.frames.length} frame(s) failed; see their "error" in the report`);
     return failed > 0 ? EXIT.someFramesFailed : EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
@@ -214,7 +220,6 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     await scope.dispose();
   }
 }
-
 /** Exit statuses of interrupted runs, as shells report a process killed by the signal. */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
@@ -254,12 +259,4 @@ async function openOutput(path: string | undefined): Promise<{ write(text: strin
     throw new SmearscopeError('IO_FAILED', `cannot write --out ${path}: ${error.message}`, { cause: error });
   });
   return { write: async (text) => void (await file.write(text)), close: () => file.close() };
-}
-
-/** Reads files lazily, one at a time as the pipeline asks, so memory stays flat on long lists. */
-async function* readEncoded(files: string[], micronsPerPixel: number | undefined): AsyncGenerator<EncodedFrame> {
-  for (const file of files) {
-    const encoded = await readFile(file).catch(() => new Uint8Array(0)); // an unreadable file decodes to an error result
-    yield { encoded, label: file, ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}) };
-  }
 }

@@ -6,7 +6,6 @@ import { SmearscopeError } from '../errors.js';
 import type { EncodedFrame } from '../frame.js';
 import { createScope } from '../scope.js';
 import { onOff, oneOf, positiveNumber } from './parse-options.js';
-import { resolveModelArgument } from './shipped-models.js';
 
 export const EVAL_HELP = `Usage: smearscope eval <dir> [options]
 
@@ -63,7 +62,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
   const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
   const folderCodes = parseClassMap(values.classes);
-  const model = values.model === undefined ? undefined : await resolveModelArgument(values.model);
+  // A shipped model's id or a card's path: createScope's loadModel resolves ids (the library's `models`).
+  const model = values.model;
 
   const scope = await createScope({
     ...(model ? { model } : {}),

@@ -8,6 +8,7 @@ import { EXIT } from './parse-options.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { submitCommand } from './submit.js';
+import { SMEARSCOPE_VERSION } from './version.js';
 import { workerCommand } from './worker.js';
 
 const USAGE = `smearscope — white-cell cytomorphology on this device (screening aid, not a diagnosis)
@@ -25,7 +26,7 @@ Commands:
   submit <image|dir>...    put a slide on the queue, wait, print the same report as analyze
   status --slide ID        where a submitted slide stands
 
-Run "smearscope <command> --help" for the options of a command.
+Run "smearscope <command> --help" for the options of a command; "smearscope --version" prints the version.
 Exit codes: 0 ok, 1 some frames failed (report complete), 2 usage or fatal error.`;
 
 /** Runs the CLI; returns the process exit code. Errors print as "error [CODE]: message". */
@@ -51,6 +52,10 @@ export async function main(argv: string[]): Promise<number> {
         return await submitCommand(rest);
       case 'status':
         return await statusCommand(rest);
+      case '--version':
+      case '-v':
+        process.stdout.write(`smearscope ${SMEARSCOPE_VERSION}\n`);
+        return 0;
       case undefined:
       case '--help':
       case '-h':

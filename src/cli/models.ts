@@ -1,6 +1,4 @@
-import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { platform } from '#platform';
 import type { ModelCard } from '../inference/model-card-types.js';
 import { listShippedModels } from './shipped-models.js';
 
@@ -61,8 +59,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     process.stdout.write(MODELS_HELP);
     return 0;
   }
-  const defaultName = basename(String(platform.defaultModelCard()));
-  const rows = (await listShippedModels()).map(({ card, path }) => modelRow(card, path, basename(path) === defaultName));
+  const rows = (await listShippedModels()).map(({ card, path, isDefault }) => modelRow(card, path, isDefault));
   if (values.json) {
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;

@@ -103,7 +103,7 @@ async function runNormalize(argv: string[]): Promise<number> {
     kernels.memory.release(mark);
   }
   try {
-    await writeFile(outputPath, encodePng({ ...frame, pixels }));
+    await writeFile(outputPath, await encodePng({ ...frame, pixels }));
   } catch (error) {
     throw new SmearscopeError('IO_FAILED', `cannot write ${outputPath}: ${(error as Error).message}`, { cause: error });
   }

@@ -109,11 +109,18 @@ function roundTimings(t: FrameTimingsMs): FrameTimingsMs {
   };
 }
 
-/** CSV of the report: one row per cell (frames without cells get one row with empty cell fields). */
+/**
+ * CSV of the report: one row per cell (frames without cells get one row with empty cell fields).
+ * Every row carries its frame's scale (um/px, and its scaleSource: 'given' or 'frame'-estimated; both
+ * empty when unknown), the frame's warnings (scale warning, stain note, cells skipped at the border) and error;
+ * cell rows carry the screening flags and any abstain reason.
+ */
 export function reportToCsv(report: AnalyzeReport): string {
   const classes = report.model.classes;
   const header = [
     'file',
+    'micronsPerPixel',
+    'scaleSource',
     'x',
     'y',
     'x0',
@@ -126,20 +133,32 @@ export function reportToCsv(report: AnalyzeReport): string {
     'abstained',
     'pBlast',
     'pAtypical',
+    'blastFlag',
+    'atypicalFlag',
     ...classes.map((c) => `p_${c}`),
+    'warnings',
     'error',
   ];
   const rows = [header.join(',')];
   for (const frame of report.frames) {
     const file = csvField(frame.file);
+    const scale = [frame.micronsPerPixel ?? '', frame.scaleSource ?? ''];
+    const frameWarnings = [
+      frame.scaleWarning,
+      frame.stainNote,
+      frame.skippedAtBorder ? `${frame.skippedAtBorder} cell(s) skipped at the border` : undefined,
+    ];
     const error = frame.error ? csvField(`${frame.error.code}: ${frame.error.message}`) : '';
-    if (frame.cells.length === 0) rows.push([file, ...new Array(header.length - 2).fill(''), error].join(','));
+    if (frame.cells.length === 0) {
+      rows.push([file, ...scale, ...new Array(header.length - 5).fill(''), warningsField(frameWarnings), error].join(','));
+    }
     // biome-ignore lint/suspicious/noExplicitAny: a CSV row reads whichever report fields exist, by name
     for (const cell of frame.cells as Array<Record<string, any>>) {
       const probs = (cell.probs ?? {}) as Record<string, number>;
       rows.push(
         [
           file,
+          ...scale,
           cell.x,
           cell.y,
           ...cell.box,
@@ -149,13 +168,20 @@ export function reportToCsv(report: AnalyzeReport): string {
           cell.abstained ?? '',
           cell.pBlast ?? '',
           cell.pAtypical ?? '',
+          cell.blastFlag ?? '',
+          cell.atypicalFlag ?? '',
           ...classes.map((c) => probs[c] ?? ''),
+          warningsField([...frameWarnings, cell.abstainReason, cell.crossesBorder ? 'patch crosses the frame border' : undefined]),
           error,
         ].join(','),
       );
     }
   }
   return rows.join('\n') + '\n';
+}
+
+function warningsField(warnings: Array<string | undefined>): string {
+  return csvField(warnings.filter(Boolean).join('; '));
 }
 
 function csvField(text: string): string {

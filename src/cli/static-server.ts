@@ -50,14 +50,16 @@ export interface StaticServer {
  * HEAD; a malformed URL gets 400; a Host header that is not a loopback name (or the bound host)
  * gets 421. Every answer carries CSP, nosniff and COOP/COEP; inline scripts of a served HTML page
  * are allowed by their SHA-256 and nothing else inline runs. Port 0 picks a free port.
- * `options.index` is the page answered for `/`.
+ * `options.index` is the page answered for `/`. `options.isolated: false` leaves COOP/COEP out, as
+ * most hosts do (tests use it to check that pages without isolation still run on one thread).
  */
 export async function startStaticServer(
   mounts: Record<string, string>,
   port = 0,
   host = '127.0.0.1',
-  options: { index?: string } = {},
+  options: { index?: string; isolated?: boolean } = {},
 ): Promise<StaticServer> {
+  const isolated = options.isolated ?? true;
   const folders = Object.entries(mounts)
     .filter(([prefix]) => prefix.endsWith('/'))
     .map(([prefix, folder]) => [prefix, resolve(folder)] as const)
@@ -105,11 +107,11 @@ export async function startStaticServer(
       // Pages are small: read whole, so their inline scripts can be hashed into the CSP.
       const html = await readFile(file);
       const headers = { 'Content-Type': type, 'Content-Length': html.length };
-      response.writeHead(200, { ...securityHeaders(inlineScriptHashes(html.toString('utf8'))), ...headers });
+      response.writeHead(200, { ...securityHeaders(inlineScriptHashes(html.toString('utf8')), isolated), ...headers });
       response.end(request.method === 'HEAD' ? undefined : html);
       return;
     }
-    response.writeHead(200, { ...securityHeaders([]), 'Content-Type': type, 'Content-Length': info.size });
+    response.writeHead(200, { ...securityHeaders([], isolated), 'Content-Type': type, 'Content-Length': info.size });
     if (request.method === 'HEAD') response.end();
     else
       createReadStream(file)
@@ -173,7 +175,8 @@ function hostName(header: string | undefined): string {
   return name.toLowerCase();
 }
 
-function securityHeaders(scriptHashes: string[]): OutgoingHttpHeaders {
+/** `isolated: false` leaves COOP/COEP out (files of a non-isolated test page; error answers keep them). */
+function securityHeaders(scriptHashes: string[], isolated = true): OutgoingHttpHeaders {
   // 'unsafe-eval': onnxruntime-web's WebGPU glue (embind) builds its method callers with new Function;
   // without it WebGPU inference never starts. Inline scripts, other origins, plugins and framing stay
   // blocked.
@@ -181,8 +184,7 @@ function securityHeaders(scriptHashes: string[]): OutgoingHttpHeaders {
   return {
     'Content-Security-Policy': [...CSP_BASE, scripts].join('; '),
     'X-Content-Type-Options': 'nosniff',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
+    ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
     'Cross-Origin-Resource-Policy': 'same-origin',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',

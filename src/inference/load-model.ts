@@ -1,9 +1,13 @@
 import { SmearscopeError } from '../errors.js';
-import type { InferenceHost } from './host.js';
+import type { InferenceHost, LoadProgress } from './host.js';
 import { validateModelCard } from './model-card.js';
 import type { ModelCard } from './model-card-types.js';
+import { isModelId, shippedModel } from './shipped-models.js';
 
-/** A model as users hand it over: a card location (path or URL), or the card and graph in memory. */
+/**
+ * A model as users hand it over: a shipped model's id ('bm7-resnet10s', see `models`), a card
+ * location (path or URL; its graph is found relative to it), or the card and graph in memory.
+ */
 export type ModelSource = string | URL | { card: ModelCard; onnx: Uint8Array };
 
 export interface LoadedModel {
@@ -18,16 +22,23 @@ export const DEFAULT_MAX_MODEL_BYTES = 1024 * 2 ** 20;
 /** Largest card read: JSON with classifier weights is a few MB. */
 const MAX_CARD_BYTES = 64 * 2 ** 20;
 
+export interface LoadModelOptions {
+  /** Largest ONNX file read, bytes, checked before reading (default DEFAULT_MAX_MODEL_BYTES). */
+  maxModelBytes?: number;
+  /** Bytes of the card and the graph as they arrive. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Browsers: keep card and graph in Cache Storage so later loads work offline. Default true. */
+  cache?: boolean;
+}
+
 /**
- * Reads and validates a card, then reads the ONNX file it names (relative to the card). The file
- * must lie in the card's folder or the package's models/ folder (a card cannot make us read
- * /etc/passwd), be a regular file, and be at most `maxModelBytes` (checked before reading).
+ * Reads and validates a card (a shipped model's id, a path or a URL), then reads the ONNX file it
+ * names (relative to the card, or the shipped one). The file must lie in the card's folder or the
+ * package's models/ folder (a card cannot make us read /etc/passwd), be a regular file, and be at
+ * most `maxModelBytes` (checked before reading).
  */
-export async function loadModel(
-  platform: InferenceHost,
-  source: ModelSource,
-  maxModelBytes = DEFAULT_MAX_MODEL_BYTES,
-): Promise<LoadedModel> {
+export async function loadModel(platform: InferenceHost, source: ModelSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const maxModelBytes = options.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
   if (!(Number.isFinite(maxModelBytes) && maxModelBytes > 0)) {
     throw new SmearscopeError('INVALID_ARGUMENT', `maxModelBytes must be a positive number of bytes, got ${maxModelBytes}`);
   }
@@ -40,11 +51,20 @@ export async function loadModel(
   if (typeof source !== 'string' && !(source instanceof URL)) {
     throw new SmearscopeError(
       'INVALID_ARGUMENT',
-      `model must be a card path or URL, or { card, onnx }, got ${source === null ? 'null' : typeof source}`,
+      `model must be a shipped model's id, a card path or URL, or { card, onnx }, got ${source === null ? 'null' : typeof source}`,
     );
   }
-  const location = String(source);
-  const bytes = await platform.readBytes(source, MAX_CARD_BYTES);
+  const shipped = typeof source === 'string' && isModelId(source) ? platform.shippedModelFiles(shippedModel(source)) : undefined;
+  const cardLocation = shipped?.card ?? source;
+  const location = String(cardLocation);
+  const cache = options.cache ?? true;
+  const progress = options.onProgress ? { onProgress: options.onProgress } : {};
+  // The card is small and names the version: network first, so an updated card is seen.
+  const bytes = await platform.readBytes(cardLocation, {
+    maxBytes: MAX_CARD_BYTES,
+    ...progress,
+    ...(cache ? { cache: 'network-first' as const } : {}),
+  });
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
@@ -52,15 +72,21 @@ export async function loadModel(
     throw new SmearscopeError('INVALID_MODEL_CARD', `${location} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const card = validateModelCard(json, location);
-  const onnx = platform.resolveRelative(card.model, source);
-  const folders = [platform.resolveRelative('.', source), platform.resolveRelative('.', platform.defaultModelCard())];
-  if (!folders.some((folder) => isInside(onnx, folder))) {
+  const graph = shipped?.onnx ?? platform.resolveRelative(card.model, cardLocation);
+  const folders = [platform.resolveRelative('.', cardLocation), platform.resolveRelative('.', platform.defaultModelCard())];
+  if (!folders.some((folder) => isInside(graph, folder))) {
     throw new SmearscopeError(
       'INVALID_MODEL_CARD',
       `${location}: "model" (${card.model}) must name a file in the card's folder or in the package's models/`,
     );
   }
-  const modelBytes = await platform.readBytes(onnx, maxModelBytes);
+  // The graph is large and fixed per card version: cache first, keyed by the version.
+  const cacheKey = `?smearscope-model=${encodeURIComponent(card.id)}@${encodeURIComponent(card.version)}`;
+  const modelBytes = await platform.readBytes(graph, {
+    maxBytes: maxModelBytes,
+    ...progress,
+    ...(cache ? { cache: 'cache-first' as const, cacheKey } : {}),
+  });
   return { card, modelBytes, location };
 }
 

@@ -1,5 +1,5 @@
 import { SmearscopeError } from '../errors.js';
-import type { InferenceHost } from './host.js';
+import type { InferenceHost, OrtLoader } from './host.js';
 import { checkBackendChoice, type BackendChoice, type BackendName, type ClassifierSession } from './backend.js';
 import type { ModelCard } from './model-card-types.js';
 import { createOrtSession } from './ort-session.js';
@@ -13,10 +13,11 @@ export interface OpenedSession {
 /**
  * Opens a classifier session on the chosen backend. `auto` tries the platform's candidates fastest
  * first (webgpu > native > wasm) and keeps the first that loads the model and survives its warm-up
- * run; the reason lists what failed before it.
+ * run, skipping those the platform advises against (a software WebGPU adapter); the reason lists
+ * what was skipped or failed before it.
  */
 export async function openSession(
-  platform: InferenceHost,
+  platform: InferenceHost & OrtLoader,
   card: ModelCard,
   modelBytes: Uint8Array,
   choice: BackendChoice,
@@ -28,6 +29,11 @@ export async function openSession(
   const failures: string[] = [];
   let lastError: unknown;
   for (const backend of candidates) {
+    const skip = choice === 'auto' ? await platform.autoSkipReason(backend) : undefined;
+    if (skip) {
+      failures.push(`${backend}: skipped, ${skip}; wasm is faster`);
+      continue;
+    }
     try {
       const ort = await platform.loadOrt(backend);
       const session = await createOrtSession(ort, modelBytes, card, {

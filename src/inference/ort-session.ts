@@ -171,8 +171,9 @@ async function hostFloats(tensor: ortTypes.Tensor | undefined, gpu?: WebGpuIo): 
   if (!(data instanceof Float32Array)) {
     throw new SmearscopeError('MODEL_MISMATCH', `output is ${tensor.type}, expected float32`);
   }
-  // Outputs may view a larger (or shared) heap; a tight copy is safe to transfer.
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer)
-    ? data
-    : data.slice();
+  // Outputs may view a larger (or shared) heap; a tight copy is safe to transfer. Only a plain
+  // ArrayBuffer is kept as is: `SharedArrayBuffer` is not even defined on pages that are not
+  // cross-origin isolated, so it must not be named here.
+  const plain = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  return plain ? data : data.slice();
 }

@@ -1,9 +1,7 @@
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
-// @ts-expect-error utif ships no types; we use decode/decodeImage/toRGBA8 only.
-import UTIF from 'utif';
+import type { SharpOptions, default as sharpType } from 'sharp';
 import { SmearscopeError } from '../errors.js';
-import type { Frame } from '../frame.js';
+import { checkFramePixels, type Frame } from '../frame.js';
+import { DEFAULT_MAX_FRAME_PIXELS, type DecodeLimits } from './decode-limits.js';
 
 export type ImageFormat = 'png' | 'jpeg' | 'tiff';
 
@@ -21,43 +19,93 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
 }
 
 /**
- * Decodes a PNG, JPEG or TIFF file into an RGBA8 frame (Node; browsers decode with
- * createImageBitmap). The returned frame owns a fresh pixel buffer. `label` names the source in
- * error messages.
+ * Number of pages (TIFF directories) of an image file; 1 for PNG and JPEG. Reads headers only.
+ * Throws the same typed errors as decodeImage for files that are not images or are corrupt.
  */
-export function decodeImage(bytes: Uint8Array, label = 'image'): Frame {
-  const format = sniffImageFormat(bytes);
-  if (!format) {
-    throw new SmearscopeError('UNSUPPORTED_FORMAT', `${label}: not a PNG, JPEG or TIFF file (unrecognized first bytes)`);
-  }
-  try {
-    switch (format) {
-      case 'png': {
-        const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        return rgbaFrame(png.width, png.height, new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), label);
-      }
-      case 'jpeg': {
-        const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024, maxResolutionInMP: 200 });
-        return rgbaFrame(image.width, image.height, image.data, label);
-      }
-      case 'tiff': {
-        const ifds = UTIF.decode(bytes);
-        if (!ifds.length) throw new Error('no image directory');
-        UTIF.decodeImage(bytes, ifds[0]);
-        const rgba: Uint8Array = UTIF.toRGBA8(ifds[0]);
-        return rgbaFrame(ifds[0].width, ifds[0].height, rgba, label);
-      }
-    }
-  } catch (error) {
-    if (error instanceof SmearscopeError) throw error;
+export async function countPages(bytes: Uint8Array, label = 'image'): Promise<number> {
+  const format = checkFormat(bytes, label);
+  const info = await readHeader(bytes, format, label);
+  return info.pages ?? 1;
+}
+
+/**
+ * Decodes a PNG, JPEG or TIFF file into an RGBA8 frame with libvips (sharp; Node only: browsers
+ * decode with createImageBitmap). JPEG pixels equal libjpeg-turbo's, as PIL's and Chromium's do.
+ * The header is checked first: too many pixels, a grayscale source, or a multi-page TIFF without
+ * a `page` are typed errors before any pixel memory is allocated. 16-bit sources are scaled to
+ * 8 bits. The returned frame owns a fresh pixel buffer; `label` names the source in errors.
+ */
+export async function decodeImage(bytes: Uint8Array, label = 'image', options: DecodeLimits = {}): Promise<Frame> {
+  const format = checkFormat(bytes, label);
+  const maxPixels = options.maxFramePixels ?? DEFAULT_MAX_FRAME_PIXELS;
+  if (!(maxPixels > 0)) throw new SmearscopeError('INVALID_ARGUMENT', `maxFramePixels must be a positive number, got ${maxPixels}`);
+  const file = await readHeader(bytes, format, label);
+  const pages = file.pages ?? 1;
+  if (options.page === undefined && pages > 1) {
     throw new SmearscopeError(
-      'DECODE_FAILED',
-      `${label}: the ${format.toUpperCase()} data is corrupt or truncated (${(error as Error).message})`,
-      {
-        cause: error,
-      },
+      'UNSUPPORTED_FORMAT',
+      `${label}: the TIFF has ${pages} pages; analyze each as its own frame ` + `({ encoded, page: 0..${pages - 1} }; the CLI does this)`,
     );
   }
+  if (options.page !== undefined && !(Number.isInteger(options.page) && options.page >= 0 && options.page < pages)) {
+    throw new SmearscopeError('INVALID_ARGUMENT', `${label}: page ${options.page} does not exist (the file has ${pages} page(s), from 0)`);
+  }
+  // Pages of one TIFF may differ in size and kind: check the page that will be decoded.
+  const header = options.page ? await readHeader(bytes, format, label, options.page) : file;
+  const { width = 0, height = 0 } = header;
+  checkFramePixels(label, width, height, maxPixels);
+  if (header.channels !== undefined && header.channels < 3 && header.space !== 'cmyk') {
+    throw new SmearscopeError(
+      'UNSUPPORTED_FORMAT',
+      `${label}: a grayscale image (${header.channels} channel(s)); smearscope needs the ` +
+        'colour of stained smears (RGB): save the frame in colour',
+    );
+  }
+  try {
+    const { data, info } = await (await open(bytes, options, maxPixels))
+      .toColourspace('srgb') // 16-bit and CMYK sources become 8-bit sRGB
+      .ensureAlpha(1)
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return rgbaFrame(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), label);
+  } catch (error) {
+    throw decodeError(error, format, label);
+  }
+}
+
+function checkFormat(bytes: Uint8Array, label: string): ImageFormat {
+  const format = sniffImageFormat(bytes);
+  if (!format) throw new SmearscopeError('UNSUPPORTED_FORMAT', `${label}: not a PNG, JPEG or TIFF file (unrecognized first bytes)`);
+  return format;
+}
+
+/** sharp (libvips) is loaded on first use: a process that never decodes (Node's main thread) never loads it. */
+let sharpModule: Promise<typeof sharpType> | undefined;
+async function sharp(input: Uint8Array, options: SharpOptions) {
+  sharpModule ??= import('sharp').then((module) => module.default as typeof sharpType);
+  return (await sharpModule)(input, options);
+}
+
+async function open(bytes: Uint8Array, options: DecodeLimits, maxPixels: number) {
+  // failOn 'warning': a truncated or damaged file is an error, never a partly grey frame.
+  return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', ...(options.page !== undefined ? { page: options.page } : {}) });
+}
+
+async function readHeader(bytes: Uint8Array, format: ImageFormat, label: string, page?: number) {
+  try {
+    // The limit is checked by us (a clearer error), so libvips gets none for the header alone.
+    return await (await sharp(bytes, { limitInputPixels: false, ...(page !== undefined ? { page } : {}) })).metadata();
+  } catch (error) {
+    throw decodeError(error, format, label);
+  }
+}
+
+function decodeError(error: unknown, format: ImageFormat, label: string): SmearscopeError {
+  if (error instanceof SmearscopeError) return error;
+  const reason = (error as Error).message.split('\n')[0];
+  return new SmearscopeError('DECODE_FAILED', `${label}: the ${format.toUpperCase()} data is corrupt or truncated (${reason})`, {
+    cause: error,
+  });
 }
 
 function rgbaFrame(width: number, height: number, pixels: Uint8Array, label: string): Frame {

@@ -1,5 +1,6 @@
 import type { FrameLimits } from '../api-types.js';
 import { checkInteger, checkOptionsObject, checkPositive } from '../check-options.js';
+import { DEFAULT_MAX_FRAME_PIXELS } from '../io/decode-limits.js';
 
 /** Generous for a 2452 x 2056 frame on a loaded 2-core machine (~0.2 s decode, ~0.2 s preprocess,
  * ~1 s per batch), short enough that a stuck frame does not hold a scanner's run for long. */
@@ -7,7 +8,7 @@ export const DEFAULT_FRAME_LIMITS: Readonly<FrameLimits> = {
   decodeMs: 10_000,
   preprocessMs: 20_000,
   inferenceMs: 30_000,
-  maxFramePixels: 100e6,
+  maxFramePixels: DEFAULT_MAX_FRAME_PIXELS,
 };
 
 /** The limits with defaults filled in; INVALID_ARGUMENT naming a bad one. */

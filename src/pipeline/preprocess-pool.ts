@@ -107,6 +107,11 @@ export class PreprocessPool {
     }
   }
 
+  /** Test hook: the next decode of every worker spins forever (see PreprocessWorkerApi). */
+  async stallOnNextDecode(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.call((remote) => remote.stallOnNextDecode())));
+  }
+
   /** Waits for an idle worker; a frame still waiting when `signal` aborts is dropped (ABORTED). */
   private acquire(signal?: AbortSignal): Promise<Slot> {
     if (this.closed) return Promise.reject(new SmearscopeError('DISPOSED', 'the scope was disposed'));

@@ -14,6 +14,8 @@ export interface InferenceInit {
   batchSize: number;
   numThreads?: number;
   graphCapture?: boolean;
+  /** Browsers: where ONNX Runtime's files are when the host moved them (see src/platform/browser-assets.ts). */
+  assetsPath?: string;
 }
 
 export interface InferenceWorkerApi {
@@ -45,6 +47,8 @@ export interface PreprocessWorkerApi {
   prepare(input: Frame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   crash(): void;
+  /** Test hook: the next decode spins forever without answering (a decoder stuck in a file). */
+  stallOnNextDecode(): void;
   /** Resolves once the worker has loaded and its kernels are instantiated. */
   ready(): Promise<void>;
 }

@@ -5,12 +5,13 @@ export type WorkerName = 'preprocess' | 'inference';
 /** A running worker: a comlink endpoint plus lifecycle, the same for module workers and worker_threads. */
 export interface WorkerHandle {
   endpoint: Endpoint;
-  /** Called once when the worker dies on its own (crash, uncaught error, exit). */
-  onExit(listener: (reason: string) => void): void;
+  /** Called once when the worker dies on its own (crash, uncaught error, exit); IO_FAILED when its script did not load. */
+  onExit(listener: (reason: string, code?: 'IO_FAILED') => void): void;
   terminate(): Promise<void>;
 }
 
-/** What the pipeline needs from its environment: starting workers (src/platform implements it). */
+/** What the pipeline needs from its environment: starting workers (#platform-spawn implements it). */
 export interface WorkerHost {
-  spawnWorker(name: WorkerName): WorkerHandle;
+  /** `assetsPath`: browsers, a folder with workers/, ort/ and models/ (see src/platform/browser-assets.ts). */
+  spawnWorker(name: WorkerName, assetsPath?: string): WorkerHandle;
 }

@@ -59,8 +59,9 @@ export class WorkerSlot<Api> {
     const handle = this.platform.spawnWorker(this.name);
     const spawned: Spawned<Api> = { handle, remote: wrap<Api>(handle.endpoint), unanswered: 0 };
     this.alive = true;
-    handle.onExit((reason) => {
-      if (this.current === spawned) this.die(new SmearscopeError('WORKER_CRASHED', reason));
+    handle.onExit((reason, code) => {
+      // A worker that failed to load its script reports IO_FAILED (naming the URL), not a crash.
+      if (this.current === spawned) this.die(new SmearscopeError(code ?? 'WORKER_CRASHED', reason));
     });
     return spawned;
   }

@@ -1,33 +1,20 @@
 import type { Endpoint } from 'comlink';
 import { SmearscopeError } from '../errors.js';
-import type { BackendName, OrtModule } from '../inference/backend.js';
+import { locate } from 'smearscope:shipped-models';
 import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
-import type { Platform, WorkerHandle, WorkerName } from './types.js';
+import { checkFramePixels } from '../frame.js';
+import { DEFAULT_MAX_FRAME_PIXELS } from '../io/decode-limits.js';
+import { assetsBase } from './browser-assets.js';
+import { fetchBytes } from './browser-fetch.js';
+import type { Platform } from './types.js';
 
-// Bundled into dist/browser/index.js and dist/workers/*.js: workers live in dist/workers, ORT's
-// runtime files in dist/ort, models in the package's models/.
+// Bundled into dist/browser/index.js and dist/workers/*.js. Where the workers, ONNX Runtime's files
+// and the models are: src/platform/browser-assets.ts.
 export const platform: Platform = {
   name: 'browser',
-  spawnWorker(name: WorkerName): WorkerHandle {
-    const worker = new Worker(new URL(`../workers/${name}.worker.js`, import.meta.url), { type: 'module', name });
-    let exited = false;
-    const listeners: Array<(reason: string) => void> = [];
-    worker.addEventListener('error', (event) => {
-      if (exited) return;
-      exited = true;
-      for (const listener of listeners) listener(`${name} worker error: ${event.message}`);
-    });
-    return {
-      endpoint: worker,
-      onExit: (listener) => listeners.push(listener),
-      async terminate() {
-        exited = true;
-        worker.terminate();
-      },
-    };
-  },
   parentEndpoint: () => globalThis as unknown as Endpoint,
-  async decodeImage(bytes, label) {
+  async decodeImage(bytes, label, options) {
+    if (options.page) throw new SmearscopeError('UNSUPPORTED_FORMAT', `${label}: browsers decode the first page of an image only`);
     let bitmap: ImageBitmap;
     try {
       bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
@@ -36,6 +23,12 @@ export const platform: Platform = {
         cause: error,
       });
     }
+    try {
+      checkFramePixels(label, bitmap.width, bitmap.height, options.maxFramePixels ?? DEFAULT_MAX_FRAME_PIXELS);
+    } catch (error) {
+      bitmap.close();
+      throw error;
+    }
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const context = canvas.getContext('2d', { willReadFrequently: true })!;
     context.drawImage(bitmap, 0, 0);
@@ -43,57 +36,18 @@ export const platform: Platform = {
     bitmap.close();
     return { width: canvas.width, height: canvas.height, channels: 4, pixels, label };
   },
-  async readBytes(location, maxBytes = Number.POSITIVE_INFINITY) {
-    const response = await fetch(location).catch((error: unknown) => {
-      throw new SmearscopeError('IO_FAILED', `cannot fetch ${location}: ${(error as Error).message}`, { cause: error });
-    });
-    if (!response.ok) throw new SmearscopeError('IO_FAILED', `cannot fetch ${location}: HTTP ${response.status}`);
-    const tooLarge = () => new SmearscopeError('IO_FAILED', `cannot fetch ${location}: over the limit of ${maxBytes} bytes`);
-    if (Number(response.headers.get('Content-Length') ?? 0) > maxBytes) {
-      await response.body?.cancel();
-      throw tooLarge();
-    }
-    if (!response.body || maxBytes === Number.POSITIVE_INFINITY) return new Uint8Array(await response.arrayBuffer());
-    // No (or a lying) Content-Length: count while reading, stop at the limit.
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const reader = response.body.getReader();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      total += next.value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(next.value);
-    }
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return bytes;
-  },
+  readBytes: (location, options) => fetchBytes(location, options),
   resolveRelative(relative, base) {
     return new URL(relative, new URL(String(base), globalThis.location?.href));
-  },
-  async loadOrt(backend: BackendName): Promise<OrtModule> {
-    if (backend === 'native') throw new SmearscopeError('BACKEND_UNAVAILABLE', 'native (onnxruntime-node) runs in Node only');
-    if (backend === 'webgpu') {
-      const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-      if (!gpu) throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu: navigator.gpu is missing (browser without WebGPU)');
-      const adapter = await gpu.requestAdapter();
-      if (!adapter) throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu: no GPU adapter available');
-    }
-    const ort = (await import('onnxruntime-web')) as unknown as OrtModule;
-    ort.env.wasm.wasmPaths = new URL('../ort/', import.meta.url).href;
-    // Never the ORT proxy worker: this code already runs in our inference worker.
-    ort.env.wasm.proxy = false;
-    return ort;
   },
   candidateBackends: () => ['webgpu', 'wasm'],
   inferenceThreads: (backend) =>
     backend === 'wasm' && globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1,
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1)),
-  defaultModelCard: () => new URL(`../../models/${DEFAULT_MODEL_CARD}`, import.meta.url),
+  shippedModelFiles(model, assetsPath) {
+    if (!assetsPath) return locate[model.id]();
+    const base = assetsBase(assetsPath);
+    return { card: new URL('models/' + model.card, base), onnx: new URL('models/' + model.onnx, base) };
+  },
+  defaultModelCard: () => new URL('../../models/' + DEFAULT_MODEL_CARD, import.meta.url),
 };

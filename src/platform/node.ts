@@ -2,47 +2,28 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker, parentPort } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { SmearscopeError } from '../errors.js';
-import type { BackendName, OrtModule } from '../inference/backend.js';
 import { decodeImage } from '../io/decode.js';
 import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
-import type { Platform, WorkerHandle, WorkerName } from './types.js';
+import type { Platform } from './types.js';
 
 // This file is bundled into dist/node/*.js; worker bundles sit beside it, the package root is ../..
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const platform: Platform = {
   name: 'node',
-  spawnWorker(name: WorkerName): WorkerHandle {
-    const worker = new Worker(resolve(here, `${name}.worker.js`));
-    let exited = false;
-    const listeners: Array<(reason: string) => void> = [];
-    const fire = (reason: string) => {
-      if (exited) return;
-      exited = true;
-      for (const listener of listeners) listener(reason);
-    };
-    worker.on('error', (error) => fire(`${name} worker error: ${error.message}`));
-    worker.on('exit', (code) => fire(`${name} worker exited with code ${code}`));
-    return {
-      endpoint: nodeEndpoint(worker),
-      onExit: (listener) => listeners.push(listener),
-      async terminate() {
-        exited = true;
-        await worker.terminate();
-      },
-    };
-  },
   parentEndpoint() {
     if (!parentPort) throw new SmearscopeError('WORKER_CRASHED', 'parentEndpoint() called outside a worker thread');
     return nodeEndpoint(parentPort);
   },
-  decodeImage: async (bytes, label) => decodeImage(bytes, label),
-  async readBytes(location, maxBytes = Number.POSITIVE_INFINITY) {
+  decodeImage: (bytes, label, options) => decodeImage(bytes, label, options),
+  async readBytes(location, options = {}) {
     const path = location instanceof URL ? fileURLToPath(location) : location.startsWith('file:') ? fileURLToPath(location) : location;
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     let file: FileHandle | undefined;
+    let bytes: Uint8Array;
     try {
       file = await open(path, 'r');
       // Checked on the open handle, so the file read is the file checked (/dev/zero, a FIFO, a
@@ -52,36 +33,26 @@ export const platform: Platform = {
       if (info.size > maxBytes) {
         throw new SmearscopeError('IO_FAILED', `cannot read ${path}: ${mebibytes(info.size)} is over the limit of ${mebibytes(maxBytes)}`);
       }
-      return await file.readFile();
+      bytes = await file.readFile();
     } catch (error) {
       if (error instanceof SmearscopeError) throw error;
       throw new SmearscopeError('IO_FAILED', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
     } finally {
       await file?.close();
     }
+    options?.onProgress?.({ url: String(location), loadedBytes: bytes.length, totalBytes: bytes.length, fromCache: false });
+    return bytes;
   },
   resolveRelative(relative, base) {
     if (isAbsolute(relative)) return relative;
     const basePath = base instanceof URL ? fileURLToPath(base) : base;
     return resolve(dirname(basePath), relative);
   },
-  async loadOrt(backend: BackendName): Promise<OrtModule> {
-    // webgpu in Node is onnxruntime-node's own WebGPU EP (Dawn); it fails at session creation where
-    // no adapter exists. `auto` never tries it here: the EP tells nothing of its adapter, so a
-    // software one (SwiftShader, lavapipe) could not be told from a GPU.
-    try {
-      return (backend === 'wasm' ? await import('onnxruntime-web') : await import('onnxruntime-node')) as unknown as OrtModule;
-    } catch (error) {
-      throw new SmearscopeError(
-        'BACKEND_UNAVAILABLE',
-        `${backend}: cannot load ${backend !== 'wasm' ? 'onnxruntime-node (optional dependency; npm install onnxruntime-node)' : 'onnxruntime-web'}: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-  },
   candidateBackends: () => ['native', 'wasm'],
   inferenceThreads: () => Math.max(1, Math.min(4, availableParallelism())),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, availableParallelism() - 1)),
+  // Bundles sit in dist/node (and tests run src/platform): the package root is two folders up.
+  shippedModelFiles: (model) => ({ card: resolve(here, '../../models', model.card), onnx: resolve(here, '../../models', model.onnx) }),
   defaultModelCard: () => resolve(here, '../../models', DEFAULT_MODEL_CARD),
 };
 

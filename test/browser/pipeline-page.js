@@ -1,22 +1,12 @@
 // Loaded in the test page: runs frames through the browser build of smearscope (module workers,
 // onnxruntime-web) and returns JSON-able results.
 import { createScope } from '/dist/browser/index.js';
-
-function fromBase64(text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
+import { toFrames } from './page-frames.js';
 
 export async function analyze(cardUrl, backend, frames, options = {}) {
   const scope = await createScope({ model: cardUrl, backend, workers: 1, batchSize: 4 });
   try {
-    const inputs = frames.map((f) => ({
-      width: f.width,
-      height: f.height,
-      channels: 4,
-      pixels: fromBase64(f.pixels),
-      label: f.label,
-      micronsPerPixel: f.micronsPerPixel,
-    }));
+    const inputs = toFrames(frames);
     const results = [];
     // The scope's test hooks (src/testing.ts reads them the same way).
     if (options.loseDeviceFirst) await scope[Symbol.for('smearscope.testing')].loseGpuDevice();

@@ -96,7 +96,8 @@ describe('smearscope CLI', () => {
     const scale = ['--microns-per-pixel', '0.075', '--quiet', '--backend', 'wasm'];
     const csv = await cli(['analyze', frame, '--format', 'csv', ...scale]);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^file,x,y,x0,y0,x1,y1,ratio,class,confidence/);
+    expect(lines[0]).toMatch(/^file,micronsPerPixel,scaleSource,x,y,x0,y0,x1,y1,ratio,class,confidence/);
+    expect(lines[1]).toMatch(/^[^,]+,0.075,given,/);
     expect(lines.length - 1).toBe(JSON.parse((await cli(['analyze', frame, ...scale])).stdout).frames[0].cells.length);
   });
 

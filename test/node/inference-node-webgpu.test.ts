@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { platform } from '#platform';
+import { platform as basePlatform } from '#platform';
+import { ortLoader } from '#platform-ort';
 import { loadModel } from '../../src/inference/load-model.js';
 import { openSession } from '../../src/inference/open-session.js';
 import { shippedModelCard } from '../support/test-model.js';
@@ -10,6 +11,9 @@ import { shippedModelCard } from '../support/test-model.js';
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const icd = process.env.VK_ICD_FILENAMES ?? (existsSync(SWIFTSHADER_ICD) ? SWIFTSHADER_ICD : undefined);
 if (icd) process.env.VK_ICD_FILENAMES = icd;
+
+// ONNX Runtime loads only in the inference worker (#platform-ort); the test composes it the same way.
+const platform = { ...basePlatform, ...ortLoader };
 
 describe.skipIf(!icd)('webgpu in Node (onnxruntime-node WebGPU EP)', () => {
   it('gives the logits of the native CPU session on real-valued input', async () => {

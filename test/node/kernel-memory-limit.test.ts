@@ -29,7 +29,7 @@ describe('kernel memory limit', () => {
     );
     expect(kernels.memory.memory.buffer.byteLength).toBe(before);
     // The same instance then prepares a normal frame.
-    const [frame] = bccdFrames(1);
+    const [frame] = await bccdFrames(1);
     expect(preprocessFrame(kernels, frame, job).cells.length).toBeGreaterThan(0);
   });
 });

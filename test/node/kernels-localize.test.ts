@@ -183,8 +183,8 @@ describe('localization: WASM stages vs the reference, exactly', () => {
     expect(localization.geometry.binPx).toBe(1000);
   });
 
-  it('agrees on real BCCD frames (RGBA and RGB) with their own stain fits', () => {
-    for (const frame of bccdFrames(4)) {
+  it('agrees on real BCCD frames (RGBA and RGB) with their own stain fits', async () => {
+    for (const frame of await bccdFrames(4)) {
       const fit = frameFit(frame);
       expect(fit, frame.label).toBeDefined();
       const options = { micronsPerPixel: BCCD_MICRONS_PER_PIXEL, patchMicrons: PATCH_MICRONS };

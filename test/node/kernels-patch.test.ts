@@ -158,7 +158,7 @@ describe('writePatches vs the float64 reference', () => {
     const rng = mulberry32(7);
     const transform = stainTransform(SOURCE_STAIN, REFERENCE_STAIN);
     for (const file of files) {
-      const frame = decodeImage(await readFile(file), file);
+      const frame = await decodeImage(await readFile(file), file);
       // Centred, off-centre, and across each border.
       const centres: PatchCentre[] = [
         { x: (frame.width - 1) / 2, y: (frame.height - 1) / 2 },

@@ -85,8 +85,8 @@ describe('Macenko normalize: WASM vs float64 reference', () => {
     expect(differing / bytes).toBeLessThan(0.01); // off-by-one only at rounding boundaries
   });
 
-  it("is within 1 grey level on real BCCD frames normalized to another frame's fit", () => {
-    const [first, second] = bccdFrames(2);
+  it("is within 1 grey level on real BCCD frames normalized to another frame's fit", async () => {
+    const [first, second] = await bccdFrames(2);
     const mark = kernels.memory.mark();
     const sourceFit = fitMacenko(kernels, placeFrame(kernels, first), { pixelStride: 2 });
     const referenceFit = fitMacenko(kernels, placeFrame(kernels, second), { pixelStride: 2 });

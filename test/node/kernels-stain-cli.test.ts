@@ -37,9 +37,13 @@ async function run(...argv: string[]): Promise<number> {
 }
 
 /** Largest byte difference between the PNG the command wrote and the float64 reference. */
-function maxDifferenceFromReference(outPath: string, inPath: string, reference: { stainMatrix: number[][]; maxC: number[] }): number {
-  const input = decodeImage(readFileSync(inPath), inPath);
-  const output = decodeImage(readFileSync(outPath), outPath);
+async function maxDifferenceFromReference(
+  outPath: string,
+  inPath: string,
+  reference: { stainMatrix: number[][]; maxC: number[] },
+): Promise<number> {
+  const input = await decodeImage(readFileSync(inPath), inPath);
+  const output = await decodeImage(readFileSync(outPath), outPath);
   const expected = referenceNormalize(input, referenceMacenkoFit(input), reference as never);
   let max = 0;
   for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(output.pixels[i] - expected[i]));
@@ -61,7 +65,7 @@ describe('smearscope normalize', () => {
     expect(stdout).toBe(withOutput);
     const printed = JSON.parse(stdout);
     expect(Object.keys(printed)).toEqual(['stainMatrix', 'maxC']);
-    const expected = referenceMacenkoFit(decodeImage(readFileSync(CROP), CROP));
+    const expected = referenceMacenkoFit(await decodeImage(readFileSync(CROP), CROP));
     for (let s = 0; s < 2; s++) {
       for (let c = 0; c < 3; c++) expect(Math.abs(printed.stainMatrix[s][c] - expected.stainMatrix[s][c])).toBeLessThan(1e-3);
       expect(Math.abs(printed.maxC[s] / expected.maxC[s] - 1)).toBeLessThan(1e-3);
@@ -73,16 +77,16 @@ describe('smearscope normalize', () => {
     const out = join(directory, 'to-card.png');
     expect(await run(CROP, out, '--reference', CARD)).toBe(0);
     const card = JSON.parse(readFileSync(CARD, 'utf8'));
-    expect(maxDifferenceFromReference(out, CROP, card.stainReference)).toBeLessThanOrEqual(1);
+    expect(await maxDifferenceFromReference(out, CROP, card.stainReference)).toBeLessThanOrEqual(1);
   });
 
   it("normalizes to another image's fit, and to a fit saved by --fit-only --json", async () => {
-    const [blood] = bccdFrames(1);
+    const [blood] = await bccdFrames(1);
     const referenceImage = join(directory, 'blood.png');
-    writeFileSync(referenceImage, encodePng(blood));
+    writeFileSync(referenceImage, await encodePng(blood));
     const viaImage = join(directory, 'to-image.png');
     expect(await run(CROP, viaImage, '--reference', referenceImage)).toBe(0);
-    expect(maxDifferenceFromReference(viaImage, CROP, referenceMacenkoFit(blood))).toBeLessThanOrEqual(1);
+    expect(await maxDifferenceFromReference(viaImage, CROP, referenceMacenkoFit(blood))).toBeLessThanOrEqual(1);
 
     expect(await run(referenceImage, '--fit-only', '--json')).toBe(0);
     const fitPath = join(directory, 'blood-fit.json');
@@ -109,7 +113,7 @@ describe('smearscope normalize', () => {
 
   it('fails with a typed message and exit code 1', async () => {
     const blank = join(directory, 'blank.png');
-    writeFileSync(blank, encodePng(solidFrame(40, 30, 4, [250, 250, 250])));
+    writeFileSync(blank, await encodePng(solidFrame(40, 30, 4, [250, 250, 250])));
     const badCard = join(directory, 'bad.json');
     writeFileSync(badCard, JSON.stringify({ id: 'x' }));
     const cases: Array<[string[], string]> = [

@@ -50,9 +50,9 @@ describe('Reinhard (CIE Lab): WASM vs float64 reference', () => {
     expect(b).toBeCloseTo(0, 2);
   });
 
-  it('transfer is within 1 grey level of the reference on random and real frames', () => {
+  it('transfer is within 1 grey level of the reference on random and real frames', async () => {
     const random = mulberry32(42);
-    const [blood] = bccdFrames(1);
+    const [blood] = await bccdFrames(1);
     const target = fitted(stainedFrame(random, 40, 40, 3));
     const frames: Frame[] = [blood];
     for (let trial = 0; trial < 10; trial++) {

@@ -120,13 +120,13 @@ describe('loading a card', () => {
   });
 
   it('checks size and kind before reading: /dev/zero and an over-limit graph are refused', async () => {
-    await expect(platform.readBytes('/dev/zero', 2 ** 20)).rejects.toMatchObject({
+    await expect(platform.readBytes('/dev/zero', { maxBytes: 2 ** 20 })).rejects.toMatchObject({
       code: 'IO_FAILED',
       message: expect.stringMatching(/not a regular file/),
     });
     await expect(loadModel(platform, '/dev/zero')).rejects.toMatchObject({ code: 'IO_FAILED' });
     const card = cardFolder(() => undefined);
-    await expect(loadModel(platform, card, 1000)).rejects.toMatchObject({
+    await expect(loadModel(platform, card, { maxModelBytes: 1000 })).rejects.toMatchObject({
       code: 'IO_FAILED',
       message: expect.stringMatching(/over the limit of/),
     });

@@ -44,7 +44,7 @@ describe('generateMosaic', () => {
   it('keeps each cell exactly: pixels near the centre equal the crop (mask weight 1)', async () => {
     const { frame, centres } = await generateMosaic({ width: 1200, height: 900, cells: 6, seed: 5 });
     for (const cell of centres) {
-      const crop = decodeImage(await readFile(join(DATA_DIR, cell.file)), cell.file);
+      const crop = await decodeImage(await readFile(join(DATA_DIR, cell.file)), cell.file);
       const left = cell.x - (crop.width - 1) / 2;
       const top = cell.y - (crop.height - 1) / 2;
       let compared = 0;
@@ -66,7 +66,7 @@ describe('generateMosaic', () => {
   it('fades the crop surroundings into the background (corners are background, not crop)', async () => {
     const { frame, centres } = await generateMosaic({ width: 700, height: 700, cells: 1, seed: 8 });
     const [cell] = centres;
-    const crop = decodeImage(await readFile(join(DATA_DIR, cell.file)), cell.file);
+    const crop = await decodeImage(await readFile(join(DATA_DIR, cell.file)), cell.file);
     const left = cell.x - 124.5;
     const top = cell.y - 124.5;
     // The crop's corner pixels are replaced by the background, so they rarely survive unchanged.
@@ -84,7 +84,7 @@ describe('generateMosaic', () => {
   it('centres are what writePatches needs: a 250 px identity patch reproduces the crop', async () => {
     const { frame, centres } = await generateMosaic({ width: 800, height: 600, cells: 1, seed: 2 });
     const [cell] = centres;
-    const crop = decodeImage(await readFile(join(DATA_DIR, cell.file)), cell.file);
+    const crop = await decodeImage(await readFile(join(DATA_DIR, cell.file)), cell.file);
     const kernels = await instantiateKernels();
     const spec = {
       patchMicrons: 250 * MATEK_MICRONS_PER_PIXEL,

@@ -10,7 +10,7 @@ import { shippedModelCard } from '../support/test-model.js';
 // each new worker), so 40 native and 10 wasm keep the test to a few minutes.
 const STREAMS: Record<string, number> = { native: 40, wasm: 10 };
 const FRAMES_PER_STREAM = 4;
-const frames = bccdFrames(FRAMES_PER_STREAM);
+const frames = await bccdFrames(FRAMES_PER_STREAM);
 
 async function run(scope: Scope): Promise<FrameResult[]> {
   const results: FrameResult[] = [];

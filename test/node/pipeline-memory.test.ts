@@ -24,7 +24,7 @@ const RSS_BYTES_PER_FRAME = 64 * 1024;
 describe('a long stream in Node', () => {
   it('analyzes 1,000 frames with flat memory (slope of heap and RSS after warm-up)', async () => {
     expect(gc, 'run with --expose-gc (vitest.config.ts sets it)').toBeTypeOf('function');
-    const sources = bccdFrames(8);
+    const sources = await bccdFrames(8);
     const scope = await createScope({ model: shippedModelCard(), backend: 'auto', workers: 1, batchSize: 8 });
     const total = 1000;
     const warmUp = 150;

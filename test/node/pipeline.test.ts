@@ -5,7 +5,7 @@ import { testingHooks } from '../../src/testing.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
 
-const frames = bccdFrames(6);
+const frames = await bccdFrames(6);
 
 function summarize(results: FrameResult[]) {
   return results.map((r) => ({

@@ -14,19 +14,24 @@ export interface BrowserSession {
 }
 
 /**
- * Headless Chromium with WebGPU on SwiftShader (correct, slow) and a localhost server with
- * COOP/COEP for the repo root, so pages load dist/ bundles, models/ and ../shared/data.
+ * Headless Chromium with WebGPU on SwiftShader (correct, slow) and a localhost server for the repo
+ * root, so pages load dist/ bundles, models/ and ../shared/data. The server sends COOP/COEP (a
+ * cross-origin isolated page) unless `isolated: false`.
  */
-export async function openBrowser(options: { webgpu?: boolean; protocolTimeoutMs?: number } = {}): Promise<BrowserSession> {
-  const server = await startStaticServer({ '/': '.', '/shared/': '../shared' });
+export async function openBrowser(
+  options: { webgpu?: boolean; isolated?: boolean; mounts?: Record<string, string>; protocolTimeoutMs?: number } = {},
+): Promise<BrowserSession> {
+  const server = await startStaticServer(options.mounts ?? { '/': '.', '/shared/': '../shared' }, 0, '127.0.0.1', {
+    isolated: options.isolated ?? true,
+  });
   const args = chromiumArgs((options.webgpu ?? true) ? 'swiftshader' : 'off');
-  // protocolTimeoutMs bounds one page call (puppeteer's default: 180 s); SwiftShader runs of deep
-  // graphs on a loaded machine need more.
+  // One page call may run for minutes (WebGPU on SwiftShader on a loaded machine): bound it by the
+  // tests' own timeouts (vitest.config.ts), not puppeteer's default of 180 s.
   const browser = await puppeteer.launch({
     executablePath: chromePath(),
     args,
     headless: true,
-    protocolTimeout: options.protocolTimeoutMs,
+    protocolTimeout: options.protocolTimeoutMs ?? 600_000,
   });
   const page = await browser.newPage();
   const lines: string[] = [];

@@ -8,12 +8,17 @@ export const BCCD_DIR = '../shared/data/bccd/JPEGImages';
 export const BCCD_MICRONS_PER_PIXEL = 0.075;
 
 /** The first `count` BCCD frames (sorted by name), decoded to RGBA8, with BCCD's scale. */
-export function bccdFrames(count: number): Frame[] {
-  return readdirSync(BCCD_DIR)
+export async function bccdFrames(count: number): Promise<Frame[]> {
+  const names = readdirSync(BCCD_DIR)
     .filter((name) => name.endsWith('.jpg'))
     .sort()
-    .slice(0, count)
-    .map((name) => ({ ...decodeImage(readFileSync(`${BCCD_DIR}/${name}`), name), micronsPerPixel: BCCD_MICRONS_PER_PIXEL }));
+    .slice(0, count);
+  return Promise.all(
+    names.map(async (name) => ({
+      ...(await decodeImage(readFileSync(`${BCCD_DIR}/${name}`), name)),
+      micronsPerPixel: BCCD_MICRONS_PER_PIXEL,
+    })),
+  );
 }
 
 /** A copy of a frame (the pipeline never detaches the caller's buffer, but tests stay independent). */

@@ -1,0 +1,2 @@
+export function buildNeeded(root?: string): string | undefined;
+export function ensureBuilt(root?: string): boolean;

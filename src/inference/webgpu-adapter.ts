@@ -1,0 +1,22 @@
+/** What smearscope reads of a WebGPU adapter (GPUAdapter and its `info`, both optional in older browsers). */
+export interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+}
+
+// Adapters that render on the CPU: SwiftShader (Chromium), llvmpipe / lavapipe / softpipe (Mesa),
+// Microsoft Basic Render Driver (WARP). On them WebGPU is correct but several times slower than wasm.
+const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|basic render/i;
+
+/**
+ * Why `adapter` renders in software, or undefined for a hardware GPU. `auto` skips such adapters
+ * in favour of wasm (explicit `backend: 'webgpu'` still uses them).
+ */
+export function softwareAdapterReason(adapter: AdapterLike): string | undefined {
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+  const named = name ? ` (${name})` : '';
+  if (adapter.isFallbackAdapter || info.isFallbackAdapter) return `the WebGPU adapter is a fallback (software) adapter${named}`;
+  if (SOFTWARE_NAMES.test(name)) return `the WebGPU adapter renders in software${named}`;
+  return undefined;
+}

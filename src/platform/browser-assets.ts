@@ -1,0 +1,73 @@
+import { SmearscopeError } from '../errors.js';
+import type { WorkerName } from './types.js';
+
+// Where the browser build finds its files. Each is a static `new URL('<literal>', import.meta.url)`
+// so that bundlers (Vite, webpack, Parcel) see, copy and rewrite it. Bundles sit in dist/browser
+// and dist/workers: workers are ../workers/, ONNX Runtime's files ../ort/. Hosts that serve these
+// files elsewhere (esbuild, an IIFE bundle, a CDN) pass `assetsPath`: a folder holding `workers/`,
+// `ort/` and `models/` as the package has them (dist/workers, dist/ort, models).
+
+/** The folder URL of `assetsPath` (relative paths against the page), always ending in '/'. */
+export function assetsBase(assetsPath: string): URL {
+  return new URL(assetsPath.endsWith('/') ? assetsPath : assetsPath + '/', globalThis.location?.href);
+}
+
+/**
+ * Starts a worker. Without assetsPath the literal `new Worker(new URL('...', import.meta.url), { type:
+ * 'module' })` form is the one bundlers recognize and bundle as a worker (with its own assets).
+ */
+export function startWorker(name: WorkerName, assetsPath?: string): Worker {
+  if (assetsPath) return new Worker(workerUrl(name, assetsPath), { type: 'module', name });
+  return packaged(() =>
+    name === 'preprocess'
+      ? new Worker(new URL('../workers/preprocess.worker.js', import.meta.url), { type: 'module', name: 'preprocess' })
+      : new Worker(new URL('../workers/inference.worker.js', import.meta.url), { type: 'module', name: 'inference' }),
+  );
+}
+
+/**
+ * Where a worker's script is expected (for error messages). Built by concatenation so that
+ * bundlers do not copy the script a second time as a plain asset.
+ */
+export function workerUrl(name: WorkerName, assetsPath?: string): URL {
+  const file = name + '.worker.js';
+  return assetsPath ? new URL('workers/' + file, assetsBase(assetsPath)) : packaged(() => new URL('../workers/' + file, import.meta.url));
+}
+
+/** URLs of ONNX Runtime Web's glue (.mjs) and binary (.wasm); the JSEP build serves both wasm and webgpu. */
+export function ortUrls(assetsPath?: string): { mjs: URL; wasm: URL } {
+  if (assetsPath) {
+    const base = assetsBase(assetsPath);
+    return { mjs: new URL('ort/ort-wasm-simd-threaded.jsep.mjs', base), wasm: new URL('ort/ort-wasm-simd-threaded.jsep.wasm', base) };
+  }
+  return packaged(() => ({
+    mjs: new URL('../ort/ort-wasm-simd-threaded.jsep.mjs', import.meta.url),
+    wasm: new URL('../ort/ort-wasm-simd-threaded.jsep.wasm', import.meta.url),
+  }));
+}
+
+/** A packaged location, or IO_FAILED when the bundle has no import.meta.url (IIFE, CommonJS). */
+function packaged<T>(locate: () => T): T {
+  try {
+    return locate();
+  } catch (error) {
+    throw new SmearscopeError(
+      'IO_FAILED',
+      "cannot locate smearscope's workers and runtime files: this bundle has no usable " +
+        "import.meta.url (an IIFE or CommonJS bundle); copy the package's dist/workers, dist/ort and models into one folder " +
+        'and pass its URL as assetsPath',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * IO_FAILED naming `url` when the server answers that it is not there (a HEAD request; run before
+ * handing the URL to code that hides why it failed). A network failure is let through: offline,
+ * the browser's cache or a service worker may still serve the file to the real request.
+ */
+export async function checkReachable(url: URL, what: string): Promise<void> {
+  const response = await fetch(url, { method: 'HEAD' }).catch(() => undefined);
+  if (response && !response.ok)
+    throw new SmearscopeError('IO_FAILED', `cannot fetch ${what} at ${url.href}: HTTP ${response.status}; check assetsPath`);
+}

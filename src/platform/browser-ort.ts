@@ -1,0 +1,32 @@
+import { SmearscopeError } from '../errors.js';
+import type { BackendName, OrtModule } from '../inference/backend.js';
+import { softwareAdapterReason, type AdapterLike } from '../inference/webgpu-adapter.js';
+import { checkReachable, ortUrls } from './browser-assets.js';
+import type { OrtLoader } from './types.js';
+
+// Bundled into the inference worker only (dist/workers/inference.worker.js).
+export const ortLoader: OrtLoader = {
+  async loadOrt(backend: BackendName, assetsPath?: string): Promise<OrtModule> {
+    if (backend === 'native') throw new SmearscopeError('BACKEND_UNAVAILABLE', 'native (onnxruntime-node) runs in Node only');
+    if (backend === 'webgpu') {
+      const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+      if (!gpu) throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu: navigator.gpu is missing (browser without WebGPU)');
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu: no GPU adapter available');
+    }
+    const urls = ortUrls(assetsPath);
+    // ONNX Runtime reports a missing file as a failed backend; say which URL is missing instead.
+    await Promise.all([checkReachable(urls.mjs, "ONNX Runtime's glue"), checkReachable(urls.wasm, "ONNX Runtime's wasm binary")]);
+    const ort = (await import('onnxruntime-web')) as unknown as OrtModule;
+    ort.env.wasm.wasmPaths = { mjs: urls.mjs.href, wasm: urls.wasm.href };
+    // Never the ORT proxy worker: this code already runs in our inference worker.
+    ort.env.wasm.proxy = false;
+    return ort;
+  },
+  async autoSkipReason(backend) {
+    if (backend !== 'webgpu') return undefined;
+    // A missing GPU or adapter is reported by loadOrt; here only the kind of adapter matters.
+    const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+    return adapter ? softwareAdapterReason(adapter as AdapterLike) : undefined;
+  },
+};
