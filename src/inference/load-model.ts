@@ -2,7 +2,7 @@ import { SmearscopeError } from '../errors.js';
 import type { InferenceHost, LoadProgress } from './host.js';
 import { validateModelCard } from './model-card.js';
 import type { ModelCard } from './model-card-types.js';
-import { isModelId, shippedModel } from './shipped-models.js';
+import { defaultModelId, isModelId, shippedModel } from './shipped-models.js';
 
 /**
  * A model as users hand it over: a shipped model's id ('bm7-resnet10s', see `models`), a card
@@ -73,7 +73,10 @@ export async function loadModel(platform: InferenceHost, source: ModelSource, op
   }
   const card = validateModelCard(json, location);
   const graph = shipped?.onnx ?? platform.resolveRelative(card.model, cardLocation);
-  const folders = [platform.resolveRelative('.', cardLocation), platform.resolveRelative('.', platform.defaultModelCard())];
+  // The package's models/ folder as this host locates it (assetsPath included; never from
+  // import.meta.url directly, which IIFE bundles do not have).
+  const packageModels = platform.shippedModelFiles(shippedModel(defaultModelId())).card;
+  const folders = [platform.resolveRelative('.', cardLocation), platform.resolveRelative('.', packageModels)];
   if (!folders.some((folder) => isInside(graph, folder))) {
     throw new SmearscopeError(
       'INVALID_MODEL_CARD',
