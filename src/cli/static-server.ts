@@ -57,8 +57,9 @@ export async function startStaticServer(
   mounts: Record<string, string>,
   port = 0,
   host = '127.0.0.1',
-  options: { index?: string; isolated?: boolean } = {},
+  options: { index?: string; isolated?: boolean; headersTimeoutMs?: number } = {},
 ): Promise<StaticServer> {
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
   const isolated = options.isolated ?? true;
   const folders = Object.entries(mounts)
     .filter(([prefix]) => prefix.endsWith('/'))
@@ -73,7 +74,8 @@ export async function startStaticServer(
   allowedHosts.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
   const anyHost = WILDCARD_HOSTS.has(host);
 
-  const server: Server = createServer((request, response) => {
+  // The timeouts are enforced by a periodic check of every connection (Node's default: every 30 s).
+  const server: Server = createServer({ connectionsCheckingInterval: Math.min(30_000, headersTimeoutMs / 2) }, (request, response) => {
     answer(request, response).catch(() => {
       // A failure after the headers went out (a file vanished mid-read): drop the connection.
       if (!response.headersSent) send(response, 500, 'internal error');
@@ -139,10 +141,17 @@ export async function startStaticServer(
     });
   });
   // A client that never finishes its request must not hold a socket forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  server.requestTimeout = Math.max(30_000, headersTimeoutMs);
+  server.headersTimeout = headersTimeoutMs;
   // Requests Node's parser refuses, and CONNECT / Upgrade, which bypass the request handler.
-  server.on('clientError', (_error, socket: Duplex) => endRaw(socket, '400 Bad Request'));
+  // A connection that sent no request in time (a browser's preconnected socket, or a slow client)
+  // is closed without an answer: an answer there would be read by the browser as the response to
+  // the request it sends next on that socket (an empty 400 where a file was asked for); a closed idle
+  // socket is retried on a fresh one.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.destroy();
+    else endRaw(socket, '400 Bad Request');
+  });
   server.on('connect', (_request, socket: Duplex) => endRaw(socket, '405 Method Not Allowed'));
   server.on('upgrade', (_request, socket: Duplex) => endRaw(socket, '405 Method Not Allowed'));
   const address = server.address();
