@@ -26,7 +26,7 @@ from macenko import fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
 from resample import resample_bilinear
-from step import train_step
+from step import dihedral_probabilities, distill_step, train_step
 from train import od_map, stain_reference
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,6 +96,15 @@ def parse_args():
     parser.add_argument("--colour", choices=["hed", "strong"], help="colour augmentation (recipe_augment.TrainingViews)")
     parser.add_argument("--input-norm", choices=["none", "instance"], help="standardize each image's channels in the model")
     parser.add_argument("--cache", help="pickle of the decoded images and fits (written once, then read)")
+    parser.add_argument("--camera", action="store_true",
+                        help="also degrade views as a cheaper camera would (recipe_augment.degrade_camera); strong colour only")
+    parser.add_argument("--init-from", help="start from this checkpoint's weights and preprocessing (a fine-tune); "
+                                            "--epochs and --learning-rate then describe the fine-tune only")
+    parser.add_argument("--scale-jitter", type=float, default=0.2,
+                        help="window scale exp(U(+-x)): how far off a frame's micronsPerPixel may be")
+    parser.add_argument("--distill", type=float, default=0.0,
+                        help="with --init-from: weight of the initial model's 8-view (flips, quarter turns) average "
+                             "probabilities of each training image as soft targets (self-distillation of its TTA)")
     return parser.parse_args()
 
 
@@ -228,6 +237,10 @@ def main():
         if args.cache:
             with open(args.cache, "wb") as file:
                 pickle.dump((train_images, train_fits, validation_images, validation_fits, holdout_images, holdout_fits), file, protocol=4)
+    initial = torch.load(args.init_from, map_location="cpu") if args.init_from else None
+    if initial is not None:  # the same architecture, input size and preprocessing as the checkpoint
+        for key in ("channels", "input_pixels", "input_norm"):
+            assert getattr(args, key) == initial["args"].get(key), f"--{key} differs from the checkpoint's"
     reference = stain_reference(train_images[:, ::2, ::2])
     print("stain reference", np.round(reference.stain_matrix, 4).tolist(), np.round(reference.max_concentrations, 4).tolist(),
           f"unfit: {sum(f is None for f in train_fits)}", f"({time.time() - started:.0f} s)", flush=True)
@@ -236,6 +249,8 @@ def main():
     views = np.stack([sdk_view(image, window_pixels, input_pixels) for image in train_images[::4]]) / 255.0
     mean, std = views.reshape(-1, 3).mean(axis=0), views.reshape(-1, 3).std(axis=0)
     del views
+    if initial is not None:  # keep the checkpoint's input statistics (same data and split: equal up to float noise)
+        mean, std = np.array(initial["mean"], dtype=np.float32), np.array(initial["std"], dtype=np.float32)
 
     device = torch.device(args.device)
     raw = torch.from_numpy(train_images).permute(0, 3, 1, 2).contiguous().to(device)
@@ -247,7 +262,10 @@ def main():
     class_counts = torch.bincount(labels, minlength=len(codes)).float()
     class_weights = class_counts.sum() / (len(codes) * class_counts)
 
-    model = SmallResNet(len(codes), channels, norm="group", input_norm=args.input_norm == "instance").to(device)
+    model = SmallResNet(len(codes), channels, norm="group", input_norm=args.input_norm == "instance")
+    if initial is not None:
+        model.load_state_dict(initial["state_dict"])
+    model = model.to(device)
     decay = [p for p in model.parameters() if p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.ndim <= 1]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
@@ -260,7 +278,18 @@ def main():
     # Random numbers come from one CPU generator on every device, so a run's draws do not depend on it.
     generator = torch.Generator().manual_seed(args.seed)
     augmenter = recipe_augment.TrainingViews(generator, device, window_fraction, input_pixels, args.normalize_probability,
-                                             args.colour)
+                                             args.colour, args.camera, args.scale_jitter)
+
+    soft_targets = None
+    if args.distill > 0:
+        assert initial is not None, "--distill needs --init-from (the teacher)"
+        inputs = torch.from_numpy(np.stack([((sdk_view(image, window_pixels, input_pixels) / 255.0 - mean) / std)
+                                            .transpose(2, 0, 1) for image in train_images]).astype(np.float32))
+        soft_targets = dihedral_probabilities(model.cpu(), inputs).to(device)
+        model = model.to(device)
+        print(f"teacher (8-view average of the initial model): training accuracy "
+              f"{float((soft_targets.argmax(1) == labels).float().mean()):.4f}", flush=True)
+        del inputs
 
     training_started = time.time()
     for epoch in range(args.epochs):
@@ -270,8 +299,13 @@ def main():
         for step in range(steps_per_epoch):
             index = order[step * args.batch_size:(step + 1) * args.batch_size].to(device)
             view = augmenter(raw[index], od_maps[index], fitted[index])
-            loss, right = train_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t), labels[index],
-                                     class_weights, args.label_smoothing)
+            if soft_targets is None:
+                loss, right = train_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t), labels[index],
+                                         class_weights, args.label_smoothing)
+            else:
+                loss, right = distill_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t),
+                                           labels[index], class_weights, args.label_smoothing, soft_targets[index],
+                                           args.distill)
             loss_sum += loss
             correct += right
         print(f"epoch {epoch + 1}/{args.epochs} loss {loss_sum / steps_per_epoch:.4f} "
@@ -296,6 +330,9 @@ def main():
         "figures": figures, "trainingSeconds": training_seconds, "torch": torch.__version__, "device": str(device),
         "counts": [len(train_samples), len(validation_samples), len(holdout_samples)],
         "micronsPerPixel": microns_per_pixel, "patchMicrons": patch_microns, "windowPixels": window_pixels,
+        "initial": ({"path": os.path.basename(args.init_from), "args": initial["args"],
+                     "trainingSeconds": initial["trainingSeconds"], "device": initial["device"], "torch": initial["torch"]}
+                    if initial is not None else None),
     }
     if args.checkpoint_out:
         torch.save(checkpoint, args.checkpoint_out)
