@@ -352,6 +352,30 @@ def held_out_eval(dataset: str, config: dict, microns_per_pixel: float) -> dict:
     return spec
 
 
+def initial_note(initial: dict) -> str:
+    """One sentence on the checkpoint a fine-tune started from (its recipe, where and how long it trained)."""
+    a = initial["args"]
+    return (f"{initial['path']} ({a['epochs']} epochs from scratch, colour {a.get('colour', 'hed')}, input standardization "
+            f"{a.get('input_norm', 'none')}, scale jitter {a.get('scale_jitter', 0.2)}; trained on {initial['device']} "
+            f"(torch {initial['torch']}) in {initial['trainingSeconds'] / 60:.1f} min)")
+
+
+def reproduce_args(trained: dict) -> str:
+    """The command-line arguments that differ from the dataset's defaults (what reproduces the run)."""
+    config = DATASETS[trained["dataset"]]
+    parts = [f"--dataset {trained['dataset']}"]
+    for key, value in config["defaults"].items():
+        if trained.get(key) != value:
+            parts.append(f"--{key.replace('_', '-')} {trained.get(key)}")
+    for key, default in (("init_from", None), ("camera", False), ("scale_jitter", 0.2), ("learning_rate", 2e-3),
+                         ("distill", 0.0), ("seed", 7)):
+        value = trained.get(key, default)
+        if value != default:
+            parts.append(f"--{key.replace('_', '-')}" + ("" if value is True else
+                         f" {os.path.basename(value) if key == 'init_from' else value}"))
+    return " ".join(parts)
+
+
 def export(args, config, codes, checkpoint):
     """Writes models/<prefix>-<arch>.onnx and its card from a checkpoint (weights, preprocessing and
     the figures measured after training). The stain-normalization choice rests on the validation
@@ -395,7 +419,8 @@ def export(args, config, codes, checkpoint):
                       f"of the {microns_per_pixel} um/px crops) resampled bilinearly to {input_pixels} px (half-pixel centres, "
                       "no antialiasing), then (p/255-mean)/std"
                       f"{'; inside the model each image is first standardized per channel (GroupNorm(3, 3) without parameters)' if trained.get('input_norm') == 'instance' else ''}. "
-                      "Training views (recipe_augment.TrainingViews): any rotation, flips, window scale exp(U(+-0.2)), shift "
+                      f"Training views (recipe_augment.TrainingViews): any rotation, flips, window scale "
+                      f"exp(U(+-{trained.get('scale_jitter', 0.2)})), shift "
                       f"+-8 %; Macenko normalization to stainReference on a random {trained['normalize_probability']:.0%} of views; "
                       + ("OD jitter on the H-E-DAB basis (concentration x U(0.7,1.3) + U(+-0.05), basis entries +-0.1, channel OD "
                          "offset +-0.1); Gaussian blur sigma U(0,1.2) px on half the views; noise U(0,4) grey levels. "
@@ -409,7 +434,12 @@ def export(args, config, codes, checkpoint):
                       f"{place} in {checkpoint['trainingSeconds'] / 60:.1f} min. Stain normalization "
                       f"{'on' if stain_on else 'off'}: validation balanced accuracy on "
                       f"{figures['validation-on']['balancedAccuracy']} vs off {figures['validation-off']['balancedAccuracy']}. "
-                      f"Reproduce: /usr/bin/python3 models/train/train_recipe.py --dataset {args.dataset} (see README.md)."),
+                      + (" Camera views (--camera, recipe_augment.degrade_camera): area-downsampled by U(1, 2.5) and upsampled "
+                         "back on half the views, JPEG quality 30-90 (PIL) on half, a frame edge clamped U(0, 35 %) in from one "
+                         "side on a fifth. " if trained.get("camera") else " ")
+                      + (f"Fine-tuned from {initial_note(checkpoint['initial'])}; the line above describes the fine-tune. "
+                         if checkpoint.get("initial") else "")
+                      + f"Reproduce: /usr/bin/python3 models/train/train_recipe.py {reproduce_args(trained)} (see README.md)."),
             "validation": {k: v["balancedAccuracy"] for k, v in figures.items()},
             "heldOutEval": held_out_eval(args.dataset, config, microns_per_pixel),
             "metrics": chosen,
