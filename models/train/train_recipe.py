@@ -26,7 +26,7 @@ from macenko import fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
 from resample import resample_bilinear
-from step import dihedral_probabilities, distill_step, train_step
+from step import train_step
 from train import od_map, stain_reference
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,9 +102,6 @@ def parse_args():
                                             "--epochs and --learning-rate then describe the fine-tune only")
     parser.add_argument("--scale-jitter", type=float, default=0.2,
                         help="window scale exp(U(+-x)): how far off a frame's micronsPerPixel may be")
-    parser.add_argument("--distill", type=float, default=0.0,
-                        help="with --init-from: weight of the initial model's 8-view (flips, quarter turns) average "
-                             "probabilities of each training image as soft targets (self-distillation of its TTA)")
     return parser.parse_args()
 
 
@@ -280,17 +277,6 @@ def main():
     augmenter = recipe_augment.TrainingViews(generator, device, window_fraction, input_pixels, args.normalize_probability,
                                              args.colour, args.camera, args.scale_jitter)
 
-    soft_targets = None
-    if args.distill > 0:
-        assert initial is not None, "--distill needs --init-from (the teacher)"
-        inputs = torch.from_numpy(np.stack([((sdk_view(image, window_pixels, input_pixels) / 255.0 - mean) / std)
-                                            .transpose(2, 0, 1) for image in train_images]).astype(np.float32))
-        soft_targets = dihedral_probabilities(model.cpu(), inputs).to(device)
-        model = model.to(device)
-        print(f"teacher (8-view average of the initial model): training accuracy "
-              f"{float((soft_targets.argmax(1) == labels).float().mean()):.4f}", flush=True)
-        del inputs
-
     training_started = time.time()
     for epoch in range(args.epochs):
         model.train()
@@ -299,13 +285,8 @@ def main():
         for step in range(steps_per_epoch):
             index = order[step * args.batch_size:(step + 1) * args.batch_size].to(device)
             view = augmenter(raw[index], od_maps[index], fitted[index])
-            if soft_targets is None:
-                loss, right = train_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t), labels[index],
-                                         class_weights, args.label_smoothing)
-            else:
-                loss, right = distill_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t),
-                                           labels[index], class_weights, args.label_smoothing, soft_targets[index],
-                                           args.distill)
+            loss, right = train_step(model, optimizer, schedule, augment.standardize(view, mean_t, std_t), labels[index],
+                                     class_weights, args.label_smoothing)
             loss_sum += loss
             correct += right
         print(f"epoch {epoch + 1}/{args.epochs} loss {loss_sum / steps_per_epoch:.4f} "
@@ -368,7 +349,7 @@ def reproduce_args(trained: dict) -> str:
         if trained.get(key) != value:
             parts.append(f"--{key.replace('_', '-')} {trained.get(key)}")
     for key, default in (("init_from", None), ("camera", False), ("scale_jitter", 0.2), ("learning_rate", 2e-3),
-                         ("distill", 0.0), ("seed", 7)):
+                         ("seed", 7)):
         value = trained.get(key, default)
         if value != default:
             parts.append(f"--{key.replace('_', '-')}" + ("" if value is True else
