@@ -11,8 +11,9 @@ const frames = '../shared/data/bccd/JPEGImages';
 // (`npm start -- --microns-per-pixel` cannot unset it; run `smearscope analyze` directly to see the
 // estimates), and 3 of the 364 small frames have too few free red cells to be measured.
 const BCCD_MICRONS_PER_PIXEL = '0.075';
-// BCCD is peripheral blood, so the peripheral-blood model (`smearscope models` lists the others).
-const MODEL = 'pb8-resnet10g';
+// BCCD is peripheral blood, so the peripheral-blood model fine-tuned for other cameras (`smearscope models` lists
+// the others; models/README.md compares them on BCCD).
+const MODEL = 'pb8-resnet10gc';
 const reportPath = resolve('out/bccd-report.json');
 mkdirSync('out', { recursive: true });
 

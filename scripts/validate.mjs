@@ -1,8 +1,10 @@
 // `npm run validate`: the external validation table of models/README.md, every figure measured here
 // by the SDK (not part of npm test; ~20 min on 2 busy cores). Each with stain normalization on and off:
 // - every shipped trained model on its own held-out split (card provenance.heldOutEval);
-// - the peripheral-blood model end to end on the BCCD frames (localization + classification against
-//   wbc_boxes_with_subtype.csv, 4 subtypes; scripts/validate/bccd.mjs);
+// - the peripheral-blood models end to end on the BCCD frames (localization + classification against
+//   wbc_boxes_with_subtype.csv, 4 subtypes; scripts/validate/bccd.mjs), at the given scale and at the
+//   SDK's own per-frame estimate; every frame, and BCCD's test split (ImageSets/Main/test.txt) apart
+//   because its train/val frames were looked at while developing the models (the dev split);
 // - the bone-marrow models on the PBC cells of pbc-8's held-out split, classes mapped onto theirs.
 // Writes the table between the validate markers of models/README.md and prints it.
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parseBccdBoxes, scoreBccd } from './validate/bccd.mjs';
+import { boxesInImageSet, parseBccdBoxes, scoreBccd } from './validate/bccd.mjs';
 import { heldOutArgs, runEval, runLimited } from './validate/eval-run.mjs';
 
 const execFileAsync = promisify(execFile);
@@ -19,7 +21,6 @@ const BACKEND = 'native';
 const CONCURRENT_RUNS = 4;
 const BCCD = '../shared/data/bccd';
 const BCCD_MICRONS_PER_PIXEL = '0.075'; // as npm start (scripts/start.mjs)
-const PB_MODEL = 'pb8-resnet10g';
 // PBC folders as bone-marrow codes: immature granulocytes are mostly promyelocytes/myelocytes, the
 // marrow scheme's nearest class is PMO; classes the marrow models lack are left out.
 const PBC_AS_MARROW = 'eosinophil=EOS,lymphocyte=LYT,monocyte=MON,neutrophil=NGS,ig=PMO,basophil=-,erythroblast=-,platelet=-';
@@ -63,41 +64,37 @@ for (const { path, card } of cards) {
 }
 
 const boxes = parseBccdBoxes(readFileSync(join(BCCD, 'wbc_boxes_with_subtype.csv'), 'utf8'));
+const testBoxes = boxesInImageSet(boxes, readFileSync(join(BCCD, 'ImageSets/Main/test.txt'), 'utf8'));
 const scratch = mkdtempSync(join(tmpdir(), 'smearscope-validate-'));
-for (const mode of modes) {
-  jobs.push(async () => {
-    log(`BCCD end to end: ${PB_MODEL}, stain normalization ${mode}`);
-    const out = join(scratch, `bccd-${mode}.json`);
-    await execFileAsync(
-      'node',
-      [
-        'bin/smearscope.js',
-        'analyze',
-        join(BCCD, 'JPEGImages'),
-        '--model',
-        PB_MODEL,
-        '--microns-per-pixel',
-        BCCD_MICRONS_PER_PIXEL,
-        '--stain-normalization',
-        mode,
-        '--backend',
-        BACKEND,
-        '--out',
-        out,
-        '--quiet',
-      ],
-      { maxBuffer: 64 * 2 ** 20 },
-    );
-    const score = scoreBccd(JSON.parse(readFileSync(out, 'utf8')), boxes);
-    return [
-      PB_MODEL,
-      `BCCD end to end (${score.frames} one-leukocyte frames, 4 subtypes; located ${score.located})`,
-      mode,
-      fmt(score.balancedAccuracy),
-      '-',
-      recalls(score.perClass),
-    ];
-  });
+// Scale: BCCD's calibration as npm start gives it, and none (the SDK estimates it per frame from the erythrocytes).
+const bccdScales = [
+  { name: `${BCCD_MICRONS_PER_PIXEL} µm/px given`, args: ['--microns-per-pixel', BCCD_MICRONS_PER_PIXEL] },
+  { name: 'scale estimated by the SDK', args: [] },
+];
+for (const { card } of cards.filter(({ card }) => card.scheme === 'peripheral-blood-pbc-8')) {
+  for (const [scaleIndex, scale] of bccdScales.entries()) {
+    for (const mode of modes) {
+      jobs.push(async () => {
+        log(`BCCD end to end: ${card.id}, ${scale.name}, stain normalization ${mode}`);
+        const out = join(scratch, `bccd-${card.id}-${scaleIndex}-${mode}.json`);
+        const analyze = ['analyze', join(BCCD, 'JPEGImages'), '--model', card.id, ...scale.args, '--stain-normalization', mode];
+        await execFileAsync('node', ['bin/smearscope.js', ...analyze, '--backend', BACKEND, '--out', out, '--quiet'], {
+          maxBuffer: 64 * 2 ** 20,
+        });
+        const report = JSON.parse(readFileSync(out, 'utf8'));
+        const score = scoreBccd(report, boxes);
+        const test = scoreBccd(report, testBoxes);
+        return [
+          card.id,
+          `BCCD end to end, ${scale.name} (${score.frames} one-leukocyte frames, 4 subtypes; located ${score.located}) · test split ${test.frames}`,
+          mode,
+          `${fmt(score.balancedAccuracy)} · test ${fmt(test.balancedAccuracy)}`,
+          '-',
+          recalls(score.perClass),
+        ];
+      });
+    }
+  }
 }
 
 for (const { path, card } of cards.filter(({ card }) => card.scheme === 'bone-marrow-21')) {

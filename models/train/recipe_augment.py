@@ -116,18 +116,23 @@ class TrainingViews:
     """The recipe's training view of a batch, in the SDK's order: one geometric resample of the raw
     crop (physical window, scale, rotation, flip, shift) -> Macenko normalization for a share of the
     views -> OD colour jitter -> blur and noise. Random draws come from `generator` (CPU) whatever
-    the device, so the draws of a seed are the same on CPU and GPU."""
+    the device, so the draws of a seed are the same on CPU and GPU. camera: then degrade_camera (lower
+    resolution, JPEG, a frame edge) on every batch; only with the strong colour. max_log_scale: the
+    window's scale jitter exp(U(+-max_log_scale))."""
 
     def __init__(self, generator: torch.Generator, device: torch.device, window_fraction: float, input_pixels: int,
-                 normalize_probability: float, colour: str = "hed"):
-        self.generator, self.device, self.colour = generator, device, colour
+                 normalize_probability: float, colour: str = "hed", camera: bool = False,
+                 max_log_scale: float = 0.2):
+        self.generator, self.device, self.colour, self.camera = generator, device, colour, camera
+        self.max_log_scale = max_log_scale
         self.window_fraction, self.input_pixels = window_fraction, input_pixels
         self.normalize_probability = normalize_probability
 
     def __call__(self, raw: torch.Tensor, od_maps: torch.Tensor, fitted: torch.Tensor) -> torch.Tensor:
         """raw uint8 [N, 3, H, W], od_maps [N, 3, 3], fitted [N] (on the device) -> [N, 3, S, S] 0..255."""
         g = self.generator
-        affines = physical_affines(raw.shape[0], g, self.window_fraction, max_log_scale=0.2, max_shift_fraction=0.08)
+        affines = physical_affines(raw.shape[0], g, self.window_fraction, max_log_scale=self.max_log_scale,
+                                   max_shift_fraction=0.08)
         grid = F.affine_grid(affines.to(self.device), [raw.shape[0], 3, self.input_pixels, self.input_pixels], align_corners=False)
         view = F.grid_sample(raw.float(), grid, mode="bilinear", padding_mode="reflection", align_corners=False)
         view = normalize_some(view, od_maps, fitted, self.normalize_probability, g)
@@ -137,4 +142,60 @@ class TrainingViews:
         # "strong": wider OD jitter plus hue, saturation, gamma and grey views, and more blur.
         view = jitter_hed(view, g, concentration_scale=0.5, concentration_shift=0.1, basis_mix=0.2, channel_offset=0.2)
         view = jitter_colour(view, g, max_hue_degrees=30.0, saturation=0.5, max_log_gamma=0.4, grey_probability=0.1)
-        return blur_and_noise(view, g, blur_probability=0.7, max_sigma_pixels=2.0, max_noise=6.0)
+        view = blur_and_noise(view, g, blur_probability=0.7, max_sigma_pixels=2.0, max_noise=6.0)
+        if not self.camera:
+            return view
+        return degrade_camera(view, g, resolution_probability=0.5, max_resolution_loss=2.5, jpeg_probability=0.5,
+                              jpeg_quality=(30, 90), border_probability=0.2, max_border_fraction=0.35)
+
+
+def degrade_camera(intensities: torch.Tensor, generator: torch.Generator, resolution_probability: float,
+                   max_resolution_loss: float, jpeg_probability: float, jpeg_quality: tuple, border_probability: float,
+                   max_border_fraction: float) -> torch.Tensor:
+    """A cheaper camera and a frame edge, on views [N, 3, S, S] 0..255 -> new tensor.
+    - Resolution: area-downsampled by a factor U(1, max_resolution_loss) and bilinearly upsampled back
+      (a lower optical/sensor resolution than the training lab's; BCCD's 640 x 480 frames are soft).
+    - JPEG: re-encoded by PIL (libjpeg-turbo) at a quality drawn from jpeg_quality (lo, hi) inclusive.
+    - Border: with border_probability, everything beyond a line U(0, max_border_fraction) of the side in
+      from one random edge repeats the line's pixels: the SDK's patch kernel clamps source coordinates,
+      so a cell near a frame edge gets these stripes."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    n, side = intensities.shape[0], intensities.shape[-1]
+    out = intensities.cpu().clone()
+    factor = 1 + torch.rand(n, generator=generator) * (max_resolution_loss - 1)
+    lose = torch.rand(n, generator=generator) < resolution_probability
+    compress = torch.rand(n, generator=generator) < jpeg_probability
+    quality = torch.randint(jpeg_quality[0], jpeg_quality[1] + 1, (n,), generator=generator)
+    border = torch.rand(n, generator=generator) < border_probability
+    edge = torch.randint(0, 4, (n,), generator=generator)
+    depth = (torch.rand(n, generator=generator) * max_border_fraction * side).long()
+    for i in range(n):
+        view = out[i:i + 1]
+        if bool(lose[i]):
+            small = max(8, int(round(side / float(factor[i]))))
+            view = F.interpolate(view, size=(small, small), mode="area")
+            view = F.interpolate(view, size=(side, side), mode="bilinear", align_corners=False)
+        if bool(compress[i]):
+            pixels = np.clip(np.rint(view[0].permute(1, 2, 0).numpy()), 0, 255).astype(np.uint8)
+            buffer = io.BytesIO()
+            Image.fromarray(pixels).save(buffer, format="JPEG", quality=int(quality[i]))
+            buffer.seek(0)
+            with Image.open(buffer) as decoded:
+                view = torch.from_numpy(np.asarray(decoded.convert("RGB"), dtype=np.float32)).permute(2, 0, 1)[None]
+        if bool(border[i]) and int(depth[i]) > 0:
+            d, e = int(depth[i]), int(edge[i])
+            view = view.clone()
+            if e == 0:
+                view[..., :, :d] = view[..., :, d:d + 1]
+            elif e == 1:
+                view[..., :, side - d:] = view[..., :, side - d - 1:side - d]
+            elif e == 2:
+                view[..., :d, :] = view[..., d:d + 1, :]
+            else:
+                view[..., side - d:, :] = view[..., side - d - 1:side - d, :]
+        out[i] = view[0]
+    return out.to(intensities.device)

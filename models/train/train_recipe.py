@@ -96,6 +96,12 @@ def parse_args():
     parser.add_argument("--colour", choices=["hed", "strong"], help="colour augmentation (recipe_augment.TrainingViews)")
     parser.add_argument("--input-norm", choices=["none", "instance"], help="standardize each image's channels in the model")
     parser.add_argument("--cache", help="pickle of the decoded images and fits (written once, then read)")
+    parser.add_argument("--camera", action="store_true",
+                        help="also degrade views as a cheaper camera would (recipe_augment.degrade_camera); strong colour only")
+    parser.add_argument("--init-from", help="start from this checkpoint's weights and preprocessing (a fine-tune); "
+                                            "--epochs and --learning-rate then describe the fine-tune only")
+    parser.add_argument("--scale-jitter", type=float, default=0.2,
+                        help="window scale exp(U(+-x)): how far off a frame's micronsPerPixel may be")
     return parser.parse_args()
 
 
@@ -228,6 +234,10 @@ def main():
         if args.cache:
             with open(args.cache, "wb") as file:
                 pickle.dump((train_images, train_fits, validation_images, validation_fits, holdout_images, holdout_fits), file, protocol=4)
+    initial = torch.load(args.init_from, map_location="cpu") if args.init_from else None
+    if initial is not None:  # the same architecture, input size and preprocessing as the checkpoint
+        for key in ("channels", "input_pixels", "input_norm"):
+            assert getattr(args, key) == initial["args"].get(key), f"--{key} differs from the checkpoint's"
     reference = stain_reference(train_images[:, ::2, ::2])
     print("stain reference", np.round(reference.stain_matrix, 4).tolist(), np.round(reference.max_concentrations, 4).tolist(),
           f"unfit: {sum(f is None for f in train_fits)}", f"({time.time() - started:.0f} s)", flush=True)
@@ -236,6 +246,8 @@ def main():
     views = np.stack([sdk_view(image, window_pixels, input_pixels) for image in train_images[::4]]) / 255.0
     mean, std = views.reshape(-1, 3).mean(axis=0), views.reshape(-1, 3).std(axis=0)
     del views
+    if initial is not None:  # keep the checkpoint's input statistics (same data and split: equal up to float noise)
+        mean, std = np.array(initial["mean"], dtype=np.float32), np.array(initial["std"], dtype=np.float32)
 
     device = torch.device(args.device)
     raw = torch.from_numpy(train_images).permute(0, 3, 1, 2).contiguous().to(device)
@@ -247,7 +259,10 @@ def main():
     class_counts = torch.bincount(labels, minlength=len(codes)).float()
     class_weights = class_counts.sum() / (len(codes) * class_counts)
 
-    model = SmallResNet(len(codes), channels, norm="group", input_norm=args.input_norm == "instance").to(device)
+    model = SmallResNet(len(codes), channels, norm="group", input_norm=args.input_norm == "instance")
+    if initial is not None:
+        model.load_state_dict(initial["state_dict"])
+    model = model.to(device)
     decay = [p for p in model.parameters() if p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.ndim <= 1]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
@@ -260,7 +275,7 @@ def main():
     # Random numbers come from one CPU generator on every device, so a run's draws do not depend on it.
     generator = torch.Generator().manual_seed(args.seed)
     augmenter = recipe_augment.TrainingViews(generator, device, window_fraction, input_pixels, args.normalize_probability,
-                                             args.colour)
+                                             args.colour, args.camera, args.scale_jitter)
 
     training_started = time.time()
     for epoch in range(args.epochs):
@@ -296,6 +311,9 @@ def main():
         "figures": figures, "trainingSeconds": training_seconds, "torch": torch.__version__, "device": str(device),
         "counts": [len(train_samples), len(validation_samples), len(holdout_samples)],
         "micronsPerPixel": microns_per_pixel, "patchMicrons": patch_microns, "windowPixels": window_pixels,
+        "initial": ({"path": os.path.basename(args.init_from), "args": initial["args"],
+                     "trainingSeconds": initial["trainingSeconds"], "device": initial["device"], "torch": initial["torch"]}
+                    if initial is not None else None),
     }
     if args.checkpoint_out:
         torch.save(checkpoint, args.checkpoint_out)
@@ -313,6 +331,30 @@ def held_out_eval(dataset: str, config: dict, microns_per_pixel: float) -> dict:
     if config["patchMicrons"] is not None:  # a window inside the crop: cut it at the crops' scale
         spec["micronsPerPixel"] = microns_per_pixel
     return spec
+
+
+def initial_note(initial: dict) -> str:
+    """One sentence on the checkpoint a fine-tune started from (its recipe, where and how long it trained)."""
+    a = initial["args"]
+    return (f"{initial['path']} ({a['epochs']} epochs from scratch, colour {a.get('colour', 'hed')}, input standardization "
+            f"{a.get('input_norm', 'none')}, scale jitter {a.get('scale_jitter', 0.2)}; trained on {initial['device']} "
+            f"(torch {initial['torch']}) in {initial['trainingSeconds'] / 60:.1f} min)")
+
+
+def reproduce_args(trained: dict) -> str:
+    """The command-line arguments that differ from the dataset's defaults (what reproduces the run)."""
+    config = DATASETS[trained["dataset"]]
+    parts = [f"--dataset {trained['dataset']}"]
+    for key, value in config["defaults"].items():
+        if trained.get(key) != value:
+            parts.append(f"--{key.replace('_', '-')} {trained.get(key)}")
+    for key, default in (("init_from", None), ("camera", False), ("scale_jitter", 0.2), ("learning_rate", 2e-3),
+                         ("seed", 7)):
+        value = trained.get(key, default)
+        if value != default:
+            parts.append(f"--{key.replace('_', '-')}" + ("" if value is True else
+                         f" {os.path.basename(value) if key == 'init_from' else value}"))
+    return " ".join(parts)
 
 
 def export(args, config, codes, checkpoint):
@@ -358,7 +400,8 @@ def export(args, config, codes, checkpoint):
                       f"of the {microns_per_pixel} um/px crops) resampled bilinearly to {input_pixels} px (half-pixel centres, "
                       "no antialiasing), then (p/255-mean)/std"
                       f"{'; inside the model each image is first standardized per channel (GroupNorm(3, 3) without parameters)' if trained.get('input_norm') == 'instance' else ''}. "
-                      "Training views (recipe_augment.TrainingViews): any rotation, flips, window scale exp(U(+-0.2)), shift "
+                      f"Training views (recipe_augment.TrainingViews): any rotation, flips, window scale "
+                      f"exp(U(+-{trained.get('scale_jitter', 0.2)})), shift "
                       f"+-8 %; Macenko normalization to stainReference on a random {trained['normalize_probability']:.0%} of views; "
                       + ("OD jitter on the H-E-DAB basis (concentration x U(0.7,1.3) + U(+-0.05), basis entries +-0.1, channel OD "
                          "offset +-0.1); Gaussian blur sigma U(0,1.2) px on half the views; noise U(0,4) grey levels. "
@@ -372,7 +415,12 @@ def export(args, config, codes, checkpoint):
                       f"{place} in {checkpoint['trainingSeconds'] / 60:.1f} min. Stain normalization "
                       f"{'on' if stain_on else 'off'}: validation balanced accuracy on "
                       f"{figures['validation-on']['balancedAccuracy']} vs off {figures['validation-off']['balancedAccuracy']}. "
-                      f"Reproduce: /usr/bin/python3 models/train/train_recipe.py --dataset {args.dataset} (see README.md)."),
+                      + (" Camera views (--camera, recipe_augment.degrade_camera): area-downsampled by U(1, 2.5) and upsampled "
+                         "back on half the views, JPEG quality 30-90 (PIL) on half, a frame edge clamped U(0, 35 %) in from one "
+                         "side on a fifth. " if trained.get("camera") else " ")
+                      + (f"Fine-tuned from {initial_note(checkpoint['initial'])}; the line above describes the fine-tune. "
+                         if checkpoint.get("initial") else "")
+                      + f"Reproduce: /usr/bin/python3 models/train/train_recipe.py {reproduce_args(trained)} (see README.md)."),
             "validation": {k: v["balancedAccuracy"] for k, v in figures.items()},
             "heldOutEval": held_out_eval(args.dataset, config, microns_per_pixel),
             "metrics": chosen,

@@ -13,6 +13,7 @@ export interface BccdScore {
 }
 export const BCCD_SUBTYPES: Record<string, string>;
 export function parseBccdBoxes(csvText: string): BccdBox[];
+export function boxesInImageSet(boxes: BccdBox[], listText: string): BccdBox[];
 export function scoreBccd(
   report: { frames: Array<{ file: string; cells?: Array<{ x: number; y: number; class?: string }> }> },
   boxes: BccdBox[],

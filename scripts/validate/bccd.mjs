@@ -35,6 +35,20 @@ export function parseBccdBoxes(csvText) {
 }
 
 /**
+ * Keeps the boxes of the frames named in a BCCD ImageSets list (one stem per line, e.g.
+ * ImageSets/Main/test.txt: "BloodImage_00007"). Returns a new array.
+ */
+export function boxesInImageSet(boxes, listText) {
+  const stems = new Set(
+    listText
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+  return boxes.filter((b) => stems.has(b.image.replace(/\.[^.]+$/, '')));
+}
+
+/**
  * Scores an `analyze` report against the boxes. For each labelled frame the cell taken is the
  * located cell whose centre lies inside the box (nearest the box centre when several do); none
  * found is a localization miss and counts as wrong. Cells of other frames are ignored.

@@ -9,7 +9,7 @@ import type { ClassScheme } from '../../src/clinical/scheme-types.js';
 import { parseClassMap } from '../../src/cli/eval.js';
 import { validateModelCard } from '../../src/inference/model-card.js';
 import type { ModelCard } from '../../src/inference/model-card-types.js';
-import { parseBccdBoxes, scoreBccd } from '../../scripts/validate/bccd.mjs';
+import { boxesInImageSet, parseBccdBoxes, scoreBccd } from '../../scripts/validate/bccd.mjs';
 import { createScope } from '../../dist/node/index.js';
 
 const run = promisify(execFile);
@@ -65,7 +65,7 @@ describe('scheme peripheral-blood-pbc-8', () => {
 });
 
 describe('shipped cards of the cross-lab recipe', () => {
-  for (const id of ['pb8-resnet10g', 'bm7-resnet10g']) {
+  for (const id of ['pb8-resnet10g', 'pb8-resnet10gc', 'bm7-resnet10g']) {
     it(`${id}: valid, edge-sized, with provenance, held-out figures and a stain-normalization choice`, () => {
       const card = validateModelCard(readCard(id), id);
       expect(card.parameters!).toBeLessThanOrEqual(2_000_000);
@@ -81,8 +81,16 @@ describe('shipped cards of the cross-lab recipe', () => {
     });
   }
 
-  it('the peripheral-blood card meets its held-out goal (>= 0.95 balanced accuracy)', () => {
-    expect(readCard('pb8-resnet10g').provenance.metrics!.balancedAccuracy).toBeGreaterThanOrEqual(0.95);
+  it('the peripheral-blood cards meet their held-out goal (>= 0.95 balanced accuracy)', () => {
+    for (const id of ['pb8-resnet10g', 'pb8-resnet10gc']) {
+      expect(readCard(id).provenance.metrics!.balancedAccuracy).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+
+  it('the camera fine-tune names the checkpoint it started from and how to reproduce it', () => {
+    const notes = readCard('pb8-resnet10gc').provenance.notes!;
+    expect(notes).toMatch(/Fine-tuned from \S+\.pt \(150 epochs from scratch/);
+    expect(notes).toMatch(/Reproduce: .*--init-from \S+\.pt .*--camera/);
   });
 
   it('rejects a non-boolean stainNormalization and stainNormalization: true without a reference', () => {
@@ -112,6 +120,16 @@ describe('BCCD end-to-end scoring (scripts/validate/bccd.mjs)', () => {
     const boxes = parseBccdBoxes(readFileSync('../shared/data/bccd/wbc_boxes_with_subtype.csv', 'utf8'));
     const count = (code: string) => boxes.filter((b: { code: string }) => b.code === code).length;
     expect([count('NGS'), count('EOS'), count('LYT'), count('MON')]).toEqual([202, 84, 33, 20]);
+  });
+
+  it("keeps the boxes of an ImageSets list's frames (BCCD's test split: 63 scored frames)", () => {
+    const boxes = parseBccdBoxes(readFileSync('../shared/data/bccd/wbc_boxes_with_subtype.csv', 'utf8'));
+    const test = boxesInImageSet(boxes, readFileSync('../shared/data/bccd/ImageSets/Main/test.txt', 'utf8'));
+    expect(test.length).toBe(63);
+    const listed = [{ image: 'BloodImage_00007.jpg', box: [0, 0, 1, 1], code: 'NGS' }];
+    expect(boxesInImageSet([...listed, { image: 'BloodImage_00070.jpg', box: [0, 0, 1, 1], code: 'EOS' }], 'BloodImage_00007\n')).toEqual(
+      listed,
+    );
   });
 
   it('takes the located cell nearest the box centre, and a frame without one as missed', () => {
