@@ -63,7 +63,8 @@ export interface RunCalibration {
 export function estimateScale(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference): ScaleEstimate {
   const binPx = Math.max(1, Math.round(Math.max(resident.width, resident.height) / BINS_PER_LONG_SIDE));
   const channels = scaleChannels(fit);
-  const { gridW, gridH, hematoxylin, secondChannel: greenOd } = binStainChannels(kernels, resident, channels, binPx, scaleSampleStep(binPx));
+  const sampleStep = scaleSampleStep(binPx);
+  const { gridW, gridH, hematoxylin, secondChannel: greenOd } = binStainChannels(kernels, resident, channels, binPx, sampleStep);
   const diameters = erythrocyteDiametersInBins(greenOd, hematoxylin, channels, gridW, gridH).map((d) => d * binPx);
   if (diameters.length < MIN_ERYTHROCYTES) {
     throw new SmearscopeError(
