@@ -32,7 +32,39 @@ export function reportMarkdown(report: BenchReport): string {
       ),
     );
   }
-  const pipeline = bySuite('pipeline');
+  const preprocess = bySuite('pipeline').filter((result) => result.preprocessOnly);
+  if (preprocess.length > 0) {
+    lines.push(
+      '',
+      '### preprocessing only (one core, no model; beside the NumPy/SciPy peer of the same stages, same frames, same run)',
+      '',
+    );
+    lines.push(
+      table(
+        [
+          'env',
+          'model',
+          'input',
+          'cells/s per core',
+          'ms/frame handoff / fit / scale + locate / patches',
+          'NumPy peer cells/s per core',
+          'peer ms/frame fit / locate / patches',
+          'vs peer',
+        ],
+        preprocess.map((result) => [
+          result.env,
+          result.model,
+          `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
+          formatSpread(result.cellsPerSecondSpread),
+          stageList(result.stageMs, ['handoff', 'stainFit', 'localize', 'patches']),
+          result.peer ? `${formatSpread(result.peer.cellsPerSecond)} (${result.peer.cells} cells)` : '-',
+          result.peer ? stageList(result.peer.stageMs, ['stainFit', 'localize', 'patches']) : '-',
+          result.relativeToPeer === undefined ? '-' : `${formatNumber(result.relativeToPeer)}x`,
+        ]),
+      ),
+    );
+  }
+  const pipeline = bySuite('pipeline').filter((result) => !result.preprocessOnly);
   if (pipeline.length > 0) {
     lines.push('', '### pipeline (end to end vs bare session, same run)', '');
     lines.push(
@@ -139,8 +171,13 @@ export function reportMarkdown(report: BenchReport): string {
 }
 
 function stages(result: BenchResult): string {
-  const stage = result.stageMs ?? {};
-  return ['stainFit', 'localize', 'patches', 'inference', 'postprocess'].map((name) => formatNumber(stage[name])).join(' / ');
+  return stageList(result.stageMs, ['stainFit', 'localize', 'patches', 'inference', 'postprocess']);
+}
+
+/** The named stages' milliseconds, '/'-separated ('-' for a stage not measured). */
+function stageList(stageMs: Record<string, number> | undefined, names: readonly string[]): string {
+  const stage = stageMs ?? {};
+  return names.map((name) => formatNumber(stage[name])).join(' / ');
 }
 
 function table(header: string[], rows: string[][]): string {
