@@ -197,12 +197,14 @@ export function erythrocyteDiametersInBins(
   const nuclearThreshold = maskThreshold(hematoxylinHistogram, channels).threshold;
   const greenHistogram = new Float64Array(256);
   for (let i = 0; i < n; i++) if (hematoxylin[i] <= nuclearThreshold) greenHistogram[quantizeLevel(greenOd[i], GREEN_OD_MAX)]++;
-  const greenBin = otsuBin(greenHistogram);
+  // quantizeLevel(v) > greenBin  <=>  v > greenThreshold (integer v; as maskThreshold maps its bin).
+  const greenThreshold = Math.ceil(((otsuBin(greenHistogram) + 1) * GREEN_OD_MAX) / 255) - 1;
   const red = new Uint8Array(n);
   const nucleus = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    nucleus[i] = hematoxylin[i] > nuclearThreshold ? 1 : 0;
-    red[i] = !nucleus[i] && quantizeLevel(greenOd[i], GREEN_OD_MAX) > greenBin ? 1 : 0;
+    const isNucleus = hematoxylin[i] > nuclearThreshold;
+    nucleus[i] = isNucleus ? 1 : 0;
+    red[i] = !isNucleus && greenOd[i] > greenThreshold ? 1 : 0;
   }
   return powerCellDiameters(fillHoles(red, gridW, gridH), nucleus, gridW, gridH);
 }
