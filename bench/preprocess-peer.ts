@@ -37,6 +37,7 @@ function ensurePeerModules(): void {
   const importable = () => spawnSync(PYTHON, ['-c', 'import numpy, scipy'], { stdio: 'ignore' }).status === 0;
   if (!importable() && process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
     execFileSync('apt-get', ['install', '-y', '-qq', 'python3-numpy', 'python3-scipy'], { stdio: 'ignore', env });
   }
   if (!importable()) {

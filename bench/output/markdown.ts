@@ -43,6 +43,7 @@ export function reportMarkdown(report: BenchReport): string {
       table(
         [
           'env',
+          'backend',
           'model',
           'input',
           'cells/s per core',
@@ -53,6 +54,7 @@ export function reportMarkdown(report: BenchReport): string {
         ],
         preprocess.map((result) => [
           result.env,
+          result.backend,
           result.model,
           `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
           formatSpread(result.cellsPerSecondSpread),
