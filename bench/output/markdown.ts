@@ -42,10 +42,7 @@ export function reportMarkdown(report: BenchReport): string {
     lines.push(
       table(
         [
-          'env',
-          'backend',
-          'model',
-          'input',
+          ...ROW_HEAD,
           'cells/s per core',
           'ms/frame handoff / fit / scale + locate / patches',
           'NumPy peer cells/s per core',
@@ -53,10 +50,7 @@ export function reportMarkdown(report: BenchReport): string {
           'vs peer',
         ],
         preprocess.map((result) => [
-          result.env,
-          result.backend,
-          result.model,
-          `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
+          ...rowHead(result),
           formatSpread(result.cellsPerSecondSpread),
           stageList(result.stageMs, ['handoff', 'stainFit', 'localize', 'patches']),
           result.peer ? `${formatSpread(result.peer.cellsPerSecond)} (${result.peer.cells} cells)` : '-',
@@ -72,10 +66,7 @@ export function reportMarkdown(report: BenchReport): string {
     lines.push(
       table(
         [
-          'env',
-          'backend',
-          'model',
-          'input',
+          ...ROW_HEAD,
           'batch',
           'cells/s end to end',
           'cells/s bare',
@@ -87,10 +78,7 @@ export function reportMarkdown(report: BenchReport): string {
           'peak MiB',
         ],
         pipeline.map((result) => [
-          result.env,
-          result.backend,
-          result.model,
-          `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
+          ...rowHead(result),
           String(result.batch),
           formatSpread(result.cellsPerSecondSpread),
           formatSpread(result.bareCellsPerSecond),
@@ -170,6 +158,13 @@ export function reportMarkdown(report: BenchReport): string {
   lines.push('', '### notes', '', ...report.notes.map((note) => `- ${note}`), ...labels.map((note) => `- ${note}`));
   if (report.skipped.length > 0) lines.push('', '### skipped', '', ...report.skipped.map((reason) => `- ${reason}`));
   return lines.join('\n') + '\n';
+}
+
+/** The first columns of a pipeline row: where it ran, the model and its input. */
+const ROW_HEAD = ['env', 'backend', 'model', 'input'];
+
+function rowHead(result: BenchResult): string[] {
+  return [result.env, result.backend, result.model, `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`];
 }
 
 function stages(result: BenchResult): string {
