@@ -5,16 +5,13 @@ import '../src/pipeline/error-transfer.js';
 import { SmearscopeError } from '../src/errors.js';
 import { checkFramePixels, type Frame } from '../src/frame.js';
 import { headerImageSize } from '../src/io/image-size.js';
-import { instantiateShareableKernels } from '../src/kernels/load.js';
+import { instantiateKernels } from '../src/kernels/load.js';
 import { preprocessFrame } from '../src/pipeline/preprocess-frame.js';
-import type { PreprocessWorkerApi, SlotFrame } from '../src/pipeline/worker-api.js';
+import type { PreprocessWorkerApi } from '../src/pipeline/worker-api.js';
 
-// Shared kernel memory where the realm allows it: the pool writes frames straight into the slot.
-const kernels = instantiateShareableKernels();
+const kernels = instantiateKernels();
 /** The frame `decode` left for the next `prepare` (one frame at a time per worker). */
 let decoded: Frame | undefined;
-/** The frame slot: the bottom allocation of kernel memory (every frame's own allocations sit above it). */
-let slot: { ptr: number; byteLength: number } | undefined;
 
 const api: PreprocessWorkerApi = {
   /**
@@ -43,52 +40,24 @@ const api: PreprocessWorkerApi = {
    * transferred too.
    */
   async prepare(input, job) {
-    const instance = await kernels;
-    if (isSlotFrame(input)) {
-      decoded = undefined;
-      if (!slot) throw new SmearscopeError('INVALID_FRAME', 'no frame slot: call frameSlot before sending a frame in it');
-      const { inSlot: _, ...meta } = input;
-      const byteLength = meta.width * meta.height * meta.channels;
-      if (!(byteLength <= slot.byteLength))
-        throw new SmearscopeError('INVALID_FRAME', `the frame (${byteLength} bytes) does not fit its slot`);
-      const frame: Frame = { ...meta, pixels: instance.memory.u8(slot.ptr, byteLength) };
-      const placed = { ptr: slot.ptr, width: meta.width, height: meta.height, channels: meta.channels };
-      const prepared = preprocessFrame(instance, frame, job, placed);
-      return transfer({ prepared }, prepared.patches ? [prepared.patches.buffer as ArrayBuffer] : []);
-    }
     const frame = input === 'decoded' ? decoded : (input as Frame);
     decoded = undefined;
     if (!frame) throw new SmearscopeError('INVALID_FRAME', 'no decoded frame to prepare');
-    const prepared = preprocessFrame(instance, frame, job);
+    const prepared = preprocessFrame(await kernels, frame, job);
     const pixels = input === 'decoded' ? undefined : returnable(frame.pixels);
     const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
     return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
   },
-  async frameSlot(byteLength) {
-    const instance = await kernels;
-    if (!(instance.memory.memory.buffer instanceof SharedArrayBuffer)) return undefined;
-    if (!slot || slot.byteLength < byteLength) {
-      // Between calls nothing else is allocated: the old slot goes and the new one takes the bottom.
-      instance.memory.release(0);
-      slot = undefined;
-      slot = { ptr: instance.memory.alloc(byteLength), byteLength };
-    }
-    return { memory: instance.memory.memory.buffer as SharedArrayBuffer, ...slot };
-  },
+  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   async ready() {
     await kernels;
   },
-  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   crash() {
     setTimeout(() => {
       throw new Error('preprocess worker: deliberate crash');
     });
   },
 };
-
-function isSlotFrame(input: unknown): input is SlotFrame {
-  return typeof input === 'object' && input !== null && (input as Partial<SlotFrame>).inSlot === true;
-}
 
 /** The buffer under a frame's pixels when it can be handed back (a plain ArrayBuffer). */
 function returnable(pixels: unknown): ArrayBuffer | undefined {

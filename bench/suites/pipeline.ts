@@ -55,7 +55,7 @@ export async function runPipelineSuite(host: BenchHost, settings: BenchSettings,
   const preprocessPlan = input.plans.find((plan) => plan.frames.name === 'mosaic' && plan.model.role !== 'large');
   if (preprocessPlan) {
     try {
-      output.results.push(await measurePreprocess(host, preprocessPlan, settings.repeats));
+      output.results.push(await measurePreprocess(host, preprocessPlan, settings.repeats, kernels));
     } catch (error) {
       output.skipped.push(`${host.env} preprocessing only ${preprocessPlan.model.id}: ${reasonOf(error)}`);
     }

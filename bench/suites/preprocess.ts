@@ -1,7 +1,7 @@
 import { platform } from '#platform';
 import type { Frame } from '../../src/frame.js';
 import { loadModel } from '../../src/inference/load-model.js';
-import { canShareMemory, instantiateShareableKernels } from '../../src/kernels/load.js';
+import type { KernelInstance } from '../../src/kernels/load.js';
 import { FrameBuffers } from '../../src/pipeline/frame-buffers.js';
 import { preprocessFrame } from '../../src/pipeline/preprocess-frame.js';
 import { preprocessJob } from '../../src/pipeline/preprocess-job.js';
@@ -22,32 +22,11 @@ const STAGES = ['handoff', 'stainFit', 'localize', 'patches'] as const;
  * frames where the host can run it. cellsPerSecond is per core: cells over the CPU time this
  * process spent (wall time where the host cannot read CPU time).
  */
-export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, passes: number) {
+export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, passes: number, kernels: KernelInstance) {
   const { card } = await loadModel(platform, plan.model.card);
   const job = preprocessJob(card, {}, false);
   const frames = plan.frames.frames;
   const buffers = new FrameBuffers(1);
-  // As the pool and its workers hand frames over: straight into a frame slot of shared kernel
-  // memory where this realm can share memory (one copy), else packed and copied in (two).
-  const kernels = await instantiateShareableKernels();
-  const slotBytes = Math.max(...frames.map((frame) => frame.pixels.byteLength));
-  const slot = canShareMemory() ? kernels.memory.alloc(slotBytes) : undefined;
-  const handOver = (frame: Frame) => {
-    if (slot === undefined) {
-      const packed = buffers.pack(frame);
-      const prepared = preprocessFrame(kernels, packed.frame as Frame, job);
-      buffers.give(packed.transfer[0]);
-      return prepared;
-    }
-    const pixels = kernels.memory.u8(slot, frame.pixels.byteLength);
-    pixels.set(frame.pixels);
-    return preprocessFrame(kernels, { ...frame, pixels }, job, {
-      ptr: slot,
-      width: frame.width,
-      height: frame.height,
-      channels: frame.channels,
-    });
-  };
   const clock = host.cpuMs ? () => host.cpuMs!() : () => performance.now();
   onePass(frames); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
 
@@ -73,7 +52,9 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     for (const frame of passFrames) {
       const cpuAt = clock();
       const wallAt = performance.now();
-      const prepared = handOver(frame);
+      const packed = buffers.pack(frame);
+      const prepared = preprocessFrame(kernels, packed.frame as Frame, job);
+      buffers.give(packed.transfer[0]);
       const wallMs = performance.now() - wallAt;
       times.cpuMs += clock() - cpuAt;
       times.wallMs += wallMs;
@@ -106,9 +87,7 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
       host.cpuMs
         ? `per core: cells over this process's CPU time; wall clock ${wall.median.toFixed(0)} cells/s (${wall.min.toFixed(0)}-${wall.max.toFixed(0)})`
         : 'per core: this page cannot read CPU time, so cells over wall time on one thread',
-      slot === undefined
-        ? 'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker): memory cannot be shared here'
-        : "handoff: the frame written straight into the worker's frame slot in shared kernel memory (one copy)",
+      'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
     ],
   };
   if (peer.length > 0) {

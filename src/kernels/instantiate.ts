@@ -14,13 +14,7 @@ export interface KernelInstance<E extends ModuleExports> {
  * to get wrong. The module is compiled once per JS realm; each call makes a fresh instance with
  * its own memory, so every worker owns its kernels.
  */
-export function moduleLoader<E extends ModuleExports>(
-  bytes: Uint8Array<ArrayBuffer>,
-  file: string,
-  functions: readonly string[],
-  /** The module imports its memory as shared, at most this many pages (see instantiateShareableKernels). */
-  sharedMaximumPages?: number,
-) {
+export function moduleLoader<E extends ModuleExports>(bytes: Uint8Array<ArrayBuffer>, file: string, functions: readonly string[]) {
   let compiled: Promise<WebAssembly.Module> | undefined;
   return async (options: { canaryBytes?: number; maxBytes?: number } = {}): Promise<KernelInstance<E>> => {
     compiled ??= WebAssembly.compile(bytes).catch((error: unknown) => {
@@ -29,10 +23,8 @@ export function moduleLoader<E extends ModuleExports>(
         cause: error,
       });
     });
-    const memory = sharedMaximumPages ? new WebAssembly.Memory({ initial: 2, maximum: sharedMaximumPages, shared: true }) : undefined;
     const instance = await WebAssembly.instantiate(await compiled, {
       env: {
-        ...(memory ? { memory } : {}),
         abort(_message: number, _file: number, line: number, column: number): never {
           throw new SmearscopeError('KERNEL_FAILED', `kernel assertion failed at ${line}:${column}`);
         },

@@ -1,6 +1,6 @@
 import type { FrameStain, FrameTimingsMs } from '../api-types.js';
 import { SmearscopeError } from '../errors.js';
-import { checkFrame, type Frame } from '../frame.js';
+import type { Frame } from '../frame.js';
 import type { StainReference } from '../stain/reference.js';
 import type { KernelInstance } from '../kernels/load.js';
 import type { CellLocation } from '../localize/cells.js';
@@ -63,13 +63,11 @@ export interface PreparedFrame {
 /**
  * One frame through the kernels: stain fit, (scale estimate), localization, then every cell's
  * patch written into one tensor for the model. Kernel memory is released before returning.
- * `placed`: the frame's pixels already lie in kernel memory there (a frame slot, written by
- * another thread), so they are not copied in; it must match the frame's size and channels.
  */
-export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: PreprocessJob, placed?: ResidentFrame): PreparedFrame {
+export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: PreprocessJob): PreparedFrame {
   const mark = kernels.memory.mark();
   try {
-    const resident = placed ? checkPlaced(frame, placed) : placeFrame(kernels, frame);
+    const resident = placeFrame(kernels, frame);
     let t = performance.now();
     const stain: PreparedFrame['stain'] = { normalized: false };
     let fit: StainReference | undefined;
@@ -149,18 +147,6 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
   } finally {
     kernels.memory.release(mark);
   }
-}
-
-/** `placed` when it holds exactly this frame (a slot and a frame that disagree would read garbage). */
-function checkPlaced(frame: Frame, placed: ResidentFrame): ResidentFrame {
-  checkFrame(frame);
-  if (placed.width !== frame.width || placed.height !== frame.height || placed.channels !== frame.channels) {
-    throw new SmearscopeError(
-      'INVALID_FRAME',
-      `the frame slot holds ${placed.width} x ${placed.height} x ${placed.channels}, not this frame`,
-    );
-  }
-  return placed;
 }
 
 /** The patch kernel's spec for this job; marks `stain.normalized` when a reference applies. */

@@ -1,7 +1,7 @@
 import { checkFrameInput, checkFramePixels, isEncodedFrame, type Frame, type FrameInput } from '../frame.js';
 import { SmearscopeError } from '../errors.js';
 import type { WorkerHost } from './worker-host.js';
-import type { FrameSlot, PreprocessWorkerApi, SlotFrame } from './worker-api.js';
+import type { PreprocessWorkerApi } from './worker-api.js';
 import type { FrameLimits } from '../api-types.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import { transfer } from 'comlink';
@@ -12,8 +12,6 @@ type Slot = WorkerSlot<PreprocessWorkerApi>;
 
 /** How long a replacement worker may take to start before frames are given to it anyway. */
 const WORKER_START_MS = 60_000;
-/** Reserving a frame slot is one allocation in the worker; a worker that does not answer is stuck. */
-const FRAME_SLOT_MS = 60_000;
 
 /**
  * N preprocess workers, each owning its kernels. `prepare` waits for a free worker; a worker that
@@ -25,8 +23,6 @@ export class PreprocessPool {
   private readonly idle: Slot[];
   private readonly waiting: Array<{ grant: (slot: Slot) => void; refuse: (error: SmearscopeError) => void }> = [];
   private readonly buffers: FrameBuffers;
-  /** Each worker's frame slot (null: its memory is not shared), until the worker is replaced. */
-  private readonly frameSlots = new Map<Slot, FrameSlot | null>();
   private closed = false;
 
   constructor(platform: WorkerHost, workerCount: number) {
@@ -44,10 +40,8 @@ export class PreprocessPool {
 
   /**
    * Prepares one frame within `limits` (decode and preprocess each bounded). The frame's pixels are
-   * written straight into the worker's shared kernel memory (placeInSlot), or where memory cannot
-   * be shared copied into a recycled buffer that is transferred to the worker and back (see
-   * FrameBuffers); either way the caller keeps its frame, so a crash can be retried. The patch
-   * tensor comes back transferred.
+   * copied into a recycled buffer that is transferred to the worker and back (the caller keeps its
+   * frame, so a crash can be retried; see FrameBuffers); the patch tensor comes back transferred.
    * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
    */
   async prepare(
@@ -69,7 +63,7 @@ export class PreprocessPool {
             return new Promise<never>(() => undefined); // the crash arrives through the slot
           });
         }
-        let input: Frame | 'decoded' | SlotFrame;
+        let input: Frame | 'decoded';
         let transfers: ArrayBuffer[] = [];
         if (isEncodedFrame(frame)) {
           await slot.call((remote) => remote.decode(frame, limits.maxFramePixels), {
@@ -84,15 +78,11 @@ export class PreprocessPool {
           });
           input = 'decoded';
         } else {
-          const placed = await this.placeInSlot(slot, frame, signal);
-          if (placed) input = placed;
-          else {
-            const packed = this.buffers.pack(frame);
-            input = packed.frame as Frame;
-            transfers = packed.transfer;
-          }
+          const packed = this.buffers.pack(frame);
+          input = packed.frame as Frame;
+          transfers = packed.transfer;
         }
-        const reply = await slot.call((remote) => remote.prepare(typeof input === 'string' ? input : transfer(input, transfers), job), {
+        const reply = await slot.call((remote) => remote.prepare(input === 'decoded' ? input : transfer(input, transfers), job), {
           signal,
           timeoutMs: limits.preprocessMs,
           timeoutError: () =>
@@ -115,28 +105,6 @@ export class PreprocessPool {
         await this.releaseSlot(slot);
       }
     }
-  }
-
-  /**
-   * Writes a decoded frame's pixels straight into the worker's frame slot (its shared kernel
-   * memory, see PreprocessWorkerApi.frameSlot) and returns the SlotFrame to send instead: one copy
-   * and no message carrying the pixels, where the pack-and-transfer path copies twice. Undefined
-   * when the worker cannot share its memory, or the frame is not plain decoded pixels (the worker
-   * reports what is wrong with it).
-   */
-  private async placeInSlot(slot: Slot, frame: Frame, signal?: AbortSignal): Promise<SlotFrame | undefined> {
-    const { pixels, ...meta } = frame;
-    const plain = pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray;
-    if (!plain || pixels.byteLength !== frame.width * frame.height * frame.channels) return undefined;
-    let place = this.frameSlots.get(slot);
-    if (place === null) return undefined; // this worker's memory is not shared
-    if (!place || place.byteLength < pixels.byteLength) {
-      place = (await slot.call((remote) => remote.frameSlot(pixels.byteLength), { signal, timeoutMs: FRAME_SLOT_MS })) ?? null;
-      this.frameSlots.set(slot, place);
-      if (!place) return undefined;
-    }
-    new Uint8Array(place.memory, place.ptr, pixels.byteLength).set(pixels);
-    return { ...meta, inSlot: true };
   }
 
   /** Waits for an idle worker; a frame still waiting when `signal` aborts is dropped (ABORTED). */
@@ -170,7 +138,6 @@ export class PreprocessPool {
   private async releaseSlot(slot: Slot): Promise<void> {
     if (this.closed) return;
     if (!slot.isAlive) {
-      this.frameSlots.delete(slot); // the new worker has its own memory
       await slot.respawn();
       // A fresh worker's start-up (loading, kernels) must not count against the next frame's budget.
       await slot.call((remote) => remote.ready(), { timeoutMs: WORKER_START_MS }).catch(() => undefined);
@@ -184,7 +151,6 @@ export class PreprocessPool {
    * for a worker fail with DISPOSED. */
   async terminate(): Promise<void> {
     this.closed = true;
-    this.frameSlots.clear();
     for (const waiter of this.waiting.splice(0)) waiter.refuse(new SmearscopeError('DISPOSED', 'the scope was disposed'));
     await Promise.all(this.slots.map((slot) => slot.terminate()));
   }

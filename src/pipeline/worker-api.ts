@@ -29,17 +29,6 @@ export interface InferenceWorkerApi {
   dispose(): Promise<void>;
 }
 
-/** Where a preprocess worker takes a frame's pixels in its shared kernel memory. */
-export interface FrameSlot {
-  memory: SharedArrayBuffer;
-  /** Byte offset of the slot in `memory`, and its size. */
-  ptr: number;
-  byteLength: number;
-}
-
-/** A frame whose pixels were written into the worker's frame slot: everything of it but the pixels. */
-export type SlotFrame = Omit<Frame, 'pixels'> & { inSlot: true };
-
 export interface PreprocessWorkerApi {
   /**
    * Decodes an encoded frame and keeps it in the worker for the next `prepare('decoded', ...)`, so
@@ -53,15 +42,7 @@ export interface PreprocessWorkerApi {
    * the result (transferred) so the pool can reuse it for the next frame; the patch tensor is
    * transferred too.
    */
-  prepare(input: Frame | 'decoded' | SlotFrame, job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
-  /**
-   * Reserves (or reuses) room for a frame of `byteLength` bytes at the bottom of this worker's
-   * kernel memory and says where it is, when that memory is shared (undefined otherwise): the
-   * pool then writes the next frame's pixels straight there and sends a SlotFrame, so the frame
-   * crosses no message and is not copied again. Valid until the next frameSlot call or the
-   * worker's end.
-   */
-  frameSlot(byteLength: number): Promise<FrameSlot | undefined>;
+  prepare(input: Frame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   crash(): void;
   /** Resolves once the worker has loaded and its kernels are instantiated. */
