@@ -28,11 +28,28 @@ export function binHematoxylin(
 }
 
 // One loop for both exports: inlined with a constant `withSecond`, each gets its own specialized copy.
+// Localization's and the scale estimate's channels (green OD minus blue OD, green OD) weigh red
+// by zero: when every red table entry is 0 a copy of the loop without the red lookups runs, a
+// third fewer loads per pixel and the same sums.
 // @ts-ignore: decorator
 @inline function binChannels(
   frame: usize, width: i32, height: i32, channels: i32,
   lut: usize, binPx: i32, sampleStep: i32,
   outH: usize, outE: usize, withSecond: bool,
+): void {
+  let redUsed = false;
+  for (let v: usize = 0; v < 256 && !redUsed; v++) {
+    redUsed = load<i32>(lut + (v << 2)) != 0 || (withSecond && load<i32>(lut + 3072 + (v << 2)) != 0);
+  }
+  if (redUsed) binLoop(frame, width, height, channels, lut, binPx, sampleStep, outH, outE, withSecond, true);
+  else binLoop(frame, width, height, channels, lut, binPx, sampleStep, outH, outE, withSecond, false);
+}
+
+// @ts-ignore: decorator
+@inline function binLoop(
+  frame: usize, width: i32, height: i32, channels: i32,
+  lut: usize, binPx: i32, sampleStep: i32,
+  outH: usize, outE: usize, withSecond: bool, withRed: bool,
 ): void {
   const gridW = (width + binPx - 1) / binPx;
   const gridH = (height + binPx - 1) / binPx;
@@ -51,11 +68,18 @@ export function binHematoxylin(
       for (let y = y0; y < y1; y += sampleStep) {
         let p = frame + <usize>((y * width + x0) * channels);
         for (let x = x0; x < x1; x += sampleStep) {
-          const r = <usize>load<u8>(p) << 2;
           const g = <usize>load<u8>(p, 1) << 2;
           const b = <usize>load<u8>(p, 2) << 2;
-          sumH += <i64>(load<i32>(lutHR + r) + load<i32>(lutHG + g) + load<i32>(lutHB + b));
-          if (withSecond) sumE += <i64>(load<i32>(lutER + r) + load<i32>(lutEG + g) + load<i32>(lutEB + b));
+          let h = load<i32>(lutHG + g) + load<i32>(lutHB + b);
+          let e: i32 = 0;
+          if (withSecond) e = load<i32>(lutEG + g) + load<i32>(lutEB + b);
+          if (withRed) {
+            const r = <usize>load<u8>(p) << 2;
+            h += load<i32>(lutHR + r);
+            if (withSecond) e += load<i32>(lutER + r);
+          }
+          sumH += <i64>h;
+          if (withSecond) sumE += <i64>e;
           count++;
           p += step;
         }

@@ -21,6 +21,10 @@ export const READING_NOTES: readonly string[] = [
   "pipeline stage ms per frame: stainFit, localize and patches as timed in the preprocess worker; inference = the frame's " +
     'share of its batches, from hand-off to results (waiting behind the batch in flight included); postprocess ' +
     '(softmax + decision) timed apart on the same logits.',
+  'preprocessing only = one core doing what a preprocess worker does per frame (pool copy, kernel memory, Macenko fit, ' +
+    'scale check, localization, patches) for the shipped model, cells over CPU time (Node); the NumPy/SciPy peer ' +
+    '(bench/preprocess-peer.py: fit, localization, patches; no scale check, no copies) runs on the same frames, one thread, ' +
+    'passes interleaved; stage ms are wall time.',
   'limit = achieved FLOP/s (card flopsPerCell x median cells/s) over the best MatMul rate of the same backend in this run; ' +
     'above 100 % the model runs closer to the hardware peak than one 1024^3 MatMul does.',
   "peak memory: Node = process RSS (harness frames and ONNX Runtime's WASM heap, which only grows, included); " +

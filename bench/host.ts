@@ -1,3 +1,5 @@
+import type { Frame } from '../src/frame.js';
+import type { PreprocessJob } from '../src/pipeline/preprocess-frame.js';
 import type { BenchEnv } from './report-types.js';
 
 /** What a suite needs from the environment it runs in (Node or a Chromium page). */
@@ -12,4 +14,15 @@ export interface BenchHost {
   memorySampleIntervalMs: number;
   /** A progress line (stderr in Node, the console and the kiosk's log in a page). */
   log(line: string): void;
+  /** CPU time this process has used, milliseconds (Node); absent where it cannot be read (a page). */
+  cpuMs?(): number;
+  /** Runs the NumPy/SciPy peer of the per-frame preprocessing (Node; see bench/preprocess-peer.py). */
+  preprocessPeer?(frames: readonly Frame[], job: PreprocessJob): Promise<PeerPass>;
+}
+
+/** One pass of the NumPy/SciPy peer over the frames: per frame, its cells and each stage's time. */
+export interface PeerPass {
+  /** e.g. "NumPy 1.24.2, SciPy 1.10.1, Python 3.11.2". */
+  runtime: string;
+  frames: Array<{ cells: number; cpuMs: Record<string, number>; wallMs: Record<string, number> }>;
 }

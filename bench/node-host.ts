@@ -1,4 +1,5 @@
 import type { BenchHost } from './host.js';
+import { runPreprocessPeer } from './preprocess-peer.js';
 
 /** Node: RSS covers the main thread and every worker thread (one process). Cheap, so sampled often. */
 export const nodeHost: BenchHost = {
@@ -6,4 +7,9 @@ export const nodeHost: BenchHost = {
   memoryBytes: async () => process.memoryUsage.rss(),
   memorySampleIntervalMs: 50,
   log: (line) => process.stderr.write(`bench: ${line}\n`),
+  cpuMs: () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  },
+  preprocessPeer: runPreprocessPeer,
 };

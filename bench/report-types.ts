@@ -78,7 +78,24 @@ export interface BenchResult {
   relativeToAnalyze?: number;
   /** cluster: wall time per frame not spent reading and analyzing it (one worker, one job at a time), ms. */
   queueOverheadMs?: number;
+  /** pipeline: the per-frame preprocessing alone on one core (no model), see bench/suites/preprocess.ts. */
+  preprocessOnly?: boolean;
+  /** preprocessOnly: the NumPy/SciPy peer of the same stages on the same frames, passes interleaved. */
+  peer?: PeerFigures;
+  /** preprocessOnly: cellsPerSecond over the peer's, same run. */
+  relativeToPeer?: number;
   notes?: string[];
+}
+
+/** The NumPy/SciPy peer's figures (bench/preprocess-peer.py): per core, like ours. */
+export interface PeerFigures {
+  /** e.g. "NumPy 1.24.2, SciPy 1.10.1, Python 3.11.2". */
+  runtime: string;
+  cellsPerSecond: Spread;
+  /** Median wall milliseconds per frame of its stages (stainFit, localize, patches). */
+  stageMs: Record<string, number>;
+  /** Cells it found in one pass. */
+  cells: number;
 }
 
 /** The MatMul probe of one backend: the device's matrix rate through that backend. */

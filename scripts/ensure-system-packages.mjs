@@ -15,9 +15,16 @@ const NEEDS = [
 ];
 
 const works = (binary) => spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
-const missing = NEEDS.filter((need) => !works(need.binary));
+// The bench's NumPy/SciPy peer (bench/preprocess-peer.py; the bench-schema test runs it): Debian's
+// Python with both modules, not a binary of its own.
+const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+const importsNumpyAndScipy = () => spawnSync(PYTHON, ['-c', 'import numpy, scipy'], { stdio: 'ignore' }).status === 0;
+const PYTHON_NEED = { what: "NumPy and SciPy for the bench's NumPy peer", override: 'BENCH_PYTHON', pkg: 'python3-numpy python3-scipy' };
+const available = (need) => (need === PYTHON_NEED ? importsNumpyAndScipy() : works(need.binary));
+NEEDS.push(PYTHON_NEED);
+const missing = NEEDS.filter((need) => !available(need));
 if (missing.length > 0) {
-  const packages = missing.map((need) => need.pkg);
+  const packages = missing.flatMap((need) => need.pkg.split(' '));
   const canInstall = process.getuid?.() === 0 && works('apt-get');
   if (canInstall) {
     process.stderr.write(`installing Debian's ${packages.join(' and ')} (${missing.map((need) => need.what).join('; ')})\n`);
@@ -31,7 +38,7 @@ if (missing.length > 0) {
       // reported below
     }
   }
-  const still = missing.filter((need) => !works(need.binary));
+  const still = missing.filter((need) => !available(need));
   if (still.length > 0) {
     process.stderr.write(
       `npm test needs ${still.map((need) => need.what).join(' and ')}. Run:\n\n  sudo apt-get install -y ${still.map((need) => need.pkg).join(' ')}\n\n` +

@@ -13,7 +13,7 @@ import { resolveFrameLimits } from './pipeline/frame-limits.js';
 import { withAssetsPath } from './platform/with-assets.js';
 import { workerHost } from '#platform-spawn';
 import { InferenceClient } from './pipeline/inference-client.js';
-import type { PreprocessJob } from './pipeline/preprocess-frame.js';
+import { preprocessJob } from './pipeline/preprocess-job.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
 import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
 
@@ -82,16 +82,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     await pool.terminate();
     throw error;
   }
-  const normalize = options.normalizeStain ?? card.stainNormalization ?? true;
-  const job: PreprocessJob = {
-    patchMicrons: card.input.patchMicrons,
-    ...(options.cellMicrons ? { cellMicrons: options.cellMicrons } : {}),
-    input: { width: card.input.width, height: card.input.height, mean: card.input.mean, std: card.input.std },
-    ...(normalize && card.stainReference ? { stainReference: card.stainReference } : {}),
-    locateOnly,
-    border: options.border ?? 'reflect',
-    stainFitStride: options.stainFitStride ?? 4,
-  };
+  const job = preprocessJob(card, options, locateOnly);
   let disposed = false;
   const alive = () => {
     if (disposed) throw new SmearscopeError('DISPOSED', 'this scope was disposed; create a new one with createScope()');

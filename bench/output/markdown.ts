@@ -32,16 +32,41 @@ export function reportMarkdown(report: BenchReport): string {
       ),
     );
   }
-  const pipeline = bySuite('pipeline');
+  const preprocess = bySuite('pipeline').filter((result) => result.preprocessOnly);
+  if (preprocess.length > 0) {
+    lines.push(
+      '',
+      '### preprocessing only (one core, no model; beside the NumPy/SciPy peer of the same stages, same frames, same run)',
+      '',
+    );
+    lines.push(
+      table(
+        [
+          ...ROW_HEAD,
+          'cells/s per core',
+          'ms/frame handoff / fit / scale + locate / patches',
+          'NumPy peer cells/s per core',
+          'peer ms/frame fit / locate / patches',
+          'vs peer',
+        ],
+        preprocess.map((result) => [
+          ...rowHead(result),
+          formatSpread(result.cellsPerSecondSpread),
+          stageList(result.stageMs, ['handoff', 'stainFit', 'localize', 'patches']),
+          result.peer ? `${formatSpread(result.peer.cellsPerSecond)} (${result.peer.cells} cells)` : '-',
+          result.peer ? stageList(result.peer.stageMs, ['stainFit', 'localize', 'patches']) : '-',
+          result.relativeToPeer === undefined ? '-' : `${formatNumber(result.relativeToPeer)}x`,
+        ]),
+      ),
+    );
+  }
+  const pipeline = bySuite('pipeline').filter((result) => !result.preprocessOnly);
   if (pipeline.length > 0) {
     lines.push('', '### pipeline (end to end vs bare session, same run)', '');
     lines.push(
       table(
         [
-          'env',
-          'backend',
-          'model',
-          'input',
+          ...ROW_HEAD,
           'batch',
           'cells/s end to end',
           'cells/s bare',
@@ -53,10 +78,7 @@ export function reportMarkdown(report: BenchReport): string {
           'peak MiB',
         ],
         pipeline.map((result) => [
-          result.env,
-          result.backend,
-          result.model,
-          `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`,
+          ...rowHead(result),
           String(result.batch),
           formatSpread(result.cellsPerSecondSpread),
           formatSpread(result.bareCellsPerSecond),
@@ -138,9 +160,21 @@ export function reportMarkdown(report: BenchReport): string {
   return lines.join('\n') + '\n';
 }
 
+/** The first columns of a pipeline row: where it ran, the model and its input. */
+const ROW_HEAD = ['env', 'backend', 'model', 'input'];
+
+function rowHead(result: BenchResult): string[] {
+  return [result.env, result.backend, result.model, `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`];
+}
+
 function stages(result: BenchResult): string {
-  const stage = result.stageMs ?? {};
-  return ['stainFit', 'localize', 'patches', 'inference', 'postprocess'].map((name) => formatNumber(stage[name])).join(' / ');
+  return stageList(result.stageMs, ['stainFit', 'localize', 'patches', 'inference', 'postprocess']);
+}
+
+/** The named stages' milliseconds, '/'-separated ('-' for a stage not measured). */
+function stageList(stageMs: Record<string, number> | undefined, names: readonly string[]): string {
+  const stage = stageMs ?? {};
+  return names.map((name) => formatNumber(stage[name])).join(' / ');
 }
 
 function table(header: string[], rows: string[][]): string {

@@ -17,6 +17,7 @@ import type { BenchResult } from '../report-types.js';
 import { pastDeadline, type BenchSettings } from '../settings.js';
 import { percentile, spreadOf } from '../stats.js';
 import { openBareSession } from './bare-session.js';
+import { measurePreprocess } from './preprocess.js';
 import { realPatchBatch } from './real-patches.js';
 import { emptyOutput, reasonOf, type SuiteOutput } from './suite-output.js';
 
@@ -50,6 +51,15 @@ const POSTPROCESS_TIMED_CELLS = 2000;
 export async function runPipelineSuite(host: BenchHost, settings: BenchSettings, input: PipelineSuiteInput): Promise<SuiteOutput> {
   const output = emptyOutput();
   const kernels = await instantiateKernels();
+  // Preprocessing alone first, before any session's threads exist: the small model's mosaic plan.
+  const preprocessPlan = input.plans.find((plan) => plan.frames.name === 'mosaic' && plan.model.role !== 'large');
+  if (preprocessPlan) {
+    try {
+      output.results.push(await measurePreprocess(host, preprocessPlan, settings.repeats, kernels));
+    } catch (error) {
+      output.skipped.push(`${host.env} preprocessing only ${preprocessPlan.model.id}: ${reasonOf(error)}`);
+    }
+  }
   for (const backend of input.backends) {
     if (backend === 'webgpu' && isSoftwareAdapter(input.adapter)) {
       // Its efficiency would measure SwiftShader, not the pipeline (the browser tests check it runs).

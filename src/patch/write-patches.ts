@@ -178,7 +178,7 @@ function copyWrittenSlots(
 }
 
 /** Validates a PatchSpec; returns the crop side in source pixels. */
-function checkPatchSpec(spec: PatchSpec): number {
+export function checkPatchSpec(spec: PatchSpec): number {
   if (!spec || typeof spec !== 'object') invalid('spec must be a PatchSpec object');
   const { patchMicrons, micronsPerPixel, inputWidth, inputHeight, mean, std, border, constantRgb, stain, backgroundIntensity } = spec;
   if (!(Number.isFinite(patchMicrons) && patchMicrons > 0)) invalid(`patchMicrons must be a positive number, got ${patchMicrons}`);
@@ -228,7 +228,8 @@ function checkResident(kernels: KernelInstance, resident: ResidentFrame): void {
   }
 }
 
-function checkCentres(centres: readonly PatchCentre[]): void {
+/** Validates cell centres (finite, within MAX_CENTRE_PIXELS). */
+export function checkCentres(centres: readonly PatchCentre[]): void {
   if (!Array.isArray(centres)) invalid('centres must be an array of { x, y }');
   centres.forEach((centre, i) => {
     const ok =

@@ -98,7 +98,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
 
     t = performance.now();
     const given = frame.micronsPerPixel ?? job.micronsPerPixel;
-    const scaleEstimate = tryEstimateScale(kernels, resident, fit);
+    const scaleEstimate = tryEstimateScale(kernels, resident, fit, given);
     const scale = resolveScale(given, scaleEstimate, job.runMicronsPerPixel);
     if (scale.scaleWarning && job.strictScale) throw new SmearscopeError('SCALE_MISMATCH', `${scale.scaleWarning} (--strict-scale)`);
     const { micronsPerPixel } = scale;

@@ -32,29 +32,35 @@ export function fillHoles(mask: ArrayLike<number>, gridW: number, gridH: number)
   const outside = new Uint8Array(n);
   const stack = new Int32Array(n);
   let top = 0;
-  const reach = (i: number) => {
-    if (!mask[i] && !outside[i]) {
-      outside[i] = 1;
-      stack[top++] = i;
-    }
-  };
   for (let x = 0; x < gridW; x++) {
-    reach(x);
-    reach((gridH - 1) * gridW + x);
+    top = reachOutside(mask, outside, stack, top, x);
+    top = reachOutside(mask, outside, stack, top, (gridH - 1) * gridW + x);
   }
   for (let y = 0; y < gridH; y++) {
-    reach(y * gridW);
-    reach(y * gridW + gridW - 1);
+    top = reachOutside(mask, outside, stack, top, y * gridW);
+    top = reachOutside(mask, outside, stack, top, y * gridW + gridW - 1);
   }
   while (top > 0) {
     const i = stack[--top];
     const x = i % gridW;
-    if (x > 0) reach(i - 1);
-    if (x < gridW - 1) reach(i + 1);
-    if (i >= gridW) reach(i - gridW);
-    if (i < n - gridW) reach(i + gridW);
+    if (x > 0) top = reachOutside(mask, outside, stack, top, i - 1);
+    if (x < gridW - 1) top = reachOutside(mask, outside, stack, top, i + 1);
+    if (i >= gridW) top = reachOutside(mask, outside, stack, top, i - gridW);
+    if (i < n - gridW) top = reachOutside(mask, outside, stack, top, i + gridW);
   }
-  return Uint8Array.from(outside, (isOutside) => (isOutside ? 0 : 1));
+  // In place, not Uint8Array.from(outside, map): V8 runs a typed array's from() with a map
+  // function through the iterator protocol, ~500 ns a bin (80 ms on a 400 x 340 grid).
+  for (let i = 0; i < n; i++) outside[i] ^= 1;
+  return outside;
+}
+
+/** Marks unset bin i outside and pushes it; returns the new stack top. A plain function, not a
+ * closure over `top`: V8 inlines it, where the closure's context variable cost as much as the rest. */
+function reachOutside(mask: ArrayLike<number>, outside: Uint8Array, stack: Int32Array, top: number, i: number): number {
+  if (mask[i] || outside[i]) return top;
+  outside[i] = 1;
+  stack[top] = i;
+  return top + 1;
 }
 
 /**
@@ -68,15 +74,28 @@ export function squaredDistanceToBackground(mask: ArrayLike<number>, gridW: numb
   const line = new Float64Array(longest);
   const result = new Float64Array(longest);
   const scratch = { hull: new Int32Array(longest), bounds: new Float64Array(longest + 1) };
-  // Columns: 0 beyond both ends of the grid, +inf on set bins.
-  for (let x = 0; x < gridW; x++) {
-    line[0] = 0;
-    for (let y = 0; y < gridH; y++) line[y + 1] = mask[y * gridW + x] ? Infinity : 0;
-    line[gridH + 1] = 0;
-    lowerEnvelope(line, gridH + 2, result, scratch);
-    for (let y = 0; y < gridH; y++) distance[y * gridW + x] = result[y + 1];
-  }
+  // Columns: 0 beyond both ends of the grid, +inf on set bins. With only 0 and +inf the envelope
+  // is the squared distance to the nearest unset bin along the column: two scans give it exactly.
+  const above = new Int32Array(gridW); // per column, bins since the last unset one (0 beyond the top)
+  const anySet = new Uint8Array(gridH);
   for (let y = 0; y < gridH; y++) {
+    for (let x = 0, i = y * gridW; x < gridW; x++, i++) {
+      above[x] = mask[i] ? above[x] + 1 : 0;
+      distance[i] = above[x];
+      if (above[x]) anySet[y] = 1;
+    }
+  }
+  above.fill(0); // now bins since the last unset one below (0 beyond the bottom)
+  for (let y = gridH - 1; y >= 0; y--) {
+    for (let x = 0, i = y * gridW; x < gridW; x++, i++) {
+      above[x] = mask[i] ? above[x] + 1 : 0;
+      const nearest = Math.min(distance[i], above[x]);
+      distance[i] = nearest * nearest;
+    }
+  }
+  // Rows: a row without set bins stays 0 (every bin is its own nearest unset bin).
+  for (let y = 0; y < gridH; y++) {
+    if (!anySet[y]) continue;
     line[0] = 0;
     for (let x = 0; x < gridW; x++) line[x + 1] = distance[y * gridW + x];
     line[gridW + 1] = 0;

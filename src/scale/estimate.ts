@@ -17,6 +17,10 @@ const MIN_ERYTHROCYTES = 3;
 const GREEN_OD_MAX = 1500;
 /** The frame is binned to about this many blocks along its longer side before measuring. */
 const BINS_PER_LONG_SIDE = 400;
+/** With a given scale, a large frame's bins may be as coarse as this many per erythrocyte diameter:
+ * the inscribed discs and power-cell shares measure a cell of 10 bins across within a few percent,
+ * far inside the 25 % a given scale must be off by to be reported. */
+const BINS_PER_ERYTHROCYTE = 10;
 
 /** Normal erythrocytes vary about 7 % (SD) in diameter about their mean, and the measured shares
  * of touching cells more: a frame's spread is taken as at least this, relative, so three cells
@@ -52,18 +56,25 @@ export interface RunCalibration {
 
 /**
  * Estimates the pixel size from the erythrocytes (about 7.5 um across). The frame is binned to
- * ~400 blocks along its longer side into two integer channels: the nuclear stain of the frame's
+ * ~400 blocks along its longer side (see scaleBinPx and scaleSampleStep for large frames and a
+ * `givenMicronsPerPixel` only being checked) into two integer channels: the nuclear stain of the frame's
  * fit (as localization uses it) and green OD, which haemoglobin and eosin absorb and a bright
  * background does not. Red-cell bins are green OD above Otsu's threshold and not nuclear; their
  * pale centres are filled, and the touching cells are measured by `powerCellDiameters`; the
  * area-weighted median diameter gives micronsPerPixel. Throws INVALID_FRAME when fewer than 3
  * erythrocytes can be measured (a blank frame, leukocytes only, a mosaic of pasted single-cell
- * crops): pass micronsPerPixel. Plain JS on the binned grid: ~14 ms for 640 x 480, ~30 ms for 5 MP.
+ * crops): pass micronsPerPixel. Plain JS on the binned grid: a few ms for 640 x 480 or a 5 MP frame.
  */
-export function estimateScale(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference): ScaleEstimate {
-  const binPx = Math.max(1, Math.round(Math.max(resident.width, resident.height) / BINS_PER_LONG_SIDE));
+export function estimateScale(
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  fit: StainReference,
+  givenMicronsPerPixel?: number,
+): ScaleEstimate {
+  const binPx = scaleBinPx(resident.width, resident.height, givenMicronsPerPixel);
   const channels = scaleChannels(fit);
-  const { gridW, gridH, hematoxylin, secondChannel: greenOd } = binStainChannels(kernels, resident, channels, binPx, 1);
+  const sampleStep = scaleSampleStep(binPx);
+  const { gridW, gridH, hematoxylin, secondChannel: greenOd } = binStainChannels(kernels, resident, channels, binPx, sampleStep);
   const diameters = erythrocyteDiametersInBins(greenOd, hematoxylin, channels, gridW, gridH).map((d) => d * binPx);
   if (diameters.length < MIN_ERYTHROCYTES) {
     throw new SmearscopeError(
@@ -74,10 +85,39 @@ export function estimateScale(kernels: KernelInstance, resident: ResidentFrame, 
   return scaleFromDiameters(diameters);
 }
 
+/**
+ * The sampling step inside a bin: from 4 px bins on, 2 x 2 pixels of each bin (floor(binPx / 2)
+ * apart) instead of all of them. The bins are there to measure erythrocytes, 14 bins or more
+ * across at that size, and a bin's mean green OD over 4 pixels tells red cell from background as
+ * well as over 36; the frames the estimate is tuned on (640 x 480 and smaller, 1 to 2 px bins)
+ * keep every pixel. Every pixel of a 2452 x 2056 frame cost ~12 of the ~20 ms the estimate took.
+ */
+export function scaleSampleStep(binPx: number): number {
+  return binPx >= 4 ? Math.floor(binPx / 2) : 1;
+}
+
+/**
+ * Side of the estimate's bins, frame pixels: about BINS_PER_LONG_SIDE along the longer side. A
+ * large frame (4 px bins or more) whose scale is given, so only checked, is binned no finer than
+ * BINS_PER_ERYTHROCYTE per erythrocyte at that scale (a 2452 x 2056 frame at 0.086 um/px: 8 px
+ * instead of 6, half the bins); a given scale that is wrong by the factor that matters still
+ * leaves its erythrocytes 8 bins across or more. Frames of 640 x 480 and smaller are unchanged.
+ */
+export function scaleBinPx(width: number, height: number, givenMicronsPerPixel?: number): number {
+  const fieldBinPx = Math.max(1, Math.round(Math.max(width, height) / BINS_PER_LONG_SIDE));
+  if (givenMicronsPerPixel === undefined || fieldBinPx < 4) return fieldBinPx;
+  return Math.max(fieldBinPx, Math.floor(ERYTHROCYTE_MICRONS / givenMicronsPerPixel / BINS_PER_ERYTHROCYTE));
+}
+
 /** `estimateScale`, or undefined where it throws INVALID_FRAME (too few erythrocytes). */
-export function tryEstimateScale(kernels: KernelInstance, resident: ResidentFrame, fit: StainReference): ScaleEstimate | undefined {
+export function tryEstimateScale(
+  kernels: KernelInstance,
+  resident: ResidentFrame,
+  fit: StainReference,
+  givenMicronsPerPixel?: number,
+): ScaleEstimate | undefined {
   try {
-    return estimateScale(kernels, resident, fit);
+    return estimateScale(kernels, resident, fit, givenMicronsPerPixel);
   } catch (error) {
     if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
     throw error;
@@ -157,12 +197,14 @@ export function erythrocyteDiametersInBins(
   const nuclearThreshold = maskThreshold(hematoxylinHistogram, channels).threshold;
   const greenHistogram = new Float64Array(256);
   for (let i = 0; i < n; i++) if (hematoxylin[i] <= nuclearThreshold) greenHistogram[quantizeLevel(greenOd[i], GREEN_OD_MAX)]++;
-  const greenBin = otsuBin(greenHistogram);
+  // quantizeLevel(v) > greenBin  <=>  v > greenThreshold (integer v; as maskThreshold maps its bin).
+  const greenThreshold = Math.ceil(((otsuBin(greenHistogram) + 1) * GREEN_OD_MAX) / 255) - 1;
   const red = new Uint8Array(n);
   const nucleus = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    nucleus[i] = hematoxylin[i] > nuclearThreshold ? 1 : 0;
-    red[i] = !nucleus[i] && quantizeLevel(greenOd[i], GREEN_OD_MAX) > greenBin ? 1 : 0;
+    const isNucleus = hematoxylin[i] > nuclearThreshold;
+    nucleus[i] = isNucleus ? 1 : 0;
+    red[i] = !isNucleus && greenOd[i] > greenThreshold ? 1 : 0;
   }
   return powerCellDiameters(fillHoles(red, gridW, gridH), nucleus, gridW, gridH);
 }

@@ -60,7 +60,7 @@ describe('npm run bench -- all --json (small, Node)', () => {
       expect(kernel.wasmMs.median).toBeGreaterThan(0);
       expect(kernel.speedup).toBeCloseTo(kernel.referenceMs.median / kernel.wasmMs.median, 6);
     }
-    const pipeline = suites('pipeline');
+    const pipeline = suites('pipeline').filter((result) => !result.preprocessOnly);
     expect(pipeline.length).toBeGreaterThanOrEqual(1);
     for (const result of pipeline) {
       expect(result).toMatchObject({ env: 'node', backend: 'wasm', model, batch: 8 });
@@ -69,6 +69,17 @@ describe('npm run bench -- all --json (small, Node)', () => {
       expect(result.stageMs!.inference).toBeGreaterThan(0);
       expect(result.p95Ms!).toBeGreaterThanOrEqual(result.p50Ms!);
     }
+    // Preprocessing only, beside the NumPy/SciPy peer on the same frame (counts, not speeds).
+    const preprocess = suites('pipeline').filter((result) => result.preprocessOnly);
+    expect(preprocess).toHaveLength(1);
+    expect(preprocess[0]).toMatchObject({ env: 'node', backend: 'wasm', model, threads: 1, frames: 1 });
+    expect(Object.keys(preprocess[0].stageMs!).sort()).toEqual(['handoff', 'localize', 'patches', 'stainFit']);
+    expect(preprocess[0].cells).toBeGreaterThan(15); // a mosaic frame holds 24 cells
+    const peer = preprocess[0].peer!;
+    expect(peer.runtime).toMatch(/^NumPy .*, SciPy .*, Python /);
+    expect(Math.abs(peer.cells - preprocess[0].cells!)).toBeLessThanOrEqual(3);
+    expect(Object.keys(peer.stageMs).sort()).toEqual(['localize', 'patches', 'stainFit']);
+    expect(preprocess[0].relativeToPeer).toBeCloseTo(preprocess[0].cellsPerSecond / peer.cellsPerSecond.median, 6);
     const models = suites('models');
     expect(models).toHaveLength(1);
     expect(models[0]).toMatchObject({ backend: 'wasm', model, batch: 8 });

@@ -162,8 +162,17 @@ describe('localization: WASM stages vs the reference, exactly', () => {
       const fit = randomFit(rng, frame);
       const binPx = randomInt(rng, 1, 12);
       const sampleStep = randomInt(rng, 1, 4);
-      // The scale estimate's channels (nuclear stain, green OD) or localization's.
-      const channels = rng() < 0.5 ? scaleChannels(fit) : localizationChannels(fit);
+      // The scale estimate's channels (nuclear stain, green OD) or localization's (both weigh red
+      // by zero in the first row, so the kernel skips the red lookups), or localization's swapped,
+      // which weighs red in both rows (the kernel's loop with red lookups).
+      const choice = rng();
+      const localization = localizationChannels(fit);
+      const channels =
+        choice < 1 / 3
+          ? scaleChannels(fit)
+          : choice < 2 / 3
+            ? localization
+            : { ...localization, unmix: [localization.unmix[1], localization.unmix[0]] as typeof localization.unmix };
       const mark = kernels.memory.mark();
       const wasm = binStainChannels(kernels, placeFrame(kernels, frame), channels, binPx, sampleStep);
       kernels.memory.release(mark);

@@ -8,7 +8,7 @@ import { generateMosaic } from '../../bench/mosaic.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
 import { localizationChannels } from '../../src/localize/channels.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS } from '../../src/scale/estimate.js';
+import { erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS, scaleBinPx } from '../../src/scale/estimate.js';
 import { areaWeightedMedian, fillHoles, inscribedDiscs, powerCellDiameters, squaredDistanceToBackground } from '../../src/scale/discs.js';
 import { fitMacenko } from '../../src/stain/index.js';
 import { solidFrame } from '../reference/stain-synthetic.js';
@@ -196,6 +196,31 @@ describe('estimateScale', () => {
     expect(estimate.estimated).toBe(true);
     expect(estimate.erythrocytes).toBeGreaterThanOrEqual(5);
     expect(relativeError(estimate.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.06);
+  });
+
+  it('a large frame (2 x 2 samples per bin) recovers its scale, and with the scale given bins coarser and still agrees', async () => {
+    // 1800 x 1400 at 0.09 um/px: 5 px bins of the field, 8 px bins per the given scale (83 px erythrocytes).
+    const micronsPerPixel = 0.09;
+    const [width, height] = [1800, 1400];
+    expect(scaleBinPx(width, height)).toBe(5);
+    expect(scaleBinPx(width, height, micronsPerPixel)).toBe(8);
+    expect(scaleBinPx(640, 480, micronsPerPixel)).toBe(2); // small frames: the field's bins whatever the scale
+    const kernels = await instantiateKernels({ canaryBytes: 64 });
+    const rng = mulberry32(9);
+    const diameterPx = ERYTHROCYTE_MICRONS / micronsPerPixel;
+    const erythrocytes = scatterCentres(rng, width, height, 150, 1.3 * diameterPx, 0);
+    const frame = syntheticSmear(rng, { width, height, micronsPerPixel, leukocytes: [], erythrocytes });
+    const resident = placeFrame(kernels, frame);
+    for (const given of [undefined, micronsPerPixel, 2 * micronsPerPixel, micronsPerPixel / 1.25]) {
+      const estimate = estimateScale(kernels, resident, SMEAR_STAIN, given);
+      expect(estimate.erythrocytes).toBeGreaterThanOrEqual(50);
+      expect(relativeError(estimate.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.06);
+    }
+    // Given half the true size, the bins are 16 px (erythrocytes 5 bins across): still near enough
+    // to report the given scale as 2x off.
+    const halved = estimateScale(kernels, resident, SMEAR_STAIN, micronsPerPixel / 2);
+    expect(relativeError(halved.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.15);
+    kernels.memory.checkCanaries();
   });
 
   it('refuses a blank frame with INVALID_FRAME', async () => {

@@ -1,0 +1,143 @@
+import { platform } from '#platform';
+import type { Frame } from '../../src/frame.js';
+import { loadModel } from '../../src/inference/load-model.js';
+import type { KernelInstance } from '../../src/kernels/load.js';
+import { FrameBuffers } from '../../src/pipeline/frame-buffers.js';
+import { preprocessFrame } from '../../src/pipeline/preprocess-frame.js';
+import { preprocessJob } from '../../src/pipeline/preprocess-job.js';
+import type { BenchHost, PeerPass } from '../host.js';
+import type { BenchResult } from '../report-types.js';
+import { percentile, spreadOf } from '../stats.js';
+import { reasonOf } from './suite-output.js';
+import type { PipelinePlan } from './pipeline.js';
+
+/** The stages of one frame's preprocessing, as the row's stageMs names them. */
+const STAGES = ['handoff', 'stainFit', 'localize', 'patches'] as const;
+
+/**
+ * Preprocessing only, one core: each frame as a preprocess worker gets it from the pool (copied
+ * into a recycled buffer, then preprocessFrame: into kernel memory, stain fit, scale check,
+ * localization, the model's patches) on this thread, with the scope's own job for the plan's
+ * model; passes interleaved with the NumPy/SciPy peer's (bench/preprocess-peer.py) on the same
+ * frames where the host can run it. cellsPerSecond is per core: cells over the CPU time this
+ * process spent (wall time where the host cannot read CPU time).
+ */
+export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, passes: number, kernels: KernelInstance) {
+  const { card } = await loadModel(platform, plan.model.card);
+  const job = preprocessJob(card, {}, false);
+  const frames = plan.frames.frames;
+  const buffers = new FrameBuffers(1);
+  const clock = host.cpuMs ? () => host.cpuMs!() : () => performance.now();
+  onePass(frames); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
+
+  const ours: PassTimes[] = [];
+  const peer: PassTimes[] = [];
+  let peerRuntime: string | undefined;
+  let peerProblem: string | undefined;
+  for (let pass = 0; pass < passes; pass++) {
+    ours.push(onePass(frames));
+    if (host.preprocessPeer && !peerProblem) {
+      try {
+        const run = await host.preprocessPeer(frames, job);
+        peerRuntime = run.runtime;
+        peer.push(peerTimes(run));
+      } catch (error) {
+        peerProblem = reasonOf(error);
+      }
+    }
+  }
+
+  function onePass(passFrames: readonly Frame[]): PassTimes {
+    const times: PassTimes = { cells: 0, cpuMs: 0, wallMs: 0, stageMs: [] };
+    for (const frame of passFrames) {
+      const cpuAt = clock();
+      const wallAt = performance.now();
+      const packed = buffers.pack(frame);
+      const prepared = preprocessFrame(kernels, packed.frame as Frame, job);
+      buffers.give(packed.transfer[0]);
+      const wallMs = performance.now() - wallAt;
+      times.cpuMs += clock() - cpuAt;
+      times.wallMs += wallMs;
+      times.cells += prepared.cells.length;
+      const { stainFit, localize, patches } = prepared.timingsMs;
+      times.stageMs.push({ handoff: Math.max(0, wallMs - stainFit - localize - patches), stainFit, localize, patches });
+    }
+    return times;
+  }
+
+  const perCore = spreadOf(ours.map((run) => (run.cells * 1000) / run.cpuMs));
+  const wall = spreadOf(ours.map((run) => (run.cells * 1000) / run.wallMs));
+  const cells = ours[0].cells;
+  const result: BenchResult = {
+    suite: 'pipeline',
+    env: host.env,
+    backend: 'wasm',
+    model: card.id,
+    batch: 1,
+    preprocessOnly: true,
+    cellsPerSecond: perCore.median,
+    cellsPerSecondSpread: perCore,
+    framesPerSecond: (perCore.median * frames.length) / cells,
+    stageMs: medianStages(ours),
+    threads: 1,
+    frames: frames.length,
+    cells,
+    input: plan.frames.description,
+    notes: [
+      host.cpuMs
+        ? `per core: cells over this process's CPU time; wall clock ${wall.median.toFixed(0)} cells/s (${wall.min.toFixed(0)}-${wall.max.toFixed(0)})`
+        : 'per core: this page cannot read CPU time, so cells over wall time on one thread',
+      'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
+    ],
+  };
+  if (peer.length > 0) {
+    const peerSpread = spreadOf(peer.map((run) => (run.cells * 1000) / run.cpuMs));
+    result.peer = {
+      runtime: peerRuntime!,
+      cellsPerSecond: peerSpread,
+      stageMs: medianStages(peer),
+      cells: peer[0].cells,
+    };
+    result.relativeToPeer = perCore.median / peerSpread.median;
+  } else {
+    result.notes!.push(`no NumPy peer: ${peerProblem ?? 'this environment cannot run Python'}`);
+  }
+  host.log(
+    `${host.env} preprocessing only, ${card.id} on ${frames.length} ${plan.frames.description}: ${perCore.median.toFixed(0)} cells/s per core` +
+      (result.peer ? ` vs NumPy peer ${result.peer.cellsPerSecond.median.toFixed(0)} (${result.relativeToPeer!.toFixed(1)}x)` : ''),
+  );
+  return result;
+}
+
+interface PassTimes {
+  cells: number;
+  cpuMs: number;
+  wallMs: number;
+  stageMs: Array<Record<string, number>>;
+}
+
+/** The peer's pass as ours: CPU time for the rate, wall time per stage as ours (it has no handoff). */
+function peerTimes(run: PeerPass): PassTimes {
+  const stageMs = run.frames.map((frame) => frame.wallMs);
+  return {
+    cells: run.frames.reduce((sum, frame) => sum + frame.cells, 0),
+    cpuMs: run.frames.reduce((sum, frame) => sum + Object.values(frame.cpuMs).reduce((a, b) => a + b, 0), 0),
+    wallMs: stageMs.reduce((sum, stages) => sum + Object.values(stages).reduce((a, b) => a + b, 0), 0),
+    stageMs,
+  };
+}
+
+/** Median milliseconds per frame of each stage over every frame of every pass. */
+function medianStages(passes: readonly PassTimes[]): Record<string, number> {
+  const all = passes.flatMap((pass) => pass.stageMs);
+  const stages: Record<string, number> = {};
+  for (const stage of STAGES) {
+    const values = all.map((frame) => frame[stage]).filter((value): value is number => value !== undefined);
+    if (values.length > 0)
+      stages[stage] = percentile(
+        values.sort((a, b) => a - b),
+        50,
+      );
+  }
+  return stages;
+}
