@@ -4,7 +4,7 @@ import type { Scope, ScopeOptions } from './api-types.js';
 import { SmearscopeError } from './errors.js';
 import { checkFrameInput } from './frame.js';
 import { checkBackendChoice } from './inference/backend.js';
-import { checkBoolean, checkChoice, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
+import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { checkBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
 import { defaultModelId } from './inference/shipped-models.js';
@@ -35,8 +35,7 @@ function checkScopeOptions(options: ScopeOptions): void {
       'INVALID_ARGUMENT',
       `assetsPath must be a URL or path string (the folder holding smearscope's dist/), got ${typeof options.assetsPath}`,
     );
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
-    throw new SmearscopeError('INVALID_ARGUMENT', `onProgress must be a function (model load progress), got ${typeof options.onProgress}`);
+  checkFunction('onProgress', options.onProgress);
 }
 
 /**

@@ -3,8 +3,7 @@ import { expose, transfer } from 'comlink';
 import { platform } from '#platform';
 import '../src/pipeline/error-transfer.js';
 import { SmearscopeError } from '../src/errors.js';
-import { checkFramePixels, type Frame } from '../src/frame.js';
-import { headerImageSize } from '../src/io/image-size.js';
+import type { Frame } from '../src/frame.js';
 import { instantiateKernels } from '../src/kernels/load.js';
 import { preprocessFrame } from '../src/pipeline/preprocess-frame.js';
 import type { PreprocessWorkerApi } from '../src/pipeline/worker-api.js';
@@ -24,13 +23,11 @@ const api: PreprocessWorkerApi = {
     decoded = undefined;
     if (stallOnNextDecode) for (;;); // deliberately stuck: nothing short of terminate() ends this
     const label = input.label ?? 'image';
-    const size = headerImageSize(input.encoded);
-    if (size) checkFramePixels(label, size.width, size.height, maxFramePixels);
+    // Each platform's decoder refuses frames over the limit from their header (FRAME_TOO_LARGE).
     const frame = await platform.decodeImage(input.encoded, label, {
       maxFramePixels,
       ...(input.page !== undefined ? { page: input.page } : {}),
     });
-    checkFramePixels(label, frame.width, frame.height, maxFramePixels);
     decoded = {
       ...frame,
       ...(input.micronsPerPixel !== undefined ? { micronsPerPixel: input.micronsPerPixel } : {}),

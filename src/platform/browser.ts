@@ -4,6 +4,7 @@ import { locate } from 'smearscope:shipped-models';
 import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
 import { checkFramePixels } from '../frame.js';
 import { DEFAULT_MAX_FRAME_PIXELS } from '../io/decode-limits.js';
+import { headerImageSize } from '../io/image-size.js';
 import { assetsBase } from './browser-assets.js';
 import { fetchBytes } from './browser-fetch.js';
 import type { Platform } from './types.js';
@@ -15,6 +16,10 @@ export const platform: Platform = {
   parentEndpoint: () => globalThis as unknown as Endpoint,
   async decodeImage(bytes, label, options) {
     if (options.page) throw new SmearscopeError('UNSUPPORTED_FORMAT', `${label}: browsers decode the first page of an image only`);
+    const maxFramePixels = options.maxFramePixels ?? DEFAULT_MAX_FRAME_PIXELS;
+    // From the header first: createImageBitmap would allocate the whole image before we could look.
+    const size = headerImageSize(bytes);
+    if (size) checkFramePixels(label, size.width, size.height, maxFramePixels);
     let bitmap: ImageBitmap;
     try {
       bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
@@ -24,7 +29,7 @@ export const platform: Platform = {
       });
     }
     try {
-      checkFramePixels(label, bitmap.width, bitmap.height, options.maxFramePixels ?? DEFAULT_MAX_FRAME_PIXELS);
+      checkFramePixels(label, bitmap.width, bitmap.height, maxFramePixels);
     } catch (error) {
       bitmap.close();
       throw error;
