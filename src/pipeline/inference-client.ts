@@ -61,7 +61,7 @@ export class InferenceClient {
     try {
       await client.initialize();
     } catch (error) {
-      await client.slot.terminate();
+      await client.slot.close();
       throw error;
     }
     return client;
@@ -168,6 +168,6 @@ export class InferenceClient {
         this.slot.call((remote) => remote.dispose()),
         DISPOSE_WAIT_MS,
       );
-    await this.slot.terminate();
+    await this.slot.close();
   }
 }

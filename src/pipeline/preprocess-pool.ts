@@ -143,7 +143,12 @@ export class PreprocessPool {
   private async releaseSlot(slot: Slot): Promise<void> {
     if (this.closed) return;
     if (!slot.isAlive) {
-      await slot.respawn();
+      try {
+        await slot.respawn();
+      } catch (error) {
+        if (this.closed) return; // disposed while the old worker was stopping: nothing to hand on
+        throw error;
+      }
       // A fresh worker's start-up (loading, kernels) must not count against the next frame's budget.
       await slot.call((remote) => remote.ready(), { timeoutMs: WORKER_START_MS }).catch(() => undefined);
     }
@@ -157,6 +162,6 @@ export class PreprocessPool {
   async terminate(): Promise<void> {
     this.closed = true;
     for (const waiter of this.waiting.splice(0)) waiter.refuse(new SmearscopeError('DISPOSED', 'the scope was disposed'));
-    await Promise.all(this.slots.map((slot) => slot.terminate()));
+    await Promise.all(this.slots.map((slot) => slot.close()));
   }
 }

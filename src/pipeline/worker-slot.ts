@@ -39,6 +39,8 @@ interface Spawned<Api> {
 export class WorkerSlot<Api> {
   private current: Spawned<Api>;
   private alive = true;
+  /** Set by close(): the slot never spawns again (a restart still in flight gives up). */
+  private closed = false;
   /** Rejecters of the calls in flight, failed together if the worker dies. (Not a Promise.race
    * against a never-settling promise: each race would leave a reaction behind, a slow leak.) */
   private readonly inFlight = new Set<(error: SmearscopeError) => void>();
@@ -120,10 +122,19 @@ export class WorkerSlot<Api> {
     void this.stop(this.current);
   }
 
-  /** Replaces a dead (or live) worker with a fresh one. */
+  /** Replaces a dead (or live) worker with a fresh one; rejects with DISPOSED once the slot is closed
+   * (also when close() comes while the old worker is still stopping). */
   async respawn(): Promise<void> {
     await this.terminate();
+    if (this.closed) throw new SmearscopeError('DISPOSED', `the ${this.name} worker was closed (the scope was disposed)`);
     this.current = this.spawn();
+  }
+
+  /** Stops the worker for good: a worker spawned after this would outlive its scope and keep the
+   * host process from exiting. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.terminate();
   }
 
   /** Stops the worker, waiting at most TERMINATE_WAIT_MS for the thread to end. */

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built library: real worker_threads from dist/node.
@@ -191,6 +192,31 @@ describe('abort, dispose and callbacks', () => {
     console.log(`dispose with a stuck inference worker took ${ms.toFixed(0)} ms`);
     await settlesWithin(run, 30_000);
   });
+
+  // Found by the soak: a batch over its budget starts a worker replacement that the stream does
+  // not wait for; dispose() right after the stream used to let that replacement spawn a worker
+  // after the scope had closed, and the host process never exited. Native drains a killed worker
+  // before terminating it (see WorkerSlot), which widens the window; wasm terminates at once.
+  it.each(['native', 'wasm'])(
+    'dispose() during an inference-worker replacement (%s) leaves no worker behind: the process exits',
+    async (backend) => {
+      const image = `${BCCD_DIR}/BloodImage_00000.jpg`;
+      const { stdout, exit } = await new Promise<{ stdout: string; exit: string }>((done) => {
+        execFile(
+          'node',
+          ['test/support/dispose-mid-restart.mjs', shippedModelCard(), image, backend],
+          { timeout: 120_000 }, // a normal run takes a few seconds; a leaked worker hangs it forever
+          (error, out) =>
+            done({ stdout: out, exit: error ? (error.killed ? 'hung: killed at the 120 s bound' : `code ${error.code}`) : 'exited' }),
+        );
+      });
+      expect(exit).toBe('exited');
+      const codes = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+      expect(codes).toHaveLength(6);
+      expect(codes).toContain('FRAME_TIMEOUT');
+    },
+    150_000,
+  );
 
   it('a throwing onProgress is reported once as a scope event and affects no frame', async () => {
     const before = scope.events.length;
