@@ -17,7 +17,8 @@ export interface ReportParts {
 export const READING_NOTES: readonly string[] = [
   'Figures are medians over timed runs after warm-up, with (min–max); the machine may be shared, so spreads matter.',
   'pipeline efficiency = end-to-end cells/s (whole stream: first frame in to last result, partial last batch included) ' +
-    'over a bare session on full batches of the same real patches (same backend, model, batch and threads), passes interleaved.',
+    'over a bare session classifying as many of the same real patches in the fewest batches that hold them (the last padded as ' +
+    "the stream's is; same backend, model, batch and threads), passes interleaved.",
   "pipeline stage ms per frame: stainFit, localize and patches as timed in the preprocess worker; inference = the frame's " +
     'share of its batches, from hand-off to results (waiting behind the batch in flight included); postprocess ' +
     '(softmax + decision) timed apart on the same logits.',

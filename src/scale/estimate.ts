@@ -191,20 +191,19 @@ export function erythrocyteDiametersInBins(
   gridH: number,
 ): number[] {
   const n = gridW * gridH;
-  const hematoxylinHistogram = new Float64Array(256);
+  const hematoxylinHistogram = new Uint32Array(256);
   const hematoxylinMax = quantizeMax(channels);
   for (let i = 0; i < n; i++) hematoxylinHistogram[quantizeLevel(hematoxylin[i], hematoxylinMax)]++;
   const nuclearThreshold = maskThreshold(hematoxylinHistogram, channels).threshold;
-  const greenHistogram = new Float64Array(256);
-  for (let i = 0; i < n; i++) if (hematoxylin[i] <= nuclearThreshold) greenHistogram[quantizeLevel(greenOd[i], GREEN_OD_MAX)]++;
+  const greenHistogram = new Uint32Array(256);
+  const nucleus = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (hematoxylin[i] > nuclearThreshold) nucleus[i] = 1;
+    else greenHistogram[quantizeLevel(greenOd[i], GREEN_OD_MAX)]++;
+  }
   // quantizeLevel(v) > greenBin  <=>  v > greenThreshold (integer v; as maskThreshold maps its bin).
   const greenThreshold = Math.ceil(((otsuBin(greenHistogram) + 1) * GREEN_OD_MAX) / 255) - 1;
   const red = new Uint8Array(n);
-  const nucleus = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const isNucleus = hematoxylin[i] > nuclearThreshold;
-    nucleus[i] = isNucleus ? 1 : 0;
-    red[i] = !isNucleus && greenOd[i] > greenThreshold ? 1 : 0;
-  }
+  for (let i = 0; i < n; i++) if (!nucleus[i] && greenOd[i] > greenThreshold) red[i] = 1;
   return powerCellDiameters(fillHoles(red, gridW, gridH), nucleus, gridW, gridH);
 }

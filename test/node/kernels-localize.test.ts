@@ -184,12 +184,19 @@ describe('localization: WASM stages vs the reference, exactly', () => {
   });
 
   it('agrees on a dark frame binned into one block of a million pixels (block sums beyond i32)', () => {
-    // 0.0005 um/px (a unit slip) gives 1000 px bins: 250,000 samples of ~10,000 each.
-    const localization = localizeBoth(solidFrame(1000, 1000, 3, [0, 0, 0]), SMEAR_STAIN, {
-      micronsPerPixel: 0.0005,
-      patchMicrons: PATCH_MICRONS,
-    });
+    // 0.0005 um/px (a unit slip) gives 1000 px bins, sampled 2 x 2.
+    const frame = solidFrame(1000, 1000, 3, [0, 0, 0]);
+    const localization = localizeBoth(frame, SMEAR_STAIN, { micronsPerPixel: 0.0005, patchMicrons: PATCH_MICRONS });
     expect(localization.geometry.binPx).toBe(1000);
+    // Every pixel of that block: a million samples of ~10,000 each, a sum the kernel must keep in i64.
+    const channels = scaleChannels(SMEAR_STAIN);
+    const mark = kernels.memory.mark();
+    const wasm = binStainChannels(kernels, placeFrame(kernels, frame), channels, 1000, 1);
+    kernels.memory.release(mark);
+    const reference = referenceBinChannels(frame, stainChannelTables(channels), 1000, 1, 2);
+    expect(Math.abs(reference.binned[1][0]) * 1e6).toBeGreaterThan(2 ** 31);
+    expectSameGrid('hematoxylin', wasm.hematoxylin, reference.binned[0]);
+    expectSameGrid('second channel', wasm.secondChannel, reference.binned[1]);
   });
 
   it('agrees on real BCCD frames (RGBA and RGB) with their own stain fits', async () => {

@@ -82,6 +82,39 @@ describe('fillHoles', () => {
     const cut = discMask(30, 30, [{ x: 0, y: 15, radius: 10, paleRadius: 4 }]); // the pale centre reaches column 0
     expect(fillHoles(cut, 30, 30)).toEqual(cut);
   });
+
+  it('equals a flood fill of the background from the grid border on random masks', () => {
+    const rng = mulberry32(12);
+    for (let trial = 0; trial < 60; trial++) {
+      const gridW = trial === 0 ? 1 : randomInt(rng, 1, 40);
+      const gridH = trial === 0 ? 1 : randomInt(rng, 1, 40);
+      const density = 0.3 + 0.5 * rng(); // dense enough for enclosed holes, and for runs that wind
+      const mask = Uint8Array.from({ length: gridW * gridH }, () => (rng() < density ? 1 : 0));
+      // Reference: every unset bin reachable from the border through unset bins (4-connected) stays unset.
+      const outside = new Uint8Array(gridW * gridH);
+      const queue: number[] = [];
+      for (let i = 0; i < gridW * gridH; i++) {
+        const x = i % gridW;
+        const y = Math.floor(i / gridW);
+        if (!mask[i] && (x === 0 || y === 0 || x === gridW - 1 || y === gridH - 1)) {
+          outside[i] = 1;
+          queue.push(i);
+        }
+      }
+      while (queue.length > 0) {
+        const i = queue.pop()!;
+        const x = i % gridW;
+        const neighbours = [x > 0 ? i - 1 : -1, x < gridW - 1 ? i + 1 : -1, i - gridW, i + gridW];
+        for (const j of neighbours) {
+          if (j < 0 || j >= gridW * gridH || mask[j] || outside[j]) continue;
+          outside[j] = 1;
+          queue.push(j);
+        }
+      }
+      const expected = outside.map((o) => 1 - o);
+      expect([trial, ...fillHoles(mask, gridW, gridH)]).toEqual([trial, ...expected]);
+    }
+  });
 });
 
 describe('inscribedDiscs', () => {
