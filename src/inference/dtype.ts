@@ -39,11 +39,11 @@ export function resolveDtype(
   if (choice === 'fp32') return { dtype: 'fp32', note: 'dtype fp32 as requested' };
   if (choice === 'auto') {
     if (backend !== 'webgpu') return { dtype: 'fp32', note: `dtype fp32 (auto: ${backend} has no float16 kernels)` };
-    if (!hasFp16Graph) return { dtype: 'fp32', note: "dtype fp32 (auto: the model's card names no fp16 graph)" };
     if (shaderF16 !== true) {
       const why = shaderF16 === false ? "the WebGPU adapter lacks 'shader-f16'" : "the WebGPU adapter's features are not known here";
       return { dtype: 'fp32', note: `dtype fp32 (auto: ${why})` };
     }
+    if (!hasFp16Graph) return { dtype: 'fp32', note: 'dtype fp32 (auto: no fp16 graph: the card names none, or see scope.events)' };
     return { dtype: 'fp16', note: "dtype fp16 (auto: the WebGPU adapter has 'shader-f16')" };
   }
   if (!hasFp16Graph) {

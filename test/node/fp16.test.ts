@@ -36,7 +36,8 @@ describe('dtype: which graph a backend runs', () => {
     expect(resolveDtype('auto', 'webgpu', true, true)).toEqual({ dtype: 'fp16', note: expect.stringMatching(/has 'shader-f16'/) });
     expect(resolveDtype('auto', 'webgpu', true, false)).toEqual({ dtype: 'fp32', note: expect.stringMatching(/lacks 'shader-f16'/) });
     expect(resolveDtype('auto', 'webgpu', true, undefined).dtype).toBe('fp32');
-    expect(resolveDtype('auto', 'webgpu', false, true)).toEqual({ dtype: 'fp32', note: expect.stringMatching(/names no fp16 graph/) });
+    expect(resolveDtype('auto', 'webgpu', false, true)).toEqual({ dtype: 'fp32', note: expect.stringMatching(/no fp16 graph/) });
+    expect(resolveDtype('auto', 'webgpu', false, false).note).toMatch(/lacks 'shader-f16'/);
     for (const backend of ['wasm', 'native'] as const) expect(resolveDtype('auto', backend, true, true).dtype).toBe('fp32');
   });
 
