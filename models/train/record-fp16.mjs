@@ -7,8 +7,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { heldOutArgs, runEval } from '../../scripts/validate/eval-run.mjs';
 import { dtypeAgreement } from './fp16-agreement.mjs';
 
-// native: onnxruntime-node, which runs the float16 graph in float32 kernels between inserted Casts
-// (float16 weights and activations between ops); a shader-f16 GPU also accumulates in float16.
+// native: onnxruntime-node, which runs the float16 graph in float32 kernels between Casts it inserts
+// (float16 weights and constants); a shader-f16 GPU also accumulates in float16 (models/README.md).
 const BACKEND = 'native';
 const cards =
   process.argv.length > 2

@@ -79,7 +79,7 @@ export interface Fp16Agreement {
   /** The held-out list the cells came from. */
   split: string;
   cells: number;
-  /** Backend both ran on (fp16 there: float32 kernels between Casts, i.e. float16 storage). */
+  /** Backend both ran on (wasm / native run fp16 graphs in float32 kernels between Casts: float16 weights, float32 sums). */
   backend: string;
   /** Fraction of cells with the same top-1 class. */
   top1Agreement: number;
