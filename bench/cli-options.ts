@@ -16,6 +16,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all
                          efficientnetv2-s (default: all)
   --backend B[,B]        wasm, native (Node), webgpu (Chromium; in Node onnxruntime-node's
                          WebGPU EP, only when named) (default: every one that works)
+  --dtype D[,D]          models: fp32, fp16 (the card's float16 graph, where it names one) (default fp32)
   --batch N[,N]          batch sizes (models default 1,8,32; ResNeXt-50 1,8; pipeline 8)
   --frames N             mosaic frames per pipeline pass (default ${DEFAULT_SETTINGS.frames})
   --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})
@@ -55,6 +56,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
         model: { type: 'string' },
         backend: { type: 'string' },
         batch: { type: 'string' },
+        dtype: { type: 'string' },
         frames: { type: 'string' },
         repeats: { type: 'string' },
         env: { type: 'string' },
@@ -86,6 +88,8 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
     .map((id) => id.trim())
     .filter(Boolean);
   if (models?.length) settings.models = models;
+  const dtypes = list('dtype', values.dtype, ['fp32', 'fp16'] as const);
+  if (dtypes) settings.dtypes = dtypes;
   const batches = values.batch?.split(',').map((size) => positiveNumber('batch', size.trim(), true)!);
   if (batches?.length) settings.batches = batches;
   return {

@@ -2,6 +2,7 @@
 // read it; bench/results.schema.json is the same contract as a JSON schema and every report is
 // checked against it before it is written.
 import type { BackendName } from '../src/inference/backend.js';
+import type { Dtype } from '../src/inference/dtype.js';
 import type { Spread } from './stats.js';
 
 export type BenchSuite = 'kernels' | 'pipeline' | 'models' | 'cluster';
@@ -38,6 +39,8 @@ export interface BenchResult {
   model: string;
   /** Cells per inference run (kernels: 1). */
   batch: number;
+  /** pipeline, models: the graph run, the card's float32 one or its float16 variant. */
+  dtype?: Dtype;
   /** Median over timed runs. pipeline: end to end; models: bare session; kernels: one preprocess worker. */
   cellsPerSecond: number;
   framesPerSecond?: number;

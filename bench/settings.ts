@@ -1,4 +1,5 @@
 import type { BackendName } from '../src/inference/backend.js';
+import type { Dtype } from '../src/inference/dtype.js';
 import type { BenchEnv, BenchSuite } from './report-types.js';
 
 /** What to measure. The defaults keep `npm run bench -- all` within 10 minutes on 2 cores. */
@@ -9,6 +10,8 @@ export interface BenchSettings {
   backends?: BackendName[];
   /** Only these model ids (default: the shipped model and the reference architectures). */
   models?: string[];
+  /** Graphs of the models suite (default fp32 only; fp16 for the models whose card names one). */
+  dtypes?: Dtype[];
   /** Batch sizes for the models suite, and the pipeline's batch when one is given (default per model). */
   batches?: number[];
   /** Mosaic frames per timed pipeline pass for the small models. */

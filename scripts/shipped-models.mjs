@@ -19,6 +19,7 @@ export function shippedModels(root = '.') {
       id: card.id,
       card: file,
       onnx: card.model,
+      ...(typeof card.fp16?.model === 'string' ? { onnxFp16: card.fp16.model } : {}),
       description: card.description ?? '',
       scheme: card.scheme,
       classes: card.classes,
@@ -38,6 +39,7 @@ export function shippedModels(root = '.') {
 export function shippedModelsSource(root = '.') {
   const models = shippedModels(root);
   const url = (file) => `new URL(${JSON.stringify(`../../models/${file}`)}, import.meta.url)`;
-  const locate = models.map((m) => `  ${JSON.stringify(m.id)}: () => ({ card: ${url(m.card)}, onnx: ${url(m.onnx)} }),`);
+  const fp16 = (m) => (m.onnxFp16 ? `, onnxFp16: ${url(m.onnxFp16)}` : '');
+  const locate = models.map((m) => `  ${JSON.stringify(m.id)}: () => ({ card: ${url(m.card)}, onnx: ${url(m.onnx)}${fp16(m)} }),`);
   return `export default ${JSON.stringify(models)};\nexport const locate = {\n${locate.join('\n')}\n};\n`;
 }

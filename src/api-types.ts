@@ -7,6 +7,7 @@ import type { SmearscopeErrorCode } from './errors.js';
 import type { CamMap } from './explain/cam.js';
 import type { FrameInput } from './frame.js';
 import type { BackendChoice, BackendName } from './inference/backend.js';
+import type { Dtype, DtypeChoice } from './inference/dtype.js';
 import type { LoadProgress } from './inference/host.js';
 import type { ModelSource } from './inference/load-model.js';
 import type { ModelCard } from './inference/model-card-types.js';
@@ -24,9 +25,10 @@ export type { CamMap } from './explain/cam.js';
 export type { EmbeddingProjection } from './explain/embedding.js';
 export type { EncodedFrame, Frame, FrameInput } from './frame.js';
 export type { BackendChoice, BackendName } from './inference/backend.js';
+export type { Dtype, DtypeChoice } from './inference/dtype.js';
 export type { LoadProgress } from './inference/host.js';
 export type { ModelSource } from './inference/load-model.js';
-export type { ModelCard } from './inference/model-card-types.js';
+export type { Fp16Agreement, ModelCard } from './inference/model-card-types.js';
 export type { ShippedModel } from './inference/shipped-models.js';
 export type { CellLocation } from './localize/cells.js';
 export type { BorderPolicy } from './patch/write-patches.js';
@@ -79,6 +81,8 @@ export interface ScopeOptions {
   numThreads?: number;
   /** webgpu: try graph capture (default true). */
   graphCapture?: boolean;
+  /** Float type of the model (default 'auto': 'fp16', the card's float16 graph, only on WebGPU with an adapter that has 'shader-f16'; else 'fp32'). An explicit 'fp16' needs a card with `fp16.model`; on wasm / native it runs the float16 graph in float32 kernels (slower; for checking it). */
+  dtype?: DtypeChoice;
   /** Largest ONNX file read, bytes, checked before reading (default 1 GiB). */
   maxModelBytes?: number;
   /** Per-frame budgets: decodeMs, preprocessMs, inferenceMs (per batch), maxFramePixels (defaults 10 s, 20 s, 30 s, 100 MP; encoded frames are checked from their header, before decoding); a frame over one fails with FRAME_TIMEOUT or FRAME_TOO_LARGE and its worker is replaced. */
@@ -119,6 +123,8 @@ export interface Scope {
   readonly locateOnly: boolean;
   /** The backend in use ('none' when locate-only). */
   readonly backend: BackendName | 'none';
+  /** The graph in use: 'fp32', or 'fp16' (the card's float16 graph); 'none' when locate-only. */
+  readonly dtype: Dtype | 'none';
   /** Why this backend (what auto tried), plus setup notes and later fallbacks. */
   readonly backendReason: string;
   /** What the session decided while setting up (graph capture dropped, threads, ...). */

@@ -4,6 +4,8 @@ import type { Scope, ScopeOptions } from './api-types.js';
 import { SmearscopeError } from './errors.js';
 import { checkFrameInput } from './frame.js';
 import { checkBackendChoice } from './inference/backend.js';
+import { checkDtypeChoice } from './inference/dtype.js';
+import { adapterShaderF16 } from './inference/webgpu-adapter.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { checkBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
@@ -21,6 +23,7 @@ import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
 function checkScopeOptions(options: ScopeOptions): void {
   checkOptionsObject('createScope options', options);
   if (options.backend !== undefined) checkBackendChoice(options.backend);
+  if (options.dtype !== undefined) checkDtypeChoice(options.dtype);
   if (options.model === null)
     throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
   checkInteger('workers', options.workers, 1, 64);
@@ -51,12 +54,27 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const locateOnly = options.locateOnly ?? false;
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
   const host = withAssetsPath({ ...platform, ...workerHost }, options.assetsPath);
+  const backend = options.backend ?? 'auto';
+  const dtype = options.dtype ?? 'auto';
+  // The float16 graph is read only when it may run: asked for, or 'auto' where WebGPU may be picked
+  // on an adapter with 'shader-f16' (most adapters lack it: no extra download for them).
+  const webgpuPossible = backend === 'webgpu' || (backend === 'auto' && host.candidateBackends().includes('webgpu'));
+  const fp16 =
+    locateOnly || dtype === 'fp32'
+      ? 'skip'
+      : dtype === 'fp16'
+        ? 'required'
+        : webgpuPossible && (await adapterShaderF16()) === true
+          ? 'if-named'
+          : 'skip';
   const model = await loadModel(host, options.model ?? defaultModelId(), {
+    fp16,
     ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.cacheModel !== undefined ? { cache: options.cacheModel } : {}),
   });
   const { card } = model;
+  if (model.fp16Unread) events.push(`the float16 graph was not read (${model.fp16Unread}); dtype auto runs fp32`);
   const scheme = resolveScheme(card);
   const pool = new PreprocessPool(host, workers);
   let inference: InferenceClient | undefined;
@@ -67,7 +85,9 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
         {
           card,
           modelBytes: model.modelBytes,
-          backend: options.backend ?? 'auto',
+          ...(model.fp16Bytes ? { fp16Bytes: model.fp16Bytes } : {}),
+          backend,
+          dtype,
           batchSize,
           ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
           ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
@@ -107,6 +127,9 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     workers,
     get backend() {
       return inference?.backend ?? 'none';
+    },
+    get dtype() {
+      return inference?.dtype ?? 'none';
     },
     get backendReason() {
       return inference?.reason ?? 'locate-only: no model session';

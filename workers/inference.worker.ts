@@ -28,10 +28,12 @@ const api: InferenceWorkerApi = {
       {
         ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
         ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
+        ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+        ...(options.fp16Bytes ? { fp16Bytes: options.fp16Bytes } : {}),
       },
     );
     session = opened.session;
-    return { backend: session.backend, reason: opened.reason, notes: session.notes };
+    return { backend: session.backend, dtype: session.dtype, reason: opened.reason, notes: session.notes };
   },
 
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */

@@ -113,7 +113,7 @@ export function reportMarkdown(report: BenchReport): string {
         models.map((result) => [
           result.env,
           result.backend,
-          result.model,
+          result.dtype === 'fp16' ? `${result.model} (fp16)` : result.model,
           String(result.batch),
           formatSpread(result.cellsPerSecondSpread),
           `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`,

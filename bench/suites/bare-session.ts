@@ -2,6 +2,7 @@ import { platform as basePlatform } from '#platform';
 import { ortLoader } from '#platform-ort';
 import type { BackendName, ClassifierSession } from '../../src/inference/backend.js';
 import type { ModelCard } from '../../src/inference/model-card-types.js';
+import type { Dtype } from '../../src/inference/dtype.js';
 import { openSession } from '../../src/inference/open-session.js';
 
 const platform = { ...basePlatform, ...ortLoader };
@@ -23,9 +24,10 @@ export async function openBareSession(
   modelBytes: Uint8Array,
   backend: BackendName,
   batchSize: number,
+  dtype: { dtype: Dtype; fp16Bytes?: Uint8Array } = { dtype: 'fp32' },
 ): Promise<BareSession> {
   const threads = platform.inferenceThreads(backend);
   const startedAt = performance.now();
-  const { session } = await openSession(platform, card, modelBytes, backend, batchSize, { numThreads: threads });
+  const { session } = await openSession(platform, card, modelBytes, backend, batchSize, { numThreads: threads, ...dtype });
   return { session, sessionMs: performance.now() - startedAt, threads };
 }

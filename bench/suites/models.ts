@@ -1,5 +1,6 @@
 import { platform } from '#platform';
 import type { BackendName } from '../../src/inference/backend.js';
+import type { Dtype } from '../../src/inference/dtype.js';
 import { loadModel, type LoadedModel } from '../../src/inference/load-model.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
 import type { Frame } from '../../src/frame.js';
@@ -50,7 +51,7 @@ export async function runModelsSuite(host: BenchHost, settings: BenchSettings, i
   const prepared = new Map<string, { model: LoadedModel; patches: Float32Array }>();
   for (const model of input.models) {
     try {
-      const loaded = await loadModel(platform, model.card);
+      const loaded = await loadModel(platform, model.card, { fp16: settings.dtypes?.includes('fp16') ? 'if-named' : 'skip' });
       const largest = Math.max(...(settings.batches ?? DEFAULT_BATCHES));
       prepared.set(model.id, { model: loaded, patches: realPatchBatch(kernels, input.patchFrames, loaded.card, largest) });
     } catch (error) {
@@ -94,14 +95,18 @@ export async function runModelsSuite(host: BenchHost, settings: BenchSettings, i
       // A software adapter gets batch 1 only, whatever --batch says (batch 8 of the small CNN is ~30 s a run there).
       const batches = tiny ? [1] : (settings.batches ?? (model.role === 'large' ? LARGE_MODEL_BATCHES : DEFAULT_BATCHES));
       const cellFloats = 3 * ready.model.card.input.width * ready.model.card.input.height;
-      for (const batch of batches) {
+      // Side by side in one run: each batch size on each graph asked for that the card has.
+      const dtypes = (settings.dtypes ?? ['fp32']).filter((dtype) => dtype === 'fp32' || ready.model.fp16Bytes);
+      for (const [batch, dtype] of batches.flatMap((size) => dtypes.map((d) => [size, d] as const))) {
         if (pastDeadline(settings)) {
-          output.skipped.push(`${host.env} ${backend} ${model.id} batch ${batch}: the run's time limit (--max-minutes) was reached`);
+          output.skipped.push(
+            `${host.env} ${backend} ${model.id} ${dtype} batch ${batch}: the run's time limit (--max-minutes) was reached`,
+          );
           continue;
         }
         try {
           const batchInput = ready.patches.slice(0, batch * cellFloats);
-          const result = await measureModel(host, ready.model, backend, batch, plan, batchInput);
+          const result = await measureModel(host, ready.model, backend, batch, plan, batchInput, dtype);
           if (matmulFlopsPerSecond !== undefined && result.flopsPerSecond !== undefined) {
             result.matmulFlopsPerSecond = matmulFlopsPerSecond;
             result.limitFraction = result.flopsPerSecond / matmulFlopsPerSecond;
@@ -109,7 +114,7 @@ export async function runModelsSuite(host: BenchHost, settings: BenchSettings, i
           if (tiny) result.notes = [`webgpu on ${input.adapter}: a software rasterizer, correct but slow; not a GPU figure`];
           output.results.push(result);
         } catch (error) {
-          output.skipped.push(`${host.env} ${backend} ${model.id} batch ${batch}: ${reasonOf(error)}`);
+          output.skipped.push(`${host.env} ${backend} ${model.id} ${dtype} batch ${batch}: ${reasonOf(error)}`);
         }
       }
     }
@@ -124,10 +129,12 @@ async function measureModel(
   batchSize: number,
   plan: RepeatPlan,
   batch: Float32Array,
+  dtype: Dtype,
 ): Promise<BenchResult> {
   const { card } = model;
   const memory = trackPeakMemory(host);
-  const bare = await openBareSession(card, model.modelBytes, backend, batchSize);
+  const fp16 = model.fp16Bytes ? { fp16Bytes: model.fp16Bytes } : {};
+  const bare = await openBareSession(card, model.modelBytes, backend, batchSize, { dtype, ...fp16 });
   try {
     // The session already ran once (its warm-up); a slow model gets no second warm-up.
     const warmupRuns = bare.sessionMs > MEASUREMENT_BUDGET_MS ? 0 : plan.warmupRuns;
@@ -140,6 +147,7 @@ async function measureModel(
       backend,
       model: card.id,
       batch: batchSize,
+      dtype: bare.session.dtype,
       cellsPerSecond: cellsPerSecond.median,
       cellsPerSecondSpread: cellsPerSecond,
       p50Ms: percentile(sorted, 50),
@@ -155,7 +163,7 @@ async function measureModel(
     const peak = await memory.stop();
     if (peak !== undefined) result.peakMemoryMiB = peak;
     host.log(
-      `${host.env} ${backend} ${card.id} batch ${batchSize}: ${cellsPerSecond.median.toFixed(1)} cells/s ` +
+      `${host.env} ${backend} ${card.id} ${bare.session.dtype} batch ${batchSize}: ${cellsPerSecond.median.toFixed(1)} cells/s ` +
         `(${cellsPerSecond.min.toFixed(1)}-${cellsPerSecond.max.toFixed(1)}, ${durationsMs.length} runs), session ${bare.sessionMs.toFixed(0)} ms`,
     );
     return result;

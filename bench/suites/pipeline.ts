@@ -97,7 +97,8 @@ async function measurePipeline(
   passes: number,
   kernels: KernelInstance,
 ): Promise<BenchResult> {
-  const { card, modelBytes } = await loadModel(platform, plan.model.card);
+  // auto dtype, as a user gets it: fp16 only on a WebGPU adapter with 'shader-f16'.
+  const { card, modelBytes, fp16Bytes } = await loadModel(platform, plan.model.card, { fp16: backend === 'webgpu' ? 'if-named' : 'skip' });
   const frames = plan.frames.frames;
   const { batchSize } = plan;
   const patches = realPatchBatch(kernels, frames, card, batchSize);
@@ -105,7 +106,8 @@ async function measurePipeline(
 
   const memory = trackPeakMemory(host);
   const scopeStartedAt = performance.now();
-  const scope = await createScope({ model: { card, onnx: modelBytes }, backend, batchSize });
+  const scope = await createScope({ model: { card, onnx: modelBytes, ...(fp16Bytes ? { onnxFp16: fp16Bytes } : {}) }, backend, batchSize });
+  const dtype = scope.dtype === 'fp16' ? 'fp16' : 'fp32';
   const scopeMs = performance.now() - scopeStartedAt;
   let bare: Awaited<ReturnType<typeof openBareSession>> | undefined;
   try {
@@ -123,7 +125,7 @@ async function measurePipeline(
       if (pass === 0) {
         // Peak memory of the pipeline alone: measured before the bare session exists.
         peakMemoryMiB = await memory.stop();
-        bare = await openBareSession(card, modelBytes, backend, batchSize);
+        bare = await openBareSession(card, modelBytes, backend, batchSize, { dtype, ...(fp16Bytes ? { fp16Bytes } : {}) });
         await bare.session.run(patches); // its warm-up beyond createOrtSession's
       }
       bareCellsPerSecond.push(await barePass(bare!.session, patches, run.cells));
@@ -152,6 +154,7 @@ async function measurePipeline(
       backend,
       model: card.id,
       batch: batchSize,
+      dtype,
       cellsPerSecond: cellsPerSecond.median,
       framesPerSecond: framesPerSecond.median,
       efficiency: cellsPerSecond.median / bareSpread.median,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { evaluateClassifier, rocCurve } from '../clinical/metrics.js';
 import { SmearscopeError } from '../errors.js';
 import type { EncodedFrame } from '../frame.js';
+import { DTYPE_CHOICES } from '../inference/dtype.js';
 import { createScope } from '../scope.js';
 import { onOff, oneOf, positiveNumber } from './parse-options.js';
 
@@ -28,6 +29,9 @@ Options:
                         instead of stretching the whole crop to the model input
   --stain-normalization <on|off>  normalize to the card's stain reference (default: the card's choice)
   --batch <n>           cells per inference run (default 32)
+  --dtype <auto|fp32|fp16>  the model's float32 graph or its card's float16 one (default auto:
+                        fp32 on wasm and native)
+  --per-cell            with --json: also "cells": [{ image, truth, predicted, probs }] in list order
   --json                print { model, stainNormalization: { on, normalizedImages }, micronsPerPixel,
                         classes, confusion, perClass: { CODE: { precision, recall,
                         support } }, balancedAccuracy, tolerant, auc? } instead of text
@@ -47,6 +51,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
       'microns-per-pixel': { type: 'string' },
       'stain-normalization': { type: 'string' },
       batch: { type: 'string' },
+      dtype: { type: 'string' },
+      'per-cell': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +65,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const root = positionals[0];
   const backend = oneOf('backend', values.backend, ['auto', 'wasm', 'native'] as const) ?? 'auto';
   const batchSize = positiveNumber('batch', values.batch, true) ?? 32;
+  const dtype = oneOf('dtype', values.dtype, DTYPE_CHOICES);
   const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
   const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
   const folderCodes = parseClassMap(values.classes);
@@ -70,6 +77,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     ...(normalizeStain !== undefined ? { normalizeStain } : {}),
     backend,
     batchSize,
+    ...(dtype ? { dtype } : {}),
   });
   try {
     const samples = (await listSamples(root, values.list))
@@ -84,7 +92,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     // The scope's rule (scope.ts): the flag, else the card's choice, and only with a reference.
     const stainOn = scope.card.stainReference !== undefined && (normalizeStain ?? scope.card.stainNormalization ?? true);
     log(
-      `smearscope eval: ${known.length} images, model ${scope.card.id}, backend ${scope.backend}, ` +
+      `smearscope eval: ${known.length} images, model ${scope.card.id}, backend ${scope.backend} (${scope.dtype}), ` +
         `stain normalization ${stainOn ? 'on' : 'off'}, ` +
         (micronsPerPixel ? `${scope.card.input.patchMicrons} um at ${micronsPerPixel} um/px` : 'whole crops') +
         (unknown.length ? `; skipping folders not in the model: ${unknown.join(', ')}` : ''),
@@ -95,6 +103,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const pBlast: number[] = [];
     const pAtypical: number[] = [];
     const failures: string[] = [];
+    const cells: { image: string; truth: string; predicted: string; probs: Record<string, number> }[] = [];
     let abstained = 0;
     let normalizedCount = 0;
     const frames = async function* (): AsyncGenerator<EncodedFrame> {
@@ -114,6 +123,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       predicted.push(cell.classIndex);
       pBlast.push(cell.pBlast);
       pAtypical.push(cell.pAtypical);
+      if (values['per-cell']) cells.push({ image: sample.path, truth: sample.code, predicted: cell.class, probs: cell.probs });
       if (cell.abstained) abstained++;
       if (result.stain?.normalized) normalizedCount++;
     }
@@ -151,6 +161,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     };
     const output = {
       model: scope.card.id,
+      backend: scope.backend,
+      dtype: scope.dtype,
       stainNormalization: stainNormalized,
       micronsPerPixel: micronsPerPixel ?? null,
       images: truth.length,
@@ -164,6 +176,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       balancedAccuracy: evaluation.balancedAccuracy,
       tolerant,
       ...(Object.keys(auc).length ? { auc } : {}),
+      ...(values['per-cell'] ? { cells } : {}),
     };
     for (const failure of failures) log(`failed: ${failure}`);
     if (values.json) {

@@ -1,5 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import type * as ortTypes from 'onnxruntime-common';
+import type { Dtype } from './dtype.js';
 
 /** Where the classifier runs. `native` is onnxruntime-node (Node only). */
 export type BackendName = 'webgpu' | 'wasm' | 'native';
@@ -44,6 +45,8 @@ export interface BatchOutputs {
 export interface ClassifierSession {
   readonly backend: BackendName;
   readonly batchSize: number;
+  /** The graph running: the card's float32 graph or its float16 variant (float32 in and out either way). */
+  readonly dtype: Dtype;
   /** What the session decided while setting up (graph capture dropped, threads, ...). */
   readonly notes: string[];
   /** `input` is [batchSize, 3, H, W] float32; it is only read. */

@@ -28,7 +28,7 @@ export interface InferenceHost {
   /** Resolves `relative` against the location of a card. */
   resolveRelative(relative: string, base: string | URL): string | URL;
   /** Locations of a shipped model's card and graph (in the package, or under assetsPath/models/). */
-  shippedModelFiles(model: ShippedModel, assetsPath?: string): { card: string | URL; onnx: string | URL };
+  shippedModelFiles(model: ShippedModel, assetsPath?: string): { card: string | URL; onnx: string | URL; onnxFp16?: string | URL };
   /** Backends worth trying here, fastest first (auto picks the first that works). */
   candidateBackends(): BackendName[];
   /** Threads for wasm / native inference. */
@@ -46,4 +46,6 @@ export interface OrtLoader {
   loadOrt(backend: BackendName, assetsPath?: string): Promise<OrtModule>;
   /** Why `auto` should pass over `backend` here although it may load (a software GPU), else undefined. */
   autoSkipReason(backend: BackendName): Promise<string | undefined>;
+  /** Whether the WebGPU adapter has 'shader-f16' (float16 shaders); undefined when this host cannot tell. */
+  webgpuShaderF16(): Promise<boolean | undefined>;
 }

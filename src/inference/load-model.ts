@@ -8,11 +8,15 @@ import { defaultModelId, isModelId, shippedModel } from './shipped-models.js';
  * A model as users hand it over: a shipped model's id ('bm7-resnet10s', see `models`), a card
  * location (path or URL; its graph is found relative to it), or the card and graph in memory.
  */
-export type ModelSource = string | URL | { card: ModelCard; onnx: Uint8Array };
+export type ModelSource = string | URL | { card: ModelCard; onnx: Uint8Array; onnxFp16?: Uint8Array };
 
 export interface LoadedModel {
   card: ModelCard;
   modelBytes: Uint8Array;
+  /** The card's float16 graph (`card.fp16.model`), when it was asked for and the card names one. */
+  fp16Bytes?: Uint8Array;
+  /** Why a float16 graph asked for with 'if-named' was not read (the float32 graph serves instead). */
+  fp16Unread?: string;
   /** Where the card came from, for reports. */
   location: string;
 }
@@ -29,6 +33,9 @@ export interface LoadModelOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Browsers: keep card and graph in Cache Storage so later loads work offline. Default true. */
   cache?: boolean;
+  /** The card's float16 graph: not read ('skip', the default), read when the card names one
+   * ('if-named'), or read and INVALID_ARGUMENT when it names none ('required'). */
+  fp16?: 'skip' | 'if-named' | 'required';
 }
 
 /**
@@ -46,7 +53,13 @@ export async function loadModel(platform: InferenceHost, source: ModelSource, op
     if (!(source.onnx instanceof Uint8Array)) {
       throw new SmearscopeError('INVALID_ARGUMENT', 'model.onnx must be the ONNX file as a Uint8Array');
     }
-    return { card: validateModelCard(source.card, `model card "${source.card?.id}"`), modelBytes: source.onnx, location: 'memory' };
+    if (source.onnxFp16 !== undefined && !(source.onnxFp16 instanceof Uint8Array)) {
+      throw new SmearscopeError('INVALID_ARGUMENT', 'model.onnxFp16 must be the float16 ONNX file as a Uint8Array');
+    }
+    const card = validateModelCard(source.card, `model card "${source.card?.id}"`);
+    const fp16Bytes = options.fp16 && options.fp16 !== 'skip' ? source.onnxFp16 : undefined;
+    if (options.fp16 === 'required' && !fp16Bytes) throw noFp16Graph(card.id, 'no onnxFp16 was given');
+    return { card, modelBytes: source.onnx, ...(fp16Bytes ? { fp16Bytes } : {}), location: 'memory' };
   }
   if (typeof source !== 'string' && !(source instanceof URL)) {
     throw new SmearscopeError(
@@ -72,25 +85,44 @@ export async function loadModel(platform: InferenceHost, source: ModelSource, op
     throw new SmearscopeError('INVALID_MODEL_CARD', `${location} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const card = validateModelCard(json, location);
-  const graph = shipped?.onnx ?? platform.resolveRelative(card.model, cardLocation);
-  // The package's models/ folder as this host locates it (assetsPath included; never from
-  // import.meta.url directly, which IIFE bundles do not have).
-  const packageModels = platform.shippedModelFiles(shippedModel(defaultModelId())).card;
-  const folders = [platform.resolveRelative('.', cardLocation), platform.resolveRelative('.', packageModels)];
-  if (!folders.some((folder) => isInside(graph, folder))) {
-    throw new SmearscopeError(
-      'INVALID_MODEL_CARD',
-      `${location}: "model" (${card.model}) must name a file in the card's folder or in the package's models/`,
-    );
+  const readGraph = async (graph: string | URL, field: string, declared: string, variant: string) => {
+    // The package's models/ folder as this host locates it (assetsPath included; never from
+    // import.meta.url directly, which IIFE bundles do not have).
+    const packageModels = platform.shippedModelFiles(shippedModel(defaultModelId())).card;
+    const folders = [platform.resolveRelative('.', cardLocation), platform.resolveRelative('.', packageModels)];
+    if (!folders.some((folder) => isInside(graph, folder))) {
+      throw new SmearscopeError(
+        'INVALID_MODEL_CARD',
+        `${location}: "${field}" (${declared}) must name a file in the card's folder or in the package's models/`,
+      );
+    }
+    // The graph is large and fixed per card version: cache first, keyed by the version.
+    const cacheKey = `?smearscope-model=${encodeURIComponent(card.id)}@${encodeURIComponent(card.version)}${variant}`;
+    return platform.readBytes(graph, {
+      maxBytes: maxModelBytes,
+      ...progress,
+      ...(cache ? { cache: 'cache-first' as const, cacheKey } : {}),
+    });
+  };
+  const modelBytes = await readGraph(shipped?.onnx ?? platform.resolveRelative(card.model, cardLocation), 'model', card.model, '');
+  if (!options.fp16 || options.fp16 === 'skip') return { card, modelBytes, location };
+  if (!card.fp16) {
+    if (options.fp16 === 'required') throw noFp16Graph(card.id, 'its card has no fp16.model');
+    return { card, modelBytes, location };
   }
-  // The graph is large and fixed per card version: cache first, keyed by the version.
-  const cacheKey = `?smearscope-model=${encodeURIComponent(card.id)}@${encodeURIComponent(card.version)}`;
-  const modelBytes = await platform.readBytes(graph, {
-    maxBytes: maxModelBytes,
-    ...progress,
-    ...(cache ? { cache: 'cache-first' as const, cacheKey } : {}),
-  });
-  return { card, modelBytes, location };
+  const fp16Location = shipped?.onnxFp16 ?? platform.resolveRelative(card.fp16.model, cardLocation);
+  try {
+    const fp16Bytes = await readGraph(fp16Location, 'fp16.model', card.fp16.model, '&dtype=fp16');
+    return { card, modelBytes, fp16Bytes, location };
+  } catch (error) {
+    // 'if-named' is dtype 'auto': a host that did not copy the optional graph still runs fp32.
+    if (options.fp16 === 'required' || !(error instanceof SmearscopeError && error.code === 'IO_FAILED')) throw error;
+    return { card, modelBytes, fp16Unread: error.message, location };
+  }
+}
+
+function noFp16Graph(id: string, why: string): SmearscopeError {
+  return new SmearscopeError('INVALID_ARGUMENT', `dtype 'fp16': model "${id}" has no float16 graph (${why}); use dtype 'fp32' or 'auto'`);
 }
 
 /** Whether a resolved (normalized) path or URL lies under `folder`. */

@@ -44,6 +44,14 @@ export interface ModelCard extends CardClasses {
     /** Classifier weights [classes.length][C] and bias for CAM (GAP + one linear layer). */
     classifier?: { weights: number[][]; bias: number[] };
   };
+  /** A float16 variant of the same graph (same input and output names, float32 at its boundaries),
+   * run when the scope's `dtype` resolves to fp16 (models/train/fp16.py writes the shipped ones). */
+  fp16?: {
+    /** Path or URL of its .onnx file, relative to the card. */
+    model: string;
+    /** How closely it follows this card's float32 graph (models/train/record-fp16.mjs). */
+    agreement?: Fp16Agreement;
+  };
   /** Multiply-accumulates x 2 per cell, measured by the builder. */
   flopsPerCell?: number;
   parameters?: number;
@@ -64,4 +72,21 @@ export interface ModelCard extends CardClasses {
       confusion: number[][];
     };
   };
+}
+
+/** The fp16 graph against the fp32 graph on the same cells, through the SDK end to end. */
+export interface Fp16Agreement {
+  /** The held-out list the cells came from. */
+  split: string;
+  cells: number;
+  /** Backend both ran on (wasm / native run fp16 graphs in float32 kernels between Casts: float16 weights, float32 sums). */
+  backend: string;
+  /** Fraction of cells with the same top-1 class. */
+  top1Agreement: number;
+  /** Largest |p_fp16 - p_fp32| over every cell and class. */
+  maxProbabilityDifference: number;
+  balancedAccuracyFp16: number;
+  balancedAccuracyFp32: number;
+  /** The command that reproduces these figures. */
+  measuredBy: string;
 }

@@ -117,6 +117,9 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
     }
   }
 
+  const fp16 = check.object('fp16', card.fp16, '{ model: path of the float16 graph, agreement? }', true);
+  if (fp16) check.text('fp16.model', fp16.model);
+
   const provenance = check.object('provenance', card.provenance, '{ trained: true|false, ... }');
   if (provenance && typeof provenance.trained !== 'boolean')
     problems.push(`provenance.trained must be true or false, got ${show(provenance.trained)}`);

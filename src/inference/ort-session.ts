@@ -2,6 +2,7 @@ import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs, ClassifierSession, OrtModule } from './backend.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
+import type { Dtype } from './dtype.js';
 import type { ModelCard } from './model-card-types.js';
 import { createWebGpuIo, type WebGpuIo } from './webgpu-io.js';
 
@@ -11,6 +12,8 @@ export interface OrtSessionOptions {
   batchSize: number;
   /** wasm / native intra-op threads; 1 when not cross-origin isolated in a browser. */
   numThreads?: number;
+  /** Which graph `modelBytes` is, for the session's `dtype` (default fp32); both take and give float32. */
+  dtype?: Dtype;
   /** webgpu: try graph capture (default true); dropped with a note when the model cannot be captured. */
   graphCapture?: boolean;
 }
@@ -101,6 +104,7 @@ export async function createOrtSession(
   return {
     backend,
     batchSize,
+    dtype: options.dtype ?? 'fp32',
     notes,
     run,
     async dispose() {

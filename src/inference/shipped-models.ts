@@ -10,6 +10,8 @@ export interface ShippedModel {
   card: string;
   /** The ONNX graph's file name in models/. */
   onnx: string;
+  /** Its float16 variant's file name in models/, when the card names one (`dtype`). */
+  onnxFp16?: string;
   description: string;
   scheme: string;
   classes: string[];

@@ -1,3 +1,12 @@
+/**
+ * Whether this thread's WebGPU adapter has 'shader-f16' (float16 shaders; ONNX Runtime Web asks its
+ * device for it whenever the adapter has it), or undefined without WebGPU here (Node, old browsers).
+ */
+export async function adapterShaderF16(): Promise<boolean | undefined> {
+  const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+  return adapter ? adapter.features.has('shader-f16') : undefined;
+}
+
 /** What smearscope reads of a WebGPU adapter (GPUAdapter and its `info`, both optional in older browsers). */
 export interface AdapterLike {
   isFallbackAdapter?: boolean;

@@ -1,6 +1,7 @@
 import { transfer } from 'comlink';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs } from '../inference/backend.js';
+import type { Dtype } from '../inference/dtype.js';
 import type { InferenceHost } from '../inference/host.js';
 import type { WorkerHost } from './worker-host.js';
 import type { InferenceInit, InferenceWorkerApi } from './worker-api.js';
@@ -31,6 +32,7 @@ export class InferenceClient {
   /** The restart in progress; every batch waits for it before going to the worker. */
   private restarting: Promise<void> | undefined;
   backend: BackendName = 'wasm';
+  dtype: Dtype = 'fp32';
   reason = '';
   notes: string[] = [];
   /** Batches in flight in the worker. */
@@ -71,6 +73,7 @@ export class InferenceClient {
     // The model bytes are copied, not transferred: a respawned worker needs them again.
     const opened = await this.slot.call((remote) => remote.init(this.init));
     this.backend = opened.backend;
+    this.dtype = opened.dtype;
     this.reason = opened.reason;
     this.notes = opened.notes;
   }

@@ -1,5 +1,6 @@
 import type { EncodedFrame, Frame } from '../frame.js';
 import type { BackendChoice, BackendName, BatchOutputs } from '../inference/backend.js';
+import type { Dtype, DtypeChoice } from '../inference/dtype.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 
@@ -14,12 +15,15 @@ export interface InferenceInit {
   batchSize: number;
   numThreads?: number;
   graphCapture?: boolean;
+  /** 'auto' | 'fp32' | 'fp16' (default 'auto'); fp16 runs `fp16Bytes`, the card's float16 graph. */
+  dtype?: DtypeChoice;
+  fp16Bytes?: Uint8Array;
   /** Browsers: where ONNX Runtime's files are when the host moved them (see src/platform/browser-assets.ts). */
   assetsPath?: string;
 }
 
 export interface InferenceWorkerApi {
-  init(options: InferenceInit): Promise<{ backend: BackendName; reason: string; notes: string[] }>;
+  init(options: InferenceInit): Promise<{ backend: BackendName; dtype: Dtype; reason: string; notes: string[] }>;
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
   run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }>;
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */

@@ -1,6 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, OrtModule } from '../inference/backend.js';
-import { softwareAdapterReason, type AdapterLike } from '../inference/webgpu-adapter.js';
+import { adapterShaderF16, softwareAdapterReason, type AdapterLike } from '../inference/webgpu-adapter.js';
 import { checkReachable, ortUrls } from './browser-assets.js';
 import type { OrtLoader } from './types.js';
 
@@ -29,4 +29,5 @@ export const ortLoader: OrtLoader = {
     const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
     return adapter ? softwareAdapterReason(adapter as AdapterLike) : undefined;
   },
+  webgpuShaderF16: adapterShaderF16,
 };

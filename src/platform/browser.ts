@@ -52,7 +52,11 @@ export const platform: Platform = {
   shippedModelFiles(model, assetsPath) {
     if (!assetsPath) return locate[model.id]();
     const base = assetsBase(assetsPath);
-    return { card: new URL('models/' + model.card, base), onnx: new URL('models/' + model.onnx, base) };
+    return {
+      card: new URL('models/' + model.card, base),
+      onnx: new URL('models/' + model.onnx, base),
+      ...(model.onnxFp16 ? { onnxFp16: new URL('models/' + model.onnxFp16, base) } : {}),
+    };
   },
   defaultModelCard: () => new URL('../../models/' + DEFAULT_MODEL_CARD, import.meta.url),
 };

@@ -24,4 +24,6 @@ export const ortLoader: OrtLoader = {
     }
   },
   autoSkipReason: async () => undefined,
+  // onnxruntime-node's WebGPU EP does not tell its adapter's features: an explicit fp16 is tried there.
+  webgpuShaderF16: async () => undefined,
 };

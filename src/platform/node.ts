@@ -52,7 +52,11 @@ export const platform: Platform = {
   inferenceThreads: () => Math.max(1, Math.min(4, availableParallelism())),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, availableParallelism() - 1)),
   // Bundles sit in dist/node (and tests run src/platform): the package root is two folders up.
-  shippedModelFiles: (model) => ({ card: resolve(here, '../../models', model.card), onnx: resolve(here, '../../models', model.onnx) }),
+  shippedModelFiles: (model) => ({
+    card: resolve(here, '../../models', model.card),
+    onnx: resolve(here, '../../models', model.onnx),
+    ...(model.onnxFp16 ? { onnxFp16: resolve(here, '../../models', model.onnxFp16) } : {}),
+  }),
   defaultModelCard: () => resolve(here, '../../models', DEFAULT_MODEL_CARD),
 };
 

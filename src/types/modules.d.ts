@@ -11,8 +11,17 @@ declare module 'comlink/dist/esm/node-adapter.mjs' {
 
 // The shipped model cards, listed at build time (scripts/shipped-models.mjs; esbuild.mjs and vitest.config.ts).
 declare module 'smearscope:shipped-models' {
-  const models: Array<{ id: string; card: string; onnx: string; description: string; scheme: string; classes: string[]; trained: boolean }>;
+  const models: Array<{
+    id: string;
+    card: string;
+    onnx: string;
+    onnxFp16?: string;
+    description: string;
+    scheme: string;
+    classes: string[];
+    trained: boolean;
+  }>;
   export default models;
   /** Static URLs of each shipped model's card and graph (relative to the bundle; see scripts/shipped-models.mjs). */
-  export const locate: Record<string, () => { card: URL; onnx: URL }>;
+  export const locate: Record<string, () => { card: URL; onnx: URL; onnxFp16?: URL }>;
 }
