@@ -15,7 +15,7 @@ const round = (v) => (v === null || v === undefined ? null : Number(v.toFixed(4)
 const scriptMetrics = card.provenance.metrics;
 card.provenance.metrics = {
   split: spec.list,
-  measuredBy: `smearscope eval ${args.join(' ')} --backend wasm --json`,
+  measuredBy: `smearscope ${args.join(' ')} --backend wasm --json`,
   stainNormalization: result.stainNormalization.on,
   balancedAccuracy: round(result.balancedAccuracy),
   accuracy: round(result.accuracy),
