@@ -2,6 +2,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { OrtModule } from './backend.js';
+import { keepRegistered } from './webgpu-registration.js';
 
 /** IO binding for the webgpu backend: the batch is written into one GPU buffer that stays bound. */
 export interface WebGpuIo {
@@ -63,19 +64,26 @@ export async function createWebGpuIo(
     }
     fetches = preallocated;
   }
+  let pinTried = false;
   return {
     async run(input) {
       if (lostReason !== undefined) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost (${lostReason})`);
       device.queue.writeBuffer(inputBuffer, 0, input.buffer, input.byteOffset, input.byteLength);
-      const results = await session.run({ [inputName]: inputTensor }, fetches as never);
-      return results;
+      const running = session.run({ [inputName]: inputTensor }, fetches as never);
+      if (captured && !pinTried) {
+        // The capturing run: keep the buffers' registrations alive so that replays find them.
+        pinTried = true;
+        await keepRegistered([inputBuffer, ...[...outputBuffers.values()].map((output) => output.buffer)], running);
+      }
+      return await running;
     },
     async read(name, tensor) {
       const own = outputBuffers.get(name);
       if (own) return readBuffer(device, own.buffer, own.byteLength);
       // ORT's own output buffer: download, then give the buffer back to ORT's pool.
       const data = await tensor.getData(true);
-      if (!(data instanceof Float32Array)) throw new SmearscopeError('MODEL_MISMATCH', `output "${name}" is ${tensor.type}, expected float32`);
+      if (!(data instanceof Float32Array))
+        throw new SmearscopeError('MODEL_MISMATCH', `output "${name}" is ${tensor.type}, expected float32`);
       return data;
     },
     isLost: () => lostReason !== undefined,
