@@ -150,6 +150,8 @@ async function measurePipeline(
       suite: 'pipeline',
       env: host.env,
       backend,
+      // The bare session is opened by the same loader, in the same environment, as the scope's inference worker.
+      runtime: bare!.session.runtime,
       model: card.id,
       batch: batchSize,
       cellsPerSecond: cellsPerSecond.median,
@@ -161,7 +163,7 @@ async function measurePipeline(
       cellsPerSecondSpread: cellsPerSecond,
       bareCellsPerSecond: bareSpread,
       sessionMs: scopeMs,
-      threads: bare!.threads,
+      threads: bare!.session.threads,
       workers: scope.workers,
       frames: frames.length,
       cells,
