@@ -23,11 +23,16 @@ const STALE_RUNS = 2;
  */
 const RELATIVE_BOUND = 1e-4;
 
-/** The first image of each PBC class folder, as page URLs: 8 different cells. */
+/** The first two images of each PBC class folder, as page URLs: 16 different cells, more than the runs use. */
 function cellImages(): string[] {
   return readdirSync(PBC)
     .sort()
-    .map((folder) => `/shared/data/pbc-8/${folder}/${readdirSync(`${PBC}/${folder}`).sort()[0]}`);
+    .flatMap((folder) =>
+      readdirSync(`${PBC}/${folder}`)
+        .sort()
+        .slice(0, 2)
+        .map((file) => `/shared/data/pbc-8/${folder}/${file}`),
+    );
 }
 
 /** Largest |a - b| over logits and features, relative to max(1, largest |a|). */
@@ -53,6 +58,7 @@ describe('webgpu graph capture vs no capture (Chromium, SwiftShader, native WebG
       outfile: 'build/test-browser/graph-capture-entry.js',
       logLevel: 'warning',
     });
+    expect(cellImages().length).toBeGreaterThanOrEqual(BATCH_SIZE * (RUNS + STALE_RUNS)); // no batch repeats another
     session = await openBrowser({ webgpu: true, protocolTimeoutMs: 900_000 });
     // Three sessions of the shipped model: SwiftShader compiles each one's pipelines (minutes under load).
     result = await callInPage<CaptureComparison>(session.page, ENTRY, 'compareCapture', [
