@@ -9,7 +9,7 @@ export interface OrtSessionOptions {
   backend: BackendName;
   /** Cells per run; every run has exactly this many (static shapes). Checked once, by createScope (checkBatchSize). */
   batchSize: number;
-  /** wasm / native intra-op threads; 1 when not cross-origin isolated in a browser. */
+  /** ONNX Runtime's intra-op CPU threads (wasm, native, and the CPU kernels of webgpu); 1 when not cross-origin isolated in a browser. */
   numThreads?: number;
   /** webgpu: try graph capture (default true); dropped with a note when the model cannot be captured. */
   graphCapture?: boolean;
