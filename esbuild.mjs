@@ -3,7 +3,8 @@
 //                  model builder, for Node
 //   dist/browser/  the library for browsers (module workers in dist/workers/)
 //   dist/workers/  preprocess.worker.js, inference.worker.js (browser module workers)
-//   dist/ort/      ONNX Runtime Web's JSEP runtime (.mjs + .wasm, serves wasm and webgpu), loaded by the inference worker
+//   dist/ort/      ONNX Runtime Web's runtimes (.mjs + .wasm), loaded by the inference worker: the native WebGPU EP build
+//                  (.asyncify) for webgpu, the plain build for wasm
 //   dist/ui/       the kiosk page
 //   dist/bench/    the browser benchmark (bench/index.html loads it)
 // The kernels' .wasm is embedded in every bundle that uses it (binary loader).
@@ -99,7 +100,14 @@ writeFileSync('dist/node/cluster.d.ts', "export * from '../types/src/cluster/ind
 
 for (const file of ['index.html', 'kiosk.css']) cpSync(`src/ui/${file}`, `dist/ui/${file}`);
 
-// onnxruntime-web's bundle with webgpu (ort.min.mjs) loads only the JSEP build, for wasm and webgpu alike.
-for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
+// One build per backend (src/platform/browser-assets.ts, OrtWebBuild): `onnxruntime-web/webgpu` loads the native
+// WebGPU EP build (.asyncify, 27 MB), `onnxruntime-web/wasm` the plain one (14 MB). The default import's JSEP build
+// (28 MB) served both; it is no longer copied.
+for (const file of [
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+]) {
   cpSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);
 }

@@ -35,6 +35,12 @@ export interface BenchResult {
   suite: BenchSuite;
   env: BenchEnv;
   backend: BackendName;
+  /**
+   * What ran the rows' work: the ONNX Runtime package, version and build the session loaded
+   * ("onnxruntime-web 1.30.0 (webgpu build, native WebGPU EP)", "onnxruntime-node 1.30.0"), or
+   * KERNELS_RUNTIME for rows without a model (kernels, preprocessing only).
+   */
+  runtime: string;
   /** Model id; "kernels" for the kernels suite. */
   model: string;
   /** Cells per inference run (kernels: 1). */
@@ -67,8 +73,9 @@ export interface BenchResult {
   matmulFlopsPerSecond?: number;
   flopsPerCell?: number;
   kernels?: KernelTiming[];
-  /** Inference threads (wasm/native) and preprocess workers (pipeline). */
-  threads?: number;
+  /** ONNX Runtime's CPU threads per session (the kernels' thread for rows without a model). */
+  threads: number;
+  /** Preprocess workers (pipeline). */
   workers?: number;
   /** Frames and cells per timed pass (pipeline) or cells per run (models). */
   frames?: number;

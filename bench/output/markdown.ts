@@ -154,6 +154,11 @@ export function reportMarkdown(report: BenchReport): string {
       ),
     );
   }
+  // Every row names its runtime and threads; one line per distinct combination keeps the tables narrow.
+  const runtimes = [
+    ...new Set(report.results.map((result) => `${result.env} ${result.backend}: ${result.runtime}, ${result.threads} thread(s)`)),
+  ];
+  lines.push('', '### runtimes', '', ...runtimes.map((runtime) => `- ${runtime}`));
   const labels = [...new Set(report.results.flatMap((result) => (result.notes ?? []).filter((note) => /software|not a GPU/.test(note))))];
   lines.push('', '### notes', '', ...report.notes.map((note) => `- ${note}`), ...labels.map((note) => `- ${note}`));
   if (report.skipped.length > 0) lines.push('', '### skipped', '', ...report.skipped.map((reason) => `- ${reason}`));

@@ -11,8 +11,6 @@ export interface BareSession {
   session: ClassifierSession;
   /** Creation plus the session's own warm-up run (createOrtSession always does one), milliseconds. */
   sessionMs: number;
-  /** Inference threads: the count the pipeline's inference worker uses for this backend. */
-  threads: number;
 }
 
 /**
@@ -29,5 +27,5 @@ export async function openBareSession(
   const threads = platform.inferenceThreads(backend);
   const startedAt = performance.now();
   const { session } = await openSession(platform, card, modelBytes, backend, batchSize, { numThreads: threads, ...dtype });
-  return { session, sessionMs: performance.now() - startedAt, threads };
+  return { session, sessionMs: performance.now() - startedAt };
 }

@@ -3,6 +3,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
+import { platform } from '#platform';
+import { ortLoader } from '#platform-ort';
+import { runtimeName } from '../../src/inference/ort-session.js';
 import { createScope } from '../../src/scope.js';
 import { FRAMES_QUEUE, redisConnection } from '../../src/cluster/connection.js';
 import { frameJobId, type FrameJobResult } from '../../src/cluster/jobs.js';
@@ -60,6 +63,9 @@ export async function runClusterSuite(host: BenchHost, settings: BenchSettings):
   const children: ChildProcess[] = [];
   const load = `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores when the suite started`;
   const scope = await createScope({ backend: 'native' });
+  // What every process here runs its model on (the scope and the workers: native, default threads).
+  const runtime = runtimeName(await ortLoader.loadOrt('native'));
+  const threads = platform.inferenceThreads('native');
   try {
     const setups: QueueSetup[] = [
       { label: '1 worker process', processes: 1, concurrency: CONCURRENCY, url: `${redis.url}/1`, passes: [] },
@@ -93,6 +99,8 @@ export async function runClusterSuite(host: BenchHost, settings: BenchSettings):
         suite: 'cluster',
         env: 'node',
         backend: 'native',
+        runtime,
+        threads,
         model: scope.card.id,
         batch: scope.batchSize,
         cellsPerSecond: (cells * 1000) / ms.median,

@@ -17,7 +17,7 @@ import type { BenchResult, KernelTiming } from '../report-types.js';
 import { timeRepeated, type RepeatPlan } from '../repeat.js';
 import type { BenchSettings } from '../settings.js';
 import { spreadOf } from '../stats.js';
-import { emptyOutput, type SuiteOutput } from './suite-output.js';
+import { emptyOutput, KERNELS_RUNTIME, type SuiteOutput } from './suite-output.js';
 
 /** Issue 3's ceilings on one 2452 x 2056 frame, single thread, median (patch: per 250 x 250 patch). */
 // The issue's patch is "crop + resample + normalize + tensor"; both readings of "normalize" are
@@ -134,6 +134,7 @@ export async function runKernelsSuite(
       suite: 'kernels',
       env: host.env,
       backend: 'wasm',
+      runtime: KERNELS_RUNTIME,
       model: 'kernels',
       batch: 1,
       cellsPerSecond: (cells.length * 1000) / frameMs,

@@ -145,6 +145,7 @@ async function measureModel(
       suite: 'models',
       env: host.env,
       backend,
+      runtime: bare.session.runtime,
       model: card.id,
       batch: batchSize,
       dtype: bare.session.dtype,
@@ -153,7 +154,7 @@ async function measureModel(
       p50Ms: percentile(sorted, 50),
       p95Ms: percentile(sorted, 95),
       sessionMs: bare.sessionMs,
-      threads: bare.threads,
+      threads: bare.session.threads,
       cells: batchSize,
     };
     if (card.flopsPerCell) {

@@ -152,6 +152,8 @@ async function measurePipeline(
       suite: 'pipeline',
       env: host.env,
       backend,
+      // The bare session is opened by the same loader, in the same environment, as the scope's inference worker.
+      runtime: bare!.session.runtime,
       model: card.id,
       batch: batchSize,
       dtype,
@@ -164,7 +166,7 @@ async function measurePipeline(
       cellsPerSecondSpread: cellsPerSecond,
       bareCellsPerSecond: bareSpread,
       sessionMs: scopeMs,
-      threads: bare!.threads,
+      threads: bare!.session.threads,
       workers: scope.workers,
       frames: frames.length,
       cells,

@@ -8,7 +8,7 @@ import { preprocessJob } from '../../src/pipeline/preprocess-job.js';
 import type { BenchHost, PeerPass } from '../host.js';
 import type { BenchResult } from '../report-types.js';
 import { percentile, spreadOf } from '../stats.js';
-import { reasonOf } from './suite-output.js';
+import { KERNELS_RUNTIME, reasonOf } from './suite-output.js';
 import type { PipelinePlan } from './pipeline.js';
 
 /** The stages of one frame's preprocessing, as the row's stageMs names them. */
@@ -72,6 +72,7 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     suite: 'pipeline',
     env: host.env,
     backend: 'wasm',
+    runtime: KERNELS_RUNTIME,
     model: card.id,
     batch: 1,
     preprocessOnly: true,

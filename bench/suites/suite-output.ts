@@ -19,6 +19,9 @@ export function mergeOutputs(outputs: readonly SuiteOutput[]): SuiteOutput {
   };
 }
 
+/** `runtime` of the rows that run no model (kernels, preprocessing only). */
+export const KERNELS_RUNTIME = 'smearscope WASM kernels (AssemblyScript), no ONNX Runtime';
+
 /** A one-line reason from anything thrown. */
 export function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -25,6 +25,8 @@ export interface OrtModule {
   InferenceSession: typeof ortTypes.InferenceSession;
   Tensor: typeof ortTypes.Tensor;
   env: ortTypes.Env;
+  /** Which build of the package the loader picked, when it has several (onnxruntime-web's webgpu and wasm builds). */
+  build?: string;
 }
 
 /** Outputs of one batch, host memory, batch-major. The caller owns them. */
@@ -49,6 +51,10 @@ export interface ClassifierSession {
   readonly dtype: Dtype;
   /** What the session decided while setting up (graph capture dropped, threads, ...). */
   readonly notes: string[];
+  /** The ONNX Runtime that runs it, e.g. "onnxruntime-web 1.30.0 (webgpu build, native WebGPU EP)". */
+  readonly runtime: string;
+  /** ONNX Runtime's intra-op CPU threads (on webgpu: those of the kernels it leaves on the CPU). */
+  readonly threads: number;
   /** `input` is [batchSize, 3, H, W] float32; it is only read. */
   run(input: Float32Array): Promise<BatchOutputs>;
   dispose(): Promise<void>;

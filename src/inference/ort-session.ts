@@ -10,7 +10,7 @@ export interface OrtSessionOptions {
   backend: BackendName;
   /** Cells per run; every run has exactly this many (static shapes). Checked once, by createScope (checkBatchSize). */
   batchSize: number;
-  /** wasm / native intra-op threads; 1 when not cross-origin isolated in a browser. */
+  /** ONNX Runtime's intra-op CPU threads (wasm, native, and the CPU kernels of webgpu); 1 when not cross-origin isolated in a browser. */
   numThreads?: number;
   /** Which graph `modelBytes` is, for the session's `dtype` (default fp32); both take and give float32. */
   dtype?: Dtype;
@@ -37,6 +37,9 @@ export async function createOrtSession(
     );
   }
   const notes: string[] = [];
+  const threads = options.numThreads ?? 1;
+  // onnxruntime-web reads this once, when its build first starts; each build keeps its own.
+  if (!isNativeRuntime(ort)) ort.env.wasm.numThreads = threads;
   const dims = [batchSize, 3, card.input.height, card.input.width];
   const fetchNames = [card.outputs.logits, card.outputs.features, card.outputs.featureMap].filter((n): n is string => !!n);
 
@@ -45,23 +48,24 @@ export async function createOrtSession(
   if (backend === 'webgpu' && isNativeRuntime(ort)) {
     // onnxruntime-node carries its own WebGPU EP (Dawn on Vulkan/Metal/D3D12) but exposes no JS
     // GPUDevice to bind buffers to: host tensors in and out, one upload and read-back per batch.
-    session = await createPlain(ort, modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }).catch(
-      (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        if (!/adapter/i.test(message)) throw error;
-        throw new SmearscopeError(
-          'BACKEND_UNAVAILABLE',
-          `webgpu: onnxruntime-node's WebGPU EP found no GPU adapter (no Vulkan/Metal/D3D12 driver here); use native or wasm`,
-          { cause: error },
-        );
-      },
-    );
+    session = await createPlain(ort, modelBytes, {
+      executionProviders: ['webgpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+    }).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/adapter/i.test(message)) throw error;
+      throw new SmearscopeError(
+        'BACKEND_UNAVAILABLE',
+        `webgpu: onnxruntime-node's WebGPU EP found no GPU adapter (no Vulkan/Metal/D3D12 driver here); use native or wasm`,
+        { cause: error },
+      );
+    });
     notes.push('webgpu: onnxruntime-node WebGPU EP (Dawn); host tensors in and out');
   } else if (backend === 'webgpu') {
     ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));
   } else {
-    const threads = options.numThreads ?? 1;
-    if (backend === 'wasm') ort.env.wasm.numThreads = threads;
     session = await createPlain(ort, modelBytes, {
       executionProviders: [backend === 'native' ? 'cpu' : 'wasm'],
       graphOptimizationLevel: 'all',
@@ -86,13 +90,12 @@ export async function createOrtSession(
       if (gpu?.isLost()) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost during a run: ${(error as Error).message}`);
       throw new SmearscopeError('INFERENCE_FAILED', `${backend} run failed: ${(error as Error).message}`, { cause: error });
     }
-    const outputs: BatchOutputs = { logits: await hostFloats(values[card.outputs.logits], gpu) };
+    const outputs: BatchOutputs = { logits: await hostFloats(values, card.outputs.logits, gpu) };
     checkLogitsLength(outputs.logits, batchSize, card);
-    if (card.outputs.features) outputs.features = await hostFloats(values[card.outputs.features], gpu);
+    if (card.outputs.features) outputs.features = await hostFloats(values, card.outputs.features, gpu);
     if (card.outputs.featureMap) {
-      const tensor = values[card.outputs.featureMap];
-      outputs.featureMap = await hostFloats(tensor, gpu);
-      const [, c, h, w] = tensor.dims;
+      outputs.featureMap = await hostFloats(values, card.outputs.featureMap, gpu);
+      const [, c, h, w] = values[card.outputs.featureMap].dims;
       outputs.featureMapShape = [c, h, w];
     }
     return outputs;
@@ -106,12 +109,21 @@ export async function createOrtSession(
     batchSize,
     dtype: options.dtype ?? 'fp32',
     notes,
+    runtime: runtimeName(ort),
+    threads,
     run,
     async dispose() {
       gpu?.dispose();
       await session.release();
     },
   };
+}
+
+/** e.g. "onnxruntime-node 1.30.0", "onnxruntime-web 1.30.0 (wasm build)": the package, its version and the build loaded. */
+export function runtimeName(ort: OrtModule): string {
+  const versions = ort.env.versions as Record<string, string>;
+  const name = isNativeRuntime(ort) ? `onnxruntime-node ${versions.node}` : `onnxruntime-web ${versions.web}`;
+  return ort.build ? `${name} (${ort.build})` : name;
 }
 
 /** onnxruntime-node registers its version under `env.versions.node`; onnxruntime-web under `web`. */
@@ -149,7 +161,7 @@ async function createWebGpuSession(
       const zeros = new Float32Array(dims[0] * dims[1] * dims[2] * dims[3]);
       for (let run = 0; run < 2; run++) {
         const values = await gpu.run(zeros);
-        for (const name of fetchNames) await hostFloats(values[name], gpu);
+        for (const name of fetchNames) await hostFloats(values, name, gpu);
       }
       notes.push('webgpu: graph capture on; input and outputs bound to GPU buffers');
       return { session, gpu };
@@ -167,11 +179,11 @@ async function createWebGpuSession(
   return { session, gpu };
 }
 
-/** Host copy of a tensor's floats (downloads GPU tensors). */
-async function hostFloats(tensor: ortTypes.Tensor | undefined, gpu?: WebGpuIo): Promise<Float32Array> {
-  if (!tensor) throw new SmearscopeError('INFERENCE_FAILED', 'a declared output is missing from the run results');
-  // Pre-allocated (graph-capture) outputs are reused by every run: read them, never release them.
-  const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData(!gpu?.preallocated);
+/** Host copy of output `name`'s floats (downloads GPU tensors through `gpu`). */
+async function hostFloats(values: Record<string, ortTypes.Tensor>, name: string, gpu?: WebGpuIo): Promise<Float32Array> {
+  const tensor = values[name];
+  if (!tensor) throw new SmearscopeError('INFERENCE_FAILED', `the declared output "${name}" is missing from the run results`);
+  const data = tensor.location === 'cpu' || !gpu ? tensor.data : await gpu.read(name, tensor);
   if (!(data instanceof Float32Array)) {
     throw new SmearscopeError('MODEL_MISMATCH', `output is ${tensor.type}, expected float32`);
   }

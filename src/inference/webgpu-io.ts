@@ -2,12 +2,13 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { OrtModule } from './backend.js';
+import { keepRegistered } from './webgpu-registration.js';
 
 /** IO binding for the webgpu backend: the batch is written into one GPU buffer that stays bound. */
 export interface WebGpuIo {
   run(input: Float32Array): Promise<Record<string, ortTypes.Tensor>>;
-  /** Outputs live in buffers owned here (graph capture): read them without releasing. */
-  readonly preallocated: boolean;
+  /** Host copy of output `name` of the last run, `tensor` as run returned it; the caller owns the copy. */
+  read(name: string, tensor: ortTypes.Tensor): Promise<Float32Array>;
   /** True once the device is lost: the session is unusable and the caller should fall back. */
   isLost(): boolean;
   dispose(): void;
@@ -39,7 +40,7 @@ export async function createWebGpuIo(
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
   });
   const inputTensor = ort.Tensor.fromGpuBuffer(inputBuffer, { dataType: 'float32', dims });
-  const outputBuffers: GPUBuffer[] = [];
+  const outputBuffers = new Map<string, { buffer: GPUBuffer; byteLength: number }>();
   let fetches: string[] | Record<string, ortTypes.Tensor> = fetchNames;
   if (captured) {
     const preallocated: Record<string, ortTypes.Tensor> = {};
@@ -55,27 +56,40 @@ export async function createWebGpuIo(
         size: align16(outBytes),
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       });
-      outputBuffers.push(buffer);
-      preallocated[name] = ort.Tensor.fromGpuBuffer(buffer, {
-        dataType: 'float32',
-        dims: outDims,
-        download: () => readBuffer(device, buffer, outBytes),
-      });
+      outputBuffers.set(name, { buffer, byteLength: outBytes });
+      // No downloader: Tensor.getData() would turn the tensor into a CPU one, and the next run
+      // would bind that instead of the buffer (graph capture then fails: "External buffer must be
+      // provided for input/output index 1"). read() copies the buffer out instead.
+      preallocated[name] = ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: outDims });
     }
     fetches = preallocated;
   }
+  let pinTried = false;
   return {
     async run(input) {
       if (lostReason !== undefined) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost (${lostReason})`);
       device.queue.writeBuffer(inputBuffer, 0, input.buffer, input.byteOffset, input.byteLength);
-      const results = await session.run({ [inputName]: inputTensor }, fetches as never);
-      return results;
+      const running = session.run({ [inputName]: inputTensor }, fetches as never);
+      if (captured && !pinTried) {
+        // The capturing run: keep the buffers' registrations alive so that replays find them.
+        pinTried = true;
+        await keepRegistered([inputBuffer, ...[...outputBuffers.values()].map((output) => output.buffer)], running);
+      }
+      return await running;
     },
-    preallocated: captured,
+    async read(name, tensor) {
+      const own = outputBuffers.get(name);
+      if (own) return readBuffer(device, own.buffer, own.byteLength);
+      // ORT's own output buffer: download, then give the buffer back to ORT's pool.
+      const data = await tensor.getData(true);
+      if (!(data instanceof Float32Array))
+        throw new SmearscopeError('MODEL_MISMATCH', `output "${name}" is ${tensor.type}, expected float32`);
+      return data;
+    },
     isLost: () => lostReason !== undefined,
     dispose() {
       inputBuffer.destroy();
-      for (const buffer of outputBuffers) buffer.destroy();
+      for (const { buffer } of outputBuffers.values()) buffer.destroy();
     },
   };
 }

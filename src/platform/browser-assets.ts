@@ -34,16 +34,31 @@ export function workerUrl(name: WorkerName, assetsPath?: string): URL {
   return assetsPath ? new URL('workers/' + file, assetsBase(assetsPath)) : packaged(() => new URL('../workers/' + file, import.meta.url));
 }
 
-/** URLs of ONNX Runtime Web's glue (.mjs) and binary (.wasm); the JSEP build serves both wasm and webgpu. */
-export function ortUrls(assetsPath?: string): { mjs: URL; wasm: URL } {
+/**
+ * Which onnxruntime-web build serves a backend, by its files' suffix: webgpu loads the native
+ * WebGPU EP build (`onnxruntime-web/webgpu`, ort-wasm-simd-threaded.asyncify.*), wasm the plain CPU
+ * build (`onnxruntime-web/wasm`, ort-wasm-simd-threaded.*), half the size and without asyncify.
+ */
+export type OrtWebBuild = 'webgpu' | 'wasm';
+
+/** URLs of the glue (.mjs) and binary (.wasm) of ONNX Runtime Web's `build`. */
+export function ortUrls(build: OrtWebBuild, assetsPath?: string): { mjs: URL; wasm: URL } {
   if (assetsPath) {
     const base = assetsBase(assetsPath);
-    return { mjs: new URL('ort/ort-wasm-simd-threaded.jsep.mjs', base), wasm: new URL('ort/ort-wasm-simd-threaded.jsep.wasm', base) };
+    const stem = build === 'webgpu' ? 'ort/ort-wasm-simd-threaded.asyncify' : 'ort/ort-wasm-simd-threaded';
+    return { mjs: new URL(stem + '.mjs', base), wasm: new URL(stem + '.wasm', base) };
   }
-  return packaged(() => ({
-    mjs: new URL('../ort/ort-wasm-simd-threaded.jsep.mjs', import.meta.url),
-    wasm: new URL('../ort/ort-wasm-simd-threaded.jsep.wasm', import.meta.url),
-  }));
+  return packaged(() =>
+    build === 'webgpu'
+      ? {
+          mjs: new URL('../ort/ort-wasm-simd-threaded.asyncify.mjs', import.meta.url),
+          wasm: new URL('../ort/ort-wasm-simd-threaded.asyncify.wasm', import.meta.url),
+        }
+      : {
+          mjs: new URL('../ort/ort-wasm-simd-threaded.mjs', import.meta.url),
+          wasm: new URL('../ort/ort-wasm-simd-threaded.wasm', import.meta.url),
+        },
+  );
 }
 
 /** A packaged location, or IO_FAILED when the bundle has no import.meta.url (IIFE, CommonJS). */

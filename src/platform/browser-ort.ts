@@ -1,7 +1,7 @@
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, OrtModule } from '../inference/backend.js';
 import { adapterShaderF16, softwareAdapterReason, type AdapterLike } from '../inference/webgpu-adapter.js';
-import { checkReachable, ortUrls } from './browser-assets.js';
+import { checkReachable, ortUrls, type OrtWebBuild } from './browser-assets.js';
 import type { OrtLoader } from './types.js';
 
 // Bundled into the inference worker only (dist/workers/inference.worker.js).
@@ -14,14 +14,20 @@ export const ortLoader: OrtLoader = {
       const adapter = await gpu.requestAdapter();
       if (!adapter) throw new SmearscopeError('BACKEND_UNAVAILABLE', 'webgpu: no GPU adapter available');
     }
-    const urls = ortUrls(assetsPath);
+    // One build per backend (see OrtWebBuild): the native WebGPU EP for webgpu, not the default
+    // import's older JSEP one; the plain build for wasm.
+    const build: OrtWebBuild = backend === 'webgpu' ? 'webgpu' : 'wasm';
+    const urls = ortUrls(build, assetsPath);
     // ONNX Runtime reports a missing file as a failed backend; say which URL is missing instead.
     await Promise.all([checkReachable(urls.mjs, "ONNX Runtime's glue"), checkReachable(urls.wasm, "ONNX Runtime's wasm binary")]);
-    const ort = (await import('onnxruntime-web')) as unknown as OrtModule;
+    const ort = (build === 'webgpu'
+      ? await import('onnxruntime-web/webgpu')
+      : await import('onnxruntime-web/wasm')) as unknown as OrtModule;
     ort.env.wasm.wasmPaths = { mjs: urls.mjs.href, wasm: urls.wasm.href };
     // Never the ORT proxy worker: this code already runs in our inference worker.
     ort.env.wasm.proxy = false;
-    return ort;
+    const { InferenceSession, Tensor, env } = ort;
+    return { InferenceSession, Tensor, env, build: build === 'webgpu' ? 'webgpu build, native WebGPU EP' : 'wasm build' };
   },
   async autoSkipReason(backend) {
     if (backend !== 'webgpu') return undefined;

@@ -87,6 +87,6 @@ describe('embedding the browser build', () => {
     rmSync(join(moved, 'ort'), { recursive: true });
     const noRuntime = await run({ assetsPath: '/moved/' });
     expect(noRuntime.error?.code).toBe('IO_FAILED');
-    expect(noRuntime.error?.message).toMatch(/\/moved\/ort\/ort-wasm-simd-threaded\.jsep\.(mjs|wasm): HTTP 404/);
+    expect(noRuntime.error?.message).toMatch(/\/moved\/ort\/ort-wasm-simd-threaded(\.asyncify)?\.(mjs|wasm): HTTP 404/);
   });
 });

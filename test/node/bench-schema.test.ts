@@ -9,6 +9,7 @@ import { reportSvg } from '../../bench/output/svg-chart.js';
 import type { BenchReport } from '../../bench/report-types.js';
 import schema from '../../bench/results.schema.json';
 import { checkAgainstSchema } from '../../bench/schema-check.js';
+import { KERNELS_RUNTIME } from '../../bench/suites/suite-output.js';
 import { shippedModelCard } from '../support/test-model.js';
 
 const run = promisify(execFile);
@@ -87,6 +88,22 @@ describe('npm run bench -- all --json (small, Node)', () => {
     expect(models[0].limitFraction).toBeCloseTo((models[0].flopsPerCell! * models[0].cellsPerSecond) / matmul.flopsPerSecond.max, 6);
   });
 
+  it('names the runtime, backend and threads in every row', () => {
+    const version = JSON.parse(readFileSync('node_modules/onnxruntime-web/package.json', 'utf8')).version as string;
+    for (const result of report.results) {
+      expect(result.backend).toBe('wasm');
+      expect(Number.isInteger(result.threads) && result.threads >= 1).toBe(true);
+      if (result.suite === 'kernels' || result.preprocessOnly) {
+        expect(result.runtime).toBe(KERNELS_RUNTIME);
+        expect(result.threads).toBe(1);
+      } else {
+        // Node's wasm backend is onnxruntime-web's Node build, at the installed version.
+        expect(result.runtime).toBe(`onnxruntime-web ${version}`);
+      }
+    }
+    expect(reportMarkdown(report)).toContain(`- node wasm: onnxruntime-web ${version}, `);
+  });
+
   it('writes the same report and a chart to <out>/<host>-<date>.json / .svg', () => {
     const files = readdirSync(outDir).sort();
     expect(files).toHaveLength(2);
@@ -106,6 +123,7 @@ describe('npm run bench -- all --json (small, Node)', () => {
   it('the checker catches what breaks the contract', () => {
     const broken = structuredClone(report) as unknown as { results: Array<Record<string, unknown>>; machine: Record<string, unknown> };
     delete broken.results[0].cellsPerSecond;
+    delete broken.results[0].runtime;
     broken.results[1].env = 'firefox';
     broken.results[1].surprise = 1;
     broken.machine.cores = 1.5;
@@ -113,6 +131,7 @@ describe('npm run bench -- all --json (small, Node)', () => {
     expect(errors).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^\/results\/0: missing required property "cellsPerSecond"/),
+        expect.stringMatching(/^\/results\/0: missing required property "runtime"/),
         expect.stringMatching(/^\/results\/1\/env: expected one of/),
         expect.stringMatching(/^\/results\/1: unexpected property "surprise"/),
         expect.stringMatching(/^\/machine\/cores: expected integer/),
