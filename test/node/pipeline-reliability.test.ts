@@ -193,9 +193,9 @@ describe('abort, dispose and callbacks', () => {
     await settlesWithin(run, 30_000);
   });
 
-  // Found by the soak: a batch over its budget starts a worker replacement that the stream does
-  // not wait for; dispose() right after the stream used to let that replacement spawn a worker
-  // after the scope had closed, and the host process never exited. Native drains a killed worker
+  // Found while probing the soak's worker replacements: a batch over its budget starts a worker
+  // replacement that the stream does not wait for; dispose() right after the stream used to let
+  // that replacement spawn a worker after the scope had closed, and the host process never exited. Native drains a killed worker
   // before terminating it (see WorkerSlot), which widens the window; wasm terminates at once.
   it.each(['native', 'wasm'])(
     'dispose() during an inference-worker replacement (%s) leaves no worker behind: the process exits',
