@@ -4,7 +4,7 @@ import type { Scope, ScopeOptions } from './api-types.js';
 import { SmearscopeError } from './errors.js';
 import { checkFrameInput } from './frame.js';
 import { checkBackendChoice } from './inference/backend.js';
-import { checkDtypeChoice } from './inference/dtype.js';
+import { DTYPE_CHOICES } from './inference/dtype.js';
 import { adapterShaderF16 } from './inference/webgpu-adapter.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { checkBatchSize } from './inference/batch-size.js';
@@ -23,7 +23,7 @@ import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
 function checkScopeOptions(options: ScopeOptions): void {
   checkOptionsObject('createScope options', options);
   if (options.backend !== undefined) checkBackendChoice(options.backend);
-  if (options.dtype !== undefined) checkDtypeChoice(options.dtype);
+  checkChoice('dtype', options.dtype, DTYPE_CHOICES);
   if (options.model === null)
     throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
   checkInteger('workers', options.workers, 1, 64);

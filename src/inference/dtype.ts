@@ -7,17 +7,6 @@ export type Dtype = 'fp32' | 'fp16';
 export type DtypeChoice = Dtype | 'auto';
 export const DTYPE_CHOICES: readonly DtypeChoice[] = ['auto', 'fp32', 'fp16'];
 
-/** `choice` typed, or INVALID_ARGUMENT listing the valid names. */
-export function checkDtypeChoice(choice: unknown): DtypeChoice {
-  if (!(DTYPE_CHOICES as readonly unknown[]).includes(choice)) {
-    throw new SmearscopeError(
-      'INVALID_ARGUMENT',
-      `dtype must be one of ${DTYPE_CHOICES.join(', ')}, got ${JSON.stringify(choice) ?? String(choice)}`,
-    );
-  }
-  return choice as DtypeChoice;
-}
-
 /**
  * The dtype a session on `backend` runs, with the note saying why, or BACKEND_UNAVAILABLE when an
  * explicit 'fp16' cannot run there. `shaderF16`: whether the WebGPU adapter has 'shader-f16'
