@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame } from '../src/frame.js';
 import type { PreprocessJob } from '../src/pipeline/preprocess-frame.js';
+import { stainFitStrideFor } from '../src/stain/fit-stride.js';
 import type { PeerPass } from './host.js';
 
 /** Debian's interpreter, where apt puts python3-numpy and python3-scipy (BENCH_PYTHON overrides). */
@@ -68,6 +69,7 @@ function manifestFor(frames: readonly Frame[], job: PreprocessJob): string {
         height: frame.height,
         channels: frame.channels,
         micronsPerPixel: frame.micronsPerPixel,
+        stainFitStride: job.stainFitStride ?? stainFitStrideFor(frame.width, frame.height),
       })),
       job: {
         patchMicrons: job.patchMicrons,
@@ -76,7 +78,6 @@ function manifestFor(frames: readonly Frame[], job: PreprocessJob): string {
         mean: job.input.mean,
         std: job.input.std,
         stainReference: job.stainReference,
-        stainFitStride: job.stainFitStride,
       },
     }),
   );

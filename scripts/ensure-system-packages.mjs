@@ -1,5 +1,6 @@
-// Run by `npm test` before anything else: the browser tests drive Debian's Chromium and the cluster
-// tests start their own redis-server on 127.0.0.1. A missing one is installed with apt-get when we
+// Run by `npm test` before anything else: the browser tests drive Debian's Chromium, the cluster
+// tests start their own redis-server on 127.0.0.1, and the test of onnxruntime-node's WebGPU EP
+// needs the Vulkan loader (it runs on Chromium's SwiftShader driver). A missing one is installed with apt-get when we
 // are root (CI, a fresh container); otherwise npm test stops with the one command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 
@@ -20,8 +21,12 @@ const works = (binary) => spawnSync(binary, ['--version'], { stdio: 'ignore' }).
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const importsNumpyAndScipy = () => spawnSync(PYTHON, ['-c', 'import numpy, scipy'], { stdio: 'ignore' }).status === 0;
 const PYTHON_NEED = { what: "NumPy and SciPy for the bench's NumPy peer", override: 'BENCH_PYTHON', pkg: 'python3-numpy python3-scipy' };
-const available = (need) => (need === PYTHON_NEED ? importsNumpyAndScipy() : works(need.binary));
-NEEDS.push(PYTHON_NEED);
+// Dawn in onnxruntime-node opens libvulkan.so.1; without it the EP finds no adapter at all.
+const hasVulkanLoader = () => /libvulkan\.so\.1\b/.test(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '');
+const VULKAN_NEED = { what: "the Vulkan loader for onnxruntime-node's WebGPU EP test", override: 'VK_ICD_FILENAMES', pkg: 'libvulkan1' };
+const available = (need) =>
+  need === PYTHON_NEED ? importsNumpyAndScipy() : need === VULKAN_NEED ? hasVulkanLoader() : works(need.binary);
+NEEDS.push(PYTHON_NEED, VULKAN_NEED);
 const missing = NEEDS.filter((need) => !available(need));
 if (missing.length > 0) {
   const packages = missing.flatMap((need) => need.pkg.split(' '));

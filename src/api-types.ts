@@ -71,7 +71,8 @@ export interface ScopeOptions {
   locateOnly?: boolean;
   /** Expected leukocyte size for the localizer window, microns (default 12). */
   cellMicrons?: number;
-  /** Pixel stride of the per-frame Macenko fit (default 4: a fit on 1/16 of the pixels). */
+  /** Pixel stride of the per-frame Macenko fit (default by frame size: 4, a fit on 1/16 of the
+   * pixels, up to ~1.3 MP; above, about 80,000 pixels: 8 on a 2452 x 2056 frame). */
   stainFitStride?: number;
   /** Normalize frames to the card's stain reference when it has one (default: the card's stainNormalization, else true). */
   normalizeStain?: boolean;

@@ -29,7 +29,7 @@ export interface LocalizeStages {
 
 /**
  * Finds leukocytes in a resident frame by their foreground ratio (ARCHITECTURE.md): the frame is
- * binned (~0.5 um blocks) into an integer hematoxylin-like channel from the frame's stain fit, the
+ * binned (~0.75 um blocks) into an integer hematoxylin-like channel from the frame's stain fit, the
  * hematoxylin channel is thresholded (Otsu, clamped), and a summed-area table gives the foreground
  * fraction of a cell-sized window on a stride grid; its peaks, after NMS and centroid refinement,
  * are the cells. Scratch comes from and returns to kernel memory; the frame is only read.

@@ -10,6 +10,7 @@ import { placeFrame, type ResidentFrame } from '../kernels/resident-frame.js';
 import { tryEstimateScale, type ScaleEstimate } from '../scale/estimate.js';
 import { resolveScale } from '../scale/resolve.js';
 import type { ScaleSource } from '../scale/scale-source.js';
+import { stainFitStrideFor } from '../stain/fit-stride.js';
 import { fitMacenko, stainTransform } from '../stain/index.js';
 
 /** What the preprocess worker needs to know about the model and the caller's wishes. */
@@ -31,8 +32,8 @@ export interface PreprocessJob {
   /** Locate only (the scope has no model): no patches. */
   locateOnly: boolean;
   border: BorderPolicy;
-  /** Pixel stride of the Macenko fit (speed); 1 = every pixel. */
-  stainFitStride: number;
+  /** Pixel stride of the Macenko fit (speed); 1 = every pixel; absent: by frame size (stainFitStrideFor). */
+  stainFitStride?: number;
   /** Single-cell images (eval): the patch is centred on the image; no localization. Without a
    * scale the whole image is the patch (stretched to patchMicrons); with one (the frame's or
    * `micronsPerPixel`), the patchMicrons square around the centre, as on a full frame. */
@@ -72,7 +73,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     const stain: PreparedFrame['stain'] = { normalized: false };
     let fit: StainReference | undefined;
     try {
-      fit = fitMacenko(kernels, resident, { pixelStride: job.stainFitStride });
+      fit = fitMacenko(kernels, resident, { pixelStride: job.stainFitStride ?? stainFitStrideFor(frame.width, frame.height) });
       stain.stainMatrix = fit.stainMatrix;
       stain.maxC = fit.maxC;
     } catch (error) {

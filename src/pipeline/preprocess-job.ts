@@ -2,9 +2,6 @@ import type { ScopeOptions } from '../api-types.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import type { PreprocessJob } from './preprocess-frame.js';
 
-/** Pixel stride of the per-frame Macenko fit unless the scope says otherwise (stainFitStride). */
-export const DEFAULT_STAIN_FIT_STRIDE = 4;
-
 /**
  * What every preprocess worker of a scope does to a frame for this model card (patch size, input,
  * stain reference) and these options (already checked by createScope). The bench builds its
@@ -23,6 +20,6 @@ export function preprocessJob(
     ...(normalize && card.stainReference ? { stainReference: card.stainReference } : {}),
     locateOnly,
     border: options.border ?? 'reflect',
-    stainFitStride: options.stainFitStride ?? DEFAULT_STAIN_FIT_STRIDE,
+    ...(options.stainFitStride !== undefined ? { stainFitStride: options.stainFitStride } : {}),
   };
 }

@@ -208,7 +208,7 @@ describe('localizeCells rejects invalid options and fits with INVALID_ARGUMENT',
   it('accepts the base options and fit (so the cases above fail for their own reason)', async () => {
     kernels ??= await instantiateKernels({ canaryBytes: 64 });
     const localization = localizeCells(kernels, placeFrame(kernels, frame), SMEAR_STAIN, base);
-    expect(localization.geometry.binPx).toBe(2);
+    expect(localization.geometry.binPx).toBe(3);
     expect(binStainChannels(kernels, placeFrame(kernels, frame), localizationChannels(SMEAR_STAIN), 3, 2).gridW).toBe(10);
     kernels.memory.checkCanaries();
   });
