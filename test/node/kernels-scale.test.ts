@@ -8,7 +8,7 @@ import { generateMosaic } from '../../bench/mosaic.js';
 import { instantiateKernels } from '../../src/kernels/load.js';
 import { localizationChannels } from '../../src/localize/channels.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
-import { erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS, scaleBinPx } from '../../src/scale/estimate.js';
+import { erythrocyteDiametersInBins, estimateScale, ERYTHROCYTE_MICRONS, scaleBinPx, scaleCheckBand } from '../../src/scale/estimate.js';
 import { areaWeightedMedian, fillHoles, inscribedDiscs, powerCellDiameters, squaredDistanceToBackground } from '../../src/scale/discs.js';
 import { fitMacenko } from '../../src/stain/index.js';
 import { solidFrame } from '../reference/stain-synthetic.js';
@@ -253,6 +253,30 @@ describe('estimateScale', () => {
     // to report the given scale as 2x off.
     const halved = estimateScale(kernels, resident, SMEAR_STAIN, micronsPerPixel / 2);
     expect(relativeError(halved.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.15);
+    kernels.memory.checkCanaries();
+  });
+
+  it('checks a given scale on a centred band of ~1.3 MP of a large frame, and the whole frame without one', async () => {
+    const band = scaleCheckBand({ ptr: 1000, width: 2452, height: 2056, channels: 4 });
+    expect(band).toEqual({ ptr: 1000 + 760 * 2452 * 4, width: 2452, height: 535, channels: 4 });
+    const small = { ptr: 64, width: 1280, height: 1024, channels: 3 as const };
+    expect(scaleCheckBand(small)).toBe(small);
+    // Erythrocytes only in the top quarter of a 2400 x 2000 frame at 0.09 um/px: the frame's own
+    // estimate (no scale given) finds them; a given scale is checked on the band, where there are none.
+    const micronsPerPixel = 0.09;
+    const [width, height] = [2400, 2000];
+    const kernels = await instantiateKernels({ canaryBytes: 64 });
+    const rng = mulberry32(12);
+    const diameterPx = ERYTHROCYTE_MICRONS / micronsPerPixel;
+    const erythrocytes = scatterCentres(rng, width, 450, 60, 1.3 * diameterPx, 0);
+    const frame = syntheticSmear(rng, { width, height, micronsPerPixel, leukocytes: [], erythrocytes });
+    const resident = placeFrame(kernels, frame);
+    const own = estimateScale(kernels, resident, SMEAR_STAIN);
+    expect(own.erythrocytes).toBeGreaterThanOrEqual(20);
+    expect(relativeError(own.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.06);
+    expect(() => estimateScale(kernels, resident, SMEAR_STAIN, micronsPerPixel)).toThrow(
+      expect.objectContaining({ name: 'SmearscopeError', code: 'INVALID_FRAME' }),
+    );
     kernels.memory.checkCanaries();
   });
 
