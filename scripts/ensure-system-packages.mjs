@@ -24,8 +24,7 @@ const PYTHON_NEED = { what: "NumPy and SciPy for the bench's NumPy peer", overri
 // Dawn in onnxruntime-node opens libvulkan.so.1; without it the EP finds no adapter at all.
 const hasVulkanLoader = () => /libvulkan\.so\.1\b/.test(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '');
 const VULKAN_NEED = { what: "the Vulkan loader for onnxruntime-node's WebGPU EP test", override: 'VK_ICD_FILENAMES', pkg: 'libvulkan1' };
-const available = (need) =>
-  need === PYTHON_NEED ? importsNumpyAndScipy() : need === VULKAN_NEED ? hasVulkanLoader() : works(need.binary);
+const available = (need) => (need === PYTHON_NEED ? importsNumpyAndScipy() : need === VULKAN_NEED ? hasVulkanLoader() : works(need.binary));
 NEEDS.push(PYTHON_NEED, VULKAN_NEED);
 const missing = NEEDS.filter((need) => !available(need));
 if (missing.length > 0) {

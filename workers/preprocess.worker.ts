@@ -50,14 +50,15 @@ const api: PreprocessWorkerApi = {
     const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
     return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
   },
-  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
   async ready() {
     await kernels;
   },
   stallOnNextDecode() {
     stallOnNextDecode = true;
   },
-  crash() {
+  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. A
+   * frame sent along (its pixels transferred) goes down with the worker. */
+  crash(_frame?: Frame) {
     setTimeout(() => {
       throw new Error('preprocess worker: deliberate crash');
     });

@@ -7,6 +7,7 @@ import { calibrateRun, type ScaleEstimate } from '../scale/estimate.js';
 import { CellQueue, partialBatchDecision, type PendingCell } from './cell-batching.js';
 import { classifyCells } from './classify-cells.js';
 import { describe, frameResult, newFrameState, type FrameState } from './frame-state.js';
+import { pixelsHandedOver } from './frame-buffers.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject } from '../check-options.js';
 import type { FrameLimits } from '../api-types.js';
 import type { InferenceClient } from './inference-client.js';
@@ -50,7 +51,7 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   if (options.signal !== undefined && !isAbortSignal(options.signal))
     throw new SmearscopeError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
   checkFunction('onProgress', options.onProgress);
-  for (const name of ['includeFeatures', 'includeCam', 'singleCell'] as const) checkBoolean(name, options[name]);
+  for (const name of ['includeFeatures', 'includeCam', 'singleCell', 'transferFrames'] as const) checkBoolean(name, options[name]);
   if (options.micronsPerPixel !== undefined) checkMicronsPerPixel(options.micronsPerPixel, 'INVALID_ARGUMENT', 'options.micronsPerPixel');
   checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
   checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
@@ -162,12 +163,13 @@ export async function* analyzeStream(
       };
       const frameJob = withRun();
       const prepared = await ctx.pool
-        .prepare(input, frameJob, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index))
+        .prepare(input, frameJob, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index), options.transferFrames === true)
         .catch((error) => {
           // Frames are prepared concurrently: one refused for its scale (INVALID_FRAME) before any
           // frame was calibrated gets a second try once the run has a calibration.
           const retry = withRun();
           if (toSmearscopeError(error, 'INVALID_FRAME').code !== 'INVALID_FRAME' || retry === job || frameJob !== job) throw error;
+          if (pixelsHandedOver(input)) throw error; // transferFrames: the pixels went with the first try
           return ctx.pool.prepare(input, retry, ctx.limits, cancel.signal);
         })
         .finally(() => (state.frame = describe(input)));

@@ -15,11 +15,15 @@ export class FrameBuffers {
 
   /**
    * The frame to post and the buffers to transfer with it. Frames that are not plain decoded
-   * frames (encoded images, or malformed ones the worker will reject) go as they are.
+   * frames (encoded images, or malformed ones the worker will reject) go as they are. With
+   * `handOver` (AnalyzeOptions.transferFrames), pixels that span an ArrayBuffer of their own are
+   * not copied: that buffer is transferred, and the caller's pixels are detached; other pixels
+   * (a view into a larger or a shared buffer) are copied as without it.
    */
-  pack(input: FrameInput): { frame: FrameInput; transfer: ArrayBuffer[] } {
+  pack(input: FrameInput, handOver = false): { frame: FrameInput; transfer: ArrayBuffer[] } {
     const pixels = (input as Partial<Frame>).pixels;
     if (!(pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray)) return { frame: input, transfer: [] };
+    if (handOver && ownsWholeBuffer(pixels)) return { frame: input, transfer: [pixels.buffer] };
     const buffer = this.take(pixels.byteLength);
     const copy = new Uint8Array(buffer, 0, pixels.byteLength);
     copy.set(pixels);
@@ -37,4 +41,15 @@ export class FrameBuffers {
     const at = this.spare.findIndex((buffer) => buffer.byteLength === byteLength);
     return at >= 0 ? this.spare.splice(at, 1)[0] : new ArrayBuffer(byteLength);
   }
+}
+
+/** Pixels that span a plain ArrayBuffer of their own (transferable without taking anything else along). */
+function ownsWholeBuffer(pixels: Uint8Array | Uint8ClampedArray): pixels is (Uint8Array | Uint8ClampedArray) & { buffer: ArrayBuffer } {
+  return pixels.buffer instanceof ArrayBuffer && pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength;
+}
+
+/** A frame whose pixels were handed over (their buffer transferred, now detached). */
+export function pixelsHandedOver(input: FrameInput): boolean {
+  const pixels = (input as Partial<Frame>).pixels;
+  return (pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray) && pixels.buffer.byteLength === 0;
 }

@@ -5,7 +5,7 @@ import type { PreprocessWorkerApi } from './worker-api.js';
 import type { FrameLimits } from '../api-types.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import { transfer } from 'comlink';
-import { FrameBuffers } from './frame-buffers.js';
+import { FrameBuffers, pixelsHandedOver } from './frame-buffers.js';
 import { WorkerSlot } from './worker-slot.js';
 
 type Slot = WorkerSlot<PreprocessWorkerApi>;
@@ -43,6 +43,8 @@ export class PreprocessPool {
    * copied into a recycled buffer that is transferred to the worker and back (the caller keeps its
    * frame, so a crash can be retried; see FrameBuffers); the patch tensor comes back transferred.
    * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
+   * With `handOver` (AnalyzeOptions.transferFrames) the pixels' own buffer is transferred instead of
+   * a copy (see FrameBuffers.pack); a crash then takes them along, so the frame is not retried.
    */
   async prepare(
     frame: FrameInput,
@@ -50,6 +52,7 @@ export class PreprocessPool {
     limits: FrameLimits,
     signal?: AbortSignal,
     crashAttempts = 0,
+    handOver = false,
   ): Promise<PreparedFrame> {
     checkFrameInput(frame);
     const label = frame.label ?? 'frame';
@@ -57,12 +60,6 @@ export class PreprocessPool {
     for (let attempt = 1; ; attempt++) {
       const slot = await this.acquire(signal);
       try {
-        if (attempt <= crashAttempts) {
-          await slot.call(async (remote) => {
-            await remote.crash();
-            return new Promise<never>(() => undefined); // the crash arrives through the slot
-          });
-        }
         let input: Frame | 'decoded';
         let transfers: ArrayBuffer[] = [];
         if (isEncodedFrame(frame)) {
@@ -78,9 +75,17 @@ export class PreprocessPool {
           });
           input = 'decoded';
         } else {
-          const packed = this.buffers.pack(frame);
+          const packed = this.buffers.pack(frame, handOver);
           input = packed.frame as Frame;
           transfers = packed.transfer;
+        }
+        if (attempt <= crashAttempts) {
+          // Mid-frame, as a real crash: the frame's pixels (the copy, or the handed-over buffer) go down with the worker.
+          const sent = input;
+          await slot.call(async (remote) => {
+            await (sent === 'decoded' ? remote.crash() : remote.crash(transfer(sent, transfers)));
+            return new Promise<never>(() => undefined); // the crash arrives through the slot
+          });
         }
         const reply = await slot.call((remote) => remote.prepare(input === 'decoded' ? input : transfer(input, transfers), job), {
           signal,
@@ -95,6 +100,12 @@ export class PreprocessPool {
         return reply.prepared;
       } catch (error) {
         if (!(error instanceof SmearscopeError && error.code === 'WORKER_CRASHED') || this.closed) throw error;
+        if (pixelsHandedOver(frame)) {
+          throw new SmearscopeError(
+            'WORKER_CRASHED',
+            `preprocess worker crashed on this frame (${error.message}); its pixels were handed over (transferFrames), so it is not retried`,
+          );
+        }
         if (attempt >= 2) {
           throw new SmearscopeError(
             'WORKER_CRASHED',

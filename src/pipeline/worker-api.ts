@@ -49,8 +49,9 @@ export interface PreprocessWorkerApi {
    * transferred too.
    */
   prepare(input: Frame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
-  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. */
-  crash(): void;
+  /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. The
+   * frame, when given (transferred), goes down with it. */
+  crash(frame?: Frame): void;
   /** Test hook: the next decode spins forever without answering (a decoder stuck in a file). */
   stallOnNextDecode(): void;
   /** Resolves once the worker has loaded and its kernels are instantiated. */

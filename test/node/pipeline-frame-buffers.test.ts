@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/frame.js';
-import { FrameBuffers } from '../../src/pipeline/frame-buffers.js';
+import { FrameBuffers, pixelsHandedOver } from '../../src/pipeline/frame-buffers.js';
 
 function frame(width: number, height: number, fill: number): Frame {
   return { width, height, channels: 4, pixels: new Uint8Array(width * height * 4).fill(fill), micronsPerPixel: 0.1 };
@@ -39,6 +39,24 @@ describe('FrameBuffers (frames sent to preprocess workers)', () => {
     buffers.give(detached);
     buffers.give(undefined);
     expect(buffers.pack(frame(4, 1, 6)).transfer[0]).toBe(live);
+  });
+
+  it('hands over pixels that own their buffer (no copy) and copies views into a larger or shared one', () => {
+    const buffers = new FrameBuffers(1);
+    const own = frame(3, 2, 7);
+    const { frame: packed, transfer } = buffers.pack(own, true);
+    expect(packed).toBe(own);
+    expect(transfer).toEqual([own.pixels.buffer]);
+    expect(pixelsHandedOver(own)).toBe(false); // not yet: the buffer is detached when posted
+    structuredClone(own.pixels.buffer, { transfer });
+    expect(pixelsHandedOver(own)).toBe(true);
+    const view = { ...frame(1, 1, 0), pixels: new Uint8Array(new ArrayBuffer(12), 4, 4).fill(5) };
+    const copied = buffers.pack(view, true);
+    expect(copied.transfer[0]).not.toBe(view.pixels.buffer);
+    expect(Array.from((copied.frame as Frame).pixels)).toEqual([5, 5, 5, 5]);
+    const shared = { ...frame(1, 1, 0), pixels: new Uint8Array(new SharedArrayBuffer(4)).fill(6) };
+    expect(buffers.pack(shared, true).transfer[0]).toBeInstanceOf(ArrayBuffer);
+    expect(pixelsHandedOver(shared)).toBe(false);
   });
 
   it('passes encoded and malformed frames through untouched (the worker reports them)', () => {

@@ -14,6 +14,12 @@ function summarize(results: FrameResult[]) {
   }));
 }
 
+async function collect(stream: AsyncIterable<FrameResult>): Promise<FrameResult[]> {
+  const out: FrameResult[] = [];
+  for await (const r of stream) out.push(r);
+  return out;
+}
+
 describe('pipeline in Node', () => {
   let wasm: Scope;
   let native: Scope;
@@ -124,6 +130,34 @@ describe('pipeline in Node', () => {
     expect(twice[1].error?.code).toBe('WORKER_CRASHED');
     // The pool is healthy afterwards.
     expect((await wasm.analyzeFrame(copyFrame(frames[2]))).error).toBeUndefined();
+  });
+
+  it("transferFrames hands each frame's pixels to its worker: same results, the caller's pixels detached, no retry after a crash", async () => {
+    const reference: FrameResult[] = [];
+    for await (const r of wasm.analyzeStream(frames.slice(0, 3).map((f) => copyFrame(f)))) reference.push(r);
+    const inputs = frames.slice(0, 3).map((f) => copyFrame(f));
+    const handedOver: FrameResult[] = [];
+    for await (const r of wasm.analyzeStream(inputs, { transferFrames: true })) handedOver.push(r);
+    expect(summarize(handedOver)).toEqual(summarize(reference));
+    expect(inputs.every((f) => f.pixels.byteLength === 0)).toBe(true);
+    // A crash mid-frame takes the handed-over pixels along: the frame fails instead of a retry.
+    testingHooks(wasm).crashPreprocess = (i) => (i === 1 ? 1 : undefined);
+    const crashed: FrameResult[] = [];
+    try {
+      for await (const r of wasm.analyzeStream([copyFrame(frames[0], 'a'), copyFrame(frames[1], 'b')], { transferFrames: true }))
+        crashed.push(r);
+    } finally {
+      testingHooks(wasm).crashPreprocess = undefined;
+    }
+    expect(crashed[0].error).toBeUndefined();
+    expect(crashed[1].error?.code).toBe('WORKER_CRASHED');
+    expect(crashed[1].error?.message).toMatch(/handed over \(transferFrames\), so it is not retried/);
+    // A frame already handed over (its pixels detached) is refused at once, not posted.
+    const again = await collect(wasm.analyzeStream([inputs[0]], { transferFrames: true }));
+    expect(again[0].error).toMatchObject({ code: 'INVALID_FRAME', message: expect.stringMatching(/0 bytes .*detached/) });
+    // Checked before any frame is taken (thrown by analyzeStream itself or its first step).
+    const badOption = async () => collect(wasm.analyzeStream([copyFrame(frames[0])], { transferFrames: 'yes' as unknown as boolean }));
+    await expect(badOption()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('restarts a crashed inference worker and retries the batch', async () => {
