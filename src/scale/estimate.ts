@@ -17,10 +17,14 @@ const MIN_ERYTHROCYTES = 3;
 const GREEN_OD_MAX = 1500;
 /** The frame is binned to about this many blocks along its longer side before measuring. */
 const BINS_PER_LONG_SIDE = 400;
-/** With a given scale, a large frame's bins may be as coarse as this many per erythrocyte diameter:
- * the inscribed discs and power-cell shares measure a cell of 10 bins across within a few percent,
- * far inside the 25 % a given scale must be off by to be reported. */
-const BINS_PER_ERYTHROCYTE = 10;
+/** With a given scale, a frame's bins may be as coarse as this many per erythrocyte diameter: the
+ * inscribed discs and power-cell shares measure a cell of 15 bins across within a few percent, far
+ * inside the 25 % a given scale must be off by to be reported. On 150 frames each of BCCD and of
+ * txl-pbc-dev's PBC and BCCD at their annotated scale (given x 1 / 0.7 / 1.35 / 2, frames warned),
+ * against their field's 2 px bins: BCCD 5 / 126 / 85 / 146 (was 7 / 137 / 77 / 149), PBC 4 / 128 /
+ * 87 / 124 (5 / 118 / 72 / 119), txl BCCD 0 / 141 / 92 / 147 (2 / 145 / 91 / 148), at 1-1.6 ms a
+ * check instead of 10-16. */
+const BINS_PER_ERYTHROCYTE = 15;
 
 /** A given scale is checked on at most this many pixels: a centred band of whole rows (see
  * scaleCheckBand). */
@@ -120,14 +124,14 @@ export function scaleCheckBand(resident: ResidentFrame): ResidentFrame {
 
 /**
  * Side of the estimate's bins, frame pixels: about BINS_PER_LONG_SIDE along the longer side. A
- * large frame (4 px bins or more) whose scale is given, so only checked, is binned no finer than
- * BINS_PER_ERYTHROCYTE per erythrocyte at that scale (a 2452 x 2056 frame at 0.086 um/px: 8 px
- * instead of 6, half the bins); a given scale that is wrong by the factor that matters still
- * leaves its erythrocytes 8 bins across or more. Frames of 640 x 480 and smaller are unchanged.
+ * frame whose scale is given, so only checked, is binned no finer than BINS_PER_ERYTHROCYTE per
+ * erythrocyte at that scale (a 640 x 480 BCCD frame at 0.075 um/px: 6 px instead of 2, a ninth of
+ * the bins); a given scale that is wrong by the factor that matters still leaves its erythrocytes
+ * 12 bins across or more. Without a given scale the field's bins measure the frame.
  */
 export function scaleBinPx(width: number, height: number, givenMicronsPerPixel?: number): number {
   const fieldBinPx = Math.max(1, Math.round(Math.max(width, height) / BINS_PER_LONG_SIDE));
-  if (givenMicronsPerPixel === undefined || fieldBinPx < 4) return fieldBinPx;
+  if (givenMicronsPerPixel === undefined) return fieldBinPx;
   return Math.max(fieldBinPx, Math.floor(ERYTHROCYTE_MICRONS / givenMicronsPerPixel / BINS_PER_ERYTHROCYTE));
 }
 
