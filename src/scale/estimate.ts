@@ -23,8 +23,11 @@ const BINS_PER_LONG_SIDE = 400;
  * txl-pbc-dev's PBC and BCCD at their annotated scale (given x 1 / 0.7 / 1.35 / 2, frames warned),
  * against their field's 2 px bins: BCCD 5 / 126 / 85 / 146 (was 7 / 137 / 77 / 149), PBC 4 / 128 /
  * 87 / 124 (5 / 118 / 72 / 119), txl BCCD 0 / 141 / 92 / 147 (2 / 145 / 91 / 148), at 1-1.6 ms a
- * check instead of 10-16. */
+ * check instead of 10-16. (At 10 per erythrocyte BCCD's false warnings rose to 16.) */
 const BINS_PER_ERYTHROCYTE = 15;
+/** ... and on a large frame (field bins of 4 px or more, hundreds of erythrocytes) 10: on 2560 x 1920
+ * tilings of BCCD frames within 4 % (median 0.4 %) of the field's 6 px bins. */
+const LARGE_FRAME_BINS_PER_ERYTHROCYTE = 10;
 
 /** A given scale is checked on at most this many pixels: a centred band of whole rows (see
  * scaleCheckBand). */
@@ -126,13 +129,15 @@ export function scaleCheckBand(resident: ResidentFrame): ResidentFrame {
  * Side of the estimate's bins, frame pixels: about BINS_PER_LONG_SIDE along the longer side. A
  * frame whose scale is given, so only checked, is binned no finer than BINS_PER_ERYTHROCYTE per
  * erythrocyte at that scale (a 640 x 480 BCCD frame at 0.075 um/px: 6 px instead of 2, a ninth of
- * the bins); a given scale that is wrong by the factor that matters still leaves its erythrocytes
- * 12 bins across or more. Without a given scale the field's bins measure the frame.
+ * the bins), a large frame no finer than LARGE_FRAME_BINS_PER_ERYTHROCYTE (2452 x 2056 at 0.086
+ * um/px: 8 px instead of 6); a given scale that is wrong by the factor that matters still leaves
+ * its erythrocytes 8 bins across or more. Without a given scale the field's bins measure the frame.
  */
 export function scaleBinPx(width: number, height: number, givenMicronsPerPixel?: number): number {
   const fieldBinPx = Math.max(1, Math.round(Math.max(width, height) / BINS_PER_LONG_SIDE));
   if (givenMicronsPerPixel === undefined) return fieldBinPx;
-  return Math.max(fieldBinPx, Math.floor(ERYTHROCYTE_MICRONS / givenMicronsPerPixel / BINS_PER_ERYTHROCYTE));
+  const perErythrocyte = fieldBinPx >= 4 ? LARGE_FRAME_BINS_PER_ERYTHROCYTE : BINS_PER_ERYTHROCYTE;
+  return Math.max(fieldBinPx, Math.floor(ERYTHROCYTE_MICRONS / givenMicronsPerPixel / perErythrocyte));
 }
 
 /** `estimateScale`, or undefined where it throws INVALID_FRAME (too few erythrocytes). */

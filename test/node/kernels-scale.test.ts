@@ -232,11 +232,11 @@ describe('estimateScale', () => {
   });
 
   it('a large frame (2 x 2 samples per bin) recovers its scale, and with the scale given bins coarser and still agrees', async () => {
-    // 1800 x 1400 at 0.09 um/px: 5 px bins of the field, and as many per the given scale (15 bins per 83 px erythrocyte).
+    // 1800 x 1400 at 0.09 um/px: 5 px bins of the field, 8 px bins per the given scale (10 per 83 px erythrocyte).
     const micronsPerPixel = 0.09;
     const [width, height] = [1800, 1400];
     expect(scaleBinPx(width, height)).toBe(5);
-    expect(scaleBinPx(width, height, micronsPerPixel)).toBe(5);
+    expect(scaleBinPx(width, height, micronsPerPixel)).toBe(8);
     expect(scaleBinPx(640, 480)).toBe(2); // small frames: the field's bins without a given scale
     expect(scaleBinPx(640, 480, micronsPerPixel)).toBe(5); // given: 15 bins per erythrocyte (83 px)
     const kernels = await instantiateKernels({ canaryBytes: 64 });
@@ -250,7 +250,7 @@ describe('estimateScale', () => {
       expect(estimate.erythrocytes).toBeGreaterThanOrEqual(50);
       expect(relativeError(estimate.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.06);
     }
-    // Given half the true size, the bins are 11 px (erythrocytes 7.5 bins across): still near enough
+    // Given half the true size, the bins are 16 px (erythrocytes 5 bins across): still near enough
     // to report the given scale as 2x off.
     const halved = estimateScale(kernels, resident, SMEAR_STAIN, micronsPerPixel / 2);
     expect(relativeError(halved.micronsPerPixel, micronsPerPixel)).toBeLessThan(0.15);
