@@ -82,6 +82,13 @@ export interface ScopeOptions {
   numThreads?: number;
   /** webgpu: try graph capture (default true). */
   graphCapture?: boolean;
+  /**
+   * webgpu in a browser: cut the patches on the GPU (crop, resample and stain normalization in a
+   * compute shader, written straight into the session's input buffer; default true). The preprocess
+   * workers then only fit the stain and locate the cells, and each frame's pixels go to the inference
+   * worker once. false: patches on the CPU as on the other backends.
+   */
+  gpuPatches?: boolean;
   /** Float type of the model (default 'auto': 'fp16', the card's float16 graph, only on WebGPU with an adapter that has 'shader-f16'; else 'fp32'). An explicit 'fp16' needs a card with `fp16.model`; on wasm / native it runs the float16 graph in float32 kernels (slower; for checking it). */
   dtype?: DtypeChoice;
   /** Largest ONNX file read, bytes, checked before reading (default 1 GiB). */

@@ -32,7 +32,8 @@ function checkScopeOptions(options: ScopeOptions): void {
   checkPositive('cellMicrons', options.cellMicrons, 100);
   checkPositive('maxModelBytes', options.maxModelBytes);
   checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
-  for (const name of ['locateOnly', 'normalizeStain', 'graphCapture', 'cacheModel'] as const) checkBoolean(name, options[name]);
+  for (const name of ['locateOnly', 'normalizeStain', 'graphCapture', 'gpuPatches', 'cacheModel'] as const)
+    checkBoolean(name, options[name]);
   if (options.assetsPath !== undefined && typeof options.assetsPath !== 'string')
     throw new SmearscopeError(
       'INVALID_ARGUMENT',
@@ -106,13 +107,30 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const alive = () => {
     if (disposed) throw new SmearscopeError('DISPOSED', 'this scope was disposed; create a new one with createScope()');
   };
-  const context: StreamContext = { pool, inference, card, scheme, batchSize, job, limits, events };
+  const context: StreamContext = {
+    pool,
+    inference,
+    card,
+    scheme,
+    batchSize,
+    job,
+    limits,
+    events,
+    ...(options.gpuPatches !== undefined ? { gpuPatches: options.gpuPatches } : {}),
+  };
   const testing: ScopeTesting = {
     crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
     stallInferenceOnNextRun: () => inference!.stallOnNextRun(),
     loseGpuDevice: () => inference!.loseDevice(),
     killInferenceWorker: () => inference!.kill(),
     stallPreprocessOnNextDecode: () => pool.stallOnNextDecode(),
+    set planBatches(plan: boolean | undefined) {
+      if (plan === undefined) delete context.planBatches;
+      else context.planBatches = plan;
+    },
+    get patchesOn() {
+      return inference?.gpuInput && context.gpuPatches !== false ? 'gpu' : 'cpu';
+    },
     set crashPreprocess(hook: StreamContext['crashPreprocess']) {
       if (hook) context.crashPreprocess = hook;
       else delete context.crashPreprocess;

@@ -15,6 +15,11 @@ export interface ScopeTesting {
   killInferenceWorker(): void;
   /** Destroys the GPU device as a driver reset would; false when there was none. */
   loseGpuDevice(): Promise<boolean>;
+  /** From the next analyze call on: plan batches (the inference worker cuts the patches) even on a
+   * session without a GPU input (true), never (false), or as the scope decides (undefined). */
+  set planBatches(plan: boolean | undefined);
+  /** Where a stream started now would cut its patches ('gpu': planned batches on the GPU). */
+  readonly patchesOn: 'gpu' | 'cpu';
   /** From the next analyze call on: how many attempts at frame `index` crash their preprocess worker
    * (0 or undefined: none; 1: the first, then the retry succeeds; 2: both, the frame fails). */
   set crashPreprocess(hook: ((index: number) => number | undefined) | undefined);

@@ -5,11 +5,15 @@ import { ortLoader } from '#platform-ort';
 import { withAssetsPath } from '../src/platform/with-assets.js';
 import '../src/pipeline/error-transfer.js';
 import { SmearscopeError } from '../src/errors.js';
-import type { ClassifierSession } from '../src/inference/backend.js';
+import type { BatchOutputs, ClassifierSession } from '../src/inference/backend.js';
 import { openSession } from '../src/inference/open-session.js';
+import { PlannedBatches } from '../src/pipeline/planned-batches.js';
+import { instantiateKernels, type KernelInstance } from '../src/kernels/load.js';
 import type { InferenceInit, InferenceWorkerApi } from '../src/pipeline/worker-api.js';
 
 let session: ClassifierSession | undefined;
+let planned: PlannedBatches | undefined;
+let kernels: Promise<KernelInstance> | undefined;
 let crashOnNextRun = false;
 let stallOnNextRun = false;
 let queue: Promise<unknown> = Promise.resolve();
@@ -18,6 +22,8 @@ const platform = { ...basePlatform, ...ortLoader };
 
 const api: InferenceWorkerApi = {
   async init(options: InferenceInit) {
+    planned?.dispose();
+    planned = undefined;
     await session?.dispose();
     const opened = await openSession(
       withAssetsPath(platform, options.assetsPath),
@@ -33,28 +39,37 @@ const api: InferenceWorkerApi = {
       },
     );
     session = opened.session;
-    return { backend: session.backend, dtype: session.dtype, reason: opened.reason, notes: session.notes };
+    const current = session;
+    planned = new PlannedBatches(current, current.batchSize * 3 * options.card.input.width * options.card.input.height, () => {
+      kernels ??= instantiateKernels();
+      return kernels;
+    });
+    return { backend: current.backend, dtype: current.dtype, reason: opened.reason, notes: current.notes, gpuInput: !!current.gpuInput };
   },
 
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
   run(batch: Float32Array) {
-    const result = queue.then(async () => {
-      if (stallOnNextRun) for (;;); // deliberately stuck: nothing short of terminate() ends this
-      if (crashOnNextRun) {
-        setTimeout(() => {
-          throw new Error('inference worker: deliberate crash');
-        });
-        return new Promise<never>(() => undefined);
-      }
-      if (!session) throw new SmearscopeError('INFERENCE_FAILED', 'inference worker used before init');
-      const outputs = await session.run(batch);
-      const buffers = [outputs.logits.buffer, outputs.features?.buffer, outputs.featureMap?.buffer, batch.buffer].filter(
-        (b): b is ArrayBuffer => b instanceof ArrayBuffer,
-      );
-      return transfer({ outputs, batch }, [...new Set(buffers)]);
+    return serialized(async (current) => {
+      const outputs = await current.run(batch);
+      return transfer({ outputs, batch }, outputBuffers(outputs, [batch.buffer as ArrayBuffer]));
     });
-    queue = result.catch(() => undefined);
-    return result;
+  },
+
+  async holdFrame(frameKey, frame) {
+    if (!planned) throw new SmearscopeError('INFERENCE_FAILED', 'inference worker used before init');
+    const pixels = planned.hold(frameKey, frame);
+    return pixels ? transfer({ pixels }, [pixels]) : {};
+  },
+
+  runPlanned(plan) {
+    return serialized(async () => {
+      const outputs = await planned!.run(plan);
+      return transfer({ outputs }, outputBuffers(outputs, []));
+    });
+  },
+
+  releaseFrames(frameKeys) {
+    planned?.release(frameKeys);
   },
 
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
@@ -75,9 +90,34 @@ const api: InferenceWorkerApi = {
   },
 
   async dispose() {
+    planned?.dispose();
+    planned = undefined;
     await session?.dispose();
     session = undefined;
   },
 };
+
+/** Runs `work` after every earlier run (runs on one session are never concurrent), with the test hooks. */
+function serialized<T>(work: (current: ClassifierSession) => Promise<T>): Promise<T> {
+  const result = queue.then(async () => {
+    if (stallOnNextRun) for (;;); // deliberately stuck: nothing short of terminate() ends this
+    if (crashOnNextRun) {
+      setTimeout(() => {
+        throw new Error('inference worker: deliberate crash');
+      });
+      return new Promise<never>(() => undefined);
+    }
+    if (!session) throw new SmearscopeError('INFERENCE_FAILED', 'inference worker used before init');
+    return work(session);
+  });
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+/** The distinct plain buffers of a batch's outputs plus `more`, to transfer. */
+function outputBuffers(outputs: BatchOutputs, more: ArrayBuffer[]): ArrayBuffer[] {
+  const buffers = [outputs.logits.buffer, outputs.features?.buffer, outputs.featureMap?.buffer, ...more];
+  return [...new Set(buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer))];
+}
 
 expose(api, platform.parentEndpoint());

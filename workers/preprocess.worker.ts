@@ -46,7 +46,9 @@ const api: PreprocessWorkerApi = {
     decoded = undefined;
     if (!frame) throw new SmearscopeError('INVALID_FRAME', 'no decoded frame to prepare');
     const prepared = preprocessFrame(await kernels, frame, job);
-    const pixels = input === 'decoded' ? undefined : returnable(frame.pixels);
+    // deferPatches: the pixels travel on to the inference worker, decoded ones included.
+    const pixels =
+      job.deferPatches && prepared.patchSpec ? ownBuffer(frame.pixels) : input === 'decoded' ? undefined : returnable(frame.pixels);
     const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
     return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
   },
@@ -69,6 +71,12 @@ const api: PreprocessWorkerApi = {
 function returnable(pixels: unknown): ArrayBuffer | undefined {
   const buffer = (pixels as { buffer?: unknown } | undefined)?.buffer;
   return buffer instanceof ArrayBuffer ? buffer : undefined;
+}
+
+/** The pixels as an ArrayBuffer of exactly their bytes (the buffer itself when it is one, else a copy). */
+function ownBuffer(pixels: Uint8Array | Uint8ClampedArray): ArrayBuffer {
+  const whole = pixels.buffer instanceof ArrayBuffer && pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength;
+  return whole ? (pixels.buffer as ArrayBuffer) : new Uint8Array(pixels).buffer;
 }
 
 expose(api, platform.parentEndpoint());

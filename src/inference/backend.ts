@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 import { SmearscopeError } from '../errors.js';
 import type * as ortTypes from 'onnxruntime-common';
 import type { Dtype } from './dtype.js';
@@ -57,5 +58,10 @@ export interface ClassifierSession {
   readonly threads: number;
   /** `input` is [batchSize, 3, H, W] float32; it is only read. */
   run(input: Float32Array): Promise<BatchOutputs>;
+  /**
+   * webgpu in a browser: the session's input is bound to this GPU buffer ([batchSize, 3, H, W]
+   * float32), so patches can be written there on the GPU and run with `runBound`.
+   */
+  readonly gpuInput?: { device: GPUDevice; buffer: GPUBuffer; runBound(): Promise<BatchOutputs> };
   dispose(): Promise<void>;
 }

@@ -77,14 +77,16 @@ export async function createOrtSession(
   }
   checkGraphAgainstCard(session, card);
 
-  const run = async (input: Float32Array): Promise<BatchOutputs> => {
+  /** `input` absent: the bound GPU input buffer already holds the batch (gpuInput.runBound). */
+  const run = async (input?: Float32Array): Promise<BatchOutputs> => {
     const expected = dims[0] * dims[1] * dims[2] * dims[3];
-    if (input.length !== expected) {
+    if (input && input.length !== expected) {
       throw new SmearscopeError('INVALID_ARGUMENT', `batch input has ${input.length} floats, expected ${expected} (${dims.join(' x ')})`);
     }
     let values: Record<string, ortTypes.Tensor>;
     try {
-      values = gpu ? await gpu.run(input) : await session.run({ [card.input.name]: new ort.Tensor('float32', input, dims) }, fetchNames);
+      if (!input && !gpu) throw new SmearscopeError('INFERENCE_FAILED', 'a run without an input needs a GPU-bound session');
+      values = gpu ? await gpu.run(input) : await session.run({ [card.input.name]: new ort.Tensor('float32', input!, dims) }, fetchNames);
     } catch (error) {
       if (error instanceof SmearscopeError) throw error;
       if (gpu?.isLost()) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost during a run: ${(error as Error).message}`);
@@ -112,6 +114,7 @@ export async function createOrtSession(
     runtime: runtimeName(ort),
     threads,
     run,
+    ...(gpu ? { gpuInput: { device: gpu.device, buffer: gpu.inputBuffer, runBound: () => run() } } : {}),
     async dispose() {
       gpu?.dispose();
       await session.release();

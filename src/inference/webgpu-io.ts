@@ -6,7 +6,12 @@ import { keepRegistered } from './webgpu-registration.js';
 
 /** IO binding for the webgpu backend: the batch is written into one GPU buffer that stays bound. */
 export interface WebGpuIo {
-  run(input: Float32Array): Promise<Record<string, ortTypes.Tensor>>;
+  /** Runs on `input` (written into the bound buffer first), or, without it, on what the bound
+   * buffer holds (patches written there on the GPU). */
+  run(input?: Float32Array): Promise<Record<string, ortTypes.Tensor>>;
+  /** The device and the bound input buffer ([B, 3, H, W] float32), for writers on the GPU. */
+  readonly device: GPUDevice;
+  readonly inputBuffer: GPUBuffer;
   /** Host copy of output `name` of the last run, `tensor` as run returned it; the caller owns the copy. */
   read(name: string, tensor: ortTypes.Tensor): Promise<Float32Array>;
   /** True once the device is lost: the session is unusable and the caller should fall back. */
@@ -66,9 +71,11 @@ export async function createWebGpuIo(
   }
   let pinTried = false;
   return {
+    device,
+    inputBuffer,
     async run(input) {
       if (lostReason !== undefined) throw new SmearscopeError('BACKEND_UNAVAILABLE', `webgpu device lost (${lostReason})`);
-      device.queue.writeBuffer(inputBuffer, 0, input.buffer, input.byteOffset, input.byteLength);
+      if (input) device.queue.writeBuffer(inputBuffer, 0, input.buffer, input.byteOffset, input.byteLength);
       const running = session.run({ [inputName]: inputTensor }, fetches as never);
       if (captured && !pinTried) {
         // The capturing run: keep the buffers' registrations alive so that replays find them.

@@ -85,72 +85,146 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 const PARAMS_BYTES = 144;
 const BORDER_CODES = { reflect: 0, constant: 1, skip: 2 } as const;
 
+/** A frame's pixels in a GPU storage buffer, for any number of patch writes; the caller destroys it. */
+export interface GpuFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 3 | 4;
+  /** Bytes on the GPU (the pixels rounded up to whole u32 words). */
+  readonly byteLength: number;
+  destroy(): void;
+}
+
 /** Writes model-input patches with the GPU into a buffer the caller owns (e.g. the session's input). */
 export interface GpuPatchWriter {
+  /** Uploads a frame's pixels (one copy into a new GPU buffer; the caller's pixels are only read). */
+  upload(frame: Frame): GpuFrame;
   /**
-   * One float32 NCHW patch per centre into `output` ([B, 3, inputHeight, inputWidth] floats, a
-   * STORAGE buffer): centre i to slot firstSlot + i, as writePatches does on the CPU. The frame is
-   * uploaded once per call. Resolves, per centre, to true when written and false when skipped by
-   * border 'skip' (that slot is left untouched).
+   * Records into `encoder` the patches of `centres` into `output` ([B, 3, inputHeight, inputWidth]
+   * floats, a STORAGE buffer): centre i to slot firstSlot + i, as writePatches does on the CPU.
+   * Nothing is read back; the small buffers the pass uses are destroyed by `afterSubmit()` (call it
+   * once the encoder's commands are submitted). Slots of centres that border 'skip' rejects are left
+   * untouched (the pipeline leaves such cells out beforehand, with patchInsideFrame).
+   */
+  encode(
+    encoder: GPUCommandEncoder,
+    frame: GpuFrame,
+    centres: readonly PatchCentre[],
+    spec: PatchSpec,
+    output: GPUBuffer,
+    firstSlot: number,
+  ): { afterSubmit(): void };
+  /**
+   * Upload, encode, submit and read back which centres were written: true when written, false when
+   * skipped by border 'skip'. One call per frame; for tests and one-off use.
    */
   write(frame: Frame, centres: readonly PatchCentre[], spec: PatchSpec, output: GPUBuffer, firstSlot: number): Promise<boolean[]>;
   dispose(): void;
+}
+
+interface ResidentGpuFrame extends GpuFrame {
+  readonly buffer: GPUBuffer;
 }
 
 /** A patch writer on `device` (the device the session's input buffer lives on). */
 export function createGpuPatchWriter(device: GPUDevice): GpuPatchWriter {
   const module = device.createShaderModule({ code: PATCH_WGSL });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const params = device.createBuffer({ size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+
+  const upload = (frame: Frame): ResidentGpuFrame => {
+    checkFrame(frame);
+    const buffer = uploadFrame(device, frame);
+    return {
+      width: frame.width,
+      height: frame.height,
+      channels: frame.channels,
+      byteLength: buffer.size,
+      buffer,
+      destroy: () => buffer.destroy(),
+    };
+  };
+
+  /** Records one pass; returns its temporary buffers (params, origins, written flags). */
+  const record = (
+    encoder: GPUCommandEncoder,
+    frame: ResidentGpuFrame,
+    centres: readonly PatchCentre[],
+    spec: PatchSpec,
+    output: GPUBuffer,
+    firstSlot: number,
+  ): { temporaries: GPUBuffer[]; writtenBuffer: GPUBuffer; writtenBytes: number } => {
+    const sidePx = checkPatchSpec(spec);
+    checkCentres(centres);
+    const slots = output.size / 4 / floatsPerPatch(spec);
+    if (!(Number.isInteger(firstSlot) && firstSlot >= 0 && firstSlot + centres.length <= slots)) {
+      throw new SmearscopeError(
+        'INVALID_ARGUMENT',
+        `writePatches (GPU): ${centres.length} patches from slot ${firstSlot} do not fit the output buffer's ${Math.floor(slots)} slots`,
+      );
+    }
+    // Each pass has its own uniform buffer: queue.writeBuffer into one shared block would give
+    // every pass of a submit the last pass's parameters.
+    const params = createFilled(device, paramsBlock(frame, centres.length, spec, sidePx, firstSlot), GPUBufferUsage.UNIFORM);
+    const originBuffer = uploadOrigins(device, centres, sidePx);
+    const writtenBytes = Math.max(16, centres.length * 4);
+    const writtenBuffer = device.createBuffer({ size: writtenBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [params, frame.buffer, originBuffer, output, writtenBuffer].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(Math.ceil(spec.inputWidth / 8), Math.ceil(spec.inputHeight / 8), centres.length);
+    pass.end();
+    return { temporaries: [params, originBuffer, writtenBuffer], writtenBuffer, writtenBytes };
+  };
+
   return {
+    upload,
+    encode(encoder, frame, centres, spec, output, firstSlot) {
+      if (centres.length === 0) return { afterSubmit: () => undefined };
+      const { temporaries } = record(encoder, frame as ResidentGpuFrame, centres, spec, output, firstSlot);
+      return { afterSubmit: () => temporaries.forEach((buffer) => buffer.destroy()) };
+    },
     async write(frame, centres, spec, output, firstSlot) {
       checkFrame(frame);
-      const sidePx = checkPatchSpec(spec);
+      checkPatchSpec(spec);
       checkCentres(centres);
-      const slotFloats = floatsPerPatch(spec);
-      const slots = output.size / 4 / slotFloats;
-      if (!(Number.isInteger(firstSlot) && firstSlot >= 0 && firstSlot + centres.length <= slots)) {
-        throw new SmearscopeError(
-          'INVALID_ARGUMENT',
-          `writePatches (GPU): ${centres.length} patches from slot ${firstSlot} do not fit the output buffer's ${Math.floor(slots)} slots`,
-        );
-      }
       if (centres.length === 0) return [];
-      device.queue.writeBuffer(params, 0, paramsBlock(frame, centres.length, spec, sidePx, firstSlot));
-      const frameBuffer = uploadFrame(device, frame);
-      const originBuffer = uploadOrigins(device, centres, sidePx);
-      const writtenBytes = Math.max(16, centres.length * 4);
-      const writtenBuffer = device.createBuffer({ size: writtenBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      const readBack = device.createBuffer({ size: writtenBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const resident = upload(frame);
+      const encoder = device.createCommandEncoder();
+      let temporaries: GPUBuffer[] = [];
+      const readBack = device.createBuffer({
+        size: Math.max(16, centres.length * 4),
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       try {
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [params, frameBuffer, originBuffer, output, writtenBuffer].map((buffer, binding) => ({ binding, resource: { buffer } })),
-        });
-        const encoder = device.createCommandEncoder();
-        const pass = encoder.beginComputePass();
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(Math.ceil(spec.inputWidth / 8), Math.ceil(spec.inputHeight / 8), centres.length);
-        pass.end();
-        encoder.copyBufferToBuffer(writtenBuffer, 0, readBack, 0, writtenBytes);
+        const recorded = record(encoder, resident, centres, spec, output, firstSlot);
+        temporaries = recorded.temporaries;
+        encoder.copyBufferToBuffer(recorded.writtenBuffer, 0, readBack, 0, recorded.writtenBytes);
         device.queue.submit([encoder.finish()]);
         await readBack.mapAsync(GPUMapMode.READ);
         const flags = new Uint32Array(readBack.getMappedRange().slice(0));
         readBack.unmap();
         return centres.map((_, i) => flags[i] === 1);
       } finally {
-        for (const buffer of [frameBuffer, originBuffer, writtenBuffer, readBack]) buffer.destroy();
+        for (const buffer of [...temporaries, readBack]) buffer.destroy();
+        resident.destroy();
       }
     },
-    dispose() {
-      params.destroy();
-    },
+    dispose() {},
   };
 }
 
 /** The Params uniform block for one call. */
-function paramsBlock(frame: Frame, cellCount: number, spec: PatchSpec, sidePx: number, firstSlot: number): ArrayBuffer {
+function paramsBlock(
+  frame: Pick<Frame, 'width' | 'height' | 'channels'>,
+  cellCount: number,
+  spec: PatchSpec,
+  sidePx: number,
+  firstSlot: number,
+): ArrayBuffer {
   const block = new ArrayBuffer(PARAMS_BYTES);
   const u32 = new Uint32Array(block);
   const f32 = new Float32Array(block);
@@ -181,6 +255,14 @@ function uploadFrame(device: GPUDevice, frame: Frame): GPUBuffer {
   return buffer;
 }
 
+/** A new buffer of `usage` holding `block`'s bytes. */
+function createFilled(device: GPUDevice, block: ArrayBuffer, usage: number): GPUBuffer {
+  const buffer = device.createBuffer({ size: Math.max(16, Math.ceil(block.byteLength / 16) * 16), usage, mappedAtCreation: true });
+  new Uint8Array(buffer.getMappedRange(), 0, block.byteLength).set(new Uint8Array(block));
+  buffer.unmap();
+  return buffer;
+}
+
 /**
  * Per cell the sample origin (x0 - 0.5, y0 - 0.5), x0 = centre + 0.5 - side / 2, computed in f64
  * and split into floor and fraction, so the shader's f32 adds only small numbers.
@@ -192,8 +274,5 @@ function uploadOrigins(device: GPUDevice, centres: readonly PatchCentre[], sideP
     const oy = centre.y - sidePx * 0.5;
     origins.set([Math.floor(ox), Math.floor(oy), ox - Math.floor(ox), oy - Math.floor(oy)], 4 * i);
   });
-  const buffer = device.createBuffer({ size: origins.byteLength, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
-  new Float32Array(buffer.getMappedRange()).set(origins);
-  buffer.unmap();
-  return buffer;
+  return createFilled(device, origins.buffer, GPUBufferUsage.STORAGE);
 }

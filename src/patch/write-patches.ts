@@ -70,6 +70,24 @@ export function patchSidePixels(spec: Pick<PatchSpec, 'patchMicrons' | 'micronsP
 }
 
 /**
+ * Whether border 'skip' writes this centre's patch: every sample coordinate lies inside
+ * [0, width - 1] x [0, height - 1] (the kernel's own test, assembly/patch.ts, same f64 expressions).
+ * Lets a caller that writes patches elsewhere (the GPU) know the skipped cells beforehand.
+ */
+export function patchInsideFrame(centre: PatchCentre, spec: PatchSpec, width: number, height: number): boolean {
+  const sidePx = patchSidePixels(spec);
+  const stepX = sidePx / spec.inputWidth;
+  const stepY = sidePx / spec.inputHeight;
+  const x0 = centre.x + 0.5 - sidePx * 0.5;
+  const y0 = centre.y + 0.5 - sidePx * 0.5;
+  const xFirst = x0 + 0.5 * stepX - 0.5;
+  const xLast = x0 + (spec.inputWidth - 0.5) * stepX - 0.5;
+  const yFirst = y0 + 0.5 * stepY - 0.5;
+  const yLast = y0 + (spec.inputHeight - 0.5) * stepY - 0.5;
+  return !(xFirst < 0 || yFirst < 0 || xLast > width - 1 || yLast > height - 1);
+}
+
+/**
  * Writes one float32 NCHW patch per centre into `batch` ([B, 3, inputHeight, inputWidth]):
  * centre i goes to slot firstSlot + i. Returns, per centre, true when written and false when
  * skipped by border 'skip' (that slot is left untouched). The caller owns `batch`; the frame must

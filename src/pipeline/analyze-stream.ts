@@ -11,6 +11,8 @@ import { pixelsHandedOver } from './frame-buffers.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject } from '../check-options.js';
 import type { FrameLimits } from '../api-types.js';
 import type { InferenceClient } from './inference-client.js';
+import type { BatchOutputs } from '../inference/backend.js';
+import type { PlanSegment } from '../patch/batch-plan.js';
 import { settleWithin } from './worker-slot.js';
 import { InputOrder } from './input-order.js';
 import type { PreprocessJob } from './preprocess-frame.js';
@@ -30,6 +32,13 @@ export interface StreamContext {
   events: string[];
   /** Test hook (see src/testing.ts): how many attempts at frame `index` crash their preprocess worker. */
   crashPreprocess?: (index: number) => number | undefined;
+  /**
+   * Planned batches (the inference worker cuts the patches): by default exactly when its session is
+   * bound to a GPU input buffer and ScopeOptions.gpuPatches is not false. Tests set it to plan on
+   * CPU sessions too (the worker then cuts them with its own kernels, as after a lost device).
+   */
+  planBatches?: boolean;
+  gpuPatches?: boolean;
 }
 
 /** How long the end of a stream waits for the caller's source to close (its return()). */
@@ -88,8 +97,12 @@ export async function* analyzeStream(
   const { inference } = ctx;
   checkStreamArguments(ctx, frames, options);
   const maxInFlight = options.maxFramesInFlight ?? 32;
+  // Decided once per stream: a fallback from webgpu mid-stream keeps planning (the worker then cuts
+  // the patches on the CPU); the next stream goes back to the preprocess workers' patches.
+  const planned = inference !== undefined && (ctx.planBatches ?? (inference.gpuInput && ctx.gpuPatches !== false));
   const job: PreprocessJob = {
     ...ctx.job,
+    ...(planned ? { deferPatches: true } : {}),
     ...(options.singleCell ? { singleCell: true } : {}),
     ...(options.border ? { border: options.border } : {}),
     ...(options.micronsPerPixel !== undefined ? { micronsPerPixel: options.micronsPerPixel } : {}),
@@ -125,6 +138,11 @@ export async function* analyzeStream(
     progress.framesDone++;
     progress.cellsClassified += result.cells.filter((cell) => cell.decision).length;
     state.prepared = undefined; // drop the patch tensor now
+    if (state.custody) {
+      if (state.custody.heldBy !== undefined) inference?.releaseFrames([state.index]);
+      if (state.custody.pixels) ctx.pool.recycle(state.custody.pixels.buffer as ArrayBuffer);
+      state.custody = undefined;
+    }
     order.put(state.index, result);
     reportProgress();
     notify();
@@ -174,6 +192,10 @@ export async function* analyzeStream(
         })
         .finally(() => (state.frame = describe(input)));
       if (prepared.scaleEstimate) scaleEstimates.push(prepared.scaleEstimate);
+      if (prepared.framePixels) {
+        state.custody = { pixels: prepared.framePixels };
+        delete prepared.framePixels;
+      }
       state.prepared = prepared;
       state.cells = prepared.cells.map((cell) => ({ ...cell }));
       state.remaining = inference ? prepared.cells.length : 0;
@@ -207,9 +229,39 @@ export async function* analyzeStream(
     }
   };
 
-  const runBatch = async (client: InferenceClient, cells: PendingCell[]) => {
+  /** Runs `cells` as one batch (`execute` runs it and says which cell went to which slot) and
+   * gives each its classification; a failed batch fails the frames of its cells. */
+  const runBatch = async (cells: PendingCell[], execute: () => Promise<{ outputs: BatchOutputs; slots: PendingCell[] }>) => {
     const startedAt = performance.now();
     try {
+      const ran = await execute();
+      const slots = ran.slots;
+      const share = (performance.now() - startedAt) / Math.max(1, slots.length);
+      const classified = classifyCells(ran.outputs, slots.length, ctx.batchSize, ctx.card, ctx.scheme, options);
+      slots.forEach(({ state, cell }, k) => {
+        if (state.failed) return;
+        state.cells[cell].decision = classified[k];
+        state.inferenceMs += share;
+        if (--state.remaining === 0) finish(state);
+      });
+    } catch (error) {
+      failFrames(cells, toSmearscopeError(error, 'INFERENCE_FAILED'));
+    }
+    notify();
+  };
+
+  const failFrames = (cells: readonly PendingCell[], failure: SmearscopeError) => {
+    for (const { state } of cells) {
+      if (state.failed || state.remaining === 0) continue;
+      state.failed = failure;
+      state.remaining = 0;
+      finish(state);
+    }
+  };
+
+  /** Patches copied from the prepared frames into the batch. */
+  const runFilled = (client: InferenceClient, cells: PendingCell[]) =>
+    runBatch(cells, async () => {
       const outputs = await client.run((batch) => {
         for (let k = 0; k < cells.length; k++) {
           const { state, cell } = cells[k];
@@ -217,24 +269,59 @@ export async function* analyzeStream(
         }
         batch.fill(0, cells.length * cellFloats); // padding of a partial batch
       });
-      const share = (performance.now() - startedAt) / cells.length;
-      const classified = classifyCells(outputs, cells.length, ctx.batchSize, ctx.card, ctx.scheme, options);
-      cells.forEach(({ state, cell }, k) => {
-        if (state.failed) return;
-        state.cells[cell].decision = classified[k];
-        state.inferenceMs += share;
-        if (--state.remaining === 0) finish(state);
+      return { outputs, slots: cells };
+    });
+
+  /** A planned batch: the inference worker cuts the patches from frames it was sent (batch-plan.ts). */
+  const runPlanned = (client: InferenceClient, cells: PendingCell[]) =>
+    runBatch(cells, async () => {
+      let slots = cells;
+      const outputs = await client.runPlanned((generation) => {
+        const built = planBatch(client, cells, generation);
+        slots = built.slots;
+        return built.plan;
       });
-    } catch (error) {
-      const failure = toSmearscopeError(error, 'INFERENCE_FAILED');
-      for (const { state } of cells) {
-        if (state.failed || state.remaining === 0) continue;
-        state.failed = failure;
-        state.remaining = 0;
-        finish(state);
+      return { outputs, slots };
+    });
+
+  /** The plan of `cells` for worker generation `generation`, sending it the frames it lacks. A frame
+   * whose pixels went down with an earlier worker fails here (its cells are left out). */
+  const planBatch = (client: InferenceClient, cells: PendingCell[], generation: number) => {
+    const slots: PendingCell[] = [];
+    const segments: PlanSegment[] = [];
+    for (const pending of cells) {
+      const { state, cell } = pending;
+      if (state.failed) continue;
+      const custody = state.custody!;
+      let segment = segments.at(-1);
+      if (segment?.frameKey !== state.index) {
+        if (custody.heldBy !== generation) {
+          if (!custody.pixels) {
+            failFrames(
+              [pending],
+              new SmearscopeError(
+                'WORKER_CRASHED',
+                'the inference worker stopped while it held this frame for its patches (planned batches), so the frame is not retried',
+              ),
+            );
+            continue;
+          }
+          const { width, height, channels } = state.prepared!;
+          const pixels = custody.pixels;
+          custody.pixels = undefined;
+          custody.heldBy = generation;
+          client.holdFrame(state.index, { width, height, channels, pixels }, (returned) => {
+            if (state.custody === custody) custody.pixels = new Uint8Array(returned);
+          });
+        }
+        segment = { frameKey: state.index, firstSlot: slots.length, centres: [], spec: state.prepared!.patchSpec! };
+        segments.push(segment);
       }
+      const { x, y } = state.prepared!.cells[cell];
+      segment.centres.push({ x, y });
+      slots.push(pending);
     }
-    notify();
+    return { slots, plan: { cellCount: slots.length, segments } };
   };
 
   const dispatch = (client: InferenceClient) => {
@@ -253,7 +340,7 @@ export async function* analyzeStream(
         }
       }
       const cells = queue.take(ctx.batchSize);
-      if (cells.length > 0) detach(runBatch(client, cells));
+      if (cells.length > 0) detach(planned ? runPlanned(client, cells) : runFilled(client, cells));
     }
   };
 

@@ -24,6 +24,16 @@ export interface FrameState {
   remaining: number;
   inferenceMs: number;
   failed?: SmearscopeError;
+  /** Planned batches: where the frame's pixels are (see analyze-stream.ts, planBatch). */
+  custody?: FrameCustody;
+}
+
+/** A frame whose patches the inference worker cuts: the stream holds its pixels until it sends them. */
+export interface FrameCustody {
+  /** The pixels, while the stream has them (between sends, or back from a GPU upload). */
+  pixels?: Uint8Array;
+  /** The inference worker generation holding the frame (sent with holdFrame). */
+  heldBy?: number;
 }
 
 export function newFrameState(index: number, frame: FrameInput): FrameState {

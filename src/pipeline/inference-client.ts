@@ -4,6 +4,8 @@ import type { BackendName, BatchOutputs } from '../inference/backend.js';
 import type { Dtype } from '../inference/dtype.js';
 import type { InferenceHost } from '../inference/host.js';
 import type { WorkerHost } from './worker-host.js';
+import type { Frame } from '../frame.js';
+import type { BatchPlan } from '../patch/batch-plan.js';
 import type { InferenceInit, InferenceWorkerApi } from './worker-api.js';
 import { settleWithin, WorkerSlot } from './worker-slot.js';
 
@@ -35,6 +37,8 @@ export class InferenceClient {
   dtype: Dtype = 'fp32';
   reason = '';
   notes: string[] = [];
+  /** The session's input is bound to a GPU buffer: planned batches have their patches cut there. */
+  gpuInput = false;
   /** Batches in flight in the worker. */
   inFlight = 0;
 
@@ -76,6 +80,12 @@ export class InferenceClient {
     this.dtype = opened.dtype;
     this.reason = opened.reason;
     this.notes = opened.notes;
+    this.gpuInput = opened.gpuInput;
+  }
+
+  /** Counts worker (re)starts: frames sent to worker generation g are gone once it is replaced. */
+  get workerGeneration(): number {
+    return this.generation;
   }
 
   /**
@@ -83,14 +93,50 @@ export class InferenceClient {
    * cells it has are the caller's to write: the buffer may hold an older batch). `fill` may be
    * called again for a retry. The outputs belong to the caller.
    */
-  async run(fill: (batch: Float32Array) => void): Promise<BatchOutputs> {
+  run(fill: (batch: Float32Array) => void): Promise<BatchOutputs> {
+    return this.withRetries(() => this.runOnce(fill));
+  }
+
+  /**
+   * Runs one planned batch (src/patch/batch-plan.ts). `plan(generation)` describes it for the
+   * worker generation it goes to, after sending that generation the frames it lacks (holdFrame); it
+   * is called again for a retry.
+   */
+  runPlanned(plan: (generation: number) => BatchPlan): Promise<BatchOutputs> {
+    return this.withRetries(async () => {
+      const described = plan(this.generation);
+      return (await this.slot.call((remote) => remote.runPlanned(described), this.batchLimits())).outputs;
+    });
+  }
+
+  /**
+   * Sends a frame to the worker for planned batches (its pixels transferred, the frame's own buffer).
+   * `onReturn` gets the pixels back when the worker has put the frame on its GPU. Sent in order
+   * before any batch planned after it; a failure here surfaces in that batch.
+   */
+  holdFrame(frameKey: number, frame: Frame, onReturn: (pixels: ArrayBuffer) => void): void {
+    this.slot
+      .call((remote) => remote.holdFrame(frameKey, transfer(frame, [frame.pixels.buffer as ArrayBuffer])))
+      .then((reply) => reply.pixels && onReturn(reply.pixels))
+      .catch(() => undefined);
+  }
+
+  /** Tells the worker it may let go of frames of planned batches; a dead worker has none to free. */
+  releaseFrames(frameKeys: number[]): void {
+    if (frameKeys.length === 0 || !this.slot.isAlive || this.restarting) return;
+    this.slot.call((remote) => remote.releaseFrames(frameKeys)).catch(() => undefined);
+  }
+
+  /** A batch with the client's recovery: crash -> restart and retry, timeout -> fail and replace,
+   * lost GPU device -> wasm and retry. */
+  private async withRetries<T>(once: () => Promise<T>): Promise<T> {
     this.inFlight++;
     try {
       for (let attempt = 1; ; attempt++) {
         while (this.restarting) await this.restarting; // hold the batch until the new session is ready
         const generation = this.generation;
         try {
-          return await this.runOnce(fill);
+          return await once();
         } catch (error) {
           if (!(error instanceof SmearscopeError) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
           if (error.code === 'WORKER_CRASHED') {
@@ -135,13 +181,17 @@ export class InferenceClient {
   private async runOnce(fill: (batch: Float32Array) => void): Promise<BatchOutputs> {
     const batch = this.freeBatches.pop() ?? new Float32Array(this.batchFloats);
     fill(batch);
-    const { outputs, batch: returned } = await this.slot.call((remote) => remote.run(transfer(batch, [batch.buffer])), {
+    const { outputs, batch: returned } = await this.slot.call((remote) => remote.run(transfer(batch, [batch.buffer])), this.batchLimits());
+    this.freeBatches.push(returned);
+    return outputs;
+  }
+
+  private batchLimits() {
+    return {
       timeoutMs: this.inferenceMs,
       timeoutError: () =>
         new SmearscopeError('FRAME_TIMEOUT', `an inference batch took longer than ${this.inferenceMs} ms (frameLimits.inferenceMs)`),
-    });
-    this.freeBatches.push(returned);
-    return outputs;
+    };
   }
 
   /** Test hook: the worker dies during the next batch. */

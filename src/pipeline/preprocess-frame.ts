@@ -5,7 +5,7 @@ import type { StainReference } from '../stain/reference.js';
 import type { KernelInstance } from '../kernels/load.js';
 import type { CellLocation } from '../localize/cells.js';
 import { localizeCells } from '../localize/localize-cells.js';
-import { writePatches, type BorderPolicy } from '../patch/write-patches.js';
+import { patchInsideFrame, writePatches, type BorderPolicy, type PatchSpec } from '../patch/write-patches.js';
 import { placeFrame, type ResidentFrame } from '../kernels/resident-frame.js';
 import { tryEstimateScale, type ScaleEstimate } from '../scale/estimate.js';
 import { resolveScale } from '../scale/resolve.js';
@@ -34,6 +34,9 @@ export interface PreprocessJob {
   border: BorderPolicy;
   /** Pixel stride of the Macenko fit (speed); 1 = every pixel; absent: by frame size (stainFitStrideFor). */
   stainFitStride?: number;
+  /** The inference worker writes the patches (on its GPU, straight into the session's input):
+   * cells are located and checked against the border here, and `patchSpec` says how to cut them. */
+  deferPatches?: boolean;
   /** Single-cell images (eval): the patch is centred on the image; no localization. Without a
    * scale the whole image is the patch (stretched to patchMicrons); with one (the frame's or
    * `micronsPerPixel`), the patchMicrons square around the centre, as on a full frame. */
@@ -56,8 +59,14 @@ export interface PreparedFrame {
   /** Cells found but not classified because the border policy is 'skip'. */
   skippedAtBorder: CellLocation[];
   stain: FrameStain;
-  /** [cells.length, 3, H, W] model input; absent with locateOnly or no cells. Transferable. */
+  /** [cells.length, 3, H, W] model input; absent with locateOnly, deferPatches or no cells. Transferable. */
   patches?: Float32Array;
+  /** With deferPatches and cells: how the inference worker cuts cells[k]'s patch from this frame. */
+  patchSpec?: PatchSpec;
+  /** With patchSpec, set by the pool: the frame's pixels (a copy the stream owns), for the inference worker. */
+  framePixels?: Uint8Array;
+  /** Bytes per pixel of the frame (3 or 4), for a frame sent on to the inference worker. */
+  channels: 3 | 4;
   timingsMs: Pick<FrameTimingsMs, 'stainFit' | 'localize' | 'patches'>;
 }
 
@@ -89,6 +98,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
       return {
         width: frame.width,
         height: frame.height,
+        channels: frame.channels,
         ...(given !== undefined ? { micronsPerPixel: given, scaleSource: 'given' as const } : {}),
         cells: [],
         skippedAtBorder: [],
@@ -113,6 +123,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     const base = {
       width: frame.width,
       height: frame.height,
+      channels: frame.channels,
       micronsPerPixel,
       scaleSource: scale.scaleSource,
       ...(scale.scaleWarning ? { scaleWarning: scale.scaleWarning } : {}),
@@ -124,9 +135,20 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
     }
 
     t = performance.now();
+    const spec = patchSpec(job, micronsPerPixel, fit, stain);
+    if (job.deferPatches) {
+      const inside = (cell: CellLocation) => spec.border !== 'skip' || patchInsideFrame(cell, spec, frame.width, frame.height);
+      return {
+        ...base,
+        cells: located.filter(inside),
+        skippedAtBorder: located.filter((cell) => !inside(cell)),
+        patchSpec: spec,
+        timingsMs: { stainFit, localize, patches: performance.now() - t },
+      };
+    }
     const cellFloats = 3 * job.input.width * job.input.height;
     const patches = new Float32Array(located.length * cellFloats);
-    const written = writePatches(kernels, resident, located, patchSpec(job, micronsPerPixel, fit, stain), patches, 0);
+    const written = writePatches(kernels, resident, located, spec, patches, 0);
     const cells: CellLocation[] = [];
     const skippedAtBorder: CellLocation[] = [];
     // 'skip' leaves holes; compact the written patches so patch k belongs to cells[k].
@@ -191,11 +213,24 @@ function prepareSingleCell(
     ratio: 1,
     crossesBorder: false,
   };
+  const spec: PatchSpec = { ...patchSpec(job, micronsPerPixel, fit, stain), border: 'reflect' };
+  const base = { width: frame.width, height: frame.height, channels: frame.channels };
+  if (job.deferPatches) {
+    return {
+      ...base,
+      micronsPerPixel,
+      scaleSource: 'given',
+      cells: [cell],
+      skippedAtBorder: [],
+      stain,
+      patchSpec: spec,
+      timingsMs: { stainFit, localize: 0, patches: performance.now() - t },
+    };
+  }
   const patches = new Float32Array(3 * job.input.width * job.input.height);
-  writePatches(kernels, resident, [cell], { ...patchSpec(job, micronsPerPixel, fit, stain), border: 'reflect' }, patches, 0);
+  writePatches(kernels, resident, [cell], spec, patches, 0);
   return {
-    width: frame.width,
-    height: frame.height,
+    ...base,
     micronsPerPixel,
     scaleSource: 'given',
     cells: [cell],

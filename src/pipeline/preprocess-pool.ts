@@ -96,6 +96,7 @@ export class PreprocessPool {
               `${label}: preprocessing took longer than ${limits.preprocessMs} ms ` + '(frameLimits.preprocessMs); its worker was replaced',
             ),
         });
+        if (reply.prepared.patchSpec && reply.pixels) return { ...reply.prepared, framePixels: new Uint8Array(reply.pixels) };
         this.buffers.give(reply.pixels);
         return reply.prepared;
       } catch (error) {
@@ -116,6 +117,11 @@ export class PreprocessPool {
         await this.releaseSlot(slot);
       }
     }
+  }
+
+  /** Takes back a frame buffer the stream is done with (planned batches: pixels back from the GPU). */
+  recycle(buffer: ArrayBuffer): void {
+    this.buffers.give(buffer);
   }
 
   /** Test hook: the next decode of every worker spins forever (see PreprocessWorkerApi). */

@@ -2,6 +2,7 @@ import type { EncodedFrame, Frame } from '../frame.js';
 import type { BackendChoice, BackendName, BatchOutputs } from '../inference/backend.js';
 import type { Dtype, DtypeChoice } from '../inference/dtype.js';
 import type { ModelCard } from '../inference/model-card-types.js';
+import type { BatchPlan } from '../patch/batch-plan.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 
 // What the pipeline calls on its workers (comlink). The workers (workers/*.worker.ts) implement
@@ -23,9 +24,20 @@ export interface InferenceInit {
 }
 
 export interface InferenceWorkerApi {
-  init(options: InferenceInit): Promise<{ backend: BackendName; dtype: Dtype; reason: string; notes: string[] }>;
+  /** `gpuInput`: the session's input is bound to a GPU buffer, so planned batches are cut there. */
+  init(options: InferenceInit): Promise<{ backend: BackendName; dtype: Dtype; reason: string; notes: string[]; gpuInput: boolean }>;
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
   run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }>;
+  /**
+   * Keeps a frame (pixels transferred) for the planned batches after it. On a GPU session it is
+   * uploaded and the pixels come back at once; elsewhere they stay in the worker until released.
+   */
+  holdFrame(frameKey: number, frame: Frame): Promise<{ pixels?: ArrayBuffer }>;
+  /** Runs one planned batch (src/patch/batch-plan.ts): the worker cuts the patches from the frames
+   * it holds (on the GPU when the session is bound to one, else with its own kernels). */
+  runPlanned(plan: BatchPlan): Promise<{ outputs: BatchOutputs }>;
+  /** Lets go of frames sent with planned batches (all their cells are classified). */
+  releaseFrames(frameKeys: number[]): void;
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */
   crashOnNextRun(): void;
   /** Test hook: the next run spins forever without answering (a hung driver). */
@@ -46,7 +58,8 @@ export interface PreprocessWorkerApi {
   /**
    * Prepares one frame ('decoded': the one `decode` left). The frame's pixel buffer goes back with
    * the result (transferred) so the pool can reuse it for the next frame; the patch tensor is
-   * transferred too.
+   * transferred too. With `job.deferPatches` and cells found, `pixels` are the frame's own
+   * (decoded ones too), for the inference worker to cut the patches from.
    */
   prepare(input: Frame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. The

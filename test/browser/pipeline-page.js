@@ -4,20 +4,31 @@ import { createScope } from '/dist/browser/index.js';
 import { toFrames } from './page-frames.js';
 
 export async function analyze(cardUrl, backend, frames, options = {}) {
-  const scope = await createScope({ model: cardUrl, backend, workers: 1, batchSize: 4 });
+  const scope = await createScope({ model: cardUrl, backend, workers: 1, batchSize: 4, ...(options.scope ?? {}) });
+  const hooks = scope[Symbol.for('smearscope.testing')];
+  const patchesOn = hooks.patchesOn;
   try {
     const inputs = toFrames(frames);
     const results = [];
     // The scope's test hooks (src/testing.ts reads them the same way).
-    if (options.loseDeviceFirst) await scope[Symbol.for('smearscope.testing')].loseGpuDevice();
+    if (options.loseDeviceFirst) await hooks.loseGpuDevice();
     for await (const r of scope.analyzeStream(inputs)) {
       results.push({
         label: r.label,
         error: r.error,
+        patchesMs: r.timingsMs.patches,
         cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })),
       });
     }
-    return { backend: scope.backend, reason: scope.backendReason, notes: scope.notes, events: scope.events, crossOriginIsolated, results };
+    return {
+      backend: scope.backend,
+      reason: scope.backendReason,
+      notes: scope.notes,
+      events: scope.events,
+      crossOriginIsolated,
+      patchesOn,
+      results,
+    };
   } finally {
     await scope.dispose();
   }

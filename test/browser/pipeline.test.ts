@@ -41,6 +41,20 @@ describe('pipeline in Chromium', () => {
       },
     );
     expect(run.backend).toBe('webgpu');
+    // By default the patches are cut on the GPU, straight into the session's input buffer.
+    expect(run.patchesOn).toBe('gpu');
+    compare(run);
+  });
+
+  it('webgpu with gpuPatches false cuts patches on the CPU and matches Node', async () => {
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'webgpu',
+      pageFrames,
+      { scope: { gpuPatches: false } },
+    ]);
+    expect(run.backend).toBe('webgpu');
+    expect(run.patchesOn).toBe('cpu');
     compare(run);
   });
 

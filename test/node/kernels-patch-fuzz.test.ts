@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SmearscopeError } from '../../src/errors.js';
 import type { Frame } from '../../src/frame.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
-import { floatsPerPatch, writePatches, type PatchSpec } from '../../src/patch/write-patches.js';
+import { floatsPerPatch, patchInsideFrame, writePatches, type PatchSpec } from '../../src/patch/write-patches.js';
 import { placeFrame } from '../../src/kernels/resident-frame.js';
 import { mulberry32, randomInt } from '../support/random.js';
 
@@ -38,13 +38,14 @@ function randomSpec(rng: () => number): PatchSpec {
 }
 
 describe('writePatches fuzz', () => {
-  it(`survives ${CALLS} random calls: no stray write, no NaN, skipped slots untouched`, async () => {
+  it(`survives ${CALLS} random calls: no stray write, no NaN, skipped slots untouched, exactly those patchInsideFrame rejects`, async () => {
     const kernels = await instantiateKernels({ canaryBytes: 64 });
     const rng = mulberry32(424242);
     let frame = randomFrame(rng);
     let resident = placeFrame(kernels, frame);
     let written = 0;
     let skipped = 0;
+    const insideMismatches: unknown[] = [];
     for (let call = 0; call < CALLS; call++) {
       if (call % 50 === 0) {
         kernels.memory.release(0);
@@ -75,7 +76,13 @@ describe('writePatches fuzz', () => {
         }
       }
       for (const w of result) w ? written++ : skipped++;
+      // The stream's own test (planned batches skip cells before any kernel runs) agrees with the kernel.
+      centres.forEach((centre, i) => {
+        const expected = spec.border !== 'skip' || patchInsideFrame(centre, spec, frame.width, frame.height);
+        if (result[i] !== expected) insideMismatches.push({ call, centre, spec: { ...spec }, frame: [frame.width, frame.height] });
+      });
     }
+    expect(insideMismatches.slice(0, 3)).toEqual([]);
     // The random parameters exercise both outcomes.
     expect(written).toBeGreaterThan(CALLS / 2);
     expect(skipped).toBeGreaterThan(CALLS / 20);

@@ -17,8 +17,10 @@ export interface PageRun {
   notes: string[];
   events: string[];
   crossOriginIsolated: boolean;
+  /** Where the stream cut its patches: 'gpu' (planned batches on the GPU) or 'cpu'. */
+  patchesOn?: 'gpu' | 'cpu';
   progress?: Array<{ phase: string; loadedBytes?: number; totalBytes?: number }>;
-  results: Array<{ label: string; error?: unknown; cells: PageCell[] }>;
+  results: Array<{ label: string; error?: unknown; patchesMs?: number; cells: PageCell[] }>;
 }
 
 /** Frames as JSON-able page arguments (pixels base64). */
