@@ -68,6 +68,10 @@ const api: InferenceWorkerApi = {
     });
   },
 
+  framesHeld() {
+    return planned?.framesHeld ?? 0;
+  },
+
   releaseFrames(frameKeys) {
     planned?.release(frameKeys);
   },

@@ -138,14 +138,21 @@ export async function* analyzeStream(
     progress.framesDone++;
     progress.cellsClassified += result.cells.filter((cell) => cell.decision).length;
     state.prepared = undefined; // drop the patch tensor now
-    if (state.custody) {
-      if (state.custody.heldBy !== undefined) inference?.releaseFrames([state.index]);
-      if (state.custody.pixels) ctx.pool.recycle(state.custody.pixels.buffer as ArrayBuffer);
-      state.custody = undefined;
-    }
+    releaseCustody(state);
     order.put(state.index, result);
     reportProgress();
     notify();
+  };
+
+  // Frames whose pixels the stream or the inference worker holds for planned batches.
+  const custodial = new Set<FrameState>();
+  const releaseCustody = (state: FrameState) => {
+    const custody = state.custody;
+    if (!custody) return;
+    if (custody.heldBy !== undefined) inference?.releaseFrames([custody.frameKey]);
+    if (custody.pixels) ctx.pool.recycle(custody.pixels.buffer as ArrayBuffer);
+    state.custody = undefined;
+    custodial.delete(state);
   };
 
   // The caller's callback must not touch any frame: a throw is reported once, as a scope event.
@@ -192,8 +199,9 @@ export async function* analyzeStream(
         })
         .finally(() => (state.frame = describe(input)));
       if (prepared.scaleEstimate) scaleEstimates.push(prepared.scaleEstimate);
-      if (prepared.framePixels) {
-        state.custody = { pixels: prepared.framePixels };
+      if (prepared.framePixels && inference) {
+        state.custody = { frameKey: inference.newFrameKey(), pixels: prepared.framePixels };
+        custodial.add(state);
         delete prepared.framePixels;
       }
       state.prepared = prepared;
@@ -294,7 +302,7 @@ export async function* analyzeStream(
       if (state.failed) continue;
       const custody = state.custody!;
       let segment = segments.at(-1);
-      if (segment?.frameKey !== state.index) {
+      if (segment?.frameKey !== custody.frameKey) {
         if (custody.heldBy !== generation) {
           if (!custody.pixels) {
             failFrames(
@@ -310,11 +318,11 @@ export async function* analyzeStream(
           const pixels = custody.pixels;
           custody.pixels = undefined;
           custody.heldBy = generation;
-          client.holdFrame(state.index, { width, height, channels, pixels }, (returned) => {
+          client.holdFrame(custody.frameKey, { width, height, channels, pixels }, (returned) => {
             if (state.custody === custody) custody.pixels = new Uint8Array(returned);
           });
         }
-        segment = { frameKey: state.index, firstSlot: slots.length, centres: [], spec: state.prepared!.patchSpec! };
+        segment = { frameKey: custody.frameKey, firstSlot: slots.length, centres: [], spec: state.prepared!.patchSpec! };
         segments.push(segment);
       }
       const { x, y } = state.prepared!.cells[cell];
@@ -364,6 +372,7 @@ export async function* analyzeStream(
     }
   } finally {
     cancel.abort(); // frames still queued for a worker are dropped
+    for (const state of [...custodial]) releaseCustody(state); // an aborted stream's frames too
     options.signal?.removeEventListener('abort', onAbort);
     if (retryTimer) clearTimeout(retryTimer);
     // Close the caller's source, but never wait on one that has stalled (a camera that stopped

@@ -30,6 +30,8 @@ export interface FrameState {
 
 /** A frame whose patches the inference worker cuts: the stream holds its pixels until it sends them. */
 export interface FrameCustody {
+  /** The frame's key with the inference worker (InferenceClient.newFrameKey). */
+  frameKey: number;
   /** The pixels, while the stream has them (between sends, or back from a GPU upload). */
   pixels?: Uint8Array;
   /** The inference worker generation holding the frame (sent with holdFrame). */

@@ -83,6 +83,13 @@ export class InferenceClient {
     this.gpuInput = opened.gpuInput;
   }
 
+  private frameKeys = 0;
+
+  /** A key for a frame of planned batches, unique across the client's streams (they may run at once). */
+  newFrameKey(): number {
+    return this.frameKeys++;
+  }
+
   /** Counts worker (re)starts: frames sent to worker generation g are gone once it is replaced. */
   get workerGeneration(): number {
     return this.generation;
@@ -192,6 +199,11 @@ export class InferenceClient {
       timeoutError: () =>
         new SmearscopeError('FRAME_TIMEOUT', `an inference batch took longer than ${this.inferenceMs} ms (frameLimits.inferenceMs)`),
     };
+  }
+
+  /** Test hook: frames of planned batches the worker holds. */
+  framesHeld(): Promise<number> {
+    return this.slot.call((remote) => remote.framesHeld());
   }
 
   /** Test hook: the worker dies during the next batch. */

@@ -103,6 +103,38 @@ describe('planned batches: patches cut by the inference worker', () => {
     expect(maxProbDiff).toBeLessThan(1e-5);
   }, 120_000);
 
+  it('the inference worker lets go of every frame when a stream ends, finished or aborted; concurrent streams keep apart', async () => {
+    const hooks = testingHooks(scope);
+    hooks.planBatches = true;
+    try {
+      // Two streams at once on one scope: their frames must not be mistaken for each other's.
+      const [a, b] = await Promise.all([
+        collect(scope.analyzeStream(frames.map((f) => copyFrame(f)))),
+        collect(scope.analyzeStream([...frames].reverse().map((f) => copyFrame(f)))),
+      ]);
+      const reference = await run(false);
+      hooks.planBatches = true; // run() put it back
+      expect(compare(a, reference).sameCells).toBe(true);
+      expect(compare([...b].reverse(), reference).sameCells).toBe(true);
+      expect(await hooks.framesHeldByInferenceWorker()).toBe(0);
+      // Aborted when a small frame is done, while the crowded one after it has some cells sent and
+      // others still queued (never to be batched now): those are let go too.
+      const controller = new AbortController();
+      const crowded = (await generateMosaic({ width: 1600, height: 1600, cells: 20, seed: 31 })).frame;
+      const aborted = await collect(
+        scope.analyzeStream([copyFrame(mosaics[0]), copyFrame(crowded), copyFrame(crowded)], {
+          signal: controller.signal,
+          onProgress: () => controller.abort(),
+        }),
+      ).catch((error: unknown) => error);
+      expect(aborted).toMatchObject({ code: 'ABORTED' });
+      await new Promise((resolve) => setTimeout(resolve, 500)); // batches in flight settle
+      expect(await hooks.framesHeldByInferenceWorker()).toBe(0);
+    } finally {
+      hooks.planBatches = undefined;
+    }
+  }, 180_000);
+
   it('a crash of the inference worker fails only the frames it held, says why, and the stream goes on', async () => {
     const reference = await run(false);
     await testingHooks(scope).crashInferenceOnNextRun();
