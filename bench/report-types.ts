@@ -90,6 +90,9 @@ export interface BenchResult {
   queueOverheadMs?: number;
   /** pipeline: the per-frame preprocessing alone on one core (no model), see bench/suites/preprocess.ts. */
   preprocessOnly?: boolean;
+  /** pipeline: where the patches were cut: 'cpu' (preprocess workers) or 'gpu' (the inference worker's
+   * compute pass into the session's input; with preprocessOnly: the CPU stages left when a GPU cuts them). */
+  patchesOn?: 'cpu' | 'gpu';
   /** preprocessOnly: the NumPy/SciPy peer of the same stages on the same frames, passes interleaved. */
   peer?: PeerFigures;
   /** preprocessOnly: cellsPerSecond over the peer's, same run. */

@@ -43,6 +43,7 @@ export function reportMarkdown(report: BenchReport): string {
       table(
         [
           ...ROW_HEAD,
+          'patches on',
           'cells/s per core',
           'ms/frame handoff / fit / scale + locate / patches',
           'NumPy peer cells/s per core',
@@ -51,6 +52,7 @@ export function reportMarkdown(report: BenchReport): string {
         ],
         preprocess.map((result) => [
           ...rowHead(result),
+          result.patchesOn === 'gpu' ? 'gpu (CPU stages left)' : (result.patchesOn ?? '-'),
           formatSpread(result.cellsPerSecondSpread),
           stageList(result.stageMs, ['handoff', 'stainFit', 'localize', 'patches']),
           result.peer ? `${formatSpread(result.peer.cellsPerSecond)} (${result.peer.cells} cells)` : '-',
@@ -68,6 +70,7 @@ export function reportMarkdown(report: BenchReport): string {
         [
           ...ROW_HEAD,
           'batch',
+          'patches on',
           'cells/s end to end',
           'cells/s bare',
           'efficiency',
@@ -80,6 +83,7 @@ export function reportMarkdown(report: BenchReport): string {
         pipeline.map((result) => [
           ...rowHead(result),
           String(result.batch),
+          result.patchesOn ?? '-',
           formatSpread(result.cellsPerSecondSpread),
           formatSpread(result.bareCellsPerSecond),
           formatNumber(result.efficiency),

@@ -18,6 +18,7 @@ import { pastDeadline, type BenchSettings } from '../settings.js';
 import { percentile, spreadOf } from '../stats.js';
 import { openBareSession } from './bare-session.js';
 import { measurePreprocess } from './preprocess.js';
+import { testingHooks } from '../../src/testing.js';
 import { realPatchBatch } from './real-patches.js';
 import { emptyOutput, reasonOf, type SuiteOutput } from './suite-output.js';
 
@@ -56,7 +57,7 @@ export async function runPipelineSuite(host: BenchHost, settings: BenchSettings,
   const preprocessPlan = input.plans.find((plan) => plan.frames.name === 'mosaic' && plan.model.role !== 'large');
   if (preprocessPlan) {
     try {
-      output.results.push(await measurePreprocess(host, preprocessPlan, settings.repeats, kernels));
+      output.results.push(...(await measurePreprocess(host, preprocessPlan, settings.repeats, kernels)));
     } catch (error) {
       output.skipped.push(`${host.env} preprocessing only ${preprocessPlan.model.id}: ${reasonOf(error)}`);
     }
@@ -157,6 +158,7 @@ async function measurePipeline(
       model: card.id,
       batch: batchSize,
       dtype,
+      patchesOn: testingHooks(scope).patchesOn,
       cellsPerSecond: cellsPerSecond.median,
       framesPerSecond: framesPerSecond.median,
       efficiency: cellsPerSecond.median / bareSpread.median,

@@ -19,23 +19,28 @@ const STAGES = ['handoff', 'stainFit', 'localize', 'patches'] as const;
  * into a recycled buffer, then preprocessFrame: into kernel memory, stain fit, scale check,
  * localization, the model's patches) on this thread, with the scope's own job for the plan's
  * model; passes interleaved with the NumPy/SciPy peer's (bench/preprocess-peer.py) on the same
- * frames where the host can run it. cellsPerSecond is per core: cells over the CPU time this
- * process spent (wall time where the host cannot read CPU time).
+ * frames where the host can run it, and with passes of the same job with the patches deferred
+ * (what stays on the CPU when a GPU cuts them: planned batches). cellsPerSecond is per core: cells
+ * over the CPU time this process spent (wall time where the host cannot read CPU time).
+ * Two rows: patches on the CPU (with the peer), and patches deferred to the GPU.
  */
 export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, passes: number, kernels: KernelInstance) {
   const { card } = await loadModel(platform, plan.model.card);
   const job = preprocessJob(card, {}, false);
+  const deferredJob = { ...job, deferPatches: true };
   const frames = plan.frames.frames;
   const buffers = new FrameBuffers(1);
   const clock = host.cpuMs ? () => host.cpuMs!() : () => performance.now();
-  onePass(frames); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
+  onePass(frames, job); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
 
   const ours: PassTimes[] = [];
+  const deferred: PassTimes[] = [];
   const peer: PassTimes[] = [];
   let peerRuntime: string | undefined;
   let peerProblem: string | undefined;
   for (let pass = 0; pass < passes; pass++) {
-    ours.push(onePass(frames));
+    ours.push(onePass(frames, job));
+    deferred.push(onePass(frames, deferredJob));
     if (host.preprocessPeer && !peerProblem) {
       try {
         const run = await host.preprocessPeer(frames, job);
@@ -47,13 +52,13 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     }
   }
 
-  function onePass(passFrames: readonly Frame[]): PassTimes {
+  function onePass(passFrames: readonly Frame[], passJob: typeof job): PassTimes {
     const times: PassTimes = { cells: 0, cpuMs: 0, wallMs: 0, stageMs: [] };
     for (const frame of passFrames) {
       const cpuAt = clock();
       const wallAt = performance.now();
       const packed = buffers.pack(frame);
-      const prepared = preprocessFrame(kernels, packed.frame as Frame, job);
+      const prepared = preprocessFrame(kernels, packed.frame as Frame, passJob);
       buffers.give(packed.transfer[0]);
       const wallMs = performance.now() - wallAt;
       times.cpuMs += clock() - cpuAt;
@@ -65,17 +70,46 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     return times;
   }
 
+  const result = preprocessRow(host, plan, card.id, ours, 'cpu');
+  if (peer.length > 0) {
+    const peerSpread = spreadOf(peer.map((run) => (run.cells * 1000) / run.cpuMs));
+    result.peer = {
+      runtime: peerRuntime!,
+      cellsPerSecond: peerSpread,
+      stageMs: medianStages(peer),
+      cells: peer[0].cells,
+    };
+    result.relativeToPeer = result.cellsPerSecond / peerSpread.median;
+  } else {
+    result.notes!.push(`no NumPy peer: ${peerProblem ?? 'this environment cannot run Python'}`);
+  }
+  const gpuRow = preprocessRow(host, plan, card.id, deferred, 'gpu');
+  gpuRow.notes!.push(
+    'patches deferred: the CPU stages left when a GPU cuts the patches (planned batches); the frame handed on is not copied again',
+  );
+  host.log(
+    `${host.env} preprocessing only, ${card.id} on ${frames.length} ${plan.frames.description}: ${result.cellsPerSecond.toFixed(0)} cells/s per core` +
+      (result.peer ? ` vs NumPy peer ${result.peer.cellsPerSecond.median.toFixed(0)} (${result.relativeToPeer!.toFixed(1)}x)` : '') +
+      `; patches left to a GPU: ${gpuRow.cellsPerSecond.toFixed(0)} cells/s per core`,
+  );
+  return [result, gpuRow];
+}
+
+/** One preprocessing-only row from timed passes. */
+function preprocessRow(host: BenchHost, plan: PipelinePlan, modelId: string, ours: PassTimes[], patchesOn: 'cpu' | 'gpu'): BenchResult {
+  const frames = plan.frames.frames;
   const perCore = spreadOf(ours.map((run) => (run.cells * 1000) / run.cpuMs));
   const wall = spreadOf(ours.map((run) => (run.cells * 1000) / run.wallMs));
   const cells = ours[0].cells;
-  const result: BenchResult = {
+  return {
     suite: 'pipeline',
     env: host.env,
     backend: 'wasm',
     runtime: KERNELS_RUNTIME,
-    model: card.id,
+    model: modelId,
     batch: 1,
     preprocessOnly: true,
+    patchesOn,
     cellsPerSecond: perCore.median,
     cellsPerSecondSpread: perCore,
     framesPerSecond: (perCore.median * frames.length) / cells,
@@ -91,23 +125,6 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
       'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
     ],
   };
-  if (peer.length > 0) {
-    const peerSpread = spreadOf(peer.map((run) => (run.cells * 1000) / run.cpuMs));
-    result.peer = {
-      runtime: peerRuntime!,
-      cellsPerSecond: peerSpread,
-      stageMs: medianStages(peer),
-      cells: peer[0].cells,
-    };
-    result.relativeToPeer = perCore.median / peerSpread.median;
-  } else {
-    result.notes!.push(`no NumPy peer: ${peerProblem ?? 'this environment cannot run Python'}`);
-  }
-  host.log(
-    `${host.env} preprocessing only, ${card.id} on ${frames.length} ${plan.frames.description}: ${perCore.median.toFixed(0)} cells/s per core` +
-      (result.peer ? ` vs NumPy peer ${result.peer.cellsPerSecond.median.toFixed(0)} (${result.relativeToPeer!.toFixed(1)}x)` : ''),
-  );
-  return result;
 }
 
 interface PassTimes {

@@ -71,7 +71,7 @@ describe('npm run bench -- all --json (small, Node)', () => {
       expect(result.p95Ms!).toBeGreaterThanOrEqual(result.p50Ms!);
     }
     // Preprocessing only, beside the NumPy/SciPy peer on the same frame (counts, not speeds).
-    const preprocess = suites('pipeline').filter((result) => result.preprocessOnly);
+    const preprocess = suites('pipeline').filter((result) => result.preprocessOnly && result.patchesOn === 'cpu');
     expect(preprocess).toHaveLength(1);
     expect(preprocess[0]).toMatchObject({ env: 'node', backend: 'wasm', model, threads: 1, frames: 1 });
     expect(Object.keys(preprocess[0].stageMs!).sort()).toEqual(['handoff', 'localize', 'patches', 'stainFit']);
@@ -81,6 +81,12 @@ describe('npm run bench -- all --json (small, Node)', () => {
     expect(Math.abs(peer.cells - preprocess[0].cells!)).toBeLessThanOrEqual(3);
     expect(Object.keys(peer.stageMs).sort()).toEqual(['localize', 'patches', 'stainFit']);
     expect(preprocess[0].relativeToPeer).toBeCloseTo(preprocess[0].cellsPerSecond / peer.cellsPerSecond.median, 6);
+    // Beside it, the CPU stages left when a GPU cuts the patches: the same cells, no peer.
+    const deferred = suites('pipeline').filter((result) => result.preprocessOnly && result.patchesOn === 'gpu');
+    expect(deferred).toHaveLength(1);
+    expect(deferred[0]).toMatchObject({ env: 'node', backend: 'wasm', model, threads: 1, frames: 1, cells: preprocess[0].cells });
+    expect(deferred[0].peer).toBeUndefined();
+    for (const result of pipeline) expect(result.patchesOn).toBe('cpu');
     const models = suites('models');
     expect(models).toHaveLength(1);
     expect(models[0]).toMatchObject({ backend: 'wasm', model, batch: 8 });
