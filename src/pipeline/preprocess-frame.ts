@@ -214,29 +214,22 @@ function prepareSingleCell(
     crossesBorder: false,
   };
   const spec: PatchSpec = { ...patchSpec(job, micronsPerPixel, fit, stain), border: 'reflect' };
-  const base = { width: frame.width, height: frame.height, channels: frame.channels };
-  if (job.deferPatches) {
-    return {
-      ...base,
-      micronsPerPixel,
-      scaleSource: 'given',
-      cells: [cell],
-      skippedAtBorder: [],
-      stain,
-      patchSpec: spec,
-      timingsMs: { stainFit, localize: 0, patches: performance.now() - t },
-    };
+  // Deferred: the inference worker cuts the patch from the frame (planned batches).
+  let patches: Float32Array | undefined;
+  if (!job.deferPatches) {
+    patches = new Float32Array(3 * job.input.width * job.input.height);
+    writePatches(kernels, resident, [cell], spec, patches, 0);
   }
-  const patches = new Float32Array(3 * job.input.width * job.input.height);
-  writePatches(kernels, resident, [cell], spec, patches, 0);
   return {
-    ...base,
+    width: frame.width,
+    height: frame.height,
+    channels: frame.channels,
     micronsPerPixel,
     scaleSource: 'given',
     cells: [cell],
     skippedAtBorder: [],
     stain,
-    patches,
+    ...(patches ? { patches } : { patchSpec: spec }),
     timingsMs: { stainFit, localize: 0, patches: performance.now() - t },
   };
 }
