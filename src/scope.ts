@@ -154,7 +154,13 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       return inference?.reason ?? 'locate-only: no model session';
     },
     get notes() {
-      return inference?.notes ?? [];
+      if (!inference) return [];
+      if (!inference.gpuInput) return inference.notes;
+      const patches =
+        options.gpuPatches === false
+          ? 'patches: cut on the CPU (gpuPatches false)'
+          : 'patches: cut on the GPU, straight into the session input (planned batches)';
+      return [...inference.notes, patches];
     },
     get events() {
       return events;

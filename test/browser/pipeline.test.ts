@@ -43,6 +43,7 @@ describe('pipeline in Chromium', () => {
     expect(run.backend).toBe('webgpu');
     // By default the patches are cut on the GPU, straight into the session's input buffer.
     expect(run.patchesOn).toBe('gpu');
+    expect(run.notes.join('\n')).toMatch(/patches: cut on the GPU/);
     compare(run);
   });
 
@@ -55,6 +56,7 @@ describe('pipeline in Chromium', () => {
     ]);
     expect(run.backend).toBe('webgpu');
     expect(run.patchesOn).toBe('cpu');
+    expect(run.notes.join('\n')).toMatch(/patches: cut on the CPU \(gpuPatches false\)/);
     compare(run);
   });
 
