@@ -124,6 +124,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     loseGpuDevice: () => inference!.loseDevice(),
     killInferenceWorker: () => inference!.kill(),
     stallPreprocessOnNextDecode: () => pool.stallOnNextDecode(),
+    limitGpuFrameBytes: (bytes: number) => inference!.limitGpuFrameBytes(bytes),
     framesHeldByInferenceWorker: () => inference?.framesHeld() ?? Promise.resolve(0),
     set planBatches(plan: boolean | undefined) {
       if (plan === undefined) delete context.planBatches;

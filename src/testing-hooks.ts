@@ -18,6 +18,8 @@ export interface ScopeTesting {
   /** From the next analyze call on: plan batches (the inference worker cuts the patches) even on a
    * session without a GPU input (true), never (false), or as the scope decides (undefined). */
   set planBatches(plan: boolean | undefined);
+  /** Frames over `bytes` are not uploaded to the GPU (as over its buffer limits): cut on the CPU. */
+  limitGpuFrameBytes(bytes: number): Promise<void>;
   /** How many frames of planned batches the inference worker holds (0 once every stream has ended). */
   framesHeldByInferenceWorker(): Promise<number>;
   /** Where a stream started now would cut its patches ('gpu': planned batches on the GPU). */

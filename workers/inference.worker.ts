@@ -57,7 +57,7 @@ const api: InferenceWorkerApi = {
 
   async holdFrame(frameKey, frame) {
     if (!planned) throw new SmearscopeError('INFERENCE_FAILED', 'inference worker used before init');
-    const pixels = planned.hold(frameKey, frame);
+    const pixels = await planned.hold(frameKey, frame);
     return pixels ? transfer({ pixels }, [pixels]) : {};
   },
 
@@ -68,8 +68,12 @@ const api: InferenceWorkerApi = {
     });
   },
 
-  framesHeld() {
-    return planned?.framesHeld ?? 0;
+  limitGpuFrameBytes(bytes) {
+    if (planned) planned.maxGpuFrameBytes = bytes;
+  },
+
+  async framesHeld() {
+    return (await planned?.framesHeld()) ?? 0;
   },
 
   releaseFrames(frameKeys) {

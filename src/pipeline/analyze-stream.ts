@@ -299,8 +299,8 @@ export async function* analyzeStream(
     const segments: PlanSegment[] = [];
     for (const pending of cells) {
       const { state, cell } = pending;
-      if (state.failed) continue;
-      const custody = state.custody!;
+      const custody = state.custody;
+      if (state.failed || !custody) continue; // failed, or let go when an aborted stream ended
       let segment = segments.at(-1);
       if (segment?.frameKey !== custody.frameKey) {
         if (custody.heldBy !== generation) {
@@ -316,11 +316,11 @@ export async function* analyzeStream(
           }
           const { width, height, channels } = state.prepared!;
           const pixels = custody.pixels;
-          custody.pixels = undefined;
-          custody.heldBy = generation;
           client.holdFrame(custody.frameKey, { width, height, channels, pixels }, (returned) => {
             if (state.custody === custody) custody.pixels = new Uint8Array(returned);
           });
+          custody.pixels = undefined;
+          custody.heldBy = generation;
         }
         segment = { frameKey: custody.frameKey, firstSlot: slots.length, centres: [], spec: state.prepared!.patchSpec! };
         segments.push(segment);

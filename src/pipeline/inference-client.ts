@@ -118,14 +118,21 @@ export class InferenceClient {
 
   /**
    * Sends a frame to the worker for planned batches (its pixels transferred, the frame's own buffer).
-   * `onReturn` gets the pixels back when the worker has put the frame on its GPU. Sent in order
-   * before any batch planned after it; a failure here surfaces in that batch.
+   * `onReturn` gets the pixels back when the worker has put the frame on its GPU, or when they were
+   * never posted. Sent in order before any batch planned after it; a failure here surfaces in that
+   * batch. Throws WORKER_CRASHED, sending nothing, when the worker is not running.
    */
   holdFrame(frameKey: number, frame: Frame, onReturn: (pixels: ArrayBuffer) => void): void {
+    // A worker that died idle: nothing may be sent (the pixels stay with the stream); the batch's
+    // retry restarts the worker and sends the frame again.
+    if (!this.slot.isAlive) throw new SmearscopeError('WORKER_CRASHED', 'inference worker is not running');
+    const buffer = frame.pixels.buffer as ArrayBuffer;
     this.slot
-      .call((remote) => remote.holdFrame(frameKey, transfer(frame, [frame.pixels.buffer as ArrayBuffer])))
+      .call((remote) => remote.holdFrame(frameKey, transfer(frame, [buffer])))
       .then((reply) => reply.pixels && onReturn(reply.pixels))
-      .catch(() => undefined);
+      .catch(() => {
+        if (buffer.byteLength > 0) onReturn(buffer); // never posted: still ours
+      });
   }
 
   /** Tells the worker it may let go of frames of planned batches; a dead worker has none to free. */
@@ -199,6 +206,11 @@ export class InferenceClient {
       timeoutError: () =>
         new SmearscopeError('FRAME_TIMEOUT', `an inference batch took longer than ${this.inferenceMs} ms (frameLimits.inferenceMs)`),
     };
+  }
+
+  /** Test hook: frames over `bytes` stay on the host (as over the GPU's buffer limits). */
+  limitGpuFrameBytes(bytes: number): Promise<void> {
+    return this.slot.call((remote) => remote.limitGpuFrameBytes(bytes));
   }
 
   /** Test hook: frames of planned batches the worker holds. */

@@ -142,7 +142,9 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: Prep
         ...base,
         cells: located.filter(inside),
         skippedAtBorder: located.filter((cell) => !inside(cell)),
-        patchSpec: spec,
+        // The cells are checked here, in f64; the GPU's own f32 test could differ at the last ulp
+        // and leave a slot unwritten, so the cut is told never to skip.
+        patchSpec: spec.border === 'skip' ? { ...spec, border: 'reflect' } : spec,
         timingsMs: { stainFit, localize, patches: performance.now() - t },
       };
     }

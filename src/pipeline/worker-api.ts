@@ -36,8 +36,10 @@ export interface InferenceWorkerApi {
   /** Runs one planned batch (src/patch/batch-plan.ts): the worker cuts the patches from the frames
    * it holds (on the GPU when the session is bound to one, else with its own kernels). */
   runPlanned(plan: BatchPlan): Promise<{ outputs: BatchOutputs }>;
+  /** Test hook: frames over this many bytes are not uploaded (as over the GPU's buffer limits). */
+  limitGpuFrameBytes(bytes: number): void;
   /** Test hook: how many frames of planned batches the worker holds. */
-  framesHeld(): number;
+  framesHeld(): Promise<number>;
   /** Lets go of frames sent with planned batches (all their cells are classified). */
   releaseFrames(frameKeys: number[]): void;
   /** Test hook: the next run dies the way a crash would (an uncaught error, no answer). */

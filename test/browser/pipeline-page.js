@@ -12,6 +12,7 @@ export async function analyze(cardUrl, backend, frames, options = {}) {
     const results = [];
     // The scope's test hooks (src/testing.ts reads them the same way).
     if (options.loseDeviceFirst) await hooks.loseGpuDevice();
+    if (options.gpuFrameBytes !== undefined) await hooks.limitGpuFrameBytes(options.gpuFrameBytes);
     for await (const r of scope.analyzeStream(inputs)) {
       results.push({
         label: r.label,

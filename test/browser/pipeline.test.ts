@@ -47,6 +47,20 @@ describe('pipeline in Chromium', () => {
     compare(run);
   });
 
+  it('webgpu: frames over the GPU buffer limits are cut on the CPU into the bound input, and match Node', async () => {
+    // Every frame over the (lowered) limit: each segment's patches come from the worker's kernels,
+    // written into their slots of the session's GPU input; padding still cleared on the GPU.
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'webgpu',
+      pageFrames,
+      { gpuFrameBytes: 1 },
+    ]);
+    expect(run.backend).toBe('webgpu');
+    expect(run.patchesOn).toBe('gpu');
+    compare(run);
+  });
+
   it('webgpu with gpuPatches false cuts patches on the CPU and matches Node', async () => {
     const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
       card,

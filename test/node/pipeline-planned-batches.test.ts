@@ -1,6 +1,6 @@
 // Planned batches (src/patch/batch-plan.ts): the inference worker cuts the patches from frames it
 // was sent, instead of the preprocess workers. In a browser on WebGPU it does so on the GPU
-// (test/browser/gpu-pipeline.test.ts); here the testing hook makes a CPU session plan too, so the
+// (test/browser/pipeline.test.ts); here the testing hook makes a CPU session plan too, so the
 // worker cuts them with its own kernels (its path after a lost GPU device). The protocol (frames sent
 // once per worker, slots across frames, border 'skip', encoded frames, release, a crash) is the same.
 import { readFileSync } from 'node:fs';
@@ -128,7 +128,6 @@ describe('planned batches: patches cut by the inference worker', () => {
         }),
       ).catch((error: unknown) => error);
       expect(aborted).toMatchObject({ code: 'ABORTED' });
-      await new Promise((resolve) => setTimeout(resolve, 500)); // batches in flight settle
       expect(await hooks.framesHeldByInferenceWorker()).toBe(0);
     } finally {
       hooks.planBatches = undefined;
