@@ -34,13 +34,22 @@ describe('pipeline in Chromium', () => {
     compare(run);
   });
 
-  it('webgpu (SwiftShader) matches Node', async () => {
-    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [card, 'webgpu', pageFrames]).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}\n${session.console.slice(-20).join('\n')}`);
-      },
-    );
+  /** The frames through a webgpu scope in the page (page options as pipeline-page.js takes them). */
+  async function onWebgpu(pageOptions?: object): Promise<PageRun> {
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'webgpu',
+      pageFrames,
+      ...(pageOptions ? [pageOptions] : []),
+    ]).catch((error: Error) => {
+      throw new Error(`${error.message}\n${session.console.slice(-20).join('\n')}`);
+    });
     expect(run.backend).toBe('webgpu');
+    return run;
+  }
+
+  it('webgpu (SwiftShader) matches Node', async () => {
+    const run = await onWebgpu();
     // By default the patches are cut on the GPU, straight into the session's input buffer.
     expect(run.patchesOn).toBe('gpu');
     expect(run.notes.join('\n')).toMatch(/patches: cut on the GPU/);
@@ -50,25 +59,13 @@ describe('pipeline in Chromium', () => {
   it('webgpu: frames over the GPU buffer limits are cut on the CPU into the bound input, and match Node', async () => {
     // Every frame over the (lowered) limit: each segment's patches come from the worker's kernels,
     // written into their slots of the session's GPU input; padding still cleared on the GPU.
-    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
-      card,
-      'webgpu',
-      pageFrames,
-      { gpuFrameBytes: 1 },
-    ]);
-    expect(run.backend).toBe('webgpu');
+    const run = await onWebgpu({ gpuFrameBytes: 1 });
     expect(run.patchesOn).toBe('gpu');
     compare(run);
   });
 
   it('webgpu with gpuPatches false cuts patches on the CPU and matches Node', async () => {
-    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
-      card,
-      'webgpu',
-      pageFrames,
-      { scope: { gpuPatches: false } },
-    ]);
-    expect(run.backend).toBe('webgpu');
+    const run = await onWebgpu({ scope: { gpuPatches: false } });
     expect(run.patchesOn).toBe('cpu');
     expect(run.notes.join('\n')).toMatch(/patches: cut on the CPU \(gpuPatches false\)/);
     compare(run);
