@@ -121,7 +121,8 @@ export interface AnalyzeOptions {
   /** Upper bound on frames pulled but not yet yielded, a memory bound (default 32). */
   maxFramesInFlight?: number;
   /** Hand each raw frame's pixel buffer to its preprocess worker instead of copying it (default
-   * false): saves a copy of the frame on this thread (~2.5 ms of CPU per 2452 x 2056 RGBA frame).
+   * false): the frame's one copy (into the worker's kernel memory; ~1-2.5 ms of CPU per 2452 x 2056
+   * RGBA frame) is then made by the worker instead of this thread.
    * Pixels that span an ArrayBuffer of their own are detached from `frame.pixels` once the frame is
    * taken (do not reuse them); other pixels are copied as without it. A frame so handed over is not
    * retried when its worker crashes (WORKER_CRASHED), nor when it was refused for its scale before

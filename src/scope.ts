@@ -137,6 +137,12 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       if (hook) context.crashPreprocess = hook;
       else delete context.crashPreprocess;
     },
+    get frameHandoffs() {
+      return { ...pool.handoffs };
+    },
+    set frameInbox(use: boolean) {
+      pool.useInbox = use;
+    },
   };
 
   const scope: Scope & { [TESTING_HOOKS]: ScopeTesting } = {

@@ -27,4 +27,10 @@ export interface ScopeTesting {
   /** From the next analyze call on: how many attempts at frame `index` crash their preprocess worker
    * (0 or undefined: none; 1: the first, then the retry succeeds; 2: both, the frame fails). */
   set crashPreprocess(hook: ((index: number) => number | undefined) | undefined);
+  /** Frames of pixels the preprocess pool handed to its workers so far: written straight into their
+   * kernel memory (inbox), or copied into (or transferred as) a buffer the worker copies in. */
+  readonly frameHandoffs: { inbox: number; copied: number };
+  /** From the next frame on: write frames into the workers' kernel memory where it is shared (true,
+   * the default), or never (false). */
+  set frameInbox(use: boolean);
 }

@@ -4,11 +4,14 @@ import { platform } from '#platform';
 import '../src/pipeline/error-transfer.js';
 import { SmearscopeError } from '../src/errors.js';
 import type { Frame } from '../src/frame.js';
+import type { InboxFrame } from '../src/kernels/resident-frame.js';
 import { instantiateKernels } from '../src/kernels/load.js';
-import { preprocessFrame } from '../src/pipeline/preprocess-frame.js';
+import { instantiateSharedKernels, kernelMemoryIsShared } from '../src/kernels/load-shared.js';
+import { preprocessFrame, type PreparedFrame } from '../src/pipeline/preprocess-frame.js';
 import type { PreprocessWorkerApi } from '../src/pipeline/worker-api.js';
 
-const kernels = instantiateKernels();
+// On a shared memory where the realm allows it: the pool then writes frames straight into it.
+const kernels = instantiateSharedKernels().then((shared) => shared ?? instantiateKernels());
 /** The frame `decode` left for the next `prepare` (one frame at a time per worker). */
 let decoded: Frame | undefined;
 let stallOnNextDecode = false;
@@ -42,15 +45,25 @@ const api: PreprocessWorkerApi = {
    * transferred too.
    */
   async prepare(input, job) {
-    const frame = input === 'decoded' ? decoded : (input as Frame);
+    const frame = input === 'decoded' ? decoded : input;
     decoded = undefined;
     if (!frame) throw new SmearscopeError('INVALID_FRAME', 'no decoded frame to prepare');
+    if ('inboxPtr' in frame && job.deferPatches) {
+      // Its pixels live in kernel memory, free again once prepared: nothing could travel on.
+      throw new SmearscopeError('INVALID_ARGUMENT', 'a frame in the inbox cannot have its patches deferred; send its pixels');
+    }
     const prepared = preprocessFrame(await kernels, frame, job);
+    if ('inboxPtr' in frame) return transferPatches(prepared);
     // deferPatches: the pixels travel on to the inference worker, decoded ones included.
     const pixels =
       job.deferPatches && prepared.patchSpec ? ownBuffer(frame.pixels) : input === 'decoded' ? undefined : returnable(frame.pixels);
     const buffers = [prepared.patches?.buffer, pixels].filter((buffer): buffer is ArrayBuffer => buffer !== undefined);
     return transfer({ prepared, ...(pixels ? { pixels } : {}) }, buffers);
+  },
+  async inbox() {
+    const instance = await kernels;
+    // Between frames nothing is allocated, so the next buffer is where a frame is adopted.
+    return kernelMemoryIsShared(instance) ? { memory: instance.memory.memory, ptr: instance.memory.nextPtr() } : undefined;
   },
   async ready() {
     await kernels;
@@ -60,12 +73,17 @@ const api: PreprocessWorkerApi = {
   },
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. A
    * frame sent along (its pixels transferred) goes down with the worker. */
-  crash(_frame?: Frame) {
+  crash(_frame?: Frame | InboxFrame) {
     setTimeout(() => {
       throw new Error('preprocess worker: deliberate crash');
     });
   },
 };
+
+/** The result, its patch tensor transferred. */
+function transferPatches(prepared: PreparedFrame) {
+  return transfer({ prepared }, prepared.patches ? [prepared.patches.buffer as ArrayBuffer] : []);
+}
 
 /** The buffer under a frame's pixels when it can be handed back (a plain ArrayBuffer). */
 function returnable(pixels: unknown): ArrayBuffer | undefined {

@@ -2,8 +2,9 @@ import { platform } from '#platform';
 import type { Frame } from '../../src/frame.js';
 import { loadModel } from '../../src/inference/load-model.js';
 import type { KernelInstance } from '../../src/kernels/load.js';
+import { realmCanShareMemory } from '../../src/kernels/load-shared.js';
 import { FrameBuffers } from '../../src/pipeline/frame-buffers.js';
-import { preprocessFrame } from '../../src/pipeline/preprocess-frame.js';
+import { preprocessFrame, type PreparedFrame } from '../../src/pipeline/preprocess-frame.js';
 import { preprocessJob } from '../../src/pipeline/preprocess-job.js';
 import type { BenchHost, PeerPass } from '../host.js';
 import type { BenchResult } from '../report-types.js';
@@ -15,8 +16,9 @@ import type { PipelinePlan } from './pipeline.js';
 const STAGES = ['handoff', 'stainFit', 'localize', 'patches'] as const;
 
 /**
- * Preprocessing only, one core: each frame as a preprocess worker gets it from the pool (copied
- * into a recycled buffer, then preprocessFrame: into kernel memory, stain fit, scale check,
+ * Preprocessing only, one core: each frame as a preprocess worker gets it from the pool (written
+ * once into kernel memory where the workers' memory is shared, the pool's inbox; else copied into
+ * a recycled buffer and then into kernel memory), then preprocessFrame (stain fit, scale check,
  * localization, the model's patches) on this thread, with the scope's own job for the plan's
  * model; passes interleaved with the NumPy/SciPy peer's (bench/preprocess-peer.py) on the same
  * frames where the host can run it, and with passes of the same job with the patches deferred
@@ -31,6 +33,8 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   const frames = plan.frames.frames;
   const buffers = new FrameBuffers(1);
   const clock = host.cpuMs ? () => host.cpuMs!() : () => performance.now();
+  // As the pool: frames whose patches are deferred travel on, so they are always sent (copied).
+  const inbox = realmCanShareMemory(); // where a scope's workers get shared kernel memory
   onePass(frames, job); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
 
   const ours: PassTimes[] = [];
@@ -57,9 +61,14 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     for (const frame of passFrames) {
       const cpuAt = clock();
       const wallAt = performance.now();
-      const packed = buffers.pack(frame);
-      const prepared = preprocessFrame(kernels, packed.frame as Frame, passJob);
-      buffers.give(packed.transfer[0]);
+      let prepared: PreparedFrame;
+      if (inbox && !passJob.deferPatches) {
+        prepared = preprocessFrame(kernels, frame, passJob); // its one copy: into kernel memory
+      } else {
+        const packed = buffers.pack(frame);
+        prepared = preprocessFrame(kernels, packed.frame as Frame, passJob);
+        buffers.give(packed.transfer[0]);
+      }
       const wallMs = performance.now() - wallAt;
       times.cpuMs += clock() - cpuAt;
       times.wallMs += wallMs;
@@ -70,7 +79,7 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     return times;
   }
 
-  const result = preprocessRow(host, plan, card.id, ours, 'cpu');
+  const result = preprocessRow(host, plan, card.id, ours, 'cpu', inbox ? 'inbox' : 'copied');
   if (peer.length > 0) {
     const peerSpread = spreadOf(peer.map((run) => (run.cells * 1000) / run.cpuMs));
     result.peer = {
@@ -83,7 +92,7 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   } else {
     result.notes!.push(`no NumPy peer: ${peerProblem ?? 'this environment cannot run Python'}`);
   }
-  const gpuRow = preprocessRow(host, plan, card.id, deferred, 'gpu');
+  const gpuRow = preprocessRow(host, plan, card.id, deferred, 'gpu', 'copied');
   gpuRow.notes!.push(
     'patches deferred: the CPU stages left when a GPU cuts the patches (planned batches); the frame handed on is not copied again',
   );
@@ -96,7 +105,14 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
 }
 
 /** One preprocessing-only row from timed passes. */
-function preprocessRow(host: BenchHost, plan: PipelinePlan, modelId: string, ours: PassTimes[], patchesOn: 'cpu' | 'gpu'): BenchResult {
+function preprocessRow(
+  host: BenchHost,
+  plan: PipelinePlan,
+  modelId: string,
+  ours: PassTimes[],
+  patchesOn: 'cpu' | 'gpu',
+  handoff: 'inbox' | 'copied',
+): BenchResult {
   const frames = plan.frames.frames;
   const perCore = spreadOf(ours.map((run) => (run.cells * 1000) / run.cpuMs));
   const wall = spreadOf(ours.map((run) => (run.cells * 1000) / run.wallMs));
@@ -122,7 +138,9 @@ function preprocessRow(host: BenchHost, plan: PipelinePlan, modelId: string, our
       host.cpuMs
         ? `per core: cells over this process's CPU time; wall clock ${wall.median.toFixed(0)} cells/s (${wall.min.toFixed(0)}-${wall.max.toFixed(0)})`
         : 'per core: this page cannot read CPU time, so cells over wall time on one thread',
-      'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
+      handoff === 'inbox'
+        ? "handoff: the frame written once into kernel memory (the pool writes into the worker's shared memory: its inbox)"
+        : 'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
     ],
   };
 }

@@ -8,6 +8,15 @@ export interface KernelInstance<E extends ModuleExports> {
   memory: KernelMemory;
 }
 
+export interface KernelOptions {
+  /** Guard bytes after every buffer (tests, fuzzing; see KernelMemory). */
+  canaryBytes?: number;
+  /** Cap on the instance's memory, bytes. */
+  maxBytes?: number;
+  /** The memory of a module built to import it (build/kernels-shared.wasm); others make their own. */
+  memory?: WebAssembly.Memory;
+}
+
 /**
  * The loader of one kernel module. The .wasm bytes are bundled into the JS (esbuild `binary`
  * loader), so browsers, workers, Electron and Node load them the same way, with no path or fetch
@@ -16,7 +25,7 @@ export interface KernelInstance<E extends ModuleExports> {
  */
 export function moduleLoader<E extends ModuleExports>(bytes: Uint8Array<ArrayBuffer>, file: string, functions: readonly string[]) {
   let compiled: Promise<WebAssembly.Module> | undefined;
-  return async (options: { canaryBytes?: number; maxBytes?: number } = {}): Promise<KernelInstance<E>> => {
+  return async (options: KernelOptions = {}): Promise<KernelInstance<E>> => {
     compiled ??= WebAssembly.compile(bytes).catch((error: unknown) => {
       compiled = undefined;
       throw new SmearscopeError('KERNEL_FAILED', `could not compile ${file} (WebAssembly SIMD is required: Chromium 91+, Node 16.4+)`, {
@@ -28,6 +37,7 @@ export function moduleLoader<E extends ModuleExports>(bytes: Uint8Array<ArrayBuf
         abort(_message: number, _file: number, line: number, column: number): never {
           throw new SmearscopeError('KERNEL_FAILED', `kernel assertion failed at ${line}:${column}`);
         },
+        ...(options.memory ? { memory: options.memory } : {}),
       },
     });
     const exports = typedExports<E>(instance.exports, functions, file);

@@ -79,6 +79,23 @@ export class KernelMemory {
     return ptr;
   }
 
+  /** Where the next `alloc` places its buffer: with nothing allocated, where another thread may
+   * write a frame for `adopt` (a shared memory's inbox). */
+  nextPtr(): number {
+    return alignUp(this.top);
+  }
+
+  /**
+   * Reserves the `byteLength` bytes another thread already wrote at `ptr` (a shared memory), instead
+   * of copying them in; `ptr` must be `nextPtr()`. Returns `ptr`, released like any buffer.
+   */
+  adopt(ptr: number, byteLength: number): number {
+    if (ptr !== this.nextPtr()) {
+      throw new SmearscopeError('KERNEL_FAILED', `a frame was written at ${ptr}, but the next kernel buffer is at ${this.nextPtr()}`);
+    }
+    return this.alloc(byteLength);
+  }
+
   /** Copies `source` into a new buffer; returns its pointer. */
   allocCopy(source: ArrayBufferView): number {
     const ptr = this.alloc(source.byteLength);

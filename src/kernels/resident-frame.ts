@@ -1,3 +1,4 @@
+import { SmearscopeError } from '../errors.js';
 import { checkFrame, type Frame } from '../frame.js';
 import type { KernelMemory } from './memory.js';
 
@@ -19,4 +20,22 @@ export function placeFrame(kernels: { memory: KernelMemory }, frame: Frame): Res
   checkFrame(frame);
   const ptr = kernels.memory.allocCopy(frame.pixels);
   return { ptr, width: frame.width, height: frame.height, channels: frame.channels };
+}
+
+/** A frame without its pixels: they are already in kernel memory at `inboxPtr`, written there by
+ * another thread (the preprocess pool, into a worker's shared memory). */
+export type InboxFrame = Omit<Frame, 'pixels'> & { inboxPtr: number };
+
+/**
+ * A frame whose pixels another thread wrote into kernel memory at `frame.inboxPtr` (the next
+ * buffer: nothing may be allocated between that write and this call): reserved in place, no copy.
+ * Release as `placeFrame`'s.
+ */
+export function adoptFrame(kernels: { memory: KernelMemory }, frame: InboxFrame): ResidentFrame {
+  const { width, height, channels } = frame;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || (channels !== 3 && channels !== 4)) {
+    throw new SmearscopeError('INVALID_FRAME', `frame in kernel memory: bad header ${width} x ${height} x ${channels}`);
+  }
+  const ptr = kernels.memory.adopt(frame.inboxPtr, width * height * channels);
+  return { ptr, width, height, channels };
 }

@@ -6,7 +6,7 @@ import type { KernelInstance } from '../kernels/load.js';
 import type { CellLocation } from '../localize/cells.js';
 import { localizeCells } from '../localize/localize-cells.js';
 import { patchInsideFrame, writePatches, type BorderPolicy, type PatchSpec } from '../patch/write-patches.js';
-import { placeFrame, type ResidentFrame } from '../kernels/resident-frame.js';
+import { adoptFrame, placeFrame, type InboxFrame, type ResidentFrame } from '../kernels/resident-frame.js';
 import { tryEstimateScale, type ScaleEstimate } from '../scale/estimate.js';
 import { resolveScale } from '../scale/resolve.js';
 import type { ScaleSource } from '../scale/scale-source.js';
@@ -72,12 +72,14 @@ export interface PreparedFrame {
 
 /**
  * One frame through the kernels: stain fit, (scale estimate), localization, then every cell's
- * patch written into one tensor for the model. Kernel memory is released before returning.
+ * patch written into one tensor for the model. A Frame is copied into kernel memory; an InboxFrame
+ * is already there (written by the pool into this worker's shared memory). Kernel memory,
+ * the frame's included, is released before returning.
  */
-export function preprocessFrame(kernels: KernelInstance, frame: Frame, job: PreprocessJob): PreparedFrame {
+export function preprocessFrame(kernels: KernelInstance, frame: Frame | InboxFrame, job: PreprocessJob): PreparedFrame {
   const mark = kernels.memory.mark();
   try {
-    const resident = placeFrame(kernels, frame);
+    const resident = 'inboxPtr' in frame ? adoptFrame(kernels, frame) : placeFrame(kernels, frame);
     let t = performance.now();
     const stain: PreparedFrame['stain'] = { normalized: false };
     let fit: StainReference | undefined;
@@ -198,7 +200,7 @@ function patchSpec(job: PreprocessJob, micronsPerPixel: number, fit: StainRefere
 function prepareSingleCell(
   kernels: KernelInstance,
   resident: ResidentFrame,
-  frame: Frame,
+  frame: Omit<Frame, 'pixels'>,
   job: PreprocessJob,
   fit: StainReference | undefined,
   stain: PreparedFrame['stain'],

@@ -6,6 +6,8 @@ import type { FrameLimits } from '../api-types.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import { transfer } from 'comlink';
 import { FrameBuffers, pixelsHandedOver } from './frame-buffers.js';
+import { writeFrameInbox, type FrameInbox } from './frame-inbox.js';
+import type { InboxFrame } from '../kernels/resident-frame.js';
 import { WorkerSlot } from './worker-slot.js';
 
 type Slot = WorkerSlot<PreprocessWorkerApi>;
@@ -23,6 +25,12 @@ export class PreprocessPool {
   private readonly idle: Slot[];
   private readonly waiting: Array<{ grant: (slot: Slot) => void; refuse: (error: SmearscopeError) => void }> = [];
   private readonly buffers: FrameBuffers;
+  /** Each live worker's inbox, asked once per worker (null: its memory is not shared). */
+  private readonly inboxes = new Map<Slot, FrameInbox | null>();
+  /** Frames of pixels handed to workers so far: written into their kernel memory, or copied into a transfer buffer (or transferred). */
+  readonly handoffs = { inbox: 0, copied: 0 };
+  /** Write frames into workers' kernel memory where it is shared (a test hook turns it off). */
+  useInbox = true;
   private closed = false;
 
   constructor(platform: WorkerHost, workerCount: number) {
@@ -39,9 +47,11 @@ export class PreprocessPool {
   }
 
   /**
-   * Prepares one frame within `limits` (decode and preprocess each bounded). The frame's pixels are
-   * copied into a recycled buffer that is transferred to the worker and back (the caller keeps its
-   * frame, so a crash can be retried; see FrameBuffers); the patch tensor comes back transferred.
+   * Prepares one frame within `limits` (decode and preprocess each bounded). Where the worker's
+   * kernel memory is shared, the frame's pixels are written straight into it (its inbox: one copy,
+   * here); else they are copied into a recycled buffer that is transferred to the worker and back,
+   * and the worker copies them into its kernel memory (see FrameBuffers). Either way the caller keeps
+   * its frame, so a crash can be retried. The patch tensor comes back transferred.
    * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
    * With `handOver` (AnalyzeOptions.transferFrames) the pixels' own buffer is transferred instead of
    * a copy (see FrameBuffers.pack); a crash then takes them along, so the frame is not retried.
@@ -60,7 +70,7 @@ export class PreprocessPool {
     for (let attempt = 1; ; attempt++) {
       const slot = await this.acquire(signal);
       try {
-        let input: Frame | 'decoded';
+        let input: Frame | InboxFrame | 'decoded';
         let transfers: ArrayBuffer[] = [];
         if (isEncodedFrame(frame)) {
           await slot.call((remote) => remote.decode(frame, limits.maxFramePixels), {
@@ -75,9 +85,18 @@ export class PreprocessPool {
           });
           input = 'decoded';
         } else {
-          const packed = this.buffers.pack(frame, handOver);
-          input = packed.frame as Frame;
-          transfers = packed.transfer;
+          // Not with transferFrames (the pixels go without a copy here) nor deferred patches (they travel on).
+          const inbox = !handOver && !job.deferPatches ? await this.inboxOf(slot) : null;
+          if (inbox && writeFrameInbox(inbox, frame.pixels)) {
+            const { pixels: _, ...header } = frame;
+            input = { ...header, inboxPtr: inbox.ptr };
+            this.handoffs.inbox++;
+          } else {
+            const packed = this.buffers.pack(frame, handOver);
+            input = packed.frame as Frame;
+            transfers = packed.transfer;
+            this.handoffs.copied++;
+          }
         }
         if (attempt <= crashAttempts) {
           // Mid-frame, as a real crash: the frame's pixels (the copy, or the handed-over buffer) go down with the worker.
@@ -117,6 +136,17 @@ export class PreprocessPool {
         await this.releaseSlot(slot);
       }
     }
+  }
+
+  /** The worker's inbox (asked once per worker); null where its kernel memory is not shared. */
+  private async inboxOf(slot: Slot): Promise<FrameInbox | null> {
+    if (!this.useInbox) return null;
+    let inbox = this.inboxes.get(slot);
+    if (inbox === undefined) {
+      inbox = (await slot.call((remote) => remote.inbox(), { timeoutMs: WORKER_START_MS })) ?? null;
+      this.inboxes.set(slot, inbox);
+    }
+    return inbox;
   }
 
   /** Takes back a frame buffer the stream is done with (planned batches: pixels back from the GPU). */
@@ -160,6 +190,7 @@ export class PreprocessPool {
   private async releaseSlot(slot: Slot): Promise<void> {
     if (this.closed) return;
     if (!slot.isAlive) {
+      this.inboxes.delete(slot); // the fresh worker has a memory of its own
       try {
         await slot.respawn();
       } catch (error) {

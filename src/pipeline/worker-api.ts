@@ -3,6 +3,7 @@ import type { BackendChoice, BackendName, BatchOutputs } from '../inference/back
 import type { Dtype, DtypeChoice } from '../inference/dtype.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import type { BatchPlan } from '../patch/batch-plan.js';
+import type { InboxFrame } from '../kernels/resident-frame.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 
 // What the pipeline calls on its workers (comlink). The workers (workers/*.worker.ts) implement
@@ -65,10 +66,17 @@ export interface PreprocessWorkerApi {
    * transferred too. With `job.deferPatches` and cells found, `pixels` are the frame's own
    * (decoded ones too), for the inference worker to cut the patches from.
    */
-  prepare(input: Frame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
+  prepare(input: Frame | InboxFrame | 'decoded', job: PreprocessJob): Promise<{ prepared: PreparedFrame; pixels?: ArrayBuffer }>;
+  /**
+   * Where the pool may write the next frame's pixels itself: this worker's kernel memory (shared)
+   * and the offset of its next buffer, valid between frames; the frame then comes as an InboxFrame
+   * (never with `job.deferPatches`, whose pixels travel on). Undefined where the kernels' memory is
+   * not shared (a page that is not cross-origin isolated): frames come with their pixels.
+   */
+  inbox(): Promise<{ memory: WebAssembly.Memory; ptr: number } | undefined>;
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. The
    * frame, when given (transferred), goes down with it. */
-  crash(frame?: Frame): void;
+  crash(frame?: Frame | InboxFrame): void;
   /** Test hook: the next decode spins forever without answering (a decoder stuck in a file). */
   stallOnNextDecode(): void;
   /** Resolves once the worker has loaded and its kernels are instantiated. */

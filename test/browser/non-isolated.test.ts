@@ -39,6 +39,8 @@ describe('a page served without COOP/COEP', () => {
     expect(run.crossOriginIsolated).toBe(false);
     expect(run.backend).toBe('wasm');
     expect(run.notes).toContain('wasm: 1 thread');
+    // No shared memory here: the frames are copied to the worker, which copies them into its kernels.
+    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: frames.length });
     expectSameCells(run, node);
   });
 

@@ -28,6 +28,7 @@ export async function analyze(cardUrl, backend, frames, options = {}) {
       events: scope.events,
       crossOriginIsolated,
       patchesOn,
+      frameHandoffs: hooks.frameHandoffs,
       results,
     };
   } finally {

@@ -31,6 +31,8 @@ describe('pipeline in Chromium', () => {
     const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [card, 'wasm', pageFrames]);
     expect(run.crossOriginIsolated).toBe(true);
     expect(run.backend).toBe('wasm');
+    // Isolated: the preprocess worker's kernel memory is shared, the pool writes each frame into it.
+    expect(run.frameHandoffs).toEqual({ inbox: pageFrames.length, copied: 0 });
     compare(run);
   });
 
@@ -50,8 +52,10 @@ describe('pipeline in Chromium', () => {
 
   it('webgpu (SwiftShader) matches Node', async () => {
     const run = await onWebgpu();
-    // By default the patches are cut on the GPU, straight into the session's input buffer.
+    // By default the patches are cut on the GPU, straight into the session's input buffer; the
+    // frames' pixels travel on to it, so the pool sends them rather than writing them into the kernels.
     expect(run.patchesOn).toBe('gpu');
+    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: pageFrames.length });
     expect(run.notes.join('\n')).toMatch(/patches: cut on the GPU/);
     compare(run);
   });

@@ -19,6 +19,8 @@ export interface PageRun {
   crossOriginIsolated: boolean;
   /** Where the stream cut its patches: 'gpu' (planned batches on the GPU) or 'cpu'. */
   patchesOn?: 'gpu' | 'cpu';
+  /** How the pool handed frames to its workers: into their shared kernel memory, or copied. */
+  frameHandoffs?: { inbox: number; copied: number };
   progress?: Array<{ phase: string; loadedBytes?: number; totalBytes?: number }>;
   results: Array<{ label: string; error?: unknown; patchesMs?: number; cells: PageCell[] }>;
 }

@@ -1,0 +1,118 @@
+// The frame inbox (src/pipeline/frame-inbox.ts): where a preprocess worker's kernel memory is shared
+// (always in Node), the pool writes each frame's pixels straight into it instead of copying them
+// into a transfer buffer that the worker copies again. The results must be those of the copying
+// path, frame for frame, across frames of other sizes and channels (the memory grows between
+// frames), a crash and its retry on a fresh worker (a new memory), and two workers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScope, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { testingHooks } from '../../src/testing.js';
+import { bccdFrames, copyFrame } from '../support/frames.js';
+import { shippedModelCard } from '../support/test-model.js';
+
+/** `frame` tiled 2 x 2: a frame four times as large (the worker's memory must grow for it). */
+function tiled(frame: Frame): Frame {
+  const { width, height, channels } = frame;
+  const pixels = new Uint8Array(4 * width * height * channels);
+  const row = width * channels;
+  for (let y = 0; y < 2 * height; y++) {
+    const source = frame.pixels.subarray((y % height) * row, ((y % height) + 1) * row);
+    pixels.set(source, 2 * y * row);
+    pixels.set(source, (2 * y + 1) * row);
+  }
+  return { ...frame, width: 2 * width, height: 2 * height, pixels, label: `${frame.label} 2x2` };
+}
+
+/** `frame` as RGB8 (3 bytes per pixel). */
+function rgb(frame: Frame): Frame {
+  const pixels = new Uint8Array(frame.width * frame.height * 3);
+  for (let p = 0; p < frame.width * frame.height; p++) pixels.set(frame.pixels.subarray(4 * p, 4 * p + 3), 3 * p);
+  return { ...frame, channels: 3, pixels, label: `${frame.label} rgb` };
+}
+
+function cellsOf(results: FrameResult[]) {
+  return results.map((r) => ({
+    label: r.label,
+    error: r.error?.code,
+    cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })),
+  }));
+}
+
+function expectSameResults(got: FrameResult[], expected: FrameResult[]) {
+  const a = cellsOf(got);
+  const b = cellsOf(expected);
+  expect(a.map((r) => [r.label, r.error, r.cells.length])).toEqual(b.map((r) => [r.label, r.error, r.cells.length]));
+  for (let f = 0; f < a.length; f++) {
+    expect(a[f].cells.map((c) => [c.x, c.y, c.class])).toEqual(b[f].cells.map((c) => [c.x, c.y, c.class]));
+    for (let c = 0; c < a[f].cells.length; c++) {
+      for (const [code, p] of Object.entries(b[f].cells[c].probs!)) expect(Math.abs(a[f].cells[c].probs![code] - p)).toBeLessThan(1e-5);
+    }
+  }
+}
+
+describe('frame inbox: frames written straight into the preprocess workers’ kernel memory', () => {
+  let scope: Scope;
+  let inputs: Frame[];
+  let copied: FrameResult[];
+
+  beforeAll(async () => {
+    const bccd = await bccdFrames(4);
+    // Small, four times larger, small again, RGB: the memory grows, and later frames sit in a larger one.
+    inputs = [bccd[0], tiled(bccd[1]), bccd[2], rgb(bccd[3]), tiled(bccd[0])];
+    scope = await createScope({ model: shippedModelCard(), backend: 'native', workers: 2, batchSize: 4 });
+    testingHooks(scope).frameInbox = false;
+    copied = [];
+    for await (const r of scope.analyzeStream(inputs.map((f) => copyFrame(f)))) copied.push(r);
+    testingHooks(scope).frameInbox = true;
+  });
+  afterAll(async () => scope?.dispose());
+
+  it('gives the results of the copying path, frame for frame, and leaves the caller’s frames as they were', async () => {
+    const hooks = testingHooks(scope);
+    expect(hooks.frameHandoffs).toEqual({ inbox: 0, copied: inputs.length });
+    expect(copied.reduce((n, r) => n + r.cells.length, 0)).toBeGreaterThan(4);
+    const mine = inputs.map((f) => copyFrame(f));
+    const results: FrameResult[] = [];
+    for await (const r of scope.analyzeStream(mine)) results.push(r);
+    expect(hooks.frameHandoffs).toEqual({ inbox: inputs.length, copied: inputs.length });
+    expectSameResults(results, copied);
+    for (let i = 0; i < inputs.length; i++) expect(Buffer.from(mine[i].pixels).equals(Buffer.from(inputs[i].pixels))).toBe(true);
+  });
+
+  it('a crash mid-frame is retried on a fresh worker, whose own memory gets the frame', async () => {
+    const hooks = testingHooks(scope);
+    const before = hooks.frameHandoffs.inbox;
+    hooks.crashPreprocess = (i) => (i === 1 || i === 3 ? 1 : undefined);
+    const results: FrameResult[] = [];
+    try {
+      for await (const r of scope.analyzeStream(inputs.map((f) => copyFrame(f)))) results.push(r);
+    } finally {
+      hooks.crashPreprocess = undefined;
+    }
+    // Two more handoffs than frames: the crashed attempts, then their retries.
+    expect(hooks.frameHandoffs.inbox - before).toBe(inputs.length + 2);
+    expectSameResults(results, copied);
+  });
+
+  it('transferFrames and deferred patches keep sending the pixels', async () => {
+    const hooks = testingHooks(scope);
+    const before = { ...hooks.frameHandoffs };
+    const results: FrameResult[] = [];
+    for await (const r of scope.analyzeStream(
+      inputs.map((f) => copyFrame(f)),
+      { transferFrames: true },
+    ))
+      results.push(r);
+    expect(hooks.frameHandoffs).toEqual({ inbox: before.inbox, copied: before.copied + inputs.length });
+    expectSameResults(results, copied);
+    // Planned batches defer the patches: each frame's pixels travel on to the inference worker.
+    hooks.planBatches = true;
+    const planned: FrameResult[] = [];
+    try {
+      for await (const r of scope.analyzeStream(inputs.map((f) => copyFrame(f)))) planned.push(r);
+    } finally {
+      hooks.planBatches = undefined;
+    }
+    expect(hooks.frameHandoffs).toEqual({ inbox: before.inbox, copied: before.copied + 2 * inputs.length });
+    expectSameResults(planned, copied);
+  });
+});
