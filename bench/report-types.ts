@@ -93,6 +93,9 @@ export interface BenchResult {
   /** pipeline: where the patches were cut: 'cpu' (preprocess workers) or 'gpu' (the inference worker's
    * compute pass into the session's input; with preprocessOnly: the CPU stages left when a GPU cuts them). */
   patchesOn?: 'cpu' | 'gpu';
+  /** preprocessOnly: how a frame reached the kernels: 'inbox' (written once into the worker's shared
+   * kernel memory) or 'copied' (into a transfer buffer, then into kernel memory). */
+  frameHandoff?: 'inbox' | 'copied';
   /** preprocessOnly: the NumPy/SciPy peer of the same stages on the same frames, passes interleaved. */
   peer?: PeerFigures;
   /** preprocessOnly: cellsPerSecond over the peer's, same run. */

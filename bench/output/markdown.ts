@@ -44,6 +44,7 @@ export function reportMarkdown(report: BenchReport): string {
         [
           ...ROW_HEAD,
           'patches on',
+          'frame handoff',
           'cells/s per core',
           'ms/frame handoff / fit / scale + locate / patches',
           'NumPy peer cells/s per core',
@@ -53,6 +54,7 @@ export function reportMarkdown(report: BenchReport): string {
         preprocess.map((result) => [
           ...rowHead(result),
           result.patchesOn === 'gpu' ? 'gpu (CPU stages left)' : (result.patchesOn ?? '-'),
+          result.frameHandoff === 'inbox' ? 'written into kernel memory' : result.frameHandoff === 'copied' ? 'copied twice' : '-',
           formatSpread(result.cellsPerSecondSpread),
           stageList(result.stageMs, ['handoff', 'stainFit', 'localize', 'patches']),
           result.peer ? `${formatSpread(result.peer.cellsPerSecond)} (${result.peer.cells} cells)` : '-',

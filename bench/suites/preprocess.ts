@@ -35,16 +35,19 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   const clock = host.cpuMs ? () => host.cpuMs!() : () => performance.now();
   // As the pool: frames whose patches are deferred travel on, so they are always sent (copied).
   const inbox = realmCanShareMemory(); // where a scope's workers get shared kernel memory
-  onePass(frames, job); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
+  onePass(frames, job, inbox); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
 
   const ours: PassTimes[] = [];
   const deferred: PassTimes[] = [];
+  // With the inbox, the copying path too (as where memory cannot be shared), so the two compare in one run.
+  const copied: PassTimes[] = [];
   const peer: PassTimes[] = [];
   let peerRuntime: string | undefined;
   let peerProblem: string | undefined;
   for (let pass = 0; pass < passes; pass++) {
-    ours.push(onePass(frames, job));
-    deferred.push(onePass(frames, deferredJob));
+    ours.push(onePass(frames, job, inbox));
+    if (inbox) copied.push(onePass(frames, job, false));
+    deferred.push(onePass(frames, deferredJob, false));
     if (host.preprocessPeer && !peerProblem) {
       try {
         const run = await host.preprocessPeer(frames, job);
@@ -56,13 +59,13 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     }
   }
 
-  function onePass(passFrames: readonly Frame[], passJob: typeof job): PassTimes {
+  function onePass(passFrames: readonly Frame[], passJob: typeof job, intoInbox: boolean): PassTimes {
     const times: PassTimes = { cells: 0, cpuMs: 0, wallMs: 0, stageMs: [] };
     for (const frame of passFrames) {
       const cpuAt = clock();
       const wallAt = performance.now();
       let prepared: PreparedFrame;
-      if (inbox && !passJob.deferPatches) {
+      if (intoInbox) {
         prepared = preprocessFrame(kernels, frame, passJob); // its one copy: into kernel memory
       } else {
         const packed = buffers.pack(frame);
@@ -92,6 +95,14 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   } else {
     result.notes!.push(`no NumPy peer: ${peerProblem ?? 'this environment cannot run Python'}`);
   }
+  const rows = [result];
+  if (copied.length > 0) {
+    const copiedRow = preprocessRow(host, plan, card.id, copied, 'cpu', 'copied');
+    copiedRow.notes!.push(
+      'the copying path, as where memory cannot be shared (a page without cross-origin isolation): passes interleaved with the inbox row',
+    );
+    rows.push(copiedRow);
+  }
   const gpuRow = preprocessRow(host, plan, card.id, deferred, 'gpu', 'copied');
   gpuRow.notes!.push(
     'patches deferred: the CPU stages left when a GPU cuts the patches (planned batches); the frame handed on is not copied again',
@@ -99,9 +110,10 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   host.log(
     `${host.env} preprocessing only, ${card.id} on ${frames.length} ${plan.frames.description}: ${result.cellsPerSecond.toFixed(0)} cells/s per core` +
       (result.peer ? ` vs NumPy peer ${result.peer.cellsPerSecond.median.toFixed(0)} (${result.relativeToPeer!.toFixed(1)}x)` : '') +
+      (rows[1] ? `; frames copied twice instead of written into kernel memory: ${rows[1].cellsPerSecond.toFixed(0)}` : '') +
       `; patches left to a GPU: ${gpuRow.cellsPerSecond.toFixed(0)} cells/s per core`,
   );
-  return [result, gpuRow];
+  return [...rows, gpuRow];
 }
 
 /** One preprocessing-only row from timed passes. */
@@ -126,6 +138,7 @@ function preprocessRow(
     batch: 1,
     preprocessOnly: true,
     patchesOn,
+    frameHandoff: handoff,
     cellsPerSecond: perCore.median,
     cellsPerSecondSpread: perCore,
     framesPerSecond: (perCore.median * frames.length) / cells,
