@@ -26,13 +26,8 @@ export function checkFrame(frame: Frame): void {
   if (!frame || typeof frame !== 'object') {
     throw new SmearscopeError('INVALID_FRAME', 'frame must be an object { width, height, channels, pixels }');
   }
+  checkFrameHeader(frame);
   const { width, height, channels, pixels } = frame;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new SmearscopeError('INVALID_FRAME', `frame size must be positive integers, got ${width} x ${height}`);
-  }
-  if (channels !== 3 && channels !== 4) {
-    throw new SmearscopeError('INVALID_FRAME', `frame.channels must be 3 (RGB8) or 4 (RGBA8), got ${channels}`);
-  }
   if (!(pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray)) {
     throw new SmearscopeError('INVALID_FRAME', 'frame.pixels must be a Uint8Array or Uint8ClampedArray');
   }
@@ -43,6 +38,17 @@ export function checkFrame(frame: Frame): void {
       `frame.pixels has ${pixels.length} bytes but ${width} x ${height} x ${channels} needs ${expected}; ` +
         'check width, height and channels (detached buffers have 0 bytes)',
     );
+  }
+}
+
+/** Throws INVALID_FRAME unless size, channels and scale are valid (a frame's header, pixels aside). */
+export function checkFrameHeader(frame: Omit<Frame, 'pixels'>): void {
+  const { width, height, channels } = frame;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new SmearscopeError('INVALID_FRAME', `frame size must be positive integers, got ${width} x ${height}`);
+  }
+  if (channels !== 3 && channels !== 4) {
+    throw new SmearscopeError('INVALID_FRAME', `frame.channels must be 3 (RGB8) or 4 (RGBA8), got ${channels}`);
   }
   if (frame.micronsPerPixel !== undefined) checkMicronsPerPixel(frame.micronsPerPixel, 'INVALID_FRAME', 'frame.micronsPerPixel');
 }

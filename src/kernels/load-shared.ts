@@ -2,9 +2,8 @@ import kernelsSharedWasm from '../../build/kernels-shared.wasm';
 import { KERNEL_FUNCTIONS, type KernelExports } from './exports.js';
 import { moduleLoader } from './instantiate.js';
 import type { KernelInstance } from './load.js';
-import { KERNEL_MEMORY_MAX_BYTES } from './memory.js';
+import { KERNEL_MEMORY_MAX_BYTES, PAGE_BYTES } from './memory.js';
 
-const PAGE_BYTES = 65536;
 /** The build's maximum (asconfig.json, target "shared": maximumMemory): the kernels' 2 GiB limit. */
 const MAX_PAGES = KERNEL_MEMORY_MAX_BYTES / PAGE_BYTES;
 

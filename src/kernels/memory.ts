@@ -1,6 +1,7 @@
 import { SmearscopeError } from '../errors.js';
 
-const PAGE_BYTES = 65536;
+/** A WebAssembly memory page. */
+export const PAGE_BYTES = 65536;
 const ALIGN_BYTES = 16; // v128 loads want 16-byte alignment
 const CANARY = 0xa5;
 /** The kernels take pointers as i32: past 2 GiB they would trap (memory access out of bounds). */

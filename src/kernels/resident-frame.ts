@@ -1,5 +1,4 @@
-import { SmearscopeError } from '../errors.js';
-import { checkFrame, type Frame } from '../frame.js';
+import { checkFrame, checkFrameHeader, type Frame } from '../frame.js';
 import type { KernelMemory } from './memory.js';
 
 /** A frame copied into the kernels' linear memory; valid until the memory is released past it. */
@@ -32,10 +31,8 @@ export type InboxFrame = Omit<Frame, 'pixels'> & { inboxPtr: number };
  * Release as `placeFrame`'s.
  */
 export function adoptFrame(kernels: { memory: KernelMemory }, frame: InboxFrame): ResidentFrame {
+  checkFrameHeader(frame);
   const { width, height, channels } = frame;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || (channels !== 3 && channels !== 4)) {
-    throw new SmearscopeError('INVALID_FRAME', `frame in kernel memory: bad header ${width} x ${height} x ${channels}`);
-  }
   const ptr = kernels.memory.adopt(frame.inboxPtr, width * height * channels);
   return { ptr, width, height, channels };
 }

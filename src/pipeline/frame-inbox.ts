@@ -1,4 +1,4 @@
-import { KERNEL_MEMORY_MAX_BYTES } from '../kernels/memory.js';
+import { KERNEL_MEMORY_MAX_BYTES, PAGE_BYTES } from '../kernels/memory.js';
 
 /** A preprocess worker's kernel memory (shared) and where its next frame goes (PreprocessWorkerApi.inbox). */
 export interface FrameInbox {
@@ -6,7 +6,6 @@ export interface FrameInbox {
   ptr: number;
 }
 
-const PAGE_BYTES = 65536;
 /** The kernels may read up to 16 bytes past a frame's last pixel (assembly/patch.ts). */
 const READ_PAST_BYTES = 16;
 

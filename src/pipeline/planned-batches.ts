@@ -22,7 +22,7 @@ export class PlannedBatches {
   private readonly gpuFrames = new Map<number, GpuFrame>();
   private readonly hostFrames = new Map<number, Frame>();
   private readonly writer: GpuPatchWriter | undefined;
-  private hostBatch: Float32Array | undefined;
+  private hostBatch: Float32Array<ArrayBuffer> | undefined;
   /** Holds and releases in arrival order; a run waits for those before it (an upload checks its
    * errors asynchronously, and the run that follows it must find the frame). */
   private pending: Promise<unknown> = Promise.resolve();
@@ -105,12 +105,14 @@ export class PlannedBatches {
   private async runOnGpu(plan: BatchPlan, writer: GpuPatchWriter): Promise<BatchOutputs> {
     const { device, buffer, runBound } = this.session.gpuInput!;
     const slotFloats = this.inputFloats / this.session.batchSize;
-    // Frames kept on the host: their patches cut here, then written into their slots.
+    // Frames kept on the host: their patches cut here (into the reused host batch, at their own
+    // slots), then written into those slots of the bound buffer.
     for (const segment of plan.segments) {
       if (this.gpuFrames.has(segment.frameKey)) continue;
-      const patches = new Float32Array(segment.centres.length * slotFloats);
-      await this.cutOnCpu(segment, patches, 0);
-      device.queue.writeBuffer(buffer, segment.firstSlot * slotFloats * 4, patches);
+      this.hostBatch ??= new Float32Array(this.inputFloats);
+      await this.cutOnCpu(segment, this.hostBatch, segment.firstSlot);
+      const first = segment.firstSlot * slotFloats;
+      device.queue.writeBuffer(buffer, first * 4, this.hostBatch, first, segment.centres.length * slotFloats);
     }
     const passes: Array<{ afterSubmit(): void }> = [];
     device.pushErrorScope('validation');

@@ -4,6 +4,7 @@ import type { Dtype, DtypeChoice } from '../inference/dtype.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import type { BatchPlan } from '../patch/batch-plan.js';
 import type { InboxFrame } from '../kernels/resident-frame.js';
+import type { FrameInbox } from './frame-inbox.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 
 // What the pipeline calls on its workers (comlink). The workers (workers/*.worker.ts) implement
@@ -73,7 +74,7 @@ export interface PreprocessWorkerApi {
    * (never with `job.deferPatches`, whose pixels travel on). Undefined where the kernels' memory is
    * not shared (a page that is not cross-origin isolated): frames come with their pixels.
    */
-  inbox(): Promise<{ memory: WebAssembly.Memory; ptr: number } | undefined>;
+  inbox(): Promise<FrameInbox | undefined>;
   /** Dies the way a crash would (an uncaught error outside any call); used by failure tests. The
    * frame, when given (transferred), goes down with it. */
   crash(frame?: Frame | InboxFrame): void;
