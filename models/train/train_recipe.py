@@ -349,7 +349,7 @@ def reproduce_args(trained: dict) -> str:
         if trained.get(key) != value:
             parts.append(f"--{key.replace('_', '-')} {trained.get(key)}")
     for key, default in (("init_from", None), ("camera", False), ("scale_jitter", 0.2), ("learning_rate", 2e-3),
-                         ("seed", 7)):
+                         ("normalize_probability", 0.5), ("seed", 7), ("arch", "resnet10g")):
         value = trained.get(key, default)
         if value != default:
             parts.append(f"--{key.replace('_', '-')}" + ("" if value is True else

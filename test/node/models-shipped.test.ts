@@ -65,7 +65,7 @@ describe('scheme peripheral-blood-pbc-8', () => {
 });
 
 describe('shipped cards of the cross-lab recipe', () => {
-  for (const id of ['pb8-resnet10g', 'pb8-resnet10gc', 'bm7-resnet10g']) {
+  for (const id of ['pb8-resnet10g', 'pb8-resnet10gc', 'bm7-resnet10g', 'bm7-resnet10gn']) {
     it(`${id}: valid, edge-sized, with provenance, held-out figures and a stain-normalization choice`, () => {
       const card = validateModelCard(readCard(id), id);
       expect(card.parameters!).toBeLessThanOrEqual(2_000_000);
@@ -91,6 +91,16 @@ describe('shipped cards of the cross-lab recipe', () => {
     const notes = readCard('pb8-resnet10gc').provenance.notes!;
     expect(notes).toMatch(/Fine-tuned from \S+\.pt \(150 epochs from scratch/);
     expect(notes).toMatch(/Reproduce: .*--init-from \S+\.pt .*--camera/);
+  });
+
+  it('the marrow fine-tune names the shipped model it started from, its plain views and how to reproduce it', () => {
+    const card = readCard('bm7-resnet10gn');
+    const notes = card.provenance.notes!;
+    expect(notes).toMatch(/Fine-tuned from bm7-resnet10g\.pt \(150 epochs from scratch/);
+    expect(notes).toMatch(/Macenko normalization to stainReference on a random 0% of views/);
+    expect(notes).toMatch(/Reproduce: .*--init-from bm7-resnet10g\.pt .*--normalize-probability 0\.0 --arch resnet10gn/);
+    // Trained without normalized views, so its card must not ask for normalization.
+    expect(card.stainNormalization).toBe(false);
   });
 
   it('rejects a non-boolean stainNormalization and stainNormalization: true without a reference', () => {
