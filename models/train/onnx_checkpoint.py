@@ -23,8 +23,7 @@ from onnx import numpy_helper
 
 from export import export_onnx
 from net import SmallResNet
-
-HERE = os.path.dirname(os.path.abspath(__file__))
+from train_recipe import DATASETS
 
 
 def graph_constants(graph) -> dict:
@@ -102,7 +101,7 @@ def main():
     # What the card says about its training run, as train_recipe.py's --init-from reads and records it.
     trained = re.search(r"trained on (\S+) \(torch ([^)]+)\) in ([\d.]+) min", notes)
     recipe = {
-        "dataset": "pbc-8" if card["scheme"] == "peripheral-blood-pbc-8" else "bm-matek-7",
+        "dataset": next(name for name, config in DATASETS.items() if config["scheme"] == card["scheme"]),
         "channels": channels, "input_pixels": input_pixels, "input_norm": input_norm,
         "colour": "strong" if "hue rotation" in notes else "hed",
         "epochs": int(re.search(r"(\d+) epochs \(fixed in advance\)", notes).group(1)),
