@@ -22,7 +22,7 @@ import augment
 import recipe_augment
 from dataset import Sample
 from export import card_body, export_onnx, write_card, written
-from macenko import fit_stains, normalize_stains
+from macenko import StainFit, fit_stains, normalize_stains
 from metrics import classification_metrics
 from net import SmallResNet, count_macs
 from resample import resample_bilinear
@@ -77,6 +77,8 @@ def parse_args():
     parser.add_argument("--dataset", choices=sorted(DATASETS), required=True)
     parser.add_argument("--data", help="default ../shared/data/<dataset>")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--draw-seed", type=int,
+                        help="seed of the weights' initialization and training draws only (default --seed); the splits keep --seed")
     # Defaults per dataset (DATASETS[...]["defaults"]).
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--input-pixels", type=int)
@@ -157,6 +159,38 @@ def load_group(data_root, group, side, workers):
     return np.stack([r[0] for r in results]), [r[1] for r in results]
 
 
+def split_samples(data_root: str, config: dict, codes: list, seed: int):
+    """(training, validation, held-out) samples: the held-out list first (written, stratified 20 %, where
+    the dataset's config says so, else read), then a stratified 10 % of the rest for validation."""
+    samples = list_samples(data_root, config["folders"], codes)
+    holdout_path = os.path.join(HERE, config["holdout"])
+    if config["writeHoldout"]:
+        rest, holdout_samples = stratified_split(samples, 0.2, seed, len(codes))
+        with open(holdout_path, "w") as file:
+            file.writelines(s.relative_path + "\n" for s in holdout_samples)
+    else:
+        with open(holdout_path) as file:
+            held = {line.strip() for line in file if line.strip()}
+        holdout_samples = [s for s in samples if s.relative_path in held]
+        rest = [s for s in samples if s.relative_path not in held]
+        assert len(holdout_samples) == len(held), "holdout list names images that are not in the data"
+    train_samples, validation_samples = stratified_split(rest, 0.1, seed, len(codes))
+    return train_samples, validation_samples, holdout_samples
+
+
+def load_splits(data_root: str, groups, side: int, workers: int, cache: str = None):
+    """(images, fits) of each group in turn, flattened: decoded and fitted, or read from `cache` (a pickle
+    written here the first time; a rerun on the same data skips decoding and fitting)."""
+    if cache and os.path.exists(cache):
+        with open(cache, "rb") as file:
+            return pickle.load(file)
+    loaded = tuple(part for group in groups for part in load_group(data_root, group, side, workers))
+    if cache:
+        with open(cache, "wb") as file:
+            pickle.dump(loaded, file, protocol=4)
+    return loaded
+
+
 def sdk_view(image: np.ndarray, window_pixels: float, input_pixels: int) -> np.ndarray:
     """The SDK's patch of a centred cell: the window_pixels-wide square around the crop's centre,
     bilinear at half-pixel centres, no antialiasing -> float32 [S, S, 3]. Equals grid_sample of the
@@ -183,6 +217,29 @@ def evaluate(model, images, fits, reference, window_pixels, input_pixels, mean, 
     return classification_metrics(labels, predicted, codes, split)
 
 
+def evaluate_splits(model, groups, loaded, reference, run: dict, codes: list, config: dict) -> dict:
+    """Figures of the validation and held-out groups, stain normalization on and off (printed too):
+    {"validation-on": metrics, ...}. `loaded` is (validation images, fits, held-out images, fits);
+    `run` gives windowPixels, args (input_pixels), mean and std, as a checkpoint does."""
+    figures = {}
+    mean, std = np.asarray(run["mean"]), np.asarray(run["std"])  # main's own arrays unchanged
+    for name, group, images, fits in (("validation", groups[0], loaded[0], loaded[1]), ("holdout", groups[1], loaded[2], loaded[3])):
+        group_labels = np.array([s.class_index for s in group])
+        for normalize in (True, False):
+            split = "validation (10 % of training, seed 7)" if name == "validation" else f"models/train/{config['holdout']}"
+            metrics = evaluate(model, images, fits, reference, run["windowPixels"], run["args"]["input_pixels"], mean, std,
+                               group_labels, codes, split, normalize)
+            figures[f"{name}-{'on' if normalize else 'off'}"] = metrics
+            print(f"{name} stain normalization {'on ' if normalize else 'off'}: balanced accuracy {metrics['balancedAccuracy']}",
+                  {c: m["recall"] for c, m in metrics["perClass"].items()}, flush=True)
+    return figures
+
+
+def stain_reference_of(checkpoint: dict) -> StainFit:
+    """The stain reference a checkpoint was trained with (as stain_reference computed it)."""
+    return StainFit(np.array(checkpoint["reference"]["stainMatrix"]), np.array(checkpoint["reference"]["maxC"]))
+
+
 def main():
     args = parse_args()
     config = DATASETS[args.dataset]
@@ -190,8 +247,10 @@ def main():
         if getattr(args, key) is None:
             setattr(args, key, value)
     torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
+    if args.draw_seed is None:
+        args.draw_seed = args.seed
+    torch.manual_seed(args.draw_seed)
+    np.random.seed(args.draw_seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     started = time.time()
     data_root = args.data or os.path.join(REPO_ROOT, "..", "shared", "data", args.dataset)
@@ -204,36 +263,15 @@ def main():
     window_pixels = side if config["patchMicrons"] is None else patch_microns / microns_per_pixel
     window_fraction = window_pixels / side
 
-    samples = list_samples(data_root, config["folders"], codes)
-    holdout_path = os.path.join(HERE, config["holdout"])
-    if config["writeHoldout"]:
-        rest, holdout_samples = stratified_split(samples, 0.2, args.seed, len(codes))
-        with open(holdout_path, "w") as file:
-            file.writelines(s.relative_path + "\n" for s in holdout_samples)
-    else:
-        with open(holdout_path) as file:
-            held = {line.strip() for line in file if line.strip()}
-        holdout_samples = [s for s in samples if s.relative_path in held]
-        rest = [s for s in samples if s.relative_path not in held]
-        assert len(holdout_samples) == len(held), "holdout list names images that are not in the data"
-    train_samples, validation_samples = stratified_split(rest, 0.1, args.seed, len(codes))
+    train_samples, validation_samples, holdout_samples = split_samples(data_root, config, codes, args.seed)
     if args.checkpoint_in:
         return export(args, config, codes, torch.load(args.checkpoint_in, map_location="cpu"))
     print(f"{args.dataset}: {len(train_samples)} training, {len(validation_samples)} validation, "
           f"{len(holdout_samples)} held-out; {microns_per_pixel} um/px, window {window_pixels:.1f} px = {patch_microns} um "
           f"-> {input_pixels} px", flush=True)
 
-    cache = args.cache and os.path.exists(args.cache)
-    if cache:  # a rerun on the same data: skip decoding and fitting (fits pickled with the arrays)
-        with open(args.cache, "rb") as file:
-            train_images, train_fits, validation_images, validation_fits, holdout_images, holdout_fits = pickle.load(file)
-    else:
-        train_images, train_fits = load_group(data_root, train_samples, side, args.workers)
-        validation_images, validation_fits = load_group(data_root, validation_samples, side, args.workers)
-        holdout_images, holdout_fits = load_group(data_root, holdout_samples, side, args.workers)
-        if args.cache:
-            with open(args.cache, "wb") as file:
-                pickle.dump((train_images, train_fits, validation_images, validation_fits, holdout_images, holdout_fits), file, protocol=4)
+    (train_images, train_fits, validation_images, validation_fits, holdout_images,
+     holdout_fits) = load_splits(data_root, (train_samples, validation_samples, holdout_samples), side, args.workers, args.cache)
     initial = torch.load(args.init_from, map_location="cpu") if args.init_from else None
     if initial is not None:  # the same architecture, input size and preprocessing as the checkpoint
         for key in ("channels", "input_pixels", "input_norm"):
@@ -273,7 +311,7 @@ def main():
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: (step + 1) / warmup_steps if step < warmup_steps
                                                  else 0.5 * (1 + np.cos(np.pi * (step - warmup_steps) / max(1, total_steps - warmup_steps))))
     # Random numbers come from one CPU generator on every device, so a run's draws do not depend on it.
-    generator = torch.Generator().manual_seed(args.seed)
+    generator = torch.Generator().manual_seed(args.draw_seed)
     augmenter = recipe_augment.TrainingViews(generator, device, window_fraction, input_pixels, args.normalize_probability,
                                              args.colour, args.camera, args.scale_jitter)
 
@@ -294,17 +332,9 @@ def main():
     training_seconds = time.time() - training_started
 
     model = model.cpu()
-    figures = {}
-    for name, images, fits, group in (("validation", validation_images, validation_fits, validation_samples),
-                                      ("holdout", holdout_images, holdout_fits, holdout_samples)):
-        group_labels = np.array([s.class_index for s in group])
-        for normalize in (True, False):
-            split = "validation (10 % of training, seed 7)" if name == "validation" else f"models/train/{config['holdout']}"
-            metrics = evaluate(model, images, fits, reference, window_pixels, input_pixels, mean, std, group_labels, codes,
-                               split, normalize)
-            figures[f"{name}-{'on' if normalize else 'off'}"] = metrics
-            print(f"{name} stain normalization {'on ' if normalize else 'off'}: balanced accuracy {metrics['balancedAccuracy']}",
-                  {c: m["recall"] for c, m in metrics["perClass"].items()}, flush=True)
+    figures = evaluate_splits(model, (validation_samples, holdout_samples),
+                              (validation_images, validation_fits, holdout_images, holdout_fits), reference,
+                              {"windowPixels": window_pixels, "args": vars(args), "mean": mean, "std": std}, codes, config)
     checkpoint = {
         "state_dict": model.state_dict(), "args": vars(args), "mean": mean.tolist(), "std": std.tolist(),
         "reference": {"stainMatrix": reference.stain_matrix.tolist(), "maxC": reference.max_concentrations.tolist()},
@@ -349,12 +379,25 @@ def reproduce_args(trained: dict) -> str:
         if trained.get(key) != value:
             parts.append(f"--{key.replace('_', '-')} {trained.get(key)}")
     for key, default in (("init_from", None), ("camera", False), ("scale_jitter", 0.2), ("learning_rate", 2e-3),
-                         ("normalize_probability", 0.5), ("seed", 7), ("arch", "resnet10g")):
+                         ("normalize_probability", 0.5), ("seed", 7), ("draw_seed", trained.get("seed", 7)),
+                         ("arch", "resnet10g")):
         value = trained.get(key, default)
         if value != default:
             parts.append(f"--{key.replace('_', '-')}" + ("" if value is True else
                          f" {os.path.basename(value) if key == 'init_from' else value}"))
     return " ".join(parts)
+
+
+def soup_note(ingredients: list, trained: dict, arch: str) -> str:
+    """The card's sentences on a weight average (soup.py): its ingredients and how to rebuild it."""
+    seeds = [str(i["drawSeed"]) for i in ingredients]
+    each = reproduce_args({**trained, "draw_seed": trained["seed"], "arch": "resnet10g"})  # ingredients export nothing
+    return (f"Weights: the uniform average (models/train/soup.py) of {len(ingredients)} such fine-tunes that differ only in "
+            f"their draws (--draw-seed {', '.join(seeds)}; validation off "
+            f"{', '.join(str(i['validation-off']) for i in ingredients)}); the training time above is theirs in total. "
+            f"Reproduce: for S in {' '.join(seeds)}: /usr/bin/python3 models/train/train_recipe.py {each} --draw-seed S "
+            f"--checkpoint-out ft-S.pt --no-export; then /usr/bin/python3 models/train/soup.py --dataset {trained['dataset']} "
+            f"--arch {arch} {' '.join(f'ft-{s}.pt' for s in seeds)} (see README.md).")
 
 
 def export(args, config, codes, checkpoint):
@@ -411,7 +454,8 @@ def export(args, config, codes, checkpoint):
                          "Gaussian blur sigma U(0,2) px on 70 % of views; noise U(0,6) grey levels. ") +
                       f"{trained['epochs']} epochs (fixed in advance), AdamW lr {trained['learning_rate']} wd 0.05, linear warm-up "
                       f"(10 % of steps) then cosine, batch {trained['batch_size']}, class-weighted cross-entropy, label smoothing "
-                      f"{trained['label_smoothing']}. Decoding: PIL Image.open().convert('RGB'). Seed {trained['seed']}; trained "
+                      f"{trained['label_smoothing']}. Decoding: PIL Image.open().convert('RGB'). Seed {trained['seed']}"
+                      f"{'' if trained.get('draw_seed', trained['seed']) == trained['seed'] else ', draws seed ' + str(trained['draw_seed'])}; trained "
                       f"{place} in {checkpoint['trainingSeconds'] / 60:.1f} min. Stain normalization "
                       f"{'on' if stain_on else 'off'}: validation balanced accuracy on "
                       f"{figures['validation-on']['balancedAccuracy']} vs off {figures['validation-off']['balancedAccuracy']}. "
@@ -420,7 +464,8 @@ def export(args, config, codes, checkpoint):
                          "side on a fifth. " if trained.get("camera") else " ")
                       + (f"Fine-tuned from {initial_note(checkpoint['initial'])}; the line above describes the fine-tune. "
                          if checkpoint.get("initial") else "")
-                      + f"Reproduce: /usr/bin/python3 models/train/train_recipe.py {reproduce_args(trained)} (see README.md)."),
+                      + (soup_note(checkpoint["soup"], trained, args.arch) if checkpoint.get("soup") else
+                         f"Reproduce: /usr/bin/python3 models/train/train_recipe.py {reproduce_args(trained)} (see README.md).")),
             "validation": {k: v["balancedAccuracy"] for k, v in figures.items()},
             "heldOutEval": held_out_eval(args.dataset, config, microns_per_pixel),
             "metrics": chosen,
