@@ -54,7 +54,7 @@ def check_ingredients(checkpoints: list, dataset: str) -> None:
             raise SystemExit(f"checkpoint {index} has other parameters than the first")
     if first["args"]["dataset"] != dataset:
         raise SystemExit(f"the checkpoints were trained on {first['args']['dataset']}, not {dataset}")
-    draws = [c["args"].get("draw_seed", c["args"]["seed"]) for c in checkpoints]
+    draws = [train_recipe.draw_seed_of(c["args"]) for c in checkpoints]
     if len(set(draws)) != len(draws):
         raise SystemExit(f"two checkpoints share a draw seed ({draws}): the same run twice")
 
@@ -83,7 +83,7 @@ def main():
                         input_norm=trained.get("input_norm") == "instance")
     model.load_state_dict(average_state(checkpoints))
     figures = train_recipe.evaluate_splits(model, splits[1:], loaded[2:], reference, first, codes, config)
-    ingredients = [{"path": os.path.basename(path), "drawSeed": c["args"].get("draw_seed", c["args"]["seed"]),
+    ingredients = [{"path": os.path.basename(path), "drawSeed": train_recipe.draw_seed_of(c["args"]),
                     "validation-off": c["figures"]["validation-off"]["balancedAccuracy"],
                     "validation-on": c["figures"]["validation-on"]["balancedAccuracy"]}
                    for path, c in zip(args.checkpoints, checkpoints)]

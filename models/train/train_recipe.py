@@ -247,8 +247,7 @@ def main():
         if getattr(args, key) is None:
             setattr(args, key, value)
     torch.set_num_threads(args.threads)
-    if args.draw_seed is None:
-        args.draw_seed = args.seed
+    args.draw_seed = draw_seed_of(vars(args))
     torch.manual_seed(args.draw_seed)
     np.random.seed(args.draw_seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -371,6 +370,12 @@ def initial_note(initial: dict) -> str:
             f"(torch {initial['torch']}) in {initial['trainingSeconds'] / 60:.1f} min)")
 
 
+def draw_seed_of(trained: dict) -> int:
+    """The seed of a run's draws (--draw-seed; --seed where not given or older runs without it)."""
+    draw_seed = trained.get("draw_seed")
+    return trained.get("seed", 7) if draw_seed is None else draw_seed
+
+
 def reproduce_args(trained: dict) -> str:
     """The command-line arguments that differ from the dataset's defaults (what reproduces the run)."""
     config = DATASETS[trained["dataset"]]
@@ -455,7 +460,7 @@ def export(args, config, codes, checkpoint):
                       f"{trained['epochs']} epochs (fixed in advance), AdamW lr {trained['learning_rate']} wd 0.05, linear warm-up "
                       f"(10 % of steps) then cosine, batch {trained['batch_size']}, class-weighted cross-entropy, label smoothing "
                       f"{trained['label_smoothing']}. Decoding: PIL Image.open().convert('RGB'). Seed {trained['seed']}"
-                      f"{'' if trained.get('draw_seed', trained['seed']) == trained['seed'] else ', draws seed ' + str(trained['draw_seed'])}; trained "
+                      f"{'' if draw_seed_of(trained) == trained['seed'] else f', draws seed {draw_seed_of(trained)}'}; trained "
                       f"{place} in {checkpoint['trainingSeconds'] / 60:.1f} min. Stain normalization "
                       f"{'on' if stain_on else 'off'}: validation balanced accuracy on "
                       f"{figures['validation-on']['balancedAccuracy']} vs off {figures['validation-off']['balancedAccuracy']}. "
