@@ -96,6 +96,8 @@ export interface BenchResult {
   /** preprocessOnly: how a frame reached the kernels: 'inbox' (written once into the worker's shared
    * kernel memory) or 'copied' (into a transfer buffer, then into kernel memory). */
   frameHandoff?: 'inbox' | 'copied';
+  /** preprocessOnly: bytes per pixel of the frames: 4 (RGBA8, as a browser's ImageData) or 3 (RGB8, as Node decodes). */
+  frameChannels?: 3 | 4;
   /** preprocessOnly: the NumPy/SciPy peer of the same stages on the same frames, passes interleaved. */
   peer?: PeerFigures;
   /** preprocessOnly: cellsPerSecond over the peer's, same run. */

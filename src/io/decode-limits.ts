@@ -1,4 +1,4 @@
-/** Frames with more pixels are refused before any pixel memory is allocated (100 MP = 400 MB as RGBA);
+/** Frames with more pixels are refused before any pixel memory is allocated (100 MP = 300 MB as RGB, 400 MB as a browser's RGBA);
  * the default of `frameLimits.maxFramePixels`. */
 export const DEFAULT_MAX_FRAME_PIXELS = 100_000_000;
 

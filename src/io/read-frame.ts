@@ -3,7 +3,7 @@ import { SmearscopeError } from '../errors.js';
 import type { Frame } from '../frame.js';
 import { decodeImage } from './decode.js';
 
-/** Reads and decodes one image file into an RGBA8 frame labelled with its path (Node). */
+/** Reads and decodes one image file into an RGB8 frame labelled with its path (Node; see decodeImage). */
 export async function readFrame(path: string): Promise<Frame> {
   let bytes: Uint8Array;
   try {

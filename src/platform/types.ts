@@ -15,7 +15,7 @@ export interface Platform extends InferenceHost {
   name: 'browser' | 'node';
   /** Inside a worker: the endpoint that talks to the thread that spawned it. */
   parentEndpoint(): Endpoint;
-  /** Decodes PNG / JPEG / TIFF bytes into an RGBA8 frame (in a worker); `page` picks a TIFF page. */
+  /** Decodes PNG / JPEG / TIFF bytes into a frame (in a worker): RGB8 in Node, RGBA8 in browsers; `page` picks a TIFF page. */
   decodeImage(bytes: Uint8Array, label: string, options: DecodeLimits): Promise<Frame>;
   /** Default number of preprocess workers. */
   defaultPreprocessWorkers(): number;

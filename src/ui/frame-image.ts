@@ -32,7 +32,7 @@ function fromBlob(blob: Blob): FrameImage {
 }
 
 /** RGBA8 copy of an RGB8 or RGBA8 frame (alpha forced opaque: the SDK ignores it). */
-function toRgba(frame: Frame): Uint8ClampedArray<ArrayBuffer> {
+export function toRgba(frame: Frame): Uint8ClampedArray<ArrayBuffer> {
   const n = frame.width * frame.height;
   const rgba = new Uint8ClampedArray(n * 4);
   const source = frame.pixels;

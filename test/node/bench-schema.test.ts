@@ -72,11 +72,18 @@ describe('npm run bench -- all --json (small, Node)', () => {
     }
     // Preprocessing only, beside the NumPy/SciPy peer on the same frame (counts, not speeds).
     // In Node the pool writes frames into the workers' shared kernel memory: that row has the peer,
-    // and the copying path (as where memory cannot be shared) has a row of its own, same run.
+    // and the copying path (as where memory cannot be shared) has a row of its own, same run, as do
+    // the same RGBA8 mosaic frames as RGB8 (what Node's decoder gives): the same cells.
     const cpuRows = suites('pipeline').filter((result) => result.preprocessOnly && result.patchesOn === 'cpu');
-    expect(cpuRows.map((result) => result.frameHandoff)).toEqual(['inbox', 'copied']);
-    expect(cpuRows[1]).toMatchObject({ model, threads: 1, frames: 1, cells: cpuRows[0].cells });
-    expect(cpuRows[1].peer).toBeUndefined();
+    expect(cpuRows.map((result) => [result.frameHandoff, result.frameChannels])).toEqual([
+      ['inbox', 4],
+      ['copied', 4],
+      ['inbox', 3],
+    ]);
+    for (const row of cpuRows.slice(1)) {
+      expect(row).toMatchObject({ model, threads: 1, frames: 1, cells: cpuRows[0].cells });
+      expect(row.peer).toBeUndefined();
+    }
     const preprocess = cpuRows.slice(0, 1);
     expect(preprocess[0]).toMatchObject({ env: 'node', backend: 'wasm', model, threads: 1, frames: 1 });
     expect(Object.keys(preprocess[0].stageMs!).sort()).toEqual(['handoff', 'localize', 'patches', 'stainFit']);

@@ -54,7 +54,7 @@ describe('generateMosaic', () => {
           if (Math.hypot(x - (crop.width - 1) / 2, y - (crop.height - 1) / 2) > 80) continue;
           for (let c = 0; c < 3; c++) {
             const mosaicValue = frame.pixels[((top + y) * frame.width + left + x) * 4 + c];
-            if (mosaicValue !== crop.pixels[(y * crop.width + x) * 4 + c]) throw new Error(`${cell.file} differs at ${x},${y}`);
+            if (mosaicValue !== crop.pixels[(y * crop.width + x) * crop.channels + c]) throw new Error(`${cell.file} differs at ${x},${y}`);
           }
           compared++;
         }
@@ -74,7 +74,7 @@ describe('generateMosaic', () => {
     for (let y = 0; y < 10; y++) {
       for (let x = 0; x < 10; x++) {
         const mosaic = frame.pixels.subarray(((top + y) * frame.width + left + x) * 4, ((top + y) * frame.width + left + x) * 4 + 3);
-        const original = crop.pixels.subarray((y * crop.width + x) * 4, (y * crop.width + x) * 4 + 3);
+        const original = crop.pixels.subarray((y * crop.width + x) * crop.channels, (y * crop.width + x) * crop.channels + 3);
         if (mosaic.every((v, c) => v === original[c])) unchanged++;
       }
     }
@@ -105,7 +105,7 @@ describe('generateMosaic', () => {
         [124, 125],
         [125, 125],
       ]) {
-        expect(batch[c * 62500 + y * 250 + x]).toBeCloseTo(crop.pixels[(y * 250 + x) * 4 + c], 2);
+        expect(batch[c * 62500 + y * 250 + x]).toBeCloseTo(crop.pixels[(y * 250 + x) * crop.channels + c], 2);
       }
     }
   });
