@@ -52,6 +52,9 @@ export interface BenchResult {
   framesPerSecond?: number;
   /** pipeline: cellsPerSecond over the bare session's, same backend, model and batch, same run. */
   efficiency?: number;
+  /** pipeline: each timed pass's end-to-end cells/s over the bare pass timed right after it (passes
+   * are interleaved, so each pair saw about the same load): the spread of the efficiency. */
+  pairedEfficiency?: Spread;
   /** models: flopsPerCell x cellsPerSecond over the best MatMul rate of the same backend, same run. */
   limitFraction?: number;
   /** Median milliseconds per stage (per frame for pipeline and kernels, per batch for models). */

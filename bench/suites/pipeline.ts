@@ -141,6 +141,9 @@ async function measurePipeline(
     const cellsPerSecond = spreadOf(pipelineRuns.map((run) => (run.cells * 1000) / run.milliseconds));
     const framesPerSecond = spreadOf(pipelineRuns.map((run) => (run.frames.length * 1000) / run.milliseconds));
     const bareSpread = spreadOf(bareCellsPerSecond);
+    // Pass i's bare figure was timed right after pass i: the ratio of a pair is free of the load
+    // drifting between passes, which the ratio of the two medians is not.
+    const pairedEfficiency = spreadOf(pipelineRuns.map((run, i) => (run.cells * 1000) / run.milliseconds / bareCellsPerSecond[i]));
     const frameResults = pipelineRuns.flatMap((run) => run.frames);
     const failed = frameResults.filter((frame) => frame.error);
     const cells = pipelineRuns[0].cells;
@@ -162,6 +165,7 @@ async function measurePipeline(
       cellsPerSecond: cellsPerSecond.median,
       framesPerSecond: framesPerSecond.median,
       efficiency: cellsPerSecond.median / bareSpread.median,
+      pairedEfficiency,
       stageMs,
       p50Ms: percentile(totals, 50),
       p95Ms: percentile(totals, 95),
@@ -182,7 +186,8 @@ async function measurePipeline(
     if (peakMemoryMiB !== undefined) result.peakMemoryMiB = peakMemoryMiB;
     host.log(
       `${label}: ${cellsPerSecond.median.toFixed(1)} cells/s end to end vs ${bareSpread.median.toFixed(1)} bare ` +
-        `= efficiency ${result.efficiency!.toFixed(3)} (${cells} cells/pass, ${pipelineRuns.length} passes)`,
+        `= efficiency ${result.efficiency!.toFixed(3)}; pass by pass ${pairedEfficiency.median.toFixed(3)} ` +
+        `(${pairedEfficiency.min.toFixed(3)}-${pairedEfficiency.max.toFixed(3)}) (${cells} cells/pass, ${pipelineRuns.length} passes)`,
     );
     return result;
   } finally {

@@ -67,6 +67,9 @@ describe('npm run bench -- all --json (small, Node)', () => {
       expect(result).toMatchObject({ env: 'node', backend: 'wasm', model, batch: 8 });
       expect(result.cells).toBeGreaterThan(0);
       expect(result.efficiency).toBeCloseTo(result.cellsPerSecond / result.bareCellsPerSecond!.median, 6);
+      // One timed pass: its pair is the whole run, so the pass-by-pass figure is the efficiency.
+      expect(result.pairedEfficiency).toMatchObject({ runs: 1 });
+      expect(result.pairedEfficiency!.median).toBeCloseTo(result.efficiency!, 6);
       expect(result.stageMs!.inference).toBeGreaterThan(0);
       expect(result.p95Ms!).toBeGreaterThanOrEqual(result.p50Ms!);
     }
