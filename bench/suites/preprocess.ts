@@ -24,7 +24,8 @@ const STAGES = ['handoff', 'stainFit', 'localize', 'patches'] as const;
  * frames where the host can run it, and with passes of the same job with the patches deferred
  * (what stays on the CPU when a GPU cuts them: planned batches). cellsPerSecond is per core: cells
  * over the CPU time this process spent (wall time where the host cannot read CPU time).
- * Two rows: patches on the CPU (with the peer), and patches deferred to the GPU.
+ * Rows: patches on the CPU (with the peer); the copying path where the inbox exists; the same frames as
+ * RGB8 where they are RGBA8; and patches deferred to the GPU.
  */
 export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, passes: number, kernels: KernelInstance) {
   const { card } = await loadModel(platform, plan.model.card);
