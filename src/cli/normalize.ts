@@ -15,7 +15,7 @@ export const NORMALIZE_HELP = `Usage: smearscope normalize <in> <out.png> [--ref
 
 Macenko stain normalization (Io 240, beta 0.15, alpha 1; every pixel) of one PNG/JPEG/TIFF
 image: fits the image's two stains, maps them onto the reference stains and writes an 8-bit PNG
-(alpha kept).
+(RGB: an alpha channel of the input is dropped, as Node decodes every frame to RGB8).
 
 Options:
   --reference <file>   the stains to normalize to:
