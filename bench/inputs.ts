@@ -41,3 +41,15 @@ export function describeFrames(name: FrameSet['name'], frames: readonly Frame[])
   const sizes = [...new Set(frames.map((frame) => `${frame.width}x${frame.height}`))];
   return `${name} ${sizes.join('/')}`;
 }
+
+/** An RGBA8 frame's RGB8 copy, other fields kept (the bench's mosaics are RGBA8, as a browser's ImageData). */
+export function withoutAlpha(frame: Frame): Frame {
+  const pixelCount = frame.width * frame.height;
+  const pixels = new Uint8Array(pixelCount * 3);
+  for (let i = 0, j = 0; i < pixelCount * 4; i += 4, j += 3) {
+    pixels[j] = frame.pixels[i];
+    pixels[j + 1] = frame.pixels[i + 1];
+    pixels[j + 2] = frame.pixels[i + 2];
+  }
+  return { ...frame, channels: 3, pixels };
+}

@@ -7,6 +7,7 @@ import { FrameBuffers } from '../../src/pipeline/frame-buffers.js';
 import { preprocessFrame, type PreparedFrame } from '../../src/pipeline/preprocess-frame.js';
 import { preprocessJob } from '../../src/pipeline/preprocess-job.js';
 import type { BenchHost, PeerPass } from '../host.js';
+import { withoutAlpha } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
 import { percentile, spreadOf } from '../stats.js';
 import { KERNELS_RUNTIME, reasonOf } from './suite-output.js';
@@ -110,15 +111,17 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     result.notes!.push(`no NumPy peer: ${peerProblem ?? 'this environment cannot run Python'}`);
   }
   const rows = [result];
+  let copiedRow: BenchResult | undefined;
+  let rgbRow: BenchResult | undefined;
   if (copied.length > 0) {
-    const copiedRow = preprocessRow(host, plan, card.id, copied, 'cpu', 'copied');
+    copiedRow = preprocessRow(host, plan, card.id, copied, 'cpu', 'copied');
     copiedRow.notes!.push(
       'the copying path, as where memory cannot be shared (a page without cross-origin isolation): passes interleaved with the inbox row',
     );
     rows.push(copiedRow);
   }
   if (rgb.length > 0) {
-    const rgbRow = preprocessRow(host, plan, card.id, rgb, 'cpu', inbox ? 'inbox' : 'copied', 3);
+    rgbRow = preprocessRow(host, plan, card.id, rgb, 'cpu', inbox ? 'inbox' : 'copied', 3);
     rgbRow.notes!.push(
       "the same frames as RGB8, as Node's decoder gives them (and a scanner can hand over): a quarter fewer bytes to copy and read; passes interleaved with the RGBA8 rows",
     );
@@ -131,8 +134,8 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   host.log(
     `${host.env} preprocessing only, ${card.id} on ${frames.length} ${plan.frames.description}: ${result.cellsPerSecond.toFixed(0)} cells/s per core` +
       (result.peer ? ` vs NumPy peer ${result.peer.cellsPerSecond.median.toFixed(0)} (${result.relativeToPeer!.toFixed(1)}x)` : '') +
-      (copied.length > 0 ? `; frames copied twice instead of written into kernel memory: ${rows[1].cellsPerSecond.toFixed(0)}` : '') +
-      (rgb.length > 0 ? `; as RGB8: ${rows[rows.length - 1].cellsPerSecond.toFixed(0)}` : '') +
+      (copiedRow ? `; frames copied twice instead of written into kernel memory: ${copiedRow.cellsPerSecond.toFixed(0)}` : '') +
+      (rgbRow ? `; as RGB8: ${rgbRow.cellsPerSecond.toFixed(0)}` : '') +
       `; patches left to a GPU: ${gpuRow.cellsPerSecond.toFixed(0)} cells/s per core`,
   );
   return [...rows, gpuRow];
@@ -213,16 +216,4 @@ function medianStages(passes: readonly PassTimes[]): Record<string, number> {
       );
   }
   return stages;
-}
-
-/** An RGBA8 frame's RGB8 copy (the bench's mosaics are RGBA8, as a browser's ImageData). */
-function withoutAlpha(frame: Frame): Frame {
-  const pixelCount = frame.width * frame.height;
-  const pixels = new Uint8Array(pixelCount * 3);
-  for (let i = 0, j = 0; i < pixelCount * 4; i += 4, j += 3) {
-    pixels[j] = frame.pixels[i];
-    pixels[j + 1] = frame.pixels[i + 1];
-    pixels[j + 2] = frame.pixels[i + 2];
-  }
-  return { ...frame, channels: 3, pixels };
 }

@@ -4,6 +4,7 @@
 // the cells, on random frames, fits and options and on real frames; plus checks against known
 // geometry that do not lean on the reference.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withoutAlpha } from '../../bench/inputs.js';
 import { generateMosaic } from '../../bench/mosaic.js';
 import type { Frame } from '../../src/frame.js';
 import type { StainReference } from '../../src/stain/reference.js';
@@ -206,7 +207,7 @@ describe('localization: WASM stages vs the reference, exactly', () => {
       const options = { micronsPerPixel: BCCD_MICRONS_PER_PIXEL, patchMicrons: PATCH_MICRONS };
       const rgba = localizeBoth(frame, fit!, options);
       expect(rgba.cells.length, frame.label).toBeGreaterThan(0);
-      const rgb = localizeBoth(toRgb(frame), fit!, options);
+      const rgb = localizeBoth(withoutAlpha(frame), fit!, options);
       expect(rgb.cells).toEqual(rgba.cells);
     }
   });
@@ -281,9 +282,3 @@ describe('localization on a synthetic smear of known geometry', () => {
     expect(localizeBoth(frame, SMEAR_STAIN, { micronsPerPixel, patchMicrons: PATCH_MICRONS }).cells).toEqual([]);
   });
 });
-
-function toRgb(frame: Frame): Frame {
-  const pixels = new Uint8Array(frame.width * frame.height * 3);
-  for (let i = 0; i < frame.width * frame.height; i++) pixels.set(frame.pixels.subarray(i * 4, i * 4 + 3), i * 3);
-  return { width: frame.width, height: frame.height, channels: 3, pixels, label: frame.label };
-}

@@ -4,6 +4,7 @@
 // path, frame for frame, across frames of other sizes and channels (the memory grows between
 // frames), a crash and its retry on a fresh worker (a new memory), and two workers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutAlpha } from '../../bench/inputs.js';
 import { createScope, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
 import { testingHooks } from '../../src/testing.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
@@ -24,9 +25,7 @@ function tiled(frame: Frame): Frame {
 
 /** `frame` as RGB8 (3 bytes per pixel). */
 function rgb(frame: Frame): Frame {
-  const pixels = new Uint8Array(frame.width * frame.height * 3);
-  for (let p = 0; p < frame.width * frame.height; p++) pixels.set(frame.pixels.subarray(4 * p, 4 * p + 3), 3 * p);
-  return { ...frame, channels: 3, pixels, label: `${frame.label} rgb` };
+  return { ...withoutAlpha(frame), label: `${frame.label} rgb` };
 }
 
 function cellsOf(results: FrameResult[]) {
