@@ -80,6 +80,8 @@ export interface BenchResult {
   threads: number;
   /** Preprocess workers (pipeline). */
   workers?: number;
+  /** Inference sessions, each in its own worker, of `threads` threads each (pipeline; its bare sessions the same). */
+  inferenceSessions?: number;
   /** Frames and cells per timed pass (pipeline) or cells per run (models). */
   frames?: number;
   cells?: number;

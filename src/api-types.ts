@@ -78,8 +78,16 @@ export interface ScopeOptions {
   normalizeStain?: boolean;
   /** What to do with cells whose patch leaves the frame (default 'reflect'). */
   border?: BorderPolicy;
-  /** Threads for wasm / native inference (default: the platform's; 1 without cross-origin isolation). */
+  /** ONNX Runtime threads of each inference session on wasm / native (default: the platform's
+   * threads, 1 without cross-origin isolation, split over `inferenceSessions`). */
   numThreads?: number;
+  /**
+   * wasm / native: ONNX Runtime sessions, each in its own worker; batches go to whichever has room
+   * (default: one single-threaded session per inference thread; 1 when `numThreads` is given, and
+   * on webgpu, whose session stays one). Small models run more cells/s as separate sessions than as
+   * one session's threads, and lose less to the preprocess workers' share of the cores.
+   */
+  inferenceSessions?: number;
   /** webgpu: try graph capture (default true). */
   graphCapture?: boolean;
   /**
@@ -151,6 +159,8 @@ export interface Scope {
   readonly batchSize: number;
   /** Preprocess workers. */
   readonly workers: number;
+  /** Inference sessions, each in its own worker (0 when locate-only). */
+  readonly inferenceSessions: number;
   /** Analyzes one frame; throws the frame's typed error if it fails. */
   analyzeFrame(frame: FrameInput, options?: AnalyzeOptions): Promise<FrameResult>;
   /** One result per input frame, in order; failed frames carry `error` and the stream goes on. */

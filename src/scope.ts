@@ -14,7 +14,8 @@ import { analyzeStream, checkStreamArguments, type StreamContext } from './pipel
 import { resolveFrameLimits } from './pipeline/frame-limits.js';
 import { withAssetsPath } from './platform/with-assets.js';
 import { workerHost } from '#platform-spawn';
-import { InferenceClient } from './pipeline/inference-client.js';
+import type { InferenceClient } from './pipeline/inference-client.js';
+import { openInferenceSessions, sessionLayout } from './pipeline/inference-sessions.js';
 import { preprocessJob } from './pipeline/preprocess-job.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
 import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
@@ -28,6 +29,7 @@ function checkScopeOptions(options: ScopeOptions): void {
     throw new SmearscopeError('INVALID_ARGUMENT', 'model must be a card path or URL, or { card, onnx }, got null');
   checkInteger('workers', options.workers, 1, 64);
   checkInteger('numThreads', options.numThreads, 1, 64);
+  checkInteger('inferenceSessions', options.inferenceSessions, 1, 16);
   checkInteger('stainFitStride', options.stainFitStride, 1, 64);
   checkPositive('cellMicrons', options.cellMicrons, 100);
   checkPositive('maxModelBytes', options.maxModelBytes);
@@ -78,10 +80,10 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   if (model.fp16Unread) events.push(`the float16 graph was not read (${model.fp16Unread}); dtype auto runs fp32`);
   const scheme = resolveScheme(card);
   const pool = new PreprocessPool(host, workers);
-  let inference: InferenceClient | undefined;
+  let sessions: InferenceClient[] = [];
   try {
     if (!locateOnly) {
-      inference = await InferenceClient.open(
+      sessions = await openInferenceSessions(
         host,
         {
           card,
@@ -90,10 +92,10 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
           backend,
           dtype,
           batchSize,
-          ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
           ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
           ...(options.assetsPath ? { assetsPath: options.assetsPath } : {}),
         },
+        sessionLayout(host, backend, options),
         limits.inferenceMs,
         events,
       );
@@ -102,6 +104,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     await pool.terminate();
     throw error;
   }
+  const inference: InferenceClient | undefined = sessions[0];
   const job = preprocessJob(card, options, locateOnly);
   let disposed = false;
   const alive = () => {
@@ -110,6 +113,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const context: StreamContext = {
     pool,
     inference,
+    sessions,
     card,
     scheme,
     batchSize,
@@ -137,6 +141,9 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       if (hook) context.crashPreprocess = hook;
       else delete context.crashPreprocess;
     },
+    get inferenceLayout() {
+      return { sessions: sessions.length, threads: inference?.threads ?? 0, batchesDone: sessions.map((session) => session.batchesDone) };
+    },
     get frameHandoffs() {
       return { ...pool.handoffs };
     },
@@ -151,6 +158,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     locateOnly,
     batchSize,
     workers,
+    inferenceSessions: sessions.length,
     get backend() {
       return inference?.backend ?? 'none';
     },
@@ -162,7 +170,11 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     },
     get notes() {
       if (!inference) return [];
-      if (!inference.gpuInput) return inference.notes;
+      const layout =
+        sessions.length > 1
+          ? [`${sessions.length} ${inference.backend} sessions of ${inference.threads} thread(s), each in its own worker`]
+          : [];
+      if (!inference.gpuInput) return [...inference.notes, ...layout];
       const patches =
         options.gpuPatches === false
           ? 'patches: cut on the CPU (gpuPatches false)'
@@ -192,7 +204,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await Promise.all([pool.terminate(), inference?.dispose()]);
+      await Promise.all([pool.terminate(), ...sessions.map((session) => session.dispose())]);
     },
   };
   return scope;

@@ -27,6 +27,8 @@ export interface ScopeTesting {
   /** From the next analyze call on: how many attempts at frame `index` crash their preprocess worker
    * (0 or undefined: none; 1: the first, then the retry succeeds; 2: both, the frame fails). */
   set crashPreprocess(hook: ((index: number) => number | undefined) | undefined);
+  /** The inference sessions (each in its own worker), the ONNX Runtime threads of each, and the batches each has answered. */
+  readonly inferenceLayout: { sessions: number; threads: number; batchesDone: number[] };
   /** Frames of pixels the preprocess pool handed to its workers so far: written straight into their
    * kernel memory (inbox), or copied into (or transferred as) a buffer the worker copies in. */
   readonly frameHandoffs: { inbox: number; copied: number };

@@ -44,7 +44,15 @@ const api: InferenceWorkerApi = {
       kernels ??= instantiateKernels();
       return kernels;
     });
-    return { backend: current.backend, dtype: current.dtype, reason: opened.reason, notes: current.notes, gpuInput: !!current.gpuInput };
+    return {
+      backend: current.backend,
+      dtype: current.dtype,
+      reason: opened.reason,
+      notes: current.notes,
+      gpuInput: !!current.gpuInput,
+      threads: current.threads,
+      runtime: current.runtime,
+    };
   },
 
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */

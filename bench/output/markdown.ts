@@ -82,7 +82,7 @@ export function reportMarkdown(report: BenchReport): string {
           'frames/s',
           'frame latency p50 / p95 ms',
           'stage ms/frame fit / locate / patches / inference / post',
-          'workers + threads',
+          'workers + sessions x threads',
           'peak MiB',
         ],
         pipeline.map((result) => [
@@ -96,7 +96,7 @@ export function reportMarkdown(report: BenchReport): string {
           formatNumber(result.framesPerSecond),
           `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`,
           stages(result),
-          `${result.workers ?? '-'} + ${result.threads ?? '-'}`,
+          `${result.workers ?? '-'} + ${result.inferenceSessions ?? 1} x ${result.threads ?? '-'}`,
           formatNumber(result.peakMemoryMiB),
         ]),
       ),

@@ -3,7 +3,7 @@ import { decideCell } from '../../src/clinical/decide-cell.js';
 import { resolveScheme } from '../../src/clinical/schemes.js';
 import { softmaxInto } from '../../src/clinical/softmax.js';
 import type { Frame } from '../../src/frame.js';
-import type { BackendName, ClassifierSession } from '../../src/inference/backend.js';
+import type { BackendName } from '../../src/inference/backend.js';
 import type { ModelCard } from '../../src/inference/model-card-types.js';
 import { loadModel } from '../../src/inference/load-model.js';
 import { instantiateKernels, type KernelInstance } from '../../src/kernels/load.js';
@@ -16,7 +16,7 @@ import type { BenchModel, FrameSet } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
 import { pastDeadline, type BenchSettings } from '../settings.js';
 import { percentile, spreadOf } from '../stats.js';
-import { openBareSession } from './bare-session.js';
+import { openBareSessions, type BareSessions } from './bare-sessions.js';
 import { measurePreprocess } from './preprocess.js';
 import { testingHooks } from '../../src/testing.js';
 import { realPatchBatch } from './real-patches.js';
@@ -45,8 +45,8 @@ const POSTPROCESS_TIMED_CELLS = 2000;
 
 /**
  * The `pipeline` suite: frames through createScope/analyzeStream (preprocess workers, inference
- * worker, scheduler) against a bare session of the same model, backend, batch size and thread
- * count fed with the same real patches, passes interleaved (pipeline, bare, pipeline, bare...) so
+ * workers, scheduler) against bare sessions of the same model, backend, batch size and layout
+ * (sessions x threads, see bare-sessions.ts) fed with the same real patches, passes interleaved (pipeline, bare, pipeline, bare...) so
  * both see the same machine load. efficiency = median end-to-end cells/s over median bare cells/s, the bare
  * session running the same cells in the fewest batches that hold them (see barePass).
  */
@@ -110,7 +110,7 @@ async function measurePipeline(
   const scope = await createScope({ model: { card, onnx: modelBytes, ...(fp16Bytes ? { onnxFp16: fp16Bytes } : {}) }, backend, batchSize });
   const dtype = scope.dtype === 'fp16' ? 'fp16' : 'fp32';
   const scopeMs = performance.now() - scopeStartedAt;
-  let bare: Awaited<ReturnType<typeof openBareSession>> | undefined;
+  let bare: BareSessions | undefined;
   try {
     if (scope.backend !== backend) throw new Error(`the scope runs ${scope.backend}, not ${backend}: ${scope.backendReason}`);
     await streamPass(scope, frames.slice(0, 1)); // warm-up: workers started, kernels compiled, first batch run
@@ -126,10 +126,11 @@ async function measurePipeline(
       if (pass === 0) {
         // Peak memory of the pipeline alone: measured before the bare session exists.
         peakMemoryMiB = await memory.stop();
-        bare = await openBareSession(card, modelBytes, backend, batchSize, { dtype, ...(fp16Bytes ? { fp16Bytes } : {}) });
-        await bare.session.run(patches); // its warm-up beyond createOrtSession's
+        const layout = testingHooks(scope).inferenceLayout;
+        bare = await openBareSessions(card, modelBytes, backend, batchSize, layout, { dtype, ...(fp16Bytes ? { fp16Bytes } : {}) });
+        await bare.runBatches(patches, layout.sessions); // each session's warm-up beyond createOrtSession's
       }
-      bareCellsPerSecond.push(await barePass(bare!.session, patches, run.cells));
+      bareCellsPerSecond.push(await barePass(bare!, patches, run.cells, batchSize));
     }
 
     const firstError = pipelineRuns[0].frames.find((frame) => frame.error)?.error;
@@ -148,7 +149,7 @@ async function measurePipeline(
     const failed = frameResults.filter((frame) => frame.error);
     const cells = pipelineRuns[0].cells;
     const stageMs = medianStages(frameResults);
-    const logits = (await bare!.session.run(patches)).logits;
+    const logits = (await bare!.runOne(patches)).logits;
     stageMs.postprocess = postprocessMsPerCell(card, logits, batchSize) * (cells / frames.length);
     const totals = frameResults.map((frame) => frame.timingsMs.total).sort((a, b) => a - b);
 
@@ -157,7 +158,7 @@ async function measurePipeline(
       env: host.env,
       backend,
       // The bare session is opened by the same loader, in the same environment, as the scope's inference worker.
-      runtime: bare!.session.runtime,
+      runtime: bare!.runtime,
       model: card.id,
       batch: batchSize,
       dtype,
@@ -172,7 +173,8 @@ async function measurePipeline(
       cellsPerSecondSpread: cellsPerSecond,
       bareCellsPerSecond: bareSpread,
       sessionMs: scopeMs,
-      threads: bare!.session.threads,
+      threads: bare!.threads,
+      inferenceSessions: scope.inferenceSessions,
       workers: scope.workers,
       frames: frames.length,
       cells,
@@ -192,7 +194,7 @@ async function measurePipeline(
     return result;
   } finally {
     await memory.stop();
-    await bare?.session.dispose();
+    await bare?.dispose();
     await scope.dispose();
   }
 }
@@ -208,17 +210,17 @@ async function streamPass(scope: Scope, frames: readonly Frame[]): Promise<PassR
 }
 
 /**
- * Cells per second of the bare session classifying `cells` cells: the fewest runs of its fixed
+ * Cells per second of the bare sessions classifying `cells` cells: the fewest runs of the fixed
  * batch that hold them (ceil(cells / batchSize), the last one padded as a stream's last batch is,
  * so a short pass's padding is not charged to the pipeline alone: 193 cells in 25 batches of 8
- * capped the efficiency at 0.965), repeated until at least MIN_BARE_RUNS runs are timed.
+ * capped the efficiency at 0.965), spread over the sessions, repeated until at least
+ * MIN_BARE_RUNS runs are timed.
  */
-async function barePass(session: ClassifierSession, batch: Float32Array, cells: number): Promise<number> {
-  const runsPerPass = Math.max(1, Math.ceil(cells / session.batchSize));
+async function barePass(bare: BareSessions, batch: Float32Array, cells: number, batchSize: number): Promise<number> {
+  const runsPerPass = Math.max(1, Math.ceil(cells / batchSize));
   const passes = Math.ceil(MIN_BARE_RUNS / runsPerPass);
-  const startedAt = performance.now();
-  for (let run = 0; run < runsPerPass * passes; run++) await session.run(batch);
-  return (passes * Math.max(cells, 1) * 1000) / (performance.now() - startedAt);
+  const milliseconds = await bare.runBatches(batch, runsPerPass * passes);
+  return (passes * Math.max(cells, 1) * 1000) / milliseconds;
 }
 
 /** Median per frame of each stage the pipeline times (frames that failed excluded). */

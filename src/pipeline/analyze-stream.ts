@@ -20,8 +20,10 @@ import type { PreprocessPool } from './preprocess-pool.js';
 
 export interface StreamContext {
   pool: PreprocessPool;
-  /** Absent on a locate-only scope: then no cell waits for a model. */
+  /** The first inference session (planned batches and their frames go to it alone); absent on a locate-only scope: then no cell waits for a model. */
   inference: InferenceClient | undefined;
+  /** Every inference session, `inference` first: filled batches go to whichever has room. */
+  sessions: readonly InferenceClient[];
   card: ModelCard;
   scheme: ResolvedScheme;
   batchSize: number;
@@ -39,6 +41,11 @@ export interface StreamContext {
    */
   planBatches?: boolean;
   gpuPatches?: boolean;
+}
+
+/** The sessions by batches in flight, fewest first (ties: the scope's order), so work spreads evenly. */
+function leastBusyFirst(sessions: readonly InferenceClient[]): InferenceClient[] {
+  return sessions.length === 1 ? [...sessions] : [...sessions].sort((a, b) => a.inFlight - b.inFlight);
 }
 
 /** How long the end of a stream waits for the caller's source to close (its return()). */
@@ -84,8 +91,8 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 
 /**
  * The frame scheduler: pulls frames (bounded, so a fast producer is slowed), prepares them on the
- * preprocess pool, packs their cells across frames into batches for the inference worker (at most
- * two in flight, so the model never waits for packing; see cell-batching.ts), and yields one
+ * preprocess pool, packs their cells across frames into batches for the inference sessions (at most
+ * two in flight per session, so the model never waits for packing; see cell-batching.ts), and yields one
  * result per input frame, in input order. A frame that fails yields a result with `error`; the
  * stream goes on.
  */
@@ -366,7 +373,8 @@ export async function* analyzeStream(
       if (!inputDone && pullingSinceMs === undefined && room && preparing <= ctx.pool.size && queue.waiting < 2 * ctx.batchSize) {
         void pull();
       }
-      if (inference) dispatch(inference);
+      if (planned) dispatch(inference!);
+      else for (const client of leastBusyFirst(ctx.sessions)) dispatch(client);
       await woken;
       woken = new Promise<void>((resolve) => (wake = resolve));
     }

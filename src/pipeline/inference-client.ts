@@ -39,8 +39,14 @@ export class InferenceClient {
   notes: string[] = [];
   /** The session's input is bound to a GPU buffer: planned batches have their patches cut there. */
   gpuInput = false;
+  /** ONNX Runtime's intra-op CPU threads of the session. */
+  threads = 1;
+  /** The ONNX Runtime that runs the session (ClassifierSession.runtime). */
+  runtime = '';
   /** Batches in flight in the worker. */
   inFlight = 0;
+  /** Batches this client has answered (retries of one batch count once). */
+  batchesDone = 0;
 
   private constructor(
     platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>,
@@ -81,6 +87,8 @@ export class InferenceClient {
     this.reason = opened.reason;
     this.notes = opened.notes;
     this.gpuInput = opened.gpuInput;
+    this.threads = opened.threads;
+    this.runtime = opened.runtime;
   }
 
   private frameKeys = 0;
@@ -150,7 +158,9 @@ export class InferenceClient {
         while (this.restarting) await this.restarting; // hold the batch until the new session is ready
         const generation = this.generation;
         try {
-          return await once();
+          const result = await once();
+          this.batchesDone++;
+          return result;
         } catch (error) {
           if (!(error instanceof SmearscopeError) || attempt >= MAX_BATCH_ATTEMPTS) throw error;
           if (error.code === 'WORKER_CRASHED') {

@@ -27,7 +27,9 @@ export interface InferenceInit {
 
 export interface InferenceWorkerApi {
   /** `gpuInput`: the session's input is bound to a GPU buffer, so planned batches are cut there. */
-  init(options: InferenceInit): Promise<{ backend: BackendName; dtype: Dtype; reason: string; notes: string[]; gpuInput: boolean }>;
+  init(
+    options: InferenceInit,
+  ): Promise<{ backend: BackendName; dtype: Dtype; reason: string; notes: string[]; gpuInput: boolean; threads: number; runtime: string }>;
   /** Runs one full batch; the input buffer is handed back (transferred) for reuse with the outputs. */
   run(batch: Float32Array): Promise<{ outputs: BatchOutputs; batch: Float32Array }>;
   /**

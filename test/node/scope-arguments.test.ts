@@ -20,6 +20,7 @@ describe('createScope checks its options before any work', () => {
       [{ batchSize: 0 }, /batchSize must be an integer from 1 to 1024, got 0/],
       [{ workers: 1.5 }, /workers must be an integer/],
       [{ numThreads: -1 }, /numThreads/],
+      [{ inferenceSessions: 0 }, /inferenceSessions must be an integer from 1 to 16, got 0/],
       [{ border: 'wrap' }, /border must be one of reflect, constant, skip/],
       [{ locateOnly: 'yes' }, /locateOnly must be true or false/],
       [{ cellMicrons: Number.NaN }, /cellMicrons must be a positive number/],

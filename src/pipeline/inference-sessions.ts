@@ -1,0 +1,68 @@
+import type { BackendChoice, BackendName } from '../inference/backend.js';
+import type { InferenceHost } from '../inference/host.js';
+import { InferenceClient } from './inference-client.js';
+import type { InferenceInit } from './worker-api.js';
+import type { WorkerHost } from './worker-host.js';
+
+/** How the model's CPU threads are split: `sessions` workers, each an ONNX Runtime session with `threadsPerSession` threads. */
+export interface SessionLayout {
+  sessions: number;
+  /** Undefined: the platform's default for the backend the session resolves to. */
+  threadsPerSession: number | undefined;
+}
+
+/**
+ * The inference layout before any session exists. On a CPU backend the default is one single-threaded
+ * session per inference thread: a small model's convolutions split poorly over ORT's intra-op
+ * threads, and while a preprocess worker holds a core one of those threads stalls and the others
+ * wait for it at every operator; separate sessions lose only the one core's time. `numThreads`
+ * alone keeps the former layout (one session with that many threads). WebGPU (or auto where it
+ * is a candidate) runs one session: planned batches and the GPU's buffers belong to one worker.
+ */
+export function sessionLayout(
+  platform: Pick<InferenceHost, 'candidateBackends' | 'inferenceThreads'>,
+  backend: BackendChoice,
+  options: { inferenceSessions?: number; numThreads?: number },
+): SessionLayout {
+  const gpuPossible = backend === 'webgpu' || (backend === 'auto' && platform.candidateBackends().includes('webgpu'));
+  if (gpuPossible && options.inferenceSessions === undefined) return { sessions: 1, threadsPerSession: options.numThreads };
+  const cpu: BackendName =
+    backend === 'auto' || backend === 'webgpu' ? (platform.candidateBackends().find((b) => b !== 'webgpu') ?? 'wasm') : backend;
+  const threads = platform.inferenceThreads(cpu);
+  const sessions = options.inferenceSessions ?? (options.numThreads !== undefined ? 1 : threads);
+  return { sessions, threadsPerSession: options.numThreads ?? Math.max(1, Math.floor(threads / sessions)) };
+}
+
+/**
+ * Opens the scope's inference sessions, each in its own worker: the first decides the backend and
+ * dtype (auto's choice), the others open that same backend and dtype. A session bound to a GPU
+ * keeps the scope at one (the notes say so when more were asked for). Returns the clients, first
+ * first; the stream hands each batch to whichever has room.
+ */
+export async function openInferenceSessions(
+  host: WorkerHost & Pick<InferenceHost, 'candidateBackends'>,
+  init: InferenceInit,
+  layout: SessionLayout,
+  inferenceMs: number,
+  events: string[],
+): Promise<InferenceClient[]> {
+  const withThreads = layout.threadsPerSession !== undefined ? { numThreads: layout.threadsPerSession } : {};
+  const first = await InferenceClient.open(host, { ...init, ...withThreads }, inferenceMs, events);
+  if (layout.sessions === 1) return [first];
+  if (first.backend === 'webgpu') {
+    first.notes.push(`webgpu: one session (asked for ${layout.sessions}: a GPU session's buffers belong to one worker)`);
+    return [first];
+  }
+  const rest = await Promise.allSettled(
+    Array.from({ length: layout.sessions - 1 }, () =>
+      InferenceClient.open(host, { ...init, ...withThreads, backend: first.backend, dtype: first.dtype }, inferenceMs, events),
+    ),
+  );
+  const failed = rest.find((settled) => settled.status === 'rejected');
+  const opened = rest.flatMap((settled) => (settled.status === 'fulfilled' ? [settled.value] : []));
+  if (failed) {
+    await Promise.all([first, ...opened].map((client) => client.dispose()));
+    throw failed.reason;
+  }
+  return [first, ...opened];
+}

@@ -1,0 +1,103 @@
+// Several inference sessions (src/pipeline/inference-sessions.ts): on a CPU backend the scope may
+// run the model as N single-threaded ONNX Runtime sessions, each in its own worker, and hand each
+// batch to whichever has room. The results must be those of one session, every session must get
+// work, and a session that crashes is restarted while the others go on.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScope, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { sessionLayout } from '../../src/pipeline/inference-sessions.js';
+import { testingHooks } from '../../src/testing.js';
+import { bccdFrames, copyFrame } from '../support/frames.js';
+import { shippedModelCard } from '../support/test-model.js';
+
+describe('sessionLayout: how the inference threads are split into sessions', () => {
+  const node = { candidateBackends: () => ['native', 'wasm'] as const, inferenceThreads: () => 4 };
+  const browser = { candidateBackends: () => ['webgpu', 'wasm'] as const, inferenceThreads: () => 4 };
+  const platform = (p: typeof node | typeof browser) => ({ ...p, candidateBackends: () => [...p.candidateBackends()] });
+
+  it('CPU backends: one single-threaded session per inference thread by default', () => {
+    expect(sessionLayout(platform(node), 'auto', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(platform(node), 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(platform(browser), 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+  });
+
+  it('numThreads alone keeps one session of that many threads; inferenceSessions splits the threads', () => {
+    expect(sessionLayout(platform(node), 'native', { numThreads: 3 })).toEqual({ sessions: 1, threadsPerSession: 3 });
+    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 2 })).toEqual({ sessions: 2, threadsPerSession: 2 });
+    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 3 })).toEqual({ sessions: 3, threadsPerSession: 1 });
+    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 8 })).toEqual({ sessions: 8, threadsPerSession: 1 });
+    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 2, numThreads: 3 })).toEqual({ sessions: 2, threadsPerSession: 3 });
+  });
+
+  it('webgpu, or auto where webgpu is a candidate: one session with the platform’s threads', () => {
+    expect(sessionLayout(platform(browser), 'auto', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
+    expect(sessionLayout(platform(node), 'webgpu', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
+    expect(sessionLayout(platform(browser), 'webgpu', { numThreads: 2 })).toEqual({ sessions: 1, threadsPerSession: 2 });
+  });
+});
+
+function cellsOf(results: FrameResult[]) {
+  return results.map((r) => ({
+    label: r.label,
+    error: r.error?.code,
+    cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })),
+  }));
+}
+
+describe.each(['wasm', 'native'] as const)('two inference sessions (%s)', (backend) => {
+  let one: Scope;
+  let two: Scope;
+  let frames: Frame[];
+  let reference: FrameResult[];
+
+  const run = async (scope: Scope) => {
+    const results: FrameResult[] = [];
+    for await (const result of scope.analyzeStream(frames.map((f, i) => copyFrame(f, `f${i}`)))) results.push(result);
+    return results;
+  };
+
+  beforeAll(async () => {
+    frames = await bccdFrames(12);
+    [one, two] = await Promise.all([
+      createScope({ model: shippedModelCard(), backend, workers: 1, batchSize: 2, inferenceSessions: 1, numThreads: 1 }),
+      createScope({ model: shippedModelCard(), backend, workers: 1, batchSize: 2, inferenceSessions: 2, numThreads: 1 }),
+    ]);
+    reference = await run(one);
+  });
+  afterAll(async () => {
+    await Promise.all([one?.dispose(), two?.dispose()]);
+  });
+
+  it('gives the results of one session, and both sessions answer batches', async () => {
+    expect(one.inferenceSessions).toBe(1);
+    expect(two.inferenceSessions).toBe(2);
+    expect(two.notes.join('; ')).toMatch(new RegExp(`2 ${backend} sessions of 1 thread`));
+    const got = await run(two);
+    const a = cellsOf(got);
+    const b = cellsOf(reference);
+    expect(a.map((r) => [r.label, r.error, r.cells.length])).toEqual(b.map((r) => [r.label, r.error, r.cells.length]));
+    expect(a.reduce((n, r) => n + r.cells.length, 0)).toBeGreaterThan(8);
+    for (let f = 0; f < a.length; f++) {
+      expect(a[f].cells.map((c) => [c.x, c.y, c.class])).toEqual(b[f].cells.map((c) => [c.x, c.y, c.class]));
+      for (let c = 0; c < a[f].cells.length; c++) {
+        for (const [code, p] of Object.entries(b[f].cells[c].probs!)) expect(Math.abs(a[f].cells[c].probs![code] - p)).toBeLessThan(1e-5);
+      }
+    }
+    const layout = testingHooks(two).inferenceLayout;
+    expect(layout.sessions).toBe(2);
+    expect(layout.threads).toBe(1);
+    // Each batch goes to the session with fewer in flight: neither can be left idle for a whole stream.
+    expect(layout.batchesDone.every((batches) => batches > 0)).toBe(true);
+  });
+
+  it('a crash of the first session is recovered while the other goes on: no frame lost, results unchanged', async () => {
+    const hooks = testingHooks(two);
+    const before = hooks.inferenceLayout.batchesDone;
+    await hooks.crashInferenceOnNextRun();
+    const got = await run(two);
+    expect(got.map((r) => r.error?.code)).toEqual(reference.map(() => undefined));
+    expect(cellsOf(got).map((r) => r.cells.map((c) => c.class))).toEqual(cellsOf(reference).map((r) => r.cells.map((c) => c.class)));
+    expect(two.events.join('; ')).toMatch(/inference worker crashed/);
+    const after = hooks.inferenceLayout.batchesDone;
+    expect(after[1]).toBeGreaterThan(before[1]);
+  });
+});
