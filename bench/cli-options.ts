@@ -19,6 +19,8 @@ export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all
   --dtype D[,D]          models: fp32, fp16 (the card's float16 graph, where it names one) (default fp32)
   --batch N[,N]          batch sizes (models default 1,8,32; ResNeXt-50 1,8; pipeline 8)
   --frames N             mosaic frames per pipeline pass (default ${DEFAULT_SETTINGS.frames})
+  --sessions N[,N]       pipeline: the shipped model's mosaic plan once per count of inference sessions,
+                         the inference threads split among them (default: the scope's own layout)
   --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})
   --env E[,E]            node, chromium (default both)
   --gpu G                Chromium's WebGPU adapter: auto (system, else SwiftShader), system, swiftshader
@@ -58,6 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
         batch: { type: 'string' },
         dtype: { type: 'string' },
         frames: { type: 'string' },
+        sessions: { type: 'string' },
         repeats: { type: 'string' },
         env: { type: 'string' },
         gpu: { type: 'string' },
@@ -92,6 +95,8 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
   if (dtypes) settings.dtypes = dtypes;
   const batches = values.batch?.split(',').map((size) => positiveNumber('batch', size.trim(), true)!);
   if (batches?.length) settings.batches = batches;
+  const sessions = values.sessions?.split(',').map((count) => positiveNumber('sessions', count.trim(), true)!);
+  if (sessions?.length) settings.sessions = sessions;
   return {
     prepareOnly: suite === 'prepare',
     settings,

@@ -17,7 +17,8 @@ export const LARGE_MODEL_PIPELINE_BATCH = 1;
  * What the pipeline suite runs: the shipped model (else the small reference CNN) on
  * `settings.frames` mosaic frames and on BCCD frames, where frames are small and cells few; each
  * large model on one mosaic frame (except those marked `pipeline: false`). Batch: the first --batch,
- * else the library's default (a large model: 1).
+ * else the library's default (a large model: 1). With --sessions the small models' mosaic plan is
+ * repeated for each count of inference sessions.
  */
 export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): PipelinePlan[] {
   const batchSize = settings.batches?.[0] ?? PIPELINE_BATCH;
@@ -26,7 +27,11 @@ export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): Pip
   // The shipped model is the small model users run; the small reference CNN stands in without it.
   const shipped = inputs.models.filter((model) => model.role === 'shipped');
   const small = shipped.length > 0 ? shipped : inputs.models.filter((model) => model.role === 'small');
-  for (const model of small) plans.push({ model, frames: take(inputs.mosaic, settings.frames), batchSize });
+  for (const model of small) {
+    for (const sessions of settings.sessions ?? [undefined]) {
+      plans.push({ model, frames: take(inputs.mosaic, settings.frames), batchSize, ...(sessions ? { sessions } : {}) });
+    }
+  }
   if (small.length > 0 && inputs.bccd.frames.length > 0) plans.push({ model: small[0], frames: take(inputs.bccd, BCCD_FRAMES), batchSize });
   const largeBatchSize = settings.batches?.[0] ?? LARGE_MODEL_PIPELINE_BATCH;
   for (const model of inputs.models.filter((m) => m.role === 'large' && m.pipeline !== false)) {

@@ -14,6 +14,8 @@ export interface BenchSettings {
   dtypes?: Dtype[];
   /** Batch sizes for the models suite, and the pipeline's batch when one is given (default per model). */
   batches?: number[];
+  /** Inference sessions of the small models' mosaic pipeline plan, one plan per count (default: the scope's layout). */
+  sessions?: number[];
   /** Mosaic frames per timed pipeline pass for the small models. */
   frames: number;
   /** Timed runs per measurement at least (more while inside the time budget). */

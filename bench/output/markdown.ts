@@ -68,7 +68,7 @@ export function reportMarkdown(report: BenchReport): string {
   }
   const pipeline = bySuite('pipeline').filter((result) => !result.preprocessOnly);
   if (pipeline.length > 0) {
-    lines.push('', '### pipeline (end to end vs bare session, same run)', '');
+    lines.push('', '### pipeline (end to end vs bare sessions of the same layout, same run)', '');
     lines.push(
       table(
         [

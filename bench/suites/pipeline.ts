@@ -28,6 +28,8 @@ export interface PipelinePlan {
   frames: FrameSet;
   /** Cells per inference run. */
   batchSize: number;
+  /** Inference sessions, the platform's inference threads split among them (default: the scope's layout). */
+  sessions?: number;
 }
 
 export interface PipelineSuiteInput {
@@ -107,13 +109,24 @@ async function measurePipeline(
 
   const memory = trackPeakMemory(host);
   const scopeStartedAt = performance.now();
-  const scope = await createScope({ model: { card, onnx: modelBytes, ...(fp16Bytes ? { onnxFp16: fp16Bytes } : {}) }, backend, batchSize });
+  const layout = plan.sessions
+    ? { inferenceSessions: plan.sessions, numThreads: Math.max(1, Math.floor(platform.inferenceThreads(backend) / plan.sessions)) }
+    : {};
+  const scope = await createScope({
+    model: { card, onnx: modelBytes, ...(fp16Bytes ? { onnxFp16: fp16Bytes } : {}) },
+    backend,
+    batchSize,
+    ...layout,
+  });
   const dtype = scope.dtype === 'fp16' ? 'fp16' : 'fp32';
   const scopeMs = performance.now() - scopeStartedAt;
   let bare: BareSessions | undefined;
   try {
     if (scope.backend !== backend) throw new Error(`the scope runs ${scope.backend}, not ${backend}: ${scope.backendReason}`);
-    await streamPass(scope, frames.slice(0, 1)); // warm-up: workers started, kernels compiled, first batch run
+    // Warm-up: one whole untimed pass. V8 tiers WebAssembly up in the background while hot code runs
+    // (ONNX Runtime's kernels, ours), so with a one-frame warm-up the first timed pass ran ~1.6x
+    // slower than the rest (e2e 111 vs 185 cells/s, 2026-12-02) and set every run's minimum.
+    await streamPass(scope, frames);
 
     const pipelineRuns: PassResult[] = [];
     const bareCellsPerSecond: number[] = [];
@@ -128,7 +141,8 @@ async function measurePipeline(
         peakMemoryMiB = await memory.stop();
         const layout = testingHooks(scope).inferenceLayout;
         bare = await openBareSessions(card, modelBytes, backend, batchSize, layout, { dtype, ...(fp16Bytes ? { fp16Bytes } : {}) });
-        await bare.runBatches(patches, layout.sessions); // each session's warm-up beyond createOrtSession's
+        // Its warm-up beyond createOrtSession's: a pass's worth of batches, as the pipeline's whole pass.
+        await bare.runBatches(patches, Math.max(layout.sessions, Math.ceil(run.cells / batchSize)));
       }
       bareCellsPerSecond.push(await barePass(bare!, patches, run.cells, batchSize));
     }
@@ -189,7 +203,8 @@ async function measurePipeline(
     host.log(
       `${label}: ${cellsPerSecond.median.toFixed(1)} cells/s end to end vs ${bareSpread.median.toFixed(1)} bare ` +
         `= efficiency ${result.efficiency!.toFixed(3)}; pass by pass ${pairedEfficiency.median.toFixed(3)} ` +
-        `(${pairedEfficiency.min.toFixed(3)}-${pairedEfficiency.max.toFixed(3)}) (${cells} cells/pass, ${pipelineRuns.length} passes)`,
+        `(${pairedEfficiency.min.toFixed(3)}-${pairedEfficiency.max.toFixed(3)}) (${cells} cells/pass, ${pipelineRuns.length} passes, ` +
+        `${scope.inferenceSessions} session(s) x ${bare!.threads} thread(s))`,
     );
     return result;
   } finally {

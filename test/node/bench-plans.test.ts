@@ -22,5 +22,26 @@ describe('pipeline plans', () => {
       bccd: frames('bccd'),
     };
     expect(pipelinePlans(inputs, DEFAULT_SETTINGS).map((plan) => plan.model.id)).toEqual(['small-cnn', 'resnext50-32x4d']);
+    expect(pipelinePlans(inputs, DEFAULT_SETTINGS).every((plan) => plan.sessions === undefined)).toBe(true);
+  });
+
+  it('--sessions repeats the small model’s mosaic plan per count of inference sessions, and only that plan', () => {
+    const models: BenchModel[] = [
+      { id: 'bm7-resnet10s', card: 'bm7.json', role: 'shipped' },
+      { id: 'resnext50-32x4d', card: 'resnext.json', role: 'large' },
+    ];
+    const inputs: BenchInputs = {
+      models,
+      matmul: { id: 'matmul-1024', onnx: 'm.onnx', sizes: { rows: 1, inner: 1, columns: 1 }, flopsPerRun: 2 },
+      mosaic: { name: 'mosaic', description: 'mosaic', frames: [] },
+      bccd: { name: 'bccd', description: 'bccd', frames: [{ width: 1, height: 1, channels: 4, pixels: new Uint8Array(4) }] },
+    };
+    const plans = pipelinePlans(inputs, { ...DEFAULT_SETTINGS, sessions: [1, 2] });
+    expect(plans.map((plan) => [plan.model.id, plan.frames.name, plan.sessions])).toEqual([
+      ['bm7-resnet10s', 'mosaic', 1],
+      ['bm7-resnet10s', 'mosaic', 2],
+      ['bm7-resnet10s', 'bccd', undefined],
+      ['resnext50-32x4d', 'mosaic', undefined],
+    ]);
   });
 });
