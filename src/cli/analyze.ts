@@ -40,6 +40,8 @@ Options:
                               ...} per frame, {type:"end", framesDone, differential, interrupted?})
   --batch <n>                 cells per inference run (default 8)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
+  --inference-sessions <n>    wasm / native: model sessions, each in its own worker, the inference
+                              threads split among them (default: one single-threaded session per thread)
   --target-count <n>          cells wanted for the differential (default 200)
   --max-pixels <n>            refuse frames with more pixels than this, from the image header,
                               before decoding (default 100000000; FRAME_TOO_LARGE)
@@ -48,7 +50,7 @@ Options:
 
 Report (JSON):
   { model: { id, version, card, scheme, classes, patchMicrons, provenance },
-    backend: { name, reason, notes, events, batchSize, workers },
+    backend: { name, reason, notes, events, batchSize, workers, inferenceSessions },
     frames: [ { file, width, height, micronsPerPixel?, scaleSource?, scaleEstimated, scaleInterval?, scaleWarning?,
                 cells: [ { x, y, box: [x0, y0, x1, y1], ratio, crossesBorder,
                            class, probs: { CODE: p }, confidence, abstained,
@@ -84,6 +86,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       format: { type: 'string' },
       batch: { type: 'string' },
       workers: { type: 'string' },
+      'inference-sessions': { type: 'string' },
       'target-count': { type: 'string' },
       'max-pixels': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -100,6 +103,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
   const batchSize = positiveNumber('batch', values.batch, true);
   const workers = positiveNumber('workers', values.workers, true);
+  const inferenceSessions = positiveNumber('inference-sessions', values['inference-sessions'], true);
   const targetCount = positiveNumber('target-count', values['target-count'], true) ?? 200;
   const maxFramePixels = positiveNumber('max-pixels', values['max-pixels'], true);
   const locateOnly = values['locate-only'] ?? false;
@@ -120,6 +124,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     locateOnly,
     ...(batchSize ? { batchSize } : {}),
     ...(workers ? { workers } : {}),
+    ...(inferenceSessions ? { inferenceSessions } : {}),
     ...(maxFramePixels ? { frameLimits: { maxFramePixels } } : {}),
   });
   const output = await openOutput(values.out);
@@ -149,6 +154,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         events: scope.events,
         batchSize: scope.batchSize,
         workers: scope.workers,
+        inferenceSessions: scope.inferenceSessions,
       },
       frames: [],
       differential: null,

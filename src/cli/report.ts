@@ -12,7 +12,16 @@ export interface AnalyzeReport {
     patchMicrons: number;
     provenance: ModelCard['provenance'];
   };
-  backend: { name: string; reason: string; notes: readonly string[]; events: readonly string[]; batchSize: number; workers: number };
+  backend: {
+    name: string;
+    reason: string;
+    notes: readonly string[];
+    events: readonly string[];
+    batchSize: number;
+    workers: number;
+    /** Absent in a queue slide's report (its workers may differ). */
+    inferenceSessions?: number;
+  };
   frames: Array<{
     file: string;
     width: number;

@@ -13,9 +13,9 @@ export interface SessionLayout {
 
 /**
  * The inference layout before any session exists. On a CPU backend the default is one single-threaded
- * session per inference thread: a small model's convolutions split poorly over ORT's intra-op
- * threads, and while a preprocess worker holds a core one of those threads stalls and the others
- * wait for it at every operator; separate sessions lose only the one core's time. `numThreads`
+ * session per inference thread: while a preprocess worker holds a core, one of a multi-threaded
+ * session's threads stalls and the others wait for it at every operator, whereas separate sessions
+ * lose only that core's time (end to end 9-18 % more cells/s on 2 cores: bench/README.md). `numThreads`
  * alone keeps the former layout (one session with that many threads). WebGPU (or auto where it
  * is a candidate) runs one session: planned batches and the GPU's buffers belong to one worker.
  */

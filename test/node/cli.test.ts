@@ -49,12 +49,26 @@ describe('smearscope CLI', () => {
     for (const name of names) copyFileSync(join(BCCD_DIR, name), join(dir, name));
     writeFileSync(join(dir, 'broken.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2]));
     const out = join(dir, 'report.json');
-    const result = await cli(['analyze', dir, '--backend', 'wasm', '--out', out, '--workers', '1', '--microns-per-pixel', '0.075']);
+    const result = await cli([
+      'analyze',
+      dir,
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+      '--workers',
+      '1',
+      '--inference-sessions',
+      '2',
+      '--microns-per-pixel',
+      '0.075',
+    ]);
     // One broken file: exit code 1, the rest analyzed, the broken one reported.
     expect((result as { code?: number }).code).toBe(1);
     expect(result.stderr).toMatch(/broken\.png: error \[DECODE_FAILED\]/);
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(report.backend.name).toBe('wasm');
+    expect(report.backend.inferenceSessions).toBe(2);
     expect(report.frames).toHaveLength(4);
     const good = report.frames.filter((f: { error?: unknown }) => !f.error);
     expect(good).toHaveLength(3);
