@@ -41,7 +41,7 @@ Options:
   --batch <n>                 cells per inference run (default 8)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --inference-sessions <n>    wasm / native: model sessions, each in its own worker, the inference
-                              threads split among them (default: one single-threaded session per thread)
+                              threads split among them (default: one single-threaded session per core, at most 4)
   --target-count <n>          cells wanted for the differential (default 200)
   --max-pixels <n>            refuse frames with more pixels than this, from the image header,
                               before decoding (default 100000000; FRAME_TOO_LARGE)

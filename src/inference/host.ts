@@ -31,8 +31,10 @@ export interface InferenceHost {
   shippedModelFiles(model: ShippedModel, assetsPath?: string): { card: string | URL; onnx: string | URL; onnxFp16?: string | URL };
   /** Backends worth trying here, fastest first (auto picks the first that works). */
   candidateBackends(): BackendName[];
-  /** Threads for wasm / native inference. */
+  /** Threads for wasm / native inference (all of one session's; several sessions split them). */
   inferenceThreads(backend: BackendName): number;
+  /** Sessions a CPU backend runs by default, each in its own worker (see src/pipeline/inference-sessions.ts). */
+  inferenceSessions(backend: BackendName): number;
   /** Location of the shipped default model card (its folder is the package's models/). */
   defaultModelCard(): string | URL;
 }

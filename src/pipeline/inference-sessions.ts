@@ -13,14 +13,16 @@ export interface SessionLayout {
 
 /**
  * The inference layout before any session exists. On a CPU backend the default is one single-threaded
- * session per inference thread: while a preprocess worker holds a core, one of a multi-threaded
+ * session per core (the platform's inferenceSessions, at most 4): while a preprocess worker holds a core, one of a multi-threaded
  * session's threads stalls and the others wait for it at every operator, whereas separate sessions
  * lose only that core's time (end to end 9-18 % more cells/s on 2 cores: bench/README.md). `numThreads`
- * alone keeps the former layout (one session with that many threads). WebGPU (or auto where it
+ * alone keeps the former layout (one session with that many threads). In a page that is not
+ * cross-origin isolated each session has one WASM thread anyway, so several sessions are its only
+ * way to use more than one core for the model. WebGPU (or auto where it
  * is a candidate) runs one session: planned batches and the GPU's buffers belong to one worker.
  */
 export function sessionLayout(
-  platform: Pick<InferenceHost, 'candidateBackends' | 'inferenceThreads'>,
+  platform: Pick<InferenceHost, 'candidateBackends' | 'inferenceThreads' | 'inferenceSessions'>,
   backend: BackendChoice,
   options: { inferenceSessions?: number; numThreads?: number },
 ): SessionLayout {
@@ -29,7 +31,7 @@ export function sessionLayout(
   const cpu: BackendName =
     backend === 'auto' || backend === 'webgpu' ? (platform.candidateBackends().find((b) => b !== 'webgpu') ?? 'wasm') : backend;
   const threads = platform.inferenceThreads(cpu);
-  const sessions = options.inferenceSessions ?? (options.numThreads !== undefined ? 1 : threads);
+  const sessions = options.inferenceSessions ?? (options.numThreads !== undefined ? 1 : platform.inferenceSessions(cpu));
   return { sessions, threadsPerSession: options.numThreads ?? Math.max(1, Math.floor(threads / sessions)) };
 }
 

@@ -48,6 +48,9 @@ export const platform: Platform = {
   candidateBackends: () => ['webgpu', 'wasm'],
   inferenceThreads: (backend) =>
     backend === 'wasm' && globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1,
+  // Separate single-threaded sessions need no shared memory: a page without COOP/COEP, limited to
+  // one WASM thread per session, still uses the cores through several of them.
+  inferenceSessions: (backend) => (backend === 'wasm' ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1)),
   shippedModelFiles(model, assetsPath) {
     if (!assetsPath) return locate[model.id]();

@@ -50,6 +50,7 @@ export const platform: Platform = {
   },
   candidateBackends: () => ['native', 'wasm'],
   inferenceThreads: () => Math.max(1, Math.min(4, availableParallelism())),
+  inferenceSessions: () => Math.max(1, Math.min(4, availableParallelism())),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, availableParallelism() - 1)),
   // Bundles sit in dist/node (and tests run src/platform): the package root is two folders up.
   shippedModelFiles: (model) => ({

@@ -28,7 +28,7 @@ describe('a page served without COOP/COEP', () => {
     expect(await session.page.evaluate('[crossOriginIsolated, typeof SharedArrayBuffer]')).toEqual([false, 'undefined']);
   });
 
-  it('wasm classifies cells on one thread, as Node does', async () => {
+  it('wasm classifies cells on one thread per session, a session per core, as Node does', async () => {
     const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
       card,
       'wasm',
@@ -39,6 +39,9 @@ describe('a page served without COOP/COEP', () => {
     expect(run.crossOriginIsolated).toBe(false);
     expect(run.backend).toBe('wasm');
     expect(run.notes).toContain('wasm: 1 thread');
+    // Without shared memory a session has one thread; the cores are used through one session each.
+    const cores = Math.min(4, run.hardwareConcurrency ?? 1);
+    expect(run.inferenceLayout).toMatchObject({ sessions: cores, threads: 1 });
     // No shared memory here: the frames are copied to the worker, which copies them into its kernels.
     expect(run.frameHandoffs).toEqual({ inbox: 0, copied: frames.length });
     expectSameCells(run, node);

@@ -29,6 +29,8 @@ export async function analyze(cardUrl, backend, frames, options = {}) {
       crossOriginIsolated,
       patchesOn,
       frameHandoffs: hooks.frameHandoffs,
+      inferenceLayout: hooks.inferenceLayout,
+      hardwareConcurrency: navigator.hardwareConcurrency,
       results,
     };
   } finally {

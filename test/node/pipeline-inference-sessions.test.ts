@@ -3,35 +3,44 @@
 // batch to whichever has room. The results must be those of one session, every session must get
 // work, and a session that crashes is restarted while the others go on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScope, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
+import { createScope, type BackendName, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
 import { sessionLayout } from '../../src/pipeline/inference-sessions.js';
 import { testingHooks } from '../../src/testing.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
 
 describe('sessionLayout: how the inference threads are split into sessions', () => {
-  const node = { candidateBackends: () => ['native', 'wasm'] as const, inferenceThreads: () => 4 };
-  const browser = { candidateBackends: () => ['webgpu', 'wasm'] as const, inferenceThreads: () => 4 };
-  const platform = (p: typeof node | typeof browser) => ({ ...p, candidateBackends: () => [...p.candidateBackends()] });
+  type Host = { candidates: BackendName[]; threads: number; sessions: number };
+  const platform = ({ candidates, threads, sessions }: Host) => ({
+    candidateBackends: () => [...candidates],
+    inferenceThreads: () => threads,
+    inferenceSessions: () => sessions,
+  });
+  const node = platform({ candidates: ['native', 'wasm'], threads: 4, sessions: 4 });
+  const browser = platform({ candidates: ['webgpu', 'wasm'], threads: 4, sessions: 4 });
+  // No SharedArrayBuffer: one WASM thread per session, but still a session per core.
+  const notIsolated = platform({ candidates: ['webgpu', 'wasm'], threads: 1, sessions: 4 });
 
-  it('CPU backends: one single-threaded session per inference thread by default', () => {
-    expect(sessionLayout(platform(node), 'auto', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
-    expect(sessionLayout(platform(node), 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
-    expect(sessionLayout(platform(browser), 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+  it('CPU backends: one single-threaded session per core by default, isolated page or not', () => {
+    expect(sessionLayout(node, 'auto', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(browser, 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(notIsolated, 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(notIsolated, 'wasm', { inferenceSessions: 2 })).toEqual({ sessions: 2, threadsPerSession: 1 });
   });
 
   it('numThreads alone keeps one session of that many threads; inferenceSessions splits the threads', () => {
-    expect(sessionLayout(platform(node), 'native', { numThreads: 3 })).toEqual({ sessions: 1, threadsPerSession: 3 });
-    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 2 })).toEqual({ sessions: 2, threadsPerSession: 2 });
-    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 3 })).toEqual({ sessions: 3, threadsPerSession: 1 });
-    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 8 })).toEqual({ sessions: 8, threadsPerSession: 1 });
-    expect(sessionLayout(platform(node), 'wasm', { inferenceSessions: 2, numThreads: 3 })).toEqual({ sessions: 2, threadsPerSession: 3 });
+    expect(sessionLayout(node, 'native', { numThreads: 3 })).toEqual({ sessions: 1, threadsPerSession: 3 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 2 })).toEqual({ sessions: 2, threadsPerSession: 2 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 3 })).toEqual({ sessions: 3, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 8 })).toEqual({ sessions: 8, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 2, numThreads: 3 })).toEqual({ sessions: 2, threadsPerSession: 3 });
   });
 
   it('webgpu, or auto where webgpu is a candidate: one session with the platform’s threads', () => {
-    expect(sessionLayout(platform(browser), 'auto', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
-    expect(sessionLayout(platform(node), 'webgpu', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
-    expect(sessionLayout(platform(browser), 'webgpu', { numThreads: 2 })).toEqual({ sessions: 1, threadsPerSession: 2 });
+    expect(sessionLayout(browser, 'auto', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
+    expect(sessionLayout(node, 'webgpu', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
+    expect(sessionLayout(browser, 'webgpu', { numThreads: 2 })).toEqual({ sessions: 1, threadsPerSession: 2 });
   });
 });
 

@@ -21,6 +21,9 @@ export interface PageRun {
   patchesOn?: 'gpu' | 'cpu';
   /** How the pool handed frames to its workers: into their shared kernel memory, or copied. */
   frameHandoffs?: { inbox: number; copied: number };
+  /** The scope's inference sessions, ONNX Runtime threads of each, and batches each answered. */
+  inferenceLayout?: { sessions: number; threads: number; batchesDone: number[] };
+  hardwareConcurrency?: number;
   progress?: Array<{ phase: string; loadedBytes?: number; totalBytes?: number }>;
   results: Array<{ label: string; error?: unknown; patchesMs?: number; cells: PageCell[] }>;
 }
