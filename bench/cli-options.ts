@@ -23,6 +23,8 @@ export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all
                          the inference threads split among them (default: the scope's own layout)
   --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})
   --env E[,E]            node, chromium (default both)
+  --isolation on|off     chromium: pages cross-origin isolated (COOP/COEP, WASM threads) or not, as a plain
+                         web server or an Electron file page serves them (default on)
   --gpu G                Chromium's WebGPU adapter: auto (system, else SwiftShader), system, swiftshader
   --max-minutes M        start no measurement after M minutes; the rest is listed as skipped (default ${DEFAULT_MAX_MINUTES})
   --json                 print the report as one JSON object instead of the Markdown table
@@ -63,6 +65,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
         sessions: { type: 'string' },
         repeats: { type: 'string' },
         env: { type: 'string' },
+        isolation: { type: 'string' },
         gpu: { type: 'string' },
         'max-minutes': { type: 'string' },
         json: { type: 'boolean' },
@@ -97,6 +100,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
   if (batches?.length) settings.batches = batches;
   const sessions = values.sessions?.split(',').map((count) => positiveNumber('sessions', count.trim(), true)!);
   if (sessions?.length) settings.sessions = sessions;
+  if (oneOf('isolation', values.isolation, ['on', 'off'] as const) === 'off') settings.notIsolated = true;
   return {
     prepareOnly: suite === 'prepare',
     settings,

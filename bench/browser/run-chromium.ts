@@ -28,7 +28,8 @@ export interface ChromiumRun {
 
 /**
  * Runs the browser suite in headless Chromium (puppeteer-core, the system's browser): writes the
- * inputs for the page, serves the package root with COOP/COEP (WASM threads), and for each suite
+ * inputs for the page, serves the package root with COOP/COEP (WASM threads; without them with
+ * --isolation off), and for each suite
  * (each pipeline plan) opens bench/index.html and calls the bundle's runInPage. WebGPU: `system`
  * uses the machine's GPU, `swiftshader` the software adapter, `auto` the GPU when Chromium finds
  * one, else SwiftShader.
@@ -41,7 +42,7 @@ export async function runChromiumSuites(
 ): Promise<ChromiumRun> {
   if (!existsSync(PAGE_BUNDLE)) throw new Error(`${PAGE_BUNDLE} is missing: run "npm run build" first`);
   await writePageInputs(inputs);
-  const server = await startStaticServer({ '/': '.' });
+  const server = await startStaticServer({ '/': '.' }, 0, '127.0.0.1', { isolated: !settings.notIsolated });
   let webgpu: 'system' | 'swiftshader' = gpu === 'auto' ? 'system' : gpu;
   let browser = await launch(webgpu);
   try {

@@ -195,6 +195,9 @@ async function measurePipeline(
       input: plan.frames.description,
       notes: [
         `scope: ${scope.backendReason}; ${scope.notes.join('; ')}`,
+        ...(host.env === 'chromium' && !globalThis.crossOriginIsolated
+          ? ['page not cross-origin isolated: no SharedArrayBuffer, one WASM thread per session']
+          : []),
         ...(failed.length > 0 ? [`${failed.length} frame result(s) had errors: ${failed[0].error!.code} ${failed[0].error!.message}`] : []),
         ...scope.events,
       ],
