@@ -84,9 +84,10 @@ export interface ScopeOptions {
   /**
    * wasm / native: ONNX Runtime sessions, each in its own worker; batches go to whichever has room
    * (default: one single-threaded session per core, at most 4, also in pages that are not
-   * cross-origin isolated; 1 when `numThreads` is given, and on webgpu, whose session stays one). Separate sessions lose less to the preprocess workers'
-   * share of the cores than one session's threads do; each holds its own copy of the model and of
-   * ONNX Runtime's memory (about 290 MiB more per session for the shipped model on wasm in Node).
+   * cross-origin isolated; 1 when `numThreads` is given, and on webgpu, whose session stays one).
+   * Separate sessions lose less to the preprocess workers' share of the cores than one session's
+   * threads do; each holds its own copy of the model and of ONNX Runtime's memory (peak 631 -> 920
+   * MiB with a second session of the bone-marrow model on wasm in Node).
    */
   inferenceSessions?: number;
   /** webgpu: try graph capture (default true). */
