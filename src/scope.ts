@@ -5,7 +5,7 @@ import { SmearscopeError } from './errors.js';
 import { checkFrameInput } from './frame.js';
 import { checkBackendChoice } from './inference/backend.js';
 import { DTYPE_CHOICES } from './inference/dtype.js';
-import { adapterShaderF16 } from './inference/webgpu-adapter.js';
+import { adapterShaderF16, hardwareAdapterPresent } from './inference/webgpu-adapter.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
 import { checkBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
@@ -79,6 +79,8 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const { card } = model;
   if (model.fp16Unread) events.push(`the float16 graph was not read (${model.fp16Unread}); dtype auto runs fp32`);
   const scheme = resolveScheme(card);
+  // auto picks WebGPU only on a hardware adapter: elsewhere it lands on a CPU backend, whose layout applies.
+  const webgpuLikely = backend === 'auto' && host.candidateBackends().includes('webgpu') && (await hardwareAdapterPresent());
   const pool = new PreprocessPool(host, workers);
   let sessions: InferenceClient[] = [];
   try {
@@ -95,7 +97,7 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
           ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
           ...(options.assetsPath ? { assetsPath: options.assetsPath } : {}),
         },
-        sessionLayout(host, backend, options),
+        sessionLayout(host, backend, options, webgpuLikely),
         limits.inferenceMs,
         events,
       );

@@ -3,10 +3,10 @@ import { readFile, readdir } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { platform } from '#platform';
 import { ortLoader } from '#platform-ort';
 import { runtimeName } from '../../src/inference/ort-session.js';
 import { createScope } from '../../src/scope.js';
+import { testingHooks } from '../../src/testing.js';
 import { FRAMES_QUEUE, redisConnection } from '../../src/cluster/connection.js';
 import { frameJobId, type FrameJobResult } from '../../src/cluster/jobs.js';
 import { submitSlide } from '../../src/cluster/submit.js';
@@ -63,9 +63,9 @@ export async function runClusterSuite(host: BenchHost, settings: BenchSettings):
   const children: ChildProcess[] = [];
   const load = `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores when the suite started`;
   const scope = await createScope({ backend: 'native' });
-  // What every process here runs its model on (the scope and the workers: native, default threads).
+  // What every process here runs its model on (the scope and the workers: native, the default layout).
   const runtime = runtimeName(await ortLoader.loadOrt('native'));
-  const threads = platform.inferenceThreads('native');
+  const { sessions: inferenceSessions, threads } = testingHooks(scope).inferenceLayout;
   try {
     const setups: QueueSetup[] = [
       { label: '1 worker process', processes: 1, concurrency: CONCURRENCY, url: `${redis.url}/1`, passes: [] },
@@ -101,6 +101,7 @@ export async function runClusterSuite(host: BenchHost, settings: BenchSettings):
         backend: 'native',
         runtime,
         threads,
+        inferenceSessions,
         model: scope.card.id,
         batch: scope.batchSize,
         cellsPerSecond: (cells * 1000) / ms.median,

@@ -16,6 +16,8 @@ Options:
   --model <card.json>         model card; every worker of a queue must run the same (default: shipped)
   --backend <name>            native | wasm | auto (default native: onnxruntime-node)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
+  --inference-sessions <n>    model sessions, each in its own worker (default: one single-threaded
+                              session per core, at most 4)
   --batch <n>                 cells per inference run (default 8)
   --lock-seconds <s>          a dead worker's jobs go to another worker after this (default 30)
   --quiet                     no per-frame lines on stderr
@@ -32,6 +34,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
       model: { type: 'string' },
       backend: { type: 'string' },
       workers: { type: 'string' },
+      'inference-sessions': { type: 'string' },
       batch: { type: 'string' },
       'lock-seconds': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -45,6 +48,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   if (!values.queue) throw new SmearscopeError('INVALID_ARGUMENT', 'worker needs --queue redis://HOST:PORT (see --help)');
   const concurrency = positiveNumber('concurrency', values.concurrency, true);
   const workers = positiveNumber('workers', values.workers, true);
+  const inferenceSessions = positiveNumber('inference-sessions', values['inference-sessions'], true);
   const batchSize = positiveNumber('batch', values.batch, true);
   const lockSeconds = positiveNumber('lock-seconds', values['lock-seconds']);
   const log = (line: string) => process.stderr.write(line + '\n');
@@ -54,6 +58,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     ...(values.model ? { model: values.model } : {}),
     ...(concurrency ? { concurrency } : {}),
     ...(workers ? { workers } : {}),
+    ...(inferenceSessions ? { inferenceSessions } : {}),
     ...(batchSize ? { batchSize } : {}),
     ...(lockSeconds ? { lockSeconds } : {}),
   });

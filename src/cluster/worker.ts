@@ -20,6 +20,8 @@ export interface ClusterWorkerOptions {
   backend?: BackendChoice;
   /** Preprocess workers of the scope. Default: the scope's (cores - 1, at most 4). */
   workers?: number;
+  /** Model sessions, each in its own worker (default: one single-threaded session per core, at most 4; ScopeOptions.inferenceSessions). */
+  inferenceSessions?: number;
   batchSize?: number;
   /** A job's lock, seconds: a killed worker's jobs go to another worker this long after it died
    * (plus up to one stall check). Renewed at half this period while a frame runs. Default 30. */
@@ -71,6 +73,7 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
     backend: options.backend ?? 'native',
     ...(options.model ? { model: options.model } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.inferenceSessions ? { inferenceSessions: options.inferenceSessions } : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
   });
   const cardName = typeof options.model === 'string' ? options.model : options.model ? 'in-memory' : 'default';

@@ -7,6 +7,15 @@ export async function adapterShaderF16(): Promise<boolean | undefined> {
   return adapter ? adapter.features.has('shader-f16') : undefined;
 }
 
+/**
+ * Whether `auto` would pick WebGPU on this thread's adapter: there is one and it is a hardware GPU
+ * (auto passes over software adapters, softwareAdapterReason). False without WebGPU (Node).
+ */
+export async function hardwareAdapterPresent(): Promise<boolean> {
+  const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+  return adapter ? softwareAdapterReason(adapter as AdapterLike) === undefined : false;
+}
+
 /** What smearscope reads of a WebGPU adapter (GPUAdapter and its `info`, both optional in older browsers). */
 export interface AdapterLike {
   isFallbackAdapter?: boolean;

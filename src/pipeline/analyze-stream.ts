@@ -11,6 +11,7 @@ import { pixelsHandedOver } from './frame-buffers.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject } from '../check-options.js';
 import type { FrameLimits } from '../api-types.js';
 import type { InferenceClient } from './inference-client.js';
+import { nextSession } from './inference-sessions.js';
 import type { BatchOutputs } from '../inference/backend.js';
 import type { PlanSegment } from '../patch/batch-plan.js';
 import { settleWithin } from './worker-slot.js';
@@ -43,10 +44,8 @@ export interface StreamContext {
   gpuPatches?: boolean;
 }
 
-/** The sessions by batches in flight, fewest first (ties: the scope's order), so work spreads evenly. */
-function leastBusyFirst(sessions: readonly InferenceClient[]): InferenceClient[] {
-  return sessions.length === 1 ? [...sessions] : [...sessions].sort((a, b) => a.inFlight - b.inFlight);
-}
+/** Batches in flight per session: one running, one waiting in its worker, so it never idles for packing. */
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 /** How long the end of a stream waits for the caller's source to close (its return()). */
 const SOURCE_CLOSE_WAIT_MS = 50;
@@ -339,8 +338,16 @@ export async function* analyzeStream(
     return { slots, plan: { cellCount: slots.length, segments } };
   };
 
-  const dispatch = (client: InferenceClient) => {
-    while (client.inFlight < 2 && queue.waiting > 0) {
+  /** Sends batches while cells wait and a session has room: each batch to the session with the
+   * fewest in flight (planned batches: the first session only). */
+  const dispatch = () => {
+    for (;;) {
+      const client = planned
+        ? inference!.inFlight < MAX_BATCHES_IN_FLIGHT
+          ? inference
+          : undefined
+        : nextSession(ctx.sessions, MAX_BATCHES_IN_FLIGHT);
+      if (!client || queue.waiting === 0) return;
       if (queue.waiting < ctx.batchSize) {
         const upstream = { preparing, inputDone, windowFull: pulled - order.emitted >= maxInFlight, pullingSinceMs };
         const decision = partialBatchDecision(upstream, performance.now());
@@ -373,8 +380,7 @@ export async function* analyzeStream(
       if (!inputDone && pullingSinceMs === undefined && room && preparing <= ctx.pool.size && queue.waiting < 2 * ctx.batchSize) {
         void pull();
       }
-      if (planned) dispatch(inference!);
-      else for (const client of leastBusyFirst(ctx.sessions)) dispatch(client);
+      if (inference) dispatch();
       await woken;
       woken = new Promise<void>((resolve) => (wake = resolve));
     }

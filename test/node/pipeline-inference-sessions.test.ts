@@ -4,7 +4,7 @@
 // work, and a session that crashes is restarted while the others go on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScope, type BackendName, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
-import { sessionLayout } from '../../src/pipeline/inference-sessions.js';
+import { nextSession, sessionLayout } from '../../src/pipeline/inference-sessions.js';
 import { testingHooks } from '../../src/testing.js';
 import { bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
@@ -22,25 +22,56 @@ describe('sessionLayout: how the inference threads are split into sessions', () 
   const notIsolated = platform({ candidates: ['webgpu', 'wasm'], threads: 1, sessions: 4 });
 
   it('CPU backends: one single-threaded session per core by default, isolated page or not', () => {
-    expect(sessionLayout(node, 'auto', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
-    expect(sessionLayout(node, 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
-    expect(sessionLayout(browser, 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
-    expect(sessionLayout(notIsolated, 'wasm', {})).toEqual({ sessions: 4, threadsPerSession: 1 });
-    expect(sessionLayout(notIsolated, 'wasm', { inferenceSessions: 2 })).toEqual({ sessions: 2, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'auto', {}, false)).toMatchObject({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'wasm', {}, false)).toMatchObject({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(browser, 'wasm', {}, false)).toMatchObject({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(notIsolated, 'wasm', {}, false)).toMatchObject({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(notIsolated, 'wasm', { inferenceSessions: 2 }, false)).toMatchObject({ sessions: 2, threadsPerSession: 1 });
+  });
+
+  it('only an asked-for count must open whole', () => {
+    expect(sessionLayout(node, 'wasm', {}, false).asked).toBe(false);
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 2 }, false).asked).toBe(true);
   });
 
   it('numThreads alone keeps one session of that many threads; inferenceSessions splits the threads', () => {
-    expect(sessionLayout(node, 'native', { numThreads: 3 })).toEqual({ sessions: 1, threadsPerSession: 3 });
-    expect(sessionLayout(node, 'wasm', { inferenceSessions: 2 })).toEqual({ sessions: 2, threadsPerSession: 2 });
-    expect(sessionLayout(node, 'wasm', { inferenceSessions: 3 })).toEqual({ sessions: 3, threadsPerSession: 1 });
-    expect(sessionLayout(node, 'wasm', { inferenceSessions: 8 })).toEqual({ sessions: 8, threadsPerSession: 1 });
-    expect(sessionLayout(node, 'wasm', { inferenceSessions: 2, numThreads: 3 })).toEqual({ sessions: 2, threadsPerSession: 3 });
+    expect(sessionLayout(node, 'native', { numThreads: 3 }, false)).toMatchObject({ sessions: 1, threadsPerSession: 3 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 2 }, false)).toMatchObject({ sessions: 2, threadsPerSession: 2 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 3 }, false)).toMatchObject({ sessions: 3, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 8 }, false)).toMatchObject({ sessions: 8, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'wasm', { inferenceSessions: 2, numThreads: 3 }, false)).toMatchObject({
+      sessions: 2,
+      threadsPerSession: 3,
+    });
   });
 
   it('webgpu, or auto where webgpu is a candidate: one session with the platform’s threads', () => {
-    expect(sessionLayout(browser, 'auto', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
-    expect(sessionLayout(node, 'webgpu', {})).toEqual({ sessions: 1, threadsPerSession: undefined });
-    expect(sessionLayout(browser, 'webgpu', { numThreads: 2 })).toEqual({ sessions: 1, threadsPerSession: 2 });
+    expect(sessionLayout(browser, 'auto', {}, true)).toMatchObject({ sessions: 1, threadsPerSession: undefined });
+    // auto without a hardware adapter (none, or a software one it passes over) lands on wasm: a session per core.
+    expect(sessionLayout(browser, 'auto', {}, false)).toMatchObject({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(notIsolated, 'auto', {}, false)).toMatchObject({ sessions: 4, threadsPerSession: 1 });
+    expect(sessionLayout(node, 'webgpu', {}, false)).toMatchObject({ sessions: 1, threadsPerSession: undefined });
+    expect(sessionLayout(browser, 'webgpu', { numThreads: 2 }, false)).toMatchObject({ sessions: 1, threadsPerSession: 2 });
+  });
+});
+
+describe('nextSession: which session takes the next batch', () => {
+  it('hands batches out one at a time to the session with the fewest in flight, up to the limit', () => {
+    const sessions = [{ inFlight: 0 }, { inFlight: 0 }];
+    const order: number[] = [];
+    for (let batch = 0; batch < 5; batch++) {
+      const chosen = nextSession(sessions, 2);
+      if (!chosen) break;
+      chosen.inFlight++;
+      order.push(sessions.indexOf(chosen));
+    }
+    // Two idle sessions and four batches: 0, 1, 0, 1; the fifth waits (both full).
+    expect(order).toEqual([0, 1, 0, 1]);
+    expect(nextSession(sessions, 2)).toBeUndefined();
+    sessions[1].inFlight = 1; // session 1 answered a batch
+    expect(nextSession(sessions, 2)).toBe(sessions[1]);
+    expect(nextSession([{ inFlight: 1 }, { inFlight: 0 }, { inFlight: 0 }], 2)).toEqual({ inFlight: 0 });
+    expect(nextSession([], 2)).toBeUndefined();
   });
 });
 
