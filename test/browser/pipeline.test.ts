@@ -85,6 +85,8 @@ describe('pipeline in Chromium', () => {
     expect(run.reason).toMatch(
       /auto picked wasm after: webgpu: skipped, the WebGPU adapter (is a fallback \(software\) adapter|renders in software)/,
     );
+    // Landing on wasm, auto runs the CPU layout: a single-threaded session per core.
+    expect(run.inferenceLayout).toMatchObject({ sessions: Math.min(4, run.hardwareConcurrency ?? 1), threads: 1 });
   });
 
   it('a lost WebGPU device falls back to wasm and says so', async () => {
