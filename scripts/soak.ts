@@ -117,13 +117,14 @@ while (stats.in < total) {
       yield input.frame;
     }
   }
-  // Kill the inference worker at a random moment in about every third stream.
+  // Kill an inference session's worker (any of them) at a random moment in about every third stream.
+  const killSession = Math.floor(random() * scope.inferenceSessions);
   const killTimer =
     random() < 0.35
       ? setTimeout(() => {
           stats.kills++;
           replacements++;
-          testingHooks(scope).killInferenceWorker();
+          testingHooks(scope).killInferenceWorker(killSession);
         }, random() * 3000)
       : undefined;
   testingHooks(scope).crashPreprocess = (i) => (crashes.has(i) ? 1 : undefined);

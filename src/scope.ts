@@ -124,11 +124,16 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     events,
     ...(options.gpuPatches !== undefined ? { gpuPatches: options.gpuPatches } : {}),
   };
+  const sessionAt = (index: number) => {
+    const session = sessions[index];
+    if (!session) throw new SmearscopeError('INVALID_ARGUMENT', `no inference session ${index} (the scope has ${sessions.length})`);
+    return session;
+  };
   const testing: ScopeTesting = {
-    crashInferenceOnNextRun: () => inference!.crashOnNextRun(),
-    stallInferenceOnNextRun: () => inference!.stallOnNextRun(),
+    crashInferenceOnNextRun: (session = 0) => sessionAt(session).crashOnNextRun(),
+    stallInferenceOnNextRun: (session = 0) => sessionAt(session).stallOnNextRun(),
     loseGpuDevice: () => inference!.loseDevice(),
-    killInferenceWorker: () => inference!.kill(),
+    killInferenceWorker: (session = 0) => sessionAt(session).kill(),
     stallPreprocessOnNextDecode: () => pool.stallOnNextDecode(),
     limitGpuFrameBytes: (bytes: number) => inference!.limitGpuFrameBytes(bytes),
     framesHeldByInferenceWorker: () => inference?.framesHeld() ?? Promise.resolve(0),

@@ -5,14 +5,14 @@
 export const TESTING_HOOKS: unique symbol = Symbol.for('smearscope.testing') as never;
 
 export interface ScopeTesting {
-  /** The next inference run dies the way a crash would (an uncaught error, no answer). */
-  crashInferenceOnNextRun(): Promise<void>;
-  /** The next inference run spins forever without answering (a hung driver). */
-  stallInferenceOnNextRun(): Promise<void>;
+  /** The next run of inference session `session` (default 0) dies the way a crash would (an uncaught error, no answer). */
+  crashInferenceOnNextRun(session?: number): Promise<void>;
+  /** The next run of inference session `session` (default 0) spins forever without answering (a hung driver). */
+  stallInferenceOnNextRun(session?: number): Promise<void>;
   /** The next decode in every preprocess worker spins forever (a decoder stuck in a malformed file). */
   stallPreprocessOnNextDecode(): Promise<void>;
-  /** Kills the inference worker now, wherever it is (as the OS would on out-of-memory). */
-  killInferenceWorker(): void;
+  /** Kills the worker of inference session `session` (default 0) now, wherever it is (as the OS would on out-of-memory). */
+  killInferenceWorker(session?: number): void;
   /** Destroys the GPU device as a driver reset would; false when there was none. */
   loseGpuDevice(): Promise<boolean>;
   /** From the next analyze call on: plan batches (the inference worker cuts the patches) even on a
