@@ -9,6 +9,9 @@ import type { BatchPlan } from '../patch/batch-plan.js';
 import type { InferenceInit, InferenceWorkerApi } from './worker-api.js';
 import { settleWithin, WorkerSlot } from './worker-slot.js';
 
+/** Batches started by every client of this thread: orders InferenceClient.lastBatch. */
+let batchesStarted = 0;
+
 /** Attempts of one batch when the worker dies under it (each after a restart). */
 const MAX_BATCH_ATTEMPTS = 3;
 /** Attempts at bringing up a new worker and session in one restart. */
@@ -47,6 +50,8 @@ export class InferenceClient {
   inFlight = 0;
   /** Batches this client has answered (retries of one batch count once). */
   batchesDone = 0;
+  /** When this client's last batch started, in batches of every client (nextSession's tie-break). */
+  lastBatch = 0;
 
   private constructor(
     platform: WorkerHost & Pick<InferenceHost, 'candidateBackends'>,
@@ -153,6 +158,7 @@ export class InferenceClient {
    * lost GPU device -> wasm and retry. */
   private async withRetries<T>(once: () => Promise<T>): Promise<T> {
     this.inFlight++;
+    this.lastBatch = ++batchesStarted;
     try {
       for (let attempt = 1; ; attempt++) {
         while (this.restarting) await this.restarting; // hold the batch until the new session is ready

@@ -42,12 +42,18 @@ export function sessionLayout(
 
 /**
  * The session that takes the next batch: of those with fewer than `maxInFlight` batches in flight,
- * the one with the fewest (ties: the first), so that one batch at a time is spread over the
- * sessions; undefined when every session is full.
+ * the one with the fewest; of equals, the one whose last batch started longest ago (`lastBatch`, a
+ * sequence number), so a slow source that lets every batch finish before the next still spreads
+ * them over all sessions (each stays warm, and a dead one is found and restarted at once).
+ * Undefined when every session is full.
  */
-export function nextSession<T extends { inFlight: number }>(sessions: readonly T[], maxInFlight: number): T | undefined {
+export function nextSession<T extends { inFlight: number; lastBatch: number }>(sessions: readonly T[], maxInFlight: number): T | undefined {
   let best: T | undefined;
-  for (const session of sessions) if (session.inFlight < maxInFlight && (!best || session.inFlight < best.inFlight)) best = session;
+  for (const session of sessions) {
+    if (session.inFlight >= maxInFlight) continue;
+    if (!best || session.inFlight < best.inFlight || (session.inFlight === best.inFlight && session.lastBatch < best.lastBatch))
+      best = session;
+  }
   return best;
 }
 

@@ -56,13 +56,22 @@ describe('sessionLayout: how the inference threads are split into sessions', () 
 });
 
 describe('nextSession: which session takes the next batch', () => {
+  let started = 0;
+  const send = (session: { inFlight: number; lastBatch: number }) => {
+    session.inFlight++;
+    session.lastBatch = ++started;
+  };
+
   it('hands batches out one at a time to the session with the fewest in flight, up to the limit', () => {
-    const sessions = [{ inFlight: 0 }, { inFlight: 0 }];
+    const sessions = [
+      { inFlight: 0, lastBatch: 0 },
+      { inFlight: 0, lastBatch: 0 },
+    ];
     const order: number[] = [];
     for (let batch = 0; batch < 5; batch++) {
       const chosen = nextSession(sessions, 2);
       if (!chosen) break;
-      chosen.inFlight++;
+      send(chosen);
       order.push(sessions.indexOf(chosen));
     }
     // Two idle sessions and four batches: 0, 1, 0, 1; the fifth waits (both full).
@@ -70,8 +79,23 @@ describe('nextSession: which session takes the next batch', () => {
     expect(nextSession(sessions, 2)).toBeUndefined();
     sessions[1].inFlight = 1; // session 1 answered a batch
     expect(nextSession(sessions, 2)).toBe(sessions[1]);
-    expect(nextSession([{ inFlight: 1 }, { inFlight: 0 }, { inFlight: 0 }], 2)).toEqual({ inFlight: 0 });
     expect(nextSession([], 2)).toBeUndefined();
+  });
+
+  it('a slow source whose batches each finish before the next: they still alternate', () => {
+    const sessions = [
+      { inFlight: 0, lastBatch: 0 },
+      { inFlight: 0, lastBatch: 0 },
+      { inFlight: 0, lastBatch: 0 },
+    ];
+    const order: number[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const chosen = nextSession(sessions, 2)!;
+      send(chosen);
+      order.push(sessions.indexOf(chosen));
+      chosen.inFlight--; // answered before the next batch is ready
+    }
+    expect(order).toEqual([0, 1, 2, 0, 1, 2]);
   });
 });
 
