@@ -17,7 +17,7 @@ export interface SessionLayout {
  * The inference layout before any session exists. On a CPU backend the default is one
  * single-threaded session per core (the platform's inferenceSessions, at most 4): while a preprocess
  * worker holds a core, one of a multi-threaded session's threads stalls and the others wait for it
- * at every operator, whereas separate sessions lose only that core's time (end to end 9-23 % more
+ * at every operator, whereas separate sessions lose only that core's time (end to end 1-23 % more
  * cells/s on 2 cores: bench/README.md). In a page that is not cross-origin isolated each session
  * has one WASM thread anyway, so several sessions are its only way to use more than one core.
  * `numThreads` alone keeps one session of that many threads. WebGPU runs one session (planned
