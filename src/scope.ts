@@ -114,7 +114,6 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   };
   const context: StreamContext = {
     pool,
-    inference,
     sessions,
     card,
     scheme,

@@ -3,8 +3,20 @@
  * device for it whenever the adapter has it), or undefined without WebGPU here (Node, old browsers).
  */
 export async function adapterShaderF16(): Promise<boolean | undefined> {
-  const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+  const adapter = await adapterHere();
   return adapter ? adapter.features.has('shader-f16') : undefined;
+}
+
+/** This thread's WebGPU adapter, or null / undefined without one (Node, old browsers, no GPU). */
+function adapterHere(): Promise<GPUAdapter | null> | undefined {
+  return (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+}
+
+/** Why `auto` passes over this thread's adapter (it renders in software), or undefined: a hardware
+ * GPU, or no adapter at all (loadOrt then says so). */
+export async function autoAdapterSkipReason(): Promise<string | undefined> {
+  const adapter = await adapterHere();
+  return adapter ? softwareAdapterReason(adapter as AdapterLike) : undefined;
 }
 
 /**
@@ -12,8 +24,8 @@ export async function adapterShaderF16(): Promise<boolean | undefined> {
  * (auto passes over software adapters, softwareAdapterReason). False without WebGPU (Node).
  */
 export async function hardwareAdapterPresent(): Promise<boolean> {
-  const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
-  return adapter ? softwareAdapterReason(adapter as AdapterLike) === undefined : false;
+  const adapter = await adapterHere();
+  return !!adapter && softwareAdapterReason(adapter as AdapterLike) === undefined;
 }
 
 /** What smearscope reads of a WebGPU adapter (GPUAdapter and its `info`, both optional in older browsers). */

@@ -21,9 +21,8 @@ import type { PreprocessPool } from './preprocess-pool.js';
 
 export interface StreamContext {
   pool: PreprocessPool;
-  /** The first inference session (planned batches and their frames go to it alone); absent on a locate-only scope: then no cell waits for a model. */
-  inference: InferenceClient | undefined;
-  /** Every inference session, `inference` first: filled batches go to whichever has room. */
+  /** The inference sessions: filled batches go to whichever has room, planned batches and their frames
+   * to the first alone. Empty on a locate-only scope: then no cell waits for a model. */
   sessions: readonly InferenceClient[];
   card: ModelCard;
   scheme: ResolvedScheme;
@@ -100,12 +99,14 @@ export async function* analyzeStream(
   frames: AsyncIterable<FrameInput> | Iterable<FrameInput>,
   options: AnalyzeOptions = {},
 ): AsyncGenerator<FrameResult> {
-  const { inference } = ctx;
+  const inference: InferenceClient | undefined = ctx.sessions[0];
   checkStreamArguments(ctx, frames, options);
   const maxInFlight = options.maxFramesInFlight ?? 32;
   // Decided once per stream: a fallback from webgpu mid-stream keeps planning (the worker then cuts
   // the patches on the CPU); the next stream goes back to the preprocess workers' patches.
   const planned = inference !== undefined && (ctx.planBatches ?? (inference.gpuInput && ctx.gpuPatches !== false));
+  // Planned batches need the frames their first session holds; filled ones may go to any session.
+  const batchSessions = planned ? [inference] : ctx.sessions;
   const job: PreprocessJob = {
     ...ctx.job,
     ...(planned ? { deferPatches: true } : {}),
@@ -342,11 +343,7 @@ export async function* analyzeStream(
    * fewest in flight (planned batches: the first session only). */
   const dispatch = () => {
     for (;;) {
-      const client = planned
-        ? inference!.inFlight < MAX_BATCHES_IN_FLIGHT
-          ? inference
-          : undefined
-        : nextSession(ctx.sessions, MAX_BATCHES_IN_FLIGHT);
+      const client = nextSession(batchSessions, MAX_BATCHES_IN_FLIGHT);
       if (!client || queue.waiting === 0) return;
       if (queue.waiting < ctx.batchSize) {
         const upstream = { preparing, inputDone, windowFull: pulled - order.emitted >= maxInFlight, pullingSinceMs };

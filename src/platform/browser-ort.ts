@@ -1,6 +1,6 @@
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, OrtModule } from '../inference/backend.js';
-import { adapterShaderF16, softwareAdapterReason, type AdapterLike } from '../inference/webgpu-adapter.js';
+import { adapterShaderF16, autoAdapterSkipReason } from '../inference/webgpu-adapter.js';
 import { checkReachable, ortUrls, type OrtWebBuild } from './browser-assets.js';
 import type { OrtLoader } from './types.js';
 
@@ -29,11 +29,7 @@ export const ortLoader: OrtLoader = {
     const { InferenceSession, Tensor, env } = ort;
     return { InferenceSession, Tensor, env, build: build === 'webgpu' ? 'webgpu build, native WebGPU EP' : 'wasm build' };
   },
-  async autoSkipReason(backend) {
-    if (backend !== 'webgpu') return undefined;
-    // A missing GPU or adapter is reported by loadOrt; here only the kind of adapter matters.
-    const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
-    return adapter ? softwareAdapterReason(adapter as AdapterLike) : undefined;
-  },
+  // A missing GPU or adapter is reported by loadOrt; here only the kind of adapter matters.
+  autoSkipReason: async (backend) => (backend === 'webgpu' ? autoAdapterSkipReason() : undefined),
   webgpuShaderF16: adapterShaderF16,
 };

@@ -46,11 +46,10 @@ export const platform: Platform = {
     return new URL(relative, new URL(String(base), globalThis.location?.href));
   },
   candidateBackends: () => ['webgpu', 'wasm'],
-  inferenceThreads: (backend) =>
-    backend === 'wasm' && globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1,
+  inferenceThreads: (backend) => (backend === 'wasm' && globalThis.crossOriginIsolated ? modelCores() : 1),
   // Separate single-threaded sessions need no shared memory: a page without COOP/COEP, limited to
   // one WASM thread per session, still uses the cores through several of them.
-  inferenceSessions: (backend) => (backend === 'wasm' ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1),
+  inferenceSessions: (backend) => (backend === 'wasm' ? modelCores() : 1),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1)),
   shippedModelFiles(model, assetsPath) {
     if (!assetsPath) return locate[model.id]();
@@ -63,3 +62,8 @@ export const platform: Platform = {
   },
   defaultModelCard: () => new URL('../../models/' + DEFAULT_MODEL_CARD, import.meta.url),
 };
+
+/** Cores the model may use by default: all, at most 4 (as threads of one session, or one session each). */
+function modelCores(): number {
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1));
+}

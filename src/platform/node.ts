@@ -49,8 +49,8 @@ export const platform: Platform = {
     return resolve(dirname(basePath), relative);
   },
   candidateBackends: () => ['native', 'wasm'],
-  inferenceThreads: () => Math.max(1, Math.min(4, availableParallelism())),
-  inferenceSessions: () => Math.max(1, Math.min(4, availableParallelism())),
+  inferenceThreads: () => modelCores(),
+  inferenceSessions: () => modelCores(),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, availableParallelism() - 1)),
   // Bundles sit in dist/node (and tests run src/platform): the package root is two folders up.
   shippedModelFiles: (model) => ({
@@ -60,6 +60,11 @@ export const platform: Platform = {
   }),
   defaultModelCard: () => resolve(here, '../../models', DEFAULT_MODEL_CARD),
 };
+
+/** Cores the model may use by default: all, at most 4 (as threads of one session, or one session each). */
+function modelCores(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
 
 function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
