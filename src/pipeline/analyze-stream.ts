@@ -280,7 +280,11 @@ export async function* analyzeStream(
       const outputs = await client.run((batch) => {
         for (let k = 0; k < cells.length; k++) {
           const { state, cell } = cells[k];
-          batch.set(state.prepared!.patches!.subarray(cell * cellFloats, (cell + 1) * cellFloats), k * cellFloats);
+          // A retry after the frame failed (another batch of its cells did): its patches are gone
+          // and its slot's result is dropped; the other frames' cells still run.
+          const patches = state.prepared?.patches;
+          if (patches) batch.set(patches.subarray(cell * cellFloats, (cell + 1) * cellFloats), k * cellFloats);
+          else batch.fill(0, k * cellFloats, (k + 1) * cellFloats);
         }
         batch.fill(0, cells.length * cellFloats); // padding of a partial batch
       });

@@ -7,6 +7,7 @@ import { testingHooks } from '../../src/testing.js';
 import { BCCD_DIR, bccdFrames, copyFrame } from '../support/frames.js';
 import { blackPng, loopingTiff } from '../support/hostile-images.js';
 import { shippedModelCard } from '../support/test-model.js';
+import { generateMosaic } from '../../bench/mosaic.js';
 
 const frames = await bccdFrames(4);
 /** A real BCCD JPEG, encoded (decoded in the preprocess worker). */
@@ -107,6 +108,34 @@ describe('per-frame budgets', () => {
       expect(slowModel.events.some((e) => /restarted the inference worker/.test(e))).toBe(true);
     } finally {
       await slowModel.dispose();
+    }
+  });
+});
+
+describe('a batch retried after a frame of its cells failed', () => {
+  it("only that frame fails: the retry leaves out its patches and the other frame's cells are classified", async () => {
+    // Two frames of 6 cells, batches of 4, one session: X = A0-A3 stalls, Y = A4 A5 B0 B1 waits
+    // behind it in the same worker. X overruns its budget: A fails (FRAME_TIMEOUT) and the worker is
+    // replaced, which Y sees as a crash and is retried on the new worker, after A has failed.
+    const [a, b] = await Promise.all([1, 2].map((seed) => generateMosaic({ seed, width: 1231, height: 1027, cells: 6 })));
+    const scope = await createScope({
+      model: shippedModelCard(),
+      backend: 'wasm',
+      workers: 1,
+      inferenceSessions: 1,
+      batchSize: 4,
+      frameLimits: { inferenceMs: 3000 },
+    });
+    try {
+      await testingHooks(scope).stallInferenceOnNextRun();
+      const results = await collect(scope.analyzeStream([a.frame, b.frame]));
+      expect(results[0].error?.code).toBe('FRAME_TIMEOUT');
+      expect(results[1].error).toBeUndefined();
+      expect(results[1].cells).toHaveLength(6);
+      for (const cell of results[1].cells) expect(cell.decision).toBeDefined();
+      expect(scope.events.some((e) => /restarted the inference worker/.test(e))).toBe(true);
+    } finally {
+      await scope.dispose();
     }
   });
 });
