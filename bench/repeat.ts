@@ -40,3 +40,30 @@ export async function timeRepeated(
   }
   return durationsMs;
 }
+
+/** When untimed warm-up runs may stop (see warmUntilSteady). */
+export interface SteadyPlan {
+  /** Warm-up runs at least. */
+  minRuns: number;
+  /** Warm-up runs at most (a machine too noisy to settle still gets measured). */
+  maxRuns: number;
+  /** Settled: a run took within this fraction of the run before it. */
+  tolerance: number;
+}
+
+/**
+ * Untimed runs of `once` (which returns its own duration, ms) until two in a row agree within
+ * `plan.tolerance`, from `plan.minRuns` on and at most `plan.maxRuns`. Returns their durations.
+ * Why not a fixed count: V8 compiles hot WebAssembly with TurboFan on helper threads for seconds
+ * after it first runs, and for ONNX Runtime's module that outlasts one pass; how many passes
+ * depends on the machine.
+ */
+export async function warmUntilSteady(plan: SteadyPlan, once: () => Promise<number>): Promise<number[]> {
+  const durationsMs: number[] = [];
+  for (let run = 0; run < plan.maxRuns; run++) {
+    durationsMs.push(await once());
+    const [before, last] = durationsMs.slice(-2);
+    if (run + 1 >= plan.minRuns && durationsMs.length >= 2 && Math.abs(last - before) <= plan.tolerance * before) break;
+  }
+  return durationsMs;
+}

@@ -14,6 +14,7 @@ import type { BenchHost } from '../host.js';
 import { trackPeakMemory } from '../peak-memory.js';
 import type { BenchModel, FrameSet } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
+import { warmUntilSteady } from '../repeat.js';
 import { pastDeadline, type BenchSettings } from '../settings.js';
 import { percentile, spreadOf } from '../stats.js';
 import { openBareSessions, type BareSessions } from './bare-sessions.js';
@@ -42,6 +43,8 @@ export interface PipelineSuiteInput {
 const MIN_BARE_RUNS = 3;
 /** Start no further pipeline + bare pass of a plan after this many milliseconds of them. */
 const PIPELINE_CAP_MS = 30_000;
+/** Untimed passes before the timed ones: until one takes within 10 % of the one before, 2 to 5. */
+const WARM_UP = { minRuns: 2, maxRuns: 5, tolerance: 0.1 } as const;
 /** Cells whose post-processing is timed to get a per-cell cost. */
 const POSTPROCESS_TIMED_CELLS = 2000;
 
@@ -123,10 +126,13 @@ async function measurePipeline(
   let bare: BareSessions | undefined;
   try {
     if (scope.backend !== backend) throw new Error(`the scope runs ${scope.backend}, not ${backend}: ${scope.backendReason}`);
-    // Warm-up: one whole untimed pass. V8 tiers WebAssembly up in the background while hot code runs
-    // (ONNX Runtime's kernels, ours), so with a one-frame warm-up the first timed pass ran ~1.6x
-    // slower than the rest (e2e 111 vs 185 cells/s, 2026-12-02) and set every run's minimum.
-    await streamPass(scope, frames);
+    // Warm-up: whole untimed passes until two agree (WARM_UP). V8 tiers WebAssembly up on helper
+    // threads while hot code runs (ONNX Runtime's kernels, ours): with a one-frame warm-up the first
+    // timed pass ran ~1.6x slower than the rest (e2e 111 vs 185 cells/s, 2026-12-02); with one pass
+    // the first timed pass still did, in every run (pass by pass 0.62-0.80 against ~0.93): perf
+    // showed TurboFan compiling ONNX Runtime's module on a helper thread for ~5 s of streaming,
+    // at half a core to two thirds, through the first three passes on this 2-core VM.
+    await warmUntilSteady(WARM_UP, async () => (await streamPass(scope, frames)).milliseconds);
 
     const pipelineRuns: PassResult[] = [];
     const bareCellsPerSecond: number[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timeRepeated } from '../../bench/repeat.js';
+import { timeRepeated, warmUntilSteady } from '../../bench/repeat.js';
 import { percentile, rateSpread, spreadOf } from '../../bench/stats.js';
 import { mulberry32 } from '../support/random.js';
 
@@ -60,5 +60,20 @@ describe('bench statistics', () => {
     const plan = { warmupRuns: 0, minRuns: 5, maxRuns: 10, budgetMs: 0, capMs: 120 };
     expect(await timeRepeated(plan, slow, undefined, () => clock)).toEqual([50, 50, 50]);
     expect(await timeRepeated({ ...plan, capMs: 1 }, slow, undefined, () => clock)).toEqual([50]);
+  });
+
+  it('warmUntilSteady runs until two runs in a row agree, at least minRuns, at most maxRuns', async () => {
+    const plan = { minRuns: 2, maxRuns: 5, tolerance: 0.1 };
+    // Tiering up: 300, 200, 150, then settled at 100.
+    const settling = (durations: number[]) => {
+      let run = 0;
+      return async () => durations[Math.min(run++, durations.length - 1)];
+    };
+    expect(await warmUntilSteady(plan, settling([300, 200, 105, 100, 100, 100]))).toEqual([300, 200, 105, 100]);
+    // Steady from the start: minRuns.
+    expect(await warmUntilSteady(plan, settling([100, 100, 100]))).toEqual([100, 100]);
+    expect(await warmUntilSteady({ ...plan, minRuns: 3 }, settling([100, 100, 100, 100]))).toEqual([100, 100, 100]);
+    // Never settles: maxRuns.
+    expect(await warmUntilSteady(plan, settling([100, 200, 100, 200, 100, 200, 100]))).toEqual([100, 200, 100, 200, 100]);
   });
 });
