@@ -282,9 +282,8 @@ export async function* analyzeStream(
           const { state, cell } = cells[k];
           // A retry after the frame failed (another batch of its cells did): its patches are gone
           // and its slot's result is dropped; the other frames' cells still run.
-          const patches = state.prepared?.patches;
-          if (patches) batch.set(patches.subarray(cell * cellFloats, (cell + 1) * cellFloats), k * cellFloats);
-          else batch.fill(0, k * cellFloats, (k + 1) * cellFloats);
+          if (state.failed) batch.fill(0, k * cellFloats, (k + 1) * cellFloats);
+          else batch.set(state.prepared!.patches!.subarray(cell * cellFloats, (cell + 1) * cellFloats), k * cellFloats);
         }
         batch.fill(0, cells.length * cellFloats); // padding of a partial batch
       });

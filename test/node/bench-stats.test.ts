@@ -64,7 +64,7 @@ describe('bench statistics', () => {
 
   it('warmUntilSteady runs until two runs in a row agree, at least minRuns, at most maxRuns', async () => {
     const plan = { minRuns: 2, maxRuns: 5, tolerance: 0.1 };
-    // Tiering up: 300, 200, 150, then settled at 100.
+    // Tiering up: 300, 200, 105, then settled at 100.
     const settling = (durations: number[]) => {
       let run = 0;
       return async () => durations[Math.min(run++, durations.length - 1)];

@@ -127,6 +127,9 @@ describe('a batch retried after a frame of its cells failed', () => {
       frameLimits: { inferenceMs: 3000 },
     });
     try {
+      // The batches are as planned only if each frame holds 6 cells (a failed frame reports none).
+      const alone = await collect(scope.analyzeStream([a.frame, b.frame]));
+      expect(alone.map((r) => r.cells.length)).toEqual([6, 6]);
       await testingHooks(scope).stallInferenceOnNextRun();
       const results = await collect(scope.analyzeStream([a.frame, b.frame]));
       expect(results[0].error?.code).toBe('FRAME_TIMEOUT');
