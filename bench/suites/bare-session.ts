@@ -14,8 +14,9 @@ export interface BareSession {
 }
 
 /**
- * The baseline: an ONNX Runtime session on this thread, opened by the same code and with the
- * same thread count as the pipeline's inference worker, but fed straight from a ready batch.
+ * The models suite's baseline: one ONNX Runtime session on this thread, opened by the same code as
+ * an inference worker's, with all of the platform's inference threads (the pipeline suite's bare
+ * baseline is the scope's own layout of sessions: bare-sessions.ts), fed straight from a ready batch.
  */
 export async function openBareSession(
   card: ModelCard,

@@ -113,14 +113,12 @@ async function measurePipeline(
 
   const memory = trackPeakMemory(host);
   const scopeStartedAt = performance.now();
-  const layout = plan.sessions
-    ? { inferenceSessions: plan.sessions, numThreads: Math.max(1, Math.floor(platform.inferenceThreads(backend) / plan.sessions)) }
-    : {};
+  // The scope splits the inference threads over the sessions itself (sessionLayout).
   const scope = await createScope({
     model: { card, onnx: modelBytes, ...(fp16Bytes ? { onnxFp16: fp16Bytes } : {}) },
     backend,
     batchSize,
-    ...layout,
+    ...(plan.sessions ? { inferenceSessions: plan.sessions } : {}),
   });
   const dtype = scope.dtype === 'fp16' ? 'fp16' : 'fp32';
   const scopeMs = performance.now() - scopeStartedAt;
