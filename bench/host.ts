@@ -16,6 +16,8 @@ export interface BenchHost {
   log(line: string): void;
   /** CPU time this process has used, milliseconds (Node); absent where it cannot be read (a page). */
   cpuMs?(): number;
+  /** Logical cores this process may use, where cpuMs is read (to turn CPU time into a share of the machine). */
+  cores?: number;
   /** Runs the NumPy/SciPy peer of the per-frame preprocessing (Node; see bench/preprocess-peer.py). */
   preprocessPeer?(frames: readonly Frame[], job: PreprocessJob): Promise<PeerPass>;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { BenchHost } from './host.js';
 import { runPreprocessPeer } from './preprocess-peer.js';
 
@@ -11,5 +12,6 @@ export const nodeHost: BenchHost = {
     const { user, system } = process.cpuUsage();
     return (user + system) / 1000;
   },
+  cores: availableParallelism(),
   preprocessPeer: runPreprocessPeer,
 };

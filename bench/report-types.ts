@@ -55,6 +55,8 @@ export interface BenchResult {
   /** pipeline: each timed pass's end-to-end cells/s over the bare pass timed right after it (passes
    * are interleaved, so each pair saw about the same load): the spread of the efficiency. */
   pairedEfficiency?: Spread;
+  /** pipeline (Node): the pass-by-pass efficiency split into CPU and idle cores (bench/cpu-account.ts). */
+  cpuAccount?: CpuAccount;
   /** models: flopsPerCell x cellsPerSecond over the best MatMul rate of the same backend, same run. */
   limitFraction?: number;
   /** Median milliseconds per stage (per frame for pipeline and kernels, per batch for models). */
@@ -108,6 +110,25 @@ export interface BenchResult {
   /** preprocessOnly: cellsPerSecond over the peer's, same run. */
   relativeToPeer?: number;
   notes?: string[];
+}
+
+/**
+ * Where a pipeline's efficiency goes, from the process's CPU time (Node): per pass, efficiency =
+ * cpuRatio x busyRatio exactly; the other figures are medians over the passes.
+ */
+export interface CpuAccount {
+  /** Logical cores the process may use. */
+  cores: number;
+  /** Process CPU per frame, milliseconds: the pipeline's passes, and the bare sessions' for the same cells. */
+  pipelineCpuMsPerFrame: number;
+  bareCpuMsPerFrame: number;
+  /** Share of the cores busy (process CPU over wall x cores), 0..1: the pipeline's passes and the bare ones. */
+  pipelineCoresBusy: number;
+  bareCoresBusy: number;
+  /** Bare CPU per cell over the pipeline's, per pass: what the pipeline's own work costs beside the model's. */
+  cpuRatio: Spread;
+  /** Pipeline cores busy over bare cores busy, per pass: the machine the pipeline left idle beyond the bare sessions. */
+  busyRatio: Spread;
 }
 
 /** The NumPy/SciPy peer's figures (bench/preprocess-peer.py): per core, like ours. */

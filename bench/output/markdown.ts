@@ -79,6 +79,7 @@ export function reportMarkdown(report: BenchReport): string {
           'cells/s bare',
           'efficiency',
           'pass by pass',
+          'CPU x busy ratio',
           'frames/s',
           'frame latency p50 / p95 ms',
           'stage ms/frame fit / locate / patches / inference / post',
@@ -93,6 +94,7 @@ export function reportMarkdown(report: BenchReport): string {
           formatSpread(result.bareCellsPerSecond),
           formatNumber(result.efficiency),
           formatSpread(result.pairedEfficiency),
+          accountCell(result.cpuAccount),
           formatNumber(result.framesPerSecond),
           `${formatNumber(result.p50Ms)} / ${formatNumber(result.p95Ms)}`,
           stages(result),
@@ -180,6 +182,13 @@ const ROW_HEAD = ['env', 'backend', 'model', 'input'];
 
 function rowHead(result: BenchResult): string[] {
   return [result.env, result.backend, result.model, `${result.frames ?? '-'} x ${result.input ?? '-'} (${result.cells ?? '-'} cells)`];
+}
+
+/** "cpu ratio x busy ratio (CPU ms/frame vs bare)", medians, or '-' where CPU time was not read (a page). */
+function accountCell(account: BenchResult['cpuAccount']): string {
+  if (!account) return '-';
+  const ratios = `${account.cpuRatio.median.toFixed(3)} x ${account.busyRatio.median.toFixed(3)}`;
+  return `${ratios} (${formatNumber(account.pipelineCpuMsPerFrame)} vs ${formatNumber(account.bareCpuMsPerFrame)} CPU ms/frame)`;
 }
 
 function stages(result: BenchResult): string {

@@ -15,6 +15,7 @@ import { trackPeakMemory } from '../peak-memory.js';
 import type { BenchModel, FrameSet } from '../inputs.js';
 import type { BenchResult } from '../report-types.js';
 import { warmUntilSteady } from '../repeat.js';
+import { cpuAccount } from '../cpu-account.js';
 import { pastDeadline, type BenchSettings } from '../settings.js';
 import { percentile, spreadOf } from '../stats.js';
 import { openBareSessions, type BareSessions } from './bare-sessions.js';
@@ -95,6 +96,8 @@ interface PassResult {
   milliseconds: number;
   cells: number;
   frames: FrameResult[];
+  /** Process CPU time of the pass, where the host reads it. */
+  cpuMs?: number;
 }
 
 async function measurePipeline(
@@ -131,15 +134,15 @@ async function measurePipeline(
     // the first timed pass still did, in every run (pass by pass 0.62-0.80 against ~0.93): perf
     // showed TurboFan compiling ONNX Runtime's module on a helper thread for ~5 s of streaming,
     // at half a core to two thirds, through the first three passes on this 2-core VM.
-    await warmUntilSteady(WARM_UP, async () => (await streamPass(scope, frames)).milliseconds);
+    await warmUntilSteady(WARM_UP, async () => (await streamPass(scope, frames, host)).milliseconds);
 
     const pipelineRuns: PassResult[] = [];
-    const bareCellsPerSecond: number[] = [];
+    const bareRuns: BareRun[] = [];
     let peakMemoryMiB: number | undefined;
     const timedFrom = performance.now();
     for (let pass = 0; pass < passes; pass++) {
       if (pass > 0 && performance.now() - timedFrom > PIPELINE_CAP_MS) break; // a loaded machine: fewer passes
-      const run = await streamPass(scope, frames);
+      const run = await streamPass(scope, frames, host);
       pipelineRuns.push(run);
       if (pass === 0) {
         // Peak memory of the pipeline alone: measured before the bare session exists.
@@ -149,8 +152,9 @@ async function measurePipeline(
         // Its warm-up beyond createOrtSession's: a pass's worth of batches, as the pipeline's whole pass.
         await bare.runBatches(patches, Math.max(layout.sessions, Math.ceil(run.cells / batchSize)));
       }
-      bareCellsPerSecond.push(await barePass(bare!, patches, run.cells, batchSize));
+      bareRuns.push(await barePass(bare!, patches, run.cells, batchSize, host));
     }
+    const bareCellsPerSecond = bareRuns.map((run) => (run.cells * 1000) / run.milliseconds);
 
     const firstError = pipelineRuns[0].frames.find((frame) => frame.error)?.error;
     if (pipelineRuns[0].cells === 0) {
@@ -208,11 +212,18 @@ async function measurePipeline(
       ],
     };
     if (peakMemoryMiB !== undefined) result.peakMemoryMiB = peakMemoryMiB;
+    const account = accountOf(pipelineRuns, bareRuns, frames.length, host.cores);
+    if (account) result.cpuAccount = account;
     host.log(
       `${label}: ${cellsPerSecond.median.toFixed(1)} cells/s end to end vs ${bareSpread.median.toFixed(1)} bare ` +
         `= efficiency ${result.efficiency!.toFixed(3)}; pass by pass ${pairedEfficiency.median.toFixed(3)} ` +
         `(${pairedEfficiency.min.toFixed(3)}-${pairedEfficiency.max.toFixed(3)}) (${cells} cells/pass, ${pipelineRuns.length} passes, ` +
-        `${scope.inferenceSessions} session(s) x ${bare!.threads} thread(s))`,
+        `${scope.inferenceSessions} session(s) x ${bare!.threads} thread(s))` +
+        (account
+          ? `; pass by pass = CPU ratio ${account.cpuRatio.median.toFixed(3)} (process CPU ${account.pipelineCpuMsPerFrame.toFixed(1)} ` +
+            `vs bare ${account.bareCpuMsPerFrame.toFixed(1)} ms/frame) x busy ratio ${account.busyRatio.median.toFixed(3)} ` +
+            `(cores busy ${account.pipelineCoresBusy.toFixed(3)} vs bare ${account.bareCoresBusy.toFixed(3)} of ${account.cores})`
+          : ''),
     );
     return result;
   } finally {
@@ -222,28 +233,51 @@ async function measurePipeline(
   }
 }
 
-/** Streams `frames` through the scope and waits for every result; wall time from first pull to last result. */
-async function streamPass(scope: Scope, frames: readonly Frame[]): Promise<PassResult> {
+/** Streams `frames` through the scope and waits for every result; wall time from first pull to last
+ * result, and the process's CPU time over it where the host reads it. */
+async function streamPass(scope: Scope, frames: readonly Frame[], host: BenchHost): Promise<PassResult> {
   const results: FrameResult[] = [];
+  const cpuAt = host.cpuMs?.();
   const startedAt = performance.now();
   for await (const result of scope.analyzeStream(frames)) results.push(result);
   const milliseconds = performance.now() - startedAt;
+  const cpuMs = cpuAt === undefined ? undefined : host.cpuMs!() - cpuAt;
   const cells = results.reduce((sum, result) => sum + (result.error ? 0 : result.cells.length), 0);
-  return { milliseconds, cells, frames: results };
+  return { milliseconds, cells, frames: results, ...(cpuMs !== undefined ? { cpuMs } : {}) };
+}
+
+/** The bare sessions' cells of one pass: their wall time and, where the host reads it, the process's CPU time. */
+interface BareRun {
+  cells: number;
+  milliseconds: number;
+  cpuMs?: number;
+}
+
+/** The CPU account of the passes (see cpuAccount), or undefined where CPU time or cores are not read (a page). */
+function accountOf(pipelineRuns: readonly PassResult[], bareRuns: readonly BareRun[], framesPerPass: number, cores?: number) {
+  if (!cores || pipelineRuns.some((run) => !run.cpuMs || run.cells === 0) || bareRuns.some((run) => !run.cpuMs)) return undefined;
+  const timed = (run: PassResult | BareRun) => ({ cells: run.cells, wallMs: run.milliseconds, cpuMs: run.cpuMs! });
+  return cpuAccount(
+    pipelineRuns.map((run, i) => ({ pipeline: timed(run), bare: timed(bareRuns[i]) })),
+    framesPerPass,
+    cores,
+  );
 }
 
 /**
- * Cells per second of the bare sessions classifying `cells` cells: the fewest runs of the fixed
+ * The bare sessions classifying `cells` cells (the cells they count, wall and CPU ms): the fewest runs of the fixed
  * batch that hold them (ceil(cells / batchSize), the last one padded as a stream's last batch is,
  * so a short pass's padding is not charged to the pipeline alone: 193 cells in 25 batches of 8
  * capped the efficiency at 0.965), spread over the sessions, repeated until at least
  * MIN_BARE_RUNS runs are timed.
  */
-async function barePass(bare: BareSessions, batch: Float32Array, cells: number, batchSize: number): Promise<number> {
+async function barePass(bare: BareSessions, batch: Float32Array, cells: number, batchSize: number, host: BenchHost): Promise<BareRun> {
   const runsPerPass = Math.max(1, Math.ceil(cells / batchSize));
   const passes = Math.ceil(MIN_BARE_RUNS / runsPerPass);
+  const cpuAt = host.cpuMs?.();
   const milliseconds = await bare.runBatches(batch, runsPerPass * passes);
-  return (passes * Math.max(cells, 1) * 1000) / milliseconds;
+  const cpuMs = cpuAt === undefined ? undefined : host.cpuMs!() - cpuAt;
+  return { cells: passes * Math.max(cells, 1), milliseconds, ...(cpuMs !== undefined ? { cpuMs } : {}) };
 }
 
 /** Median per frame of each stage the pipeline times (frames that failed excluded). */

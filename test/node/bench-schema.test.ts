@@ -70,6 +70,12 @@ describe('npm run bench -- all --json (small, Node)', () => {
       // One timed pass: its pair is the whole run, so the pass-by-pass figure is the efficiency.
       expect(result.pairedEfficiency).toMatchObject({ runs: 1 });
       expect(result.pairedEfficiency!.median).toBeCloseTo(result.efficiency!, 6);
+      // Node reads the process's CPU time: the one pass's efficiency splits exactly into CPU and busy ratios.
+      const account = result.cpuAccount!;
+      expect(account.cores).toBeGreaterThanOrEqual(1);
+      expect(account.cpuRatio.median * account.busyRatio.median).toBeCloseTo(result.pairedEfficiency!.median, 6);
+      for (const busy of [account.pipelineCoresBusy, account.bareCoresBusy]) expect(busy).toBeGreaterThan(0);
+      expect(account.pipelineCpuMsPerFrame).toBeGreaterThan(0);
       expect(result.stageMs!.inference).toBeGreaterThan(0);
       expect(result.p95Ms!).toBeGreaterThanOrEqual(result.p50Ms!);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timeRepeated, warmUntilSteady } from '../../bench/repeat.js';
+import { cpuAccount } from '../../bench/cpu-account.js';
 import { percentile, rateSpread, spreadOf } from '../../bench/stats.js';
 import { mulberry32 } from '../support/random.js';
 
@@ -75,5 +76,32 @@ describe('bench statistics', () => {
     expect(await warmUntilSteady({ ...plan, minRuns: 3 }, settling([100, 100, 100, 100]))).toEqual([100, 100, 100]);
     // Never settles: maxRuns.
     expect(await warmUntilSteady(plan, settling([100, 200, 100, 200, 100, 200, 100]))).toEqual([100, 200, 100, 200, 100]);
+  });
+});
+
+describe('the pipeline CPU account', () => {
+  // Two passes of 8 frames, 200 cells, on 2 cores. Pass 1: the model costs 10 ms CPU a cell in both;
+  // the pipeline adds 1.2 ms a cell (preprocessing) and keeps 0.9 of the cores busy against the bare 0.96.
+  const pass = (modelMs: number, extraMs: number, busy: number, bareBusy: number) => ({
+    pipeline: { cells: 200, cpuMs: 200 * (modelMs + extraMs), wallMs: (200 * (modelMs + extraMs)) / (2 * busy) },
+    bare: { cells: 200, cpuMs: 200 * modelMs, wallMs: (200 * modelMs) / (2 * bareBusy) },
+  });
+  const pairs = [pass(10, 1.2, 0.9, 0.96), pass(11, 0.8, 0.95, 0.95)];
+
+  it('splits each pass efficiency exactly into a CPU ratio and a busy ratio', () => {
+    const account = cpuAccount(pairs, 8, 2);
+    const efficiencies = pairs.map(({ pipeline, bare }) => pipeline.cells / pipeline.wallMs / (bare.cells / bare.wallMs));
+    expect(account.cpuRatio.runs).toBe(2);
+    // Per pass the product is the efficiency; the spreads order their passes alike here.
+    expect(account.cpuRatio.min * account.busyRatio.min).toBeCloseTo(Math.min(...efficiencies), 12);
+    expect(account.cpuRatio.max * account.busyRatio.max).toBeCloseTo(Math.max(...efficiencies), 12);
+    expect(account.cpuRatio.min).toBeCloseTo(10 / 11.2, 12);
+    expect(account.busyRatio.min).toBeCloseTo(0.9 / 0.96, 12);
+    // 25 cells a frame: pipeline (11.2 and 11.8 ms a cell) and bare (10, 11), medians of the two passes.
+    expect(account.pipelineCpuMsPerFrame).toBeCloseTo(25 * 11.5, 9);
+    expect(account.bareCpuMsPerFrame).toBeCloseTo(25 * 10.5, 9);
+    expect(account.pipelineCoresBusy).toBeCloseTo(0.925, 12);
+    expect(account.bareCoresBusy).toBeCloseTo(0.955, 12);
+    expect(account.cores).toBe(2);
   });
 });
