@@ -1,2 +1,2 @@
 export function buildNeeded(root?: string): string | undefined;
-export function ensureBuilt(root?: string): boolean;
+export function ensureBuilt(root?: string, build?: () => void): boolean;

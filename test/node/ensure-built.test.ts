@@ -1,8 +1,27 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { buildNeeded } from '../../scripts/ensure-built.mjs';
+import { buildNeeded, ensureBuilt } from '../../scripts/ensure-built.mjs';
+
+const OUTPUTS = ['dist/node/cli.js', 'dist/node/index.js', 'dist/browser/index.js', 'dist/types/src/index.d.ts'];
+const ENSURE_BUILT = fileURLToPath(new URL('../../scripts/ensure-built.mjs', import.meta.url));
+
+/** A checkout whose dist/ is older than its sources. */
+function staleCheckout(): string {
+  const root = mkdtempSync(join(tmpdir(), 'smearscope-built-'));
+  for (const output of OUTPUTS) {
+    mkdirSync(dirname(join(root, output)), { recursive: true });
+    writeFileSync(join(root, output), '');
+    utimesSync(join(root, output), 1000, 1000);
+  }
+  mkdirSync(join(root, 'src'));
+  writeFileSync(join(root, 'src/scope.ts'), '');
+  return root;
+}
 
 describe('npm start / smearscope build only when dist/ is stale', () => {
   it('says why a build is needed, and nothing when dist/ is newer than every source', () => {
@@ -14,7 +33,7 @@ describe('npm start / smearscope build only when dist/ is stale', () => {
     };
     write('src/scope.ts', 1000);
     write('workers/inference.worker.ts', 1000);
-    const outputs = ['dist/node/cli.js', 'dist/node/index.js', 'dist/browser/index.js', 'dist/types/src/index.d.ts'];
+    const outputs = OUTPUTS;
     for (const output of outputs.slice(1)) write(output, 2000);
     expect(buildNeeded(root)).toBe('dist/node/cli.js is missing');
     write(outputs[0], 2000);
@@ -24,5 +43,52 @@ describe('npm start / smearscope build only when dist/ is stale', () => {
     expect(buildNeeded(root)).toBe('src changed since the last build');
     rmSync(join(root, 'src'), { recursive: true });
     expect(buildNeeded(root)).toBeUndefined(); // an installed package: no sources, dist/ as published
+  });
+
+  it('builds once when several processes start together on a stale dist/ (the others wait, then find it fresh)', async () => {
+    const root = staleCheckout();
+    const log = join(root, 'builds.log');
+    // Each process's build: logs itself, takes 1.5 s (so the three overlap), then writes fresh outputs.
+    const child = `
+      import { appendFileSync, writeFileSync } from 'node:fs';
+      import { ensureBuilt } from ${JSON.stringify(ENSURE_BUILT)};
+      const root = ${JSON.stringify(root)};
+      ensureBuilt(root, () => {
+        appendFileSync(${JSON.stringify(log)}, process.pid + '\\n');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+        for (const output of ${JSON.stringify(OUTPUTS)}) writeFileSync(root + '/' + output, 'built');
+      });`;
+    const run = promisify(execFile);
+    await Promise.all([0, 1, 2].map(() => run('node', ['--input-type=module', '-e', child], { timeout: 60_000 })));
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(buildNeeded(root)).toBeUndefined();
+    expect(existsSync(join(root, 'build', '.ensure-built.lock'))).toBe(false);
+  }, 90_000);
+
+  it('takes over a lock whose holder is gone (a build stopped with Ctrl-C) or that is old', () => {
+    for (const left of ['dead holder', 'old'] as const) {
+      const root = staleCheckout();
+      const lock = join(root, 'build', '.ensure-built.lock');
+      mkdirSync(lock, { recursive: true });
+      if (left === 'dead holder') {
+        writeFileSync(join(lock, 'pid'), '2147483646'); // no such process
+      } else {
+        writeFileSync(join(lock, 'pid'), String(process.pid)); // alive, but the lock is an hour old
+        const hourAgo = Date.now() / 1000 - 3600;
+        utimesSync(lock, hourAgo, hourAgo);
+      }
+      let builds = 0;
+      const built = ensureBuilt(root, () => {
+        builds++;
+        for (const output of OUTPUTS) writeFileSync(join(root, output), 'built');
+      });
+      expect({ left, built, builds, stale: buildNeeded(root), lockLeft: existsSync(lock) }).toEqual({
+        left,
+        built: true,
+        builds: 1,
+        stale: undefined,
+        lockLeft: false,
+      });
+    }
   });
 });
