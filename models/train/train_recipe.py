@@ -104,6 +104,9 @@ def parse_args():
                                             "--epochs and --learning-rate then describe the fine-tune only")
     parser.add_argument("--scale-jitter", type=float, default=0.2,
                         help="window scale exp(U(+-x)): how far off a frame's micronsPerPixel may be")
+    parser.add_argument("--extra-pbc", action="store_true",
+                        help="bm-matek-7 only: add pbc-8's training-split cells of the classes both have (EOS, LYT, MON, NGS; "
+                             "neither its held-out list nor its validation split), cut at the marrow window in microns")
     return parser.parse_args()
 
 
@@ -189,6 +192,38 @@ def load_splits(data_root: str, groups, side: int, workers: int, cache: str = No
         with open(cache, "wb") as file:
             pickle.dump(loaded, file, protocol=4)
     return loaded
+
+
+# pbc-8 folders whose cells are the marrow scheme's class too (IG mixes myelocytes and
+# metamyelocytes into promyelocytes' place; basophils, erythroblasts and platelets have no class).
+PBC_AS_MARROW = {"eosinophil": "EOS", "lymphocyte": "LYT", "monocyte": "MON", "neutrophil": "NGS"}
+
+
+def pbc_cells_as_marrow(codes: list, window_microns: float, side: int, args):
+    """pbc-8's training cells (its held-out list and validation split, as train_recipe.py --dataset pbc-8
+    makes them, left out) of the classes in PBC_AS_MARROW: each crop's centred window_microns square
+    at pbc-8's scale resampled to side x side (the SDK's bilinear), so it stands beside a marrow crop
+    of the same microns. (samples labelled with marrow codes, images [n, side, side, 3], fits)."""
+    config = DATASETS["pbc-8"]
+    pbc_root = os.path.join(REPO_ROOT, "..", "shared", "data", "pbc-8")
+    pbc_codes = sorted(set(config["folders"].values()))
+    samples = list_samples(pbc_root, config["folders"], pbc_codes)
+    with open(os.path.join(HERE, config["holdout"])) as file:
+        held = {line.strip() for line in file if line.strip()}
+    rest = [s for s in samples if s.relative_path not in held]
+    train_part, _ = stratified_split(rest, 0.1, args.seed, len(pbc_codes))
+    chosen = [s for s in train_part if s.relative_path.split("/")[0] in PBC_AS_MARROW]
+    with open(os.path.join(HERE, config["scale"])) as file:
+        pbc_microns_per_pixel = float(json.load(file)["micronsPerPixel"])
+    window = window_microns / pbc_microns_per_pixel
+    images, fits = [], []
+    for sample in chosen:
+        crop = load_square(pbc_root, sample, config["cropPixels"])
+        image = np.clip(np.rint(sdk_view(crop, window, side)), 0, 255).astype(np.uint8)
+        images.append(image)
+        fits.append(fit_stains(image[::4, ::4]))
+    relabelled = [Sample(s.relative_path, codes.index(PBC_AS_MARROW[s.relative_path.split("/")[0]])) for s in chosen]
+    return relabelled, np.stack(images), fits
 
 
 def sdk_view(image: np.ndarray, window_pixels: float, input_pixels: int) -> np.ndarray:
@@ -278,6 +313,12 @@ def main():
     reference = stain_reference(train_images[:, ::2, ::2])
     print("stain reference", np.round(reference.stain_matrix, 4).tolist(), np.round(reference.max_concentrations, 4).tolist(),
           f"unfit: {sum(f is None for f in train_fits)}", f"({time.time() - started:.0f} s)", flush=True)
+    if args.extra_pbc:  # after the stain reference and before the input statistics: the marrow's reference stays
+        extra_samples, extra_images, extra_fits = pbc_cells_as_marrow(codes, window_pixels * microns_per_pixel, side, args)
+        train_samples = train_samples + extra_samples
+        train_images = np.concatenate([train_images, extra_images])
+        train_fits = list(train_fits) + list(extra_fits)
+        print(f"plus {len(extra_samples)} pbc-8 training cells as marrow classes ({time.time() - started:.0f} s)", flush=True)
 
     # mean/std of the un-normalized SDK views of the training images (normalization on or off alike).
     views = np.stack([sdk_view(image, window_pixels, input_pixels) for image in train_images[::4]]) / 255.0
@@ -385,7 +426,7 @@ def reproduce_args(trained: dict) -> str:
             parts.append(f"--{key.replace('_', '-')} {trained.get(key)}")
     for key, default in (("init_from", None), ("camera", False), ("scale_jitter", 0.2), ("learning_rate", 2e-3),
                          ("normalize_probability", 0.5), ("seed", 7), ("draw_seed", trained.get("seed", 7)),
-                         ("arch", "resnet10g")):
+                         ("arch", "resnet10g"), ("extra_pbc", False)):
         value = trained.get(key, default)
         if value != default:
             parts.append(f"--{key.replace('_', '-')}" + ("" if value is True else
