@@ -38,31 +38,33 @@ export function buildNeeded(root = repository) {
   return changed ? `${changed} changed since the last build` : undefined;
 }
 
-/** A build lock older than this was left by a build that died: taken over. */
-const STALE_LOCK_MS = 10 * 60_000;
+/** A lock without a readable pid this long after it was made was left by a process that died
+ * between making it and writing its pid: taken over. A lock with a pid is taken over only when
+ * that process is gone (a build may take minutes). */
+const PIDLESS_LOCK_MS = 10_000;
 const LOCK_POLL_MS = 200;
 
 /**
  * Builds dist/ when it is stale (buildNeeded). One build at a time: several smearscope processes
  * started together after an edit (npm run validate runs four) would otherwise each run the build,
  * and esbuild empties dist/ under the others. The first takes a lock (a directory, created
- * atomically); the others wait for it to go, then check again and find dist/ fresh. `build` runs
- * the build (a test hook; default `npm run build`). True when this process built.
+ * atomically, holding its pid); the others wait for it to go, then check again and find dist/
+ * fresh. `build` runs the build (a test hook; default `npm run build`). True when this process
+ * built. (A build that fails leaves dist/ stale: each waiter then tries it in turn.)
  */
 export function ensureBuilt(root = repository, build = () => npmBuild(root)) {
+  const lock = join(root, 'build', '.ensure-built.lock');
   for (;;) {
-    const reason = buildNeeded(root);
-    if (!reason) return false;
-    const lock = join(root, 'build', '.ensure-built.lock');
+    if (!buildNeeded(root)) return false;
     if (takeLock(lock)) {
       try {
-        const stillNeeded = buildNeeded(root); // another process may have built between the check and the lock
-        if (!stillNeeded) return false;
-        process.stderr.write(`smearscope: building (${stillNeeded})\n`);
+        const reason = buildNeeded(root); // another process may have built between the check and the lock
+        if (!reason) return false;
+        process.stderr.write(`smearscope: building (${reason})\n`);
         build();
         return true;
       } finally {
-        rmSync(lock, { recursive: true, force: true });
+        if (lockPid(lock) === process.pid) rmSync(lock, { recursive: true, force: true });
       }
     }
     process.stderr.write('smearscope: waiting for another process building dist/\n');
@@ -74,34 +76,72 @@ function npmBuild(root) {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
+/** Makes the lock directory and writes this process's pid into it; false when it exists. */
+function createLock(lock) {
+  try {
+    mkdirSync(lock);
+  } catch (error) {
+    if (error.code === 'EEXIST') return false;
+    throw error;
+  }
+  writeFileSync(join(lock, 'pid'), String(process.pid));
+  return true;
+}
+
 /**
- * Creates the lock directory with this process's pid in it; false when another live process holds
- * it. A lock whose holder is gone (a build stopped with Ctrl-C) or that is older than STALE_LOCK_MS
- * is removed and taken.
+ * Takes the lock: makes it, or takes over a stale one (lockIsStale). Takeovers go one at a time
+ * under a second lock, and re-check under it, so two waiters that both saw the same dead holder
+ * cannot each remove the lock the other has just made.
  */
 function takeLock(lock) {
   mkdirSync(dirname(lock), { recursive: true });
+  if (createLock(lock)) return true;
+  if (!lockIsStale(lock)) return false;
+  const guard = `${lock}.takeover`;
   try {
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'pid'), String(process.pid));
-    return true;
+    mkdirSync(guard);
   } catch (error) {
     if (error.code !== 'EEXIST') throw error;
+    if (ageMs(guard) > PIDLESS_LOCK_MS) rmSync(guard, { recursive: true, force: true }); // its taker died
+    return false;
   }
-  if (!lockIsStale(lock)) return false;
-  rmSync(lock, { recursive: true, force: true });
-  return takeLock(lock);
+  try {
+    if (!lockIsStale(lock)) return false;
+    rmSync(lock, { recursive: true, force: true });
+    return createLock(lock);
+  } finally {
+    rmSync(guard, { recursive: true, force: true });
+  }
 }
 
-function lockIsStale(lock) {
+/** The lock holder's pid, or undefined when none can be read (not written yet, garbled, released). */
+function lockPid(lock) {
   try {
-    if (Date.now() - statSync(lock).mtimeMs >= STALE_LOCK_MS) return true;
     const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-    process.kill(pid, 0); // throws ESRCH when no such process
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stale: its holder's process is gone, or it has had no readable pid for PIDLESS_LOCK_MS. */
+function lockIsStale(lock) {
+  const pid = lockPid(lock);
+  if (pid === undefined) return existsSync(lock) && ageMs(lock) > PIDLESS_LOCK_MS;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
     return false;
   } catch (error) {
-    // ESRCH: its holder is gone. ENOENT: the lock was released, or its pid is not written yet.
-    return error.code === 'ESRCH';
+    return error.code === 'ESRCH'; // EPERM: it exists, under another user
+  }
+}
+
+/** Milliseconds since `path` was modified; 0 when it is gone. */
+function ageMs(path) {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

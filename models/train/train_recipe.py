@@ -197,6 +197,11 @@ def load_splits(data_root: str, groups, side: int, workers: int, cache: str = No
 # pbc-8 folders whose cells are the marrow scheme's class too (IG mixes myelocytes and
 # metamyelocytes into promyelocytes' place; basophils, erythroblasts and platelets have no class).
 PBC_AS_MARROW = {"eosinophil": "EOS", "lymphocyte": "LYT", "monocyte": "MON", "neutrophil": "NGS"}
+# The seed of pbc-8's own splits (the shipped pb8 models' runs): its validation split is left out
+# whatever --seed the marrow run takes.
+PBC_SPLIT_SEED = 7
+PBC_EXTRA_DATA = ("plus pbc-8's training cells of EOS, LYT, MON and NGS (--extra-pbc; its held-out list and validation "
+                  "split left out): Acevedo et al., Data in Brief 2020, CC BY 4.0")
 
 
 def pbc_cells_as_marrow(codes: list, window_microns: float, side: int, args):
@@ -211,7 +216,7 @@ def pbc_cells_as_marrow(codes: list, window_microns: float, side: int, args):
     with open(os.path.join(HERE, config["holdout"])) as file:
         held = {line.strip() for line in file if line.strip()}
     rest = [s for s in samples if s.relative_path not in held]
-    train_part, _ = stratified_split(rest, 0.1, args.seed, len(pbc_codes))
+    train_part, _ = stratified_split(rest, 0.1, PBC_SPLIT_SEED, len(pbc_codes))
     chosen = [s for s in train_part if s.relative_path.split("/")[0] in PBC_AS_MARROW]
     with open(os.path.join(HERE, config["scale"])) as file:
         pbc_microns_per_pixel = float(json.load(file)["micronsPerPixel"])
@@ -314,6 +319,7 @@ def main():
     print("stain reference", np.round(reference.stain_matrix, 4).tolist(), np.round(reference.max_concentrations, 4).tolist(),
           f"unfit: {sum(f is None for f in train_fits)}", f"({time.time() - started:.0f} s)", flush=True)
     if args.extra_pbc:  # after the stain reference and before the input statistics: the marrow's reference stays
+        assert args.dataset == "bm-matek-7", "--extra-pbc adds pbc-8 cells to the marrow model's training only"
         extra_samples, extra_images, extra_fits = pbc_cells_as_marrow(codes, window_pixels * microns_per_pixel, side, args)
         train_samples = train_samples + extra_samples
         train_images = np.concatenate([train_images, extra_images])
@@ -480,7 +486,8 @@ def export(args, config, codes, checkpoint):
         "provenance": {
             "trained": True,
             "data": (f"{config['data']}; {counts[0]} images for training, {counts[1]} for validation, "
-                     f"{counts[2]} held out (models/train/{config['holdout']}, stratified 20 %, seed {trained['seed']})."),
+                     f"{counts[2]} held out (models/train/{config['holdout']}, stratified 20 %, seed {trained['seed']})"
+                     + (f"; the training images include {PBC_EXTRA_DATA}." if trained.get("extra_pbc") else ".")),
             "licence": config["licence"],
             "citation": config["citation"],
             "micronsPerPixel": microns_per_pixel,

@@ -47,36 +47,59 @@ describe('npm start / smearscope build only when dist/ is stale', () => {
 
   it('builds once when several processes start together on a stale dist/ (the others wait, then find it fresh)', async () => {
     const root = staleCheckout();
-    const log = join(root, 'builds.log');
-    // Each process's build: logs itself, takes 1.5 s (so the three overlap), then writes fresh outputs.
+    const started = join(root, 'started.log');
+    const builds = join(root, 'builds.log');
+    // Each process says it started, then ensures the build. A build waits until all three have
+    // started (so they overlap whatever the machine's load), gives them 300 ms to reach the lock,
+    // then writes fresh outputs.
     const child = `
-      import { appendFileSync, writeFileSync } from 'node:fs';
+      import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
       import { ensureBuilt } from ${JSON.stringify(ENSURE_BUILT)};
+      const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
       const root = ${JSON.stringify(root)};
+      appendFileSync(${JSON.stringify(started)}, process.pid + '\\n');
       ensureBuilt(root, () => {
-        appendFileSync(${JSON.stringify(log)}, process.pid + '\\n');
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+        appendFileSync(${JSON.stringify(builds)}, process.pid + '\\n');
+        for (let i = 0; i < 300 && readFileSync(${JSON.stringify(started)}, 'utf8').trim().split('\\n').length < 3; i++) sleep(100);
+        sleep(300);
         for (const output of ${JSON.stringify(OUTPUTS)}) writeFileSync(root + '/' + output, 'built');
       });`;
     const run = promisify(execFile);
     await Promise.all([0, 1, 2].map(() => run('node', ['--input-type=module', '-e', child], { timeout: 60_000 })));
-    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(started, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(readFileSync(builds, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(buildNeeded(root)).toBeUndefined();
     expect(existsSync(join(root, 'build', '.ensure-built.lock'))).toBe(false);
   }, 90_000);
 
-  it('takes over a lock whose holder is gone (a build stopped with Ctrl-C) or that is old', () => {
-    for (const left of ['dead holder', 'old'] as const) {
+  it("waits for a live holder's build however long it takes, then finds dist/ fresh", async () => {
+    const root = staleCheckout();
+    const lock = join(root, 'build', '.ensure-built.lock');
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, 'pid'), String(process.pid)); // this test process: alive
+    const hourAgo = Date.now() / 1000 - 3600;
+    utimesSync(lock, hourAgo, hourAgo);
+    const child = `
+      import { ensureBuilt } from ${JSON.stringify(ENSURE_BUILT)};
+      console.log(JSON.stringify({ built: ensureBuilt(${JSON.stringify(root)}, () => { throw new Error('built beside a live holder'); }) }));`;
+    const waiting = promisify(execFile)('node', ['--input-type=module', '-e', child], { timeout: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The "holder" finishes: fresh outputs, lock released.
+    for (const output of OUTPUTS) writeFileSync(join(root, output), 'built');
+    rmSync(lock, { recursive: true });
+    const { stdout } = await waiting;
+    expect(JSON.parse(stdout)).toEqual({ built: false });
+  }, 90_000);
+
+  it('takes over a lock whose holder is gone (a build stopped with Ctrl-C), or that never got a pid', () => {
+    for (const left of ['dead holder', 'no pid', 'garbled pid'] as const) {
       const root = staleCheckout();
       const lock = join(root, 'build', '.ensure-built.lock');
       mkdirSync(lock, { recursive: true });
-      if (left === 'dead holder') {
-        writeFileSync(join(lock, 'pid'), '2147483646'); // no such process
-      } else {
-        writeFileSync(join(lock, 'pid'), String(process.pid)); // alive, but the lock is an hour old
-        const hourAgo = Date.now() / 1000 - 3600;
-        utimesSync(lock, hourAgo, hourAgo);
-      }
+      if (left === 'dead holder') writeFileSync(join(lock, 'pid'), '2147483646'); // no such process
+      if (left === 'garbled pid') writeFileSync(join(lock, 'pid'), '');
+      const minuteAgo = Date.now() / 1000 - 60;
+      utimesSync(lock, minuteAgo, minuteAgo);
       let builds = 0;
       const built = ensureBuilt(root, () => {
         builds++;
