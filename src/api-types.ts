@@ -23,7 +23,7 @@ export type { ScreeningFlag, ScreeningFlagRule } from './clinical/screening-flag
 export type { SmearscopeErrorCode } from './errors.js';
 export type { CamMap } from './explain/cam.js';
 export type { EmbeddingProjection } from './explain/embedding.js';
-export type { EncodedFrame, Frame, FrameInput } from './frame.js';
+export type { EncodedFrame, Frame, FrameInput, WriterFrame } from './frame.js';
 export type { BackendChoice, BackendName } from './inference/backend.js';
 export type { Dtype, DtypeChoice } from './inference/dtype.js';
 export type { LoadProgress } from './inference/host.js';
@@ -38,7 +38,7 @@ export type { StainReference } from './stain/reference.js';
 /** Per-frame budgets: each stage of a frame is bounded, and a frame over a budget fails with
  * FRAME_TIMEOUT (its worker is replaced) or FRAME_TOO_LARGE while the stream goes on. */
 export interface FrameLimits {
-  /** Decoding one encoded frame (in a preprocess worker), ms. Default 10,000. */
+  /** Decoding one encoded frame (in a preprocess worker), or a WriterFrame's writePixels, ms. Default 10,000. */
   decodeMs: number;
   /** Stain fit, localization and patches of one frame, ms. Default 20,000. */
   preprocessMs: number;

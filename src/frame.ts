@@ -2,8 +2,9 @@ import { SmearscopeError, type SmearscopeErrorCode } from './errors.js';
 
 /**
  * One scanner frame: 8-bit RGB or RGBA pixels, row-major, top-left origin.
- * `pixels.length` must equal `width * height * channels`. The caller owns `pixels`; when a frame
- * is sent to a worker its buffer is transferred (detached here) unless the caller asks to copy.
+ * `pixels.length` must equal `width * height * channels`. The caller owns `pixels` and keeps them
+ * as they were: the scope copies them once on their way to the kernels (unless
+ * AnalyzeOptions.transferFrames hands their buffer over; see also WriterFrame, which saves that copy).
  */
 export interface Frame {
   /** Width in pixels. */
@@ -76,11 +77,44 @@ export interface EncodedFrame {
   label?: string;
 }
 
+/**
+ * A raw frame whose pixels the scope asks for when a preprocess worker is free to take them:
+ * `writePixels(target)` writes `width * height * channels` bytes (RGB8 or RGBA8, row-major, no
+ * padding) into `target`, which is the worker's kernel memory itself where it is shared (Node,
+ * cross-origin isolated pages) and a recycled transfer buffer elsewhere. The scope makes no copy
+ * of its own: for a source that produces pixels anyway (a camera SDK filling a given buffer, a
+ * raw file read with `fs.readSync(fd, target)`, a decoder with an output argument) this saves the
+ * frame's one copy (~1-3.5 ms of CPU per 2452 x 2056 RGBA frame on the caller's thread).
+ */
+export interface WriterFrame {
+  width: number;
+  height: number;
+  /** 3 for RGB8, 4 for RGBA8 (alpha is ignored). */
+  channels: 3 | 4;
+  /**
+   * Writes the frame's pixels into `target` (exactly `width * height * channels` bytes) on the
+   * thread that runs the analysis; may return a promise. It is called once per attempt: again when
+   * the frame is retried (its worker crashed, or it was refused for its scale before the run was
+   * calibrated), so it must be able to write the same pixels twice. Do not keep `target` after it
+   * returns (or its promise settles): the memory is the next frame's. A throw fails this frame
+   * (INVALID_FRAME, with the message); overrunning `frameLimits.decodeMs` fails it with
+   * FRAME_TIMEOUT and replaces the worker, so a late write cannot reach another frame's pixels.
+   */
+  writePixels(target: Uint8Array): void | Promise<void>;
+  micronsPerPixel?: number;
+  stageMicrons?: { x: number; y: number };
+  label?: string;
+}
+
 /** What the analysis accepts per frame. */
-export type FrameInput = Frame | EncodedFrame;
+export type FrameInput = Frame | EncodedFrame | WriterFrame;
 
 export function isEncodedFrame(input: FrameInput): input is EncodedFrame {
   return (input as EncodedFrame).encoded instanceof Uint8Array;
+}
+
+export function isWriterFrame(input: FrameInput): input is WriterFrame {
+  return typeof (input as WriterFrame).writePixels === 'function';
 }
 
 /** FRAME_TOO_LARGE when a frame of width x height is over `maxFramePixels` (checked before its
@@ -95,14 +129,29 @@ export function checkFramePixels(label: string, width: number, height: number, m
   }
 }
 
-/** INVALID_FRAME unless `input` is a well-formed Frame or an EncodedFrame (checked on the caller's
- * thread, before anything is sent to a worker). */
+/** INVALID_FRAME unless `input` is a well-formed Frame, EncodedFrame or WriterFrame (checked on the
+ * caller's thread, before anything is sent to a worker). */
 export function checkFrameInput(input: unknown): asserts input is FrameInput {
   if (typeof input !== 'object' || input === null) {
     throw new SmearscopeError(
       'INVALID_FRAME',
-      `a frame must be an object { width, height, channels, pixels } or { encoded }, got ${input === null ? 'null' : typeof input}`,
+      'a frame must be an object { width, height, channels, pixels }, { encoded } or ' +
+        `{ width, height, channels, writePixels }, got ${input === null ? 'null' : typeof input}`,
     );
+  }
+  if ('writePixels' in input) {
+    const frame = input as WriterFrame & { pixels?: unknown; encoded?: unknown };
+    if (typeof frame.writePixels !== 'function') {
+      throw new SmearscopeError(
+        'INVALID_FRAME',
+        `frame.writePixels must be a function (target: Uint8Array) => void, got ${typeof frame.writePixels}`,
+      );
+    }
+    if (frame.pixels !== undefined || frame.encoded !== undefined) {
+      throw new SmearscopeError('INVALID_FRAME', 'a frame gives its pixels one way: pixels, encoded or writePixels, not two');
+    }
+    checkFrameHeader(frame);
+    return;
   }
   if ('encoded' in input) {
     const { encoded, micronsPerPixel } = input as EncodedFrame;

@@ -31,7 +31,7 @@ export interface ScopeTesting {
   readonly inferenceLayout: { sessions: number; threads: number; batchesDone: number[] };
   /** Frames of pixels the preprocess pool handed to its workers so far: written straight into their
    * kernel memory (inbox), or copied into (or transferred as) a buffer the worker copies in. */
-  readonly frameHandoffs: { inbox: number; copied: number };
+  readonly frameHandoffs: { inbox: number; copied: number; written: number };
   /** From the next frame on: write frames into the workers' kernel memory where it is shared (true,
    * the default), or never (false). */
   set frameInbox(use: boolean);

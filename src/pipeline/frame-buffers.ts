@@ -30,6 +30,12 @@ export class FrameBuffers {
     return { frame: { ...(input as Frame), pixels: copy }, transfer: [buffer] };
   }
 
+  /** A spare buffer (or a fresh one) of exactly `byteLength` bytes, for a source to write a frame
+   * into (WriterFrame); it travels to the worker and comes back through `give`. */
+  lend(byteLength: number): Uint8Array {
+    return new Uint8Array(this.take(byteLength));
+  }
+
   /** Returns a buffer a worker handed back. */
   give(buffer: ArrayBuffer | undefined): void {
     if (!buffer || buffer.byteLength === 0) return; // absent, or detached

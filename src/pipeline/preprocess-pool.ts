@@ -1,4 +1,12 @@
-import { checkFrameInput, checkFramePixels, isEncodedFrame, type Frame, type FrameInput } from '../frame.js';
+import {
+  checkFrameInput,
+  checkFramePixels,
+  isEncodedFrame,
+  isWriterFrame,
+  type Frame,
+  type FrameInput,
+  type WriterFrame,
+} from '../frame.js';
 import { SmearscopeError } from '../errors.js';
 import type { WorkerHost } from './worker-host.js';
 import type { PreprocessWorkerApi } from './worker-api.js';
@@ -6,7 +14,7 @@ import type { FrameLimits } from '../api-types.js';
 import type { PreparedFrame, PreprocessJob } from './preprocess-frame.js';
 import { transfer } from 'comlink';
 import { FrameBuffers, pixelsHandedOver } from './frame-buffers.js';
-import { writeFrameInbox, type FrameInbox } from './frame-inbox.js';
+import { inboxTarget, writeFrameInbox, type FrameInbox } from './frame-inbox.js';
 import type { InboxFrame } from '../kernels/resident-frame.js';
 import { WorkerSlot } from './worker-slot.js';
 
@@ -27,8 +35,9 @@ export class PreprocessPool {
   private readonly buffers: FrameBuffers;
   /** Each live worker's inbox, asked once per worker (null: its memory is not shared). */
   private readonly inboxes = new Map<Slot, FrameInbox | null>();
-  /** Frames of pixels handed to workers so far: written into their kernel memory, or copied into a transfer buffer (or transferred). */
-  readonly handoffs = { inbox: 0, copied: 0 };
+  /** Frames of pixels handed to workers so far: copied into their kernel memory (inbox), copied into
+   * a transfer buffer (or transferred), or written by their source where the pool asked (WriterFrame). */
+  readonly handoffs = { inbox: 0, copied: 0, written: 0 };
   /** Write frames into workers' kernel memory where it is shared (a test hook turns it off). */
   useInbox = true;
   private closed = false;
@@ -55,6 +64,8 @@ export class PreprocessPool {
    * `crashAttempts` makes the first k attempts crash their worker: a test hook for failure isolation.
    * With `handOver` (AnalyzeOptions.transferFrames) the pixels' own buffer is transferred instead of
    * a copy (see FrameBuffers.pack); a crash then takes them along, so the frame is not retried.
+   * A WriterFrame writes its pixels itself, into the inbox or else a recycled buffer (no copy here),
+   * once per attempt.
    */
   async prepare(
     frame: FrameInput,
@@ -84,6 +95,10 @@ export class PreprocessPool {
               ),
           });
           input = 'decoded';
+        } else if (isWriterFrame(frame)) {
+          input = await this.written(slot, frame, job, limits, label, signal);
+          transfers = 'pixels' in input ? [input.pixels.buffer as ArrayBuffer] : [];
+          this.handoffs.written++;
         } else {
           // Not with transferFrames (the pixels go without a copy here) nor deferred patches (they travel on).
           const inbox = !handOver && !job.deferPatches ? await this.inboxOf(slot) : null;
@@ -136,6 +151,65 @@ export class PreprocessPool {
         await this.releaseSlot(slot);
       }
     }
+  }
+
+  /**
+   * Lets a WriterFrame write its pixels: into the worker's inbox where its memory is shared (not
+   * with deferred patches: their pixels travel on), else into a recycled buffer sent with the frame.
+   * Bounded by `limits.decodeMs`; a writer that overruns it, or is aborted, may still be writing,
+   * so an inbox's worker is killed (replaced on release) and a buffer is not recycled.
+   */
+  private async written(
+    slot: Slot,
+    frame: WriterFrame,
+    job: PreprocessJob,
+    limits: FrameLimits,
+    label: string,
+    signal?: AbortSignal,
+  ): Promise<Frame | InboxFrame> {
+    const byteLength = frame.width * frame.height * frame.channels;
+    const inbox = job.deferPatches ? null : await this.inboxOf(slot);
+    const inInbox = inbox ? inboxTarget(inbox, byteLength) : null;
+    const target = inInbox ?? this.buffers.lend(byteLength);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new SmearscopeError(
+                'FRAME_TIMEOUT',
+                `${label}: writePixels took longer than ${limits.decodeMs} ms (frameLimits.decodeMs); ` +
+                  'the frame is skipped and the memory it was writing into is given up',
+              ),
+            ),
+          limits.decodeMs,
+        );
+        onAbort = () => reject(new SmearscopeError('ABORTED', 'frame dropped: analysis aborted'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        Promise.resolve()
+          .then(() => frame.writePixels(target))
+          .then(
+            () => resolve(),
+            (error: unknown) =>
+              reject(
+                new SmearscopeError(
+                  'INVALID_FRAME',
+                  `${label}: writePixels threw: ${error instanceof Error ? error.message : String(error)}`,
+                ),
+              ),
+          );
+      });
+    } catch (error) {
+      if (inInbox && error instanceof SmearscopeError && error.code !== 'INVALID_FRAME') slot.kill();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+    const { writePixels: _, ...header } = frame;
+    return inInbox ? { ...header, inboxPtr: inbox!.ptr } : { ...header, pixels: target };
   }
 
   /** The worker's inbox (asked once per worker); null where its kernel memory is not shared. */

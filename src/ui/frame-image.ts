@@ -1,6 +1,7 @@
 // What the station shows and stores of an input frame: a decoded bitmap for the screen and an
 // encoded image for IndexedDB (the file itself when there is one, else a PNG of the pixels).
 import type { EncodedFrame, Frame, FrameInput } from '../index.js';
+import { isWriterFrame } from '../frame.js';
 
 export interface FrameImage {
   /** Decodes to the bitmap the overview and the crops are drawn from. */
@@ -29,6 +30,16 @@ export function frameImage(input: FrameInput | Blob): FrameImage {
 
 function fromBlob(blob: Blob): FrameImage {
   return { bitmap: () => createImageBitmap(blob), blob: async () => blob };
+}
+
+/** The input with pixels of its own: the station shows and stores every frame, so a WriterFrame
+ * writes into a buffer of the station's (then analyzed as a plain frame); others are returned as they are. */
+export async function withOwnPixels(input: FrameInput | Blob): Promise<Exclude<FrameInput, { writePixels: unknown }> | Blob> {
+  if (input instanceof Blob || !isWriterFrame(input)) return input;
+  const { writePixels, ...header } = input;
+  const pixels = new Uint8Array(header.width * header.height * header.channels);
+  await writePixels(pixels);
+  return { ...header, pixels };
 }
 
 /** RGBA8 copy of an RGB8 or RGBA8 frame (alpha forced opaque: the SDK ignores it). */

@@ -10,7 +10,7 @@ import { reviewedDifferential } from './differential.js';
 import { enableDrag } from './drag.js';
 import { cellsCsv, reviewExport, type ReviewExport } from './exports.js';
 import { droppedFiles, imageFiles } from './frame-files.js';
-import { frameImage } from './frame-image.js';
+import { frameImage, withOwnPixels } from './frame-image.js';
 import { FrameBitmaps } from './frame-bitmaps.js';
 import { FrameQueue } from './frame-queue.js';
 import { GalleryView } from './gallery-view.js';
@@ -118,8 +118,9 @@ export class SmearscopeReview extends HTMLElement {
     let analyzed!: Promise<AddedFrame>;
     const queued = this.intake.then(async () => {
       const frameId = this.nextFrameId++;
-      const image = frameImage(input);
-      const frame = await this.toFrameInput(input, frameId);
+      const source = await withOwnPixels(input);
+      const image = frameImage(source);
+      const frame = await this.toFrameInput(source, frameId);
       analyzed = new Promise<AddedFrame>((done) => this.jobs.push({ frameId, done, image }));
       this.analyzing++;
       this.queue.push(frame);

@@ -43,7 +43,7 @@ describe('a page served without COOP/COEP', () => {
     const cores = Math.min(4, run.hardwareConcurrency ?? 1);
     expect(run.inferenceLayout).toMatchObject({ sessions: cores, threads: 1 });
     // No shared memory here: the frames are copied to the worker, which copies them into its kernels.
-    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: frames.length });
+    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: frames.length, written: 0 });
     expectSameCells(run, node);
   });
 

@@ -32,7 +32,7 @@ describe('pipeline in Chromium', () => {
     expect(run.crossOriginIsolated).toBe(true);
     expect(run.backend).toBe('wasm');
     // Isolated: the preprocess worker's kernel memory is shared, the pool writes each frame into it.
-    expect(run.frameHandoffs).toEqual({ inbox: pageFrames.length, copied: 0 });
+    expect(run.frameHandoffs).toEqual({ inbox: pageFrames.length, copied: 0, written: 0 });
     compare(run);
   });
 
@@ -55,7 +55,7 @@ describe('pipeline in Chromium', () => {
     // By default the patches are cut on the GPU, straight into the session's input buffer; the
     // frames' pixels travel on to it, so the pool sends them rather than writing them into the kernels.
     expect(run.patchesOn).toBe('gpu');
-    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: pageFrames.length });
+    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: pageFrames.length, written: 0 });
     expect(run.notes.join('\n')).toMatch(/patches: cut on the GPU/);
     compare(run);
   });

@@ -67,12 +67,12 @@ describe('frame inbox: frames written straight into the preprocess workers’ ke
 
   it('gives the results of the copying path, frame for frame, and leaves the caller’s frames as they were', async () => {
     const hooks = testingHooks(scope);
-    expect(hooks.frameHandoffs).toEqual({ inbox: 0, copied: inputs.length });
+    expect(hooks.frameHandoffs).toEqual({ inbox: 0, copied: inputs.length, written: 0 });
     expect(copied.reduce((n, r) => n + r.cells.length, 0)).toBeGreaterThan(4);
     const mine = inputs.map((f) => copyFrame(f));
     const results: FrameResult[] = [];
     for await (const r of scope.analyzeStream(mine)) results.push(r);
-    expect(hooks.frameHandoffs).toEqual({ inbox: inputs.length, copied: inputs.length });
+    expect(hooks.frameHandoffs).toEqual({ inbox: inputs.length, copied: inputs.length, written: 0 });
     expectSameResults(results, copied);
     for (let i = 0; i < inputs.length; i++) expect(Buffer.from(mine[i].pixels).equals(Buffer.from(inputs[i].pixels))).toBe(true);
   });
@@ -101,7 +101,7 @@ describe('frame inbox: frames written straight into the preprocess workers’ ke
       { transferFrames: true },
     ))
       results.push(r);
-    expect(hooks.frameHandoffs).toEqual({ inbox: before.inbox, copied: before.copied + inputs.length });
+    expect(hooks.frameHandoffs).toEqual({ ...before, copied: before.copied + inputs.length });
     expectSameResults(results, copied);
     // Planned batches defer the patches: each frame's pixels travel on to the inference worker.
     hooks.planBatches = true;
@@ -111,7 +111,7 @@ describe('frame inbox: frames written straight into the preprocess workers’ ke
     } finally {
       hooks.planBatches = undefined;
     }
-    expect(hooks.frameHandoffs).toEqual({ inbox: before.inbox, copied: before.copied + 2 * inputs.length });
+    expect(hooks.frameHandoffs).toEqual({ ...before, copied: before.copied + 2 * inputs.length });
     expectSameResults(planned, copied);
   });
 });

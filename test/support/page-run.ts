@@ -20,7 +20,7 @@ export interface PageRun {
   /** Where the stream cut its patches: 'gpu' (planned batches on the GPU) or 'cpu'. */
   patchesOn?: 'gpu' | 'cpu';
   /** How the pool handed frames to its workers: into their shared kernel memory, or copied. */
-  frameHandoffs?: { inbox: number; copied: number };
+  frameHandoffs?: { inbox: number; copied: number; written: number };
   /** The scope's inference sessions, ONNX Runtime threads of each, and batches each answered. */
   inferenceLayout?: { sessions: number; threads: number; batchesDone: number[] };
   hardwareConcurrency?: number;
