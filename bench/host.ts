@@ -20,6 +20,15 @@ export interface BenchHost {
   cores?: number;
   /** Runs the NumPy/SciPy peer of the per-frame preprocessing (Node; see bench/preprocess-peer.py). */
   preprocessPeer?(frames: readonly Frame[], job: PreprocessJob): Promise<PeerPass>;
+  /** The frames as raw files, read on demand (Node; see bench/raw-frame-files.ts). */
+  rawFrameFiles?(frames: readonly Frame[]): RawFrameFiles;
+}
+
+/** Frames kept in raw files: a source that reads each frame into a buffer it is given. */
+export interface RawFrameFiles {
+  /** Reads frame k's pixels (exactly `target.byteLength` bytes) into `target`. */
+  read(k: number, target: Uint8Array): void;
+  close(): void;
 }
 
 /** One pass of the NumPy/SciPy peer over the frames: per frame, its cells and each stage's time. */

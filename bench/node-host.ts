@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { BenchHost } from './host.js';
 import { runPreprocessPeer } from './preprocess-peer.js';
+import { openRawFrameFiles } from './raw-frame-files.js';
 
 /** Node: RSS covers the main thread and every worker thread (one process). Cheap, so sampled often. */
 export const nodeHost: BenchHost = {
@@ -14,4 +15,5 @@ export const nodeHost: BenchHost = {
   },
   cores: availableParallelism(),
   preprocessPeer: runPreprocessPeer,
+  rawFrameFiles: openRawFrameFiles,
 };

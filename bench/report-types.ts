@@ -100,9 +100,8 @@ export interface BenchResult {
   /** pipeline: where the patches were cut: 'cpu' (preprocess workers) or 'gpu' (the inference worker's
    * compute pass into the session's input; with preprocessOnly: the CPU stages left when a GPU cuts them). */
   patchesOn?: 'cpu' | 'gpu';
-  /** preprocessOnly: how a frame reached the kernels: 'inbox' (written once into the worker's shared
-   * kernel memory) or 'copied' (into a transfer buffer, then into kernel memory). */
-  frameHandoff?: 'inbox' | 'copied';
+  /** preprocessOnly: how a frame reached the kernels (see FrameHandoff). */
+  frameHandoff?: FrameHandoff;
   /** preprocessOnly: bytes per pixel of the frames: 4 (RGBA8, as a browser's ImageData) or 3 (RGB8, as Node decodes). */
   frameChannels?: 3 | 4;
   /** preprocessOnly: the NumPy/SciPy peer of the same stages on the same frames, passes interleaved. */
@@ -171,3 +170,11 @@ export interface BenchReport {
   /** How to read the figures. */
   notes: string[];
 }
+
+/**
+ * How a preprocessing-only row's frames reach the kernels: 'inbox' (in memory, copied once into the
+ * worker's shared kernel memory), 'copied' (into a transfer buffer, then into kernel memory);
+ * from raw files: 'file-copied' (read into the source's buffer, then copied into kernel memory, as
+ * a plain Frame costs) or 'file-written' (read straight into kernel memory: a WriterFrame).
+ */
+export type FrameHandoff = 'inbox' | 'copied' | 'file-copied' | 'file-written';

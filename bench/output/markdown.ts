@@ -1,5 +1,12 @@
-import type { BenchReport, BenchResult } from '../report-types.js';
+import type { BenchReport, BenchResult, FrameHandoff } from '../report-types.js';
 import { formatNumber, formatPercent, formatSpread } from './format.js';
+
+const HANDOFF_TEXT: Record<FrameHandoff, string> = {
+  inbox: 'written into kernel memory',
+  copied: 'copied twice',
+  'file-copied': 'raw file read, then copied into kernel memory (Frame)',
+  'file-written': 'raw file read straight into kernel memory (WriterFrame)',
+};
 
 /** The report as Markdown: one table per suite, then the MatMul probes and what was skipped. */
 export function reportMarkdown(report: BenchReport): string {
@@ -55,7 +62,7 @@ export function reportMarkdown(report: BenchReport): string {
         preprocess.map((result) => [
           ...rowHead(result),
           result.patchesOn === 'gpu' ? 'gpu (CPU stages left)' : (result.patchesOn ?? '-'),
-          result.frameHandoff === 'inbox' ? 'written into kernel memory' : result.frameHandoff === 'copied' ? 'copied twice' : '-',
+          result.frameHandoff ? HANDOFF_TEXT[result.frameHandoff] : '-',
           result.frameChannels === 3 ? 'RGB8' : result.frameChannels === 4 ? 'RGBA8' : '-',
           formatSpread(result.cellsPerSecondSpread),
           stageList(result.stageMs, ['handoff', 'stainFit', 'localize', 'patches']),

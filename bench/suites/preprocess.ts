@@ -4,11 +4,12 @@ import { loadModel } from '../../src/inference/load-model.js';
 import type { KernelInstance } from '../../src/kernels/load.js';
 import { realmCanShareMemory } from '../../src/kernels/load-shared.js';
 import { FrameBuffers } from '../../src/pipeline/frame-buffers.js';
+import { inboxTarget } from '../../src/pipeline/frame-inbox.js';
 import { preprocessFrame, type PreparedFrame } from '../../src/pipeline/preprocess-frame.js';
 import { preprocessJob } from '../../src/pipeline/preprocess-job.js';
 import type { BenchHost, PeerPass } from '../host.js';
 import { withoutAlpha } from '../inputs.js';
-import type { BenchResult } from '../report-types.js';
+import type { BenchResult, FrameHandoff } from '../report-types.js';
 import { percentile, spreadOf } from '../stats.js';
 import { KERNELS_RUNTIME, reasonOf } from './suite-output.js';
 import type { PipelinePlan } from './pipeline.js';
@@ -26,7 +27,10 @@ const STAGES = ['handoff', 'stainFit', 'localize', 'patches'] as const;
  * (what stays on the CPU when a GPU cuts them: planned batches). cellsPerSecond is per core: cells
  * over the CPU time this process spent (wall time where the host cannot read CPU time).
  * Rows: patches on the CPU (with the peer); the copying path where the inbox exists; the same frames as
- * RGB8 where they are RGBA8; and patches deferred to the GPU.
+ * RGB8 where they are RGBA8; and patches deferred to the GPU. Where the host keeps frames in raw
+ * files (Node), two more: each frame read from its file into a buffer of the source's and then
+ * copied into kernel memory (a plain Frame), against read straight into kernel memory (what a
+ * WriterFrame's `writePixels` does with `fs.readSync(fd, target)`): the copy a WriterFrame saves.
  */
 export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, passes: number, kernels: KernelInstance) {
   const { card } = await loadModel(platform, plan.model.card);
@@ -39,65 +43,105 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   const clock = host.cpuMs ? () => host.cpuMs!() : () => performance.now();
   // As the pool: frames whose patches are deferred travel on, so they are always sent (copied).
   const inbox = realmCanShareMemory(); // where a scope's workers get shared kernel memory
-  onePass(frames, job, inbox); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
+  const files = host.rawFrameFiles?.(frames);
+  // The source's own buffer of the file-copied row (one per frame size, reused as a scanner's would be).
+  const sourceBuffers = new Map<number, Uint8Array>();
+  const inMemory: FrameHandoff = inbox ? 'inbox' : 'copied';
+  onePass(frames, job, inMemory); // warm-up: the kernels compiled, the recycled buffer allocated, JIT
 
   const ours: PassTimes[] = [];
   const deferred: PassTimes[] = [];
   // With the inbox, the copying path too (as where memory cannot be shared), so the two compare in one run.
   const copied: PassTimes[] = [];
   const rgb: PassTimes[] = [];
+  const fileCopied: PassTimes[] = [];
+  const fileWritten: PassTimes[] = [];
   const peer: PassTimes[] = [];
   let peerRuntime: string | undefined;
   let peerProblem: string | undefined;
   // Our rows in a rotating order, so that none is always the one right after the peer's Python
-  // process, and an untimed pass of ours after each peer run: on a 2-core VM the passes right after
-  // the peer ran 2.5 times slower (patch stage 12.5 against 2.8 ms a frame, localization 6.4 against
-  // 3.0), as a stream running continuously never does; without the pass, in a fixed order, the first
-  // row alone was (12.8 against 3.6 ms for the next).
-  const timedRows: Array<() => void> = [
-    () => ours.push(onePass(frames, job, inbox)),
-    ...(inbox ? [() => copied.push(onePass(frames, job, false))] : []),
-    ...(rgbFrames.length > 0 ? [() => rgb.push(onePass(rgbFrames, job, inbox))] : []),
-    () => deferred.push(onePass(frames, deferredJob, false)),
+  // process, and an untimed pass of every row after each peer run. Passes right after the peer ran
+  // 2.5 times slower on a 2-core VM (patch stage 12.5 against 2.8 ms a frame, localization 6.4
+  // against 3.0), as a stream running continuously never does; and spawning the peer forks this
+  // process (libuv), so every private page is copy-on-write until written again: the first frame
+  // written into a 20 MB buffer after the fork took 55-95 ms of CPU instead of ~1.5 (page faults;
+  // a scratch spawnSync('/bin/true') between two copies shows the same, 74-85 ms). With only one
+  // row settled, the rows whose frames pass through a buffer of their own (copied, file-copied)
+  // paid it on every timed pass and read about half the rate a loop without the peer gives.
+  const passRows: Array<{ run: () => PassTimes; timed: PassTimes[] }> = [
+    { run: () => onePass(frames, job, inMemory), timed: ours },
+    ...(inbox ? [{ run: () => onePass(frames, job, 'copied'), timed: copied }] : []),
+    ...(rgbFrames.length > 0 ? [{ run: () => onePass(rgbFrames, job, inMemory), timed: rgb }] : []),
+    { run: () => onePass(frames, deferredJob, 'copied'), timed: deferred },
+    ...(files
+      ? [
+          { run: () => onePass(frames, job, 'file-copied'), timed: fileCopied },
+          { run: () => onePass(frames, job, 'file-written'), timed: fileWritten },
+        ]
+      : []),
   ];
-  for (let pass = 0; pass < passes; pass++) {
-    for (let k = 0; k < timedRows.length; k++) timedRows[(pass + k) % timedRows.length]();
-    if (host.preprocessPeer && !peerProblem) {
-      try {
-        const run = await host.preprocessPeer(frames, job);
-        peerRuntime = run.runtime;
-        peer.push(peerTimes(run));
-        onePass(frames, job, inbox); // settle (untimed): see above
-      } catch (error) {
-        peerProblem = reasonOf(error);
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      for (let k = 0; k < passRows.length; k++) {
+        const row = passRows[(pass + k) % passRows.length];
+        row.timed.push(row.run());
+      }
+      if (host.preprocessPeer && !peerProblem) {
+        try {
+          const run = await host.preprocessPeer(frames, job);
+          peerRuntime = run.runtime;
+          peer.push(peerTimes(run));
+          for (const row of passRows) row.run(); // settle (untimed): see above
+        } catch (error) {
+          peerProblem = reasonOf(error);
+        }
       }
     }
+  } finally {
+    files?.close();
   }
 
-  function onePass(passFrames: readonly Frame[], passJob: typeof job, intoInbox: boolean): PassTimes {
+  function onePass(passFrames: readonly Frame[], passJob: typeof job, handoff: FrameHandoff): PassTimes {
     const times: PassTimes = { cells: 0, cpuMs: 0, wallMs: 0, stageMs: [] };
-    for (const frame of passFrames) {
+    passFrames.forEach((frame, k) => {
       const cpuAt = clock();
       const wallAt = performance.now();
-      let prepared: PreparedFrame;
-      if (intoInbox) {
-        prepared = preprocessFrame(kernels, frame, passJob); // its one copy: into kernel memory
-      } else {
-        const packed = buffers.pack(frame);
-        prepared = preprocessFrame(kernels, packed.frame as Frame, passJob);
-        buffers.give(packed.transfer[0]);
-      }
+      const prepared = handOver(frame, k, passJob, handoff);
       const wallMs = performance.now() - wallAt;
       times.cpuMs += clock() - cpuAt;
       times.wallMs += wallMs;
       times.cells += prepared.cells.length;
       const { stainFit, localize, patches } = prepared.timingsMs;
       times.stageMs.push({ handoff: Math.max(0, wallMs - stainFit - localize - patches), stainFit, localize, patches });
-    }
+    });
     return times;
   }
 
-  const result = preprocessRow(host, plan, card.id, ours, 'cpu', inbox ? 'inbox' : 'copied');
+  /** Frame k handed to the kernels as `handoff` says, then prepared. */
+  function handOver(frame: Frame, k: number, passJob: typeof job, handoff: FrameHandoff): PreparedFrame {
+    if (handoff === 'inbox') return preprocessFrame(kernels, frame, passJob); // its one copy: into kernel memory
+    if (handoff === 'copied') {
+      const packed = buffers.pack(frame);
+      const prepared = preprocessFrame(kernels, packed.frame as Frame, passJob);
+      buffers.give(packed.transfer[0]);
+      return prepared;
+    }
+    const { pixels, ...header } = frame;
+    if (handoff === 'file-copied') {
+      let own = sourceBuffers.get(pixels.byteLength);
+      if (!own) sourceBuffers.set(pixels.byteLength, (own = new Uint8Array(pixels.byteLength)));
+      files!.read(k, own);
+      return preprocessFrame(kernels, { ...header, pixels: own }, passJob); // the scope's copy into kernel memory
+    }
+    // As a WriterFrame into a worker's inbox: the next kernel buffer, grown to hold the frame.
+    const ptr = kernels.memory.nextPtr();
+    const target = inboxTarget({ memory: kernels.memory.memory, ptr }, pixels.byteLength);
+    if (!target) throw new Error(`a ${frame.width} x ${frame.height} frame does not fit in kernel memory`);
+    files!.read(k, target);
+    return preprocessFrame(kernels, { ...header, inboxPtr: ptr }, passJob);
+  }
+
+  const result = preprocessRow(host, plan, card.id, ours, 'cpu', inMemory);
   if (peer.length > 0) {
     const peerSpread = spreadOf(peer.map((run) => (run.cells * 1000) / run.cpuMs));
     result.peer = {
@@ -127,6 +171,17 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
     );
     rows.push(rgbRow);
   }
+  const fileRows: BenchResult[] = [];
+  if (fileCopied.length > 0) {
+    for (const [timed, handoff] of [
+      [fileCopied, 'file-copied'],
+      [fileWritten, 'file-written'],
+    ] as const) {
+      const row = preprocessRow(host, plan, card.id, timed, 'cpu', handoff);
+      row.notes!.push('frames read from raw files (the page cache: the kernel copies each); passes interleaved with the other rows');
+      fileRows.push(row);
+    }
+  }
   const gpuRow = preprocessRow(host, plan, card.id, deferred, 'gpu', 'copied');
   gpuRow.notes!.push(
     'patches deferred: the CPU stages left when a GPU cuts the patches (planned batches); the frame handed on is not copied again',
@@ -136,9 +191,12 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
       (result.peer ? ` vs NumPy peer ${result.peer.cellsPerSecond.median.toFixed(0)} (${result.relativeToPeer!.toFixed(1)}x)` : '') +
       (copiedRow ? `; frames copied twice instead of written into kernel memory: ${copiedRow.cellsPerSecond.toFixed(0)}` : '') +
       (rgbRow ? `; as RGB8: ${rgbRow.cellsPerSecond.toFixed(0)}` : '') +
-      `; patches left to a GPU: ${gpuRow.cellsPerSecond.toFixed(0)} cells/s per core`,
+      `; patches left to a GPU: ${gpuRow.cellsPerSecond.toFixed(0)} cells/s per core` +
+      (fileRows.length === 2
+        ? `; from raw files, read then copied (Frame) ${fileRows[0].cellsPerSecond.toFixed(0)} vs read straight into kernel memory (WriterFrame) ${fileRows[1].cellsPerSecond.toFixed(0)}`
+        : ''),
   );
-  return [...rows, gpuRow];
+  return [...rows, gpuRow, ...fileRows];
 }
 
 /** One preprocessing-only row from timed passes. */
@@ -148,7 +206,7 @@ function preprocessRow(
   modelId: string,
   ours: PassTimes[],
   patchesOn: 'cpu' | 'gpu',
-  handoff: 'inbox' | 'copied',
+  handoff: FrameHandoff,
   frameChannels: 3 | 4 = plan.frames.frames[0].channels,
 ): BenchResult {
   const frames = plan.frames.frames;
@@ -178,12 +236,17 @@ function preprocessRow(
       host.cpuMs
         ? `per core: cells over this process's CPU time; wall clock ${wall.median.toFixed(0)} cells/s (${wall.min.toFixed(0)}-${wall.max.toFixed(0)})`
         : 'per core: this page cannot read CPU time, so cells over wall time on one thread',
-      handoff === 'inbox'
-        ? "handoff: the frame written once into kernel memory (the pool writes into the worker's shared memory: its inbox)"
-        : 'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
+      HANDOFF_NOTES[handoff],
     ],
   };
 }
+
+const HANDOFF_NOTES: Record<FrameHandoff, string> = {
+  inbox: "handoff: the frame written once into kernel memory (the pool writes into the worker's shared memory: its inbox)",
+  copied: 'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
+  'file-copied': "handoff: the frame read from its raw file into the source's buffer, then copied into kernel memory (a plain Frame)",
+  'file-written': "handoff: the frame read from its raw file straight into kernel memory (a WriterFrame's writePixels)",
+};
 
 interface PassTimes {
   cells: number;

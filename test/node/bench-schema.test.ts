@@ -82,12 +82,16 @@ describe('npm run bench -- all --json (small, Node)', () => {
     // Preprocessing only, beside the NumPy/SciPy peer on the same frame (counts, not speeds).
     // In Node the pool writes frames into the workers' shared kernel memory: that row has the peer,
     // and the copying path (as where memory cannot be shared) has a row of its own, same run, as do
-    // the same RGBA8 mosaic frames as RGB8 (what Node's decoder gives): the same cells.
+    // the same RGBA8 mosaic frames as RGB8 (what Node's decoder gives): the same cells; and the frames
+    // read from raw files, into the source's buffer then copied (a Frame), or straight into kernel
+    // memory (a WriterFrame): the same cells again.
     const cpuRows = suites('pipeline').filter((result) => result.preprocessOnly && result.patchesOn === 'cpu');
     expect(cpuRows.map((result) => [result.frameHandoff, result.frameChannels])).toEqual([
       ['inbox', 4],
       ['copied', 4],
       ['inbox', 3],
+      ['file-copied', 4],
+      ['file-written', 4],
     ]);
     for (const row of cpuRows.slice(1)) {
       expect(row).toMatchObject({ model, threads: 1, frames: 1, cells: cpuRows[0].cells });
