@@ -4,6 +4,9 @@
 // must be those of the same frames given as pixels, through a crash and retry, with the inbox off
 // (a page without SharedArrayBuffer), and a writer that throws or hangs fails its frame only: a
 // hung writer's late write must not reach another frame's pixels.
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutAlpha } from '../../bench/inputs.js';
 import { createScope, type Frame, type FrameResult, type Scope, type WriterFrame } from '../../dist/node/index.js';
@@ -74,6 +77,31 @@ describe('writer frames: the source writes each frame straight where the scope w
       expect(logs[i].targets.length).toBe(1);
       expect(logs[i].targets[0].byteLength).toBe(inputs[i].pixels.byteLength);
       expect(logs[i].targets[0].buffer).toBeInstanceOf(SharedArrayBuffer); // the worker's kernel memory itself
+    }
+  });
+
+  it('a raw file read with fs.readSync straight into the target (shared memory) gives the same results', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'smearscope-writer-test-'));
+    try {
+      const frames = inputs.map((frame, k): WriterFrame => {
+        const path = join(folder, `${k}.raw`);
+        writeFileSync(path, frame.pixels);
+        const { pixels: _, ...header } = frame;
+        return {
+          ...header,
+          writePixels(target) {
+            const fd = openSync(path, 'r');
+            try {
+              expect(readSync(fd, target, 0, target.byteLength, 0)).toBe(target.byteLength);
+            } finally {
+              closeSync(fd);
+            }
+          },
+        };
+      });
+      expect(summary(await collect(scope, frames))).toEqual(summary(expected));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 
