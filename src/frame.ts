@@ -81,10 +81,12 @@ export interface EncodedFrame {
  * A raw frame whose pixels the scope asks for when a preprocess worker is free to take them:
  * `writePixels(target)` writes `width * height * channels` bytes (RGB8 or RGBA8, row-major, no
  * padding) into `target`, which is the worker's kernel memory itself where it is shared (Node,
- * cross-origin isolated pages) and a recycled transfer buffer elsewhere. The scope makes no copy
- * of its own: for a source that produces pixels anyway (a camera SDK filling a given buffer, a
- * raw file read with `fs.readSync(fd, target)`, a decoder with an output argument) this saves the
- * frame's one copy (~1-3.5 ms of CPU per 2452 x 2056 RGBA frame on the caller's thread).
+ * cross-origin isolated pages) and a recycled transfer buffer elsewhere (there the worker copies it
+ * into its kernels, as it does a plain Frame's; so do GPU-planned batches, whose pixels travel on
+ * to the inference worker). Where memory is shared the scope makes no copy at all: for a source
+ * that produces pixels anyway (a camera SDK filling a given buffer, a raw file read with
+ * `fs.readSync(fd, target)`, a decoder with an output argument) this saves the frame's one copy
+ * (~1-3.5 ms of CPU per 2452 x 2056 RGBA frame on the caller's thread).
  */
 export interface WriterFrame {
   width: number;
@@ -95,10 +97,13 @@ export interface WriterFrame {
    * Writes the frame's pixels into `target` (exactly `width * height * channels` bytes) on the
    * thread that runs the analysis; may return a promise. It is called once per attempt: again when
    * the frame is retried (its worker crashed, or it was refused for its scale before the run was
-   * calibrated), so it must be able to write the same pixels twice. Do not keep `target` after it
-   * returns (or its promise settles): the memory is the next frame's. A throw fails this frame
-   * (INVALID_FRAME, with the message); overrunning `frameLimits.decodeMs` fails it with
-   * FRAME_TIMEOUT and replaces the worker, so a late write cannot reach another frame's pixels.
+   * calibrated), so it must be able to write the same pixels twice (a camera that hands out each
+   * frame once keeps it until the promise settles). Do not keep `target` after it returns (or its
+   * promise settles): the memory is the next frame's. A throw or rejection fails this frame
+   * (IO_FAILED, with the message); a returned promise that overruns `frameLimits.decodeMs` fails it
+   * with FRAME_TIMEOUT (a synchronous writer cannot be interrupted). After either, or an abort, the
+   * memory it was given is never reused (its worker is replaced), so a write still in flight
+   * cannot reach another frame's pixels.
    */
   writePixels(target: Uint8Array): void | Promise<void>;
   micronsPerPixel?: number;
@@ -115,6 +120,26 @@ export function isEncodedFrame(input: FrameInput): input is EncodedFrame {
 
 export function isWriterFrame(input: FrameInput): input is WriterFrame {
   return typeof (input as WriterFrame).writePixels === 'function';
+}
+
+/** A raw frame's header (size, channels, scale, stage position, label): what goes with its pixels
+ * to a worker, and nothing else of the caller's object (a writer's own fields or methods). */
+export function frameHeader(frame: Frame | WriterFrame): Omit<Frame, 'pixels'> {
+  const { width, height, channels, micronsPerPixel, stageMicrons, label } = frame;
+  return {
+    width,
+    height,
+    channels,
+    ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
+    ...(stageMicrons !== undefined ? { stageMicrons } : {}),
+    ...(label !== undefined ? { label } : {}),
+  };
+}
+
+/** A WriterFrame's writePixels threw or rejected: IO_FAILED (the frame's source failed; the frame
+ * is not retried for it). */
+export function writePixelsFailure(label: string, error: unknown): SmearscopeError {
+  return new SmearscopeError('IO_FAILED', `${label}: writePixels threw: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** FRAME_TOO_LARGE when a frame of width x height is over `maxFramePixels` (checked before its

@@ -1,8 +1,10 @@
 import {
   checkFrameInput,
   checkFramePixels,
+  frameHeader,
   isEncodedFrame,
   isWriterFrame,
+  writePixelsFailure,
   type Frame,
   type FrameInput,
   type WriterFrame,
@@ -156,8 +158,10 @@ export class PreprocessPool {
   /**
    * Lets a WriterFrame write its pixels: into the worker's inbox where its memory is shared (not
    * with deferred patches: their pixels travel on), else into a recycled buffer sent with the frame.
-   * Bounded by `limits.decodeMs`; a writer that overruns it, or is aborted, may still be writing,
-   * so an inbox's worker is killed (replaced on release) and a buffer is not recycled.
+   * A promise it returns is bounded by `limits.decodeMs` (a synchronous writer holds this thread
+   * until it returns). A writer that fails, overruns or is aborted may still be writing (a rejected
+   * promise can leave reads in flight), so an inbox's worker is killed (replaced on release) and a
+   * lent buffer is not recycled: no late write can reach another frame's pixels.
    */
   private async written(
     slot: Slot,
@@ -169,6 +173,7 @@ export class PreprocessPool {
   ): Promise<Frame | InboxFrame> {
     const byteLength = frame.width * frame.height * frame.channels;
     const inbox = job.deferPatches ? null : await this.inboxOf(slot);
+    if (signal?.aborted) throw new SmearscopeError('ABORTED', 'frame dropped: analysis aborted');
     const inInbox = inbox ? inboxTarget(inbox, byteLength) : null;
     const target = inInbox ?? this.buffers.lend(byteLength);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -186,29 +191,25 @@ export class PreprocessPool {
             ),
           limits.decodeMs,
         );
+        // A hung writer must not keep a Node process alive after dispose().
+        (timer as { unref?: () => void }).unref?.();
         onAbort = () => reject(new SmearscopeError('ABORTED', 'frame dropped: analysis aborted'));
         signal?.addEventListener('abort', onAbort, { once: true });
         Promise.resolve()
           .then(() => frame.writePixels(target))
           .then(
             () => resolve(),
-            (error: unknown) =>
-              reject(
-                new SmearscopeError(
-                  'INVALID_FRAME',
-                  `${label}: writePixels threw: ${error instanceof Error ? error.message : String(error)}`,
-                ),
-              ),
+            (error: unknown) => reject(writePixelsFailure(label, error)),
           );
       });
     } catch (error) {
-      if (inInbox && error instanceof SmearscopeError && error.code !== 'INVALID_FRAME') slot.kill();
+      if (inInbox) slot.kill();
       throw error;
     } finally {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
-    const { writePixels: _, ...header } = frame;
+    const header = frameHeader(frame);
     return inInbox ? { ...header, inboxPtr: inbox!.ptr } : { ...header, pixels: target };
   }
 

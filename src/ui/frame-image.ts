@@ -1,7 +1,8 @@
 // What the station shows and stores of an input frame: a decoded bitmap for the screen and an
 // encoded image for IndexedDB (the file itself when there is one, else a PNG of the pixels).
 import type { EncodedFrame, Frame, FrameInput } from '../index.js';
-import { isWriterFrame } from '../frame.js';
+import { checkFrameInput, checkFramePixels, frameHeader, isWriterFrame, writePixelsFailure } from '../frame.js';
+import { DEFAULT_MAX_FRAME_PIXELS } from '../io/decode-limits.js';
 
 export interface FrameImage {
   /** Decodes to the bitmap the overview and the crops are drawn from. */
@@ -33,13 +34,24 @@ function fromBlob(blob: Blob): FrameImage {
 }
 
 /** The input with pixels of its own: the station shows and stores every frame, so a WriterFrame
- * writes into a buffer of the station's (then analyzed as a plain frame); others are returned as they are. */
-export async function withOwnPixels(input: FrameInput | Blob): Promise<Exclude<FrameInput, { writePixels: unknown }> | Blob> {
+ * writes into a buffer of the station's (then analyzed as a plain frame); others are returned as
+ * they are. A malformed or oversized writer frame is refused (INVALID_FRAME, FRAME_TOO_LARGE) before
+ * its buffer is allocated; a writer that throws, IO_FAILED. */
+export async function withOwnPixels(
+  input: FrameInput | Blob,
+  maxFramePixels = DEFAULT_MAX_FRAME_PIXELS,
+): Promise<Exclude<FrameInput, { writePixels: unknown }> | Blob> {
   if (input instanceof Blob || !isWriterFrame(input)) return input;
-  const { writePixels, ...header } = input;
-  const pixels = new Uint8Array(header.width * header.height * header.channels);
-  await writePixels(pixels);
-  return { ...header, pixels };
+  checkFrameInput(input);
+  const label = input.label ?? 'frame';
+  checkFramePixels(label, input.width, input.height, maxFramePixels);
+  const pixels = new Uint8Array(input.width * input.height * input.channels);
+  try {
+    await input.writePixels(pixels); // called as a method: a writer may be a class instance
+  } catch (error) {
+    throw writePixelsFailure(label, error);
+  }
+  return { ...frameHeader(input), pixels };
 }
 
 /** RGBA8 copy of an RGB8 or RGBA8 frame (alpha forced opaque: the SDK ignores it). */

@@ -137,17 +137,20 @@ describe('writer frames: the source writes each frame straight where the scope w
     expect(logs.map((log) => log.targets.length)).toEqual([1, 2, 1, 2]);
   });
 
-  it('a writer that throws fails its own frame only, with its message', async () => {
+  it('a writer that throws fails its own frame only (IO_FAILED, not retried), with its message', async () => {
     const log: WriterLog = { targets: [] };
+    let calls = 0;
     const broken: WriterFrame = {
       ...writerOf(inputs[1], log),
       writePixels() {
+        calls++;
         throw new Error('camera buffer underrun');
       },
     };
     const results = await collect(scope, [copyFrame(inputs[0]), broken, writerOf(inputs[2], log), copyFrame(inputs[3])]);
-    expect(results[1].error?.code).toBe('INVALID_FRAME');
+    expect(results[1].error?.code).toBe('IO_FAILED');
     expect(results[1].error?.message).toContain('writePixels threw: camera buffer underrun');
+    expect(calls).toBe(1);
     expect(summary([results[0], results[2], results[3]])).toEqual(summary([expected[0], expected[2], expected[3]]));
   });
 
@@ -170,51 +173,132 @@ describe('writer frames: the source writes each frame straight where the scope w
     expect(log.targets.length).toBe(1);
     expect(Buffer.from(own.pixels).equals(Buffer.from(inputs[2].pixels))).toBe(true);
     expect('writePixels' in own).toBe(false);
+    // A camera written as a class: writePixels is called as its method (this bound).
+    class Camera {
+      constructor(private readonly frame: Frame) {}
+      get width() {
+        return this.frame.width;
+      }
+      readonly height = inputs[2].height;
+      readonly channels = inputs[2].channels;
+      writePixels(target: Uint8Array) {
+        target.set(this.frame.pixels);
+      }
+    }
+    const fromCamera = (await withOwnPixels(new Camera(inputs[2]) as unknown as WriterFrame)) as Frame;
+    expect(fromCamera.width).toBe(inputs[2].width);
+    expect(Buffer.from(fromCamera.pixels).equals(Buffer.from(inputs[2].pixels))).toBe(true);
+    await expect(withOwnPixels({ ...writerOf(inputs[2], log), width: 0 })).rejects.toMatchObject({ code: 'INVALID_FRAME' });
+    await expect(withOwnPixels(writerOf(inputs[2], log), 1000)).rejects.toMatchObject({ code: 'FRAME_TOO_LARGE' });
+    const failing = { ...writerOf(inputs[2], log), writePixels: () => Promise.reject(new Error('lens cap on')) };
+    await expect(withOwnPixels(failing)).rejects.toMatchObject({ code: 'IO_FAILED', message: expect.stringContaining('lens cap on') });
+  });
+
+  it("a writer's other fields and methods stay with the caller: only the header travels", async () => {
+    const log: WriterLog = { targets: [] };
+    // A function on the frame object could not be posted to a worker (DataCloneError).
+    const withExtras = { ...writerOf(inputs[0], log), close: () => undefined, device: { id: 7 } };
+    const results = await collect(scope, [withExtras]);
+    expect(summary(results)).toEqual(summary([expected[0]]));
   });
 });
 
-describe('a writer that hangs', () => {
-  it('fails its frame with FRAME_TIMEOUT, and its late write reaches no other frame', async () => {
-    const bccd = await bccdFrames(3);
-    // One worker: the next frame would get the same kernel memory if the hung one's were reused.
-    const scope = await createScope({
-      model: shippedModelCard(),
-      backend: 'native',
-      workers: 1,
-      batchSize: 4,
-      frameLimits: { decodeMs: 1500 },
+// One worker, so the next frame would get the same kernel memory (or transfer buffer) if the
+// failed writer's were reused; each next frame writes its own pixels and then has the failed
+// writer "finally" scribble over the memory it was given.
+describe('a writer that hangs, rejects or is aborted', () => {
+  let scope: Scope;
+  let bccd: Frame[];
+  let expected: FrameResult[];
+
+  beforeAll(async () => {
+    bccd = await bccdFrames(3);
+    scope = await createScope({ model: shippedModelCard(), backend: 'native', workers: 1, batchSize: 4, frameLimits: { decodeMs: 1500 } });
+    expected = await collect(
+      scope,
+      bccd.slice(1).map((f) => copyFrame(f)),
+    );
+  });
+  afterAll(async () => scope?.dispose());
+
+  /** bccd[1] as a writer that, after writing its own pixels, overwrites `late()` with white. */
+  function nextWithLateWrite(late: () => Uint8Array | undefined): WriterFrame {
+    const next = writerOf(bccd[1], { targets: [] });
+    return {
+      ...next,
+      writePixels(target) {
+        next.writePixels(target);
+        late()!.fill(255);
+      },
+    };
+  }
+
+  /** bccd[0]'s header with `writePixels`. */
+  function failing(writePixels: WriterFrame['writePixels']): WriterFrame {
+    const { pixels: _, ...header } = bccd[0];
+    return { ...header, writePixels };
+  }
+
+  it('one that hangs fails with FRAME_TIMEOUT, and its late write reaches no other frame', async () => {
+    let kept: Uint8Array | undefined;
+    const hung = failing((target) => {
+      kept = target;
+      return new Promise<void>(() => undefined);
     });
+    const results = await collect(scope, [hung, nextWithLateWrite(() => kept), copyFrame(bccd[2])]);
+    expect(results[0].error?.code).toBe('FRAME_TIMEOUT');
+    expect(results[0].error?.message).toContain('writePixels took longer than 1500 ms');
+    expect(kept?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(summary(results.slice(1))).toEqual(summary(expected));
+  });
+
+  it('one that rejects while its reads are still in flight: the same', async () => {
+    let kept: Uint8Array | undefined;
+    const rejecting = failing((target) => {
+      kept = target;
+      return Promise.reject(new Error('one chunk failed'));
+    });
+    const results = await collect(scope, [rejecting, nextWithLateWrite(() => kept), copyFrame(bccd[2])]);
+    expect(results[0].error?.code).toBe('IO_FAILED');
+    expect(summary(results.slice(1))).toEqual(summary(expected));
+  });
+
+  it('without shared memory a hung writer’s transfer buffer is never lent again', async () => {
+    const hooks = testingHooks(scope);
+    hooks.frameInbox = false;
     try {
-      const expected = await collect(
-        scope,
-        bccd.slice(1).map((f) => copyFrame(f)),
-      );
-      let hungTarget: Uint8Array | undefined;
-      const { pixels: _, ...header } = bccd[0];
-      const hung: WriterFrame = {
-        ...header,
-        writePixels: (target) => {
-          hungTarget = target;
-          return new Promise<void>(() => undefined);
-        },
-      };
-      const log: WriterLog = { targets: [] };
-      const next = writerOf(bccd[1], log);
-      const lateWriter: WriterFrame = {
-        ...next,
-        // Writes its own pixels, then the hung writer finally scribbles over the memory it was given.
-        writePixels(target) {
-          next.writePixels(target);
-          hungTarget!.fill(255);
-        },
-      };
-      const results = await collect(scope, [hung, lateWriter, copyFrame(bccd[2])]);
+      let kept: Uint8Array | undefined;
+      const hung = failing((target) => {
+        kept = target;
+        return new Promise<void>(() => undefined);
+      });
+      const results = await collect(scope, [hung, nextWithLateWrite(() => kept), copyFrame(bccd[2])]);
       expect(results[0].error?.code).toBe('FRAME_TIMEOUT');
-      expect(results[0].error?.message).toContain('writePixels took longer than 1500 ms');
-      expect(hungTarget).toBeDefined();
+      expect(kept?.buffer).not.toBeInstanceOf(SharedArrayBuffer);
       expect(summary(results.slice(1))).toEqual(summary(expected));
     } finally {
-      await scope.dispose();
+      hooks.frameInbox = true;
     }
+  });
+
+  it('aborting while a writer hangs settles the stream; the next stream’s frames are intact', async () => {
+    let kept: Uint8Array | undefined;
+    const controller = new AbortController();
+    const hung = failing((target) => {
+      kept = target;
+      setTimeout(() => controller.abort(), 50);
+      return new Promise<void>(() => undefined);
+    });
+    const startedAt = performance.now();
+    const aborted: FrameResult[] = [];
+    try {
+      for await (const r of scope.analyzeStream([hung], { signal: controller.signal })) aborted.push(r);
+    } catch (error) {
+      expect((error as { code?: string }).code).toBe('ABORTED');
+    }
+    expect(performance.now() - startedAt).toBeLessThan(1500); // well before the writer's budget
+    expect(aborted.every((r) => r.error)).toBe(true);
+    const results = await collect(scope, [nextWithLateWrite(() => kept), copyFrame(bccd[2])]);
+    expect(summary(results)).toEqual(summary(expected));
   });
 });
