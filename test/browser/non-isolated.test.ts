@@ -47,6 +47,19 @@ describe('a page served without COOP/COEP', () => {
     expectSameCells(run, node);
   });
 
+  it('WriterFrames write into recycled transfer buffers here (no shared memory), with the same cells', async () => {
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'wasm',
+      pageFrames(frames),
+      { asWriters: true },
+    ]);
+    expect(run.crossOriginIsolated).toBe(false);
+    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: 0, written: frames.length });
+    expect(run.writerTargets).toEqual(frames.map(() => 'plain'));
+    expectSameCells(run, node);
+  });
+
   it('auto classifies cells too (on wasm: the only WebGPU adapter here is SwiftShader)', async () => {
     const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
       card,

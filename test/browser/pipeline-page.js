@@ -8,7 +8,10 @@ export async function analyze(cardUrl, backend, frames, options = {}) {
   const hooks = scope[Symbol.for('smearscope.testing')];
   const patchesOn = hooks.patchesOn;
   try {
-    const inputs = toFrames(frames);
+    // asWriters: each frame as a WriterFrame (src/frame.ts) that copies its pixels into the target
+    // it is given, noting whether that target is shared memory (a worker's kernel memory).
+    const writerTargets = [];
+    const inputs = options.asWriters ? toFrames(frames).map((frame) => asWriter(frame, writerTargets)) : toFrames(frames);
     const results = [];
     // The scope's test hooks (src/testing.ts reads them the same way).
     if (options.loseDeviceFirst) await hooks.loseGpuDevice();
@@ -29,6 +32,7 @@ export async function analyze(cardUrl, backend, frames, options = {}) {
       crossOriginIsolated,
       patchesOn,
       frameHandoffs: hooks.frameHandoffs,
+      writerTargets,
       inferenceLayout: hooks.inferenceLayout,
       hardwareConcurrency: navigator.hardwareConcurrency,
       results,
@@ -36,4 +40,18 @@ export async function analyze(cardUrl, backend, frames, options = {}) {
   } finally {
     await scope.dispose();
   }
+}
+
+/** `frame` as a WriterFrame; each call notes 'shared' or 'plain' (its target's buffer) in `targets`. */
+function asWriter(frame, targets) {
+  const { pixels, ...header } = frame;
+  return {
+    ...header,
+    writePixels(target) {
+      // A page that is not cross-origin isolated has no SharedArrayBuffer at all.
+      const shared = typeof SharedArrayBuffer !== 'undefined' && target.buffer instanceof SharedArrayBuffer;
+      targets.push(shared ? 'shared' : 'plain');
+      target.set(pixels);
+    },
+  };
 }

@@ -36,6 +36,18 @@ describe('pipeline in Chromium', () => {
     compare(run);
   });
 
+  it('wasm, frames that write their own pixels (WriterFrame): into the kernel memory itself, matching Node', async () => {
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'wasm',
+      pageFrames,
+      { asWriters: true },
+    ]);
+    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: 0, written: pageFrames.length });
+    expect(run.writerTargets).toEqual(pageFrames.map(() => 'shared'));
+    compare(run);
+  });
+
   /** The frames through a webgpu scope in the page (page options as pipeline-page.js takes them). */
   async function onWebgpu(pageOptions?: object): Promise<PageRun> {
     const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
@@ -57,6 +69,14 @@ describe('pipeline in Chromium', () => {
     expect(run.patchesOn).toBe('gpu');
     expect(run.frameHandoffs).toEqual({ inbox: 0, copied: pageFrames.length, written: 0 });
     expect(run.notes.join('\n')).toMatch(/patches: cut on the GPU/);
+    compare(run);
+  });
+
+  it('webgpu, WriterFrames: written into transfer buffers (their pixels travel on to the GPU), matching Node', async () => {
+    const run = await onWebgpu({ asWriters: true });
+    expect(run.patchesOn).toBe('gpu');
+    expect(run.frameHandoffs).toEqual({ inbox: 0, copied: 0, written: pageFrames.length });
+    expect(run.writerTargets).toEqual(pageFrames.map(() => 'plain'));
     compare(run);
   });
 

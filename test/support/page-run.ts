@@ -21,6 +21,8 @@ export interface PageRun {
   patchesOn?: 'gpu' | 'cpu';
   /** How the pool handed frames to its workers: into their shared kernel memory, or copied. */
   frameHandoffs?: { inbox: number; copied: number; written: number };
+  /** With the page option asWriters: each writePixels call's target, 'shared' (kernel memory) or 'plain'. */
+  writerTargets?: Array<'shared' | 'plain'>;
   /** The scope's inference sessions, ONNX Runtime threads of each, and batches each answered. */
   inferenceLayout?: { sessions: number; threads: number; batchesDone: number[] };
   hardwareConcurrency?: number;
