@@ -239,16 +239,22 @@ describe('a writer that hangs, rejects or is aborted', () => {
     return { ...header, writePixels };
   }
 
-  it('one that hangs fails with FRAME_TIMEOUT, and its late write reaches no other frame', async () => {
+  /** A writer that keeps its target and never settles; `kept()` is that target once it was called. */
+  function hanging(): { frame: WriterFrame; kept: () => Uint8Array | undefined } {
     let kept: Uint8Array | undefined;
-    const hung = failing((target) => {
+    const frame = failing((target) => {
       kept = target;
       return new Promise<void>(() => undefined);
     });
-    const results = await collect(scope, [hung, nextWithLateWrite(() => kept), copyFrame(bccd[2])]);
+    return { frame, kept: () => kept };
+  }
+
+  it('one that hangs fails with FRAME_TIMEOUT, and its late write reaches no other frame', async () => {
+    const hung = hanging();
+    const results = await collect(scope, [hung.frame, nextWithLateWrite(hung.kept), copyFrame(bccd[2])]);
     expect(results[0].error?.code).toBe('FRAME_TIMEOUT');
     expect(results[0].error?.message).toContain('writePixels took longer than 1500 ms');
-    expect(kept?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(hung.kept()?.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(summary(results.slice(1))).toEqual(summary(expected));
   });
 
@@ -267,14 +273,10 @@ describe('a writer that hangs, rejects or is aborted', () => {
     const hooks = testingHooks(scope);
     hooks.frameInbox = false;
     try {
-      let kept: Uint8Array | undefined;
-      const hung = failing((target) => {
-        kept = target;
-        return new Promise<void>(() => undefined);
-      });
-      const results = await collect(scope, [hung, nextWithLateWrite(() => kept), copyFrame(bccd[2])]);
+      const hung = hanging();
+      const results = await collect(scope, [hung.frame, nextWithLateWrite(hung.kept), copyFrame(bccd[2])]);
       expect(results[0].error?.code).toBe('FRAME_TIMEOUT');
-      expect(kept?.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(hung.kept()?.buffer).not.toBeInstanceOf(SharedArrayBuffer);
       expect(summary(results.slice(1))).toEqual(summary(expected));
     } finally {
       hooks.frameInbox = true;
