@@ -1,5 +1,5 @@
 import { platform } from '#platform';
-import type { Frame } from '../../src/frame.js';
+import { frameHeader, type Frame } from '../../src/frame.js';
 import { loadModel } from '../../src/inference/load-model.js';
 import type { KernelInstance } from '../../src/kernels/load.js';
 import { realmCanShareMemory } from '../../src/kernels/load-shared.js';
@@ -44,8 +44,6 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   // As the pool: frames whose patches are deferred travel on, so they are always sent (copied).
   const inbox = realmCanShareMemory(); // where a scope's workers get shared kernel memory
   const files = host.rawFrameFiles?.(frames);
-  // The source's own buffer of the file-copied row (one per frame size, reused as a scanner's would be).
-  const sourceBuffers = new Map<number, Uint8Array>();
   const inMemory: FrameHandoff = inbox ? 'inbox' : 'copied';
 
   const ours: PassTimes[] = [];
@@ -128,16 +126,19 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
       buffers.give(packed.transfer[0]);
       return prepared;
     }
-    const { pixels, ...header } = frame;
+    const header = frameHeader(frame);
+    const byteLength = frame.pixels.byteLength;
     if (handoff === 'file-copied') {
-      let own = sourceBuffers.get(pixels.byteLength);
-      if (!own) sourceBuffers.set(pixels.byteLength, (own = new Uint8Array(pixels.byteLength)));
+      // The source's own buffer, recycled as the pool recycles its transfer buffers.
+      const own = buffers.lend(byteLength);
       files!.read(k, own);
-      return preprocessFrame(kernels, { ...header, pixels: own }, passJob); // the scope's copy into kernel memory
+      const prepared = preprocessFrame(kernels, { ...header, pixels: own }, passJob); // the scope's copy into kernel memory
+      buffers.give(own.buffer);
+      return prepared;
     }
     // As a WriterFrame into a worker's inbox: the next kernel buffer, grown to hold the frame.
     const ptr = kernels.memory.nextPtr();
-    const target = inboxTarget({ memory: kernels.memory.memory, ptr }, pixels.byteLength);
+    const target = inboxTarget({ memory: kernels.memory.memory, ptr }, byteLength);
     if (!target) throw new Error(`a ${frame.width} x ${frame.height} frame does not fit in kernel memory`);
     files!.read(k, target);
     return preprocessFrame(kernels, { ...header, inboxPtr: ptr }, passJob);

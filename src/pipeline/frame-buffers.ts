@@ -32,7 +32,7 @@ export class FrameBuffers {
 
   /** A spare buffer (or a fresh one) of exactly `byteLength` bytes, for a source to write a frame
    * into (WriterFrame); it travels to the worker and comes back through `give`. */
-  lend(byteLength: number): Uint8Array {
+  lend(byteLength: number): Uint8Array<ArrayBuffer> {
     return new Uint8Array(this.take(byteLength));
   }
 
