@@ -264,6 +264,16 @@ describe('review station (Chromium, wasm)', () => {
       await page.setViewport(viewport);
       const size = `${viewport.width}x${viewport.height}`;
       await page.click('[data-tab=overview]');
+      // Frames are drawn once they scroll near the view; after a resize the newly visible ones are
+      // still being decoded: wait for every frame on screen, as a person would see it a moment later.
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll<HTMLCanvasElement>('.ss-overview canvas')].every((canvas) => {
+            const box = canvas.getBoundingClientRect();
+            return canvas.width > 0 || box.bottom < 0 || box.top > window.innerHeight;
+          }),
+        { timeout: 30_000 },
+      );
       await page.screenshot({ path: join(SHOTS, `${stage}-overview-${size}.png`) });
       await page.click('[data-tab=gallery]');
       await page.screenshot({ path: join(SHOTS, `${stage}-gallery-${size}.png`) });
