@@ -123,13 +123,27 @@ export function isWriterFrame(input: FrameInput): input is WriterFrame {
 }
 
 /** A raw frame's header (size, channels, scale, stage position, label): what goes with its pixels
- * to a worker, and nothing else of the caller's object (a writer's own fields or methods). */
+ * to a worker, and nothing else of the caller's object (its own fields and methods, which a post
+ * would copy or refuse with DataCloneError; getters, which a copy of the object would drop). */
 export function frameHeader(frame: Frame | WriterFrame): Omit<Frame, 'pixels'> {
   const { width, height, channels, micronsPerPixel, stageMicrons, label } = frame;
   return {
     width,
     height,
     channels,
+    ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
+    ...(stageMicrons !== undefined ? { stageMicrons } : {}),
+    ...(label !== undefined ? { label } : {}),
+  };
+}
+
+/** An encoded frame's fields that its decoding worker reads, and nothing else of the caller's
+ * object (a method would make the post fail; getters are read here). */
+export function encodedFrameHeader(frame: EncodedFrame): EncodedFrame {
+  const { encoded, page, micronsPerPixel, stageMicrons, label } = frame;
+  return {
+    encoded,
+    ...(page !== undefined ? { page } : {}),
     ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
     ...(stageMicrons !== undefined ? { stageMicrons } : {}),
     ...(label !== undefined ? { label } : {}),

@@ -1,4 +1,4 @@
-import type { Frame, FrameInput } from '../frame.js';
+import { frameHeader, type Frame, type FrameInput } from '../frame.js';
 
 /**
  * Recycled pixel buffers for sending frames to preprocess workers. A frame is copied into a spare
@@ -14,8 +14,9 @@ export class FrameBuffers {
   constructor(private readonly capacity: number) {}
 
   /**
-   * The frame to post and the buffers to transfer with it. Frames that are not plain decoded
-   * frames (encoded images, or malformed ones the worker will reject) go as they are. With
+   * The frame to post and the buffers to transfer with it: a raw frame's header (frameHeader)
+   * with its pixels. Frames that are not plain decoded frames (encoded images, or malformed ones
+   * the worker will reject) go as they are. With
    * `handOver` (AnalyzeOptions.transferFrames), pixels that span an ArrayBuffer of their own are
    * not copied: that buffer is transferred, and the caller's pixels are detached; other pixels
    * (a view into a larger or a shared buffer) are copied as without it.
@@ -23,11 +24,12 @@ export class FrameBuffers {
   pack(input: FrameInput, handOver = false): { frame: FrameInput; transfer: ArrayBuffer[] } {
     const pixels = (input as Partial<Frame>).pixels;
     if (!(pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray)) return { frame: input, transfer: [] };
-    if (handOver && ownsWholeBuffer(pixels)) return { frame: input, transfer: [pixels.buffer] };
+    const header = frameHeader(input as Frame);
+    if (handOver && ownsWholeBuffer(pixels)) return { frame: { ...header, pixels }, transfer: [pixels.buffer] };
     const buffer = this.take(pixels.byteLength);
     const copy = new Uint8Array(buffer, 0, pixels.byteLength);
     copy.set(pixels);
-    return { frame: { ...(input as Frame), pixels: copy }, transfer: [buffer] };
+    return { frame: { ...header, pixels: copy }, transfer: [buffer] };
   }
 
   /** A spare buffer (or a fresh one) of exactly `byteLength` bytes, for a source to write a frame

@@ -1,6 +1,7 @@
 import {
   checkFrameInput,
   checkFramePixels,
+  encodedFrameHeader,
   frameHeader,
   isEncodedFrame,
   isWriterFrame,
@@ -86,7 +87,7 @@ export class PreprocessPool {
         let input: Frame | InboxFrame | 'decoded';
         let transfers: ArrayBuffer[] = [];
         if (isEncodedFrame(frame)) {
-          await slot.call((remote) => remote.decode(frame, limits.maxFramePixels), {
+          await slot.call((remote) => remote.decode(encodedFrameHeader(frame), limits.maxFramePixels), {
             signal,
             timeoutMs: limits.decodeMs,
             timeoutError: () =>
@@ -105,8 +106,7 @@ export class PreprocessPool {
           // Not with transferFrames (the pixels go without a copy here) nor deferred patches (they travel on).
           const inbox = !handOver && !job.deferPatches ? await this.inboxOf(slot) : null;
           if (inbox && writeFrameInbox(inbox, frame.pixels)) {
-            const { pixels: _, ...header } = frame;
-            input = { ...header, inboxPtr: inbox.ptr };
+            input = { ...frameHeader(frame), inboxPtr: inbox.ptr };
             this.handoffs.inbox++;
           } else {
             const packed = this.buffers.pack(frame, handOver);

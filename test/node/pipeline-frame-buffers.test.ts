@@ -7,7 +7,7 @@ function frame(width: number, height: number, fill: number): Frame {
 }
 
 describe('FrameBuffers (frames sent to preprocess workers)', () => {
-  it('copies the pixels into a buffer of their own and keeps the rest of the frame', () => {
+  it("copies the pixels into a buffer of their own and keeps the frame's header", () => {
     const buffers = new FrameBuffers(2);
     const input = frame(3, 2, 9);
     const { frame: packed, transfer } = buffers.pack(input);
@@ -45,7 +45,8 @@ describe('FrameBuffers (frames sent to preprocess workers)', () => {
     const buffers = new FrameBuffers(1);
     const own = frame(3, 2, 7);
     const { frame: packed, transfer } = buffers.pack(own, true);
-    expect(packed).toBe(own);
+    expect((packed as Frame).pixels).toBe(own.pixels); // the caller's own view: no copy
+    expect(packed).toEqual(own); // the header travels with it, nothing else
     expect(transfer).toEqual([own.pixels.buffer]);
     expect(pixelsHandedOver(own)).toBe(false); // not yet: the buffer is detached when posted
     structuredClone(own.pixels.buffer, { transfer });
@@ -57,6 +58,16 @@ describe('FrameBuffers (frames sent to preprocess workers)', () => {
     const shared = { ...frame(1, 1, 0), pixels: new Uint8Array(new SharedArrayBuffer(4)).fill(6) };
     expect(buffers.pack(shared, true).transfer[0]).toBeInstanceOf(ArrayBuffer);
     expect(pixelsHandedOver(shared)).toBe(false);
+  });
+
+  it("sends a frame's header and pixels only: its methods and other fields stay with the caller", () => {
+    const buffers = new FrameBuffers(1);
+    const withExtras = { ...frame(2, 1, 3), label: 'a', release: () => undefined, device: { handle: 1 } };
+    for (const handOver of [false, true]) {
+      const { frame: packed, transfer } = buffers.pack({ ...withExtras, pixels: withExtras.pixels.slice() }, handOver);
+      expect(Object.keys(packed).sort()).toEqual(['channels', 'height', 'label', 'micronsPerPixel', 'pixels', 'width']);
+      expect(() => structuredClone(packed, { transfer })).not.toThrow(); // a function would: DataCloneError
+    }
   });
 
   it('passes encoded and malformed frames through untouched (the worker reports them)', () => {

@@ -3,11 +3,12 @@
 // into a transfer buffer that the worker copies again. The results must be those of the copying
 // path, frame for frame, across frames of other sizes and channels (the memory grows between
 // frames), a crash and its retry on a fresh worker (a new memory), and two workers.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutAlpha } from '../../bench/inputs.js';
 import { createScope, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
 import { testingHooks } from '../../src/testing.js';
-import { bccdFrames, copyFrame } from '../support/frames.js';
+import { BCCD_DIR, bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
 
 /** `frame` tiled 2 x 2: a frame four times as large (the worker's memory must grow for it). */
@@ -113,5 +114,63 @@ describe('frame inbox: frames written straight into the preprocess workers’ ke
     }
     expect(hooks.frameHandoffs).toEqual({ ...before, copied: before.copied + 2 * inputs.length });
     expectSameResults(planned, copied);
+  });
+
+  // What a camera SDK or an app hands over is often more than the four fields: a class whose
+  // size and pixels are getters, a frame with a release() method or a device handle. None of it may
+  // be posted to a worker (a function cannot be cloned: DataCloneError; a getter is not an own
+  // field: a copy of the object has no width); only the header goes with the pixels.
+  it('frames with methods, handles or getters give the same results on every path (inbox, copied, handed over)', async () => {
+    const hooks = testingHooks(scope);
+    class CameraFrame {
+      constructor(private readonly source: Frame) {}
+      get width() {
+        return this.source.width;
+      }
+      get height() {
+        return this.source.height;
+      }
+      get channels() {
+        return this.source.channels;
+      }
+      get pixels() {
+        return this.source.pixels;
+      }
+      get label() {
+        return this.source.label;
+      }
+      get micronsPerPixel() {
+        return this.source.micronsPerPixel;
+      }
+      release() {
+        return undefined;
+      }
+    }
+    const extras = (f: Frame) => ({ ...copyFrame(f), release: () => undefined, device: { id: 7, close() {} } });
+    const frames = () => inputs.map((f, i) => (i % 2 ? extras(f) : new CameraFrame(copyFrame(f)))) as unknown as Frame[];
+    const run = async (options = {}) => {
+      const results: FrameResult[] = [];
+      for await (const r of scope.analyzeStream(frames(), options)) results.push(r);
+      return results;
+    };
+    expectSameResults(await run(), copied);
+    hooks.frameInbox = false;
+    try {
+      expectSameResults(await run(), copied);
+    } finally {
+      hooks.frameInbox = true;
+    }
+    expectSameResults(await run({ transferFrames: true }), copied);
+    // An encoded frame with a method of its own: the same.
+    const name = inputs[0].label!;
+    const encoded = {
+      encoded: new Uint8Array(readFileSync(`${BCCD_DIR}/${name}`)),
+      label: name,
+      micronsPerPixel: 0.075,
+      close: () => undefined,
+    };
+    const fromFile: FrameResult[] = [];
+    for await (const r of scope.analyzeStream([encoded] as never)) fromFile.push(r);
+    expect(fromFile.map((r) => [r.label, r.error?.code, r.cells.length > 0])).toEqual([[name, undefined, true]]);
   });
 });
