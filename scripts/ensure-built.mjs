@@ -11,7 +11,12 @@ const SOURCES = [
   'src',
   'workers',
   'assembly',
-  'models',
+  // What the build reads of models/: the cards (models/*.json, the shipped-models module), the
+  // schemes (imported) and the zoo's builder (bundled); not the graphs (read at run time), the
+  // training scripts or their caches, or the README.
+  'models/*.json',
+  'models/schemes',
+  'models/zoo',
   'scripts/shipped-models.mjs',
   'esbuild.mjs',
   'package.json',
@@ -20,8 +25,17 @@ const SOURCES = [
 ];
 const OUTPUTS = ['dist/node/cli.js', 'dist/node/index.js', 'dist/browser/index.js', 'dist/types/src/index.d.ts'];
 
-/** Newest modification time (ms) under `path`, skipping nothing but missing paths. */
+/** Newest modification time (ms) under `path`, skipping nothing but missing paths; `folder/*.ext`
+ * means the files of that extension directly in the folder. */
 function newest(path) {
+  const pattern = path.match(/^(.*)[/\\]\*(\.\w+)$/);
+  if (pattern) {
+    const [, folder, extension] = pattern;
+    if (!existsSync(folder)) return 0;
+    return readdirSync(folder)
+      .filter((name) => name.endsWith(extension))
+      .reduce((latest, name) => Math.max(latest, statSync(join(folder, name)).mtimeMs), 0);
+  }
   if (!existsSync(path)) return 0;
   const info = statSync(path);
   if (!info.isDirectory()) return info.mtimeMs;
@@ -50,10 +64,13 @@ const LOCK_POLL_MS = 200;
  * and esbuild empties dist/ under the others. The first takes a lock (a directory, created
  * atomically, holding its pid); the others wait for it to go, then check again and find dist/
  * fresh. `build` runs the build (a test hook; default `npm run build`). True when this process
- * built. (A build that fails leaves dist/ stale: each waiter then tries it in turn.)
+ * built. A build that fails throws in its own process and is not run again by the processes that
+ * waited for it: they throw too, naming the failed build (its holder records the failure in the
+ * lock before letting go); a process started later tries again.
  */
 export function ensureBuilt(root = repository, build = () => npmBuild(root)) {
   const lock = join(root, 'build', '.ensure-built.lock');
+  const failed = `${lock}.failed`;
   for (;;) {
     if (!buildNeeded(root)) return false;
     if (takeLock(lock)) {
@@ -61,14 +78,38 @@ export function ensureBuilt(root = repository, build = () => npmBuild(root)) {
         const reason = buildNeeded(root); // another process may have built between the check and the lock
         if (!reason) return false;
         process.stderr.write(`smearscope: building (${reason})\n`);
-        build();
+        try {
+          build();
+        } catch (error) {
+          writeFileSync(failed, JSON.stringify({ pid: process.pid, message: String(error?.message ?? error) }));
+          throw error;
+        }
+        rmSync(failed, { force: true });
         return true;
       } finally {
         if (lockPid(lock) === process.pid) rmSync(lock, { recursive: true, force: true });
       }
     }
+    const holder = lockPid(lock);
     process.stderr.write('smearscope: waiting for another process building dist/\n');
     while (existsSync(lock) && !lockIsStale(lock)) sleepMs(LOCK_POLL_MS);
+    const failure = holder === undefined ? undefined : failureOf(failed);
+    if (failure?.pid === holder && buildNeeded(root)) {
+      throw new Error(
+        `the build of dist/ that this process waited for (pid ${holder}) failed: ${failure.message.split('\n')[0]}; ` +
+          'fix the cause and run `npm run build` (its full output is above, from that process)',
+      );
+    }
+  }
+}
+
+/** The last failed build's record ({ pid, message }), or undefined. */
+function failureOf(path) {
+  try {
+    const record = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof record.pid === 'number' && typeof record.message === 'string' ? record : undefined;
+  } catch {
+    return undefined;
   }
 }
 

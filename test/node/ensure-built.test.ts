@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,21 @@ describe('npm start / smearscope build only when dist/ is stale', () => {
     write(outputs[0], 2000);
     for (const folder of ['src', 'workers']) utimesSync(join(root, folder), 1000, 1000);
     expect(buildNeeded(root)).toBeUndefined();
+    // Of models/, only what the build reads: the cards, the schemes, the zoo's builder.
+    for (const path of ['models/README.md', 'models/pb8.onnx', 'models/train/recipe.py', 'models/train/__pycache__/recipe.pyc'])
+      write(path, 3000);
+    utimesSync(join(root, 'models'), 3000, 3000);
+    expect(buildNeeded(root)).toBeUndefined();
+    write('models/pb8.json', 3000);
+    expect(buildNeeded(root)).toBe('models/*.json changed since the last build');
+    utimesSync(join(root, 'models/pb8.json'), 1000, 1000);
+    write('models/schemes/pb.json', 3000);
+    expect(buildNeeded(root)).toBe('models/schemes changed since the last build');
+    rmSync(join(root, 'models/schemes'), { recursive: true });
+    write('models/zoo/build.ts', 3000);
+    expect(buildNeeded(root)).toBe('models/zoo changed since the last build');
+    rmSync(join(root, 'models/zoo'), { recursive: true });
+    expect(buildNeeded(root)).toBeUndefined();
     write('src/scope.ts', 3000);
     expect(buildNeeded(root)).toBe('src changed since the last build');
     rmSync(join(root, 'src'), { recursive: true });
@@ -70,6 +85,44 @@ describe('npm start / smearscope build only when dist/ is stale', () => {
     expect(readFileSync(builds, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(buildNeeded(root)).toBeUndefined();
     expect(existsSync(join(root, 'build', '.ensure-built.lock'))).toBe(false);
+  }, 90_000);
+
+  it('a failed build is not run again by the processes that waited for it: they fail too, naming it', async () => {
+    const root = staleCheckout();
+    const builds = join(root, 'builds.log');
+    const child = `
+      import { appendFileSync } from 'node:fs';
+      import { ensureBuilt } from ${JSON.stringify(ENSURE_BUILT)};
+      ensureBuilt(${JSON.stringify(root)}, () => appendFileSync(${JSON.stringify(builds)}, 'again\\n'));`;
+    const logs = [0, 1].map((k) => join(root, `waiter-${k}.log`));
+    const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    let waiters: ChildProcess[] = [];
+    // This process holds the lock; its build starts two more, waits until both wait for it, then fails.
+    expect(() =>
+      ensureBuilt(root, () => {
+        waiters = logs.map((log) =>
+          spawn('node', ['--input-type=module', '-e', child], { stdio: ['ignore', 'ignore', openSync(log, 'w')] }),
+        );
+        const waiting = () => logs.every((log) => readFileSync(log, 'utf8').includes('waiting for another process'));
+        for (let i = 0; i < 600 && !waiting(); i++) sleep(100);
+        throw new Error('tsc: 3 errors\nsrc/scope.ts(1,1): ...');
+      }),
+    ).toThrow('tsc: 3 errors');
+    const codes = await Promise.all(waiters.map((waiter) => new Promise((resolve) => waiter.on('exit', resolve))));
+    expect(codes).toEqual([1, 1]);
+    for (const log of logs) {
+      expect(readFileSync(log, 'utf8')).toContain(
+        `the build of dist/ that this process waited for (pid ${process.pid}) failed: tsc: 3 errors;`,
+      );
+    }
+    expect(existsSync(builds)).toBe(false); // neither built again
+    // A process started afterwards (the cause fixed, or not) tries again.
+    expect(
+      ensureBuilt(root, () => {
+        for (const output of OUTPUTS) writeFileSync(join(root, output), 'built');
+      }),
+    ).toBe(true);
+    expect(existsSync(join(root, 'build', '.ensure-built.lock.failed'))).toBe(false);
   }, 90_000);
 
   it("waits for a live holder's build however long it takes, then finds dist/ fresh", async () => {
