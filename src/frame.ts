@@ -5,6 +5,8 @@ import { SmearscopeError, type SmearscopeErrorCode } from './errors.js';
  * `pixels.length` must equal `width * height * channels`. The caller owns `pixels` and keeps them
  * as they were: the scope copies them once on their way to the kernels (unless
  * AnalyzeOptions.transferFrames hands their buffer over; see also WriterFrame, which saves that copy).
+ * Any object with these fields will do (a class with getters too); only these fields are read, and
+ * nothing else of the object goes to a worker.
  */
 export interface Frame {
   /** Width in pixels. */
@@ -148,6 +150,12 @@ export function encodedFrameHeader(frame: EncodedFrame): EncodedFrame {
     ...(stageMicrons !== undefined ? { stageMicrons } : {}),
     ...(label !== undefined ? { label } : {}),
   };
+}
+
+/** A raw or encoded frame as a plain object of its fields (getters read, nothing else of the
+ * caller's object): what may be spread, copied or posted. */
+export function plainFrame(input: Frame | EncodedFrame): Frame | EncodedFrame {
+  return isEncodedFrame(input) ? encodedFrameHeader(input) : { ...frameHeader(input), pixels: input.pixels };
 }
 
 /** A WriterFrame's writePixels threw or rejected: IO_FAILED (the frame's source failed; the frame

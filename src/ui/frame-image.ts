@@ -1,7 +1,7 @@
 // What the station shows and stores of an input frame: a decoded bitmap for the screen and an
 // encoded image for IndexedDB (the file itself when there is one, else a PNG of the pixels).
 import type { EncodedFrame, Frame, FrameInput } from '../index.js';
-import { checkFrameInput, checkFramePixels, frameHeader, isWriterFrame, writePixelsFailure } from '../frame.js';
+import { checkFrameInput, checkFramePixels, frameHeader, isWriterFrame, plainFrame, writePixelsFailure } from '../frame.js';
 import { DEFAULT_MAX_FRAME_PIXELS } from '../io/decode-limits.js';
 
 export interface FrameImage {
@@ -66,4 +66,14 @@ export function toRgba(frame: Frame): Uint8ClampedArray<ArrayBuffer> {
     rgba[4 * i + 3] = 255;
   }
   return rgba;
+}
+
+/**
+ * What the station queues for analysis: the frame's own fields (plainFrame: a class with getters
+ * is read through them, its methods stay behind), `fallbackLabel` when it has no label, and the
+ * toolbar's `micronsPerPixel` when it has no scale of its own.
+ */
+export function stationFrameInput(input: Frame | EncodedFrame, fallbackLabel: string, micronsPerPixel?: number): Frame | EncodedFrame {
+  const frame = { ...plainFrame(input), label: input.label ?? fallbackLabel };
+  return micronsPerPixel && !frame.micronsPerPixel ? { ...frame, micronsPerPixel } : frame;
 }

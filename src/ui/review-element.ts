@@ -10,7 +10,8 @@ import { reviewedDifferential } from './differential.js';
 import { enableDrag } from './drag.js';
 import { cellsCsv, reviewExport, type ReviewExport } from './exports.js';
 import { droppedFiles, imageFiles } from './frame-files.js';
-import { frameImage, withOwnPixels } from './frame-image.js';
+import { frameImage, stationFrameInput, withOwnPixels } from './frame-image.js';
+import type { EncodedFrame, Frame } from '../frame.js';
 import { FrameBitmaps } from './frame-bitmaps.js';
 import { FrameQueue } from './frame-queue.js';
 import { GalleryView } from './gallery-view.js';
@@ -155,15 +156,13 @@ export class SmearscopeReview extends HTMLElement {
     this.refresh();
   }
 
-  private async toFrameInput(input: FrameInput | Blob, frameId: number): Promise<FrameInput> {
+  private async toFrameInput(input: Frame | EncodedFrame | Blob, frameId: number): Promise<FrameInput> {
     const scale = Number(this.toolbar.scale.value) || Number(this.getAttribute('microns-per-pixel')) || undefined;
-    const withScale = <T extends object>(frame: T): T =>
-      scale && !(frame as { micronsPerPixel?: number }).micronsPerPixel ? { ...frame, micronsPerPixel: scale } : frame;
     if (input instanceof Blob) {
       const label = input instanceof File ? input.webkitRelativePath || input.name : `frame ${frameId + 1}`;
-      return withScale({ encoded: new Uint8Array(await input.arrayBuffer()), label });
+      return stationFrameInput({ encoded: new Uint8Array(await input.arrayBuffer()), label }, label, scale);
     }
-    return withScale({ ...input, label: input.label ?? `frame ${frameId + 1}` });
+    return stationFrameInput(input, `frame ${frameId + 1}`, scale);
   }
 
   private async start(): Promise<void> {

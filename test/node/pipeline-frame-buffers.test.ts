@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../../src/frame.js';
+import { plainFrame, type Frame } from '../../src/frame.js';
 import { FrameBuffers, pixelsHandedOver } from '../../src/pipeline/frame-buffers.js';
 
 function frame(width: number, height: number, fill: number): Frame {
@@ -58,6 +58,34 @@ describe('FrameBuffers (frames sent to preprocess workers)', () => {
     const shared = { ...frame(1, 1, 0), pixels: new Uint8Array(new SharedArrayBuffer(4)).fill(6) };
     expect(buffers.pack(shared, true).transfer[0]).toBeInstanceOf(ArrayBuffer);
     expect(pixelsHandedOver(shared)).toBe(false);
+  });
+
+  it('plainFrame reads a class-based frame through its getters and leaves its methods behind', () => {
+    class CameraFrame {
+      readonly pixels = new Uint8Array(6).fill(4);
+      get width() {
+        return 2;
+      }
+      get height() {
+        return 1;
+      }
+      get channels() {
+        return 3 as const;
+      }
+      get label() {
+        return 'cam 1';
+      }
+      release() {
+        return undefined;
+      }
+    }
+    const camera = new CameraFrame();
+    expect({ ...camera }).not.toHaveProperty('width'); // what a spread of the object gives
+    const plain = plainFrame(camera);
+    expect(plain).toEqual({ width: 2, height: 1, channels: 3, label: 'cam 1', pixels: camera.pixels });
+    expect(() => structuredClone(plain)).not.toThrow();
+    const encoded = { encoded: new Uint8Array([1, 2]), page: 0, label: 'a.tif', close: () => undefined };
+    expect(plainFrame(encoded)).toEqual({ encoded: encoded.encoded, page: 0, label: 'a.tif' });
   });
 
   it("sends a frame's header and pixels only: its methods and other fields stay with the caller", () => {

@@ -3,6 +3,7 @@ import { resolveScheme } from '../../src/clinical/schemes.js';
 import type { FrameResult } from '../../src/index.js';
 import { reviewedDifferential } from '../../src/ui/differential.js';
 import { cellsCsv, reviewExport } from '../../src/ui/exports.js';
+import { stationFrameInput } from '../../src/ui/frame-image.js';
 import { UNIDENTIFIED, addFrameResult, emptyState, reclassify, undo } from '../../src/ui/review-state.js';
 import { MIN_REASON_CHARS, signOffBlockers, signOffReview } from '../../src/ui/sign-off.js';
 import { BM7, testCard } from './clinical-card.js';
@@ -165,5 +166,40 @@ describe('exports', () => {
     const rows = cellsCsv(record).trim().split('\r\n');
     expect(rows).toHaveLength(6);
     expect(rows[3]).toBe('0:2,"slide 1, ""a"".jpg",102.0,100.0,PMO,0.4000,true,0.0500,0.0000,PMO,true');
+  });
+});
+
+describe('the frames the station queues', () => {
+  it('are plain objects of the frame’s fields (a class with getters read through them), labelled and scaled when they were not', () => {
+    class CameraFrame {
+      readonly pixels = new Uint8Array(3).fill(9);
+      get width() {
+        return 1;
+      }
+      get height() {
+        return 1;
+      }
+      get channels() {
+        return 3 as const;
+      }
+      release() {
+        return undefined;
+      }
+    }
+    const camera = new CameraFrame();
+    const queued = stationFrameInput(camera, 'frame 3', 0.1);
+    expect(queued).toEqual({ width: 1, height: 1, channels: 3, pixels: camera.pixels, label: 'frame 3', micronsPerPixel: 0.1 });
+    expect(() => structuredClone(queued)).not.toThrow();
+    const own = { width: 1, height: 1, channels: 3 as const, pixels: camera.pixels, label: 'a', micronsPerPixel: 0.2, close() {} };
+    expect(stationFrameInput(own, 'frame 4', 0.1)).toEqual({
+      width: 1,
+      height: 1,
+      channels: 3,
+      pixels: camera.pixels,
+      label: 'a',
+      micronsPerPixel: 0.2,
+    });
+    const encoded = { encoded: new Uint8Array([1]), label: 'x.png' };
+    expect(stationFrameInput(encoded, 'x.png')).toEqual(encoded);
   });
 });
