@@ -2,6 +2,7 @@
 // start at once when nothing changed (a full build takes about a minute). In an installed package
 // there are no sources and dist/ is what was published: nothing to do.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,8 @@ const SOURCES = [
 const OUTPUTS = ['dist/node/cli.js', 'dist/node/index.js', 'dist/browser/index.js', 'dist/types/src/index.d.ts'];
 
 /** Newest modification time (ms) under `path`, skipping nothing but missing paths; `folder/*.ext`
- * means the files of that extension directly in the folder. */
+ * means the files of that extension directly in the folder, and the folder itself (a file removed
+ * or renamed there changes only the folder's time). */
 function newest(path) {
   const pattern = path.match(/^(.*)[/\\]\*(\.\w+)$/);
   if (pattern) {
@@ -34,7 +36,7 @@ function newest(path) {
     if (!existsSync(folder)) return 0;
     return readdirSync(folder)
       .filter((name) => name.endsWith(extension))
-      .reduce((latest, name) => Math.max(latest, statSync(join(folder, name)).mtimeMs), 0);
+      .reduce((latest, name) => Math.max(latest, statSync(join(folder, name)).mtimeMs), statSync(folder).mtimeMs);
   }
   if (!existsSync(path)) return 0;
   const info = statSync(path);
@@ -81,7 +83,7 @@ export function ensureBuilt(root = repository, build = () => npmBuild(root)) {
         try {
           build();
         } catch (error) {
-          writeFileSync(failed, JSON.stringify({ pid: process.pid, message: String(error?.message ?? error) }));
+          writeFileSync(failed, JSON.stringify({ token: lockToken(lock), pid: process.pid, message: String(error?.message ?? error) }));
           throw error;
         }
         rmSync(failed, { force: true });
@@ -90,24 +92,40 @@ export function ensureBuilt(root = repository, build = () => npmBuild(root)) {
         if (lockPid(lock) === process.pid) rmSync(lock, { recursive: true, force: true });
       }
     }
-    const holder = lockPid(lock);
+    // The holder is known by its lock's token (pids repeat); waiting ends when that lock goes, or
+    // is replaced by another process's, so a failure is read for the build waited for.
+    let holder = lockToken(lock);
     process.stderr.write('smearscope: waiting for another process building dist/\n');
-    while (existsSync(lock) && !lockIsStale(lock)) sleepMs(LOCK_POLL_MS);
+    while (existsSync(lock) && !lockIsStale(lock)) {
+      const now = lockToken(lock);
+      holder ??= now;
+      if (now !== undefined && now !== holder) break;
+      sleepMs(LOCK_POLL_MS);
+    }
     const failure = holder === undefined ? undefined : failureOf(failed);
-    if (failure?.pid === holder && buildNeeded(root)) {
+    if (failure?.token === holder && buildNeeded(root)) {
       throw new Error(
-        `the build of dist/ that this process waited for (pid ${holder}) failed: ${failure.message.split('\n')[0]}; ` +
+        `the build of dist/ that this process waited for (pid ${failure.pid}) failed: ${failure.message.split('\n')[0]}; ` +
           'fix the cause and run `npm run build` (its full output is above, from that process)',
       );
     }
   }
 }
 
-/** The last failed build's record ({ pid, message }), or undefined. */
+/** The last failed build's record ({ token, pid, message }), or undefined. */
 function failureOf(path) {
   try {
     const record = JSON.parse(readFileSync(path, 'utf8'));
-    return typeof record.pid === 'number' && typeof record.message === 'string' ? record : undefined;
+    return typeof record.token === 'string' && typeof record.message === 'string' ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lock's token (unique to the process that made it), or undefined when none can be read yet. */
+function lockToken(lock) {
+  try {
+    return readFileSync(join(lock, 'token'), 'utf8') || undefined;
   } catch {
     return undefined;
   }
@@ -117,7 +135,8 @@ function npmBuild(root) {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-/** Makes the lock directory and writes this process's pid into it; false when it exists. */
+/** Makes the lock directory and writes a token of its own and this process's pid into it; false
+ * when it exists. */
 function createLock(lock) {
   try {
     mkdirSync(lock);
@@ -125,6 +144,7 @@ function createLock(lock) {
     if (error.code === 'EEXIST') return false;
     throw error;
   }
+  writeFileSync(join(lock, 'token'), randomUUID());
   writeFileSync(join(lock, 'pid'), String(process.pid));
   return true;
 }

@@ -134,7 +134,7 @@ export function frameHeader(frame: Frame | WriterFrame): Omit<Frame, 'pixels'> {
     height,
     channels,
     ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
-    ...(stageMicrons !== undefined ? { stageMicrons } : {}),
+    ...(stageMicrons !== undefined ? { stageMicrons: { x: stageMicrons.x, y: stageMicrons.y } } : {}),
     ...(label !== undefined ? { label } : {}),
   };
 }
@@ -147,7 +147,7 @@ export function encodedFrameHeader(frame: EncodedFrame): EncodedFrame {
     encoded,
     ...(page !== undefined ? { page } : {}),
     ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
-    ...(stageMicrons !== undefined ? { stageMicrons } : {}),
+    ...(stageMicrons !== undefined ? { stageMicrons: { x: stageMicrons.x, y: stageMicrons.y } } : {}),
     ...(label !== undefined ? { label } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,20 +39,31 @@ describe('npm start / smearscope build only when dist/ is stale', () => {
     write(outputs[0], 2000);
     for (const folder of ['src', 'workers']) utimesSync(join(root, folder), 1000, 1000);
     expect(buildNeeded(root)).toBeUndefined();
-    // Of models/, only what the build reads: the cards, the schemes, the zoo's builder.
+    // Of models/, only what the build reads: the cards (and the folder that lists them), the
+    // schemes, the zoo's builder. Folder times are set back so each step tests the files' own.
+    const folderTime = (folder: string, seconds: number) => utimesSync(join(root, folder), seconds, seconds);
     for (const path of ['models/README.md', 'models/pb8.onnx', 'models/train/recipe.py', 'models/train/__pycache__/recipe.pyc'])
       write(path, 3000);
-    utimesSync(join(root, 'models'), 3000, 3000);
+    folderTime('models', 1000); // edited in place: the folder's own time unchanged
     expect(buildNeeded(root)).toBeUndefined();
     write('models/pb8.json', 3000);
+    folderTime('models', 1000);
     expect(buildNeeded(root)).toBe('models/*.json changed since the last build');
     utimesSync(join(root, 'models/pb8.json'), 1000, 1000);
+    expect(buildNeeded(root)).toBeUndefined();
+    folderTime('models', 3000); // a card removed or renamed: only the folder's time says so
+    expect(buildNeeded(root)).toBe('models/*.json changed since the last build');
+    folderTime('models', 1000);
     write('models/schemes/pb.json', 3000);
+    folderTime('models/schemes', 1000);
+    folderTime('models', 1000);
     expect(buildNeeded(root)).toBe('models/schemes changed since the last build');
-    rmSync(join(root, 'models/schemes'), { recursive: true });
+    utimesSync(join(root, 'models/schemes/pb.json'), 1000, 1000);
     write('models/zoo/build.ts', 3000);
+    folderTime('models/zoo', 1000);
+    folderTime('models', 1000);
     expect(buildNeeded(root)).toBe('models/zoo changed since the last build');
-    rmSync(join(root, 'models/zoo'), { recursive: true });
+    utimesSync(join(root, 'models/zoo/build.ts'), 1000, 1000);
     expect(buildNeeded(root)).toBeUndefined();
     write('src/scope.ts', 3000);
     expect(buildNeeded(root)).toBe('src changed since the last build');
@@ -97,18 +108,22 @@ describe('npm start / smearscope build only when dist/ is stale', () => {
     const logs = [0, 1].map((k) => join(root, `waiter-${k}.log`));
     const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
     let waiters: ChildProcess[] = [];
+    const descriptors: number[] = [];
     // This process holds the lock; its build starts two more, waits until both wait for it, then fails.
     expect(() =>
       ensureBuilt(root, () => {
-        waiters = logs.map((log) =>
-          spawn('node', ['--input-type=module', '-e', child], { stdio: ['ignore', 'ignore', openSync(log, 'w')] }),
-        );
+        waiters = logs.map((log) => {
+          const fd = openSync(log, 'w');
+          descriptors.push(fd);
+          return spawn('node', ['--input-type=module', '-e', child], { stdio: ['ignore', 'ignore', fd] });
+        });
         const waiting = () => logs.every((log) => readFileSync(log, 'utf8').includes('waiting for another process'));
         for (let i = 0; i < 600 && !waiting(); i++) sleep(100);
         throw new Error('tsc: 3 errors\nsrc/scope.ts(1,1): ...');
       }),
     ).toThrow('tsc: 3 errors');
     const codes = await Promise.all(waiters.map((waiter) => new Promise((resolve) => waiter.on('exit', resolve))));
+    for (const fd of descriptors) closeSync(fd);
     expect(codes).toEqual([1, 1]);
     for (const log of logs) {
       expect(readFileSync(log, 'utf8')).toContain(

@@ -146,21 +146,31 @@ describe('frame inbox: frames written straight into the preprocess workers’ ke
         return undefined;
       }
     }
-    const extras = (f: Frame) => ({ ...copyFrame(f), release: () => undefined, device: { id: 7, close() {} } });
+    const extras = (f: Frame) => ({
+      ...copyFrame(f),
+      release: () => undefined,
+      device: { id: 7, close() {} },
+      stageMicrons: { x: 1, y: 2, toString: () => 'stage' },
+    });
     const frames = () => inputs.map((f, i) => (i % 2 ? extras(f) : new CameraFrame(copyFrame(f)))) as unknown as Frame[];
     const run = async (options = {}) => {
       const results: FrameResult[] = [];
       for await (const r of scope.analyzeStream(frames(), options)) results.push(r);
       return results;
     };
+    // Each run by the path it names (frame handoffs counted by the pool).
+    const before = { ...hooks.frameHandoffs };
     expectSameResults(await run(), copied);
+    expect(hooks.frameHandoffs).toEqual({ ...before, inbox: before.inbox + inputs.length });
     hooks.frameInbox = false;
     try {
       expectSameResults(await run(), copied);
     } finally {
       hooks.frameInbox = true;
     }
+    expect(hooks.frameHandoffs).toEqual({ ...before, inbox: before.inbox + inputs.length, copied: before.copied + inputs.length });
     expectSameResults(await run({ transferFrames: true }), copied);
+    expect(hooks.frameHandoffs).toEqual({ ...before, inbox: before.inbox + inputs.length, copied: before.copied + 2 * inputs.length });
     // An encoded frame with a method of its own: the same.
     const name = inputs[0].label!;
     const encoded = {
