@@ -54,7 +54,7 @@ export function reportMarkdown(report: BenchReport): string {
           'frame handoff',
           'pixels',
           'cells/s per core',
-          'ms/frame handoff / fit / scale + locate / patches',
+          'ms/frame handoff / fit / scale + locate (scale check) / patches',
           'NumPy peer cells/s per core',
           'peer ms/frame fit / locate / patches',
           'vs peer',
@@ -65,7 +65,7 @@ export function reportMarkdown(report: BenchReport): string {
           result.frameHandoff ? HANDOFF_TEXT[result.frameHandoff] : '-',
           result.frameChannels === 3 ? 'RGB8' : result.frameChannels === 4 ? 'RGBA8' : '-',
           formatSpread(result.cellsPerSecondSpread),
-          stageList(result.stageMs, ['handoff', 'stainFit', 'localize', 'patches']),
+          preprocessStages(result.stageMs),
           result.peer ? `${formatSpread(result.peer.cellsPerSecond)} (${result.peer.cells} cells)` : '-',
           result.peer ? stageList(result.peer.stageMs, ['stainFit', 'localize', 'patches']) : '-',
           result.relativeToPeer === undefined ? '-' : `${formatNumber(result.relativeToPeer)}x`,
@@ -203,6 +203,14 @@ function stages(result: BenchResult): string {
 }
 
 /** The named stages' milliseconds, '/'-separated ('-' for a stage not measured). */
+/** handoff / fit / scale + locate (of it the scale check) / patches; results written before the
+ * scale check was timed apart show '-' for it. */
+function preprocessStages(stageMs: Record<string, number> | undefined): string {
+  const stage = stageMs ?? {};
+  const locate = `${formatNumber(stage.localize)} (${formatNumber(stage.scaleCheck)})`;
+  return [formatNumber(stage.handoff), formatNumber(stage.stainFit), locate, formatNumber(stage.patches)].join(' / ');
+}
+
 function stageList(stageMs: Record<string, number> | undefined, names: readonly string[]): string {
   const stage = stageMs ?? {};
   return names.map((name) => formatNumber(stage[name])).join(' / ');

@@ -15,7 +15,7 @@ import { KERNELS_RUNTIME, reasonOf } from './suite-output.js';
 import type { PipelinePlan } from './pipeline.js';
 
 /** The stages of one frame's preprocessing, as the row's stageMs names them. */
-const STAGES = ['handoff', 'stainFit', 'localize', 'patches'] as const;
+const STAGES = ['handoff', 'stainFit', 'localize', 'scaleCheck', 'patches'] as const;
 
 /**
  * Preprocessing only, one core: each frame as a preprocess worker gets it from the pool (written
@@ -111,8 +111,15 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
       times.cpuMs += clock() - cpuAt;
       times.wallMs += wallMs;
       times.cells += prepared.cells.length;
-      const { stainFit, localize, patches } = prepared.timingsMs;
-      times.stageMs.push({ handoff: Math.max(0, wallMs - stainFit - localize - patches), stainFit, localize, patches });
+      // localize includes scaleCheck (the scale estimate or check), given apart too.
+      const { stainFit, localize, scaleCheck, patches } = prepared.timingsMs;
+      times.stageMs.push({
+        handoff: Math.max(0, wallMs - stainFit - localize - patches),
+        stainFit,
+        localize,
+        ...(scaleCheck !== undefined ? { scaleCheck } : {}),
+        patches,
+      });
     });
     return times;
   }

@@ -73,7 +73,10 @@ export function frameResult(state: FrameState): FrameResult {
     skippedAtBorder: prepared?.skippedAtBorder ?? [],
     ...(prepared ? { stain: prepared.stain } : {}),
     timingsMs: {
-      ...(prepared?.timingsMs ?? { stainFit: 0, localize: 0, patches: 0 }),
+      // Named one by one: the worker's timings carry more than a result reports (scaleCheck).
+      stainFit: prepared?.timingsMs.stainFit ?? 0,
+      localize: prepared?.timingsMs.localize ?? 0,
+      patches: prepared?.timingsMs.patches ?? 0,
       inference: state.inferenceMs,
       total: performance.now() - state.startedAt,
     },

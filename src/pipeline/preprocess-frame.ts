@@ -67,7 +67,9 @@ export interface PreparedFrame {
   framePixels?: Uint8Array;
   /** Bytes per pixel of the frame (3 or 4), for a frame sent on to the inference worker. */
   channels: 3 | 4;
-  timingsMs: Pick<FrameTimingsMs, 'stainFit' | 'localize' | 'patches'>;
+  /** `localize` includes the scale estimate or check, also given apart as `scaleCheck` (the bench
+   * shows where preprocessing's time goes; not part of a FrameResult). */
+  timingsMs: Pick<FrameTimingsMs, 'stainFit' | 'localize' | 'patches'> & { scaleCheck?: number };
 }
 
 /**
@@ -112,6 +114,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame | InboxFra
     t = performance.now();
     const given = frame.micronsPerPixel ?? job.micronsPerPixel;
     const scaleEstimate = tryEstimateScale(kernels, resident, fit, given);
+    const scaleCheck = performance.now() - t;
     const scale = resolveScale(given, scaleEstimate, job.runMicronsPerPixel);
     if (scale.scaleWarning && job.strictScale) throw new SmearscopeError('SCALE_MISMATCH', `${scale.scaleWarning} (--strict-scale)`);
     const { micronsPerPixel } = scale;
@@ -133,7 +136,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame | InboxFra
       stain,
     };
     if (job.locateOnly || located.length === 0) {
-      return { ...base, cells: located, skippedAtBorder: [], timingsMs: { stainFit, localize, patches: 0 } };
+      return { ...base, cells: located, skippedAtBorder: [], timingsMs: { stainFit, localize, scaleCheck, patches: 0 } };
     }
 
     t = performance.now();
@@ -147,7 +150,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame | InboxFra
         // The cells are checked here, in f64; the GPU's own f32 test could differ at the last ulp
         // and leave a slot unwritten, so the cut is told never to skip.
         patchSpec: spec.border === 'skip' ? { ...spec, border: 'reflect' } : spec,
-        timingsMs: { stainFit, localize, patches: performance.now() - t },
+        timingsMs: { stainFit, localize, scaleCheck, patches: performance.now() - t },
       };
     }
     const cellFloats = 3 * job.input.width * job.input.height;
@@ -169,7 +172,7 @@ export function preprocessFrame(kernels: KernelInstance, frame: Frame | InboxFra
       cells,
       skippedAtBorder,
       patches: cells.length === located.length ? patches : patches.slice(0, cells.length * cellFloats),
-      timingsMs: { stainFit, localize, patches: performance.now() - t },
+      timingsMs: { stainFit, localize, scaleCheck, patches: performance.now() - t },
     };
   } finally {
     kernels.memory.release(mark);

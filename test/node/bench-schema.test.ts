@@ -99,7 +99,10 @@ describe('npm run bench -- all --json (small, Node)', () => {
     }
     const preprocess = cpuRows.slice(0, 1);
     expect(preprocess[0]).toMatchObject({ env: 'node', backend: 'wasm', model, threads: 1, frames: 1 });
-    expect(Object.keys(preprocess[0].stageMs!).sort()).toEqual(['handoff', 'localize', 'patches', 'stainFit']);
+    expect(Object.keys(preprocess[0].stageMs!).sort()).toEqual(['handoff', 'localize', 'patches', 'scaleCheck', 'stainFit']);
+    // The scale check is part of localize, timed apart.
+    expect(preprocess[0].stageMs!.scaleCheck).toBeGreaterThan(0);
+    expect(preprocess[0].stageMs!.scaleCheck).toBeLessThan(preprocess[0].stageMs!.localize);
     expect(preprocess[0].cells).toBeGreaterThan(15); // a mosaic frame holds 24 cells
     const peer = preprocess[0].peer!;
     expect(peer.runtime).toMatch(/^NumPy .*, SciPy .*, Python /);

@@ -63,6 +63,8 @@ describe('pipeline in Node', () => {
     expect(frame.pixels.byteLength).toBe(640 * 480 * 4);
     expect(Array.from(frame.pixels.slice(0, 64))).toEqual(Array.from(before));
     expect(result.timingsMs.total).toBeGreaterThan(0);
+    // The documented stages, no more (the worker times the scale check apart, for the bench only).
+    expect(Object.keys(result.timingsMs).sort()).toEqual(['inference', 'localize', 'patches', 'stainFit', 'total']);
     expect(result.scaleSource).toBe('given');
     expect(result.micronsPerPixel).toBe(0.075);
     // Without a scale it is estimated from the erythrocytes, and the result says so.
