@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainFrame, type Frame } from '../../src/frame.js';
 import { FrameBuffers, pixelsHandedOver } from '../../src/pipeline/frame-buffers.js';
+import { CameraFrame } from '../support/camera-frame.js';
 
 function frame(width: number, height: number, fill: number): Frame {
   return { width, height, channels: 4, pixels: new Uint8Array(width * height * 4).fill(fill), micronsPerPixel: 0.1 };
@@ -61,25 +62,7 @@ describe('FrameBuffers (frames sent to preprocess workers)', () => {
   });
 
   it('plainFrame reads a class-based frame through its getters and leaves its methods behind', () => {
-    class CameraFrame {
-      readonly pixels = new Uint8Array(6).fill(4);
-      get width() {
-        return 2;
-      }
-      get height() {
-        return 1;
-      }
-      get channels() {
-        return 3 as const;
-      }
-      get label() {
-        return 'cam 1';
-      }
-      release() {
-        return undefined;
-      }
-    }
-    const camera = new CameraFrame();
+    const camera = new CameraFrame({ width: 2, height: 1, channels: 3, pixels: new Uint8Array(6).fill(4), label: 'cam 1' });
     expect({ ...camera }).not.toHaveProperty('width'); // what a spread of the object gives
     const plain = plainFrame(camera);
     expect(plain).toEqual({ width: 2, height: 1, channels: 3, label: 'cam 1', pixels: camera.pixels });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutAlpha } from '../../bench/inputs.js';
 import { createScope, type Frame, type FrameResult, type Scope } from '../../dist/node/index.js';
 import { testingHooks } from '../../src/testing.js';
+import { CameraFrame } from '../support/camera-frame.js';
 import { BCCD_DIR, bccdFrames, copyFrame } from '../support/frames.js';
 import { shippedModelCard } from '../support/test-model.js';
 
@@ -122,30 +123,6 @@ describe('frame inbox: frames written straight into the preprocess workers’ ke
   // field: a copy of the object has no width); only the header goes with the pixels.
   it('frames with methods, handles or getters give the same results on every path (inbox, copied, handed over)', async () => {
     const hooks = testingHooks(scope);
-    class CameraFrame {
-      constructor(private readonly source: Frame) {}
-      get width() {
-        return this.source.width;
-      }
-      get height() {
-        return this.source.height;
-      }
-      get channels() {
-        return this.source.channels;
-      }
-      get pixels() {
-        return this.source.pixels;
-      }
-      get label() {
-        return this.source.label;
-      }
-      get micronsPerPixel() {
-        return this.source.micronsPerPixel;
-      }
-      release() {
-        return undefined;
-      }
-    }
     const extras = (f: Frame) => ({
       ...copyFrame(f),
       release: () => undefined,

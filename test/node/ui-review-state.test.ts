@@ -6,6 +6,7 @@ import { cellsCsv, reviewExport } from '../../src/ui/exports.js';
 import { stationFrameInput } from '../../src/ui/frame-image.js';
 import { UNIDENTIFIED, addFrameResult, emptyState, reclassify, undo } from '../../src/ui/review-state.js';
 import { MIN_REASON_CHARS, signOffBlockers, signOffReview } from '../../src/ui/sign-off.js';
+import { CameraFrame } from '../support/camera-frame.js';
 import { BM7, testCard } from './clinical-card.js';
 
 const scheme = resolveScheme(testCard('bone-marrow-21', BM7));
@@ -171,22 +172,7 @@ describe('exports', () => {
 
 describe('the frames the station queues', () => {
   it('are plain objects of the frame’s fields (a class with getters read through them), labelled and scaled when they were not', () => {
-    class CameraFrame {
-      readonly pixels = new Uint8Array(3).fill(9);
-      get width() {
-        return 1;
-      }
-      get height() {
-        return 1;
-      }
-      get channels() {
-        return 3 as const;
-      }
-      release() {
-        return undefined;
-      }
-    }
-    const camera = new CameraFrame();
+    const camera = new CameraFrame({ width: 1, height: 1, channels: 3, pixels: new Uint8Array(3).fill(9) });
     const queued = stationFrameInput(camera, 'frame 3', 0.1);
     expect(queued).toEqual({ width: 1, height: 1, channels: 3, pixels: camera.pixels, label: 'frame 3', micronsPerPixel: 0.1 });
     expect(() => structuredClone(queued)).not.toThrow();
