@@ -4,7 +4,7 @@ import { formatNumber, formatPercent, formatSpread } from './format.js';
 const HANDOFF_TEXT: Record<FrameHandoff, string> = {
   inbox: 'written into kernel memory',
   copied: 'copied twice',
-  'file-copied': 'raw file read, then copied into kernel memory (Frame)',
+  'file-copied': 'raw file read into a buffer, then copied into kernel memory (Frame; a WriterFrame whose frame travels on to a GPU)',
   'file-written': 'raw file read straight into kernel memory (WriterFrame)',
 };
 

@@ -28,7 +28,8 @@ const STAGES = ['handoff', 'stainFit', 'localize', 'scaleCheck', 'patches'] as c
  * over the CPU time this process spent (wall time where the host cannot read CPU time).
  * Rows: patches on the CPU (with the peer); the copying path where the inbox exists; the same frames as
  * RGB8 where they are RGBA8; and patches deferred to the GPU. Where the host keeps frames in raw
- * files (Node), two more: each frame read from its file into a buffer of the source's and then
+ * files (Node), three more: patches deferred with each frame read by a WriterFrame (into a transfer
+ * buffer, as its frame travels on), and each frame read from its file into a buffer of the source's and then
  * copied into kernel memory (a plain Frame), against read straight into kernel memory (what a
  * WriterFrame's `writePixels` does with `fs.readSync(fd, target)`): the copy a WriterFrame saves.
  */
@@ -53,6 +54,9 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   const rgb: PassTimes[] = [];
   const fileCopied: PassTimes[] = [];
   const fileWritten: PassTimes[] = [];
+  // Patches deferred, each frame read from its file by its source: what a host feeding a GPU
+  // spends per frame (the writer reads into a transfer buffer: the frame travels on to the GPU).
+  const deferredFile: PassTimes[] = [];
   const peer: PassTimes[] = [];
   let peerRuntime: string | undefined;
   let peerProblem: string | undefined;
@@ -74,6 +78,7 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
       ? [
           { run: () => onePass(frames, job, 'file-copied'), timed: fileCopied },
           { run: () => onePass(frames, job, 'file-written'), timed: fileWritten },
+          { run: () => onePass(frames, deferredJob, 'file-copied'), timed: deferredFile },
         ]
       : []),
   ];
@@ -196,17 +201,26 @@ export async function measurePreprocess(host: BenchHost, plan: PipelinePlan, pas
   gpuRow.notes!.push(
     'patches deferred: the CPU stages left when a GPU cuts the patches (planned batches); the frame handed on is not copied again',
   );
+  const gpuRows = [gpuRow];
+  if (deferredFile.length > 0) {
+    const row = preprocessRow(host, plan, card.id, deferredFile, 'gpu', 'file-copied');
+    row.notes!.push(
+      'patches deferred, frames read from raw files by a WriterFrame: it writes into a transfer buffer (the frame travels on to the GPU), which the worker copies into kernel memory: the host CPU a frame costs on the accelerator path, the read included',
+    );
+    gpuRows.push(row);
+  }
   host.log(
     `${host.env} preprocessing only, ${card.id} on ${frames.length} ${plan.frames.description}: ${result.cellsPerSecond.toFixed(0)} cells/s per core` +
       (result.peer ? ` vs NumPy peer ${result.peer.cellsPerSecond.median.toFixed(0)} (${result.relativeToPeer!.toFixed(1)}x)` : '') +
       (copiedRow ? `; frames copied twice instead of written into kernel memory: ${copiedRow.cellsPerSecond.toFixed(0)}` : '') +
       (rgbRow ? `; as RGB8: ${rgbRow.cellsPerSecond.toFixed(0)}` : '') +
       `; patches left to a GPU: ${gpuRow.cellsPerSecond.toFixed(0)} cells/s per core` +
+      (gpuRows[1] ? ` (frames read from raw files by a WriterFrame: ${gpuRows[1].cellsPerSecond.toFixed(0)})` : '') +
       (fileRows.length === 2
         ? `; from raw files, read then copied (Frame) ${fileRows[0].cellsPerSecond.toFixed(0)} vs read straight into kernel memory (WriterFrame) ${fileRows[1].cellsPerSecond.toFixed(0)}`
         : ''),
   );
-  return [...rows, gpuRow, ...fileRows];
+  return [...rows, ...gpuRows, ...fileRows];
 }
 
 /** One preprocessing-only row from timed passes. */
@@ -254,7 +268,8 @@ function preprocessRow(
 const HANDOFF_NOTES: Record<FrameHandoff, string> = {
   inbox: "handoff: the frame written once into kernel memory (the pool writes into the worker's shared memory: its inbox)",
   copied: 'handoff: the frame copied into a recycled buffer (the pool) and into kernel memory (the worker)',
-  'file-copied': "handoff: the frame read from its raw file into the source's buffer, then copied into kernel memory (a plain Frame)",
+  'file-copied':
+    "handoff: the frame read from its raw file into a buffer (the source's own for a plain Frame; a recycled transfer buffer for a WriterFrame whose frame travels on), then copied into kernel memory",
   'file-written': "handoff: the frame read from its raw file straight into kernel memory (a WriterFrame's writePixels)",
 };
 

@@ -111,7 +111,9 @@ describe('npm run bench -- all --json (small, Node)', () => {
     expect(preprocess[0].relativeToPeer).toBeCloseTo(preprocess[0].cellsPerSecond / peer.cellsPerSecond.median, 6);
     // Beside it, the CPU stages left when a GPU cuts the patches: the same cells, no peer.
     const deferred = suites('pipeline').filter((result) => result.preprocessOnly && result.patchesOn === 'gpu');
-    expect(deferred).toHaveLength(1);
+    // ... and the same with each frame read from its raw file by a WriterFrame (into a transfer buffer).
+    expect(deferred.map((result) => result.frameHandoff)).toEqual(['copied', 'file-copied']);
+    expect(deferred[1]).toMatchObject({ model, threads: 1, frames: 1, cells: preprocess[0].cells });
     expect(deferred[0]).toMatchObject({
       env: 'node',
       backend: 'wasm',
