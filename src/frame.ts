@@ -54,6 +54,19 @@ export function checkFrameHeader(frame: Omit<Frame, 'pixels'>): void {
     throw new SmearscopeError('INVALID_FRAME', `frame.channels must be 3 (RGB8) or 4 (RGBA8), got ${channels}`);
   }
   if (frame.micronsPerPixel !== undefined) checkMicronsPerPixel(frame.micronsPerPixel, 'INVALID_FRAME', 'frame.micronsPerPixel');
+  checkStageMicrons(frame.stageMicrons);
+}
+
+/** Throws INVALID_FRAME unless a stage position is absent or { x, y } in finite microns. */
+function checkStageMicrons(stageMicrons: unknown): void {
+  if (stageMicrons === undefined) return;
+  const { x, y } = (stageMicrons ?? {}) as { x?: unknown; y?: unknown };
+  if (typeof stageMicrons !== 'object' || !Number.isFinite(x) || !Number.isFinite(y)) {
+    throw new SmearscopeError(
+      'INVALID_FRAME',
+      `frame.stageMicrons must be { x, y } in microns (finite numbers), got ${JSON.stringify(stageMicrons) ?? String(stageMicrons)}`,
+    );
+  }
 }
 
 /**
@@ -207,6 +220,7 @@ export function checkFrameInput(input: unknown): asserts input is FrameInput {
     if (micronsPerPixel !== undefined && !(micronsPerPixel > 0 && Number.isFinite(micronsPerPixel))) {
       throw new SmearscopeError('INVALID_FRAME', `frame.micronsPerPixel must be a positive number, got ${micronsPerPixel}`);
     }
+    checkStageMicrons((input as EncodedFrame).stageMicrons);
     return;
   }
   checkFrame(input as Frame);

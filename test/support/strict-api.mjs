@@ -28,6 +28,12 @@ await record('analyzeFrame(undefined)', () => scope.analyzeFrame(undefined));
 await record('analyzeFrame(42)', () => scope.analyzeFrame(42));
 await record('analyzeFrame({})', () => scope.analyzeFrame({}));
 await record('analyzeFrame({ encoded: "x" })', () => scope.analyzeFrame({ encoded: 'x' }));
+await record('analyzeFrame({ ...raw, stageMicrons: null })', () =>
+  scope.analyzeFrame({ width: 2, height: 2, channels: 3, pixels: new Uint8Array(12), stageMicrons: null }),
+);
+await record('analyzeFrame({ ...encoded, stageMicrons: { x: "a" } })', () =>
+  scope.analyzeFrame({ ...encoded(), stageMicrons: { x: 'a', y: 1 } }),
+);
 await record('analyzeFrame(frame, null)', () => scope.analyzeFrame(encoded(), null));
 await record('analyzeFrame(frame, { signal: 1 })', () => scope.analyzeFrame(encoded(), { signal: 1 }));
 await record('analyzeFrame(frame, { thresholds: 3 })', () => scope.analyzeFrame(encoded(), { thresholds: 3 }));
