@@ -141,24 +141,23 @@ export function isWriterFrame(input: FrameInput): input is WriterFrame {
  * to a worker, and nothing else of the caller's object (its own fields and methods, which a post
  * would copy or refuse with DataCloneError; getters, which a copy of the object would drop). */
 export function frameHeader(frame: Frame | WriterFrame): Omit<Frame, 'pixels'> {
-  const { width, height, channels, micronsPerPixel, stageMicrons, label } = frame;
-  return {
-    width,
-    height,
-    channels,
-    ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
-    ...(stageMicrons !== undefined ? { stageMicrons: { x: stageMicrons.x, y: stageMicrons.y } } : {}),
-    ...(label !== undefined ? { label } : {}),
-  };
+  const { width, height, channels } = frame;
+  return { width, height, channels, ...placementFields(frame) };
 }
 
 /** An encoded frame's fields that its decoding worker reads, and nothing else of the caller's
  * object (a method would make the post fail; getters are read here). */
 export function encodedFrameHeader(frame: EncodedFrame): EncodedFrame {
-  const { encoded, page, micronsPerPixel, stageMicrons, label } = frame;
+  const { encoded, page } = frame;
+  return { encoded, ...(page !== undefined ? { page } : {}), ...placementFields(frame) };
+}
+
+/** Scale, stage position (as a plain { x, y }) and label, those present, of any kind of frame. */
+function placementFields(
+  frame: Pick<Frame, 'micronsPerPixel' | 'stageMicrons' | 'label'>,
+): Pick<Frame, 'micronsPerPixel' | 'stageMicrons' | 'label'> {
+  const { micronsPerPixel, stageMicrons, label } = frame;
   return {
-    encoded,
-    ...(page !== undefined ? { page } : {}),
     ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
     ...(stageMicrons !== undefined ? { stageMicrons: { x: stageMicrons.x, y: stageMicrons.y } } : {}),
     ...(label !== undefined ? { label } : {}),
