@@ -216,9 +216,7 @@ export function checkFrameInput(input: unknown): asserts input is FrameInput {
     const { encoded, micronsPerPixel } = input as EncodedFrame;
     if (!(encoded instanceof Uint8Array))
       throw new SmearscopeError('INVALID_FRAME', 'frame.encoded must be the image file as a Uint8Array');
-    if (micronsPerPixel !== undefined && !(micronsPerPixel > 0 && Number.isFinite(micronsPerPixel))) {
-      throw new SmearscopeError('INVALID_FRAME', `frame.micronsPerPixel must be a positive number, got ${micronsPerPixel}`);
-    }
+    if (micronsPerPixel !== undefined) checkMicronsPerPixel(micronsPerPixel, 'INVALID_FRAME', 'frame.micronsPerPixel');
     checkStageMicrons((input as EncodedFrame).stageMicrons);
     return;
   }

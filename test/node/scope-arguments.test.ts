@@ -62,6 +62,7 @@ describe('no unhandled rejection from any public entry', () => {
       'analyzeFrame({ encoded: "x" })': 'INVALID_FRAME',
       'analyzeFrame({ ...raw, stageMicrons: null })': 'INVALID_FRAME',
       'analyzeFrame({ ...encoded, stageMicrons: { x: "a" } })': 'INVALID_FRAME',
+      'analyzeFrame({ ...encoded, micronsPerPixel: "0.1" })': 'INVALID_FRAME',
       'analyzeFrame(frame, null)': 'INVALID_ARGUMENT',
       'analyzeFrame(frame, { signal: 1 })': 'INVALID_ARGUMENT',
       'analyzeFrame(frame, { thresholds: 3 })': 'INVALID_ARGUMENT',
