@@ -12,8 +12,9 @@ export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all
                          (a private redis-server on 127.0.0.1) with 1 and 2 worker processes vs analyze in one process
   prepare                only write the browser suite's inputs (build/bench/) for bench/index.html on a kiosk
 
-  --model ID[,ID]        models: bm7-resnet10g, bm7-resnet10s (shipped), small-cnn, resnext50-32x4d, coatnet-0,
-                         efficientnetv2-s (default: all)
+  --model ID[,ID]        models: the shipped models' ids (smearscope models lists them), small-cnn,
+                         resnext50-32x4d, coatnet-0, efficientnetv2-s (default: the default model, npm start's
+                         peripheral-blood model and the four reference architectures)
   --backend B[,B]        wasm, native (Node), webgpu (Chromium; in Node onnxruntime-node's
                          WebGPU EP, only when named) (default: every one that works)
   --dtype D[,D]          models: fp32, fp16 (the card's float16 graph, where it names one) (default fp32)

@@ -14,10 +14,19 @@ export interface FrameSet {
 export interface BenchModel {
   id: string;
   card: string;
-  /** shipped: the trained default model; small / large: untrained reference architectures. */
+  /** shipped: a trained model of models/; small / large: untrained reference architectures. */
   role: 'shipped' | 'small' | 'large';
   /** false: measured in the models suite only, never a pipeline plan (default: per role, see plans.ts). */
   pipeline?: boolean;
+  /** A shipped model's class scheme (the BCCD plan takes a peripheral-blood model where one is measured). */
+  scheme?: string;
+  /** false: measured only when --model names it (the shipped models besides the default and npm start's). */
+  byDefault?: boolean;
+}
+
+/** The models a run measures: those --model names, else every one not marked byDefault: false. */
+export function selectModels(models: readonly BenchModel[], named: readonly string[] | undefined): BenchModel[] {
+  return named ? models.filter((model) => named.includes(model.id)) : models.filter((model) => model.byDefault !== false);
 }
 
 /** The MatMul probe graph: location of its .onnx, its sizes and FLOPs per run. */

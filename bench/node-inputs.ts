@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildZoo } from '../models/zoo/build.js';
 import { COATNET0_ID } from '../models/zoo/coatnet.js';
@@ -6,6 +6,7 @@ import { EFFICIENTNETV2_S_ID } from '../models/zoo/efficientnetv2.js';
 import { MATMUL_DEFAULT_SIZES, matmulFlops, matmulId } from '../models/zoo/matmul.js';
 import { RESNEXT50_ID } from '../models/zoo/resnext50.js';
 import { SMALL_CNN_ID } from '../models/zoo/small-cnn.js';
+import { BLOOD_MODEL_ID, shippedModels } from '../scripts/shipped-models.mjs';
 import { SmearscopeError } from '../src/errors.js';
 import type { Frame } from '../src/frame.js';
 import { listImages } from '../src/io/list-images.js';
@@ -22,8 +23,8 @@ export const ZOO_DIR = 'build/models';
 const BCCD_DIR = '../shared/data/bccd/JPEGImages';
 
 /**
- * Everything the suites read, from the package root: every model (the shipped models/bm7-*.json
- * when the trained model is there, and the reference zoo: small CNN, ResNeXt-50, CoAtNet-0,
+ * Everything the suites read, from the package root: every model (the trained cards of models/,
+ * the default first, and the reference zoo: small CNN, ResNeXt-50, CoAtNet-0,
  * EfficientNetV2-S, those of --model built into build/models when missing;
  * the suites pick those of --model), the MatMul probe, mosaic frames (seeds 1..N) and the first
  * BCCD frames. Throws INVALID_ARGUMENT for a --model that does not exist.
@@ -39,11 +40,18 @@ export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings
     host.log(`building ${missing.join(', ')} into ${ZOO_DIR}`);
     await buildZoo(ZOO_DIR, { only: missing });
   }
-  const shipped = readdirSync('models')
-    .filter((name) => /^bm7-.*\.json$/.test(name))
-    .sort();
+  // Default first; by default only the SDK's default model and npm start's peripheral-blood model.
+  const shipped = shippedModels('.').filter((model) => model.trained);
   const available: BenchModel[] = [
-    ...shipped.map((name): BenchModel => ({ id: name.replace(/\.json$/, ''), card: join('models', name), role: 'shipped' })),
+    ...shipped.map(
+      (model, index): BenchModel => ({
+        id: model.id,
+        card: join('models', model.card),
+        role: 'shipped',
+        scheme: model.scheme,
+        byDefault: index === 0 || model.id === BLOOD_MODEL_ID,
+      }),
+    ),
     { id: SMALL_CNN_ID, card: join(ZOO_DIR, `${SMALL_CNN_ID}.json`), role: 'small' },
     { id: RESNEXT50_ID, card: join(ZOO_DIR, `${RESNEXT50_ID}.json`), role: 'large' },
     // HematoNet's architectures: in the models suite beside ResNeXt-50, not in the pipeline suite
@@ -51,7 +59,7 @@ export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings
     { id: COATNET0_ID, card: join(ZOO_DIR, `${COATNET0_ID}.json`), role: 'large', pipeline: false },
     { id: EFFICIENTNETV2_S_ID, card: join(ZOO_DIR, `${EFFICIENTNETV2_S_ID}.json`), role: 'large', pipeline: false },
   ];
-  if (shipped.length === 0) host.log('no shipped model (models/bm7-*.json) yet: measuring the reference architectures only');
+  if (shipped.length === 0) host.log('no trained model in models/: measuring the reference architectures only');
   const unknown = (settings.models ?? []).filter((id) => !available.some((model) => model.id === id));
   if (unknown.length > 0) {
     throw new SmearscopeError(

@@ -14,25 +14,30 @@ export const LARGE_MODEL_FRAMES = 1;
 export const LARGE_MODEL_PIPELINE_BATCH = 1;
 
 /**
- * What the pipeline suite runs: the shipped model (else the small reference CNN) on
- * `settings.frames` mosaic frames and on BCCD frames, where frames are small and cells few; each
- * large model on one mosaic frame (except those marked `pipeline: false`). Batch: the first --batch,
- * else the library's default (a large model: 1). With --sessions the small models' mosaic plan is
- * repeated for each count of inference sessions.
+ * What the pipeline suite runs, on the models measured (`inputs.models`, selected): each shipped
+ * model of the marrow (else each shipped model; without one, the small reference CNN) on
+ * `settings.frames` mosaic frames, which are bone marrow; a peripheral-blood model (else the first of
+ * those) on BCCD frames, where frames are small and cells few; each large model on one mosaic frame
+ * (except those marked `pipeline: false`). Batch: the first --batch, else the library's default (a
+ * large model: 1). With --sessions the mosaic plans are repeated for each count of inference sessions.
+ * The first mosaic plan's model is the one the preprocessing-only rows time.
  */
 export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): PipelinePlan[] {
   const batchSize = settings.batches?.[0] ?? PIPELINE_BATCH;
   const take = (set: FrameSet, count: number): FrameSet => ({ ...set, frames: set.frames.slice(0, count) });
   const plans: PipelinePlan[] = [];
-  // The shipped model is the small model users run; the small reference CNN stands in without it.
+  // The shipped models are the small models users run; the small reference CNN stands in without one.
   const shipped = inputs.models.filter((model) => model.role === 'shipped');
   const small = shipped.length > 0 ? shipped : inputs.models.filter((model) => model.role === 'small');
-  for (const model of small) {
+  const blood = small.filter((model) => model.scheme?.startsWith('peripheral-blood'));
+  const marrow = small.filter((model) => !blood.includes(model));
+  for (const model of marrow.length > 0 ? marrow : small) {
     for (const sessions of settings.sessions ?? [undefined]) {
       plans.push({ model, frames: take(inputs.mosaic, settings.frames), batchSize, ...(sessions ? { sessions } : {}) });
     }
   }
-  if (small.length > 0 && inputs.bccd.frames.length > 0) plans.push({ model: small[0], frames: take(inputs.bccd, BCCD_FRAMES), batchSize });
+  const bccdModel = blood[0] ?? small[0];
+  if (bccdModel && inputs.bccd.frames.length > 0) plans.push({ model: bccdModel, frames: take(inputs.bccd, BCCD_FRAMES), batchSize });
   const largeBatchSize = settings.batches?.[0] ?? LARGE_MODEL_PIPELINE_BATCH;
   for (const model of inputs.models.filter((m) => m.role === 'large' && m.pipeline !== false)) {
     plans.push({ model, frames: take(inputs.mosaic, LARGE_MODEL_FRAMES), batchSize: largeBatchSize });

@@ -1,6 +1,6 @@
 import type { BackendName } from '../src/inference/backend.js';
 import type { BenchHost } from './host.js';
-import type { BenchInputs } from './inputs.js';
+import { type BenchInputs, selectModels } from './inputs.js';
 import { pipelinePlans } from './plans.js';
 import type { BenchSettings } from './settings.js';
 import { runKernelsSuite } from './suites/kernels.js';
@@ -20,7 +20,7 @@ export async function runSuites(
   adapter?: string,
 ): Promise<SuiteOutput> {
   const outputs: SuiteOutput[] = [];
-  if (settings.models) inputs = { ...inputs, models: inputs.models.filter((model) => settings.models!.includes(model.id)) };
+  inputs = { ...inputs, models: selectModels(inputs.models, settings.models) };
   const chosen = settings.backends ? backends.filter((backend) => settings.backends!.includes(backend)) : backends;
   if (settings.suites.includes('kernels')) {
     outputs.push(await runKernelsSuite(host, settings, inputs.mosaic.frames[0], inputs.models));

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 
 export const SHIPPED_MODELS_MODULE = 'smearscope:shipped-models';
 
+/** The peripheral-blood model `npm start` analyzes the BCCD frames with, and the bench's BCCD plan. */
+export const BLOOD_MODEL_ID = 'pb8-resnet10gc';
+
 /** [{ id, card, description, scheme, classes, trained }] of models/*.json, default model first. */
 export function shippedModels(root = '.') {
   const folder = join(root, 'models');

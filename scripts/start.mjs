@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { main } from '../dist/node/cli.js';
+import { BLOOD_MODEL_ID } from './shipped-models.mjs';
 
 const frames = '../shared/data/bccd/JPEGImages';
 // BCCD's pixel size (per-frame erythrocyte estimates: median 0.078 um/px; annotated red-cell boxes:
@@ -13,7 +14,7 @@ const frames = '../shared/data/bccd/JPEGImages';
 const BCCD_MICRONS_PER_PIXEL = '0.075';
 // BCCD is peripheral blood, so the peripheral-blood model fine-tuned for other cameras (`smearscope models` lists
 // the others; models/README.md compares them on BCCD).
-const MODEL = 'pb8-resnet10gc';
+const MODEL = BLOOD_MODEL_ID;
 const reportPath = resolve('out/bccd-report.json');
 mkdirSync('out', { recursive: true });
 

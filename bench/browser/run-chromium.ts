@@ -4,7 +4,7 @@ import { startStaticServer } from '../../src/cli/static-server.js';
 import { chromePath, chromiumArgs } from '../../test/support/chromium-flags.js';
 import type { GpuChoice } from '../cli-options.js';
 import type { BenchHost } from '../host.js';
-import type { BenchInputs } from '../inputs.js';
+import { type BenchInputs, selectModels } from '../inputs.js';
 import type { BenchSettings } from '../settings.js';
 import { pipelinePlans } from '../plans.js';
 import { mergeOutputs, type SuiteOutput } from '../suites/suite-output.js';
@@ -86,7 +86,7 @@ export async function runChromiumSuites(
 
 /** The settings of each page: one per suite, and one per plan of the pipeline suite. */
 function pageUnits(settings: BenchSettings, inputs: BenchInputs): BenchSettings[] {
-  const models = settings.models ? { ...inputs, models: inputs.models.filter((model) => settings.models!.includes(model.id)) } : inputs;
+  const models = { ...inputs, models: selectModels(inputs.models, settings.models) };
   return settings.suites.flatMap((suite): BenchSettings[] =>
     suite === 'pipeline'
       ? pipelinePlans(models, settings).map((_, index) => ({ ...settings, suites: [suite], pipelinePlan: index }))

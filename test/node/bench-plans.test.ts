@@ -1,7 +1,7 @@
 // Which models the pipeline suite runs: the HematoNet architectures are marked for the models
 // suite only, so `npm run bench -- all` keeps its time while ResNeXt-50 keeps its pipeline plan.
 import { describe, expect, it } from 'vitest';
-import type { BenchInputs, BenchModel } from '../../bench/inputs.js';
+import { type BenchInputs, type BenchModel, selectModels } from '../../bench/inputs.js';
 import { pipelinePlans } from '../../bench/plans.js';
 import { DEFAULT_SETTINGS } from '../../bench/settings.js';
 
@@ -43,5 +43,39 @@ describe('pipeline plans', () => {
       ['bm7-resnet10s', 'bccd', undefined],
       ['resnext50-32x4d', 'mosaic', undefined],
     ]);
+  });
+
+  it('run the marrow models on the (marrow) mosaics and a peripheral-blood model on the BCCD frames', () => {
+    const oneFrame = [{ width: 1, height: 1, channels: 4 as const, pixels: new Uint8Array(4) }];
+    const models: BenchModel[] = [
+      { id: 'bm7-resnet10s', card: 'bm7.json', role: 'shipped', scheme: 'bone-marrow-21' },
+      { id: 'pb8-resnet10gc', card: 'pb8.json', role: 'shipped', scheme: 'peripheral-blood-pbc-8' },
+    ];
+    const inputs = (chosen: BenchModel[]): BenchInputs => ({
+      models: chosen,
+      matmul: { id: 'matmul-1024', onnx: 'm.onnx', sizes: { rows: 1, inner: 1, columns: 1 }, flopsPerRun: 2 },
+      mosaic: { name: 'mosaic', description: 'mosaic', frames: oneFrame },
+      bccd: { name: 'bccd', description: 'bccd', frames: oneFrame },
+    });
+    const plan = (chosen: BenchModel[]) => pipelinePlans(inputs(chosen), DEFAULT_SETTINGS).map((p) => [p.model.id, p.frames.name]);
+    expect(plan(models)).toEqual([
+      ['bm7-resnet10s', 'mosaic'],
+      ['pb8-resnet10gc', 'bccd'],
+    ]);
+    // Only a blood model named: it takes both plans (the mosaic plan times the preprocessing).
+    expect(plan(models.slice(1))).toEqual([
+      ['pb8-resnet10gc', 'mosaic'],
+      ['pb8-resnet10gc', 'bccd'],
+    ]);
+  });
+
+  it('measure the models --model names, else those not marked byDefault: false', () => {
+    const models: BenchModel[] = [
+      { id: 'bm7-resnet10s', card: 'a.json', role: 'shipped', byDefault: true },
+      { id: 'bm7-resnet10g', card: 'b.json', role: 'shipped', byDefault: false },
+      { id: 'small-cnn', card: 'c.json', role: 'small' },
+    ];
+    expect(selectModels(models, undefined).map((m) => m.id)).toEqual(['bm7-resnet10s', 'small-cnn']);
+    expect(selectModels(models, ['bm7-resnet10g']).map((m) => m.id)).toEqual(['bm7-resnet10g']);
   });
 });

@@ -34,9 +34,7 @@ await record('analyzeFrame({ ...raw, stageMicrons: null })', () =>
 await record('analyzeFrame({ ...encoded, stageMicrons: { x: "a" } })', () =>
   scope.analyzeFrame({ ...encoded(), stageMicrons: { x: 'a', y: 1 } }),
 );
-await record('analyzeFrame({ ...encoded, micronsPerPixel: "0.1" })', () =>
-  scope.analyzeFrame({ ...encoded(), micronsPerPixel: '0.1' }),
-);
+await record('analyzeFrame({ ...encoded, micronsPerPixel: "0.1" })', () => scope.analyzeFrame({ ...encoded(), micronsPerPixel: '0.1' }));
 await record('analyzeFrame(frame, null)', () => scope.analyzeFrame(encoded(), null));
 await record('analyzeFrame(frame, { signal: 1 })', () => scope.analyzeFrame(encoded(), { signal: 1 }));
 await record('analyzeFrame(frame, { thresholds: 3 })', () => scope.analyzeFrame(encoded(), { thresholds: 3 }));
