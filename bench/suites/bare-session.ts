@@ -1,6 +1,7 @@
 import { platform as basePlatform } from '#platform';
 import { ortLoader } from '#platform-ort';
-import type { BackendName, ClassifierSession } from '../../src/inference/backend.js';
+import type { BackendName } from '../../src/inference/backend.js';
+import type { ClassifierSession } from '../../src/inference/classifier-session.js';
 import type { ModelCard } from '../../src/inference/model-card-types.js';
 import type { Dtype } from '../../src/inference/dtype.js';
 import { openSession } from '../../src/inference/open-session.js';

@@ -1,6 +1,7 @@
 import { SmearscopeError } from '../errors.js';
 import type { InferenceHost, OrtLoader } from './host.js';
-import { checkBackendChoice, type BackendChoice, type BackendName, type ClassifierSession } from './backend.js';
+import { checkBackendChoice, type BackendChoice, type BackendName } from './backend.js';
+import type { ClassifierSession } from './classifier-session.js';
 import { resolveDtype, type DtypeChoice } from './dtype.js';
 import type { ModelCard } from './model-card-types.js';
 import { createOrtSession } from './ort-session.js';

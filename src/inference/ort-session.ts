@@ -1,6 +1,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
-import type { BackendName, BatchOutputs, ClassifierSession, OrtModule } from './backend.js';
+import type { BackendName, BatchOutputs, OrtModule } from './backend.js';
+import type { ClassifierSession } from './classifier-session.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
 import type { Dtype } from './dtype.js';
 import type { ModelCard } from './model-card-types.js';

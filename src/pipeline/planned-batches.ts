@@ -6,7 +6,8 @@ import { placeFrame } from '../kernels/resident-frame.js';
 import type { BatchPlan } from '../patch/batch-plan.js';
 import { createGpuPatchWriter, type GpuFrame, type GpuPatchWriter } from '../patch/gpu-patches.js';
 import { writePatches } from '../patch/write-patches.js';
-import type { BatchOutputs, ClassifierSession } from '../inference/backend.js';
+import type { BatchOutputs } from '../inference/backend.js';
+import type { ClassifierSession } from '../inference/classifier-session.js';
 
 /**
  * The inference worker's side of planned batches: the frames the stream sent, and the patches cut

@@ -4,7 +4,8 @@
 // with it, and with it where the replay must fail (the fallback). All three are fed the same real
 // cell patches (PBC JPEGs decoded by the browser, cut by the WASM patch kernel at the card's
 // window), a different batch each run.
-import type { BatchOutputs, ClassifierSession, OrtModule } from '../../src/inference/backend.js';
+import type { BatchOutputs, OrtModule } from '../../src/inference/backend.js';
+import type { ClassifierSession } from '../../src/inference/classifier-session.js';
 import type { ModelCard } from '../../src/inference/model-card-types.js';
 import { createOrtSession } from '../../src/inference/ort-session.js';
 import { instantiateKernels } from '../../src/kernels/load.js';

@@ -69,6 +69,43 @@ try {
     expect(statSync(tarball).size).toBe(packed.size);
   });
 
+  it('its type declarations compile for a browser app: strict, skipLibCheck off, no @webgpu/types or @types/node', async () => {
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          target: 'es2022',
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          lib: ['es2022', 'dom'],
+          types: [],
+          noEmit: true,
+        },
+        files: ['app.ts'],
+      }),
+    );
+    writeFileSync(
+      join(consumer, 'app.ts'),
+      "import { createScope, createSlide, type FrameResult } from 'smearscope';\n" +
+        'export async function count(frame: FrameResult): Promise<number> {\n' +
+        '  const scope = await createScope();\n' +
+        '  const slide = createSlide({ scheme: scope.scheme });\n' +
+        '  slide.addFrame(frame);\n' +
+        '  await scope.dispose();\n' +
+        '  return slide.report().countedCells;\n' +
+        '}\n',
+    );
+    // tsc exits non-zero with the errors on stdout (e.g. "Cannot find name 'GPUDevice'" from a
+    // declaration that needs WebGPU's global types).
+    const tsc = resolve('node_modules/.bin/tsc');
+    const result = await run(tsc, ['-p', '.'], { cwd: consumer, env }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(result).toBe('');
+  }, 120_000);
+
   it('without onnxruntime-node, native says how to install it', async () => {
     const result = await analyze('native');
     expect(result.code).toBe('BACKEND_UNAVAILABLE');
