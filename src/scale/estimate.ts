@@ -82,8 +82,8 @@ export function estimateScale(
   resident: ResidentFrame,
   fit: StainReference,
   givenMicronsPerPixel?: number,
+  binPx = scaleBinPx(resident.width, resident.height, givenMicronsPerPixel),
 ): ScaleEstimate {
-  const binPx = scaleBinPx(resident.width, resident.height, givenMicronsPerPixel);
   const channels = scaleChannels(fit);
   const sampleStep = scaleSampleStep(binPx);
   const measured = givenMicronsPerPixel === undefined ? resident : scaleCheckBand(resident);
@@ -140,19 +140,32 @@ export function scaleBinPx(width: number, height: number, givenMicronsPerPixel?:
   return Math.max(fieldBinPx, Math.floor(ERYTHROCYTE_MICRONS / givenMicronsPerPixel / perErythrocyte));
 }
 
-/** `estimateScale`, or undefined where it throws INVALID_FRAME (too few erythrocytes). */
+/**
+ * `estimateScale`, or undefined where it throws INVALID_FRAME (too few erythrocytes). A given scale
+ * is checked at the coarse bins it allows (scaleBinPx); where those find too few erythrocytes and
+ * are twice the field's own bins or more, the check is repeated at the field's bins, since a given scale far too small (a unit slip: 0.0075
+ * for 0.075 um/px) asks for bins as large as the real red cells and would otherwise pass unchecked.
+ */
 export function tryEstimateScale(
   kernels: KernelInstance,
   resident: ResidentFrame,
   fit: StainReference,
   givenMicronsPerPixel?: number,
 ): ScaleEstimate | undefined {
-  try {
-    return estimateScale(kernels, resident, fit, givenMicronsPerPixel);
-  } catch (error) {
-    if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
-    throw error;
-  }
+  const attempt = (binPx?: number) => {
+    try {
+      return estimateScale(kernels, resident, fit, givenMicronsPerPixel, binPx);
+    } catch (error) {
+      if (error instanceof SmearscopeError && error.code === 'INVALID_FRAME') return undefined;
+      throw error;
+    }
+  };
+  const estimate = attempt();
+  if (estimate || givenMicronsPerPixel === undefined) return estimate;
+  // Only where the given scale's bins are twice the field's or more: a frame whose bins barely
+  // differ (2452 x 2056 at 0.086 um/px: 8 px against 6) would pay a second measurement for nothing.
+  const fieldBinPx = scaleBinPx(resident.width, resident.height);
+  return scaleBinPx(resident.width, resident.height, givenMicronsPerPixel) >= 2 * fieldBinPx ? attempt(fieldBinPx) : undefined;
 }
 
 /**

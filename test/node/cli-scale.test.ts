@@ -27,22 +27,27 @@ const frames = bccd(4);
 const forty = bccd(40);
 
 describe('smearscope CLI: scale', () => {
-  it('a wrong --microns-per-pixel (2 instead of 0.075 on BCCD) warns on every frame, and the differential carries the flag', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'smearscope-scale-')), 'report.json');
-    const result = await cli(['analyze', ...frames, '--backend', 'wasm', '--workers', '1', '--microns-per-pixel', '2', '--out', out]);
-    expect(result.code ?? 0).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
-    expect(report.frames).toHaveLength(frames.length);
-    for (const frame of report.frames) {
-      expect(frame.scaleSource).toBe('given');
-      expect(frame.scaleWarning).toMatch(/given scale 2 um\/px .* say 0\.\d+ um\/px/);
-    }
-    expect(result.stderr.match(/scale warning: /g)).toHaveLength(frames.length);
-    const { scaleFlag, flags } = report.differential;
-    expect(scaleFlag).toMatchObject({ raised: true, framesWithWarning: frames.length, framesSeen: frames.length });
-    // Whatever the wrong scale makes the model say, no flag stands without the scale flag beside it.
-    if (flags.some((flag: { raised: boolean }) => flag.raised)) expect(scaleFlag.raised).toBe(true);
-  });
+  // 2: far too large; 0.0075: a unit slip, far too small (the bins a given scale allows were then
+  // as large as the real red cells, and the check passed every frame with no cell found).
+  it.each(['2', '0.0075'])(
+    'a wrong --microns-per-pixel (%s instead of 0.075 on BCCD) warns on every frame, and the differential carries the flag',
+    async (given) => {
+      const out = join(mkdtempSync(join(tmpdir(), 'smearscope-scale-')), 'report.json');
+      const result = await cli(['analyze', ...frames, '--backend', 'wasm', '--workers', '1', '--microns-per-pixel', given, '--out', out]);
+      expect(result.code ?? 0).toBe(0);
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      expect(report.frames).toHaveLength(frames.length);
+      for (const frame of report.frames) {
+        expect(frame.scaleSource).toBe('given');
+        expect(frame.scaleWarning).toMatch(new RegExp(`given scale ${given} um/px .* say 0\\.\\d+ um/px`));
+      }
+      expect(result.stderr.match(/scale warning: /g)).toHaveLength(frames.length);
+      const { scaleFlag, flags } = report.differential;
+      expect(scaleFlag).toMatchObject({ raised: true, framesWithWarning: frames.length, framesSeen: frames.length });
+      // Whatever the wrong scale makes the model say, no flag stands without the scale flag beside it.
+      if (flags.some((flag: { raised: boolean }) => flag.raised)) expect(scaleFlag.raised).toBe(true);
+    },
+  );
 
   it('the right scale warns on few frames; without one each frame says where its scale came from', async () => {
     const right = JSON.parse((await cli(['analyze', ...forty, '--locate-only', '--quiet', '--microns-per-pixel', '0.075'])).stdout);
