@@ -1,6 +1,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs, OrtModule } from './backend.js';
+import { checkLogitsNotProbabilities } from './check-logits-kind.js';
 import type { ClassifierSession } from './classifier-session.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
 import type { Dtype } from './dtype.js';
@@ -105,7 +106,8 @@ export async function createOrtSession(
   };
 
   // Warm-up: shader compilation / kernel selection happen here, not in the first real frame.
-  await run(new Float32Array(dims[0] * dims[1] * dims[2] * dims[3]));
+  const warm = await run(new Float32Array(dims[0] * dims[1] * dims[2] * dims[3]));
+  checkLogitsNotProbabilities(warm.logits, card.classes.length, card.id, card.outputs.logits);
 
   return {
     backend,
