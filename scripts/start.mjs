@@ -1,7 +1,7 @@
 // `npm start`: the main job on the sample data. Runs `smearscope analyze` over the BCCD frames
 // (peripheral blood) in ../shared/data with the shipped peripheral-blood model, writes the JSON
 // report to out/, and prints the summary as a blood differential.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { main } from '../dist/node/cli.js';
 import { BLOOD_MODEL_ID } from './shipped-models.mjs';
@@ -17,6 +17,8 @@ const BCCD_MICRONS_PER_PIXEL = '0.075';
 const MODEL = BLOOD_MODEL_ID;
 const reportPath = resolve('out/bccd-report.json');
 mkdirSync('out', { recursive: true });
+// A report left by an earlier run must not be summarized as this one's.
+rmSync(reportPath, { force: true });
 
 const started = performance.now();
 const code = await main([
@@ -32,6 +34,10 @@ const code = await main([
   ...process.argv.slice(2),
 ]);
 const seconds = (performance.now() - started) / 1000;
+if (!existsSync(reportPath)) {
+  // analyze refused before any frame (no data, a bad option) and has said why on stderr.
+  process.exit(code || 1);
+}
 const report = JSON.parse(readFileSync(reportPath, 'utf8'));
 
 const frameCount = report.frames.length;

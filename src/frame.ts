@@ -75,7 +75,9 @@ function checkStageMicrons(stageMicrons: unknown): void {
  */
 export function checkMicronsPerPixel(value: unknown, code: SmearscopeErrorCode, label: string): asserts value is number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new SmearscopeError(code, `${label} must be a positive number of microns per pixel, got ${value}`);
+    // A string is quoted: '0.075' must not read as the number it spells.
+    const got = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    throw new SmearscopeError(code, `${label} must be a positive number of microns per pixel, got ${got}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SmearscopeError } from '../errors.js';
+import { EXIT } from './parse-options.js';
 import type { Frame } from '../frame.js';
 import type { StainReference } from '../stain/reference.js';
 import { encodePng } from '../io/encode-png.js';
@@ -29,18 +30,18 @@ Options:
                        (unit OD vectors, row 0 hematoxylin-like; 99th-percentile concentrations)
   -h, --help           this help
 
-Errors print as "error [CODE]: message" on stderr with exit code 1; an image with too little
-stain for a fit (blank, one colour) fails with INVALID_FRAME.
+Errors print as "error [CODE]: message" on stderr with exit code 2 (usage or fatal, as every
+command); an image with too little stain for a fit (blank, one colour) fails with INVALID_FRAME.
 `;
 
-/** `smearscope normalize`: see NORMALIZE_HELP. Returns the exit code; typed errors go to stderr (code 1). */
+/** `smearscope normalize`: see NORMALIZE_HELP. Returns the exit code; typed errors go to stderr (EXIT.usageOrFatal). */
 export async function normalizeCommand(argv: string[]): Promise<number> {
   try {
     return await runNormalize(argv);
   } catch (error) {
     if (!(error instanceof SmearscopeError)) throw error;
     process.stderr.write(`error [${error.code}]: ${error.message}\n`);
-    return 1;
+    return EXIT.usageOrFatal;
   }
 }
 

@@ -205,6 +205,13 @@ describe('localizeCells rejects invalid options and fits with INVALID_ARGUMENT',
     expectInvalid(() => binStainChannels(kernels, placeFrame(kernels, frame), localizationChannels(SMEAR_STAIN), binPx, sampleStep));
   });
 
+  it('quotes a scale given as a string, so "0.25" does not read as a valid number', async () => {
+    kernels ??= await instantiateKernels({ canaryBytes: 64 });
+    expect(() =>
+      localizeCells(kernels, placeFrame(kernels, frame), SMEAR_STAIN, { ...base, micronsPerPixel: '0.25' as unknown as number }),
+    ).toThrow('localize: micronsPerPixel must be a positive number of microns per pixel, got "0.25"');
+  });
+
   it('accepts the base options and fit (so the cases above fail for their own reason)', async () => {
     kernels ??= await instantiateKernels({ canaryBytes: 64 });
     const localization = localizeCells(kernels, placeFrame(kernels, frame), SMEAR_STAIN, base);

@@ -106,12 +106,12 @@ describe('smearscope normalize', () => {
       expect(await run(CROP, explicit, '--reference', card)).toBe(0);
       expect(readFileSync(out)).toEqual(readFileSync(explicit));
     } else {
-      expect(code).toBe(1);
+      expect(code).toBe(2);
       expect(stderr).toMatch(/^error \[IO_FAILED\]: .*pass --reference/);
     }
   });
 
-  it('fails with a typed message and exit code 1', async () => {
+  it('fails with a typed message and exit code 2 (usage or fatal, as every command)', async () => {
     const blank = join(directory, 'blank.png');
     writeFileSync(blank, await encodePng(solidFrame(40, 30, 4, [250, 250, 250])));
     const badCard = join(directory, 'bad.json');
@@ -126,7 +126,7 @@ describe('smearscope normalize', () => {
       [[CROP, join(directory, 'o.png'), '--reference', badCard], 'INVALID_ARGUMENT'],
     ];
     for (const [argv, code] of cases) {
-      expect(await run(...argv), argv.join(' ')).toBe(1);
+      expect(await run(...argv), argv.join(' ')).toBe(2);
       expect(stderr).toMatch(new RegExp(`^error \\[${code}\\]: `));
     }
   });
