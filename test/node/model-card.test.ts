@@ -1,12 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { SmearscopeError } from '../../src/errors.js';
+import { checkGraphAgainstCard } from '../../src/inference/check-graph.js';
 import { loadModel } from '../../src/inference/load-model.js';
 import { validateModelCard } from '../../src/inference/model-card.js';
 import { platform } from '../../src/platform/node.js';
+import type { ModelCard } from '../../src/inference/model-card-types.js';
 import { shippedModelCard } from '../support/test-model.js';
+import { tinyModel } from '../support/tiny-model.js';
 
 const shipped = () => JSON.parse(readFileSync(shippedModelCard(), 'utf8')) as Record<string, any>;
 
@@ -130,5 +134,38 @@ describe('loading a card', () => {
       code: 'IO_FAILED',
       message: expect.stringMatching(/over the limit of/),
     });
+  });
+});
+
+describe('a card against its graph', () => {
+  /** 'ok', or the message of the MODEL_MISMATCH that checkGraphAgainstCard throws (anything else fails the test). */
+  async function graphVerdict({ card, onnx }: { card: ModelCard; onnx: Uint8Array }): Promise<string> {
+    const session = await ort.InferenceSession.create(onnx, { executionProviders: ['cpu'] });
+    try {
+      checkGraphAgainstCard(session, card);
+      return 'ok';
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'MODEL_MISMATCH' });
+      return (error as Error).message;
+    } finally {
+      await session.release();
+    }
+  }
+
+  it('accepts the tiny model with its own card, dynamic or fixed batch', async () => {
+    expect(await graphVerdict(tinyModel())).toBe('ok');
+    expect(await graphVerdict(tinyModel({ batch: 8 }))).toBe('ok');
+  });
+
+  it("refuses a card whose batch is not the graph's fixed one, saying what the card must say", async () => {
+    for (const batch of [null, undefined, 4]) {
+      const model = tinyModel({ batch: 8 });
+      model.card.input.batch = batch as number | null;
+      expect(await graphVerdict(model), String(batch)).toMatch(/the graph's batch is fixed at 8 .*set input\.batch: 8 in the card/);
+    }
+    // A dynamic graph runs any batch: a card fixing one is not a mismatch.
+    const dynamic = tinyModel();
+    dynamic.card.input.batch = 8;
+    expect(await graphVerdict(dynamic)).toBe('ok');
   });
 });
