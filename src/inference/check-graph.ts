@@ -7,8 +7,8 @@ type TensorMetadata = ortTypes.InferenceSession.TensorValueMetadata;
 
 /**
  * Compares the card with the loaded graph: input and output names, the input's batch, channel and
- * spatial dims, and (when known statically) the logits' class count. Throws MODEL_MISMATCH listing
- * every disagreement and what to fix.
+ * spatial dims, the element type of the input and outputs, and (when known statically) the logits'
+ * class count. Throws MODEL_MISMATCH listing every disagreement and what to fix.
  */
 export function checkGraphAgainstCard(session: ortTypes.InferenceSession, card: ModelCard): void {
   const problems: string[] = [];
@@ -23,6 +23,10 @@ export function checkGraphAgainstCard(session: ortTypes.InferenceSession, card: 
   }
   const inputMeta = tensorMetadata(session.inputMetadata, card.input.name);
   if (inputMeta) problems.push(...inputProblems(inputMeta, card));
+  for (const name of declared) {
+    const meta = tensorMetadata(session.outputMetadata, name);
+    if (meta && meta.type !== 'float32') problems.push(float32Problem(`output "${name}"`, meta.type));
+  }
   const logitsMeta = tensorMetadata(session.outputMetadata, card.outputs.logits);
   if (logitsMeta?.shape.length === 2) {
     const classCount = logitsMeta.shape[1];
@@ -41,9 +45,10 @@ function tensorMetadata(metadata: readonly ValueMetadata[] | undefined, name: st
   return meta?.isTensor ? meta : undefined;
 }
 
-/** The input's NCHW dims against the card. */
+/** The input's element type and NCHW dims against the card. */
 function inputProblems(meta: TensorMetadata, card: ModelCard): string[] {
   const problems: string[] = [];
+  if (meta.type !== 'float32') problems.push(float32Problem(`input "${card.input.name}"`, meta.type));
   if (meta.shape.length === 0) return problems;
   const [batch, channels, height, width] = meta.shape;
   if (meta.shape.length !== 4) problems.push(`input "${card.input.name}" has rank ${meta.shape.length}, expected 4 (NCHW)`);
@@ -61,6 +66,14 @@ function inputProblems(meta: TensorMetadata, card: ModelCard): string[] {
   if (typeof width === 'number' && width !== card.input.width)
     problems.push(`input width is ${width} in the graph but ${card.input.width} in the card`);
   return problems;
+}
+
+/** The SDK feeds and reads float32 only; a float16 graph ships as the card's fp16 variant instead. */
+function float32Problem(what: string, type: string): string {
+  return (
+    `${what} is ${type} in the graph, expected float32: the SDK feeds float32 patches and reads float32 outputs; ` +
+    'name a float32 graph in "model", and a float16 one (Casts at its boundaries, float32 input and outputs) in "fp16.model"'
+  );
 }
 
 /** Checks the class count of a real output (for graphs whose shapes are symbolic). */

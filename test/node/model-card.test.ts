@@ -168,4 +168,14 @@ describe('a card against its graph', () => {
     dynamic.card.input.batch = 8;
     expect(await graphVerdict(dynamic)).toBe('ok');
   });
+
+  it('refuses a float16 input or logits output, pointing to the fp16 variant of the card', async () => {
+    for (const options of [{ inputType: 'float16' }, { logitsType: 'float16' }] as const) {
+      const [what] = Object.keys(options);
+      const name = what === 'inputType' ? 'input "image"' : 'output "logits"';
+      expect(await graphVerdict(tinyModel(options)), what).toMatch(
+        new RegExp(`${name} is float16 in the graph, expected float32: .*"fp16\\.model"`),
+      );
+    }
+  });
 });
