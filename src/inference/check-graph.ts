@@ -8,7 +8,8 @@ type TensorMetadata = ortTypes.InferenceSession.TensorValueMetadata;
 /**
  * Compares the card with the loaded graph: input and output names, the input's batch, channel and
  * spatial dims, the element type of the input and outputs, and (when known statically) the logits'
- * class count. Throws MODEL_MISMATCH listing every disagreement and what to fix.
+ * class count and the feature map's channels against the CAM weights. Throws MODEL_MISMATCH listing
+ * every disagreement and what to fix.
  */
 export function checkGraphAgainstCard(session: ortTypes.InferenceSession, card: ModelCard): void {
   const problems: string[] = [];
@@ -34,6 +35,8 @@ export function checkGraphAgainstCard(session: ortTypes.InferenceSession, card: 
       problems.push(`logits have ${classCount} classes in the graph but the card lists ${card.classes.length}`);
     }
   }
+  const camProblem = classifierWidthProblem(session, card);
+  if (camProblem) problems.push(camProblem);
   if (problems.length > 0) {
     throw new SmearscopeError('MODEL_MISMATCH', `model card "${card.id}" does not match its ONNX graph:\n  - ${problems.join('\n  - ')}`);
   }
@@ -74,6 +77,17 @@ function float32Problem(what: string, type: string): string {
     `${what} is ${type} in the graph, expected float32: the SDK feeds float32 patches and reads float32 outputs; ` +
     'name a float32 graph in "model", and a float16 one (Casts at its boundaries, float32 input and outputs) in "fp16.model"'
   );
+}
+
+/** CAM weighs the feature map's channels with the card's classifier rows: their widths must agree. */
+function classifierWidthProblem(session: ortTypes.InferenceSession, card: ModelCard): string | undefined {
+  const classifier = card.outputs.classifier;
+  const featureMeta = tensorMetadata(session.outputMetadata, card.outputs.featureMap);
+  if (!classifier || featureMeta?.shape.length !== 4) return undefined;
+  const channels = featureMeta.shape[1];
+  const width = classifier.weights[0].length;
+  if (typeof channels !== 'number' || channels === width) return undefined;
+  return `outputs.classifier.weights have ${width} entries per class but the feature map "${card.outputs.featureMap}" has ${channels} channels in the graph; the weights must be those of the final linear layer, one per feature-map channel`;
 }
 
 /** Checks the class count of a real output (for graphs whose shapes are symbolic). */

@@ -178,4 +178,13 @@ describe('a card against its graph', () => {
       );
     }
   });
+
+  it("refuses CAM weights whose width is not the feature map's channel count", async () => {
+    const model = tinyModel({ featureChannels: 32 });
+    const classifier = model.card.outputs.classifier!;
+    classifier.weights = classifier.weights.map((row) => row.slice(0, 16));
+    expect(await graphVerdict(model)).toMatch(
+      /classifier\.weights have 16 entries per class but the feature map "feature_map" has 32 channels/,
+    );
+  });
 });
