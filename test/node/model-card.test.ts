@@ -82,6 +82,19 @@ describe('model card validation', () => {
     huge.input.patchMicrons = 5000;
     expect(problemsOf(huge)).toMatch(/patchMicrons must be a number in \[5, 200\], got 5000/);
   });
+
+  it('refuses what createScope refuses of the scheme: an unknown scheme, a class code not in it', () => {
+    const unknown = shipped();
+    unknown.scheme = 'acme-7';
+    expect(problemsOf(unknown)).toMatch(/unknown class scheme "acme-7"; known schemes: .*peripheral-blood-pbc-8/);
+    const foreign = shipped();
+    foreign.scheme = 'peripheral-blood-pbc-8';
+    expect(foreign.classes[0]).toBe('BLA');
+    expect(problemsOf(foreign)).toMatch(/class code BLA \(output 0\) is not in scheme peripheral-blood-pbc-8/);
+    // Listed with the card's other problems, not instead of them.
+    foreign.thresholds = { confidence: 2 };
+    expect(problemsOf(foreign).split('\n  - ')).toHaveLength(3);
+  });
 });
 
 describe('loading a card', () => {
