@@ -65,7 +65,7 @@ export interface ScopeOptions {
   backend?: BackendChoice;
   /** Preprocess workers, each with its own copy of the WASM kernels (default: cores - 1, at most 4). */
   workers?: number;
-  /** Cells per inference run, a static shape: an integer from 1 to 1024 (default 8). */
+  /** Cells per inference run, a static shape: an integer from 1 to 1024 (default: the card's fixed batch `input.batch`, else 8). */
   batchSize?: number;
   /** Locate cells only: no inference worker starts and results carry no decisions (default false). */
   locateOnly?: boolean;

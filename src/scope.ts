@@ -7,7 +7,7 @@ import { checkBackendChoice } from './inference/backend.js';
 import { DTYPE_CHOICES } from './inference/dtype.js';
 import { adapterShaderF16, hardwareAdapterPresent } from './inference/webgpu-adapter.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
-import { checkBatchSize } from './inference/batch-size.js';
+import { checkBatchSize, resolveBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
 import { defaultModelId } from './inference/shipped-models.js';
 import { analyzeStream, checkStreamArguments, type StreamContext } from './pipeline/analyze-stream.js';
@@ -50,10 +50,9 @@ function checkScopeOptions(options: ScopeOptions): void {
  */
 export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   checkScopeOptions(options);
-  const batchSize = options.batchSize ?? 8;
   const limits = resolveFrameLimits(options.frameLimits);
   const events: string[] = [];
-  checkBatchSize(batchSize);
+  if (options.batchSize !== undefined) checkBatchSize(options.batchSize);
   const locateOnly = options.locateOnly ?? false;
   const workers = options.workers ?? platform.defaultPreprocessWorkers();
   const host = withAssetsPath({ ...platform, ...workerHost }, options.assetsPath);
@@ -77,6 +76,8 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     ...(options.cacheModel !== undefined ? { cache: options.cacheModel } : {}),
   });
   const { card } = model;
+  // An explicit batch size that the card's fixed batch forbids fails when the session opens (checkCardBatch).
+  const batchSize = resolveBatchSize(options.batchSize, card);
   if (model.fp16Unread) events.push(`the float16 graph was not read (${model.fp16Unread}); dtype auto runs fp32`);
   const scheme = resolveScheme(card);
   // auto picks WebGPU only on a hardware adapter: elsewhere it lands on a CPU backend, whose layout applies.

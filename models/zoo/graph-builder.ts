@@ -27,10 +27,10 @@ export function freshName(graph: GraphDraft, base: string): string {
   return name;
 }
 
-/** Declares a float32 graph input under exactly `name` (inputs are part of the model's contract). */
-export function addInput(graph: GraphDraft, name: string, dims: OnnxDim[]): string {
+/** Declares a graph input (float32 unless said) under exactly `name` (inputs are part of the model's contract). */
+export function addInput(graph: GraphDraft, name: string, dims: OnnxDim[], elementType: 'float32' | 'float16' = 'float32'): string {
   takeExactName(graph, name);
-  graph.inputs.push({ name, dims });
+  graph.inputs.push(elementType === 'float32' ? { name, dims } : { name, dims, elementType });
   return name;
 }
 

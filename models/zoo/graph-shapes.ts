@@ -1,7 +1,7 @@
 /**
  * Shape inference for the operator subset the zoo uses (Conv, BatchNormalization, LayerNormalization,
  * Relu, Sigmoid, Tanh, Erf, Softmax, MaxPool, AveragePool, Add, Mul, Div, GlobalAveragePool, Flatten,
- * Gemm, MatMul, Reshape, Transpose, Gather), following the ONNX opset-17 definitions.
+ * Gemm, MatMul, Reshape, Transpose, Gather, Cast), following the ONNX opset-17 definitions.
  * Symbolic dimensions (the batch) pass through; spatial and channel dimensions must be static.
  */
 import type { OnnxAttribute, OnnxDim, OnnxGraph, OnnxNode } from './onnx-writer.js';
@@ -47,6 +47,7 @@ function inferNodeOutput(node: OnnxNode, inputs: OnnxDim[][], reshapeTo?: number
     case 'Tanh':
     case 'Erf':
     case 'Softmax':
+    case 'Cast':
       return x;
     case 'Add':
     case 'Mul':

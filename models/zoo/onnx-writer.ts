@@ -22,10 +22,12 @@ export const ONNX_OPSET_VERSION = 17;
 /** A tensor dimension: a number when static, a name (e.g. "batch") when symbolic. */
 export type OnnxDim = number | string;
 
-/** A graph input or output; all zoo tensors are float32. */
+/** A graph input or output; all zoo tensors are float32 (float16 only in tests of graphs the SDK refuses). */
 export interface OnnxValueInfo {
   name: string;
   dims: OnnxDim[];
+  /** Default float32. */
+  elementType?: 'float32' | 'float16';
 }
 
 export type OnnxAttribute = { type: 'INT'; value: number } | { type: 'INTS'; value: number[] } | { type: 'FLOAT'; value: number };
@@ -86,9 +88,10 @@ export function floatAttribute(value: number): OnnxAttribute {
   return { type: 'FLOAT', value };
 }
 
-/** TensorProto.DataType.FLOAT and INT64 */
+/** TensorProto.DataType.FLOAT, INT64 and FLOAT16 */
 const ELEMENT_TYPE_FLOAT32 = 1;
 const ELEMENT_TYPE_INT64 = 7;
+const ELEMENT_TYPE_FLOAT16 = 10;
 /** AttributeProto.AttributeType */
 const ATTRIBUTE_TYPE_CODE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
 
@@ -188,7 +191,7 @@ function encodeValueInfo(info: OnnxValueInfo): ProtoMessage {
     writeMessageField(shape, 1, dimension);
   }
   const tensorType = createMessage();
-  writeVarintField(tensorType, 1, ELEMENT_TYPE_FLOAT32); // elem_type
+  writeVarintField(tensorType, 1, info.elementType === 'float16' ? ELEMENT_TYPE_FLOAT16 : ELEMENT_TYPE_FLOAT32); // elem_type
   writeMessageField(tensorType, 2, shape);
   const type = createMessage();
   writeMessageField(type, 1, tensorType); // tensor_type

@@ -38,7 +38,7 @@ Options:
                               scale and its source, flags, warnings and error; jsonl: JSON Lines
                               streamed as frames complete: {type:"run"}, one {type:"frame", index,
                               ...} per frame, {type:"end", framesDone, differential, interrupted?})
-  --batch <n>                 cells per inference run (default 8)
+  --batch <n>                 cells per inference run (default 8, or the model's fixed batch)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --inference-sessions <n>    wasm / native: model sessions, each in its own worker, the inference
                               threads split among them (default: one single-threaded session per core, at most 4)

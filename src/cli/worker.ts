@@ -18,7 +18,7 @@ Options:
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --inference-sessions <n>    model sessions, each in its own worker (default: one single-threaded
                               session per core, at most 4)
-  --batch <n>                 cells per inference run (default 8)
+  --batch <n>                 cells per inference run (default 8, or the model's fixed batch)
   --lock-seconds <s>          a dead worker's jobs go to another worker after this (default 30)
   --quiet                     no per-frame lines on stderr
   -h, --help                  this help

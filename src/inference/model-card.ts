@@ -1,3 +1,5 @@
+import { resolveScheme } from '../clinical/schemes.js';
+import type { CardClasses } from '../clinical/scheme-types.js';
 import { SmearscopeError } from '../errors.js';
 import type { ModelCard } from './model-card-types.js';
 
@@ -14,9 +16,10 @@ const THRESHOLD_KEYS = ['confidence', 'blast', 'atypical'] as const;
 type Json = Record<string, unknown>;
 
 /**
- * Checks a parsed card against the schema of model-card-types.ts and returns it typed. Every
- * problem found is listed in one INVALID_MODEL_CARD error, with the field path, so a vendor fixes
- * their card in one go; no input (null fields, wrong types) makes it throw anything else.
+ * Checks a parsed card against the schema of model-card-types.ts, and its classes against its class
+ * scheme as createScope resolves it, and returns it typed. Every problem found is listed in one
+ * INVALID_MODEL_CARD error, with the field path, so a vendor fixes their card in one go; no input
+ * (null fields, wrong types) makes it throw anything else.
  * `label` names the card (its path) in the message.
  */
 export function validateModelCard(json: unknown, label = 'model card'): ModelCard {
@@ -48,6 +51,10 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
       : undefined;
   if (!classes) problems.push('classes must list at least 2 class codes (strings) in output order');
   else if (new Set(classes).size !== classes.length) problems.push('classes must not repeat a code');
+  else if (typeof card.scheme === 'string') {
+    const problem = schemeProblem({ id: String(card.id), scheme: card.scheme, classes });
+    if (problem) problems.push(problem);
+  }
 
   const groups = check.object('groups', card.groups, `{ ${GROUP_KEYS.join(', ')} }: arrays of class codes`, true);
   if (groups) {
@@ -128,6 +135,21 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
     throw new SmearscopeError('INVALID_MODEL_CARD', `${label} is not a valid model card:\n  - ${problems.join('\n  - ')}`);
   }
   return card as unknown as ModelCard;
+}
+
+/**
+ * What createScope's scheme resolution refuses in the card's scheme and classes (an unknown scheme,
+ * a class code not in it), or undefined. Groups and thresholds are left out: checked above, and
+ * resolveScheme would throw on the first malformed one instead of listing it.
+ */
+function schemeProblem(card: CardClasses): string | undefined {
+  try {
+    resolveScheme(card);
+    return undefined;
+  } catch (error) {
+    if (error instanceof SmearscopeError) return error.message;
+    throw error;
+  }
 }
 
 /** Field checks that append a problem (with the field path) instead of throwing. */

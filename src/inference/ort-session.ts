@@ -1,6 +1,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, BatchOutputs, OrtModule } from './backend.js';
+import { checkCardBatch } from './batch-size.js';
 import { checkLogitsNotProbabilities } from './check-logits-kind.js';
 import type { ClassifierSession } from './classifier-session.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
@@ -32,12 +33,7 @@ export async function createOrtSession(
   options: OrtSessionOptions,
 ): Promise<ClassifierSession> {
   const { backend, batchSize } = options;
-  if (card.input.batch != null && card.input.batch !== batchSize) {
-    throw new SmearscopeError(
-      'MODEL_MISMATCH',
-      `model "${card.id}" has a static batch of ${card.input.batch}; use batchSize ${card.input.batch}`,
-    );
-  }
+  checkCardBatch(batchSize, card);
   const notes: string[] = [];
   const threads = options.numThreads ?? 1;
   // onnxruntime-web reads this once, when its build first starts; each build keeps its own.

@@ -1,12 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { SmearscopeError } from '../../src/errors.js';
+import { checkGraphAgainstCard } from '../../src/inference/check-graph.js';
 import { loadModel } from '../../src/inference/load-model.js';
 import { validateModelCard } from '../../src/inference/model-card.js';
 import { platform } from '../../src/platform/node.js';
+import type { ModelCard } from '../../src/inference/model-card-types.js';
 import { shippedModelCard } from '../support/test-model.js';
+import { tinyModel } from '../support/tiny-model.js';
 
 const shipped = () => JSON.parse(readFileSync(shippedModelCard(), 'utf8')) as Record<string, any>;
 
@@ -78,6 +82,19 @@ describe('model card validation', () => {
     huge.input.patchMicrons = 5000;
     expect(problemsOf(huge)).toMatch(/patchMicrons must be a number in \[5, 200\], got 5000/);
   });
+
+  it('refuses what createScope refuses of the scheme: an unknown scheme, a class code not in it', () => {
+    const unknown = shipped();
+    unknown.scheme = 'acme-7';
+    expect(problemsOf(unknown)).toMatch(/unknown class scheme "acme-7"; known schemes: .*peripheral-blood-pbc-8/);
+    const foreign = shipped();
+    foreign.scheme = 'peripheral-blood-pbc-8';
+    expect(foreign.classes[0]).toBe('BLA');
+    expect(problemsOf(foreign)).toMatch(/class code BLA \(output 0\) is not in scheme peripheral-blood-pbc-8/);
+    // Listed with the card's other problems, not instead of them.
+    foreign.thresholds = { confidence: 2 };
+    expect(problemsOf(foreign).split('\n  - ')).toHaveLength(3);
+  });
 });
 
 describe('loading a card', () => {
@@ -130,5 +147,57 @@ describe('loading a card', () => {
       code: 'IO_FAILED',
       message: expect.stringMatching(/over the limit of/),
     });
+  });
+});
+
+describe('a card against its graph', () => {
+  /** 'ok', or the message of the MODEL_MISMATCH that checkGraphAgainstCard throws (anything else fails the test). */
+  async function graphVerdict({ card, onnx }: { card: ModelCard; onnx: Uint8Array }): Promise<string> {
+    const session = await ort.InferenceSession.create(onnx, { executionProviders: ['cpu'] });
+    try {
+      checkGraphAgainstCard(session, card);
+      return 'ok';
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'MODEL_MISMATCH' });
+      return (error as Error).message;
+    } finally {
+      await session.release();
+    }
+  }
+
+  it('accepts the tiny model with its own card, dynamic or fixed batch', async () => {
+    expect(await graphVerdict(tinyModel())).toBe('ok');
+    expect(await graphVerdict(tinyModel({ batch: 8 }))).toBe('ok');
+  });
+
+  it("refuses a card whose batch is not the graph's fixed one, saying what the card must say", async () => {
+    for (const batch of [null, undefined, 4]) {
+      const model = tinyModel({ batch: 8 });
+      model.card.input.batch = batch as number | null;
+      expect(await graphVerdict(model), String(batch)).toMatch(/the graph's batch is fixed at 8 .*set input\.batch: 8 in the card/);
+    }
+    // A dynamic graph runs any batch: a card fixing one is not a mismatch.
+    const dynamic = tinyModel();
+    dynamic.card.input.batch = 8;
+    expect(await graphVerdict(dynamic)).toBe('ok');
+  });
+
+  it('refuses a float16 input or logits output, pointing to the fp16 variant of the card', async () => {
+    for (const options of [{ inputType: 'float16' }, { logitsType: 'float16' }] as const) {
+      const [what] = Object.keys(options);
+      const name = what === 'inputType' ? 'input "image"' : 'output "logits"';
+      expect(await graphVerdict(tinyModel(options)), what).toMatch(
+        new RegExp(`${name} is float16 in the graph, expected float32: .*"fp16\\.model"`),
+      );
+    }
+  });
+
+  it("refuses CAM weights whose width is not the feature map's channel count", async () => {
+    const model = tinyModel({ featureChannels: 32 });
+    const classifier = model.card.outputs.classifier!;
+    classifier.weights = classifier.weights.map((row) => row.slice(0, 16));
+    expect(await graphVerdict(model)).toMatch(
+      /classifier\.weights have 16 entries per class but the feature map "feature_map" has 32 channels/,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BCCD_DIR } from '../support/frames.js';
 import { createScope } from '../../dist/node/index.js';
 import { shippedModelCard } from '../support/test-model.js';
+import { tinyModel } from '../support/tiny-model.js';
 
 describe('createScope checks its options before any work', () => {
   it('refuses an unknown backend with a typed error listing the valid ones (never runs another backend under that name)', async () => {
@@ -33,6 +34,26 @@ describe('createScope checks its options before any work', () => {
     }
     await expect(createScope(null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createScope({ model: null as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('batch size', () => {
+  it("defaults to the card's fixed batch, else 8; another explicit one is MODEL_MISMATCH naming the API option and the CLI flag", async () => {
+    for (const [batch, expected] of [
+      [1, 1],
+      [undefined, 8],
+    ] as const) {
+      const scope = await createScope({ model: tinyModel({ batch }), backend: 'native', workers: 1 });
+      try {
+        expect(scope.batchSize, String(batch)).toBe(expected);
+      } finally {
+        await scope.dispose();
+      }
+    }
+    await expect(createScope({ model: tinyModel({ batch: 1 }), backend: 'native', workers: 1, batchSize: 4 })).rejects.toMatchObject({
+      code: 'MODEL_MISMATCH',
+      message: expect.stringMatching(/has a fixed batch of 1 .*cannot run batches of 4; .*batchSize.*--batch/),
+    });
   });
 });
 
