@@ -121,6 +121,9 @@ export async function* analyzeStream(
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
   options.signal?.addEventListener('abort', onAbort);
+  // A signal aborted before the call never fires 'abort' again: it stops the stream at its first
+  // step, as an abort then would (ABORTED, no frame pulled).
+  if (options.signal?.aborted) onAbort();
 
   const iterator = Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<FrameInput>)[Symbol.iterator]();
   const order = new InputOrder<FrameResult>();

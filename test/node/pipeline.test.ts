@@ -200,6 +200,28 @@ describe('pipeline in Node', () => {
     expect(stoppedAfterMs).toBeGreaterThan(0);
   });
 
+  it('an AbortSignal aborted before the call stops analyzeStream and analyzeFrame at their first step: ABORTED, no frame taken', async () => {
+    let pulled = 0;
+    function* source() {
+      for (const frame of frames) {
+        pulled++;
+        yield copyFrame(frame);
+      }
+    }
+    const handoffs = testingHooks(wasm).frameHandoffs;
+    const seen: FrameResult[] = [];
+    const error = await (async () => {
+      for await (const r of wasm.analyzeStream(source(), { signal: AbortSignal.abort() })) seen.push(r);
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect(seen).toEqual([]);
+    expect(pulled).toBe(0);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(wasm.analyzeFrame(copyFrame(frames[0]), { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(testingHooks(wasm).frameHandoffs).toEqual(handoffs); // no frame reached a worker
+  });
+
   it('reports progress and rejects bad options with typed errors', async () => {
     const progress: number[] = [];
     for await (const _ of wasm.analyzeStream(
