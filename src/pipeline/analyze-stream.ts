@@ -78,6 +78,17 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   }
 }
 
+/** The stream's end when the caller's frame source threw (IO_FAILED, as a WriterFrame's failed write). */
+function sourceFailed(error: unknown, framesTaken: number): SmearscopeError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SmearscopeError(
+    'IO_FAILED',
+    `the frame source threw after giving ${framesTaken} frame(s), whose results were yielded: ${reason}; ` +
+      'the stream ended there, so analyze the frames after it in a new stream once the source is fixed',
+    { cause: error },
+  );
+}
+
 function isAbortSignal(value: unknown): value is AbortSignal {
   return (
     typeof value === 'object' &&
@@ -133,6 +144,8 @@ export async function* analyzeStream(
   let pullingSinceMs: number | undefined;
   let preparing = 0;
   let fatal: unknown;
+  /** What the caller's source threw: the stream ends with it once the frames taken are answered. */
+  let sourceFailure: { error: unknown } | undefined;
   let progressFailed = false;
   const progress: AnalyzeProgress = { framesStarted: 0, framesDone: 0, framesFailed: 0, cellsClassified: 0 };
 
@@ -240,7 +253,10 @@ export async function* analyzeStream(
         detach(prepare(newFrameState(pulled++, next.value)));
       }
     } catch (error) {
-      fatal = error; // the caller's iterable threw: end the stream with that error
+      // The caller's source threw: it gives no more frames (as for-await, we do not call its
+      // return()), but the frames it gave are still answered before the stream ends with it.
+      sourceFailure = { error };
+      inputDone = true;
     } finally {
       pullingSinceMs = undefined;
       notify();
@@ -378,7 +394,10 @@ export async function* analyzeStream(
         yield result;
         if (cancel.signal.aborted) throw aborted();
       }
-      if (inputDone && order.emitted === pulled) return;
+      if (inputDone && order.emitted === pulled) {
+        if (sourceFailure) throw sourceFailed(sourceFailure.error, pulled);
+        return;
+      }
       const room = pulled - order.emitted < maxInFlight;
       if (!inputDone && pullingSinceMs === undefined && room && preparing <= ctx.pool.size && queue.waiting < 2 * ctx.batchSize) {
         void pull();

@@ -222,6 +222,29 @@ describe('pipeline in Node', () => {
     expect(testingHooks(wasm).frameHandoffs).toEqual(handoffs); // no frame reached a worker
   });
 
+  it('a frame source that throws: the frames it gave are answered first, then the stream ends with IO_FAILED and its error as cause', async () => {
+    const unplugged = new Error('camera unplugged');
+    function* camera() {
+      yield copyFrame(frames[0], 'a');
+      yield copyFrame(frames[1], 'b');
+      throw unplugged;
+    }
+    const seen: FrameResult[] = [];
+    const error = await (async () => {
+      for await (const r of wasm.analyzeStream(camera())) seen.push(r);
+    })().catch((e: unknown) => e);
+    expect(seen.map((r) => [r.label, r.error])).toEqual([
+      ['a', undefined],
+      ['b', undefined],
+    ]);
+    expect(error).toBeInstanceOf(SmearscopeError);
+    expect(error).toMatchObject({
+      code: 'IO_FAILED',
+      cause: unplugged,
+      message: expect.stringMatching(/^the frame source threw after giving 2 frame\(s\).*: camera unplugged;/),
+    });
+  });
+
   it('reports progress and rejects bad options with typed errors', async () => {
     const progress: number[] = [];
     for await (const _ of wasm.analyzeStream(
