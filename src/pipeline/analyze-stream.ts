@@ -1,4 +1,5 @@
 import type { AnalyzeOptions, AnalyzeProgress, FrameResult } from '../api-types.js';
+import { mergeThresholds } from '../clinical/cell-thresholds.js';
 import type { ResolvedScheme } from '../clinical/scheme-types.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel, type FrameInput } from '../frame.js';
@@ -70,6 +71,9 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
   checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
   checkOptionsObject('thresholds', options.thresholds);
+  // The same check decideCell makes, here where the caller made the mistake: there it would fail
+  // every frame of the stream, each after its work was done.
+  if (options.thresholds) mergeThresholds(ctx.scheme.thresholds, options.thresholds, 'INVALID_ARGUMENT', 'options.thresholds');
   if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
     throw new SmearscopeError(
       'INVALID_ARGUMENT',

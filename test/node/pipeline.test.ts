@@ -245,6 +245,31 @@ describe('pipeline in Node', () => {
     });
   });
 
+  it('bad thresholds are refused when the call is made, naming the option, before any frame is taken', async () => {
+    let pulled = 0;
+    function* source() {
+      pulled++;
+      yield copyFrame(frames[0]);
+    }
+    const handoffs = testingHooks(wasm).frameHandoffs;
+    let thrown: unknown;
+    try {
+      wasm.analyzeStream(source(), { thresholds: { confidence: 2 } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'options.thresholds.confidence must be a probability in [0, 1], got 2',
+    });
+    expect(pulled).toBe(0);
+    await expect(wasm.analyzeFrame(copyFrame(frames[0]), { thresholds: { blast: -1 } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'options.thresholds.blast must be a probability in [0, 1], got -1',
+    });
+    expect(testingHooks(wasm).frameHandoffs).toEqual(handoffs); // no frame reached a worker
+  });
+
   it('reports progress and rejects bad options with typed errors', async () => {
     const progress: number[] = [];
     for await (const _ of wasm.analyzeStream(
