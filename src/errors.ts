@@ -18,7 +18,7 @@ export type SmearscopeErrorCode =
   | 'FRAME_TOO_LARGE' // a frame has more pixels than the limits (or the kernels' memory) allow
   | 'ABORTED' // the caller's AbortSignal fired
   | 'DISPOSED' // the scope was used after dispose()
-  | 'IO_FAILED'; // a file could not be read or written
+  | 'IO_FAILED'; // a file could not be read or written, or a frame source failed (writePixels, the stream's iterable)
 
 export class SmearscopeError extends Error {
   readonly code: SmearscopeErrorCode;

@@ -17,7 +17,8 @@ export const DEFAULT_CELL_THRESHOLDS: Readonly<CellThresholds> = Object.freeze({
 
 /**
  * `override`'s defined fields over `base`. Each must lie in [0, 1]; otherwise throws with
- * `errorCode` (INVALID_MODEL_CARD for a card, INVALID_ARGUMENT for a caller), naming `source`.
+ * `errorCode` (INVALID_MODEL_CARD for a card, INVALID_ARGUMENT for a caller), naming the field
+ * `${source}.${key}` (`source` names the thresholds object, e.g. options.thresholds).
  */
 export function mergeThresholds(
   base: Readonly<CellThresholds>,
@@ -31,7 +32,7 @@ export function mergeThresholds(
     const value = override[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-      throw new SmearscopeError(errorCode, `${source}: threshold ${key} must be a probability in [0, 1], got ${value}`);
+      throw new SmearscopeError(errorCode, `${source}.${key} must be a probability in [0, 1], got ${value}`);
     }
     merged[key] = value;
   }

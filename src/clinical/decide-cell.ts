@@ -36,7 +36,9 @@ export function decideCell(probs: ArrayLike<number>, scheme: ResolvedScheme, thr
   if (probs.length !== scheme.classCount) {
     throw new SmearscopeError('INVALID_ARGUMENT', `got ${probs.length} probabilities for a model with ${scheme.classCount} classes`);
   }
-  const limits = thresholds ? mergeThresholds(scheme.thresholds, thresholds, 'INVALID_ARGUMENT', 'decideCell') : scheme.thresholds;
+  const limits = thresholds
+    ? mergeThresholds(scheme.thresholds, thresholds, 'INVALID_ARGUMENT', 'decideCell thresholds')
+    : scheme.thresholds;
   let top = 0;
   for (let i = 0; i < probs.length; i++) {
     if (Number.isNaN(probs[i])) throw new SmearscopeError('INVALID_ARGUMENT', `probability ${i} is NaN`);

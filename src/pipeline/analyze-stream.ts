@@ -1,4 +1,5 @@
 import type { AnalyzeOptions, AnalyzeProgress, FrameResult } from '../api-types.js';
+import { mergeThresholds } from '../clinical/cell-thresholds.js';
 import type { ResolvedScheme } from '../clinical/scheme-types.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel, type FrameInput } from '../frame.js';
@@ -70,12 +71,26 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
   checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
   checkOptionsObject('thresholds', options.thresholds);
+  // The same check decideCell makes, here where the caller made the mistake: there it would fail
+  // every frame of the stream, each after its work was done.
+  if (options.thresholds) mergeThresholds(ctx.scheme.thresholds, options.thresholds, 'INVALID_ARGUMENT', 'options.thresholds');
   if (options.includeCam && !(ctx.card.outputs.featureMap && ctx.card.outputs.classifier)) {
     throw new SmearscopeError(
       'INVALID_ARGUMENT',
       `model "${ctx.card.id}" declares no featureMap output and classifier weights, so it has no CAM`,
     );
   }
+}
+
+/** The stream's end when the caller's frame source threw (IO_FAILED, as a WriterFrame's failed write). */
+function sourceFailed(error: unknown, framesTaken: number): SmearscopeError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SmearscopeError(
+    'IO_FAILED',
+    `the frame source threw after giving ${framesTaken} frame(s), whose results were yielded: ${reason}; ` +
+      'the stream ended there, so analyze the frames after it in a new stream once the source is fixed',
+    { cause: error },
+  );
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {
@@ -121,6 +136,9 @@ export async function* analyzeStream(
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
   options.signal?.addEventListener('abort', onAbort);
+  // A signal aborted before the call never fires 'abort' again: it stops the stream at its first
+  // step, as an abort then would (ABORTED, no frame pulled).
+  if (options.signal?.aborted) onAbort();
 
   const iterator = Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<FrameInput>)[Symbol.iterator]();
   const order = new InputOrder<FrameResult>();
@@ -130,6 +148,8 @@ export async function* analyzeStream(
   let pullingSinceMs: number | undefined;
   let preparing = 0;
   let fatal: unknown;
+  /** What the caller's source threw: the stream ends with it once the frames taken are answered. */
+  let sourceFailure: { error: unknown } | undefined;
   let progressFailed = false;
   const progress: AnalyzeProgress = { framesStarted: 0, framesDone: 0, framesFailed: 0, cellsClassified: 0 };
 
@@ -237,7 +257,10 @@ export async function* analyzeStream(
         detach(prepare(newFrameState(pulled++, next.value)));
       }
     } catch (error) {
-      fatal = error; // the caller's iterable threw: end the stream with that error
+      // The caller's source threw: it gives no more frames (as for-await, we do not call its
+      // return()), but the frames it gave are still answered before the stream ends with it.
+      sourceFailure = { error };
+      inputDone = true;
     } finally {
       pullingSinceMs = undefined;
       notify();
@@ -375,7 +398,10 @@ export async function* analyzeStream(
         yield result;
         if (cancel.signal.aborted) throw aborted();
       }
-      if (inputDone && order.emitted === pulled) return;
+      if (inputDone && order.emitted === pulled) {
+        if (sourceFailure) throw sourceFailed(sourceFailure.error, pulled);
+        return;
+      }
       const room = pulled - order.emitted < maxInFlight;
       if (!inputDone && pullingSinceMs === undefined && room && preparing <= ctx.pool.size && queue.waiting < 2 * ctx.batchSize) {
         void pull();

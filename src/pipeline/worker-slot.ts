@@ -28,7 +28,7 @@ interface Spawned<Api> {
 
 /**
  * One worker and its comlink proxy. Calls in flight when the worker dies reject with
- * WORKER_CRASHED (comlink alone would wait forever); a call over its budget, or whose signal
+ * WORKER_CRASHED (comlink alone would wait forever), DISPOSED when close() stopped it; a call over its budget, or whose signal
  * aborts, kills the worker. A dead slot is replaced with `respawn()`.
  *
  * `drainBeforeTerminate()` true (onnxruntime-node in the worker): a killed worker is given up at
@@ -75,7 +75,7 @@ export class WorkerSlot<Api> {
   /** Runs `fn` against the worker; rejects with WORKER_CRASHED if the worker dies meanwhile, or
    * as `limits` say when it overruns its budget or is aborted (the worker is killed then). */
   async call<T>(fn: (remote: Remote<Api>) => Promise<T>, limits: CallLimits = {}): Promise<T> {
-    if (!this.alive) throw new SmearscopeError('WORKER_CRASHED', `${this.name} worker is not running`);
+    if (!this.alive) throw this.closed ? this.closedError() : new SmearscopeError('WORKER_CRASHED', `${this.name} worker is not running`);
     if (limits.signal?.aborted) throw new SmearscopeError('ABORTED', 'analysis aborted');
     const spawned = this.current;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -126,21 +126,27 @@ export class WorkerSlot<Api> {
    * (also when close() comes while the old worker is still stopping). */
   async respawn(): Promise<void> {
     await this.terminate();
-    if (this.closed) throw new SmearscopeError('DISPOSED', `the ${this.name} worker was closed (the scope was disposed)`);
+    if (this.closed) throw this.closedError();
     this.current = this.spawn();
   }
 
   /** Stops the worker for good: a worker spawned after this would outlive its scope and keep the
-   * host process from exiting. */
+   * host process from exiting. Its calls in flight fail with DISPOSED: the worker did not crash, and
+   * a WORKER_CRASHED would have its callers retry or report a crash. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.terminate();
+    await this.terminate(this.closedError());
   }
 
-  /** Stops the worker, waiting at most TERMINATE_WAIT_MS for the thread to end. */
-  async terminate(): Promise<void> {
-    this.die(new SmearscopeError('WORKER_CRASHED', `${this.name} worker terminated`));
+  /** Stops the worker, waiting at most TERMINATE_WAIT_MS for the thread to end; its calls in flight
+   * fail with `error`. */
+  async terminate(error = new SmearscopeError('WORKER_CRASHED', `${this.name} worker terminated`)): Promise<void> {
+    this.die(error);
     await settleWithin(this.stop(this.current), TERMINATE_WAIT_MS);
+  }
+
+  private closedError(): SmearscopeError {
+    return new SmearscopeError('DISPOSED', `the ${this.name} worker was closed (the scope was disposed)`);
   }
 
   private die(error: SmearscopeError): void {

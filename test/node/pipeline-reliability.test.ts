@@ -205,8 +205,35 @@ describe('abort, dispose and callbacks', () => {
     await new Promise((r) => setTimeout(r, 300));
     const ms = await settlesWithin(stuck.dispose(), 30_000);
     console.log(`dispose with a stuck worker took ${ms.toFixed(0)} ms`);
-    // The stream is not left hanging either: its frame is reported or the stream ends with an error.
+    // The stream is not left hanging either, and its frame, cut off by dispose in the worker, says
+    // so: DISPOSED, not WORKER_CRASHED (a worker terminated by dispose did not crash).
     await settlesWithin(run, 30_000);
+    expect((await run).map((r) => r.error?.code)).toEqual(['DISPOSED']);
+  });
+
+  it('dispose() mid-stream: every frame is answered, each one cut off says DISPOSED', async () => {
+    const disposing = await createScope({ model: shippedModelCard(), backend: 'wasm', workers: 1, batchSize: 4 });
+    // Encoded frames, so some are decoding in the worker when dispose comes; the last ones are
+    // taken only after it (surely cut off).
+    let disposeStarted!: () => void;
+    const afterDispose = new Promise<void>((resolve) => (disposeStarted = resolve));
+    const labels = Array.from({ length: 12 }, (_, i) => `d${i}`);
+    async function* camera() {
+      for (const [i, label] of labels.entries()) {
+        if (i === 8) await afterDispose;
+        yield { encoded: goodJpeg(), label, micronsPerPixel: 0.075 };
+      }
+    }
+    const stream = disposing.analyzeStream(camera())[Symbol.asyncIterator]();
+    const results = [(await stream.next()).value as FrameResult];
+    const closing = disposing.dispose();
+    disposeStarted();
+    await closing;
+    for (let next = await stream.next(); !next.done; next = await stream.next()) results.push(next.value);
+    expect(results.map((r) => r.label)).toEqual(labels);
+    const codes = results.map((r) => r.error?.code ?? 'ok');
+    expect(codes.slice(8)).toEqual(['DISPOSED', 'DISPOSED', 'DISPOSED', 'DISPOSED']);
+    expect(codes.filter((code) => code !== 'ok' && code !== 'DISPOSED')).toEqual([]);
   });
 
   it('dispose() finishes in bounded time with the inference worker stuck in a batch', async () => {
@@ -223,6 +250,7 @@ describe('abort, dispose and callbacks', () => {
     const ms = await settlesWithin(stuck.dispose(), 30_000);
     console.log(`dispose with a stuck inference worker took ${ms.toFixed(0)} ms`);
     await settlesWithin(run, 30_000);
+    expect((await run).map((r) => r.error?.code)).toEqual(['DISPOSED']);
   });
 
   // Found while probing the soak's worker replacements: a batch over its budget starts a worker

@@ -200,6 +200,76 @@ describe('pipeline in Node', () => {
     expect(stoppedAfterMs).toBeGreaterThan(0);
   });
 
+  it('an AbortSignal aborted before the call stops analyzeStream and analyzeFrame at their first step: ABORTED, no frame taken', async () => {
+    let pulled = 0;
+    function* source() {
+      for (const frame of frames) {
+        pulled++;
+        yield copyFrame(frame);
+      }
+    }
+    const handoffs = testingHooks(wasm).frameHandoffs;
+    const seen: FrameResult[] = [];
+    const error = await (async () => {
+      for await (const r of wasm.analyzeStream(source(), { signal: AbortSignal.abort() })) seen.push(r);
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect(seen).toEqual([]);
+    expect(pulled).toBe(0);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(wasm.analyzeFrame(copyFrame(frames[0]), { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(testingHooks(wasm).frameHandoffs).toEqual(handoffs); // no frame reached a worker
+  });
+
+  it('a frame source that throws: the frames it gave are answered first, then the stream ends with IO_FAILED and its error as cause', async () => {
+    const unplugged = new Error('camera unplugged');
+    function* camera() {
+      yield copyFrame(frames[0], 'a');
+      yield copyFrame(frames[1], 'b');
+      throw unplugged;
+    }
+    const seen: FrameResult[] = [];
+    const error = await (async () => {
+      for await (const r of wasm.analyzeStream(camera())) seen.push(r);
+    })().catch((e: unknown) => e);
+    expect(seen.map((r) => [r.label, r.error])).toEqual([
+      ['a', undefined],
+      ['b', undefined],
+    ]);
+    expect(error).toBeInstanceOf(SmearscopeError);
+    expect(error).toMatchObject({
+      code: 'IO_FAILED',
+      cause: unplugged,
+      message: expect.stringMatching(/^the frame source threw after giving 2 frame\(s\).*: camera unplugged;/),
+    });
+  });
+
+  it('bad thresholds are refused when the call is made, naming the option, before any frame is taken', async () => {
+    let pulled = 0;
+    function* source() {
+      pulled++;
+      yield copyFrame(frames[0]);
+    }
+    const handoffs = testingHooks(wasm).frameHandoffs;
+    let thrown: unknown;
+    try {
+      wasm.analyzeStream(source(), { thresholds: { confidence: 2 } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'options.thresholds.confidence must be a probability in [0, 1], got 2',
+    });
+    expect(pulled).toBe(0);
+    await expect(wasm.analyzeFrame(copyFrame(frames[0]), { thresholds: { blast: -1 } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'options.thresholds.blast must be a probability in [0, 1], got -1',
+    });
+    expect(testingHooks(wasm).frameHandoffs).toEqual(handoffs); // no frame reached a worker
+  });
+
   it('reports progress and rejects bad options with typed errors', async () => {
     const progress: number[] = [];
     for await (const _ of wasm.analyzeStream(

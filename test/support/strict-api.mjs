@@ -16,9 +16,14 @@ const record = async (name, call) => {
     outcomes[name] = typeof error?.code === 'string' ? error.code : `untyped: ${error}`;
   }
 };
+// Each result's code, then the code the stream ended with if it threw.
 const drain = async (stream) => {
   const codes = [];
-  for await (const result of stream) codes.push(result.error?.code ?? 'ok');
+  try {
+    for await (const result of stream) codes.push(result.error?.code ?? 'ok');
+  } catch (error) {
+    codes.push(`then ${typeof error?.code === 'string' ? error.code : `untyped: ${error}`}`);
+  }
   return { error: { code: codes.join(',') } };
 };
 
