@@ -85,7 +85,7 @@ export interface CellThresholds {
 export interface CardClasses {
   /** Stable id, e.g. "bm7-smallcnn". */
   id: string;
-  /** Class scheme id from models/schemes: "bone-marrow-21" | "peripheral-blood-aml-15" | "hematonet-18". */
+  /** Class scheme id from models/schemes: "bone-marrow-21" | "peripheral-blood-aml-15" | "peripheral-blood-pbc-8" | "hematonet-18". */
   scheme: string;
   /** Class codes in output order; each code must exist in the scheme. */
   classes: string[];

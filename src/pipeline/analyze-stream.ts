@@ -5,6 +5,7 @@ import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel, type FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
 import { calibrateRun, type ScaleEstimate } from '../scale/estimate.js';
+import { needsRunCalibration } from '../scale/resolve.js';
 import { CellQueue, partialBatchDecision, type PendingCell } from './cell-batching.js';
 import { classifyCells } from './classify-cells.js';
 import { describe, frameResult, newFrameState, type FrameState } from './frame-state.js';
@@ -205,23 +206,52 @@ export async function* analyzeStream(
     });
   };
 
+  /** The job with the run's calibration so far; `job` itself while the run has none. */
+  const withRun = (): PreprocessJob => {
+    const run = calibrateRun(scaleEstimates);
+    return run ? { ...job, runMicronsPerPixel: run.micronsPerPixel } : job;
+  };
+  // Frames that could not measure their own scale before the run had a calibration wait here for
+  // one (a later frame's confident estimate), so a frame does not fail for coming early in the
+  // stream; released by releaseParked, with undefined when none can come any more.
+  const parked: Array<(calibrated: PreprocessJob | undefined) => void> = [];
+  const awaitCalibration = async (): Promise<PreprocessJob | undefined> => {
+    preparing--; // a parked frame holds no worker
+    try {
+      return await new Promise<PreprocessJob | undefined>((resolve) => {
+        parked.push(resolve);
+        notify();
+      });
+    } finally {
+      preparing++;
+    }
+  };
+  /** Resumes the parked frames once the run is calibrated, or fails them (undefined) when no frame
+   * still preparing could calibrate it and no more can be pulled (input done or window full). */
+  const releaseParked = (canPull: boolean) => {
+    if (parked.length === 0) return;
+    const calibrated = withRun();
+    if (calibrated === job && (preparing > 0 || canPull)) return;
+    for (const resume of parked.splice(0)) resume(calibrated === job ? undefined : calibrated);
+  };
+
   const prepare = async (state: FrameState) => {
     preparing++;
     try {
       const input = state.frame as FrameInput;
-      const withRun = () => {
-        const run = calibrateRun(scaleEstimates);
-        return run ? { ...job, runMicronsPerPixel: run.micronsPerPixel } : job;
-      };
       const frameJob = withRun();
       const prepared = await ctx.pool
         .prepare(input, frameJob, ctx.limits, cancel.signal, ctx.crashPreprocess?.(state.index), options.transferFrames === true)
-        .catch((error) => {
-          // Frames are prepared concurrently: one refused for its scale (INVALID_FRAME) before any
-          // frame was calibrated gets a second try once the run has a calibration.
-          const retry = withRun();
-          if (toSmearscopeError(error, 'INVALID_FRAME').code !== 'INVALID_FRAME' || retry === job || frameJob !== job) throw error;
+        .catch(async (error) => {
+          // Frames are prepared concurrently: one refused (INVALID_FRAME) before the run had a
+          // calibration gets a second try with it, at once if it has come meanwhile, else, when it
+          // was refused for its scale alone, once it comes.
+          const failure = toSmearscopeError(error, 'INVALID_FRAME');
+          if (failure.code !== 'INVALID_FRAME' || frameJob !== job) throw error;
           if (pixelsHandedOver(input)) throw error; // transferFrames: the pixels went with the first try
+          const now = withRun();
+          const retry = now !== job ? now : needsRunCalibration(failure) ? await awaitCalibration() : undefined;
+          if (!retry || cancel.signal.aborted) throw error;
           return ctx.pool.prepare(input, retry, ctx.limits, cancel.signal);
         })
         .finally(() => (state.frame = describe(input)));
@@ -406,12 +436,14 @@ export async function* analyzeStream(
       if (!inputDone && pullingSinceMs === undefined && room && preparing <= ctx.pool.size && queue.waiting < 2 * ctx.batchSize) {
         void pull();
       }
+      releaseParked(!inputDone && room);
       if (inference) dispatch();
       await woken;
       woken = new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
     cancel.abort(); // frames still queued for a worker are dropped
+    for (const resume of parked.splice(0)) resume(undefined);
     for (const state of [...custodial]) releaseCustody(state); // an aborted stream's frames too
     options.signal?.removeEventListener('abort', onAbort);
     if (retryTimer) clearTimeout(retryTimer);

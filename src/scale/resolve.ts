@@ -48,11 +48,15 @@ export function resolveScale(
   if (estimate?.confident) return { micronsPerPixel: estimate.micronsPerPixel, scaleSource: 'frame' };
   if (runMicronsPerPixel !== undefined) return { micronsPerPixel: runMicronsPerPixel, scaleSource: 'run' };
   if (estimate) return { micronsPerPixel: estimate.micronsPerPixel, scaleSource: 'frame' };
-  throw new SmearscopeError(
-    'INVALID_FRAME',
-    'cannot estimate the scale: too few erythrocytes could be measured in this frame and the run has no calibration yet; ' +
-      'pass micronsPerPixel (smearscope calibrate <frames...> measures it)',
-  );
+  throw new SmearscopeError('INVALID_FRAME', `${NO_SCALE_YET}; pass micronsPerPixel (smearscope calibrate <frames...> measures it)`);
+}
+
+/** How resolveScale refuses a frame that a run's calibration would have scaled. */
+const NO_SCALE_YET = 'cannot estimate the scale: too few erythrocytes could be measured in this frame and the run has no calibration yet';
+
+/** The frame was refused only because the run had no calibration yet (it crosses worker boundaries as its message). */
+export function needsRunCalibration(error: SmearscopeError): boolean {
+  return error.code === 'INVALID_FRAME' && error.message.startsWith(NO_SCALE_YET);
 }
 
 /** A scale to 4 significant digits. */

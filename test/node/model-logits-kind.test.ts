@@ -1,45 +1,19 @@
 // A vendor's graph that ends in Softmax gives probabilities where the card promises logits; the SDK
 // applies softmax itself, so every confidence would be squashed toward uniform and every cell
 // abstain with nothing said. createScope refuses it at load (MODEL_MISMATCH); the same graph
-// without its Softmax loads and classifies with its full confidence.
-import { readFileSync } from 'node:fs';
+// without its Softmax loads.
 import { describe, expect, it } from 'vitest';
-import { createScope, type ModelCard } from '../../dist/node/index.js';
-import { startClassifierGraph } from '../../models/zoo/classifier-head.js';
-import { addNode, finishGraph } from '../../models/zoo/graph-builder.js';
-import { globalAveragePoolFlat, linear } from '../../models/zoo/layers.js';
-import { intAttribute, encodeOnnxModel } from '../../models/zoo/onnx-writer.js';
-import { seededRandom } from '../../models/zoo/seeded-weights.js';
+import { createScope } from '../../dist/node/index.js';
 import { checkLogitsNotProbabilities } from '../../src/inference/check-logits-kind.js';
-
-const base = JSON.parse(readFileSync('models/pb8-resnet10g.json', 'utf8')) as ModelCard;
-const card: ModelCard = { ...base, id: 'vendor-tiny', outputs: { logits: 'logits' } };
-delete card.fp16;
-
-/** A 96 px, 8-class graph: mean colour -> linear -> [Softmax] -> "logits". */
-function tinyGraph(withSoftmax: boolean): Uint8Array {
-  const { layers, image } = startClassifierGraph('tiny', seededRandom(3), 96);
-  const pooled = globalAveragePoolFlat(layers, image, 'pool', 'pooled');
-  const scores = linear(layers, pooled, 'fc', { inFeatures: 3, outFeatures: 8 }, withSoftmax ? undefined : 'logits');
-  const output = withSoftmax
-    ? addNode(layers.graph, {
-        opType: 'Softmax',
-        name: 'softmax',
-        inputs: [scores],
-        attributes: { axis: intAttribute(1) },
-        outputName: 'logits',
-      })
-    : scores;
-  return encodeOnnxModel(finishGraph(layers.graph, [output]), { producerName: 'smearscope test', producerVersion: '0' });
-}
+import { tinyModel } from '../support/tiny-model.js';
 
 describe('a graph whose logits output gives probabilities', () => {
   it('is refused at load with MODEL_MISMATCH naming the output; without its Softmax it loads', async () => {
-    await expect(createScope({ model: { card, onnx: tinyGraph(true) }, backend: 'wasm', workers: 1, batchSize: 2 })).rejects.toMatchObject({
+    await expect(createScope({ model: tinyModel({ softmax: true }), backend: 'wasm', workers: 1, batchSize: 2 })).rejects.toMatchObject({
       code: 'MODEL_MISMATCH',
       message: expect.stringMatching(/output "logits" gives probabilities .* without its final Softmax/),
     });
-    const scope = await createScope({ model: { card, onnx: tinyGraph(false) }, backend: 'wasm', workers: 1, batchSize: 2 });
+    const scope = await createScope({ model: tinyModel(), backend: 'wasm', workers: 1, batchSize: 2 });
     await scope.dispose();
   }, 120_000);
 

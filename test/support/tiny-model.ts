@@ -20,6 +20,8 @@ export interface TinyModelOptions {
    * float32 inside, as a float16 export that casts at the graph's boundaries too does. */
   inputType?: 'float32' | 'float16';
   logitsType?: 'float32' | 'float16';
+  /** End in Softmax, so the "logits" output gives probabilities (a mistake the loader must catch). */
+  softmax?: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface TinyModelOptions {
  * to make it disagree.
  */
 export function tinyModel(options: TinyModelOptions = {}): { card: ModelCard; onnx: Uint8Array } {
-  const { batch, featureChannels = 32, inputType = 'float32', logitsType = 'float32' } = options;
+  const { batch, featureChannels = 32, inputType = 'float32', logitsType = 'float32', softmax = false } = options;
   const shipped = JSON.parse(readFileSync(shippedModelCard(), 'utf8')) as ModelCard;
   const classCount = shipped.classes.length;
   const layers = { graph: createGraphDraft('tiny'), random: seededRandom(1) };
@@ -43,10 +45,13 @@ export function tinyModel(options: TinyModelOptions = {}): { card: ModelCard; on
   const featureMap = relu(layers, conv, 'relu', 'feature_map');
   const features = globalAveragePoolFlat(layers, featureMap, 'pool', 'features');
   const fc = linear(layers, features, 'fc', { inFeatures: featureChannels, outFeatures: classCount });
+  const scores = softmax
+    ? addNode(layers.graph, { opType: 'Softmax', name: 'softmax', inputs: [fc], attributes: { axis: intAttribute(1) } })
+    : fc;
   const logits = addNode(layers.graph, {
     opType: 'Cast',
     name: 'logits.cast',
-    inputs: [fc],
+    inputs: [scores],
     attributes: { to: intAttribute(ONNX_FLOAT[logitsType]) },
     outputName: 'logits',
   });
