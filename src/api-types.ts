@@ -18,7 +18,16 @@ import type { StainReference } from './stain/reference.js';
 
 export type { AbstainReason, CellDecision } from './clinical/decide-cell.js';
 export type { CardClasses, CellThresholds, ResolvedScheme, SchemeClass, Lineage } from './clinical/scheme-types.js';
-export type { ClassPercent, DifferentialReport, DecidedFrame, ScaleFlag, Slide, SlideCell, SlideFrame, SlideOptions } from './clinical/slide.js';
+export type {
+  ClassPercent,
+  DifferentialReport,
+  DecidedFrame,
+  ScaleFlag,
+  Slide,
+  SlideCell,
+  SlideFrame,
+  SlideOptions,
+} from './clinical/slide.js';
 export type { ScreeningFlag, ScreeningFlagRule } from './clinical/screening-flags.js';
 export type { SmearscopeErrorCode } from './errors.js';
 export type { CamMap, CamOverlayOptions } from './explain/cam.js';
