@@ -36,6 +36,36 @@ export function checkFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw invalid(`${name} must be a function`, value);
 }
 
+/**
+ * INVALID_ARGUMENT for a key of `value` that `known` does not list: a misspelt option (`batchsize`,
+ * `microsPerPixel`) would otherwise be ignored and its default used in silence. Names the closest
+ * known key when one is near (case, or two edits).
+ */
+export function checkKnownKeys(name: string, value: object | undefined, known: Readonly<Record<string, true>>): void {
+  if (value === undefined) return;
+  for (const key of Object.keys(value)) {
+    if (Object.hasOwn(known, key)) continue;
+    const near = Object.keys(known).find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+    throw new SmearscopeError(
+      'INVALID_ARGUMENT',
+      `${name}: unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${Object.keys(known).join(', ')}`,
+    );
+  }
+}
+
+/** Levenshtein distance of two short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
 function invalid(what: string, value: unknown): SmearscopeError {
   let shown: string;
   try {

@@ -6,7 +6,15 @@ import { checkFrameInput } from './frame.js';
 import { checkBackendChoice } from './inference/backend.js';
 import { DTYPE_CHOICES } from './inference/dtype.js';
 import { adapterShaderF16, hardwareAdapterPresent } from './inference/webgpu-adapter.js';
-import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject, checkPositive } from './check-options.js';
+import {
+  checkBoolean,
+  checkChoice,
+  checkFunction,
+  checkInteger,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkPositive,
+} from './check-options.js';
 import { checkBatchSize, resolveBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
 import { defaultModelId } from './inference/shipped-models.js';
@@ -20,9 +28,33 @@ import { preprocessJob } from './pipeline/preprocess-job.js';
 import { PreprocessPool } from './pipeline/preprocess-pool.js';
 import { TESTING_HOOKS, type ScopeTesting } from './testing-hooks.js';
 
+/** Every key of ScopeOptions (`satisfies` keeps the list complete and exact as options change). */
+const SCOPE_OPTION_KEYS = {
+  model: true,
+  assetsPath: true,
+  onProgress: true,
+  cacheModel: true,
+  backend: true,
+  workers: true,
+  batchSize: true,
+  locateOnly: true,
+  cellMicrons: true,
+  stainFitStride: true,
+  normalizeStain: true,
+  border: true,
+  numThreads: true,
+  inferenceSessions: true,
+  graphCapture: true,
+  gpuPatches: true,
+  dtype: true,
+  maxModelBytes: true,
+  frameLimits: true,
+} as const satisfies Record<keyof ScopeOptions, true>;
+
 /** Every option checked before any work, so a typo fails at once with its name (INVALID_ARGUMENT). */
 function checkScopeOptions(options: ScopeOptions): void {
   checkOptionsObject('createScope options', options);
+  checkKnownKeys('createScope options', options, SCOPE_OPTION_KEYS);
   if (options.backend !== undefined) checkBackendChoice(options.backend);
   checkChoice('dtype', options.dtype, DTYPE_CHOICES);
   if (options.model === null)

@@ -1,6 +1,6 @@
 import type { AnalyzeOptions, AnalyzeProgress, FrameResult } from '../api-types.js';
 import { mergeThresholds } from '../clinical/cell-thresholds.js';
-import type { ResolvedScheme } from '../clinical/scheme-types.js';
+import type { CellThresholds, ResolvedScheme } from '../clinical/scheme-types.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel, type FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
@@ -10,7 +10,7 @@ import { CellQueue, partialBatchDecision, type PendingCell } from './cell-batchi
 import { classifyCells } from './classify-cells.js';
 import { describe, frameResult, newFrameState, type FrameState } from './frame-state.js';
 import { pixelsHandedOver } from './frame-buffers.js';
-import { checkBoolean, checkChoice, checkFunction, checkInteger, checkOptionsObject } from '../check-options.js';
+import { checkBoolean, checkChoice, checkFunction, checkInteger, checkKnownKeys, checkOptionsObject } from '../check-options.js';
 import type { FrameLimits } from '../api-types.js';
 import type { InferenceClient } from './inference-client.js';
 import { nextSession } from './inference-sessions.js';
@@ -51,6 +51,22 @@ const MAX_BATCHES_IN_FLIGHT = 2;
 /** How long the end of a stream waits for the caller's source to close (its return()). */
 const SOURCE_CLOSE_WAIT_MS = 50;
 
+/** Every key of AnalyzeOptions and of its thresholds (`satisfies` keeps the lists complete and exact). */
+const ANALYZE_OPTION_KEYS = {
+  signal: true,
+  onProgress: true,
+  micronsPerPixel: true,
+  strictScale: true,
+  thresholds: true,
+  includeFeatures: true,
+  includeCam: true,
+  border: true,
+  singleCell: true,
+  maxFramesInFlight: true,
+  transferFrames: true,
+} as const satisfies Record<keyof AnalyzeOptions, true>;
+const THRESHOLD_KEYS = { confidence: true, blast: true, atypical: true } as const satisfies Record<keyof CellThresholds, true>;
+
 /**
  * Checks a stream's arguments synchronously (INVALID_ARGUMENT naming the bad one), so a caller's
  * mistake is thrown where it was made, not inside the pipeline.
@@ -64,6 +80,7 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   }
   checkOptionsObject('analyze options', options);
   if (!options) return;
+  checkKnownKeys('analyze options', options, ANALYZE_OPTION_KEYS);
   if (options.signal !== undefined && !isAbortSignal(options.signal))
     throw new SmearscopeError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
   checkFunction('onProgress', options.onProgress);
@@ -72,6 +89,7 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
   checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
   checkOptionsObject('thresholds', options.thresholds);
+  checkKnownKeys('options.thresholds', options.thresholds, THRESHOLD_KEYS);
   // The same check decideCell makes, here where the caller made the mistake: there it would fail
   // every frame of the stream, each after its work was done.
   if (options.thresholds) mergeThresholds(ctx.scheme.thresholds, options.thresholds, 'INVALID_ARGUMENT', 'options.thresholds');

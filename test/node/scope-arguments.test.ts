@@ -25,6 +25,11 @@ describe('createScope checks its options before any work', () => {
       [{ border: 'wrap' }, /border must be one of reflect, constant, skip/],
       [{ locateOnly: 'yes' }, /locateOnly must be true or false/],
       [{ cellMicrons: Number.NaN }, /cellMicrons must be a positive number/],
+      // A misspelt option was ignored, its default used in silence: named, with the near one.
+      [{ batchsize: 4 }, /createScope options: unknown option "batchsize" \(did you mean "batchSize"\?\); known: model, /],
+      [{ normaliseStain: false }, /unknown option "normaliseStain" \(did you mean "normalizeStain"\?\)/],
+      [{ colourOrder: 'BGR' }, /unknown option "colourOrder"; known: /],
+      [{ frameLimits: { decodeMS: 5 } }, /frameLimits: unknown option "decodeMS" \(did you mean "decodeMs"\?\)/],
     ];
     for (const [options, message] of bad) {
       await expect(createScope({ model: shippedModelCard(), ...options })).rejects.toMatchObject({
@@ -84,6 +89,8 @@ describe('no unhandled rejection from any public entry', () => {
       'analyzeFrame({ ...raw, stageMicrons: null })': 'INVALID_FRAME',
       'analyzeFrame({ ...encoded, stageMicrons: { x: "a" } })': 'INVALID_FRAME',
       'analyzeFrame({ ...encoded, micronsPerPixel: "0.1" })': 'INVALID_FRAME',
+      'analyzeFrame(frame, { microsPerPixel })': 'INVALID_ARGUMENT',
+      'analyzeFrame(frame, { thresholds: { confidance } })': 'INVALID_ARGUMENT',
       'analyzeFrame(frame, null)': 'INVALID_ARGUMENT',
       'analyzeFrame(frame, { signal: 1 })': 'INVALID_ARGUMENT',
       'analyzeFrame(frame, { thresholds: 3 })': 'INVALID_ARGUMENT',
@@ -95,6 +102,8 @@ describe('no unhandled rejection from any public entry', () => {
       'analyzeStream(onProgress throws)': 'ok,ok',
       'analyzeFrame(frame)': 'ok',
       'createScope({ backend: "cuda" })': 'INVALID_ARGUMENT',
+      'createScope({ batchsize: 4 })': 'INVALID_ARGUMENT',
+      'createScope({ frameLimits: { decodeMS } })': 'INVALID_ARGUMENT',
       'createScope({ model: 5 })': 'INVALID_ARGUMENT',
       'analyzeFrame after dispose': 'DISPOSED',
     });

@@ -40,6 +40,10 @@ await record('analyzeFrame({ ...encoded, stageMicrons: { x: "a" } })', () =>
   scope.analyzeFrame({ ...encoded(), stageMicrons: { x: 'a', y: 1 } }),
 );
 await record('analyzeFrame({ ...encoded, micronsPerPixel: "0.1" })', () => scope.analyzeFrame({ ...encoded(), micronsPerPixel: '0.1' }));
+await record('analyzeFrame(frame, { microsPerPixel })', () => scope.analyzeFrame(encoded(), { microsPerPixel: 0.075 }));
+await record('analyzeFrame(frame, { thresholds: { confidance } })', () =>
+  scope.analyzeFrame(encoded(), { thresholds: { confidance: 0.9 } }),
+);
 await record('analyzeFrame(frame, null)', () => scope.analyzeFrame(encoded(), null));
 await record('analyzeFrame(frame, { signal: 1 })', () => scope.analyzeFrame(encoded(), { signal: 1 }));
 await record('analyzeFrame(frame, { thresholds: 3 })', () => scope.analyzeFrame(encoded(), { thresholds: 3 }));
@@ -67,6 +71,8 @@ await record('analyzeStream(onProgress throws)', () =>
 );
 await record('analyzeFrame(frame)', () => scope.analyzeFrame(encoded()));
 await record('createScope({ backend: "cuda" })', () => createScope({ model: card, backend: 'cuda' }));
+await record('createScope({ batchsize: 4 })', () => createScope({ model: card, batchsize: 4 }));
+await record('createScope({ frameLimits: { decodeMS } })', () => createScope({ model: card, frameLimits: { decodeMS: 5 } }));
 await record('createScope({ model: 5 })', () => createScope({ model: 5 }));
 // Let late rejections surface before the verdict.
 await new Promise((resolve) => setTimeout(resolve, 500));
