@@ -15,8 +15,9 @@ import { SMEARSCOPE_VERSION } from './version.js';
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
 
 Locates leukocytes in PNG/JPEG/TIFF frames (folders: their image files; every page of a
-multi-page TIFF is a frame), classifies each, and writes a report. Progress goes to stderr; the
-report to stdout or --out.
+multi-page TIFF is a frame), classifies each, and writes a report. Progress goes to stderr, a
+line a frame with its cells' classes ("NGS?" where the model abstained: its best guess, not a
+call); the report to stdout or --out.
 
 Options:
   --model <id|card.json>      a shipped model's id ('smearscope models') or a card's path
@@ -176,7 +177,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           continue;
         }
         slide?.addFrame(result);
-        const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `(${d.class})` : d.class] : [])).join(' ');
+        const classes = result.cells.flatMap(({ decision: d }) => (d ? [d.abstained ? `${d.class}?` : d.class] : [])).join(' ');
         log(
           `[${result.index + 1}] ${result.label}: ${result.cells.length} cell(s)${classes ? ` ${classes}` : ''} ` +
             `${result.timingsMs.total.toFixed(0)} ms`,

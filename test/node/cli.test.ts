@@ -84,6 +84,13 @@ describe('smearscope CLI', () => {
         expect(cell.confidence).toBe(Math.max(...(Object.values(cell.probs) as number[])));
       }
     }
+    // The progress line a frame lists its cells' classes, an abstained cell's best guess marked "?".
+    for (const frame of good) {
+      const line = result.stderr.split('\n').find((l: string) => l.includes(`${frame.file}: ${frame.cells.length} cell(s)`));
+      expect(line, frame.file).toBeDefined();
+      const marked = line!.split(' ').filter((token: string) => /^[A-Z]+\?$/.test(token)).length;
+      expect(marked).toBe(frame.cells.filter((cell: { abstained: boolean }) => cell.abstained).length);
+    }
     expect(
       report.differential.countedCells +
         report.differential.abstained.count +
