@@ -116,7 +116,6 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   if (values.out) await checkWritable(values.out);
 
   const files = await listImages(positionals);
-  if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
 
   const scope = await createScope({
     ...(model ? { model } : {}),

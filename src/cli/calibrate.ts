@@ -32,7 +32,6 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', 'calibrate needs at least one image or folder (see --help)');
   const files = await listImages(positionals);
-  if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
   const kernels = await instantiateKernels();
   const results: Array<FrameCalibration & { file: string }> = [];
   for (const file of files) results.push({ file, ...calibrateFrame(kernels, await readFrame(file)) });

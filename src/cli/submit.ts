@@ -58,7 +58,6 @@ export async function submitCommand(argv: string[]): Promise<number> {
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
 
   const files = await listImages(positionals);
-  if (files.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', `no PNG/JPEG/TIFF images in ${positionals.join(', ')}`);
   const submission = await submitSlide({
     queue: values.queue,
     frames: files,

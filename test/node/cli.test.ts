@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -130,6 +130,14 @@ describe('smearscope CLI', () => {
     expect(missing.stderr).toMatch(/error \[IO_FAILED\]/);
     expect(missing.code).toBe(2);
     expect((await cli(['frobnicate'])).code).toBe(2);
+    // A folder of folders beside a real one: refused, not silently skipped.
+    const nested = mkdtempSync(join(tmpdir(), 'smearscope-nested-'));
+    mkdirSync(join(nested, 'slide-1'));
+    const folderOfFolders = await cli(['analyze', nested, BCCD_DIR, '--locate-only']);
+    expect(folderOfFolders.code).toBe(2);
+    expect(folderOfFolders.stderr).toMatch(
+      /error \[INVALID_ARGUMENT\]: no PNG\/JPEG\/TIFF images in .*not searched recursively; it holds slide-1/,
+    );
     const help = await cli(['analyze', '--help']);
     expect(help.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*some frames failed.*\n {2}2 .*usage.*fatal/);
   });
