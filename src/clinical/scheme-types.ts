@@ -85,8 +85,12 @@ export interface CellThresholds {
 export interface CardClasses {
   /** Stable id, e.g. "bm7-smallcnn". */
   id: string;
-  /** Class scheme id from models/schemes: "bone-marrow-21" | "peripheral-blood-aml-15" | "peripheral-blood-pbc-8" | "hematonet-18". */
+  /** Class scheme id from models/schemes: "bone-marrow-21" | "peripheral-blood-aml-15" | "peripheral-blood-pbc-8" | "hematonet-18";
+   * or the id of `schemeDefinition`. */
   scheme: string;
+  /** A class scheme of the card's own, in the format of models/schemes/*.json, for classes no
+   * shipped scheme has; its `id` is `scheme` and must not be a shipped scheme's. */
+  schemeDefinition?: ClassScheme;
   /** Class codes in output order; each code must exist in the scheme. */
   classes: string[];
   /** Overrides of the scheme's groups (restricted to `classes` anyway). */

@@ -124,6 +124,18 @@ export function getScheme(schemeId: string): ClassScheme {
   return scheme;
 }
 
+/** A card's own scheme (`schemeDefinition`), checked as the shipped ones are: its id is the card's
+ * `scheme` and no shipped scheme's, and a `mapsTo` names a shipped scheme and its codes. */
+function cardOwnScheme(card: CardClasses, source: string): ClassScheme {
+  const scheme = validateScheme(card.schemeDefinition, `${source} schemeDefinition`);
+  if (scheme.id !== card.scheme)
+    fail(`${source}: schemeDefinition.id is "${scheme.id}" but scheme is "${card.scheme}"; they must be the same`);
+  if (SCHEMES.has(scheme.id))
+    fail(`${source}: schemeDefinition reuses the shipped scheme id "${scheme.id}"; give the card's scheme an id of its own`);
+  checkMappingTargets(new Map([...SCHEMES, [scheme.id, scheme]]));
+  return scheme;
+}
+
 /**
  * Restricts the card's scheme to the card's classes, in the card's output order: groups (the
  * card's `groups` replace the scheme's per key), counted flags, tolerance pairs and thresholds
@@ -133,8 +145,13 @@ export function getScheme(schemeId: string): ClassScheme {
 export function resolveScheme(card: CardClasses): ResolvedScheme {
   const source = `model card "${card.id}"`;
   const scheme =
-    SCHEMES.get(card.scheme) ??
-    fail(`${source} names unknown class scheme "${card.scheme}"; known schemes: ${[...SCHEMES.keys()].join(', ')}`);
+    card.schemeDefinition !== undefined
+      ? cardOwnScheme(card, source)
+      : (SCHEMES.get(card.scheme) ??
+        fail(
+          `${source} names unknown class scheme "${card.scheme}"; known schemes: ${[...SCHEMES.keys()].join(', ')} ` +
+            '(or give the card a schemeDefinition of its own)',
+        ));
   if (!Array.isArray(card.classes) || card.classes.length === 0) fail(`${source}: "classes" must list the output class codes`);
   const schemeClassByCode = new Map(scheme.classes.map((c) => [c.code, c]));
   const indexByCode = new Map<string, number>();

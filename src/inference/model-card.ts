@@ -52,7 +52,12 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
   if (!classes) problems.push('classes must list at least 2 class codes (strings) in output order');
   else if (new Set(classes).size !== classes.length) problems.push('classes must not repeat a code');
   else if (typeof card.scheme === 'string') {
-    const problem = schemeProblem({ id: String(card.id), scheme: card.scheme, classes });
+    const problem = schemeProblem({
+      id: String(card.id),
+      scheme: card.scheme,
+      classes,
+      ...(card.schemeDefinition !== undefined ? { schemeDefinition: card.schemeDefinition as CardClasses['schemeDefinition'] } : {}),
+    });
     if (problem) problems.push(problem);
   }
 
