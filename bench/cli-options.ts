@@ -22,6 +22,8 @@ export const BENCH_USAGE = `usage: npm run bench -- <kernels|pipeline|models|all
   --frames N             mosaic frames per pipeline pass (default ${DEFAULT_SETTINGS.frames})
   --sessions N[,N]       pipeline: the shipped model's mosaic plan once per count of inference sessions,
                          the inference threads split among them (default: the scope's own layout)
+  --pixels P[,P]         pipeline: the mosaic plans with frames of rgba8 (as a browser's ImageData) and/or rgb8
+                         (as Node decodes and a scanner can hand over) (default rgba8)
   --repeats N            timed runs per measurement at least (default ${DEFAULT_SETTINGS.repeats})
   --env E[,E]            node, chromium (default both)
   --isolation on|off     chromium: pages cross-origin isolated (COOP/COEP, WASM threads) or not, as a plain
@@ -64,6 +66,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
         dtype: { type: 'string' },
         frames: { type: 'string' },
         sessions: { type: 'string' },
+        pixels: { type: 'string' },
         repeats: { type: 'string' },
         env: { type: 'string' },
         isolation: { type: 'string' },
@@ -101,6 +104,8 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
   if (batches?.length) settings.batches = batches;
   const sessions = values.sessions?.split(',').map((count) => positiveNumber('sessions', count.trim(), true)!);
   if (sessions?.length) settings.sessions = sessions;
+  const pixels = list('pixels', values.pixels, ['rgba8', 'rgb8'] as const);
+  if (pixels) settings.pixels = pixels;
   if (oneOf('isolation', values.isolation, ['on', 'off'] as const) === 'off') settings.notIsolated = true;
   return {
     prepareOnly: suite === 'prepare',

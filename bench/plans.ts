@@ -1,4 +1,4 @@
-import type { BenchInputs, FrameSet } from './inputs.js';
+import { type BenchInputs, type FrameSet, withoutAlpha } from './inputs.js';
 import { PIPELINE_BATCH, type BenchSettings } from './settings.js';
 import type { PipelinePlan } from './suites/pipeline.js';
 
@@ -19,7 +19,8 @@ export const LARGE_MODEL_PIPELINE_BATCH = 1;
  * `settings.frames` mosaic frames, which are bone marrow; a peripheral-blood model (else the first of
  * those) on BCCD frames, where frames are small and cells few; each large model on one mosaic frame
  * (except those marked `pipeline: false`). Batch: the first --batch, else the library's default (a
- * large model: 1). With --sessions the mosaic plans are repeated for each count of inference sessions.
+ * large model: 1). With --sessions the mosaic plans are repeated for each count of inference sessions,
+ * with --pixels for each pixel format (RGB8 frames: "RGB8" in the input's description).
  * The first mosaic plan's model is the one the preprocessing-only rows time.
  */
 export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): PipelinePlan[] {
@@ -31,9 +32,13 @@ export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): Pip
   const small = shipped.length > 0 ? shipped : inputs.models.filter((model) => model.role === 'small');
   const blood = small.filter((model) => model.scheme?.startsWith('peripheral-blood'));
   const marrow = small.filter((model) => !blood.includes(model));
+  const mosaics = (settings.pixels ?? ['rgba8']).map((pixels) => {
+    const set = take(inputs.mosaic, settings.frames);
+    return pixels === 'rgba8' ? set : { ...set, description: `${set.description} RGB8`, frames: set.frames.map(withoutAlpha) };
+  });
   for (const model of marrow.length > 0 ? marrow : small) {
     for (const sessions of settings.sessions ?? [undefined]) {
-      plans.push({ model, frames: take(inputs.mosaic, settings.frames), batchSize, ...(sessions ? { sessions } : {}) });
+      for (const frames of mosaics) plans.push({ model, frames, batchSize, ...(sessions ? { sessions } : {}) });
     }
   }
   const bccdModel = blood[0] ?? small[0];

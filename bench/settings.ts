@@ -16,6 +16,8 @@ export interface BenchSettings {
   batches?: number[];
   /** Inference sessions of the small models' mosaic pipeline plan, one plan per count (default: the scope's layout). */
   sessions?: number[];
+  /** Pixel formats of the small models' mosaic pipeline plans, one plan per format (default rgba8 only). */
+  pixels?: Array<'rgba8' | 'rgb8'>;
   /** Chromium: serve the pages without COOP/COEP (not cross-origin isolated: no SharedArrayBuffer, one WASM thread per session), as a plain host or an Electron file page does (default false). */
   notIsolated?: boolean;
   /** Mosaic frames per timed pipeline pass for the small models. */

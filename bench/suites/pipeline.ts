@@ -61,7 +61,10 @@ export async function runPipelineSuite(host: BenchHost, settings: BenchSettings,
   const output = emptyOutput();
   const kernels = await instantiateKernels();
   // Preprocessing alone first, before any session's threads exist: the small model's mosaic plan.
-  const preprocessPlan = input.plans.find((plan) => plan.frames.name === 'mosaic' && plan.model.role !== 'large');
+  // RGBA8 frames: the preprocessing table makes its RGB8 row from them.
+  const preprocessPlan = input.plans.find(
+    (plan) => plan.frames.name === 'mosaic' && plan.model.role !== 'large' && plan.frames.frames[0]?.channels !== 3,
+  );
   if (preprocessPlan) {
     try {
       output.results.push(...(await measurePreprocess(host, preprocessPlan, settings.repeats, kernels)));

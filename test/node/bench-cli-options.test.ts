@@ -19,4 +19,10 @@ describe('bench options for inference layouts', () => {
     expect(() => parseBenchArgs(['pipeline', '--sessions', '1,1.5'])).toThrow(/--sessions must be a positive integer/);
     expect(() => parseBenchArgs(['pipeline', '--isolation', 'maybe'])).toThrow(/isolation/);
   });
+
+  it('--pixels reaches the settings (default: left out, rgba8 only) and refuses another format', () => {
+    expect(parseBenchArgs(['pipeline', '--pixels', 'rgba8,rgb8']).settings.pixels).toEqual(['rgba8', 'rgb8']);
+    expect(parseBenchArgs(['pipeline']).settings.pixels).toBeUndefined();
+    expect(() => parseBenchArgs(['pipeline', '--pixels', 'bgr8'])).toThrow(/pixels/);
+  });
 });

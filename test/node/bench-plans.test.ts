@@ -78,4 +78,18 @@ describe('pipeline plans', () => {
     expect(selectModels(models, undefined).map((m) => m.id)).toEqual(['bm7-resnet10s', 'small-cnn']);
     expect(selectModels(models, ['bm7-resnet10g']).map((m) => m.id)).toEqual(['bm7-resnet10g']);
   });
+
+  it('--pixels gives a mosaic plan per pixel format, the RGB8 one with the same frames without alpha', () => {
+    const frame = { width: 2, height: 1, channels: 4 as const, pixels: Uint8Array.of(1, 2, 3, 255, 4, 5, 6, 255) };
+    const inputs: BenchInputs = {
+      models: [{ id: 'bm7-resnet10s', card: 'bm7.json', role: 'shipped', scheme: 'bone-marrow-21' }],
+      matmul: { id: 'matmul-1024', onnx: 'm.onnx', sizes: { rows: 1, inner: 1, columns: 1 }, flopsPerRun: 2 },
+      mosaic: { name: 'mosaic', description: 'mosaic 2x1', frames: [frame] },
+      bccd: { name: 'bccd', description: 'bccd', frames: [] },
+    };
+    const plans = pipelinePlans(inputs, { ...DEFAULT_SETTINGS, pixels: ['rgba8', 'rgb8'] });
+    expect(plans.map((plan) => plan.frames.description)).toEqual(['mosaic 2x1', 'mosaic 2x1 RGB8']);
+    expect(plans[0].frames.frames[0]).toBe(frame);
+    expect(plans[1].frames.frames[0]).toMatchObject({ channels: 3, pixels: Uint8Array.of(1, 2, 3, 4, 5, 6) });
+  });
 });
