@@ -177,6 +177,22 @@ export async function* analyzeStream(
   const notify = () => wake();
   cancel.signal.addEventListener('abort', notify);
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Whether no more frames will come soon: none preparing, and the input done, the window full, or
+   * the source silent for PARTIAL_BATCH_WAIT_MS (a camera, a queue). Then a partial batch goes out
+   * and parked frames stop waiting; before that the loop is woken when the wait is up.
+   */
+  const upstreamStalled = (): boolean => {
+    const upstream = { preparing, inputDone, windowFull: pulled - order.emitted >= maxInFlight, pullingSinceMs };
+    const decision = partialBatchDecision(upstream, performance.now());
+    if (!decision.send && decision.retryInMs !== undefined && !retryTimer) {
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        notify();
+      }, decision.retryInMs);
+    }
+    return decision.send;
+  };
 
   const finish = (state: FrameState) => {
     const result = frameResult(state);
@@ -231,7 +247,9 @@ export async function* analyzeStream(
   };
   // Frames that could not measure their own scale before the run had a calibration wait here for
   // one (a later frame's confident estimate), so a frame does not fail for coming early in the
-  // stream; released by releaseParked, with undefined when none can come any more.
+  // stream; released by releaseParked, with undefined when none can come soon (upstreamStalled:
+  // a push-fed stream, a cluster worker's queue or the review station's drops, may bring no frame
+  // for a long time, and the results behind a parked frame wait for it).
   const parked: Array<(calibrated: PreprocessJob | undefined) => void> = [];
   const awaitCalibration = async (): Promise<PreprocessJob | undefined> => {
     preparing--; // a parked frame holds no worker
@@ -244,12 +262,12 @@ export async function* analyzeStream(
       preparing++;
     }
   };
-  /** Resumes the parked frames once the run is calibrated, or fails them (undefined) when no frame
-   * still preparing could calibrate it and no more can be pulled (input done or window full). */
-  const releaseParked = (canPull: boolean) => {
+  /** Resumes the parked frames once the run is calibrated, or fails them (undefined) once the
+   * upstream has stalled with none calibrated. */
+  const releaseParked = () => {
     if (parked.length === 0) return;
     const calibrated = withRun();
-    if (calibrated === job && (preparing > 0 || canPull)) return;
+    if (calibrated === job && !upstreamStalled()) return;
     for (const resume of parked.splice(0)) resume(calibrated === job ? undefined : calibrated);
   };
 
@@ -419,19 +437,7 @@ export async function* analyzeStream(
     for (;;) {
       const client = nextSession(batchSessions, MAX_BATCHES_IN_FLIGHT);
       if (!client || queue.waiting === 0) return;
-      if (queue.waiting < ctx.batchSize) {
-        const upstream = { preparing, inputDone, windowFull: pulled - order.emitted >= maxInFlight, pullingSinceMs };
-        const decision = partialBatchDecision(upstream, performance.now());
-        if (!decision.send) {
-          if (decision.retryInMs !== undefined && !retryTimer) {
-            retryTimer = setTimeout(() => {
-              retryTimer = undefined;
-              notify();
-            }, decision.retryInMs);
-          }
-          return;
-        }
-      }
+      if (queue.waiting < ctx.batchSize && !upstreamStalled()) return;
       const cells = queue.take(ctx.batchSize);
       if (cells.length > 0) detach(planned ? runPlanned(client, cells) : runFilled(client, cells));
     }
@@ -454,7 +460,7 @@ export async function* analyzeStream(
       if (!inputDone && pullingSinceMs === undefined && room && preparing <= ctx.pool.size && queue.waiting < 2 * ctx.batchSize) {
         void pull();
       }
-      releaseParked(!inputDone && room);
+      releaseParked();
       if (inference) dispatch();
       await woken;
       woken = new Promise<void>((resolve) => (wake = resolve));

@@ -54,9 +54,11 @@ export function resolveScale(
 /** How resolveScale refuses a frame that a run's calibration would have scaled. */
 const NO_SCALE_YET = 'cannot estimate the scale: too few erythrocytes could be measured in this frame and the run has no calibration yet';
 
-/** The frame was refused only because the run had no calibration yet (it crosses worker boundaries as its message). */
+/** The frame was refused only because the run had no calibration yet. It crosses worker boundaries as its
+ * message (code and message are what comlink keeps), so the match allows a prefix; pipeline-scale-order
+ * tests it end to end. */
 export function needsRunCalibration(error: SmearscopeError): boolean {
-  return error.code === 'INVALID_FRAME' && error.message.startsWith(NO_SCALE_YET);
+  return error.code === 'INVALID_FRAME' && error.message.includes(NO_SCALE_YET);
 }
 
 /** A scale to 4 significant digits. */

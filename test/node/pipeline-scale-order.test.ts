@@ -2,7 +2,7 @@
 // calibration: the median of the confident frames' estimates. Before, that worked only for frames
 // that came after a calibrated one; a frame early in the stream failed INVALID_FRAME for its place.
 // Now it waits for the run's calibration while later frames are prepared, and fails only when no
-// frame still in flight can bring one (input done, or the in-flight window full).
+// frame still in flight can bring one (input done, the in-flight window full, or the source quiet).
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScope, type FrameResult, type Scope } from '../../dist/node/index.js';
@@ -41,6 +41,24 @@ describe('frames without a scale of their own, early in a stream', () => {
     // resume as soon as there is one), so near, not equal to, the whole run's at the back.
     expect(Math.abs(first[0].micronsPerPixel! / last.at(-2)!.micronsPerPixel! - 1)).toBeLessThan(0.1);
   }, 120_000);
+
+  it('do not wait on a source that has gone quiet (a camera, a queue): the frame is answered before the next comes', async () => {
+    // The source gives one such frame, then waits until that frame's result is out. Were the frame
+    // to wait for a calibration from frames still to come, neither would ever happen.
+    let answered!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => (answered = resolve));
+    async function* camera() {
+      yield frame(UNMEASURABLE[0]);
+      await firstAnswered;
+      yield frame(MEASURABLE[0]);
+    }
+    const outcomes: Array<string | undefined> = [];
+    for await (const result of scope.analyzeStream(camera())) {
+      outcomes.push(outcome(result));
+      answered();
+    }
+    expect(outcomes).toEqual(['INVALID_FRAME', 'frame']);
+  }, 60_000);
 
   it('fail INVALID_FRAME, and the stream goes on, when no frame can calibrate the run', async () => {
     // Alone: the input ends with nothing calibrated.
