@@ -28,7 +28,7 @@ Options:
                         patchMicrons (x microns per pixel) and resampled, as on a full frame,
                         instead of stretching the whole crop to the model input
   --stain-normalization <on|off>  normalize to the card's stain reference (default: the card's choice)
-  --batch <n>           cells per inference run (default 32)
+  --batch <n>           cells per inference run (default: the card's fixed batch, else 8, as analyze)
   --dtype <auto|fp32|fp16>  the model's float32 graph or its card's float16 one (default auto:
                         fp32 on wasm and native)
   --per-cell            with --json: also "cells": [{ image, truth, predicted, probs }] in list order
@@ -64,7 +64,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new SmearscopeError('INVALID_ARGUMENT', 'eval needs exactly one folder (see --help)');
   const root = positionals[0];
   const backend = oneOf('backend', values.backend, ['auto', 'wasm', 'native'] as const) ?? 'auto';
-  const batchSize = positiveNumber('batch', values.batch, true) ?? 32;
+  const batchSize = positiveNumber('batch', values.batch, true);
   const dtype = oneOf('dtype', values.dtype, DTYPE_CHOICES);
   const micronsPerPixel = positiveNumber('microns-per-pixel', values['microns-per-pixel']);
   const normalizeStain = onOff('stain-normalization', values['stain-normalization']);
@@ -76,7 +76,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     ...(model ? { model } : {}),
     ...(normalizeStain !== undefined ? { normalizeStain } : {}),
     backend,
-    batchSize,
+    ...(batchSize ? { batchSize } : {}),
     ...(dtype ? { dtype } : {}),
   });
   try {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { validateModelCard } from '../../src/inference/model-card.js';
 import type { ModelCard } from '../../src/inference/model-card-types.js';
 import { boxesInImageSet, parseBccdBoxes, scoreBccd } from '../../scripts/validate/bccd.mjs';
 import { createScope } from '../../dist/node/index.js';
+import { tinyModel } from '../support/tiny-model.js';
 
 const run = promisify(execFile);
 const cli = (args: string[]): Promise<{ stdout: string; stderr: string; code?: number }> =>
@@ -19,6 +20,7 @@ const cli = (args: string[]): Promise<{ stdout: string; stderr: string; code?: n
   );
 const readCard = (id: string): ModelCard => JSON.parse(readFileSync(`models/${id}.json`, 'utf8'));
 const PBC = '../shared/data/pbc-8';
+const MARROW = '../shared/data/bm-matek-7';
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 describe('scheme peripheral-blood-pbc-8', () => {
@@ -219,6 +221,22 @@ describe('CLI: models, --model <id>, eval flags', { timeout: 900_000 }, () => {
     const bad = await cli([...base, '--stain-normalization', 'maybe']);
     expect(bad.stderr).toMatch(/--stain-normalization must be one of on, off/);
   });
+
+  it("eval runs a card's fixed batch when --batch is not given (it passed 32 and failed MODEL_MISMATCH)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smearscope-fixed-batch-'));
+    const { card, onnx } = tinyModel({ batch: 1 });
+    writeFileSync(join(dir, 'tiny.onnx'), onnx);
+    writeFileSync(join(dir, 'tiny.json'), JSON.stringify(card));
+    const crops = join(dir, 'crops');
+    for (const code of ['LYT', 'NGS']) {
+      mkdirSync(join(crops, code), { recursive: true });
+      for (const name of readdirSync(join(MARROW, code)).sort().slice(0, 2))
+        copyFileSync(join(MARROW, code, name), join(crops, code, name));
+    }
+    const result = await cli(['eval', crops, '--model', join(dir, 'tiny.json'), '--backend', 'wasm', '--json']);
+    expect(result.code ?? 0, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).images).toBe(4);
+  }, 120_000);
 });
 
 describe('single-cell patches at a given scale', { timeout: 900_000 }, () => {
