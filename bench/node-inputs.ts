@@ -8,6 +8,7 @@ import { RESNEXT50_ID } from '../models/zoo/resnext50.js';
 import { SMALL_CNN_ID } from '../models/zoo/small-cnn.js';
 import { BLOOD_MODEL_ID, shippedModels } from '../scripts/shipped-models.mjs';
 import { SmearscopeError } from '../src/errors.js';
+import { DEFAULT_MODEL_CARD } from '../src/inference/default-model.js';
 import type { Frame } from '../src/frame.js';
 import { listImages } from '../src/io/list-images.js';
 import { readFrame } from '../src/io/read-frame.js';
@@ -44,12 +45,12 @@ export async function prepareNodeInputs(host: BenchHost, settings: BenchSettings
   const shipped = shippedModels('.').filter((model) => model.trained);
   const available: BenchModel[] = [
     ...shipped.map(
-      (model, index): BenchModel => ({
+      (model): BenchModel => ({
         id: model.id,
         card: join('models', model.card),
         role: 'shipped',
         scheme: model.scheme,
-        byDefault: index === 0 || model.id === BLOOD_MODEL_ID,
+        byDefault: model.card === DEFAULT_MODEL_CARD || model.id === BLOOD_MODEL_ID,
       }),
     ),
     { id: SMALL_CNN_ID, card: join(ZOO_DIR, `${SMALL_CNN_ID}.json`), role: 'small' },

@@ -41,6 +41,7 @@ export function pipelinePlans(inputs: BenchInputs, settings: BenchSettings): Pip
       for (const frames of mosaics) plans.push({ model, frames, batchSize, ...(sessions ? { sessions } : {}) });
     }
   }
+  // Without a peripheral-blood model measured, the BCCD plan runs the first model (its row names it).
   const bccdModel = blood[0] ?? small[0];
   if (bccdModel && inputs.bccd.frames.length > 0) plans.push({ model: bccdModel, frames: take(inputs.bccd, BCCD_FRAMES), batchSize });
   const largeBatchSize = settings.batches?.[0] ?? LARGE_MODEL_PIPELINE_BATCH;

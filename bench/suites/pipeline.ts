@@ -65,6 +65,9 @@ export async function runPipelineSuite(host: BenchHost, settings: BenchSettings,
   const preprocessPlan = input.plans.find(
     (plan) => plan.frames.name === 'mosaic' && plan.model.role !== 'large' && plan.frames.frames[0]?.channels !== 3,
   );
+  if (!preprocessPlan && input.plans.some((plan) => plan.frames.name === 'mosaic' && plan.model.role !== 'large')) {
+    output.skipped.push(`${host.env} preprocessing only: it times RGBA8 mosaic frames (and makes its own RGB8 row); add rgba8 to --pixels`);
+  }
   if (preprocessPlan) {
     try {
       output.results.push(...(await measurePreprocess(host, preprocessPlan, settings.repeats, kernels)));

@@ -127,7 +127,8 @@ export function getScheme(schemeId: string): ClassScheme {
 /** A card's own scheme (`schemeDefinition`), checked as the shipped ones are: its id is the card's
  * `scheme` and no shipped scheme's, and a `mapsTo` names a shipped scheme and its codes. */
 function cardOwnScheme(card: CardClasses, source: string): ClassScheme {
-  const scheme = validateScheme(card.schemeDefinition, `${source} schemeDefinition`);
+  // A copy: a card changed after createScope must not change the scope's scheme.
+  const scheme = validateScheme(structuredClone(card.schemeDefinition), `${source} schemeDefinition`);
   if (scheme.id !== card.scheme)
     fail(`${source}: schemeDefinition.id is "${scheme.id}" but scheme is "${card.scheme}"; they must be the same`);
   if (SCHEMES.has(scheme.id))

@@ -88,7 +88,7 @@ export function checkStreamArguments(ctx: StreamContext, frames: unknown, option
   if (options.micronsPerPixel !== undefined) checkMicronsPerPixel(options.micronsPerPixel, 'INVALID_ARGUMENT', 'options.micronsPerPixel');
   checkChoice('border', options.border, ['reflect', 'constant', 'skip']);
   checkInteger('maxFramesInFlight', options.maxFramesInFlight, 1, 4096);
-  checkOptionsObject('thresholds', options.thresholds);
+  checkOptionsObject('options.thresholds', options.thresholds);
   checkKnownKeys('options.thresholds', options.thresholds, THRESHOLD_KEYS);
   // The same check decideCell makes, here where the caller made the mistake: there it would fail
   // every frame of the stream, each after its work was done.
