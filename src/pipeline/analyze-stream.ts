@@ -152,6 +152,12 @@ export async function* analyzeStream(
   // The run's calibration: every frame's own erythrocyte estimate, confident ones make the median.
   const scaleEstimates: ScaleEstimate[] = [];
   const cellFloats = 3 * ctx.card.input.width * ctx.card.input.height;
+  let iterator: Iterator<FrameInput> | AsyncIterator<FrameInput>;
+  try {
+    iterator = Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<FrameInput>)[Symbol.iterator]();
+  } catch (error) {
+    throw sourceFailed(error, 0); // a generator function that throws before its first frame, say
+  }
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
   options.signal?.addEventListener('abort', onAbort);
@@ -159,7 +165,6 @@ export async function* analyzeStream(
   // step, as an abort then would (ABORTED, no frame pulled).
   if (options.signal?.aborted) onAbort();
 
-  const iterator = Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<FrameInput>)[Symbol.iterator]();
   const order = new InputOrder<FrameResult>();
   const queue = new CellQueue();
   let pulled = 0;

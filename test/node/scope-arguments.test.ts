@@ -98,6 +98,7 @@ describe('no unhandled rejection from any public entry', () => {
       'analyzeStream(42)': 'INVALID_ARGUMENT',
       'analyzeStream([null, 1, "a", frame])': 'INVALID_FRAME,INVALID_FRAME,INVALID_FRAME,ok',
       // The frame it gave is answered, then the stream ends: the source failed, no argument was wrong.
+      'analyzeStream(source whose iterator throws)': 'then IO_FAILED',
       'analyzeStream(throwing source)': 'ok,then IO_FAILED',
       'analyzeStream(onProgress throws)': 'ok,ok',
       'analyzeFrame(frame)': 'ok',

@@ -50,6 +50,15 @@ await record('analyzeFrame(frame, { thresholds: 3 })', () => scope.analyzeFrame(
 await record('analyzeStream(null)', () => drain(scope.analyzeStream(null)));
 await record('analyzeStream(42)', () => drain(scope.analyzeStream(42)));
 await record('analyzeStream([null, 1, "a", frame])', () => drain(scope.analyzeStream([null, 1, 'a', encoded()])));
+await record('analyzeStream(source whose iterator throws)', () =>
+  drain(
+    scope.analyzeStream({
+      [Symbol.iterator]() {
+        throw new Error('camera not connected');
+      },
+    }),
+  ),
+);
 await record('analyzeStream(throwing source)', () =>
   drain(
     scope.analyzeStream(
