@@ -20,7 +20,9 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
       files.push(input);
       continue;
     }
-    const entries = await readdir(input, { withFileTypes: true });
+    const entries = await readdir(input, { withFileTypes: true }).catch((error: Error) => {
+      throw new SmearscopeError('IO_FAILED', `cannot list ${input}: ${error.message}`);
+    });
     const names = entries.filter((e) => !e.isDirectory() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase())).map((e) => e.name);
     if (names.length === 0) {
       const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
