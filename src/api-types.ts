@@ -223,7 +223,7 @@ export interface FrameResult {
   index: number;
   /** The frame's label, when it had one. */
   label?: string;
-  /** Frame size in pixels; 0 when a frame given encoded failed in its worker (its size was not reported back), or was not a frame. */
+  /** Frame size in pixels; 0 when the frame failed before its size was known (an encoded frame that did not decode, or not a frame). */
   width: number;
   height: number;
   /** The scale used, microns per pixel; absent when unknown (the frame failed before its scale was known). */

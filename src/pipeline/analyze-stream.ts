@@ -8,7 +8,7 @@ import { calibrateRun, type ScaleEstimate } from '../scale/estimate.js';
 import { needsRunCalibration } from '../scale/resolve.js';
 import { CellQueue, partialBatchDecision, type PendingCell } from './cell-batching.js';
 import { classifyCells } from './classify-cells.js';
-import { describe, frameResult, newFrameState, type FrameState } from './frame-state.js';
+import { describe, frameResult, newFrameState, type FrameInfo, type FrameState } from './frame-state.js';
 import { pixelsHandedOver } from './frame-buffers.js';
 import { checkBoolean, checkChoice, checkFunction, checkInteger, checkKnownKeys, checkOptionsObject } from '../check-options.js';
 import type { FrameLimits } from '../api-types.js';
@@ -19,7 +19,7 @@ import type { PlanSegment } from '../patch/batch-plan.js';
 import { settleWithin } from './worker-slot.js';
 import { InputOrder } from './input-order.js';
 import type { PreprocessJob } from './preprocess-frame.js';
-import type { PreprocessPool } from './preprocess-pool.js';
+import { decodedSizeOf, type PreprocessPool } from './preprocess-pool.js';
 
 export interface StreamContext {
   pool: PreprocessPool;
@@ -310,6 +310,8 @@ export async function* analyzeStream(
     } catch (error) {
       if (cancel.signal.aborted) return;
       state.failed = toSmearscopeError(error, 'INVALID_FRAME');
+      const decoded = decodedSizeOf(error); // an encoded frame that failed after decoding
+      if (decoded) state.frame = { ...(state.frame as FrameInfo), ...decoded };
       finish(state);
     } finally {
       preparing--;

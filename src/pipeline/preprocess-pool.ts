@@ -21,6 +21,20 @@ import { inboxTarget, writeFrameInbox, type FrameInbox } from './frame-inbox.js'
 import type { InboxFrame } from '../kernels/resident-frame.js';
 import { WorkerSlot } from './worker-slot.js';
 
+/** Width and height of a decoded frame, pixels. */
+interface FrameSize {
+  width: number;
+  height: number;
+}
+
+/** The decoded size of encoded frames whose preparation failed after decoding, by the error thrown. */
+const DECODED_SIZES = new WeakMap<object, FrameSize>();
+
+/** The size an encoded frame was decoded at before `error` failed it, if it got that far. */
+export function decodedSizeOf(error: unknown): FrameSize | undefined {
+  return typeof error === 'object' && error !== null ? DECODED_SIZES.get(error) : undefined;
+}
+
 type Slot = WorkerSlot<PreprocessWorkerApi>;
 
 /** How long a replacement worker may take to start before frames are given to it anyway. */
@@ -78,6 +92,25 @@ export class PreprocessPool {
     crashAttempts = 0,
     handOver = false,
   ): Promise<PreparedFrame> {
+    let decoded: FrameSize | undefined;
+    try {
+      return await this.prepareAttempts(frame, job, limits, signal, crashAttempts, handOver, (size) => (decoded = size));
+    } catch (error) {
+      // An encoded frame that failed after decoding still has a size to report (decodedSizeOf).
+      if (decoded && typeof error === 'object' && error !== null) DECODED_SIZES.set(error, decoded);
+      throw error;
+    }
+  }
+
+  private async prepareAttempts(
+    frame: FrameInput,
+    job: PreprocessJob,
+    limits: FrameLimits,
+    signal: AbortSignal | undefined,
+    crashAttempts: number,
+    handOver: boolean,
+    onDecoded: (size: FrameSize) => void,
+  ): Promise<PreparedFrame> {
     checkFrameInput(frame);
     const label = frame.label ?? 'frame';
     if (!isEncodedFrame(frame)) checkFramePixels(label, frame.width, frame.height, limits.maxFramePixels);
@@ -87,7 +120,7 @@ export class PreprocessPool {
         let input: Frame | InboxFrame | 'decoded';
         let transfers: ArrayBuffer[] = [];
         if (isEncodedFrame(frame)) {
-          await slot.call((remote) => remote.decode(encodedFrameHeader(frame), limits.maxFramePixels), {
+          const size = await slot.call((remote) => remote.decode(encodedFrameHeader(frame), limits.maxFramePixels), {
             signal,
             timeoutMs: limits.decodeMs,
             timeoutError: () =>
@@ -97,6 +130,7 @@ export class PreprocessPool {
                   '(frameLimits.decodeMs); the file may be malformed (e.g. a looping TIFF); its worker was replaced',
               ),
           });
+          onDecoded(size);
           input = 'decoded';
         } else if (isWriterFrame(frame)) {
           input = await this.written(slot, frame, job, limits, label, signal);

@@ -61,8 +61,10 @@ describe('frames without a scale of their own, early in a stream', () => {
   }, 60_000);
 
   it('fail INVALID_FRAME, and the stream goes on, when no frame can calibrate the run', async () => {
-    // Alone: the input ends with nothing calibrated.
-    expect((await run(UNMEASURABLE)).map(outcome)).toEqual(['INVALID_FRAME', 'INVALID_FRAME']);
+    // Alone: the input ends with nothing calibrated. Decoded before they failed, they report their size.
+    const alone = await run(UNMEASURABLE);
+    expect(alone.map(outcome)).toEqual(['INVALID_FRAME', 'INVALID_FRAME']);
+    for (const result of alone) expect([result.width, result.height]).toEqual([360, 363]);
     // A window of two frames in flight, both waiting: no other frame can be taken to calibrate the
     // run, so they fail rather than wait forever; the frames after them are analyzed.
     const windowFull = await run([...UNMEASURABLE, ...MEASURABLE.slice(0, 2)], 2);
