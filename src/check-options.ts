@@ -45,12 +45,17 @@ export function checkKnownKeys(name: string, value: object | undefined, known: R
   if (value === undefined) return;
   for (const key of Object.keys(value)) {
     if (Object.hasOwn(known, key)) continue;
-    const near = Object.keys(known).find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+    const near = nearestKey(key, known);
     throw new SmearscopeError(
       'INVALID_ARGUMENT',
       `${name}: unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${Object.keys(known).join(', ')}`,
     );
   }
+}
+
+/** The key of `known` that `key` was probably meant to be (the same but for case, or two edits away), if any. */
+export function nearestKey(key: string, known: Readonly<Record<string, true>>): string | undefined {
+  return Object.keys(known).find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
 }
 
 /** Levenshtein distance of two short strings. */

@@ -17,6 +17,7 @@ import {
 } from './check-options.js';
 import { checkBatchSize, resolveBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
+import { ignoredCardFieldsNote } from './inference/model-card.js';
 import { defaultModelId } from './inference/shipped-models.js';
 import { analyzeStream, checkStreamArguments, type StreamContext } from './pipeline/analyze-stream.js';
 import { resolveFrameLimits } from './pipeline/frame-limits.js';
@@ -112,6 +113,8 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   const batchSize = resolveBatchSize(options.batchSize, card);
   if (model.fp16Unread) events.push(`the float16 graph was not read (${model.fp16Unread}); dtype auto runs fp32`);
   const scheme = resolveScheme(card);
+  const ignoredFields = ignoredCardFieldsNote(card);
+  const cardNotes = ignoredFields ? [ignoredFields] : [];
   // auto picks WebGPU only on a hardware adapter: elsewhere it lands on a CPU backend, whose layout applies.
   const webgpuLikely = backend === 'auto' && host.candidateBackends().includes('webgpu') && (await hardwareAdapterPresent());
   const pool = new PreprocessPool(host, workers);
@@ -208,17 +211,17 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
       return inference?.reason ?? 'locate-only: no model session';
     },
     get notes() {
-      if (!inference) return [];
+      if (!inference) return cardNotes;
       const layout =
         sessions.length > 1
           ? [`${sessions.length} ${inference.backend} sessions of ${inference.threads} thread(s), each in its own worker`]
           : [];
-      if (!inference.gpuInput) return [...inference.notes, ...layout];
+      if (!inference.gpuInput) return [...cardNotes, ...inference.notes, ...layout];
       const patches =
         options.gpuPatches === false
           ? 'patches: cut on the CPU (gpuPatches false)'
           : 'patches: cut on the GPU, straight into the session input (planned batches)';
-      return [...inference.notes, patches];
+      return [...cardNotes, ...inference.notes, patches];
     },
     get events() {
       return events;

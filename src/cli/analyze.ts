@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { BACKEND_CHOICES } from '../inference/backend.js';
+import { ignoredCardFieldsNote } from '../inference/model-card.js';
 import { readEncodedFrames } from '../io/encoded-frames.js';
 import { listImages } from '../io/list-images.js';
 import { createScope } from '../scope.js';
@@ -143,6 +144,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       `smearscope: ${files.length} file(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
         `backend ${scope.backend}: ${scope.backendReason}`,
     );
+    const ignoredFields = ignoredCardFieldsNote(scope.card);
+    // A warning, not progress: written under --quiet too, as scale warnings are.
+    if (ignoredFields) process.stderr.write(`smearscope: ${ignoredFields}\n`);
     const slide = locateOnly ? undefined : createSlide({ scheme: scope.scheme, targetCount });
     const report: AnalyzeReport = {
       smearscope: { version: SMEARSCOPE_VERSION, disclaimer: SCREENING_DISCLAIMER },

@@ -5,6 +5,7 @@ import { evaluateClassifier, rocCurve } from '../clinical/metrics.js';
 import { SmearscopeError } from '../errors.js';
 import type { EncodedFrame } from '../frame.js';
 import { DTYPE_CHOICES } from '../inference/dtype.js';
+import { ignoredCardFieldsNote } from '../inference/model-card.js';
 import { createScope } from '../scope.js';
 import { onOff, oneOf, positiveNumber } from './parse-options.js';
 
@@ -97,6 +98,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
         (micronsPerPixel ? `${scope.card.input.patchMicrons} um at ${micronsPerPixel} um/px` : 'whole crops') +
         (unknown.length ? `; skipping folders not in the model: ${unknown.join(', ')}` : ''),
     );
+    const ignoredFields = ignoredCardFieldsNote(scope.card);
+    if (ignoredFields) log(`smearscope eval: ${ignoredFields}`);
 
     const truth: number[] = [];
     const predicted: number[] = [];

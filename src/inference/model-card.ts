@@ -1,3 +1,4 @@
+import { nearestKey } from '../check-options.js';
 import { resolveScheme } from '../clinical/schemes.js';
 import type { CardClasses } from '../clinical/scheme-types.js';
 import { SmearscopeError } from '../errors.js';
@@ -11,9 +12,55 @@ export const PATCH_MICRONS_RANGE = [5, 200] as const;
 /** Model input sides in pixels: the kernels write one patch per cell of this size. */
 export const INPUT_PIXELS_RANGE = [8, 2048] as const;
 const GROUP_KEYS = ['blast', 'atypical', 'abstain'] as const;
-const THRESHOLD_KEYS = ['confidence', 'blast', 'atypical'] as const;
 
 type Json = Record<string, unknown>;
+
+// The fields this version reads, by object (`satisfies` keeps each list equal to its type's keys).
+// Free-form objects (provenance, fp16.agreement, schemeDefinition, checked by the scheme) are not listed.
+const CARD_KEYS = {
+  id: true,
+  version: true,
+  description: true,
+  scheme: true,
+  schemeDefinition: true,
+  classes: true,
+  groups: true,
+  thresholds: true,
+  model: true,
+  input: true,
+  stainReference: true,
+  stainNormalization: true,
+  outputs: true,
+  fp16: true,
+  flopsPerCell: true,
+  parameters: true,
+  provenance: true,
+} as const satisfies Record<keyof ModelCard, true>;
+const INPUT_KEYS = {
+  name: true,
+  width: true,
+  height: true,
+  layout: true,
+  mean: true,
+  std: true,
+  patchMicrons: true,
+  batch: true,
+} as const satisfies Record<keyof ModelCard['input'], true>;
+const OUTPUT_KEYS = { logits: true, features: true, featureMap: true, classifier: true } as const satisfies Record<
+  keyof ModelCard['outputs'],
+  true
+>;
+const CLASSIFIER_KEYS = { weights: true, bias: true } as const satisfies Record<
+  keyof NonNullable<ModelCard['outputs']['classifier']>,
+  true
+>;
+const STAIN_KEYS = { stainMatrix: true, maxC: true } as const satisfies Record<keyof NonNullable<ModelCard['stainReference']>, true>;
+const FP16_KEYS = { model: true, agreement: true } as const satisfies Record<keyof NonNullable<ModelCard['fp16']>, true>;
+const CARD_THRESHOLD_KEYS = { confidence: true, blast: true, atypical: true } as const satisfies Record<
+  keyof NonNullable<ModelCard['thresholds']>,
+  true
+>;
+const THRESHOLD_KEYS = Object.keys(CARD_THRESHOLD_KEYS) as (keyof typeof CARD_THRESHOLD_KEYS)[];
 
 /**
  * Checks a parsed card against the schema of model-card-types.ts, and its classes against its class
@@ -140,6 +187,39 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
     throw new SmearscopeError('INVALID_MODEL_CARD', `${label} is not a valid model card:\n  - ${problems.join('\n  - ')}`);
   }
   return card as unknown as ModelCard;
+}
+
+/**
+ * The fields of a valid card that this version of the SDK does not read, as paths
+ * (`input.colorOrder`), each with the field it was probably meant to be (`thresholds.confidance (did
+ * you mean thresholds.confidence?)`). They are not errors (a card written for a later version still
+ * loads), but a vendor must learn that, e.g., a channel order their graph needs is not applied.
+ */
+export function unknownCardFields(card: ModelCard): string[] {
+  const found: string[] = [];
+  const scan = (path: string, value: unknown, known: Readonly<Record<string, true>>) => {
+    if (!isObject(value)) return;
+    for (const key of Object.keys(value)) {
+      if (Object.hasOwn(known, key)) continue;
+      const near = nearestKey(key, known);
+      found.push(`${path}${key}${near ? ` (did you mean ${path}${near}?)` : ''}`);
+    }
+  };
+  scan('', card, CARD_KEYS);
+  scan('input.', card.input, INPUT_KEYS);
+  scan('outputs.', card.outputs, OUTPUT_KEYS);
+  scan('outputs.classifier.', card.outputs.classifier, CLASSIFIER_KEYS);
+  scan('stainReference.', card.stainReference, STAIN_KEYS);
+  scan('fp16.', card.fp16, FP16_KEYS);
+  scan('thresholds.', card.thresholds, CARD_THRESHOLD_KEYS);
+  return found;
+}
+
+/** One line naming the card's fields this version ignores (unknownCardFields), or undefined when there are none. */
+export function ignoredCardFieldsNote(card: ModelCard): string | undefined {
+  const fields = unknownCardFields(card);
+  if (fields.length === 0) return undefined;
+  return `model card "${card.id}": ${fields.length === 1 ? 'field' : 'fields'} ${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} not read by this version of smearscope and ignored`;
 }
 
 /**
