@@ -7,19 +7,23 @@ export const WORKER_HELP = `Usage: smearscope worker --queue redis://HOST:PORT [
 
 Runs until stopped: takes frame jobs from the queue (see "smearscope submit"), analyzes them with a
 warm model session, and aggregates each slide once all its frames are done. Start one per machine
-(or more). SIGTERM or Ctrl-C: stop taking jobs, finish the ones in hand, exit; a second signal
-exits at once (the queue gives that worker's jobs to another one when their lock expires).
+(or more). It may start before Redis: it says so and retries until Redis answers. SIGTERM or
+Ctrl-C: stop taking jobs, finish the ones in hand, exit; a second signal exits at once (the queue
+gives that worker's jobs to another one when their lock expires).
 
 Options:
   --queue <url>               Redis, e.g. redis://10.0.0.5:6379 (required)
   --concurrency <n>           frame jobs at once; their cells share inference batches (default 4)
-  --model <card.json>         model card; every worker of a queue must run the same (default: shipped)
+  --model <id | card.json>    a shipped model's id (smearscope models) or a card; every worker of
+                              a queue must run the same (default: the shipped default)
   --backend <name>            native | wasm | auto (default native: onnxruntime-node)
   --workers <n>               preprocess workers (default: cores - 1, at most 4)
   --inference-sessions <n>    model sessions, each in its own worker (default: one single-threaded
                               session per core, at most 4)
   --batch <n>                 cells per inference run (default 8, or the model's fixed batch)
   --lock-seconds <s>          a dead worker's jobs go to another worker after this (default 30)
+  --max-pixels <n>            refuse frames with more pixels than this, from the image header
+                              (default 100000000; FRAME_TOO_LARGE, not retried)
   --quiet                     no per-frame lines on stderr
   -h, --help                  this help
 `;
@@ -37,6 +41,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
       'inference-sessions': { type: 'string' },
       batch: { type: 'string' },
       'lock-seconds': { type: 'string' },
+      'max-pixels': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -51,6 +56,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const inferenceSessions = positiveNumber('inference-sessions', values['inference-sessions'], true);
   const batchSize = positiveNumber('batch', values.batch, true);
   const lockSeconds = positiveNumber('lock-seconds', values['lock-seconds']);
+  if (lockSeconds !== undefined && lockSeconds < 1)
+    throw new SmearscopeError('INVALID_ARGUMENT', `--lock-seconds must be at least 1, got ${values['lock-seconds']}`);
+  const maxFramePixels = positiveNumber('max-pixels', values['max-pixels'], true);
   const log = (line: string) => process.stderr.write(line + '\n');
   const worker = await createClusterWorker({
     queue: values.queue,
@@ -61,10 +69,15 @@ export async function workerCommand(argv: string[]): Promise<number> {
     ...(inferenceSessions ? { inferenceSessions } : {}),
     ...(batchSize ? { batchSize } : {}),
     ...(lockSeconds ? { lockSeconds } : {}),
+    ...(maxFramePixels ? { frameLimits: { maxFramePixels } } : {}),
   });
   log(
     `smearscope worker ${worker.name}: model ${worker.scope.card.id}, backend ${worker.scope.backend} (${worker.scope.backendReason}); ` +
-      `waiting for frames on ${values.queue}`,
+      `connecting to ${values.queue}`,
+  );
+  worker.ready.then(
+    () => log(`smearscope worker ${worker.name}: waiting for frames on ${values.queue}`),
+    () => undefined, // closed before Redis answered: stop() says so
   );
   if (!values.quiet) {
     worker.on('frame', (f) => log(`${f.slideId} [${f.index}] ${f.label}: ${f.cells} cell(s) ${f.ms.toFixed(0)} ms`));
@@ -73,7 +86,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     log(`${f.slideId} [${f.index}] ${f.label}: error [${f.code}] ${f.message}${f.willRetry ? ' (will be retried)' : ''}`),
   );
   worker.on('slide', (s) => log(`${s.slideId}: aggregated ${s.frames} frame(s), ${s.failedFrames} failed`));
-  worker.on('error', (error) => log(`queue error: ${error.message}`));
+  worker.on('error', queueErrorLog(log));
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -83,7 +96,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
         process.exit(1);
       }
       stopping = true;
-      log(`${signal}: finishing the jobs in hand, then exiting`);
+      log(`${signal}: finishing the ${worker.jobsInHand} job(s) in hand, then exiting`);
       const done = (code: number) => {
         // Something left open (a thread pool, a socket) must not keep a stopped worker alive.
         setTimeout(() => process.exit(code), 2000).unref();
@@ -100,4 +113,25 @@ export async function workerCommand(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** Seconds between repeats of the same queue error: Redis down gives several a second. */
+const QUEUE_ERROR_REPEAT_SECONDS = 30;
+
+/**
+ * A queue error logger that says a new error at once and the same one again at most every
+ * QUEUE_ERROR_REPEAT_SECONDS, with how many it left out (a Redis outage is one line, not hundreds).
+ */
+export function queueErrorLog(log: (line: string) => void, now: () => number = Date.now): (error: Error) => void {
+  let last: { message: string; at: number; leftOut: number } | undefined;
+  return (error) => {
+    const at = now();
+    if (last && last.message === error.message && at - last.at < QUEUE_ERROR_REPEAT_SECONDS * 1000) {
+      last.leftOut++;
+      return;
+    }
+    const again = last?.message === error.message ? ` (${last.leftOut + 1} times in ${Math.round((at - last.at) / 1000)} s)` : '';
+    log(`queue error: ${error.message}${again}; retrying until Redis answers`);
+    last = { message: error.message, at, leftOut: 0 };
+  };
 }

@@ -15,6 +15,9 @@ export const DEFAULT_CELL_THRESHOLDS: Readonly<CellThresholds> = Object.freeze({
   atypical: 0.5,
 });
 
+/** The threshold keys, of a card's thresholds and a caller's alike (`satisfies` keeps the list exact). */
+export const THRESHOLD_KEYS = { confidence: true, blast: true, atypical: true } as const satisfies Record<keyof CellThresholds, true>;
+
 /**
  * `override`'s defined fields over `base`. Each must lie in [0, 1]; otherwise throws with
  * `errorCode` (INVALID_MODEL_CARD for a card, INVALID_ARGUMENT for a caller), naming the field

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { checkInteger, checkKnownKeys, checkOptionsObject, checkPositive } from '../check-options.js';
 import { SmearscopeError, toSmearscopeError, type SmearscopeErrorCode } from '../errors.js';
-import { createScope, type BackendChoice, type ModelSource, type Scope } from '../index.js';
+import { createScope, type BackendChoice, type ModelSource, type Scope, type ScopeOptions } from '../index.js';
+import { needsRunCalibration } from '../scale/resolve.js';
 import { aggregateSlide } from './aggregate.js';
 import { FRAMES_QUEUE, SLIDES_QUEUE, redisConnection } from './connection.js';
 import { createFrameFeed } from './frame-feed.js';
@@ -28,7 +30,23 @@ export interface ClusterWorkerOptions {
   lockSeconds?: number;
   /** Name stored on each job this worker processes. Default host:pid. */
   name?: string;
+  /** The scope's per-frame limits (largest frame, stage timeouts; ScopeOptions.frameLimits). */
+  frameLimits?: ScopeOptions['frameLimits'];
 }
+
+/** The options createClusterWorker knows: any other key is a typo (INVALID_ARGUMENT naming the nearest). */
+const WORKER_OPTION_KEYS = {
+  queue: true,
+  concurrency: true,
+  model: true,
+  backend: true,
+  workers: true,
+  inferenceSessions: true,
+  batchSize: true,
+  lockSeconds: true,
+  name: true,
+  frameLimits: true,
+} as const satisfies Record<keyof ClusterWorkerOptions, true>;
 
 /** What a worker tells as it goes (ClusterWorker.on). */
 export interface ClusterWorkerEvents {
@@ -42,8 +60,14 @@ export interface ClusterWorkerEvents {
 export interface ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
   readonly name: string;
   readonly scope: Scope;
+  /** Resolves once Redis has answered and the worker takes jobs; until then it retries for as long
+   * as it takes (a worker may start before Redis), each failed attempt an 'error' event. */
+  readonly ready: Promise<void>;
+  /** Frame and slide jobs being processed now. */
+  readonly jobsInHand: number;
   /** Stops taking jobs, lets the jobs in hand finish (force: abandons them; the queue hands them to
-   * another worker once their lock expires), then disposes the scope. */
+   * another worker once their lock expires), then disposes the scope. With no job in hand it does
+   * not wait for Redis (a worker stopped while Redis is down stops at once). */
   close(options?: { force?: boolean }): Promise<void>;
 }
 
@@ -54,35 +78,57 @@ const FRAME_FAULTS: ReadonlySet<SmearscopeErrorCode> = new Set([
   'INVALID_FRAME',
   'IO_FAILED',
   'INVALID_ARGUMENT',
+  'FRAME_TOO_LARGE',
 ]);
 
 /**
  * Starts a worker: one warm scope (model session + preprocess workers) serving frame jobs from the
- * queue, and aggregating slides whose frames are all done. Resolves once the scope is ready and the
- * worker is listening.
+ * queue, and aggregating slides whose frames are all done. Resolves once the scope is ready (a bad
+ * option or model fails here); the worker takes jobs once Redis answers (`ready`).
  */
 export async function createClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
+  checkOptionsObject('createClusterWorker options', options);
+  checkKnownKeys('createClusterWorker options', options, WORKER_OPTION_KEYS);
+  if (typeof options.queue !== 'string')
+    throw new SmearscopeError('INVALID_ARGUMENT', 'queue must be a Redis URL like redis://127.0.0.1:6379 (a string)');
   const connection = redisConnection(options.queue);
+  checkInteger('concurrency', options.concurrency, 1, 1024);
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new SmearscopeError('INVALID_ARGUMENT', `concurrency must be a positive integer, got ${concurrency}`);
+  checkPositive('lockSeconds', options.lockSeconds);
   const lockSeconds = options.lockSeconds ?? 30;
-  if (!(lockSeconds >= 1)) throw new SmearscopeError('INVALID_ARGUMENT', `lockSeconds must be at least 1, got ${lockSeconds}`);
+  if (!(lockSeconds >= 1)) throw new SmearscopeError('INVALID_ARGUMENT', `lockSeconds must be at least 1 (seconds), got ${lockSeconds}`);
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
+    throw new SmearscopeError('INVALID_ARGUMENT', 'name must be a non-empty string');
   const name = options.name ?? `${hostname()}:${process.pid}`;
+  // createScope checks the rest (model, backend, workers, sessions, batch, frame limits).
   const scope = await createScope({
     backend: options.backend ?? 'native',
-    ...(options.model ? { model: options.model } : {}),
-    ...(options.workers ? { workers: options.workers } : {}),
-    ...(options.inferenceSessions ? { inferenceSessions: options.inferenceSessions } : {}),
-    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.inferenceSessions !== undefined ? { inferenceSessions: options.inferenceSessions } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.frameLimits !== undefined ? { frameLimits: options.frameLimits } : {}),
   });
   const cardName = typeof options.model === 'string' ? options.model : options.model ? 'in-memory' : 'default';
   const feed = createFrameFeed(scope);
+  let jobsInHand = 0;
   const events = new EventEmitter<ClusterWorkerEvents>();
   const identity = { host: hostname(), pid: process.pid, backend: scope.backend };
   const lockDuration = lockSeconds * 1000;
   // Stalled jobs are looked for at the lock's period; a job may stall twice (two dead workers) before it fails.
   const common = { connection, name, lockDuration, stalledInterval: lockDuration, maxStalledCount: 2 };
+
+  /** `work` counted in jobsInHand while it runs. */
+  const inHand =
+    <T, R>(work: (job: T) => Promise<R>) =>
+    async (job: T): Promise<R> => {
+      jobsInHand++;
+      try {
+        return await work(job);
+      } finally {
+        jobsInHand--;
+      }
+    };
 
   const processFrame = async (job: Job<FrameJobData>): Promise<FrameJobResult> => {
     const { slideId, index, path, label, micronsPerPixel, maxFrameBytes } = job.data;
@@ -90,13 +136,17 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
     let result;
     try {
       const encoded = await readFrameFile(path, maxFrameBytes);
-      result = await feed.analyze({ encoded, label, ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}) });
+      result = await feed.analyze({ encoded, label, ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}) }, slideId);
     } catch (error) {
       throw jobError(toSmearscopeError(error, 'WORKER_CRASHED'));
     }
-    if (result.error) throw jobError(new SmearscopeError(result.error.code, result.error.message));
+    if (result.error) {
+      const error = new SmearscopeError(result.error.code, result.error.message);
+      // Refused only because this worker had no scale calibration of the slide yet (the frame
+      // cannot measure its own): another attempt, after the slide's other frames, can have one.
+      throw jobError(error, needsRunCalibration(error));
+    }
     const analyzeMs = performance.now() - startedAt;
-    events.emit('frame', { slideId, index, label, cells: result.cells.length, ms: analyzeMs });
     return { index, result: { ...result, index }, model: { id: scope.card.id, version: scope.card.version }, worker: identity, analyzeMs };
   };
 
@@ -108,8 +158,14 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
     return report;
   };
 
-  const frames = new Worker<FrameJobData, FrameJobResult>(FRAMES_QUEUE, processFrame, { ...common, concurrency });
-  const slides = new Worker<SlideJobData>(SLIDES_QUEUE, processSlide, { ...common, concurrency: 1 });
+  const frames = new Worker<FrameJobData, FrameJobResult>(FRAMES_QUEUE, inHand(processFrame), { ...common, concurrency });
+  const slides = new Worker<SlideJobData>(SLIDES_QUEUE, inHand(processSlide), { ...common, concurrency: 1 });
+  // Told once the queue has stored the result (not when analyzed: a result lost to a Redis outage
+  // is analyzed again, and would have been told twice).
+  frames.on('completed', (job, value) => {
+    const { slideId, index, label } = job.data;
+    events.emit('frame', { slideId, index, label, cells: value.result.cells.length, ms: value.analyzeMs });
+  });
   frames.on('failed', (job, error) => {
     if (!job) return;
     const { code, message } = decodeFrameError(error.message);
@@ -119,15 +175,22 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
   // Connection errors while Redis restarts are transient (the client reconnects); an EventEmitter
   // throws an 'error' nobody listens to, so it is passed on only to a listener.
   for (const worker of [frames, slides]) worker.on('error', (error) => events.listenerCount('error') > 0 && events.emit('error', error));
-  await Promise.all([frames.waitUntilReady(), slides.waitUntilReady()]);
+  const ready = Promise.all([frames.waitUntilReady(), slides.waitUntilReady()]).then(() => undefined);
+  ready.catch(() => undefined); // a close before Redis answered rejects it; nobody need wait for it then
 
   let closing: Promise<void> | undefined;
   return Object.assign(events, {
     name,
     scope,
+    ready,
+    get jobsInHand() {
+      return jobsInHand;
+    },
     close({ force = false } = {}) {
       closing ??= (async () => {
-        await Promise.all([frames.close(force), slides.close(force)]);
+        // BullMQ's graceful close waits for Redis; with nothing to finish there is nothing to wait for.
+        const abandon = force || jobsInHand === 0;
+        await Promise.all([frames.close(abandon), slides.close(abandon)]);
         if (!force) await feed.close();
         await scope.dispose();
       })();
@@ -136,8 +199,8 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
   });
 }
 
-/** The error a job fails with: frame faults stop at once (UnrecoverableError), the rest are retried. */
-function jobError(error: SmearscopeError): Error {
+/** The error a job fails with: frame faults stop at once (UnrecoverableError) unless `retry`, the rest are retried. */
+function jobError(error: SmearscopeError, retry = false): Error {
   const reason = encodeFrameError(error.code, error.message);
-  return FRAME_FAULTS.has(error.code) ? new UnrecoverableError(reason) : new Error(reason);
+  return FRAME_FAULTS.has(error.code) && !retry ? new UnrecoverableError(reason) : new Error(reason);
 }

@@ -1,4 +1,5 @@
 import { nearestKey } from '../check-options.js';
+import { THRESHOLD_KEYS } from '../clinical/cell-thresholds.js';
 import { resolveScheme } from '../clinical/schemes.js';
 import type { CardClasses } from '../clinical/scheme-types.js';
 import { SmearscopeError } from '../errors.js';
@@ -56,11 +57,7 @@ const CLASSIFIER_KEYS = { weights: true, bias: true } as const satisfies Record<
 >;
 const STAIN_KEYS = { stainMatrix: true, maxC: true } as const satisfies Record<keyof NonNullable<ModelCard['stainReference']>, true>;
 const FP16_KEYS = { model: true, agreement: true } as const satisfies Record<keyof NonNullable<ModelCard['fp16']>, true>;
-const CARD_THRESHOLD_KEYS = { confidence: true, blast: true, atypical: true } as const satisfies Record<
-  keyof NonNullable<ModelCard['thresholds']>,
-  true
->;
-const THRESHOLD_KEYS = Object.keys(CARD_THRESHOLD_KEYS) as (keyof typeof CARD_THRESHOLD_KEYS)[];
+const THRESHOLD_NAMES = Object.keys(THRESHOLD_KEYS) as (keyof typeof THRESHOLD_KEYS)[];
 
 /**
  * Checks a parsed card against the schema of model-card-types.ts, and its classes against its class
@@ -126,9 +123,9 @@ export function validateModelCard(json: unknown, label = 'model card'): ModelCar
     }
   }
 
-  const thresholds = check.object('thresholds', card.thresholds, `{ ${THRESHOLD_KEYS.join(', ')} }: probabilities`, true);
+  const thresholds = check.object('thresholds', card.thresholds, `{ ${THRESHOLD_NAMES.join(', ')} }: probabilities`, true);
   if (thresholds) {
-    for (const key of THRESHOLD_KEYS) if (thresholds[key] !== undefined) check.number(`thresholds.${key}`, thresholds[key], [0, 1]);
+    for (const key of THRESHOLD_NAMES) if (thresholds[key] !== undefined) check.number(`thresholds.${key}`, thresholds[key], [0, 1]);
   }
 
   const stain = check.object('stainReference', card.stainReference, '{ stainMatrix: 2 rows of 3 numbers, maxC: 2 numbers }', true);
@@ -211,7 +208,7 @@ export function unknownCardFields(card: ModelCard): string[] {
   scan('outputs.classifier.', card.outputs.classifier, CLASSIFIER_KEYS);
   scan('stainReference.', card.stainReference, STAIN_KEYS);
   scan('fp16.', card.fp16, FP16_KEYS);
-  scan('thresholds.', card.thresholds, CARD_THRESHOLD_KEYS);
+  scan('thresholds.', card.thresholds, THRESHOLD_KEYS);
   return found;
 }
 

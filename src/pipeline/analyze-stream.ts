@@ -1,5 +1,5 @@
 import type { AnalyzeOptions, AnalyzeProgress, FrameResult } from '../api-types.js';
-import { mergeThresholds } from '../clinical/cell-thresholds.js';
+import { THRESHOLD_KEYS, mergeThresholds } from '../clinical/cell-thresholds.js';
 import type { CellThresholds, ResolvedScheme } from '../clinical/scheme-types.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel, type FrameInput } from '../frame.js';
@@ -65,7 +65,8 @@ const ANALYZE_OPTION_KEYS = {
   maxFramesInFlight: true,
   transferFrames: true,
 } as const satisfies Record<keyof AnalyzeOptions, true>;
-const THRESHOLD_KEYS = { confidence: true, blast: true, atypical: true } as const satisfies Record<keyof CellThresholds, true>;
+/** Confident frame estimates the run's scale calibration is the median of: the latest ones. */
+const RUN_CALIBRATION_FRAMES = 255;
 
 /**
  * Checks a stream's arguments synchronously (INVALID_ARGUMENT naming the bad one), so a caller's
@@ -149,7 +150,7 @@ export async function* analyzeStream(
     ...(options.micronsPerPixel !== undefined ? { micronsPerPixel: options.micronsPerPixel } : {}),
     ...(options.strictScale ? { strictScale: true } : {}),
   };
-  // The run's calibration: every frame's own erythrocyte estimate, confident ones make the median.
+  // The run's calibration: the median of the frames' confident erythrocyte estimates (the latest RUN_CALIBRATION_FRAMES).
   const scaleEstimates: ScaleEstimate[] = [];
   const cellFloats = 3 * ctx.card.input.width * ctx.card.input.height;
   let iterator: Iterator<FrameInput> | AsyncIterator<FrameInput>;
@@ -296,7 +297,11 @@ export async function* analyzeStream(
           return ctx.pool.prepare(input, retry, ctx.limits, cancel.signal);
         })
         .finally(() => (state.frame = describe(input)));
-      if (prepared.scaleEstimate) scaleEstimates.push(prepared.scaleEstimate);
+      if (prepared.scaleEstimate?.confident) {
+        scaleEstimates.push(prepared.scaleEstimate);
+        // A stream may run all day (a camera, a cluster worker): the calibration follows its latest frames.
+        if (scaleEstimates.length > RUN_CALIBRATION_FRAMES) scaleEstimates.shift();
+      }
       if (prepared.framePixels && inference) {
         state.custody = { frameKey: inference.newFrameKey(), pixels: prepared.framePixels };
         custodial.add(state);

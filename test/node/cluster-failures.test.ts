@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterWorker, submitSlide, type ClusterWorker, type SlideProgress } from '../../dist/node/cluster.js';
 import { FRAMES_QUEUE, redisConnection } from '../../src/cluster/connection.js';
 import { BCCD_DIR, BCCD_MICRONS_PER_PIXEL } from '../support/frames.js';
+import { pngHeaderOnly } from '../support/png-header.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
@@ -46,10 +47,15 @@ describe('smearscope/cluster failures', () => {
     copyFileSync(bccd[2], big);
     appendFileSync(big, Buffer.alloc(limit)); // a JPEG with trailing bytes: decodable, but over the limit
     const missing = join(dir, 'missing.jpg');
-    const files = [bccd[0], broken, big, missing, bccd[1]];
+    const huge = join(dir, 'huge.png');
+    writeFileSync(huge, pngHeaderOnly(20_000, 20_000)); // 400 MP by its header: over the scope's maxFramePixels
+    const files = [bccd[0], broken, big, missing, huge, bccd[1]];
 
     const failures: Array<{ code: string; willRetry: boolean }> = [];
     worker.on('frame-failed', (f) => failures.push(f));
+    // A frame is told done once the queue holds its result (a result lost to Redis is analyzed again).
+    const toldDone: Array<Promise<string>> = [];
+    worker.on('frame', (f) => toldDone.push(framesQueue.getJobState(`${f.slideId}-frame-${f.index}`)));
     const submission = await submitSlide({
       queue: redis.url,
       frames: files,
@@ -63,12 +69,20 @@ describe('smearscope/cluster failures', () => {
     await submission.close();
 
     expect(report.frames.map((f) => f.label)).toEqual(files);
-    expect(report.frames.map((f) => f.error?.code)).toEqual([undefined, 'DECODE_FAILED', 'INVALID_FRAME', 'IO_FAILED', undefined]);
+    expect(report.frames.map((f) => f.error?.code)).toEqual([
+      undefined,
+      'DECODE_FAILED',
+      'INVALID_FRAME',
+      'IO_FAILED',
+      'FRAME_TOO_LARGE',
+      undefined,
+    ]);
     expect(report.frames[2].error!.message).toMatch(/over this slide's limit/);
-    for (const index of [0, 4]) expect(report.frames[index].cells.length).toBeGreaterThan(0);
-    expect(report.differential!.cellsSeen).toBe(report.frames[0].cells.length + report.frames[4].cells.length);
+    for (const index of [0, 5]) expect(report.frames[index].cells.length).toBeGreaterThan(0);
+    expect(report.differential!.cellsSeen).toBe(report.frames[0].cells.length + report.frames[5].cells.length);
+    expect(await Promise.all(toldDone)).toEqual(['completed', 'completed']);
     // Not a retry loop: each failed frame ran once although 3 attempts were allowed.
-    for (const index of [1, 2, 3]) {
+    for (const index of [1, 2, 3, 4]) {
       const job = (await framesQueue.getJob(`faulty-frame-${index}`))!;
       expect(await job.getState()).toBe('failed');
       expect(job.attemptsMade).toBe(1);
@@ -76,6 +90,7 @@ describe('smearscope/cluster failures', () => {
     }
     expect(failures.map((f) => [f.code, f.willRetry]).sort()).toEqual([
       ['DECODE_FAILED', false],
+      ['FRAME_TOO_LARGE', false],
       ['INVALID_FRAME', false],
       ['IO_FAILED', false],
     ]);
@@ -85,11 +100,36 @@ describe('smearscope/cluster failures', () => {
         progress[i - 1].framesDone + progress[i - 1].framesFailed,
       );
     }
-    expect(progress.at(-1)).toMatchObject({ state: 'done', framesTotal: 5, framesDone: 2, framesFailed: 3, framesPending: 0 });
+    expect(progress.at(-1)).toMatchObject({ state: 'done', framesTotal: 6, framesDone: 2, framesFailed: 4, framesPending: 0 });
     // A slide id is taken once.
     await expect(submitSlide({ queue: redis.url, frames: [bccd[0]], slideId: 'faulty' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
+  }, 300_000);
+
+  it("without a given scale, a frame that cannot give its own takes its slide's calibration and never another's (retried, not failed, while there is none)", async () => {
+    const unscalable = '../shared/data/txl-pbc-dev/pbc/images/0184a270-648e-5e6d-bc61-a9e8f7b0f6e4.jpg';
+    const failures: Array<{ slideId: string; code: string; willRetry: boolean }> = [];
+    worker.on('frame-failed', (f) => failures.push(f));
+    const submitted = async (slideId: string, files: string[]) => {
+      const submission = await submitSlide({ queue: redis.url, frames: files, slideId });
+      try {
+        return await submission.report({ pollMs: 50 });
+      } finally {
+        await submission.close();
+      }
+    };
+    const mixed = await submitted('calibrated', [bccd[1], unscalable]); // bccd[1]: a confident estimate of its own
+    expect(mixed.frames.map((f) => [f.error?.code, f.scaleSource])).toEqual([
+      [undefined, 'frame'],
+      [undefined, 'run'],
+    ]);
+    expect(mixed.frames[1].micronsPerPixel).toBe(mixed.frames[0].micronsPerPixel);
+    // Alone on its slide, after another slide calibrated this worker: no calibration of its own
+    // slide ever comes, so every attempt fails and the last for good.
+    const alone = await submitted('uncalibrated', [unscalable]);
+    expect(alone.frames[0].error).toMatchObject({ code: 'INVALID_FRAME', message: expect.stringMatching(/run has no calibration yet/) });
+    expect(failures.filter((f) => f.slideId === 'uncalibrated').map((f) => f.willRetry)).toEqual([true, true, false]);
   }, 300_000);
 
   it('Redis killed and restarted mid-slide: the frames finished before are kept, the slide completes', async () => {
