@@ -64,7 +64,8 @@ export async function submitCommand(argv: string[]): Promise<number> {
     ...(values.slide ? { slideId: values.slide } : {}),
     ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
     ...(targetCount ? { targetCount } : {}),
-    ...(maxFrameMiB ? { maxFrameBytes: Math.round(maxFrameMiB * 2 ** 20) } : {}),
+    // Up, not to the nearest: a tiny --max-frame-mb is a cap of 1 byte, never 0 (refused as not positive).
+    ...(maxFrameMiB ? { maxFrameBytes: Math.ceil(maxFrameMiB * 2 ** 20) } : {}),
   });
   try {
     if (values['no-wait']) {
