@@ -1,6 +1,3 @@
-import { constants } from 'node:fs';
-import { access, open, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
@@ -10,6 +7,7 @@ import { readEncodedFrames } from '../io/encoded-frames.js';
 import { listImages } from '../io/list-images.js';
 import { createScope } from '../scope.js';
 import { EXIT, onOff, oneOf, positiveNumber } from './parse-options.js';
+import { checkWritable, openOutput } from './output-file.js';
 import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
 import { SMEARSCOPE_VERSION } from './version.js';
 
@@ -114,7 +112,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const model = values.model;
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   // Before any work: an unwritable --out must not cost a whole run.
-  if (values.out) await checkWritable(values.out);
+  if (values.out) await checkWritable(values.out, 'nothing was analyzed');
 
   const files = await listImages(positionals);
 
@@ -235,38 +233,4 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 function jsonLine(value: unknown): string {
   return JSON.stringify(value) + '\n';
-}
-
-/** INVALID_ARGUMENT unless `path` can be written: an existing writable file, or a new file in a
- * writable folder. Nothing is created or truncated here. */
-async function checkWritable(path: string): Promise<void> {
-  const problem = await stat(path).then(
-    async (info) =>
-      info.isFile()
-        ? access(path, constants.W_OK).then(
-            () => undefined,
-            () => 'the file is not writable',
-          )
-        : 'it is not a file',
-    () =>
-      access(dirname(resolve(path)), constants.W_OK).then(
-        () => undefined,
-        () => 'its folder does not exist or is not writable',
-      ),
-  );
-  if (problem) throw new SmearscopeError('INVALID_ARGUMENT', `--out ${path}: ${problem}; choose another path (nothing was analyzed)`);
-}
-
-/** Where the report goes: the --out file (written as it arrives) or stdout. */
-async function openOutput(path: string | undefined): Promise<{ write(text: string): Promise<void>; close(): Promise<void> }> {
-  if (!path) {
-    return {
-      write: (text) => new Promise<void>((done) => (process.stdout.write(text) ? done() : process.stdout.once('drain', done))),
-      close: async () => undefined,
-    };
-  }
-  const file = await open(path, 'w').catch((error: Error) => {
-    throw new SmearscopeError('IO_FAILED', `cannot write --out ${path}: ${error.message}`, { cause: error });
-  });
-  return { write: async (text) => void (await file.write(text)), close: () => file.close() };
 }

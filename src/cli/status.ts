@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { getSlideStatus } from '../cluster/index.js';
 import { SmearscopeError } from '../errors.js';
+import { checkWritable, writeOutput } from './output-file.js';
 import { slideAnalyzeReport } from './slide-report.js';
 
 export const STATUS_HELP = `Usage: smearscope status --queue redis://HOST:PORT --slide ID [--out FILE]
@@ -23,12 +23,13 @@ export async function statusCommand(argv: string[]): Promise<number> {
   }
   if (!values.queue || !values.slide)
     throw new SmearscopeError('INVALID_ARGUMENT', 'status needs --queue redis://HOST:PORT and --slide ID (see --help)');
+  if (values.out) await checkWritable(values.out, 'the queue was not asked');
   const { report, ...status } = await getSlideStatus({ queue: values.queue, slideId: values.slide });
   process.stdout.write(JSON.stringify(status, null, 2) + '\n');
   if (values.out) {
     if (!report)
       throw new SmearscopeError('INVALID_ARGUMENT', `slide ${values.slide} is not done yet (${status.state}); no report to write`);
-    await writeFile(values.out, JSON.stringify(slideAnalyzeReport(report), null, 2) + '\n');
+    await writeOutput(values.out, JSON.stringify(slideAnalyzeReport(report), null, 2) + '\n');
   }
   return status.state === 'failed' ? 1 : 0;
 }

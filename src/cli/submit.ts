@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { submitSlide } from '../cluster/index.js';
 import { SmearscopeError } from '../errors.js';
 import { listImages } from '../io/list-images.js';
+import { checkWritable, writeOutput } from './output-file.js';
 import { reportToCsv } from './report.js';
 import { slideAnalyzeReport } from './slide-report.js';
 import { oneOf, positiveNumber } from './parse-options.js';
@@ -20,7 +20,7 @@ Options:
   --microns-per-pixel <x>     frame scale; when absent each frame's is estimated
   --target-count <n>          cells wanted for the differential (default 200)
   --max-frame-mb <n>          frames larger than this fail with INVALID_FRAME (default 64)
-  --out <file>                write the report there instead of stdout
+  --out <file>                write the report there instead of stdout (checked before submitting)
   --format <json|csv>         report format (default json)
   --no-wait                   print the slide id and return; see "smearscope status"
   --quiet                     no progress on stderr
@@ -56,6 +56,8 @@ export async function submitCommand(argv: string[]): Promise<number> {
   const targetCount = positiveNumber('target-count', values['target-count'], true);
   const maxFrameMiB = positiveNumber('max-frame-mb', values['max-frame-mb']);
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
+  // Before the slide is queued: an unwritable --out must not cost a whole slide's work.
+  if (values.out) await checkWritable(values.out, 'nothing was submitted');
 
   const files = await listImages(positionals);
   const submission = await submitSlide({
@@ -78,8 +80,7 @@ export async function submitCommand(argv: string[]): Promise<number> {
     );
     const report = slideAnalyzeReport(await submission.report());
     const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
-    if (values.out) await writeFile(values.out, text);
-    else process.stdout.write(text);
+    await writeOutput(values.out, text);
     const failed = report.frames.filter((frame) => frame.error).length;
     if (failed > 0) log(`${failed} of ${files.length} frame(s) failed; see their "error" in the report`);
     return failed > 0 ? 1 : 0;
