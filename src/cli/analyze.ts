@@ -9,6 +9,7 @@ import { createScope } from '../scope.js';
 import { EXIT, onOff, oneOf, positiveNumber } from './parse-options.js';
 import { checkWritable, openOutput } from './output-file.js';
 import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
+import { SIGNAL_EXIT, catchStopSignals } from './stop-signals.js';
 import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
@@ -128,15 +129,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   });
   const output = await openOutput(values.out);
   const stop = new AbortController();
-  let signal: keyof typeof SIGNAL_EXIT | undefined;
-  const onSignal = (received: NodeJS.Signals) => {
-    if (signal) process.exit(SIGNAL_EXIT[signal]); // a second Ctrl-C: leave now
-    signal = received === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+  const signals = catchStopSignals((received) => {
     log(`smearscope: ${received}, stopping; writing the report of the frames done so far (again to quit at once)`);
     stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
     log(
       `smearscope: ${files.length} file(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
@@ -186,7 +182,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       }
     } catch (error) {
       // Stopped early: the report of the frames done is still written, marked interrupted.
-      if (!(signal && error instanceof SmearscopeError && error.code === 'ABORTED')) fatal = toSmearscopeError(error, 'INVALID_ARGUMENT');
+      if (!(signals.received && error instanceof SmearscopeError && error.code === 'ABORTED'))
+        fatal = toSmearscopeError(error, 'INVALID_ARGUMENT');
     }
     report.differential = slide?.report() ?? null;
     const warned = report.frames.filter((frame) => frame.scaleWarning).length;
@@ -194,7 +191,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       process.stderr.write(
         `scale warning on ${warned} of ${report.frames.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`,
       );
-    const interrupted = signal !== undefined || fatal !== undefined;
+    const interrupted = signals.received !== undefined || fatal !== undefined;
     if (interrupted) {
       report.interrupted = true;
       if (fatal) report.error = { code: fatal.code, message: fatal.message };
@@ -215,21 +212,18 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       await output.write(format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n');
     }
     if (fatal) throw fatal;
-    if (signal) {
+    if (signals.received) {
       log(`smearscope: interrupted after ${report.frames.length} frame(s) of ${files.length} file(s); the report holds them`);
-      return SIGNAL_EXIT[signal];
+      return SIGNAL_EXIT[signals.received];
     }
     if (failed > 0) log(`${failed} of ${report.frames.length} frame(s) failed; see their "error" in the report`);
     return failed > 0 ? EXIT.someFramesFailed : EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.release();
     await output.close();
     await scope.dispose();
   }
 }
-/** Exit statuses of interrupted runs, as shells report a process killed by the signal. */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 function jsonLine(value: unknown): string {
   return JSON.stringify(value) + '\n';

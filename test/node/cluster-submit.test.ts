@@ -1,8 +1,9 @@
 // The submitting side on a private Redis with no worker: slides stay unfinished, so what a
 // submitter does while it waits (and what it refuses before it queues anything) is seen without
 // analyzing a frame.
-import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
@@ -30,6 +31,19 @@ async function cli(args: string[], timeoutMs = 60_000): Promise<{ stdout: string
     const { stdout, stderr, code } = error as { stdout: string; stderr: string; code: number | null };
     return { stdout, stderr, code };
   }
+}
+
+/** Starts `smearscope submit`, waits until `ready()`, sends `signal`; its stderr and exit code. */
+async function interruptSubmit(args: string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals) {
+  const child = spawn('node', ['bin/smearscope.js', 'submit', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  while (!ready(stderr)) await new Promise((r) => setTimeout(r, 50));
+  child.kill(signal);
+  return { code: await exited, stdout, stderr };
 }
 
 describe('smearscope/cluster submitter, no worker', () => {
@@ -82,5 +96,40 @@ describe('smearscope/cluster submitter, no worker', () => {
       code: 'IO_FAILED',
       message: expect.stringMatching(/^cannot write --out \/nonexistent-folder\/slide.json: ENOENT/),
     });
+  });
+
+  it('Ctrl-C on a waiting submit says the slide goes on and how to get its report; status --out before it is done writes nothing (exit 3)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'smearscope-cluster-')), 'slide.json');
+    const interrupted = await interruptSubmit(
+      [bccd[0], bccd[1], '--queue', redis.url, '--slide', 'interrupted', '--out', out],
+      (stderr) => stderr.includes('frame(s) on'),
+      'SIGINT',
+    );
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/SIGINT, stopped waiting; slide interrupted goes on in the workers/);
+    expect(interrupted.stderr).toContain(`smearscope status --queue ${redis.url} --slide interrupted --out ${out}\n`);
+    expect(existsSync(out)).toBe(false);
+
+    // SIGTERM: 143; the command to get the report names a JSON file (status writes JSON only).
+    const terminated = await interruptSubmit(
+      [bccd[2], '--queue', redis.url, '--slide', 'terminated', '--format', 'csv'],
+      (stderr) => stderr.includes('frame(s) on'),
+      'SIGTERM',
+    );
+    expect(terminated.code).toBe(143);
+    expect(terminated.stdout).toBe('');
+    expect(terminated.stderr).toMatch(
+      /SIGTERM, stopped waiting; slide terminated goes on.*\n {2}smearscope status --queue \S+ --slide terminated --out report\.json\n$/,
+    );
+
+    const status = await cli(['status', '--queue', redis.url, '--slide', 'interrupted', '--out', out]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ slideId: 'interrupted', state: 'frames', framesTotal: 2, framesPending: 2 });
+    expect(status.stderr).toMatch(
+      /slide interrupted has no report: it is not done yet \(frames: 0 of 2 frame\(s\) done\); ask again later; nothing was written/,
+    );
+    expect(status.code).toBe(3);
+    expect(existsSync(out)).toBe(false);
+    expect((await cli(['status', '--help'])).stdout).toMatch(/failedReason\?[\s\S]*\n {2}3 {4}--out given but the slide is not done yet/);
+    expect((await cli(['submit', '--help'])).stdout).toMatch(/\n {2}130 {2}stopped waiting on SIGINT/);
   });
 });
