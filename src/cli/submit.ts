@@ -20,7 +20,8 @@ Options:
   --slide <id>                slide id (default: slide-<time>-<random>); must be new on the queue
   --microns-per-pixel <x>     frame scale; when absent each frame's is estimated
   --target-count <n>          cells wanted for the differential (default 200)
-  --max-frame-mb <n>          frames larger than this fail with INVALID_FRAME (default 64)
+  --max-frame-mb <n>          frames larger than this many MiB fail with INVALID_FRAME on the worker,
+                              before it reads them (default 64)
   --out <file>                write the report there instead of stdout (checked before submitting)
   --format <json|csv>         report format (default json)
   --no-wait                   print the slide id and return; see "smearscope status"
