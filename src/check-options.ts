@@ -24,6 +24,16 @@ export function checkPositive(name: string, value: unknown, high = Number.MAX_VA
   }
 }
 
+/** A required string option (undefined is refused too): a non-empty string, described by `what`. */
+export function checkRequiredString(name: string, value: unknown, what = 'a non-empty string'): void {
+  if (typeof value !== 'string' || value === '') throw invalid(`${name} must be ${what}`, value);
+}
+
+/** A required non-empty array (its items are the caller's to check). */
+export function checkNonEmptyArray(name: string, value: unknown, what: string): asserts value is readonly unknown[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid(`${name} must be a non-empty array of ${what}`, value);
+}
+
 export function checkChoice(name: string, value: unknown, allowed: readonly string[]): void {
   if (value !== undefined && !allowed.includes(value as string)) throw invalid(`${name} must be one of ${allowed.join(', ')}`, value);
 }

@@ -1,6 +1,3 @@
-import { constants } from 'node:fs';
-import { access, open, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCREENING_DISCLAIMER, createSlide } from '../clinical/slide.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
@@ -10,7 +7,9 @@ import { readEncodedFrames } from '../io/encoded-frames.js';
 import { listImages } from '../io/list-images.js';
 import { createScope } from '../scope.js';
 import { EXIT, onOff, oneOf, positiveNumber } from './parse-options.js';
+import { checkWritable, openOutput } from './output-file.js';
 import { frameEntry, modelEntry, reportToCsv, type AnalyzeReport } from './report.js';
+import { SIGNAL_EXIT, catchStopSignals } from './stop-signals.js';
 import { SMEARSCOPE_VERSION } from './version.js';
 
 export const ANALYZE_HELP = `Usage: smearscope analyze <image|dir>... [options]
@@ -114,7 +113,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const model = values.model;
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   // Before any work: an unwritable --out must not cost a whole run.
-  if (values.out) await checkWritable(values.out);
+  if (values.out) await checkWritable(values.out, 'nothing was analyzed');
 
   const files = await listImages(positionals);
 
@@ -130,15 +129,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   });
   const output = await openOutput(values.out);
   const stop = new AbortController();
-  let signal: keyof typeof SIGNAL_EXIT | undefined;
-  const onSignal = (received: NodeJS.Signals) => {
-    if (signal) process.exit(SIGNAL_EXIT[signal]); // a second Ctrl-C: leave now
-    signal = received === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+  const signals = catchStopSignals((received) => {
     log(`smearscope: ${received}, stopping; writing the report of the frames done so far (again to quit at once)`);
     stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
     log(
       `smearscope: ${files.length} file(s), model ${scope.card.id} (${scope.card.provenance.trained ? 'trained' : 'UNTRAINED'}), ` +
@@ -188,7 +182,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       }
     } catch (error) {
       // Stopped early: the report of the frames done is still written, marked interrupted.
-      if (!(signal && error instanceof SmearscopeError && error.code === 'ABORTED')) fatal = toSmearscopeError(error, 'INVALID_ARGUMENT');
+      if (!(signals.received && error instanceof SmearscopeError && error.code === 'ABORTED'))
+        fatal = toSmearscopeError(error, 'INVALID_ARGUMENT');
     }
     report.differential = slide?.report() ?? null;
     const warned = report.frames.filter((frame) => frame.scaleWarning).length;
@@ -196,7 +191,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       process.stderr.write(
         `scale warning on ${warned} of ${report.frames.length} frame(s): the given --microns-per-pixel disagrees with the erythrocytes; counts and flags may be wrong\n`,
       );
-    const interrupted = signal !== undefined || fatal !== undefined;
+    const interrupted = signals.received !== undefined || fatal !== undefined;
     if (interrupted) {
       report.interrupted = true;
       if (fatal) report.error = { code: fatal.code, message: fatal.message };
@@ -217,56 +212,19 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       await output.write(format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n');
     }
     if (fatal) throw fatal;
-    if (signal) {
+    if (signals.received) {
       log(`smearscope: interrupted after ${report.frames.length} frame(s) of ${files.length} file(s); the report holds them`);
-      return SIGNAL_EXIT[signal];
+      return SIGNAL_EXIT[signals.received];
     }
     if (failed > 0) log(`${failed} of ${report.frames.length} frame(s) failed; see their "error" in the report`);
     return failed > 0 ? EXIT.someFramesFailed : EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.release();
     await output.close();
     await scope.dispose();
   }
 }
-/** Exit statuses of interrupted runs, as shells report a process killed by the signal. */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 function jsonLine(value: unknown): string {
   return JSON.stringify(value) + '\n';
-}
-
-/** INVALID_ARGUMENT unless `path` can be written: an existing writable file, or a new file in a
- * writable folder. Nothing is created or truncated here. */
-async function checkWritable(path: string): Promise<void> {
-  const problem = await stat(path).then(
-    async (info) =>
-      info.isFile()
-        ? access(path, constants.W_OK).then(
-            () => undefined,
-            () => 'the file is not writable',
-          )
-        : 'it is not a file',
-    () =>
-      access(dirname(resolve(path)), constants.W_OK).then(
-        () => undefined,
-        () => 'its folder does not exist or is not writable',
-      ),
-  );
-  if (problem) throw new SmearscopeError('INVALID_ARGUMENT', `--out ${path}: ${problem}; choose another path (nothing was analyzed)`);
-}
-
-/** Where the report goes: the --out file (written as it arrives) or stdout. */
-async function openOutput(path: string | undefined): Promise<{ write(text: string): Promise<void>; close(): Promise<void> }> {
-  if (!path) {
-    return {
-      write: (text) => new Promise<void>((done) => (process.stdout.write(text) ? done() : process.stdout.once('drain', done))),
-      close: async () => undefined,
-    };
-  }
-  const file = await open(path, 'w').catch((error: Error) => {
-    throw new SmearscopeError('IO_FAILED', `cannot write --out ${path}: ${error.message}`, { cause: error });
-  });
-  return { write: async (text) => void (await file.write(text)), close: () => file.close() };
 }

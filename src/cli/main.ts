@@ -27,7 +27,8 @@ Commands:
   status --slide ID        where a submitted slide stands
 
 Run "smearscope <command> --help" for the options of a command; "smearscope --version" prints the version.
-Exit codes: 0 ok, 1 some frames failed (report complete), 2 usage or fatal error.`;
+Exit codes: 0 ok, 1 some frames failed (report complete), 2 usage or fatal error, 130/143 interrupted
+(SIGINT/SIGTERM); status --out: 3 the slide is not done yet. Each command's --help lists its own.`;
 
 /** Runs the CLI; returns the process exit code. Errors print as "error [CODE]: message". */
 export async function main(argv: string[]): Promise<number> {

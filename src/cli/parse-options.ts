@@ -2,7 +2,13 @@ import { SmearscopeError } from '../errors.js';
 
 /** Exit codes of every command (documented in their --help): usage and fatal errors are 2, so
  * scripts can tell them from "the run finished, some frames failed" (1). */
-export const EXIT = { ok: 0, someFramesFailed: 1, usageOrFatal: 2 } as const;
+export const EXIT = {
+  ok: 0,
+  someFramesFailed: 1,
+  usageOrFatal: 2,
+  /** status --out before the slide has a report: nothing written, not an error; ask again later. */
+  slideNotDone: 3,
+} as const;
 
 /** A numeric option's value, or undefined when absent; INVALID_ARGUMENT when not a positive number. */
 export function positiveNumber(name: string, value: string | undefined, integer = false): number | undefined {

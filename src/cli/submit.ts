@@ -1,11 +1,12 @@
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { submitSlide } from '../cluster/index.js';
+import { submitSlide, type SlideReport, type SlideSubmission } from '../cluster/index.js';
 import { SmearscopeError } from '../errors.js';
 import { listImages } from '../io/list-images.js';
+import { checkWritable, writeOutput } from './output-file.js';
 import { reportToCsv } from './report.js';
 import { slideAnalyzeReport } from './slide-report.js';
 import { oneOf, positiveNumber } from './parse-options.js';
+import { SIGNAL_EXIT, catchStopSignals, type StopSignal } from './stop-signals.js';
 
 export const SUBMIT_HELP = `Usage: smearscope submit <image|dir>... --queue redis://HOST:PORT [options]
 
@@ -19,12 +20,22 @@ Options:
   --slide <id>                slide id (default: slide-<time>-<random>); must be new on the queue
   --microns-per-pixel <x>     frame scale; when absent each frame's is estimated
   --target-count <n>          cells wanted for the differential (default 200)
-  --max-frame-mb <n>          frames larger than this fail with INVALID_FRAME (default 64)
-  --out <file>                write the report there instead of stdout
+  --max-frame-mb <n>          frames larger than this many MiB fail with INVALID_FRAME on the worker,
+                              before it reads them (default 64)
+  --out <file>                write the report there instead of stdout (checked before submitting)
   --format <json|csv>         report format (default json)
   --no-wait                   print the slide id and return; see "smearscope status"
   --quiet                     no progress on stderr
   -h, --help                  this help
+
+On SIGINT/SIGTERM (Ctrl-C) submit stops waiting and says how to get the report later; the slide is
+already on the queue and goes on in the workers ("smearscope status --out" writes its report).
+
+Exit codes:
+  0    every frame analyzed (or --no-wait: the slide is queued)
+  1    some frames failed; the report is complete and names each failure in its "error"
+  2    usage error (bad option, unwritable --out, no images), Redis unreachable, or a fatal error
+  130  stopped waiting on SIGINT (143: SIGTERM); the slide goes on in the workers
 `;
 
 /** `smearscope submit`: see SUBMIT_HELP. Exit code 1 when any frame failed. */
@@ -56,6 +67,8 @@ export async function submitCommand(argv: string[]): Promise<number> {
   const targetCount = positiveNumber('target-count', values['target-count'], true);
   const maxFrameMiB = positiveNumber('max-frame-mb', values['max-frame-mb']);
   const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
+  // Before the slide is queued: an unwritable --out must not cost a whole slide's work.
+  if (values.out) await checkWritable(values.out, 'nothing was submitted');
 
   const files = await listImages(positionals);
   const submission = await submitSlide({
@@ -64,25 +77,52 @@ export async function submitCommand(argv: string[]): Promise<number> {
     ...(values.slide ? { slideId: values.slide } : {}),
     ...(micronsPerPixel !== undefined ? { micronsPerPixel } : {}),
     ...(targetCount ? { targetCount } : {}),
-    ...(maxFrameMiB ? { maxFrameBytes: Math.round(maxFrameMiB * 2 ** 20) } : {}),
+    // Up, not to the nearest: a tiny --max-frame-mb is a cap of 1 byte, never 0 (refused as not positive).
+    ...(maxFrameMiB ? { maxFrameBytes: Math.ceil(maxFrameMiB * 2 ** 20) } : {}),
   });
   try {
     if (values['no-wait']) {
       process.stdout.write(`${submission.slideId}\n`);
       return 0;
     }
-    log(`smearscope: slide ${submission.slideId}, ${files.length} frame(s) on ${values.queue}`);
     submission.on('progress', (p) =>
       log(`${p.slideId}: ${p.framesDone + p.framesFailed}/${p.framesTotal} frame(s) done, ${p.framesFailed} failed (${p.state})`),
     );
-    const report = slideAnalyzeReport(await submission.report());
+    const slide = await waitForReport(submission, () =>
+      log(`smearscope: slide ${submission.slideId}, ${files.length} frame(s) on ${values.queue}`),
+    );
+    if (typeof slide === 'string') {
+      // Not under --quiet: without it the user cannot tell that the slide goes on, nor how to get its report.
+      const out = format === 'json' && values.out ? values.out : 'report.json'; // status writes JSON only
+      process.stderr.write(
+        `smearscope: ${slide}, stopped waiting; slide ${submission.slideId} goes on in the workers. Its report, once done:\n` +
+          `  smearscope status --queue ${values.queue} --slide ${submission.slideId} --out ${out}\n`,
+      );
+      return SIGNAL_EXIT[slide];
+    }
+    const report = slideAnalyzeReport(slide);
     const text = format === 'csv' ? reportToCsv(report) : JSON.stringify(report, null, 2) + '\n';
-    if (values.out) await writeFile(values.out, text);
-    else process.stdout.write(text);
+    await writeOutput(values.out, text);
     const failed = report.frames.filter((frame) => frame.error).length;
     if (failed > 0) log(`${failed} of ${files.length} frame(s) failed; see their "error" in the report`);
     return failed > 0 ? 1 : 0;
   } finally {
     await submission.close();
+  }
+}
+
+/** The slide's report, or the signal (Ctrl-C, SIGTERM) that stopped the wait: the slide goes on in the workers. */
+async function waitForReport(submission: SlideSubmission, announce: () => void): Promise<SlideReport | StopSignal> {
+  const stop = new AbortController();
+  const signals = catchStopSignals(() => stop.abort());
+  try {
+    // Once the signals are caught: a Ctrl-C after this line gets the hint, never Node's default exit.
+    announce();
+    return await submission.report({ signal: stop.signal });
+  } catch (error) {
+    if (signals.received && error instanceof SmearscopeError && error.code === 'ABORTED') return signals.received;
+    throw error;
+  } finally {
+    signals.release();
   }
 }

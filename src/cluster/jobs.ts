@@ -39,10 +39,12 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 2 ** 20;
 
 const SLIDE_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-/** Throws INVALID_ARGUMENT unless the id is 1-100 letters, digits, '.', '_' or '-'. */
-export function checkSlideId(slideId: string): void {
-  if (!SLIDE_ID.test(slideId)) {
-    throw new SmearscopeError('INVALID_ARGUMENT', `a slide id is 1-100 letters, digits, ".", "_" or "-", got "${slideId}"`);
+/** Throws INVALID_ARGUMENT unless the id is a string of 1-100 letters, digits, '.', '_' or '-'. */
+export function checkSlideId(slideId: unknown): asserts slideId is string {
+  // typeof first: the pattern alone would take the number 42 as the id "42".
+  if (typeof slideId !== 'string' || !SLIDE_ID.test(slideId)) {
+    const got = typeof slideId === 'string' ? `"${slideId}"` : `${typeof slideId} ${String(slideId)}`;
+    throw new SmearscopeError('INVALID_ARGUMENT', `a slide id is 1-100 letters, digits, ".", "_" or "-", got ${got}`);
   }
 }
 

@@ -1,7 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { FlowProducer, Queue } from 'bullmq';
+import {
+  checkInteger,
+  checkKnownKeys,
+  checkNonEmptyArray,
+  checkOptionsObject,
+  checkPositive,
+  checkRequiredString,
+} from '../check-options.js';
 import { SmearscopeError } from '../errors.js';
+import { checkMicronsPerPixel } from '../frame.js';
 import type { SlideReport } from './aggregate.js';
 import { FRAMES_QUEUE, SLIDES_QUEUE, connected, redisConnection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES, checkSlideId, frameJobId, type FrameJobData, type SlideJobData } from './jobs.js';
@@ -25,6 +34,39 @@ export interface SubmitSlideOptions {
   frameAttempts?: number;
 }
 
+/** Every key of SubmitSlideOptions (`satisfies` keeps the list complete and exact as options change). */
+const SUBMIT_OPTION_KEYS = {
+  queue: true,
+  frames: true,
+  slideId: true,
+  micronsPerPixel: true,
+  targetCount: true,
+  maxFrameBytes: true,
+  frameAttempts: true,
+} as const satisfies Record<keyof SubmitSlideOptions, true>;
+
+/** What `getSlideStatus` needs to find a slide. */
+export interface SlideStatusOptions {
+  /** Redis URL, e.g. redis://10.0.0.5:6379. */
+  queue: string;
+  slideId: string;
+}
+
+const STATUS_OPTION_KEYS = { queue: true, slideId: true } as const satisfies Record<keyof SlideStatusOptions, true>;
+
+/** How `SlideSubmission.report` waits. */
+export interface SlideReportOptions {
+  /** Milliseconds between two looks at the queue. Default 100. */
+  pollMs?: number;
+  /** Stops the wait (ABORTED); the slide goes on in the workers. */
+  signal?: AbortSignal;
+}
+
+const REPORT_OPTION_KEYS = { pollMs: true, signal: true } as const satisfies Record<keyof SlideReportOptions, true>;
+
+/** More cells than any differential counts (a manual one counts 100-500): a larger value is a mistake. */
+const MAX_TARGET_COUNT = 1_000_000;
+
 export interface SlideSubmissionEvents {
   progress: [SlideProgress];
 }
@@ -34,7 +76,7 @@ export interface SlideSubmission extends EventEmitter<SlideSubmissionEvents> {
   readonly frameCount: number;
   /** Waits for the slide's frames and differential, polling every `pollMs` (default 100) and emitting 'progress'
    * whenever a count changes. Survives a Redis restart (it waits for the reconnect). */
-  report(options?: { pollMs?: number; signal?: AbortSignal }): Promise<SlideReport>;
+  report(options?: SlideReportOptions): Promise<SlideReport>;
   /** Where the slide stands now (once). */
   status(): Promise<SlideStatus>;
   /** Closes this submitter's Redis connections; the slide goes on in the workers. */
@@ -50,15 +92,11 @@ const KEEP_SECONDS = 7 * 24 * 3600;
  * Refuses (INVALID_ARGUMENT) a slide id already on the queue.
  */
 export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSubmission> {
+  checkSubmitOptions(options);
   const connection = redisConnection(options.queue);
-  if (options.frames.length === 0) throw new SmearscopeError('INVALID_ARGUMENT', 'a slide needs at least one frame');
   const slideId = options.slideId ?? `slide-${new Date().toISOString().replace(/[:.]/g, '')}-${Math.random().toString(36).slice(2, 8)}`;
-  checkSlideId(slideId);
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const attempts = options.frameAttempts ?? 3;
-  if (!(maxFrameBytes > 0)) throw new SmearscopeError('INVALID_ARGUMENT', `maxFrameBytes must be positive, got ${maxFrameBytes}`);
-  if (!Number.isInteger(attempts) || attempts < 1)
-    throw new SmearscopeError('INVALID_ARGUMENT', `frameAttempts must be a positive integer, got ${attempts}`);
 
   const slides = new Queue(SLIDES_QUEUE, { connection });
   const flows = new FlowProducer({ connection });
@@ -118,7 +156,11 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
     slideId,
     frameCount: options.frames.length,
     status: () => readSlideStatus(slides, slideId),
-    async report({ pollMs = 100, signal }: { pollMs?: number; signal?: AbortSignal } = {}) {
+    async report(options: SlideReportOptions = {}) {
+      checkOptionsObject('report options', options);
+      checkKnownKeys('report options', options, REPORT_OPTION_KEYS);
+      checkPositive('pollMs', options.pollMs);
+      const { pollMs = 100, signal } = options;
       let last = '';
       for (;;) {
         if (signal?.aborted) throw new SmearscopeError('ABORTED', `stopped waiting for slide ${slideId}; it goes on in the workers`);
@@ -140,7 +182,10 @@ export async function submitSlide(options: SubmitSlideOptions): Promise<SlideSub
 }
 
 /** Where a slide stands, for a caller that did not submit it (`smearscope status`). */
-export async function getSlideStatus(options: { queue: string; slideId: string }): Promise<SlideStatus> {
+export async function getSlideStatus(options: SlideStatusOptions): Promise<SlideStatus> {
+  checkOptionsObject('getSlideStatus options', options);
+  checkKnownKeys('getSlideStatus options', options, STATUS_OPTION_KEYS);
+  checkQueue(options?.queue);
   checkSlideId(options.slideId);
   const slides = new Queue(SLIDES_QUEUE, { connection: redisConnection(options.queue) });
   slides.on('error', () => undefined); // connection errors: connected() below says what matters
@@ -150,4 +195,28 @@ export async function getSlideStatus(options: { queue: string; slideId: string }
   } finally {
     await slides.close();
   }
+}
+
+/**
+ * Every option checked before anything is queued (INVALID_ARGUMENT naming it): a typo'd key would
+ * be ignored, and a bad value would fail every frame on the workers, or the slide at aggregation
+ * once all its frames were analyzed.
+ */
+function checkSubmitOptions(options: SubmitSlideOptions): void {
+  checkOptionsObject('submitSlide options', options);
+  checkKnownKeys('submitSlide options', options, SUBMIT_OPTION_KEYS);
+  checkQueue(options?.queue);
+  // A string is not a list of frames: it would be taken one character a frame.
+  checkNonEmptyArray('frames', options.frames, 'frame file paths');
+  options.frames.forEach((frame, index) => checkRequiredString(`frames[${index}]`, frame, 'a file path'));
+  if (options.slideId !== undefined) checkSlideId(options.slideId);
+  // The workers' own check, so that a scale they would refuse on every frame is refused here.
+  if (options.micronsPerPixel !== undefined) checkMicronsPerPixel(options.micronsPerPixel, 'INVALID_ARGUMENT', 'micronsPerPixel');
+  checkInteger('targetCount', options.targetCount, 1, MAX_TARGET_COUNT);
+  checkPositive('maxFrameBytes', options.maxFrameBytes);
+  checkInteger('frameAttempts', options.frameAttempts, 1, 100);
+}
+
+function checkQueue(queue: unknown): void {
+  checkRequiredString('queue', queue, 'a Redis URL like redis://10.0.0.5:6379');
 }

@@ -1,8 +1,10 @@
 // The slide aggregation on its own (no Redis): what BullMQ hands the slide job, keyed by job key.
+import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { decideCell, resolveScheme } from '../../src/clinical/index.js';
 import { aggregateSlide, type SlideAggregateInput } from '../../src/cluster/aggregate.js';
 import { frameJobId, type FrameJobResult } from '../../src/cluster/jobs.js';
+import { readSlideStatus } from '../../src/cluster/slide-status.js';
 import type { FrameResult } from '../../src/index.js';
 import { BM7, testCard } from './clinical-card.js';
 
@@ -95,5 +97,32 @@ describe('aggregateSlide', () => {
     expect(report.frames[3].error!.message).toBe('job stalled more than allowable limit');
     expect(report.frames[4].error!.message).toMatch(/no result/);
     expect(report.differential!.cellsSeen).toBe(1);
+  });
+});
+
+/** The slides queue as readSlideStatus reads it: one slide job in `state`, the queue's counts of its frame jobs. */
+function slidesQueue(state: string, slide: SlideAggregateInput, processed: number, returnvalue?: unknown): Queue {
+  const job = { data: slide.data, returnvalue, getDependenciesCount: async () => ({ processed, ignored: 0, failed: 0, unprocessed: 0 }) };
+  return { getJobState: async () => state, getJob: async () => job } as unknown as Queue;
+}
+
+describe('readSlideStatus', () => {
+  it('counts the frames the aggregation refused as failed once the slide is done, as the report does', async () => {
+    // Every frame ran on a worker (the queue counts 4 processed), two of them with another model.
+    const foreign = { id: 'other', version: '9' };
+    const values = {
+      [key(0)]: frameValue(0, ['BLA']),
+      [key(1)]: frameValue(1, ['NGS'], foreign),
+      [key(2)]: frameValue(2, ['LYT']),
+      [key(3)]: frameValue(3, [], foreign),
+    };
+    const slide = input(values);
+    const report = aggregateSlide(slide);
+    expect(report.frames.filter((f) => f.error?.code === 'MODEL_MISMATCH')).toHaveLength(2);
+    const done = await readSlideStatus(slidesQueue('completed', slide, 4, report), 's1');
+    expect(done).toMatchObject({ state: 'done', framesTotal: 4, framesDone: 2, framesFailed: 2, framesPending: 0 });
+    // While aggregating, nothing has refused them yet: the queue's counts.
+    const aggregating = await readSlideStatus(slidesQueue('active', slide, 4), 's1');
+    expect(aggregating).toMatchObject({ state: 'aggregating', framesDone: 4, framesFailed: 0, framesPending: 0 });
   });
 });

@@ -1,8 +1,8 @@
 // smearscope/cluster through its library API (the built bundle, as a vendor imports it): frames
 // that fail for good are typed errors in the report and are not retried; a Redis killed and
 // restarted mid-slide (appendonly yes, appendfsync always) loses no finished frame.
-import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -176,5 +176,22 @@ describe('smearscope/cluster failures', () => {
     await expect(cli(['status', '--queue', redis.url, '--slide', 'never-submitted'])).rejects.toMatchObject({
       stderr: expect.stringMatching(/IO_FAILED.*no slide "never-submitted"/),
     });
+  }, 300_000);
+
+  it('smearscope submit: an --out folder removed while the slide runs is IO_FAILED when the report is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smearscope-cluster-'));
+    const out = join(dir, 'report.json');
+    const child = spawn('node', ['bin/smearscope.js', 'submit', bccd[33], '--queue', redis.url, '--slide', 'out-gone', '--out', out], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // --out passed its check and the slide is queued: now its folder goes.
+      if (stderr.includes('frame(s) on')) rmSync(dir, { recursive: true, force: true });
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(stderr).toMatch(/error \[IO_FAILED\]: cannot write --out .*report\.json: ENOENT/);
+    expect(code).toBe(2);
   }, 300_000);
 });
