@@ -29,28 +29,34 @@ describe('the frame feed: one stream, one scale calibration per slide', () => {
   });
 
   it("a frame that cannot give its own scale takes its slide's calibration, never another slide's; a slide idle too long starts over", async () => {
-    const feed = createFrameFeed(scope, 300);
+    // Idle streams end after 60 s in a worker; long enough here too that a loaded machine never ends one mid-test.
+    const feed = createFrameFeed(scope, 30_000);
     const alone = await feed.analyze(encoded(UNSCALABLE), 'L1');
     expect(alone.error).toMatchObject({ code: 'INVALID_FRAME', message: expect.stringMatching(/run has no calibration yet/) });
     const calibrated = await feed.analyze(encoded(bccd[1]), 'L2');
     expect(calibrated.error).toBeUndefined();
     expect(calibrated.scaleSource).toBe('frame');
-    // Another slide after it: not calibrated by L2 (one stream for every slide calibrated it: 'run').
-    const other = await feed.analyze(encoded(UNSCALABLE), 'L3');
-    expect(other.error).toMatchObject({ code: 'INVALID_FRAME' });
     // The same slide: its calibration.
     const same = await feed.analyze(encoded(UNSCALABLE), 'L2');
     expect(same.error).toBeUndefined();
     expect(same.scaleSource).toBe('run');
     expect(same.micronsPerPixel).toBe(calibrated.micronsPerPixel);
+    // Another slide after it: not calibrated by L2 (one stream for every slide calibrated it: 'run').
+    const other = await feed.analyze(encoded(UNSCALABLE), 'L3');
+    expect(other.error).toMatchObject({ code: 'INVALID_FRAME' });
     expect(feed.openStreams).toBeGreaterThanOrEqual(1);
-    // Idle streams end (their calibration with them): a worker serving slides all day holds none.
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(feed.openStreams).toBe(0);
-    const later = await feed.analyze(encoded(UNSCALABLE), 'L2');
-    expect(later.error).toMatchObject({ code: 'INVALID_FRAME' });
     await feed.close();
     expect(feed.openStreams).toBe(0);
+
+    // Idle streams end (their calibration with them): a worker serving slides all day holds none.
+    const quick = createFrameFeed(scope, 50);
+    expect((await quick.analyze(encoded(bccd[1]), 'L4')).scaleSource).toBe('frame');
+    for (let waited = 0; quick.openStreams > 0 && waited < 30_000; waited += 25) await new Promise((r) => setTimeout(r, 25));
+    expect(quick.openStreams).toBe(0);
+    const later = await quick.analyze(encoded(UNSCALABLE), 'L4');
+    expect(later.error).toMatchObject({ code: 'INVALID_FRAME' });
+    await quick.close();
+    expect(quick.openStreams).toBe(0);
   }, 120_000);
 });
 
