@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { submitSlide, type SlideReport, type SlideSubmission } from '../cluster/index.js';
+import { shownQueueUrl } from '../cluster/connection.js';
 import { SmearscopeError } from '../errors.js';
 import { listImages } from '../io/list-images.js';
 import { checkWritable, writeOutput } from './output-file.js';
@@ -89,14 +90,15 @@ export async function submitCommand(argv: string[]): Promise<number> {
       log(`${p.slideId}: ${p.framesDone + p.framesFailed}/${p.framesTotal} frame(s) done, ${p.framesFailed} failed (${p.state})`),
     );
     const slide = await waitForReport(submission, () =>
-      log(`smearscope: slide ${submission.slideId}, ${files.length} frame(s) on ${values.queue}`),
+      log(`smearscope: slide ${submission.slideId}, ${files.length} frame(s) on ${shownQueueUrl(values.queue!)}`),
     );
     if (typeof slide === 'string') {
       // Not under --quiet: without it the user cannot tell that the slide goes on, nor how to get its report.
       const out = format === 'json' && values.out ? values.out : 'report.json'; // status writes JSON only
       process.stderr.write(
         `smearscope: ${slide}, stopped waiting; slide ${submission.slideId} goes on in the workers. Its report, once done:\n` +
-          `  smearscope status --queue ${values.queue} --slide ${submission.slideId} --out ${out}\n`,
+          `  smearscope status --queue ${shownQueueUrl(values.queue!)} --slide ${submission.slideId} --out ${out}\n` +
+          (shownQueueUrl(values.queue!) !== values.queue ? '  (with the queue password in place of ***)\n' : ''),
       );
       return SIGNAL_EXIT[slide];
     }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createClusterWorker } from '../cluster/index.js';
+import { shownQueueUrl } from '../cluster/connection.js';
 import { SmearscopeError } from '../errors.js';
 import { oneOf, positiveNumber } from './parse-options.js';
 
@@ -73,10 +74,10 @@ export async function workerCommand(argv: string[]): Promise<number> {
   });
   log(
     `smearscope worker ${worker.name}: model ${worker.scope.card.id}, backend ${worker.scope.backend} (${worker.scope.backendReason}); ` +
-      `connecting to ${values.queue}`,
+      `connecting to ${shownQueueUrl(values.queue)}`,
   );
   worker.ready.then(
-    () => log(`smearscope worker ${worker.name}: waiting for frames on ${values.queue}`),
+    () => log(`smearscope worker ${worker.name}: waiting for frames on ${shownQueueUrl(values.queue!)}`),
     () => undefined, // closed before Redis answered: stop() says so
   );
   if (!values.quiet) {

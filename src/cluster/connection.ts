@@ -38,6 +38,18 @@ export function redisConnection(url: string): ConnectionOptions {
   };
 }
 
+/** `url` for logs and messages: its password (a `requirepass` secret) as ***. A URL that does not parse is shown as given. */
+export function shownQueueUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
 /**
  * Waits until a queue client has connected. A submitter (unlike a worker, which waits for Redis as
  * long as it takes) should say soon that Redis cannot be reached: IO_FAILED after `timeoutMs`.
@@ -50,7 +62,7 @@ export async function connected(client: { waitUntilReady(): Promise<unknown> }, 
         reject(
           new SmearscopeError(
             'IO_FAILED',
-            `cannot reach Redis at ${url} within ${timeoutMs / 1000} s; is redis-server running there, and reachable from this host?`,
+            `cannot reach Redis at ${shownQueueUrl(url)} within ${timeoutMs / 1000} s; is redis-server running there, and reachable from this host?`,
           ),
         ),
       timeoutMs,

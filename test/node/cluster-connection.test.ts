@@ -1,7 +1,7 @@
 // Queue URLs and an unreachable Redis, without a Redis.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { redisConnection } from '../../src/cluster/connection.js';
+import { redisConnection, shownQueueUrl } from '../../src/cluster/connection.js';
 import { getSlideStatus } from '../../src/cluster/submit.js';
 
 describe('cluster connection', () => {
@@ -17,6 +17,13 @@ describe('cluster connection', () => {
     }
   });
 
+  it('never shows the queue password (logs, hints, messages)', () => {
+    expect(shownQueueUrl('redis://:s%40cret@redis.lab:6380/2')).toBe('redis://:***@redis.lab:6380/2');
+    expect(shownQueueUrl('rediss://u:p@h:1')).toBe('rediss://u:***@h:1');
+    expect(shownQueueUrl('redis://10.0.0.5:6379')).toBe('redis://10.0.0.5:6379');
+    expect(shownQueueUrl('not a url')).toBe('not a url');
+  });
+
   it('says soon that a Redis cannot be reached instead of waiting for ever', async () => {
     // A port that was free a moment ago: nothing listens there.
     const port = await new Promise<number>((resolve) => {
@@ -25,9 +32,8 @@ describe('cluster connection', () => {
         server.close(() => resolve(port));
       });
     });
-    await expect(getSlideStatus({ queue: `redis://127.0.0.1:${port}`, slideId: 'x' })).rejects.toMatchObject({
-      code: 'IO_FAILED',
-      message: expect.stringMatching(/cannot reach Redis/),
-    });
+    const failure = await getSlideStatus({ queue: `redis://:hunter2@127.0.0.1:${port}`, slideId: 'x' }).catch((error: Error) => error);
+    expect(failure).toMatchObject({ code: 'IO_FAILED', message: expect.stringMatching(/cannot reach Redis at redis:\/\/:\*\*\*@127/) });
+    expect((failure as Error).message).not.toMatch(/hunter2/);
   }, 60_000);
 });
