@@ -104,6 +104,8 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
           : 'skip';
   const model = await loadModel(host, options.model ?? defaultModelId(), {
     fp16,
+    // locateOnly starts no model: its card (patch size, stain reference) is all it reads.
+    ...(locateOnly ? { graph: false } : {}),
     ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.cacheModel !== undefined ? { cache: options.cacheModel } : {}),

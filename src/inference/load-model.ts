@@ -36,6 +36,8 @@ export interface LoadModelOptions {
   /** The card's float16 graph: not read ('skip', the default), read when the card names one
    * ('if-named'), or read and INVALID_ARGUMENT when it names none ('required'). */
   fp16?: 'skip' | 'if-named' | 'required';
+  /** Read the card alone (false: `modelBytes` is empty), for a scope that runs no model (locateOnly). Default true. */
+  graph?: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function loadModel(platform: InferenceHost, source: ModelSource, op
       throw new SmearscopeError('INVALID_ARGUMENT', 'model.onnxFp16 must be the float16 ONNX file as a Uint8Array');
     }
     const card = validateModelCard(source.card, `model card "${source.card?.id}"`);
+    if (options.graph === false) return { card, modelBytes: new Uint8Array(0), location: 'memory' };
     const fp16Bytes = options.fp16 && options.fp16 !== 'skip' ? source.onnxFp16 : undefined;
     if (options.fp16 === 'required' && !fp16Bytes) throw noFp16Graph(card.id, 'no onnxFp16 was given');
     return { card, modelBytes: source.onnx, ...(fp16Bytes ? { fp16Bytes } : {}), location: 'memory' };
@@ -85,6 +88,7 @@ export async function loadModel(platform: InferenceHost, source: ModelSource, op
     throw new SmearscopeError('INVALID_MODEL_CARD', `${location} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const card = validateModelCard(json, location);
+  if (options.graph === false) return { card, modelBytes: new Uint8Array(0), location };
   const readGraph = async (graph: string | URL, field: string, declared: string, variant: string) => {
     // The package's models/ folder as this host locates it (assetsPath included; never from
     // import.meta.url directly, which IIFE bundles do not have).

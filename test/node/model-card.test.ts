@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { createScope } from '../../dist/node/index.js';
 import { SmearscopeError } from '../../src/errors.js';
 import { checkGraphAgainstCard } from '../../src/inference/check-graph.js';
 import { loadModel } from '../../src/inference/load-model.js';
@@ -135,6 +136,21 @@ describe('loading a card', () => {
       ).modelBytes.length,
     ).toBe(loaded.modelBytes.length);
   });
+
+  it('a scope that runs no model (locateOnly) reads the card alone: its graph is neither read nor needed', async () => {
+    const card = cardFolder((card) => (card.model = 'not-shipped-with-this-card.onnx'));
+    await expect(loadModel(platform, card)).rejects.toMatchObject({ code: 'IO_FAILED' });
+    const loaded = await loadModel(platform, card, { graph: false });
+    expect(loaded.card.id).toBe(shipped().id);
+    expect(loaded.modelBytes.length).toBe(0);
+    // Through createScope (a browser would have downloaded and cached the graph for nothing).
+    const scope = await createScope({ model: card, locateOnly: true, workers: 1 });
+    try {
+      expect(scope.backend).toBe('none');
+    } finally {
+      await scope.dispose();
+    }
+  }, 60_000);
 
   it('checks size and kind before reading: /dev/zero and an over-limit graph are refused', async () => {
     await expect(platform.readBytes('/dev/zero', { maxBytes: 2 ** 20 })).rejects.toMatchObject({
