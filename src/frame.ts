@@ -193,6 +193,8 @@ export function checkFramePixels(label: string, width: number, height: number, m
 /** INVALID_FRAME unless `input` is a well-formed Frame, EncodedFrame or WriterFrame (checked on the
  * caller's thread, before anything is sent to a worker). */
 export function checkFrameInput(input: unknown): asserts input is FrameInput {
+  const hint = browserObjectHint(input);
+  if (hint) throw new SmearscopeError('INVALID_FRAME', `a frame cannot be ${hint}`);
   if (typeof input !== 'object' || input === null) {
     throw new SmearscopeError(
       'INVALID_FRAME',
@@ -216,11 +218,41 @@ export function checkFrameInput(input: unknown): asserts input is FrameInput {
   }
   if ('encoded' in input) {
     const { encoded, micronsPerPixel } = input as EncodedFrame;
-    if (!(encoded instanceof Uint8Array))
-      throw new SmearscopeError('INVALID_FRAME', 'frame.encoded must be the image file as a Uint8Array');
+    if (!(encoded instanceof Uint8Array)) {
+      const hint = browserObjectHint(encoded);
+      throw new SmearscopeError('INVALID_FRAME', `frame.encoded must be the image file as a Uint8Array${hint ? `, not ${hint}` : ''}`);
+    }
     if (micronsPerPixel !== undefined) checkMicronsPerPixel(micronsPerPixel, 'INVALID_FRAME', 'frame.micronsPerPixel');
     checkStageMicrons((input as EncodedFrame).stageMicrons);
     return;
   }
   checkFrame(input as Frame);
+}
+
+/**
+ * What a browser object that pages often hold in place of a frame is, and how to make a frame of
+ * it; undefined for anything else. By its tag, so it works across realms and in Node (Blob, ArrayBuffer).
+ */
+function browserObjectHint(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const kind = Object.prototype.toString.call(value).slice(8, -1);
+  switch (kind) {
+    case 'File':
+    case 'Blob':
+      return `a ${kind} as such: read its bytes, { encoded: new Uint8Array(await file.arrayBuffer()) }`;
+    case 'ArrayBuffer':
+    case 'SharedArrayBuffer':
+      return `an ${kind}: wrap it, { encoded: new Uint8Array(buffer) } for an image file`;
+    case 'ImageData':
+      return 'an ImageData as such: pass { width: d.width, height: d.height, channels: 4, pixels: d.data }';
+    case 'HTMLImageElement':
+    case 'HTMLCanvasElement':
+    case 'OffscreenCanvas':
+    case 'ImageBitmap':
+    case 'VideoFrame':
+    case 'HTMLVideoElement':
+      return `${kind === 'VideoFrame' ? 'a' : 'an'} ${kind}: draw it on a canvas and pass its getImageData() as { width, height, channels: 4, pixels: data }, or pass the image file's bytes as { encoded }`;
+    default:
+      return undefined;
+  }
 }
