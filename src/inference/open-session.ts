@@ -58,10 +58,14 @@ export async function openSession(
     } catch (error) {
       if (choice !== 'auto') throw error;
       lastError = error;
-      failures.push(`${backend}: ${(error as Error).message.split('\n')[0]}`);
+      const first = (error as Error).message.split('\n')[0];
+      failures.push(first.startsWith(`${backend}:`) ? first : `${backend}: ${first}`);
     }
   }
   // A card that does not match its graph fails everywhere: say that, not "no backend".
   if (lastError instanceof SmearscopeError && lastError.code === 'MODEL_MISMATCH') throw lastError;
-  throw new SmearscopeError('BACKEND_UNAVAILABLE', `no backend could run model "${card.id}" (${failures.join('; ')}); try --backend wasm`);
+  throw new SmearscopeError(
+    'BACKEND_UNAVAILABLE',
+    `no backend could run model "${card.id}" (${failures.join('; ')}); try backend 'wasm' (CLI: --backend wasm)`,
+  );
 }

@@ -1,6 +1,6 @@
 import type { AnalyzeOptions, AnalyzeProgress, FrameResult } from '../api-types.js';
 import { THRESHOLD_KEYS, mergeThresholds } from '../clinical/cell-thresholds.js';
-import type { CellThresholds, ResolvedScheme } from '../clinical/scheme-types.js';
+import type { ResolvedScheme } from '../clinical/scheme-types.js';
 import { SmearscopeError, toSmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel, type FrameInput } from '../frame.js';
 import type { ModelCard } from '../inference/model-card-types.js';
