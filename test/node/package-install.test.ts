@@ -94,7 +94,10 @@ try {
         '  slide.addFrame(frame);\n' +
         '  await scope.dispose();\n' +
         '  return slide.report().countedCells;\n' +
-        '}\n',
+        '}\n' +
+        // The review station element, as a bundler imports it (README: "smearscope/ui").
+        "import { SmearscopeReview } from 'smearscope/ui';\n" +
+        "export const station: SmearscopeReview | null = document.querySelector<SmearscopeReview>('smearscope-review');\n",
     );
     // tsc exits non-zero with the errors on stdout (e.g. "Cannot find name 'GPUDevice'" from a
     // declaration that needs WebGPU's global types).
@@ -104,6 +107,12 @@ try {
       (error: { stdout?: string }) => error.stdout ?? String(error),
     );
     expect(result).toBe('');
+    // The element's module resolves, for a bundler (browser conditions) as for Node's resolver.
+    const { stdout } = await run('node', ['--input-type=module', '-e', "console.log(import.meta.resolve('smearscope/ui'))"], {
+      cwd: consumer,
+      env,
+    });
+    expect(stdout.trim()).toMatch(/node_modules\/smearscope\/dist\/ui\/review\.js$/);
   }, 120_000);
 
   it('without onnxruntime-node, native says how to install it', async () => {
