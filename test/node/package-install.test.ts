@@ -60,6 +60,7 @@ try {
     expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
     expect(paths.filter((p) => /(^|\/)(bench|train|zoo)(\/|\.|$)/.test(p))).toEqual([]);
     expect(paths).toContain('dist/browser/index.js');
+    expect(paths).toContain('models/README.md'); // the models' figures, which the README points to
     const main = packed.files.find((f) => f.path === 'dist/browser/index.js')!.size;
     const models = packed.files.filter((f) => f.path.startsWith('models/')).reduce((n, f) => n + f.size, 0);
     console.log(
