@@ -7,9 +7,9 @@ import type { WorkerName } from './types.js';
 // files elsewhere (esbuild, an IIFE bundle, a CDN) pass `assetsPath`: a folder holding `workers/`,
 // `ort/` and `models/` as the package has them (dist/workers, dist/ort, models).
 
-/** The folder URL of `assetsPath` (relative paths against the page), always ending in '/'. */
+/** The folder URL of `assetsPath` (absolute: withAssetsPath resolved it against the page), always ending in '/'. */
 export function assetsBase(assetsPath: string): URL {
-  return new URL(assetsPath.endsWith('/') ? assetsPath : assetsPath + '/', globalThis.location?.href);
+  return new URL(assetsPath.endsWith('/') ? assetsPath : assetsPath + '/');
 }
 
 /**

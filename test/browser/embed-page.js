@@ -1,10 +1,10 @@
 // Loaded in the test page: imports a copy of the browser build from `bundleUrl` (as a host would
-// serve it), analyzes frames with `options` (createScope's), and returns what happened: results,
-// model-loading progress, or the typed error.
+// serve it; null: the page's IIFE bundle, global `smearscope`), analyzes frames with `options`
+// (createScope's), and returns what happened: results, model-loading progress, or the typed error.
 import { toFrames } from './page-frames.js';
 
 export async function run(bundleUrl, options, frames) {
-  const { createScope, models } = await import(bundleUrl);
+  const { createScope, models } = bundleUrl ? await import(bundleUrl) : globalThis.smearscope;
   const progress = [];
   let scope;
   try {
