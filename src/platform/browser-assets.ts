@@ -1,4 +1,7 @@
+import { locate } from 'smearscope:shipped-models';
 import { SmearscopeError } from '../errors.js';
+import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
+import type { ShippedModel } from '../inference/shipped-models.js';
 import type { WorkerName } from './types.js';
 
 // Where the browser build finds its files. Each is a static `new URL('<literal>', import.meta.url)`
@@ -61,6 +64,23 @@ export function ortUrls(build: OrtWebBuild, assetsPath?: string): { mjs: URL; wa
   );
 }
 
+/** A shipped model's card and graphs: under assetsPath/models/, else in the package's models/. */
+export function modelFiles(model: ShippedModel, assetsPath?: string): { card: URL; onnx: URL; onnxFp16?: URL } {
+  // The table's URLs are static `new URL('../../models/<file>', import.meta.url)` (scripts/shipped-models.mjs).
+  if (!assetsPath) return packaged(() => locate[model.id]());
+  const base = assetsBase(assetsPath);
+  return {
+    card: new URL('models/' + model.card, base),
+    onnx: new URL('models/' + model.onnx, base),
+    ...(model.onnxFp16 ? { onnxFp16: new URL('models/' + model.onnxFp16, base) } : {}),
+  };
+}
+
+/** The package's default model card (the CLI's; pages name their model). */
+export function defaultModelCardUrl(): URL {
+  return packaged(() => new URL('../../models/' + DEFAULT_MODEL_CARD, import.meta.url));
+}
+
 /** A packaged location, or IO_FAILED when the bundle has no import.meta.url (IIFE, CommonJS). */
 function packaged<T>(locate: () => T): T {
   try {
@@ -68,7 +88,7 @@ function packaged<T>(locate: () => T): T {
   } catch (error) {
     throw new SmearscopeError(
       'IO_FAILED',
-      "cannot locate smearscope's workers and runtime files: this bundle has no usable " +
+      "cannot locate smearscope's files (workers, ONNX Runtime, models): this bundle has no usable " +
         "import.meta.url (an IIFE or CommonJS bundle); copy the package's dist/workers, dist/ort and models into one folder " +
         'and pass its URL as assetsPath',
       { cause: error },

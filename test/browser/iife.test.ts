@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callInPage, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { bccdFrames } from '../support/frames.js';
 import { pageFrames } from '../support/page-run.js';
+import { shippedModelCard } from '../support/test-model.js';
 
 interface EmbedRun {
   backend?: string;
@@ -50,5 +51,12 @@ describe('an IIFE bundle with the assets copied beside it', () => {
     expect(found.error).toBeUndefined();
     expect(found.backend).toBe('wasm');
     expect(found.results![0].cells.filter((c) => c.class).length).toBeGreaterThan(0);
+  });
+
+  it('without assetsPath says IO_FAILED: pass assetsPath (a vendor model URL does not avoid it), not a raw TypeError', async () => {
+    const vendorCard = '/app/smearscope-assets/' + shippedModelCard();
+    const lost = await run({ model: vendorCard });
+    expect(lost.error?.code).toBe('IO_FAILED');
+    expect(lost.error?.message).toMatch(/no usable import\.meta\.url .*pass its URL as assetsPath/);
   });
 });
