@@ -44,8 +44,14 @@ export function workerUrl(name: WorkerName, assetsPath?: string): URL {
  */
 export type OrtWebBuild = 'webgpu' | 'wasm';
 
+/** Where one build of ONNX Runtime Web's runtime is: its glue (.mjs) and binary (.wasm). */
+export interface OrtFiles {
+  mjs: URL;
+  wasm: URL;
+}
+
 /** URLs of the glue (.mjs) and binary (.wasm) of ONNX Runtime Web's `build`. */
-export function ortUrls(build: OrtWebBuild, assetsPath?: string): { mjs: URL; wasm: URL } {
+export function ortUrls(build: OrtWebBuild, assetsPath?: string): OrtFiles {
   if (assetsPath) {
     const base = assetsBase(assetsPath);
     const stem = build === 'webgpu' ? 'ort/ort-wasm-simd-threaded.asyncify' : 'ort/ort-wasm-simd-threaded';
@@ -97,12 +103,24 @@ function packaged<T>(locate: () => T): T {
 }
 
 /**
- * IO_FAILED naming `url` when the server answers that it is not there (a HEAD request; run before
- * handing the URL to code that hides why it failed). A network failure is let through: offline,
- * the browser's cache or a service worker may still serve the file to the real request.
+ * IO_FAILED naming `url` when a HEAD request for it fails (run before handing the URL to code that
+ * hides why it failed). An HTTP status always fails. A network failure fails only with
+ * `networkError: 'fail'` (when the real request already failed): before it, offline, the browser's
+ * HTTP cache or a service worker may still serve the file to the real request.
  */
-export async function checkReachable(url: URL, what: string): Promise<void> {
-  const response = await fetch(url, { method: 'HEAD' }).catch(() => undefined);
-  if (response && !response.ok)
+export async function checkReachable(url: URL, what: string, networkError: 'let through' | 'fail' = 'let through'): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'HEAD' });
+  } catch (error) {
+    if (networkError === 'let through') return;
+    throw new SmearscopeError(
+      'IO_FAILED',
+      `cannot fetch ${what} at ${url.href}: ${(error as Error).message} (offline, or the server did not answer). ` +
+        "Only the model is kept for offline starts: ONNX Runtime's files and the workers need the host's HTTP caching or a service worker",
+      { cause: error },
+    );
+  }
+  if (!response.ok)
     throw new SmearscopeError('IO_FAILED', `cannot fetch ${what} at ${url.href}: HTTP ${response.status}; check assetsPath`);
 }

@@ -20,7 +20,7 @@ export async function run(bundleUrl, options, frames) {
     for await (const r of scope.analyzeStream(inputs)) {
       results.push({
         label: r.label,
-        error: r.error,
+        error: r.error && { code: r.error.code, message: r.error.message },
         cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })),
       });
     }
