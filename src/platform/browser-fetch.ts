@@ -1,4 +1,5 @@
 import { SmearscopeError } from '../errors.js';
+import { isolatedProgress } from './isolated-progress.js';
 import { evictOtherVersions, keepInCache, openModelCache } from './model-cache.js';
 import type { ReadOptions } from './types.js';
 
@@ -47,8 +48,8 @@ async function readBody(response: Response, url: URL, options: ReadOptions, from
     await response.body?.cancel();
     throw tooLarge();
   }
-  const report = (loadedBytes: number) =>
-    options.onProgress?.({ url: url.href, loadedBytes, ...(totalBytes ? { totalBytes } : {}), fromCache });
+  const onProgress = isolatedProgress(options.onProgress);
+  const report = (loadedBytes: number) => onProgress({ url: url.href, loadedBytes, ...(totalBytes ? { totalBytes } : {}), fromCache });
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.length > maxBytes) throw tooLarge();

@@ -3,7 +3,8 @@
 // (createScope's), and returns what happened: results, model-loading progress, or the typed error.
 import { toFrames } from './page-frames.js';
 
-export async function run(bundleUrl, options, frames) {
+// `failProgress`: onProgress throws after recording each call (a host UI with a bug).
+export async function run(bundleUrl, { failProgress, ...options }, frames) {
   const { createScope, models } = bundleUrl ? await import(bundleUrl) : globalThis.smearscope;
   const progress = [];
   let scope;
@@ -13,7 +14,10 @@ export async function run(bundleUrl, options, frames) {
       batchSize: 4,
       ...options,
       model: options.model ?? models[0].id,
-      onProgress: (p) => progress.push(p),
+      onProgress: (p) => {
+        progress.push(p);
+        if (failProgress) throw new Error('a bug in the host UI');
+      },
     });
     const inputs = toFrames(frames);
     const results = [];
