@@ -36,7 +36,10 @@ export async function createOrtSession(
   const { backend, batchSize } = options;
   checkCardBatch(batchSize, card);
   const notes: string[] = [];
-  const threads = options.numThreads ?? 1;
+  const asked = options.numThreads ?? 1;
+  // Told more, such a runtime still runs one thread (onnxruntime-web warns on the console): the notes,
+  // `threads` and the runtime's setting say what runs.
+  const threads = ort.singleThreadReason ? 1 : asked;
   // onnxruntime-web reads this once, when its build first starts; each build keeps its own.
   if (!isNativeRuntime(ort)) ort.env.wasm.numThreads = threads;
   const dims = [batchSize, 3, card.input.height, card.input.width];
@@ -72,7 +75,10 @@ export async function createOrtSession(
       // Idle intra-op threads would spin on the cores the preprocess workers need (ORT's default).
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
-    notes.push(`${backend}: ${threads} thread${threads === 1 ? '' : 's'}`);
+    notes.push(
+      `${backend}: ${threads} thread${threads === 1 ? '' : 's'}` +
+        (threads < asked ? ` (numThreads ${asked} asked for: ${ort.singleThreadReason})` : ''),
+    );
   }
   checkGraphAgainstCard(session, card);
 

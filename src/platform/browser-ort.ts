@@ -6,6 +6,10 @@ import { checkOrtFiles, explainOrtSetupFailure } from './browser-ort-files.js';
 import type { OrtLoader } from './types.js';
 
 // Bundled into the inference worker only (dist/workers/inference.worker.js).
+
+const NOT_ISOLATED =
+  'this page is not cross-origin isolated, so WebAssembly runs one thread; serve it with the headers ' +
+  'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
 export const ortLoader: OrtLoader = {
   async loadOrt(backend: BackendName, assetsPath?: string): Promise<OrtModule> {
     if (backend === 'native') throw new SmearscopeError('BACKEND_UNAVAILABLE', 'native (onnxruntime-node) runs in Node only');
@@ -34,6 +38,8 @@ export const ortLoader: OrtLoader = {
       env,
       build: build === 'webgpu' ? 'webgpu build, native WebGPU EP' : 'wasm build',
       explainSetupFailure: (error) => explainOrtSetupFailure(error, urls),
+      // WASM threads share memory (SharedArrayBuffer), which only a cross-origin isolated page has.
+      ...(globalThis.crossOriginIsolated ? {} : { singleThreadReason: NOT_ISOLATED }),
     };
   },
   // A missing GPU or adapter is reported by loadOrt; here only the kind of adapter matters.
