@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callInPage, openBrowser, type BrowserSession } from '../support/chromium.js';
+import { CSP_WITH_WASM, CSP_WITHOUT_WASM } from '../support/csp.js';
 import { bccdFrames } from '../support/frames.js';
 import { pageFrames } from '../support/page-run.js';
 import { startProxy, type TestProxy } from '../support/proxy.js';
@@ -12,8 +13,6 @@ interface EmbedRun {
 
 const ORT_MJS = '/dist/ort/ort-wasm-simd-threaded.mjs';
 const ORT_WASM = '/dist/ort/ort-wasm-simd-threaded.wasm';
-const CSP_WITHOUT_WASM = "default-src 'self'; script-src 'self'; worker-src 'self'";
-const CSP_WITH_WASM = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'";
 
 // When ONNX Runtime's own files cannot run (a kiosk offline without them cached, a strict
 // Content-Security-Policy), ORT says only "no available backend found": the error must say which
@@ -66,7 +65,7 @@ describe('ONNX Runtime that cannot start', () => {
     expect(locate.results?.[0].error?.message).toMatch(/'wasm-unsafe-eval'/);
   });
 
-  it("'wasm-unsafe-eval' and worker-src 'self' are enough", async () => {
+  it("'wasm-unsafe-eval' and worker-src 'self' are enough (README's example policy)", async () => {
     const run = await runThrough({ csp: CSP_WITH_WASM });
     expect(run.error).toBeUndefined();
     expect(run.results![0].cells.filter((c) => c.class).length).toBeGreaterThan(0);
