@@ -26,6 +26,10 @@ export interface OrtModule {
   env: ortTypes.Env;
   /** Which build of the package the loader picked, when it has several (onnxruntime-web's webgpu and wasm builds). */
   build?: string;
+  /** Why this runtime runs one CPU thread whatever numThreads says (onnxruntime-web without shared memory), for the notes. */
+  singleThreadReason?: string;
+  /** Why the runtime itself did not start (see runtimeSetupFailure), as the loader that knows its files can tell; undefined when it cannot. */
+  explainSetupFailure?(error: unknown): Promise<SmearscopeError | undefined>;
 }
 
 /** Outputs of one batch, host memory, batch-major. The caller owns them. */

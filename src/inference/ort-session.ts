@@ -7,6 +7,7 @@ import type { ClassifierSession } from './classifier-session.js';
 import { checkGraphAgainstCard, checkLogitsLength } from './check-graph.js';
 import type { Dtype } from './dtype.js';
 import type { ModelCard } from './model-card-types.js';
+import { runtimeSetupFailure } from './runtime-setup.js';
 import { createWebGpuIo, type WebGpuIo } from './webgpu-io.js';
 
 export interface OrtSessionOptions {
@@ -35,7 +36,10 @@ export async function createOrtSession(
   const { backend, batchSize } = options;
   checkCardBatch(batchSize, card);
   const notes: string[] = [];
-  const threads = options.numThreads ?? 1;
+  const asked = options.numThreads ?? 1;
+  // Told more, such a runtime still runs one thread (onnxruntime-web warns on the console): the notes,
+  // `threads` and the runtime's setting say what runs.
+  const threads = ort.singleThreadReason ? 1 : asked;
   // onnxruntime-web reads this once, when its build first starts; each build keeps its own.
   if (!isNativeRuntime(ort)) ort.env.wasm.numThreads = threads;
   const dims = [batchSize, 3, card.input.height, card.input.width];
@@ -46,7 +50,7 @@ export async function createOrtSession(
   if (backend === 'webgpu' && isNativeRuntime(ort)) {
     // onnxruntime-node carries its own WebGPU EP (Dawn on Vulkan/Metal/D3D12) but exposes no JS
     // GPUDevice to bind buffers to: host tensors in and out, one upload and read-back per batch.
-    session = await createPlain(ort, modelBytes, {
+    session = await createPlain(ort, backend, modelBytes, {
       executionProviders: ['webgpu'],
       graphOptimizationLevel: 'all',
       intraOpNumThreads: threads,
@@ -64,14 +68,17 @@ export async function createOrtSession(
   } else if (backend === 'webgpu') {
     ({ session, gpu } = await createWebGpuSession(ort, modelBytes, card, dims, fetchNames, options.graphCapture ?? true, notes));
   } else {
-    session = await createPlain(ort, modelBytes, {
+    session = await createPlain(ort, backend, modelBytes, {
       executionProviders: [backend === 'native' ? 'cpu' : 'wasm'],
       graphOptimizationLevel: 'all',
       ...(backend === 'native' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
       // Idle intra-op threads would spin on the cores the preprocess workers need (ORT's default).
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
-    notes.push(`${backend}: ${threads} thread${threads === 1 ? '' : 's'}`);
+    notes.push(
+      `${backend}: ${threads} thread${threads === 1 ? '' : 's'}` +
+        (threads < asked ? ` (numThreads ${asked} asked for: ${ort.singleThreadReason})` : ''),
+    );
   }
   checkGraphAgainstCard(session, card);
 
@@ -133,11 +140,20 @@ export function isNativeRuntime(ort: OrtModule): boolean {
   return 'node' in (ort.env.versions as Record<string, string>);
 }
 
-async function createPlain(ort: OrtModule, modelBytes: Uint8Array, sessionOptions: ortTypes.InferenceSession.SessionOptions) {
+/** A session on the CPU (or onnxruntime-node's WebGPU EP): a failure is the runtime's (runtimeSetupFailure), else the graph's. */
+async function createPlain(
+  ort: OrtModule,
+  backend: BackendName,
+  modelBytes: Uint8Array,
+  sessionOptions: ortTypes.InferenceSession.SessionOptions,
+) {
   try {
     return await ort.InferenceSession.create(modelBytes, sessionOptions);
   } catch (error) {
-    throw new SmearscopeError('MODEL_MISMATCH', `ONNX Runtime could not load the model: ${(error as Error).message}`, { cause: error });
+    throw (
+      (await runtimeSetupFailure(ort, backend, error)) ??
+      new SmearscopeError('MODEL_MISMATCH', `ONNX Runtime could not load the model: ${(error as Error).message}`, { cause: error })
+    );
   }
 }
 
@@ -168,13 +184,18 @@ async function createWebGpuSession(
       notes.push('webgpu: graph capture on; input and outputs bound to GPU buffers');
       return { session, gpu };
     } catch (error) {
-      notes.push(`webgpu: graph capture dropped (${(error as Error).message.split('\n')[0]})`);
       await session?.release().catch(() => undefined);
+      // A runtime that did not start fails uncaptured too: say why now.
+      const setup = await runtimeSetupFailure(ort, 'webgpu', error);
+      if (setup) throw setup;
+      notes.push(`webgpu: graph capture dropped (${(error as Error).message.split('\n')[0]})`);
     }
   }
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: ['webgpu'],
     preferredOutputLocation: 'gpu-buffer',
+  }).catch(async (error: unknown) => {
+    throw (await runtimeSetupFailure(ort, 'webgpu', error)) ?? error;
   });
   const gpu = await createWebGpuIo(ort, session, card.input.name, dims, fetchNames, false);
   notes.push('webgpu: input bound to a GPU buffer, outputs read back per batch');

@@ -1,4 +1,5 @@
 import { SmearscopeError } from '../errors.js';
+import { WASM_CSP_FIX, wasmBlockedByCsp } from '../wasm-csp.js';
 import { typedExports, type ModuleExports } from './exports.js';
 import { KernelMemory } from './memory.js';
 
@@ -28,9 +29,8 @@ export function moduleLoader<E extends ModuleExports>(bytes: Uint8Array<ArrayBuf
   return async (options: KernelOptions = {}): Promise<KernelInstance<E>> => {
     compiled ??= WebAssembly.compile(bytes).catch((error: unknown) => {
       compiled = undefined;
-      throw new SmearscopeError('KERNEL_FAILED', `could not compile ${file} (WebAssembly SIMD is required: Chromium 91+, Node 16.4+)`, {
-        cause: error,
-      });
+      const why = wasmBlockedByCsp(error) ? WASM_CSP_FIX : 'WebAssembly SIMD is required: Chromium 91+, Node 16.4+';
+      throw new SmearscopeError('KERNEL_FAILED', `could not compile ${file} (${why})`, { cause: error });
     });
     const instance = await WebAssembly.instantiate(await compiled, {
       env: {

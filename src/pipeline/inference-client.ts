@@ -63,7 +63,8 @@ export class InferenceClient {
     const native = () =>
       this.init.backend === 'native' || (this.init.backend === 'auto' && platform.candidateBackends().includes('native'));
     this.slot = new WorkerSlot<InferenceWorkerApi>(platform, 'inference', native);
-    this.init = init;
+    // The worker gets assetsPath absolute: relative, it would resolve it against its own URL.
+    this.init = platform.assetsUrl ? { ...init, assetsPath: platform.assetsUrl } : init;
     this.batchFloats = init.batchSize * 3 * init.card.input.width * init.card.input.height;
   }
 

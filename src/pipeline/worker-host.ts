@@ -14,4 +14,6 @@ export interface WorkerHandle {
 export interface WorkerHost {
   /** `assetsPath`: browsers, a folder with workers/, ort/ and models/ (see src/platform/browser-assets.ts). */
   spawnWorker(name: WorkerName, assetsPath?: string): WorkerHandle;
+  /** Browsers: assetsPath as an absolute URL (resolved against the page, see withAssetsPath), the form handed to workers. */
+  assetsUrl?: string;
 }

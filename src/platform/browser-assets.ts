@@ -1,4 +1,7 @@
+import { locate } from 'smearscope:shipped-models';
 import { SmearscopeError } from '../errors.js';
+import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
+import type { ShippedModel } from '../inference/shipped-models.js';
 import type { WorkerName } from './types.js';
 
 // Where the browser build finds its files. Each is a static `new URL('<literal>', import.meta.url)`
@@ -7,9 +10,9 @@ import type { WorkerName } from './types.js';
 // files elsewhere (esbuild, an IIFE bundle, a CDN) pass `assetsPath`: a folder holding `workers/`,
 // `ort/` and `models/` as the package has them (dist/workers, dist/ort, models).
 
-/** The folder URL of `assetsPath` (relative paths against the page), always ending in '/'. */
+/** The folder URL of `assetsPath` (absolute: withAssetsPath resolved it against the page), always ending in '/'. */
 export function assetsBase(assetsPath: string): URL {
-  return new URL(assetsPath.endsWith('/') ? assetsPath : assetsPath + '/', globalThis.location?.href);
+  return new URL(assetsPath.endsWith('/') ? assetsPath : assetsPath + '/');
 }
 
 /**
@@ -41,8 +44,14 @@ export function workerUrl(name: WorkerName, assetsPath?: string): URL {
  */
 export type OrtWebBuild = 'webgpu' | 'wasm';
 
+/** Where one build of ONNX Runtime Web's runtime is: its glue (.mjs) and binary (.wasm). */
+export interface OrtFiles {
+  mjs: URL;
+  wasm: URL;
+}
+
 /** URLs of the glue (.mjs) and binary (.wasm) of ONNX Runtime Web's `build`. */
-export function ortUrls(build: OrtWebBuild, assetsPath?: string): { mjs: URL; wasm: URL } {
+export function ortUrls(build: OrtWebBuild, assetsPath?: string): OrtFiles {
   if (assetsPath) {
     const base = assetsBase(assetsPath);
     const stem = build === 'webgpu' ? 'ort/ort-wasm-simd-threaded.asyncify' : 'ort/ort-wasm-simd-threaded';
@@ -61,6 +70,23 @@ export function ortUrls(build: OrtWebBuild, assetsPath?: string): { mjs: URL; wa
   );
 }
 
+/** A shipped model's card and graphs: under assetsPath/models/, else in the package's models/. */
+export function modelFiles(model: ShippedModel, assetsPath?: string): { card: URL; onnx: URL; onnxFp16?: URL } {
+  // The table's URLs are static `new URL('../../models/<file>', import.meta.url)` (scripts/shipped-models.mjs).
+  if (!assetsPath) return packaged(() => locate[model.id]());
+  const base = assetsBase(assetsPath);
+  return {
+    card: new URL('models/' + model.card, base),
+    onnx: new URL('models/' + model.onnx, base),
+    ...(model.onnxFp16 ? { onnxFp16: new URL('models/' + model.onnxFp16, base) } : {}),
+  };
+}
+
+/** The package's default model card (the CLI's; pages name their model). */
+export function defaultModelCardUrl(): URL {
+  return packaged(() => new URL('../../models/' + DEFAULT_MODEL_CARD, import.meta.url));
+}
+
 /** A packaged location, or IO_FAILED when the bundle has no import.meta.url (IIFE, CommonJS). */
 function packaged<T>(locate: () => T): T {
   try {
@@ -68,7 +94,7 @@ function packaged<T>(locate: () => T): T {
   } catch (error) {
     throw new SmearscopeError(
       'IO_FAILED',
-      "cannot locate smearscope's workers and runtime files: this bundle has no usable " +
+      "cannot locate smearscope's files (workers, ONNX Runtime, models): this bundle has no usable " +
         "import.meta.url (an IIFE or CommonJS bundle); copy the package's dist/workers, dist/ort and models into one folder " +
         'and pass its URL as assetsPath',
       { cause: error },
@@ -77,12 +103,24 @@ function packaged<T>(locate: () => T): T {
 }
 
 /**
- * IO_FAILED naming `url` when the server answers that it is not there (a HEAD request; run before
- * handing the URL to code that hides why it failed). A network failure is let through: offline,
- * the browser's cache or a service worker may still serve the file to the real request.
+ * IO_FAILED naming `url` when a HEAD request for it fails (run before handing the URL to code that
+ * hides why it failed). An HTTP status always fails. A network failure fails only with
+ * `networkError: 'fail'` (when the real request already failed): before it, offline, the browser's
+ * HTTP cache or a service worker may still serve the file to the real request.
  */
-export async function checkReachable(url: URL, what: string): Promise<void> {
-  const response = await fetch(url, { method: 'HEAD' }).catch(() => undefined);
-  if (response && !response.ok)
+export async function checkReachable(url: URL, what: string, networkError: 'let through' | 'fail' = 'let through'): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'HEAD' });
+  } catch (error) {
+    if (networkError === 'let through') return;
+    throw new SmearscopeError(
+      'IO_FAILED',
+      `cannot fetch ${what} at ${url.href}: ${(error as Error).message} (offline, or the server did not answer). ` +
+        "Only the model is kept for offline starts: ONNX Runtime's files and the workers need the host's HTTP caching or a service worker",
+      { cause: error },
+    );
+  }
+  if (!response.ok)
     throw new SmearscopeError('IO_FAILED', `cannot fetch ${what} at ${url.href}: HTTP ${response.status}; check assetsPath`);
 }

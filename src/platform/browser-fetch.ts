@@ -1,8 +1,7 @@
 import { SmearscopeError } from '../errors.js';
+import { isolatedProgress } from './isolated-progress.js';
+import { evictOtherVersions, keepInCache, openModelCache } from './model-cache.js';
 import type { ReadOptions } from './types.js';
-
-/** Cache Storage bucket of model files (cards and graphs), so a kiosk starts offline after one load. */
-export const MODEL_CACHE = 'smearscope-models-v1';
 
 /**
  * Fetches `location` into bytes, reporting bytes as they arrive. With `options.cache`, a copy is
@@ -14,11 +13,16 @@ export const MODEL_CACHE = 'smearscope-models-v1';
 export async function fetchBytes(location: string | URL, options: ReadOptions = {}): Promise<Uint8Array> {
   const url = new URL(String(location), globalThis.location?.href);
   const key = options.cacheKey ? new URL(options.cacheKey, url) : url;
-  const cache = options.cache ? await openCache() : undefined;
-  if (cache && options.cache === 'cache-first') {
-    const hit = await cache.match(key).catch(() => undefined);
-    if (hit) return readBody(hit, url, options, true);
-  }
+  const cache = options.cache ? await openModelCache() : undefined;
+  const hit = cache && options.cache === 'cache-first' ? await cache.match(key).catch(() => undefined) : undefined;
+  const bytes = hit ? await readBody(hit, url, options, true) : await download(url, key, cache, options);
+  // Whichever way a graph came, it is the version in use: the id's other versions go.
+  if (cache) await evictOtherVersions(cache, key);
+  return bytes;
+}
+
+/** `url` from the network, kept in `cache` under `key`; with 'network-first', the cached copy when the network fails. */
+async function download(url: URL, key: URL, cache: Cache | undefined, options: ReadOptions): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url);
@@ -31,20 +35,8 @@ export async function fetchBytes(location: string | URL, options: ReadOptions = 
   }
   const bytes = await readBody(response, url, options, false);
   // Kept after the whole body arrived: a cut-off download is never cached.
-  await cache
-    ?.put(
-      key,
-      new Response(bytes as Uint8Array<ArrayBuffer>, {
-        headers: { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' },
-      }),
-    )
-    .catch(() => undefined);
+  if (cache) await keepInCache(cache, key, bytes, response.headers.get('Content-Type'));
   return bytes;
-}
-
-async function openCache(): Promise<Cache | undefined> {
-  // Cache Storage exists only in secure contexts (https, localhost); elsewhere files are not kept.
-  return globalThis.caches?.open(MODEL_CACHE).catch(() => undefined);
 }
 
 async function readBody(response: Response, url: URL, options: ReadOptions, fromCache: boolean): Promise<Uint8Array> {
@@ -56,8 +48,8 @@ async function readBody(response: Response, url: URL, options: ReadOptions, from
     await response.body?.cancel();
     throw tooLarge();
   }
-  const report = (loadedBytes: number) =>
-    options.onProgress?.({ url: url.href, loadedBytes, ...(totalBytes ? { totalBytes } : {}), fromCache });
+  const onProgress = isolatedProgress(options.onProgress);
+  const report = (loadedBytes: number) => onProgress({ url: url.href, loadedBytes, ...(totalBytes ? { totalBytes } : {}), fromCache });
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.length > maxBytes) throw tooLarge();

@@ -1,10 +1,15 @@
 import { SmearscopeError } from '../errors.js';
 import type { BackendName, OrtModule } from '../inference/backend.js';
 import { adapterShaderF16, autoAdapterSkipReason } from '../inference/webgpu-adapter.js';
-import { checkReachable, ortUrls, type OrtWebBuild } from './browser-assets.js';
+import { ortUrls, type OrtWebBuild } from './browser-assets.js';
+import { checkOrtFiles, explainOrtSetupFailure } from './browser-ort-files.js';
 import type { OrtLoader } from './types.js';
 
 // Bundled into the inference worker only (dist/workers/inference.worker.js).
+
+const NOT_ISOLATED =
+  'this page is not cross-origin isolated, so WebAssembly runs one thread; serve it with the headers ' +
+  'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
 export const ortLoader: OrtLoader = {
   async loadOrt(backend: BackendName, assetsPath?: string): Promise<OrtModule> {
     if (backend === 'native') throw new SmearscopeError('BACKEND_UNAVAILABLE', 'native (onnxruntime-node) runs in Node only');
@@ -19,7 +24,7 @@ export const ortLoader: OrtLoader = {
     const build: OrtWebBuild = backend === 'webgpu' ? 'webgpu' : 'wasm';
     const urls = ortUrls(build, assetsPath);
     // ONNX Runtime reports a missing file as a failed backend; say which URL is missing instead.
-    await Promise.all([checkReachable(urls.mjs, "ONNX Runtime's glue"), checkReachable(urls.wasm, "ONNX Runtime's wasm binary")]);
+    await checkOrtFiles(urls, 'let through');
     const ort = (build === 'webgpu'
       ? await import('onnxruntime-web/webgpu')
       : await import('onnxruntime-web/wasm')) as unknown as OrtModule;
@@ -27,7 +32,15 @@ export const ortLoader: OrtLoader = {
     // Never the ORT proxy worker: this code already runs in our inference worker.
     ort.env.wasm.proxy = false;
     const { InferenceSession, Tensor, env } = ort;
-    return { InferenceSession, Tensor, env, build: build === 'webgpu' ? 'webgpu build, native WebGPU EP' : 'wasm build' };
+    return {
+      InferenceSession,
+      Tensor,
+      env,
+      build: build === 'webgpu' ? 'webgpu build, native WebGPU EP' : 'wasm build',
+      explainSetupFailure: (error) => explainOrtSetupFailure(error, urls),
+      // WASM threads share memory (SharedArrayBuffer), which only a cross-origin isolated page has.
+      ...(globalThis.crossOriginIsolated ? {} : { singleThreadReason: NOT_ISOLATED }),
+    };
   },
   // A missing GPU or adapter is reported by loadOrt; here only the kind of adapter matters.
   autoSkipReason: async (backend) => (backend === 'webgpu' ? autoAdapterSkipReason() : undefined),

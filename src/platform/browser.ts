@@ -1,11 +1,9 @@
 import type { Endpoint } from 'comlink';
 import { SmearscopeError } from '../errors.js';
-import { locate } from 'smearscope:shipped-models';
-import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
 import { checkFramePixels } from '../frame.js';
 import { DEFAULT_MAX_FRAME_PIXELS } from '../io/decode-limits.js';
 import { headerImageSize } from '../io/image-size.js';
-import { assetsBase } from './browser-assets.js';
+import { defaultModelCardUrl, modelFiles } from './browser-assets.js';
 import { fetchBytes } from './browser-fetch.js';
 import type { Platform } from './types.js';
 
@@ -51,16 +49,8 @@ export const platform: Platform = {
   // one WASM thread per session, still uses the cores through several of them.
   inferenceSessions: (backend) => (backend === 'wasm' ? modelCores() : 1),
   defaultPreprocessWorkers: () => Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1)),
-  shippedModelFiles(model, assetsPath) {
-    if (!assetsPath) return locate[model.id]();
-    const base = assetsBase(assetsPath);
-    return {
-      card: new URL('models/' + model.card, base),
-      onnx: new URL('models/' + model.onnx, base),
-      ...(model.onnxFp16 ? { onnxFp16: new URL('models/' + model.onnxFp16, base) } : {}),
-    };
-  },
-  defaultModelCard: () => new URL('../../models/' + DEFAULT_MODEL_CARD, import.meta.url),
+  shippedModelFiles: modelFiles,
+  defaultModelCard: defaultModelCardUrl,
 };
 
 /** Cores the model may use by default: all, at most 4 (as threads of one session, or one session each). */

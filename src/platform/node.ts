@@ -7,6 +7,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { SmearscopeError } from '../errors.js';
 import { decodeImage } from '../io/decode.js';
 import { DEFAULT_MODEL_CARD } from '../inference/default-model.js';
+import { isolatedProgress } from './isolated-progress.js';
 import type { Platform } from './types.js';
 
 // This file is bundled into dist/node/*.js; worker bundles sit beside it, the package root is ../..
@@ -40,7 +41,7 @@ export const platform: Platform = {
     } finally {
       await file?.close();
     }
-    options?.onProgress?.({ url: String(location), loadedBytes: bytes.length, totalBytes: bytes.length, fromCache: false });
+    isolatedProgress(options.onProgress)({ url: String(location), loadedBytes: bytes.length, totalBytes: bytes.length, fromCache: false });
     return bytes;
   },
   resolveRelative(relative, base) {

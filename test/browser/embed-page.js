@@ -1,10 +1,11 @@
 // Loaded in the test page: imports a copy of the browser build from `bundleUrl` (as a host would
-// serve it), analyzes frames with `options` (createScope's), and returns what happened: results,
-// model-loading progress, or the typed error.
+// serve it; null: the page's IIFE bundle, global `smearscope`), analyzes frames with `options`
+// (createScope's), and returns what happened: results, model-loading progress, or the typed error.
 import { toFrames } from './page-frames.js';
 
-export async function run(bundleUrl, options, frames) {
-  const { createScope, models } = await import(bundleUrl);
+// `failProgress`: onProgress throws after recording each call (a host UI with a bug).
+export async function run(bundleUrl, { failProgress, ...options }, frames) {
+  const { createScope, models } = bundleUrl ? await import(bundleUrl) : globalThis.smearscope;
   const progress = [];
   let scope;
   try {
@@ -13,14 +14,17 @@ export async function run(bundleUrl, options, frames) {
       batchSize: 4,
       ...options,
       model: options.model ?? models[0].id,
-      onProgress: (p) => progress.push(p),
+      onProgress: (p) => {
+        progress.push(p);
+        if (failProgress) throw new Error('a bug in the host UI');
+      },
     });
     const inputs = toFrames(frames);
     const results = [];
     for await (const r of scope.analyzeStream(inputs)) {
       results.push({
         label: r.label,
-        error: r.error,
+        error: r.error && { code: r.error.code, message: r.error.message },
         cells: r.cells.map((c) => ({ x: c.x, y: c.y, class: c.decision?.class, probs: c.decision?.probs })),
       });
     }

@@ -47,6 +47,20 @@ describe('a page served without COOP/COEP', () => {
     expectSameCells(run, node);
   });
 
+  it('numThreads 2 runs one thread and the notes say so, why, and which headers would give threads', async () => {
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'wasm',
+      pageFrames(frames.slice(0, 1)),
+      { scope: { numThreads: 2 } },
+    ]);
+    expect(run.inferenceLayout).toMatchObject({ sessions: 1, threads: 1 });
+    const note = run.notes.find((n) => n.startsWith('wasm: '));
+    expect(note).toMatch(/^wasm: 1 thread \(numThreads 2 asked for: this page is not cross-origin isolated/);
+    expect(note).toMatch(/Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+    expectSameCells(run, node.slice(0, 1));
+  });
+
   it('WriterFrames write into recycled transfer buffers here (no shared memory), with the same cells', async () => {
     const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
       card,

@@ -36,6 +36,18 @@ describe('pipeline in Chromium', () => {
     compare(run);
   });
 
+  it('wasm with numThreads 2 runs two threads here (test/browser/non-isolated.test.ts: one without isolation)', async () => {
+    const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
+      card,
+      'wasm',
+      pageFrames.slice(0, 1),
+      { scope: { numThreads: 2 } },
+    ]);
+    expect(run.inferenceLayout).toMatchObject({ sessions: 1, threads: 2 });
+    expect(run.notes).toContain('wasm: 2 threads');
+    expectSameCells(run, node.slice(0, 1));
+  });
+
   it('wasm, frames that write their own pixels (WriterFrame): into the kernel memory itself, matching Node', async () => {
     const run = await callInPage<PageRun>(session.page, '/test/browser/pipeline-page.js', 'analyze', [
       card,
