@@ -18,6 +18,7 @@ import {
 import { checkBatchSize, resolveBatchSize } from './inference/batch-size.js';
 import { loadModel } from './inference/load-model.js';
 import { ignoredCardFieldsNote } from './inference/model-card.js';
+import { isolatedProgress } from './platform/isolated-progress.js';
 import { defaultModelId } from './inference/shipped-models.js';
 import { analyzeStream, checkStreamArguments, type StreamContext } from './pipeline/analyze-stream.js';
 import { resolveFrameLimits } from './pipeline/frame-limits.js';
@@ -107,7 +108,8 @@ export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
     // locateOnly starts no model: its card (patch size, stain reference) is all it reads.
     ...(locateOnly ? { graph: false } : {}),
     ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    // A throw in the caller's callback must not fail the load; it is recorded as a stream's would be.
+    ...(options.onProgress ? { onProgress: isolatedProgress(options.onProgress, (message) => events.push(message)) } : {}),
     ...(options.cacheModel !== undefined ? { cache: options.cacheModel } : {}),
   });
   const { card } = model;
