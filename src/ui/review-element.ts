@@ -8,7 +8,9 @@ import { DetailView } from './detail-view.js';
 import { DifferentialView, SCREENING_AID_SENTENCE } from './differential-view.js';
 import { reviewedDifferential } from './differential.js';
 import { enableDrag } from './drag.js';
-import { cellsCsv, reviewExport, type ReviewExport } from './exports.js';
+import { cellsCsv, reviewExport, storedSessionExport, type ReviewExport } from './exports.js';
+import { foreignSessionNotice } from './foreign-session-view.js';
+import { onConfirmedClick } from './confirm-button.js';
 import { droppedFiles, imageFiles } from './frame-files.js';
 import { frameImage, stationFrameInput, withOwnPixels } from './frame-image.js';
 import type { EncodedFrame, Frame } from '../frame.js';
@@ -26,10 +28,12 @@ import {
   emptyState,
   reclassify,
   undo,
+  type ModelRef,
   type ReviewCell,
   type ReviewFrame,
   type ReviewState,
 } from './review-state.js';
+import { foreignSessionReason } from './session-model.js';
 import { openSessionStore, type SessionStore } from './session-store.js';
 import { signOffBlockers, signOffReview } from './sign-off.js';
 import { SignOffView } from './sign-off-view.js';
@@ -74,6 +78,8 @@ export class SmearscopeReview extends HTMLElement {
   private selectedId: string | null = null;
   private cam = false;
   private report: DifferentialReport | undefined;
+  /** A stored session of another model: shown as a notice, never opened, kept until discarded. */
+  private foreign: { state: ReviewState; reason: string } | null = null;
   /** Lookups by id over state.cells / state.frames (rebuilt by indexState). */
   private readonly cellIndex = new Map<string, ReviewCell>();
   private readonly frameIndex = new Map<number, ReviewFrame>();
@@ -113,7 +119,7 @@ export class SmearscopeReview extends HTMLElement {
   /** Analyzes one frame (raw pixels, encoded bytes, or an image File/Blob); resolves when its cells are on screen. */
   async addFrame(input: FrameInput | Blob): Promise<AddedFrame> {
     await this.readyPromise;
-    const refusal = changeRefusal(this.state);
+    const refusal = this.frameRefusal();
     if (refusal) throw new Error(refusal);
     // One at a time into the queue (not through the analysis), so frame ids follow the calls.
     let analyzed!: Promise<AddedFrame>;
@@ -143,11 +149,12 @@ export class SmearscopeReview extends HTMLElement {
     return reviewExport(this.state, this.currentReport(), this.scope!.card, new Date());
   }
 
-  /** Forgets the session (screen and IndexedDB); the model stays loaded. */
+  /** Forgets the session (screen and IndexedDB), or a stored one of another model; the model stays loaded. */
   async newSession(): Promise<void> {
     await this.readyPromise;
     await this.store?.clear();
-    this.state = emptyState();
+    this.foreign = null;
+    this.state = emptyState(this.modelRef());
     this.selectedId = null;
     this.frameBitmaps.clear();
     this.ctx.state = this.state;
@@ -204,15 +211,29 @@ export class SmearscopeReview extends HTMLElement {
     };
     this.store = await openSessionStore(this.getAttribute('session') ?? 'default').catch(() => undefined);
     const stored = await this.store?.load().catch(() => null);
-    if (stored) this.state = this.ctx.state = stored.state;
+    const model = this.modelRef();
+    const foreign = stored ? foreignSessionReason(stored.state, model, scheme) : null;
+    if (stored && foreign) this.foreign = { state: stored.state, reason: foreign };
+    // A session saved before the model was recorded, whose classes fit, is this model's from now on.
+    this.state = this.ctx.state = stored && !foreign ? { ...stored.state, model } : emptyState(model);
     this.indexState();
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
     this.wireToolbar();
-    for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
+    if (!foreign) for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
     this.buildViews();
     this.refresh();
     void this.runStream();
+  }
+
+  private modelRef(): ModelRef {
+    return { id: this.scope!.card.id, version: this.scope!.card.version };
+  }
+
+  /** Why frames are not taken now, or null. */
+  private frameRefusal(): string | null {
+    if (this.foreign) return 'a stored review of another model is waiting: download or discard it first (see the notice)';
+    return changeRefusal(this.state);
   }
 
   private indexState(): void {
@@ -261,7 +282,13 @@ export class SmearscopeReview extends HTMLElement {
       h(
         'div',
         { role: 'tabpanel', id: `ss-panel-${tab.id}`, 'aria-labelledby': `ss-tab-${tab.id}`, hidden: i !== 0, 'data-panel': tab.id },
-        tab.id === 'overview' && this.state.frames.length === 0
+        tab.id === 'overview' && this.foreign
+          ? foreignSessionNotice(this.foreign.state, this.foreign.reason, {
+              download: () => this.downloadForeign(),
+              discard: () => void this.newSession(),
+            })
+          : null,
+        tab.id === 'overview' && !this.foreign && this.state.frames.length === 0
           ? h(
               'p',
               { class: 'ss-drop-hint', 'data-role': 'drop-hint' },
@@ -368,18 +395,7 @@ export class SmearscopeReview extends HTMLElement {
       this.views.log.element.open = true;
       this.renderPrintHeader();
     });
-    let confirmUntil = 0;
-    t.newSession.addEventListener('click', () => {
-      if (Date.now() > confirmUntil) {
-        confirmUntil = Date.now() + 5000;
-        t.newSession.textContent = 'Discard this slide?';
-        setTimeout(() => (t.newSession.textContent = 'New slide'), 5000);
-        return;
-      }
-      confirmUntil = 0;
-      t.newSession.textContent = 'New slide';
-      void this.newSession();
-    });
+    onConfirmedClick(t.newSession, 'Discard this slide?', () => void this.newSession());
     this.addEventListener('keydown', (e) => {
       const typing = (e.target as Element).closest('input, textarea');
       if (!typing && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') {
@@ -534,8 +550,21 @@ export class SmearscopeReview extends HTMLElement {
     );
   }
 
-  /** Saves after the previous save finished (IndexedDB writes in order, never two at once). */
+  private downloadForeign(): void {
+    const { state, reason } = this.foreign!;
+    const record = storedSessionExport(state, reason, new Date());
+    download(
+      this.ownerDocument,
+      `${this.fileStem()}-${state.model?.id ?? 'unknown-model'}.json`,
+      'application/json',
+      JSON.stringify(record, null, 2),
+    );
+  }
+
+  /** Saves after the previous save finished (IndexedDB writes in order, never two at once). Not
+   * while a stored session of another model waits: that one stays as stored until discarded. */
   private save(): void {
+    if (this.foreign) return;
     const snapshot = structuredClone(this.state);
     this.saving = this.saving
       .then(() => this.store?.saveState(snapshot))

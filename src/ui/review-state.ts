@@ -66,8 +66,16 @@ export interface SignOff {
   overridden: string[];
 }
 
+/** The model a session's cells were classified by (its card's id and version). */
+export interface ModelRef {
+  id: string;
+  version: string;
+}
+
 export interface ReviewState {
   version: 1;
+  /** The model of every call in the session; absent in sessions saved before it was recorded. */
+  model?: ModelRef;
   frames: ReviewFrame[];
   cells: ReviewCell[];
   log: AuditEntry[];
@@ -77,8 +85,17 @@ export interface ReviewState {
   operator: string;
 }
 
-export function emptyState(): ReviewState {
-  return { version: 1, frames: [], cells: [], log: [], undoStack: [], signOff: null, operator: '' };
+export function emptyState(model?: ModelRef): ReviewState {
+  return {
+    version: 1,
+    ...(model ? { model: { ...model } } : {}),
+    frames: [],
+    cells: [],
+    log: [],
+    undoStack: [],
+    signOff: null,
+    operator: '',
+  };
 }
 
 /** Adds one analyzed frame and its cells; returns the new cells. `frameId` comes from addFrame's caller. */

@@ -29,6 +29,10 @@ smearscope-review [role=tab] { border-radius: 6px 6px 0 0; border-bottom: none; 
 smearscope-review [role=tab][aria-selected=true] { background: #f4f4f2; font-weight: 600; box-shadow: inset 0 3px 0 #20303f; }
 smearscope-review [role=tabpanel] { overflow: auto; min-height: 0; padding: 10px; }
 smearscope-review .ss-drop-hint { margin: 40px auto; max-width: 36em; padding: 32px; border: 3px dashed #8a97a3; border-radius: 12px; text-align: center; color: #3b4955; }
+smearscope-review .ss-notice { margin: 24px auto; max-width: 44em; padding: 16px 20px; border: 2px solid #b35900; border-left-width: 8px; border-radius: 8px; background: #fff4e5; }
+smearscope-review .ss-notice h2 { margin: 0 0 8px; font-size: 17px; }
+smearscope-review .ss-notice p { margin: 0 0 8px; }
+smearscope-review .ss-notice-actions { display: flex; flex-wrap: wrap; gap: 8px; }
 smearscope-review.ss-dragging-files .ss-views { outline: 4px dashed #0072b2; outline-offset: -8px; }
 smearscope-review .ss-overview { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 10px; }
 smearscope-review .ss-frame { margin: 0; background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: 4px; }

@@ -5,6 +5,7 @@ import { reviewedDifferential } from '../../src/ui/differential.js';
 import { cellsCsv, reviewExport } from '../../src/ui/exports.js';
 import { stationFrameInput } from '../../src/ui/frame-image.js';
 import { UNIDENTIFIED, addFrameResult, emptyState, reclassify, undo } from '../../src/ui/review-state.js';
+import { foreignSessionReason } from '../../src/ui/session-model.js';
 import { MIN_REASON_CHARS, signOffBlockers, signOffReview } from '../../src/ui/sign-off.js';
 import { CameraFrame } from '../support/camera-frame.js';
 import { BM7, testCard } from './clinical-card.js';
@@ -104,6 +105,26 @@ describe('review state', () => {
     expect(reviewedDifferential(state, scheme, 200).blast!.count).toBe(1);
     reclassify(state, '1:0', 'LYT', at);
     expect(reviewedDifferential(state, scheme, 200).blast!.count).toBe(0);
+  });
+});
+
+describe('a stored session under the model loaded now', () => {
+  const model = { id: 'bm7', version: '1.0.0' };
+  it('opens when it was made with this model', () => {
+    const state = { ...session(), model };
+    expect(foreignSessionReason(state, model, scheme)).toBeNull();
+  });
+  it('does not open when it was made with another model or another version of it, and says which', () => {
+    expect(foreignSessionReason({ ...session(), model: { id: 'pb8', version: '1.0.0' } }, model, scheme)).toBe(
+      'it was made with model pb8 1.0.0, and bm7 1.0.0 is loaded now',
+    );
+    expect(foreignSessionReason({ ...session(), model: { id: 'bm7', version: '0.9.0' } }, model, scheme)).toMatch(/bm7 0\.9\.0/);
+  });
+  it('without a recorded model (saved before it was recorded) opens only when its classes are this model’s', () => {
+    const state = session();
+    expect(foreignSessionReason(state, model, scheme)).toBeNull();
+    state.cells[0].currentClass = 'PLT';
+    expect(foreignSessionReason(state, model, scheme)).toBe('its classes PLT are not classes of model bm7 1.0.0, loaded now');
   });
 });
 

@@ -1,0 +1,77 @@
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  allowDownloads,
+  bccdFiles,
+  launchStation,
+  openFrames,
+  saved,
+  screenshots,
+  statusLine,
+  type StationBrowser,
+  waitForFrames,
+} from '../support/station.js';
+
+// The review session over the station's life, as a kiosk lives it: reloads, a model changed under
+// a stored session, new slides. Real Chromium (wasm backend), real clicks and keys.
+const PB8 = 'model=/models/pb8-resnet10gc.json';
+
+describe('review station sessions (Chromium, wasm)', () => {
+  let station: StationBrowser;
+  let page: Page;
+  let downloaded: (extension: string) => Promise<string>;
+
+  beforeAll(async () => {
+    station = await launchStation();
+    page = station.page;
+    downloaded = await allowDownloads(page);
+  });
+  afterAll(async () => {
+    await station?.close();
+  });
+
+  it('does not open a review stored under another model: says so, keeps it downloadable, starts a new slide on request', async () => {
+    await station.open('backend=wasm&session=switch');
+    await openFrames(page, bccdFiles(0, 1));
+    await waitForFrames(page, 1);
+    const cells = await page.$$eval('[data-cell-class]', (tiles) => tiles.length);
+    await saved(page);
+
+    await station.open(`backend=wasm&session=switch&${PB8}`);
+    const notice = await page.$eval('[data-role=foreign-session]', (el) => (el as HTMLElement).innerText);
+    expect(notice).toMatch(/made with model bm7-resnet10s \S+, and pb8-resnet10gc \S+ is loaded now/);
+    expect(notice).toContain(`1 frame, ${cells} cell`);
+    expect(await statusLine(page)).toMatch(/^pb8-resnet10gc on wasm · 0 frames · 0 cells/);
+    await screenshots(page, 'model-switch-notice');
+
+    // No frames are taken while it waits (they would overwrite it in IndexedDB).
+    await openFrames(page, bccdFiles(1, 1));
+    await page.waitForFunction(() => /another model is waiting/.test(document.querySelector('.ss-status')!.textContent!));
+    expect(await page.$$('figure[data-frame-id]')).toHaveLength(0);
+
+    await page.click('[data-action=download-stored-session]');
+    const record = JSON.parse(await downloaded('.json'));
+    expect(record.format).toBe('smearscope-review-session/1');
+    expect(record.session.model.id).toBe('bm7-resnet10s');
+    expect(record.session.frames).toHaveLength(1);
+    expect(record.session.cells).toHaveLength(cells);
+
+    // Discarding asks once more, then the station is a new slide of this model.
+    await page.click('[data-action=discard-stored-session]');
+    expect(await page.$('[data-role=foreign-session]')).not.toBeNull();
+    await page.click('[data-action=discard-stored-session]');
+    await page.waitForSelector('[data-role=drop-hint]');
+    expect(await page.$('[data-role=foreign-session]')).toBeNull();
+    await openFrames(page, bccdFiles(1, 1));
+    await waitForFrames(page, 1);
+    await saved(page);
+    await station.open(`backend=wasm&session=switch&${PB8}`);
+    expect(await page.$('[data-role=foreign-session]')).toBeNull();
+    expect(await page.$$('figure[data-frame-id]')).toHaveLength(1);
+    const exported = await page.evaluate(() =>
+      (document.querySelector('smearscope-review') as unknown as { exportRecord(): { model: { id: string } } }).exportRecord(),
+    );
+    expect(exported.model.id).toBe('pb8-resnet10gc');
+    expect(station.errors).toEqual([]);
+  });
+});
