@@ -15,6 +15,7 @@ export class DifferentialView {
   private readonly progressText: HTMLElement;
   private readonly extras: HTMLElement;
   private readonly flags: HTMLElement;
+  private readonly scaleFlag: HTMLElement;
 
   constructor(private readonly ctx: StationContext) {
     this.table = h('table', { 'data-role': 'differential', class: 'ss-table' });
@@ -22,11 +23,13 @@ export class DifferentialView {
     this.progressText = h('span', { id: 'ss-progress-label' });
     this.extras = h('ul', { class: 'ss-extras' });
     this.flags = h('ul', { class: 'ss-flags', 'aria-label': 'Screening flags' });
+    this.scaleFlag = h('p', { class: 'ss-warning', 'data-role': 'scale-flag', hidden: true });
     this.element = h(
       'section',
       { class: 'ss-differential', 'aria-labelledby': 'ss-differential-title' },
       h('h2', { id: 'ss-differential-title' }, 'Differential (reviewed)'),
       h('div', { class: 'ss-progress' }, this.progress, this.progressText),
+      this.scaleFlag,
       this.table,
       this.extras,
       h('h3', {}, 'Flags'),
@@ -44,6 +47,7 @@ export class DifferentialView {
     this.progress.max = report.targetCount;
     this.progress.value = Math.min(report.countedCells, report.targetCount);
     this.progressText.textContent = `${report.countedCells} of ${report.targetCount} cells counted${report.targetReached ? ' — target reached' : ''}`;
+    this.renderScaleFlag(report.scaleFlag);
     const rows = report.differential.map((row) =>
       h(
         'tr',
@@ -116,6 +120,17 @@ export class DifferentialView {
           `${flag.label} (threshold ${flag.thresholdPercent} %, measured ${percent(flag.valuePercent)}${flag.intervalAboveThreshold ? '; the whole interval is above it' : ''})`,
         ),
       ),
+    );
+  }
+
+  /** Above the table: a wrong scale puts every number below in doubt (each frame's own warning is in its caption). */
+  private renderScaleFlag(flag: DifferentialReport['scaleFlag']): void {
+    this.scaleFlag.hidden = !flag.raised;
+    replace(
+      this.scaleFlag,
+      h('strong', {}, `⚠ Scale warning on ${flag.framesWithWarning} of ${flag.framesSeen} frame${flag.framesSeen === 1 ? '' : 's'}: `),
+      'the given µm/px disagrees with the erythrocytes by more than 25 %, so cell sizes, counts and flags may all be wrong. ' +
+        'Check the µm/px (left empty, it is estimated per frame).',
     );
   }
 }

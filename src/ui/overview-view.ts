@@ -1,6 +1,6 @@
 // The overview: each frame with its cells outlined in their class colour and labelled with the
 // class code (unidentified: dashed, "?"). An outline is a button: clicking it selects the cell.
-import { h } from './dom.js';
+import { h, replace } from './dom.js';
 import { UNIDENTIFIED, type ReviewCell, type ReviewFrame } from './review-state.js';
 import type { StationContext } from './station-context.js';
 
@@ -62,9 +62,13 @@ export class OverviewView {
     const scale = frame.micronsPerPixel
       ? `${frame.micronsPerPixel.toFixed(3)} µm/px${frame.scaleSource === 'frame' ? ' (estimated)' : ''}`
       : 'scale unknown';
-    figure.caption.textContent = frame.error
-      ? `${frame.label}: not analyzed — ${frame.error}`
-      : `${frame.label} · ${cells} cell${cells === 1 ? '' : 's'} · ${scale}`;
+    replace(
+      figure.caption,
+      frame.error ? `${frame.label}: not analyzed — ${frame.error}` : `${frame.label} · ${cells} cell${cells === 1 ? '' : 's'} · ${scale}`,
+      frame.scaleWarning
+        ? h('span', { class: 'ss-warning', 'data-role': 'scale-warning' }, h('strong', {}, '⚠ Scale: '), frame.scaleWarning)
+        : null,
+    );
   }
 
   private async drawFrame(frameId: number): Promise<void> {

@@ -13,8 +13,11 @@ export interface ReviewFrame {
   height: number;
   /** The scale the SDK used; absent when the frame failed before it was known. */
   micronsPerPixel?: number;
-  /** 'given' (the scanner's, typed in the bar) or 'frame' (estimated from its erythrocytes). */
+  /** 'given' (the frame's or the scanner's, typed in the bar), 'frame' (estimated from its
+   * erythrocytes) or 'run' (estimated from the frames before it). */
   scaleSource?: FrameResult['scaleSource'];
+  /** The SDK's warning that the given scale disagrees with the frame's erythrocytes. */
+  scaleWarning?: string;
   /** Set when the SDK could not analyze the frame. */
   error?: string;
 }
@@ -106,6 +109,7 @@ export function addFrameResult(state: ReviewState, frameId: number, result: Fram
     width: result.width,
     height: result.height,
     ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: result.micronsPerPixel, scaleSource: result.scaleSource } : {}),
+    ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
     ...(result.error ? { error: `${result.error.code}: ${result.error.message}` } : {}),
   });
   const cells = result.cells

@@ -46,6 +46,9 @@ smearscope-review .ss-outlines text { fill: #fff; stroke: #000; stroke-width: 0.
 smearscope-review .ss-outlines g.ss-selected rect, smearscope-review .ss-outlines g:focus-visible rect { stroke-width: calc(2.5 * var(--ss-stroke)); filter: drop-shadow(0 0 4px #000) drop-shadow(0 0 2px #fff); }
 smearscope-review .ss-outlines g:focus { outline: none; }
 smearscope-review figcaption { font-size: 13px; padding: 4px 2px 0; color: #333; }
+smearscope-review .ss-warning { display: block; color: #8a0000; }
+smearscope-review .ss-differential .ss-warning { margin: 6px 0; padding: 6px 8px; font-size: 13px; background: #fde8e8; border-left: 4px solid #a00000; }
+smearscope-review .ss-warning[hidden] { display: none; }
 smearscope-review .ss-group { margin: 0 0 12px; content-visibility: auto; contain-intrinsic-size: auto 160px; }
 smearscope-review .ss-group h3 { margin: 0 0 6px; font-size: 15px; display: flex; align-items: center; gap: 6px; }
 smearscope-review .ss-group.ss-drop-over, smearscope-review .ss-classbar button.ss-drop-over { outline: 4px solid #0072b2; background: #dbeaf5; }

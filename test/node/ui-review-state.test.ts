@@ -100,6 +100,20 @@ describe('review state', () => {
     expect(state.log.map((e) => e.action)).toEqual(['reclassify', 'reclassify', 'undo', 'undo']);
   });
 
+  it('carries each frame’s scale warning into the report’s scaleFlag, as analyze does; a failed frame is not part of the slide', () => {
+    const state = session();
+    expect(reviewedDifferential(state, scheme, 200).scaleFlag).toMatchObject({ raised: false, framesSeen: 2 });
+    addFrameResult(state, 2, { ...frame(2, [['LYT', false]]), scaleWarning: 'the given scale 0.2 um/px disagrees' });
+    addFrameResult(state, 3, { ...frame(3, []), error: { code: 'DECODE_FAILED', message: 'truncated' } });
+    expect(state.frames[2].scaleWarning).toBe('the given scale 0.2 um/px disagrees');
+    expect(reviewedDifferential(state, scheme, 200).scaleFlag).toMatchObject({
+      raised: true,
+      framesWithWarning: 1,
+      framesSeen: 3,
+      firstWarning: 'the given scale 0.2 um/px disagrees',
+    });
+  });
+
   it('a blast reclassified away stops counting as a blast in the group percentage', () => {
     const state = session();
     expect(reviewedDifferential(state, scheme, 200).blast!.count).toBe(1);
