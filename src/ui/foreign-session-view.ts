@@ -3,7 +3,7 @@
 // then the station takes no frames, so the stored review is never overwritten unseen.
 import { onConfirmedClick } from './confirm-button.js';
 import { h } from './dom.js';
-import type { ReviewState } from './review-state.js';
+import { frameCount, type ReviewState } from './review-state.js';
 
 export function foreignSessionNotice(
   stored: ReviewState,
@@ -14,9 +14,8 @@ export function foreignSessionNotice(
   const discard = h('button', { type: 'button', 'data-action': 'discard-stored-session' }, 'Discard it and start a new slide');
   download.addEventListener('click', actions.download);
   onConfirmedClick(discard, 'Discard the stored review?', actions.discard);
-  const failed = stored.frames.filter((frame) => frame.error).length;
   const what =
-    `${stored.frames.length} frame${stored.frames.length === 1 ? '' : 's'}${failed ? ` (${failed} failed)` : ''}, ` +
+    `${frameCount(stored)}, ` +
     `${stored.cells.length} cell${stored.cells.length === 1 ? '' : 's'}, ${stored.log.length} change${stored.log.length === 1 ? '' : 's'} logged, ` +
     (stored.signOff ? `signed off by ${stored.signOff.by}` : 'not signed off');
   return h(

@@ -26,6 +26,7 @@ import {
   cellsByFrame,
   changeRefusal,
   emptyState,
+  frameCount,
   reclassify,
   undo,
   type ModelRef,
@@ -525,7 +526,7 @@ export class SmearscopeReview extends HTMLElement {
     if (!this.scope) return;
     const cells = this.state.cells.length;
     const base =
-      `${this.scope.card.id} on ${this.scope.backend} · ${this.state.frames.length} frames · ${cells} cells` +
+      `${this.scope.card.id} on ${this.scope.backend} · ${frameCount(this.state)} · ${cells} cells` +
       (this.analyzing ? ` · analyzing ${this.analyzing}…` : '');
     this.toolbar.status.textContent = message ? `${message} — ${base}` : base;
   }
@@ -539,7 +540,7 @@ export class SmearscopeReview extends HTMLElement {
       h(
         'p',
         {},
-        `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${this.state.frames.length} frames · ${this.state.cells.length} cells`,
+        `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${frameCount(this.state)} · ${this.state.cells.length} cells`,
       ),
       h(
         'p',

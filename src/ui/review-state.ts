@@ -67,6 +67,8 @@ export interface SignOff {
   overrideReason?: string;
   /** The blockers overridden, in words. */
   overridden: string[];
+  /** Labels of the frames not analyzed (failed) when it was signed: the review covers the others only. */
+  failedFrames: string[];
 }
 
 /** The model a session's cells were classified by (its card's id and version). */
@@ -180,6 +182,18 @@ export function undo(state: ReviewState, at: Date): string | null {
   });
   cell.currentClass = entry.from!;
   return cell.id;
+}
+
+/** The frames the SDK could not analyze. */
+export function failedFrames(state: ReviewState): ReviewFrame[] {
+  return state.frames.filter((frame) => frame.error);
+}
+
+/** "9 frames (2 failed)": wherever the frame count is shown, the failures are shown with it. */
+export function frameCount(state: ReviewState): string {
+  const n = state.frames.length;
+  const failed = failedFrames(state).length;
+  return `${n} frame${n === 1 ? '' : 's'}${failed ? ` (${failed} failed)` : ''}`;
 }
 
 export function operatorName(state: ReviewState): string {

@@ -1,6 +1,19 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bccdFiles, launchStation, openFrames, screenshots, type StationBrowser, waitForFrames } from '../support/station.js';
+import {
+  bccdFiles,
+  classKey,
+  launchStation,
+  openFrames,
+  screenshots,
+  signOffAnswer,
+  type StationBrowser,
+  statusLine,
+  waitForFrames,
+} from '../support/station.js';
 
 // What the station shows of each frame and carries into the slide: the SDK's scale warnings, failed
 // frames, the source of a scale. Real Chromium (wasm backend), frames chosen in the file input.
@@ -9,6 +22,14 @@ const PB8 = 'model=/models/pb8-resnet10gc.json';
 interface Record {
   report: { scaleFlag: { raised: boolean; framesWithWarning: number; framesSeen: number } };
   frames: Array<{ scaleWarning?: string }>;
+  signOff: { overridden: string[]; failedFrames: string[] } | null;
+}
+
+/** A file named .jpg that is no JPEG: it fails to decode, as a truncated upload does. */
+function corruptFrame(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'smearscope-bad-frame-')), 'corrupt.jpg');
+  writeFileSync(path, 'not a JPEG at all');
+  return path;
 }
 
 describe('review station frames (Chromium, wasm)', () => {
@@ -47,5 +68,35 @@ describe('review station frames (Chromium, wasm)', () => {
     expect(record.frames.every((frame) => /disagrees/.test(frame.scaleWarning ?? ''))).toBe(true);
     expect(station.errors).toEqual([]);
     await screenshots(page, 'scale-warning');
+  });
+
+  it('counts failed frames wherever frames are counted, and signs off over them only with a typed acknowledgement, recorded', async () => {
+    await station.open(`backend=wasm&session=failed&target=1&${PB8}`);
+    await openFrames(page, [...bccdFiles(0, 2), corruptFrame()]);
+    await waitForFrames(page, 3);
+    expect(await statusLine(page)).toMatch(/ · 3 frames \(1 failed\) · \d+ cells$/);
+    // Review every cell, type the name: only the failed frame is left in the way.
+    await page.click('[data-tab=gallery]');
+    const ngs = await classKey(page, 'NGS');
+    for (let guard = 0; guard < 50; guard++) {
+      const next = await page.$('[data-cell-class=unidentified]');
+      if (!next) break;
+      await next.click();
+      await page.keyboard.press(ngs);
+    }
+    await page.type('input[data-role=operator]', 'A. Cytologist');
+    const blockers = await page.$eval('.ss-blockers', (list) => (list as HTMLElement).innerText);
+    expect(blockers).toBe('✗ 1 of 3 frames not analyzed (corrupt.jpg)');
+    await page.$eval('.ss-signoff', (section) => section.scrollIntoView());
+    await screenshots(page, 'failed-frame-signoff');
+    await page.click('[data-action=sign-off]');
+    expect(await signOffAnswer(page)).toMatch(/^Sign-off refused: review incomplete: 1 of 3 frames not analyzed \(corrupt\.jpg\)/);
+    await page.type('[data-role=override-reason]', 'corrupt.jpg is rescanned as slide 2');
+    await page.click('[data-action=sign-off]');
+    expect(await signOffAnswer(page)).toMatch(/^Signed off by A\. Cytologist at .* with blockers overridden \(1 of 3 frames not analyzed/);
+    const record = await exportRecord();
+    expect(record.signOff).toMatchObject({ failedFrames: ['corrupt.jpg'], overridden: ['1 of 3 frames not analyzed (corrupt.jpg)'] });
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    expect(await page.$eval('[data-role=print-header]', (header) => header.textContent)).toMatch(/ · 3 frames \(1 failed\) · \d+ cells/);
   });
 });

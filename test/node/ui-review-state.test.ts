@@ -182,6 +182,24 @@ describe('sign-off', () => {
   });
 });
 
+describe('sign-off with failed frames', () => {
+  it('is a blocker naming them; signing over it with a reason records them', () => {
+    const state = session();
+    state.operator = 'A. Cytologist';
+    reclassify(state, '0:2', 'PMO', at);
+    reclassify(state, '1:1', 'MON', at);
+    addFrameResult(state, 2, { ...frame(2, []), label: 'bad.jpg', error: { code: 'DECODE_FAILED', message: 'truncated' } });
+    const report = reviewedDifferential(state, scheme, 5);
+    expect(signOffBlockers(state, report)).toEqual(['1 of 3 frames not analyzed (bad.jpg)']);
+    expect(signOffReview(state, report, '', at)).toMatchObject({ accepted: false, reason: /1 of 3 frames not analyzed/ });
+    const answer = signOffReview(state, report, 'bad.jpg rescanned as a separate slide', at);
+    expect(answer).toMatchObject({
+      accepted: true,
+      signOff: { failedFrames: ['bad.jpg'], overridden: ['1 of 3 frames not analyzed (bad.jpg)'] },
+    });
+  });
+});
+
 describe('exports', () => {
   it('JSON carries the reviewed classes, the report and the log; CSV one quoted row per cell', () => {
     const state = session();
