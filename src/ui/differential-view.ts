@@ -1,6 +1,6 @@
 // The live differential: counts, percentages with 95 % intervals, progress to the target, the
 // cells not counted, the blast (and atypical) share, and the flags with their thresholds.
-import type { DifferentialReport } from '../index.js';
+import type { DifferentialReport, ScreeningFlag } from '../index.js';
 import { h, percent, replace } from './dom.js';
 import { UNIDENTIFIED } from './review-state.js';
 import type { StationContext } from './station-context.js';
@@ -108,18 +108,33 @@ export class DifferentialView {
       ...report.notCounted.filter((row) => row.count > 0).map((row) => h('li', {}, `${row.code} ${row.name}: ${row.count} (not counted)`)),
       group('Blasts', report.blast),
       group('Atypical', report.atypical),
-      h('li', {}, `Cells with blast score ≥ threshold: ${report.flaggedCells.blast}`),
+      report.blast ? h('li', {}, `Cells with blast score ≥ threshold: ${report.flaggedCells.blast}`) : null,
     );
+    // A flag on a group the model has no class for is not "not raised": it is not measured at all.
+    const measured = (flag: ScreeningFlag) => (flag.measure === 'blastPercent' ? report.blast : report.atypical) !== null;
+    const unmeasured = report.flags.filter((flag) => !measured(flag));
     replace(
       this.flags,
-      ...report.flags.map((flag) =>
-        h(
-          'li',
-          { 'data-raised': flag.raised ? 'true' : 'false' },
-          h('strong', {}, flag.raised ? '▲ RAISED ' : '○ not raised '),
-          `${flag.label} (threshold ${flag.thresholdPercent} %, measured ${percent(flag.valuePercent)}${flag.intervalAboveThreshold ? '; the whole interval is above it' : ''})`,
+      ...report.flags
+        .filter(measured)
+        .map((flag) =>
+          h(
+            'li',
+            { 'data-raised': flag.raised ? 'true' : 'false' },
+            h('strong', {}, flag.raised ? '▲ RAISED ' : '○ not raised '),
+            `${flag.label} (threshold ${flag.thresholdPercent} %, measured ${percent(flag.valuePercent)}${flag.intervalAboveThreshold ? '; the whole interval is above it' : ''})`,
+          ),
         ),
-      ),
+      ...[...new Set(unmeasured.map((flag) => flag.measure))].map((measure) => {
+        const group = measure === 'blastPercent' ? 'blast' : 'atypical';
+        const thresholds = unmeasured.filter((flag) => flag.measure === measure).map((flag) => `${flag.thresholdPercent} %`);
+        return h(
+          'li',
+          { 'data-raised': 'not-computed' },
+          h('strong', {}, '– not computed '),
+          `${group[0].toUpperCase()}${group.slice(1)} flags (${thresholds.join(', ')}): the model's scheme (${report.scheme.name}) has no ${group} class, so it measures no ${group} share.`,
+        );
+      }),
     );
   }
 

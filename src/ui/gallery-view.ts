@@ -1,6 +1,7 @@
 // The gallery: a crop of every cell, grouped by current class (unidentified first), as one ARIA
 // listbox with a roving focus. Tiles are made once and moved between groups on a change, so a
 // reclassification redraws nothing and 2,000 cells stay smooth.
+import { cellScores } from './cell-scores.js';
 import { drawCam, drawCrop } from './crop.js';
 import { h } from './dom.js';
 import { UNIDENTIFIED, type ReviewCell } from './review-state.js';
@@ -127,13 +128,15 @@ export class GalleryView {
     code.textContent = unidentified
       ? `? ${cell.modelClass} ${pct(cell.confidence)}`
       : `${cell.currentClass} ${edited ? '✎' : pct(cell.confidence)}`;
-    const scores = [`blast ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ' ⚑' : ''}`];
-    if (this.ctx.scheme.atypicalIndices.length > 0) scores.push(`atyp ${cell.pAtypical.toFixed(2)}${cell.atypicalFlag ? ' ⚑' : ''}`);
-    tile.querySelector('.ss-tile-scores')!.textContent = scores.join(' · ');
+    const scores = cellScores(cell, this.ctx.scheme);
+    tile.querySelector('.ss-tile-scores')!.textContent = scores
+      .map((s) => `${s.name === 'atypical' ? 'atyp' : s.name} ${s.value.toFixed(2)}${s.flagged ? ' ⚑' : ''}`)
+      .join(' · ');
     tile.setAttribute(
       'aria-label',
       `Cell ${cell.id}: ${info.name}${unidentified ? '' : ` (${cell.currentClass})`}${edited ? ', reviewed' : ''}; model said ${model?.name ?? cell.modelClass} ` +
-        `${pct(cell.confidence)}${cell.modelAbstained ? ', abstained' : ''}; blast score ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ', flagged' : ''}`,
+        `${pct(cell.confidence)}${cell.modelAbstained ? ', abstained' : ''}` +
+        scores.map((s) => `; ${s.name} score ${s.value.toFixed(2)}${s.flagged ? ', flagged' : ''}`).join(''),
     );
   }
 

@@ -91,6 +91,9 @@ describe('review station (Chromium, wasm)', () => {
       result.cells.map((cell, n) => [`${frame}:${n}`, cell.decision!.abstained ? 'unidentified' : cell.decision!.class] as const),
     );
     expect(classes).toEqual(Object.fromEntries(sdkClasses));
+    // The default model has a blast class: every tile shows its blast score.
+    for (const scores of await page.$$eval('.ss-tile-scores', (all) => all.map((s) => s.textContent)))
+      expect(scores).toMatch(/^blast \d\.\d\d/);
     expect(errors).toEqual([]);
     await screenshots('loaded');
   });

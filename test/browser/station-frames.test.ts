@@ -99,4 +99,27 @@ describe('review station frames (Chromium, wasm)', () => {
     await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     expect(await page.$eval('[data-role=print-header]', (header) => header.textContent)).toMatch(/ · 3 frames \(1 failed\) · \d+ cells/);
   });
+
+  it('shows no blast score or blast flag for a model whose scheme has no blast class: says the flags are not computed', async () => {
+    await station.open(`backend=wasm&session=noblast&${PB8}`);
+    await openFrames(page, bccdFiles(0, 1));
+    await waitForFrames(page, 1);
+    await page.click('[data-tab=gallery]');
+    await page.click('[data-cell-id="0:0"]');
+    await page.waitForSelector('.ss-detail canvas[data-drawn="0:0"]');
+    const tiles = await page.$$eval('[data-cell-id]', (all) => all.map((tile) => `${tile.textContent} ${tile.getAttribute('aria-label')}`));
+    expect(tiles.length).toBeGreaterThan(0);
+    for (const tile of tiles) {
+      expect(tile).not.toMatch(/blast/i);
+      expect(tile).toMatch(/atyp 0\.\d\d/); // pb8 has an atypical class: that score stays
+    }
+    expect(await page.$eval('.ss-detail', (detail) => detail.textContent)).not.toMatch(/blast/i);
+    expect(await page.$eval('.ss-extras', (extras) => extras.textContent)).not.toMatch(/blast/i);
+    const flags = await page.$$eval('.ss-flags li', (items) => items.map((item) => item.textContent));
+    expect(flags).toEqual([
+      expect.stringMatching(/^– not computed Blast flags \(20 %, 5 %\): the model's scheme \(.+\) has no blast class/),
+    ]);
+    await page.$eval('.ss-flags', (list) => list.scrollIntoView());
+    await screenshots(page, 'no-blast-scheme');
+  });
 });
