@@ -156,6 +156,8 @@ export class SmearscopeReview extends HTMLElement {
     await this.store?.clear();
     this.foreign = null;
     this.state = emptyState(this.modelRef());
+    // The operator at the station stays for the next slide: the name shown is the name recorded.
+    this.state.operator = this.toolbar.operator.value;
     this.selectedId = null;
     this.frameBitmaps.clear();
     this.ctx.state = this.state;

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allowDownloads,
   bccdFiles,
+  classKey,
   launchStation,
   openFrames,
   saved,
   screenshots,
+  signOffAnswer,
   statusLine,
   type StationBrowser,
   waitForFrames,
@@ -73,5 +75,28 @@ describe('review station sessions (Chromium, wasm)', () => {
     );
     expect(exported.model.id).toBe('pb8-resnet10gc');
     expect(station.errors).toEqual([]);
+  });
+
+  it('"New slide" keeps the operator name that is shown, and records it', async () => {
+    await station.open(`backend=wasm&session=operator&${PB8}`);
+    await page.type('input[data-role=operator]', 'A. Cytologist');
+    await openFrames(page, bccdFiles(0, 1));
+    await waitForFrames(page, 1);
+    await page.click('[data-action=new-session]');
+    await page.click('[data-action=new-session]');
+    await page.waitForSelector('[data-role=drop-hint]');
+    expect(await page.$eval('input[data-role=operator]', (input) => (input as HTMLInputElement).value)).toBe('A. Cytologist');
+    await openFrames(page, bccdFiles(1, 1));
+    await waitForFrames(page, 1);
+    await page.click('[data-tab=gallery]');
+    await page.click('[data-cell-id]');
+    const from = await page.$eval('[data-cell-id]', (tile) => (tile as HTMLElement).dataset.cellClass);
+    await page.keyboard.press(await classKey(page, from === 'LYT' ? 'MON' : 'LYT'));
+    await page.type('[data-role=override-reason]', 'a one-frame test slide');
+    await page.click('[data-action=sign-off]');
+    expect(await signOffAnswer(page)).toMatch(/^Signed off by A\. Cytologist at /);
+    await page.$eval('details.ss-log', (log) => ((log as HTMLDetailsElement).open = true));
+    const who = await page.$$eval('table[data-role=audit-log] tbody tr', (rows) => rows.map((row) => row.children[1].textContent));
+    expect(who).toEqual(['A. Cytologist', 'A. Cytologist']); // sign-off, reclassify
   });
 });
