@@ -5,6 +5,12 @@ import { UNIDENTIFIED, type ReviewCell, type ReviewFrame } from './review-state.
 import type { StationContext } from './station-context.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+/** What the caption says of a scale the SDK did not take as given: every estimate says so. */
+const SCALE_SOURCE_NOTE: Record<NonNullable<ReviewFrame['scaleSource']>, string> = {
+  given: '',
+  frame: ' (estimated)',
+  run: ' (estimated from earlier frames)',
+};
 /** Frames are drawn at most this wide (CSS scales them down further): bounds canvas memory. */
 const MAX_FRAME_CANVAS_PX = 960;
 
@@ -60,7 +66,7 @@ export class OverviewView {
   private caption(frame: ReviewFrame, cells: number): void {
     const figure = this.figures.get(frame.id)!;
     const scale = frame.micronsPerPixel
-      ? `${frame.micronsPerPixel.toFixed(3)} µm/px${frame.scaleSource === 'frame' ? ' (estimated)' : ''}`
+      ? `${frame.micronsPerPixel.toFixed(3)} µm/px${SCALE_SOURCE_NOTE[frame.scaleSource ?? 'given']}`
       : 'scale unknown';
     replace(
       figure.caption,

@@ -18,6 +18,8 @@ import {
 // What the station shows of each frame and carries into the slide: the SDK's scale warnings, failed
 // frames, the source of a scale. Real Chromium (wasm backend), frames chosen in the file input.
 const PB8 = 'model=/models/pb8-resnet10gc.json';
+/** Single-cell crops (bm-matek-7): too few erythrocytes for a scale of their own. */
+const MATEK_LYT = '../shared/data/bm-matek-7/LYT';
 
 interface Record {
   report: { scaleFlag: { raised: boolean; framesWithWarning: number; framesSeen: number } };
@@ -121,5 +123,21 @@ describe('review station frames (Chromium, wasm)', () => {
     ]);
     await page.$eval('.ss-flags', (list) => list.scrollIntoView());
     await screenshots(page, 'no-blast-scheme');
+  });
+
+  it('labels every estimated scale as estimated, also one taken from earlier frames (a crop without erythrocytes of its own)', async () => {
+    await station.open(`backend=wasm&session=run-scale&${PB8}`);
+    const crop = 'LYT_00002.jpg'; // too few erythrocytes for a confident estimate of its own, as Chromium decodes it
+    await openFrames(page, [...bccdFiles(0, 2), `${MATEK_LYT}/${crop}`]); // BloodImage_* sort before LYT_*
+    await waitForFrames(page, 3);
+    const captions = await page.$$eval('figure[data-frame-id] figcaption', (all) => all.map((caption) => caption.textContent));
+    expect(captions).toEqual([
+      expect.stringMatching(/^BloodImage_00000\.jpg · \d+ cells? · 0\.\d{3} µm\/px \(estimated\)$/),
+      expect.stringMatching(/^BloodImage_00001\.jpg · \d+ cells? · 0\.\d{3} µm\/px \(estimated\)$/),
+      expect.stringMatching(
+        new RegExp(`^${crop.replace('.', '\\.')} · \\d+ cells? · 0\\.\\d{3} µm/px \\(estimated from earlier frames\\)$`),
+      ),
+    ]);
+    await screenshots(page, 'run-scale');
   });
 });
