@@ -162,12 +162,21 @@ export class GalleryView {
     }
   }
 
-  /** The tile that takes the focus after `id` leaves its place: the next one, else the previous. */
+  /**
+   * The tile that takes the focus after `id` leaves its group: the next one in the group, else the
+   * previous; null when it was the group's only one. Never one of another group: the keys pressed
+   * next would overwrite calls the operator did not mean to touch.
+   */
   neighbour(id: string): string | null {
-    const tiles = this.allTiles();
-    const i = tiles.findIndex((tile) => tile.dataset.cellId === id);
-    const next = tiles[i + 1] ?? tiles[i - 1];
-    return next ? next.dataset.cellId! : null;
+    const tile = this.tiles.get(id);
+    const next = tile?.nextElementSibling ?? tile?.previousElementSibling;
+    return next instanceof HTMLElement ? next.dataset.cellId! : null;
+  }
+
+  /** The name of the group a cell's tile is in now. */
+  groupName(id: string): string {
+    const code = this.tiles.get(id)?.dataset.cellClass;
+    return (code && this.ctx.classByCode.get(code)?.name) ?? '';
   }
 
   private allTiles(): HTMLElement[] {

@@ -471,12 +471,15 @@ export class SmearscopeReview extends HTMLElement {
     if (refusal) return this.showStatus(`Not changed: ${refusal}`);
     const focusInGallery = this.views.gallery.element.contains(this.ownerDocument.activeElement);
     const neighbour = this.views.gallery.neighbour(id);
+    const group = this.views.gallery.groupName(id);
     const cell = this.ctx.cellById(id)!;
     const from = cell.currentClass;
     if (!reclassify(this.state, id, to, new Date())) return;
     this.afterChange(cell);
-    this.showStatus(`Cell ${id}: ${from} → ${to}`);
-    // Keyboard review goes on with the cell that took this one's place, as on an analyzer.
+    // Keyboard review goes on with the cell that took this one's place, as on an analyzer; at the
+    // group's end it stays on this cell (a repeated key changes nothing) and says so.
+    const end = focusInGallery && !neighbour ? ` — no more cells in “${group}”; focus stays on this cell` : '';
+    this.showStatus(`Cell ${id}: ${from} → ${to}${end}`);
     if (focusInGallery) this.select(neighbour ?? id, true);
   }
 

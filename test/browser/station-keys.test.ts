@@ -1,0 +1,58 @@
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bccdFiles,
+  classKey,
+  launchStation,
+  openFrames,
+  screenshots,
+  type StationBrowser,
+  statusLine,
+  tileClasses,
+  waitForFrames,
+} from '../support/station.js';
+
+// Keyboard review as a cytologist does it, key after key without looking away from the cells:
+// where the focus goes, which keys work where. Real Chromium (wasm backend), pb8 on BCCD frames.
+const UNIDENTIFIED = 'unidentified';
+
+describe('review station keyboard (Chromium, wasm)', () => {
+  let station: StationBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    station = await launchStation();
+    page = station.page;
+    await station.open('backend=wasm&session=keys&model=/models/pb8-resnet10gc.json');
+    await openFrames(page, bccdFiles(0, 6));
+    await waitForFrames(page, 6);
+  });
+  afterAll(async () => {
+    await station?.close();
+  });
+
+  it('stops at the end of the group under review: extra key presses never change cells of another group', async () => {
+    await page.click('[data-tab=gallery]');
+    const before = await tileClasses(page);
+    const unidentified = Object.keys(before).filter((id) => before[id] === UNIDENTIFIED);
+    expect(unidentified.length).toBeGreaterThanOrEqual(2);
+    // The class the cells go to: the last group (in screen order) with no cells yet, so that groups
+    // with accepted calls lie between the unidentified group and it.
+    const codes = await page.$$eval('.ss-group[data-drop-class]', (groups) => groups.map((g) => (g as HTMLElement).dataset.dropClass!));
+    const target = codes.filter((code) => !Object.values(before).includes(code)).at(-1)!;
+    const accepted = Object.fromEntries(Object.entries(before).filter(([, code]) => code !== UNIDENTIFIED));
+    expect(Object.values(accepted).some((code) => codes.indexOf(code) < codes.indexOf(target))).toBe(true);
+
+    await page.click(`[data-cell-id="${unidentified[0]}"]`);
+    const key = await classKey(page, target);
+    for (let n = 0; n < unidentified.length + 3; n++) await page.keyboard.press(key);
+
+    const after = await tileClasses(page);
+    for (const id of unidentified) expect(after[id]).toBe(target);
+    for (const [id, code] of Object.entries(accepted)) expect(after[id]).toBe(code);
+    expect(await statusLine(page)).toMatch(/no more cells in “Unidentified”; focus stays on this cell/);
+    const focused = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.cellId);
+    expect(focused).toBe(unidentified.at(-1));
+    await screenshots(page, 'keys-group-end');
+  });
+});
