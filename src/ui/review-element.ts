@@ -41,6 +41,7 @@ import { SignOffView } from './sign-off-view.js';
 import type { ClassInfo, StationContext } from './station-context.js';
 import { adoptStyles } from './styles.js';
 import { buildToolbar, download, type Toolbar } from './toolbar.js';
+import { isStationUndo } from './undo-key.js';
 
 /** What addFrame answers once the frame is analyzed. */
 export interface AddedFrame {
@@ -143,6 +144,12 @@ export class SmearscopeReview extends HTMLElement {
   /** Analyzes image files (an input's FileList, a drop), in name order; resolves when all are shown. */
   async analyze(files: Iterable<File> | FileList): Promise<AddedFrame[]> {
     return Promise.all(imageFiles(files as Iterable<File>).map((file) => this.addFrame(file)));
+  }
+
+  /** Undoes the newest reclassification still standing (the Undo button, Ctrl+Z); a page that
+   * holds the station calls it for Ctrl+Z pressed outside it (the kiosk does). */
+  undo(): void {
+    if (this.started && this.views) this.undoLast();
   }
 
   /** The JSON record of the session now (report, reviewed classes, audit log, sign-off). */
@@ -400,11 +407,9 @@ export class SmearscopeReview extends HTMLElement {
     });
     onConfirmedClick(t.newSession, 'Discard this slide?', () => void this.newSession());
     this.addEventListener('keydown', (e) => {
-      const typing = (e.target as Element).closest('input, textarea');
-      if (!typing && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') {
-        e.preventDefault();
-        this.undoLast();
-      }
+      if (!isStationUndo(e)) return;
+      e.preventDefault();
+      this.undoLast();
     });
     this.addEventListener('dragover', (e) => {
       if (!e.dataTransfer?.types.includes('Files')) return;

@@ -5,6 +5,7 @@ import {
   classKey,
   launchStation,
   openFrames,
+  pressCtrl,
   screenshots,
   type StationBrowser,
   statusLine,
@@ -54,5 +55,27 @@ describe('review station keyboard (Chromium, wasm)', () => {
     const focused = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.cellId);
     expect(focused).toBe(unidentified.at(-1));
     await screenshots(page, 'keys-group-end');
+  });
+
+  it('Ctrl+Z undoes also after a click on a part of the station that takes no focus; a text field keeps its own undo', async () => {
+    await page.click('[data-tab=gallery]');
+    const [id, from] = Object.entries(await tileClasses(page))[0];
+    const to = from === 'LYT' ? 'MON' : 'LYT';
+    await page.click(`[data-cell-id="${id}"]`);
+    await page.keyboard.press(await classKey(page, to));
+    expect((await tileClasses(page))[id]).toBe(to);
+    await page.click('.ss-differential h2');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BODY');
+    await pressCtrl(page, 'z');
+    expect((await tileClasses(page))[id]).toBe(from);
+    expect(await statusLine(page)).toMatch(/^Undone: cell /);
+
+    await page.click(`[data-cell-id="${id}"]`);
+    await page.keyboard.press(await classKey(page, to));
+    await page.click('input[data-role=operator]');
+    await page.keyboard.type('A. Cyto');
+    await pressCtrl(page, 'z');
+    expect((await tileClasses(page))[id]).toBe(to);
+    expect(await page.$eval('input[data-role=operator]', (input) => (input as HTMLInputElement).value)).not.toBe('A. Cyto');
   });
 });
