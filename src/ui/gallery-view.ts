@@ -2,6 +2,7 @@
 // listbox with a roving focus. Tiles are made once and moved between groups on a change, so a
 // reclassification redraws nothing and 2,000 cells stay smooth.
 import { cellScores } from './cell-scores.js';
+import { classOfKey } from './class-keys.js';
 import { drawCam, drawCrop } from './crop.js';
 import { h } from './dom.js';
 import { UNIDENTIFIED, type ReviewCell } from './review-state.js';
@@ -213,7 +214,7 @@ export class GalleryView {
         target = tiles[tiles.length - 1];
         break;
       default: {
-        const info = this.ctx.classes.find((c) => c.key === event.key);
+        const info = classOfKey(this.ctx.classes, event);
         if (!info) return;
         event.preventDefault();
         this.ctx.reclassify(current.dataset.cellId!, info.code);

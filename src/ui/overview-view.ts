@@ -1,5 +1,6 @@
 // The overview: each frame with its cells outlined in their class colour and labelled with the
 // class code (unidentified: dashed, "?"). An outline is a button: clicking it selects the cell.
+import { classOfKey } from './class-keys.js';
 import { h, replace } from './dom.js';
 import { UNIDENTIFIED, type ReviewCell, type ReviewFrame } from './review-state.js';
 import type { StationContext } from './station-context.js';
@@ -41,7 +42,16 @@ export class OverviewView {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
         activate(event);
+        return;
       }
+      // Number keys reclassify as in the gallery: the focused outline's cell, else the selected one.
+      const info = classOfKey(ctx.classes, event);
+      const outline = (event.target as Element).closest<SVGGElement>('[data-outline-cell]');
+      const id = outline?.dataset.outlineCell ?? ctx.selected();
+      if (!info || !id) return;
+      event.preventDefault();
+      if (id !== ctx.selected()) ctx.select(id, { focus: false });
+      ctx.reclassify(id, info.code);
     });
   }
 

@@ -78,4 +78,27 @@ describe('review station keyboard (Chromium, wasm)', () => {
     expect((await tileClasses(page))[id]).toBe(to);
     expect(await page.$eval('input[data-role=operator]', (input) => (input as HTMLInputElement).value)).not.toBe('A. Cyto');
   });
+
+  it('number keys reclassify a cell chosen in the overview, by a click or by Tab and Enter on its outline', async () => {
+    await page.click('[data-tab=overview]');
+    const outlineClass = (id: string) => page.$eval(`[data-outline-cell="${id}"]`, (g) => (g as SVGGElement).dataset.outlineClass);
+    const first = await page.$eval('[data-outline-cell]', (g) => (g as SVGGElement).dataset.outlineCell!);
+    const to = (await outlineClass(first)) === 'EOS' ? 'MON' : 'EOS';
+    await page.click(`[data-outline-cell="${first}"]`);
+    await page.keyboard.press(await classKey(page, to));
+    expect(await outlineClass(first)).toBe(to);
+    expect((await tileClasses(page))[first]).toBe(to);
+    expect(await statusLine(page)).toMatch(new RegExp(`^Cell ${first}: \\S+ → ${to}`));
+
+    await page.keyboard.press('Tab');
+    const next = await page.evaluate(() => (document.activeElement as unknown as SVGGElement).dataset.outlineCell!);
+    expect(next).toBeDefined();
+    expect(next).not.toBe(first);
+    await page.keyboard.press('Enter');
+    const again = (await outlineClass(next)) === 'EOS' ? 'MON' : 'EOS';
+    await page.keyboard.press(await classKey(page, again));
+    expect(await outlineClass(next)).toBe(again);
+    expect(await page.$eval('.ss-detail-text', (detail) => detail.textContent)).toMatch(new RegExp(`cell ${next} `));
+    await screenshots(page, 'keys-overview');
+  });
 });
