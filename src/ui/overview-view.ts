@@ -63,14 +63,22 @@ export class OverviewView {
     // Outline width in frame pixels, for a frame shown 260-480 px wide: 2-4 screen px (CSSOM: CSP-safe).
     svg.style.setProperty('--ss-stroke', `${Math.max(2, frame.width / 100)}px`);
     const caption = h('figcaption', {});
-    const image = h('div', { class: 'ss-frame-image' }, canvas, svg);
-    image.style.aspectRatio = `${Math.max(1, frame.width)} / ${Math.max(1, frame.height)}`; // CSSOM: allowed under a strict CSP
-    const figure = h('figure', { class: 'ss-frame', 'data-frame-id': frame.id }, image, caption);
+    // A failed frame looks failed (not an empty grey box that might still be loading); it is not drawn.
+    const image = frame.error
+      ? h('div', { class: 'ss-frame-image ss-failed-mark', role: 'img', 'aria-label': `${frame.label}: not analyzed` }, '✗ Not analyzed')
+      : h('div', { class: 'ss-frame-image' }, canvas, svg);
+    if (!frame.error) image.style.aspectRatio = `${Math.max(1, frame.width)} / ${Math.max(1, frame.height)}`; // CSSOM: allowed under a strict CSP
+    const figure = h(
+      'figure',
+      { class: 'ss-frame', 'data-frame-id': frame.id, 'data-failed': frame.error ? 'true' : undefined },
+      image,
+      caption,
+    );
     this.figures.set(frame.id, { canvas, svg, caption });
     for (const cell of cells) svg.append(this.outline(cell, frame));
     this.caption(frame, cells.length);
     this.element.append(figure);
-    this.visible.observe(figure);
+    if (!frame.error) this.visible.observe(figure);
   }
 
   private caption(frame: ReviewFrame, cells: number): void {

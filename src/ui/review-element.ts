@@ -11,7 +11,7 @@ import { enableDrag } from './drag.js';
 import { cellsCsv, reviewExport, storedSessionExport, type ReviewExport } from './exports.js';
 import { foreignSessionNotice } from './foreign-session-view.js';
 import { onConfirmedClick } from './confirm-button.js';
-import { droppedFiles, imageFiles } from './frame-files.js';
+import { droppedFiles, fileLabel, imageFiles, undecodableImage } from './frame-files.js';
 import { frameImage, stationFrameInput, withOwnPixels } from './frame-image.js';
 import type { EncodedFrame, Frame } from '../frame.js';
 import { FrameBitmaps } from './frame-bitmaps.js';
@@ -22,6 +22,7 @@ import { OverviewView } from './overview-view.js';
 import { classColours } from './palette.js';
 import {
   UNIDENTIFIED,
+  addFailedFrame,
   addFrameResult,
   cellsByFrame,
   changeRefusal,
@@ -127,6 +128,11 @@ export class SmearscopeReview extends HTMLElement {
     let analyzed!: Promise<AddedFrame>;
     const queued = this.intake.then(async () => {
       const frameId = this.nextFrameId++;
+      const undecodable = input instanceof File ? undecodableImage(input.name) : null;
+      if (undecodable) {
+        analyzed = Promise.resolve(this.addUnanalyzed(frameId, fileLabel(input as File), undecodable));
+        return;
+      }
       const source = await withOwnPixels(input);
       const image = frameImage(source);
       const frame = await this.toFrameInput(source, frameId);
@@ -176,7 +182,7 @@ export class SmearscopeReview extends HTMLElement {
   private async toFrameInput(input: Frame | EncodedFrame | Blob, frameId: number): Promise<FrameInput> {
     const scale = Number(this.toolbar.scale.value) || Number(this.getAttribute('microns-per-pixel')) || undefined;
     if (input instanceof Blob) {
-      const label = input instanceof File ? input.webkitRelativePath || input.name : `frame ${frameId + 1}`;
+      const label = input instanceof File ? fileLabel(input) : `frame ${frameId + 1}`;
       return stationFrameInput({ encoded: new Uint8Array(await input.arrayBuffer()), label }, label, scale);
     }
     return stationFrameInput(input, `frame ${frameId + 1}`, scale);
@@ -449,19 +455,29 @@ export class SmearscopeReview extends HTMLElement {
       return;
     }
     const cells = addFrameResult(this.state, job.frameId, result);
-    const frame = this.state.frames[this.state.frames.length - 1];
+    const added = this.showNewFrame(this.state.frames[this.state.frames.length - 1], cells);
+    void job.image
+      .blob()
+      .then((blob) => this.store?.saveImage(job.frameId, blob))
+      .catch(() => undefined);
+    job.done(added);
+  }
+
+  /** Shows a frame that never reached the SDK as a failed one (counted, and acknowledged at sign-off). */
+  private addUnanalyzed(frameId: number, label: string, error: string): AddedFrame {
+    return this.showNewFrame(addFailedFrame(this.state, frameId, label, error), []);
+  }
+
+  /** Puts a frame just added to the state, and its cells, on screen; tells the host. */
+  private showNewFrame(frame: ReviewFrame, cells: ReviewCell[]): AddedFrame {
     this.frameIndex.set(frame.id, frame);
     for (const cell of cells) this.cellIndex.set(cell.id, cell);
     this.views.overview.addFrame(frame, cells);
     this.views.gallery.addCells(cells);
     this.querySelector('[data-role=drop-hint]')?.remove();
     this.refresh();
-    void job.image
-      .blob()
-      .then((blob) => this.store?.saveImage(job.frameId, blob))
-      .catch(() => undefined);
-    this.dispatchEvent(new CustomEvent('smearscope-frame', { detail: { frameId: job.frameId, cells: cells.length, error: frame.error } }));
-    job.done({ frameId: job.frameId, cells: cells.length, ...(frame.error ? { error: frame.error } : {}) });
+    this.dispatchEvent(new CustomEvent('smearscope-frame', { detail: { frameId: frame.id, cells: cells.length, error: frame.error } }));
+    return { frameId: frame.id, cells: cells.length, ...(frame.error ? { error: frame.error } : {}) };
   }
 
   private select(id: string, focus: boolean): void {

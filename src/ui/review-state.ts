@@ -103,6 +103,13 @@ export function emptyState(model?: ModelRef): ReviewState {
   };
 }
 
+/** Adds a frame the SDK never analyzed (the station could not hand it over), with why. */
+export function addFailedFrame(state: ReviewState, frameId: number, label: string, error: string): ReviewFrame {
+  const frame: ReviewFrame = { id: frameId, label, width: 0, height: 0, error };
+  state.frames.push(frame);
+  return frame;
+}
+
 /** Adds one analyzed frame and its cells; returns the new cells. `frameId` comes from addFrame's caller. */
 export function addFrameResult(state: ReviewState, frameId: number, result: FrameResult): ReviewCell[] {
   state.frames.push({

@@ -45,6 +45,9 @@ smearscope-review .ss-outlines [data-outline-class=unidentified] rect { stroke-d
 smearscope-review .ss-outlines text { fill: #fff; stroke: #000; stroke-width: 0.18em; paint-order: stroke; font-weight: 700; }
 smearscope-review .ss-outlines g.ss-selected rect, smearscope-review .ss-outlines g:focus-visible rect { stroke-width: calc(2.5 * var(--ss-stroke)); filter: drop-shadow(0 0 4px #000) drop-shadow(0 0 2px #fff); }
 smearscope-review .ss-outlines g:focus { outline: none; }
+smearscope-review .ss-frame[data-failed=true] { border: 2px solid #a00000; background: #fff5f5; }
+smearscope-review .ss-failed-mark { display: flex; align-items: center; justify-content: center; aspect-ratio: 4 / 3; border-radius: 4px; background: repeating-linear-gradient(45deg, #fde8e8 0 12px, #f6d2d2 12px 24px); color: #8a0000; font-weight: 700; font-size: 18px; }
+smearscope-review .ss-frame[data-failed=true] figcaption { color: #8a0000; }
 smearscope-review figcaption { font-size: 13px; padding: 4px 2px 0; color: #333; }
 smearscope-review .ss-warning { display: block; color: #8a0000; }
 smearscope-review .ss-differential .ss-warning { margin: 6px 0; padding: 6px 8px; font-size: 13px; background: #fde8e8; border-left: 4px solid #a00000; }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bccdFiles,
@@ -139,5 +140,47 @@ describe('review station frames (Chromium, wasm)', () => {
       ),
     ]);
     await screenshots(page, 'run-scale');
+  });
+
+  it('offers no TIFF in the file picker; a TIFF chosen anyway is a failed frame that says why; failed frames look failed', async () => {
+    await station.open(`backend=wasm&session=tiff&${PB8}`);
+    expect(await page.$eval('input[data-role=frame-input]', (input) => (input as HTMLInputElement).accept)).not.toMatch(/tif/i);
+    const [good] = bccdFiles(0, 1);
+    const tiff = join(mkdtempSync(join(tmpdir(), 'smearscope-tiff-')), 'frame.tif');
+    await sharp(good).tiff().toFile(tiff); // a valid TIFF: Chromium cannot decode it all the same
+    await openFrames(page, [good, tiff, corruptFrame()]); // as a folder or a drop would bring them
+    await waitForFrames(page, 3);
+    expect(await statusLine(page)).toMatch(/ · 3 frames \(2 failed\) · /);
+    const figures = await page.$$eval('figure[data-frame-id]', (all) =>
+      Object.fromEntries(
+        all.map((figure) => [
+          figure.querySelector('figcaption')!.textContent!.split(/[:·]/)[0].trim(),
+          {
+            failed: (figure as HTMLElement).dataset.failed === 'true',
+            caption: figure.querySelector('figcaption')!.textContent,
+            drawn: figure.querySelector('canvas') !== null,
+            mark: figure.querySelector('.ss-frame-image')!.textContent,
+            border: getComputedStyle(figure).borderTopColor,
+          },
+        ]),
+      ),
+    );
+    expect(figures['frame.tif']).toEqual({
+      failed: true,
+      caption:
+        'frame.tif: not analyzed — UNSUPPORTED_FORMAT: this browser cannot decode TIFF; save the frame as PNG or JPEG and open it again',
+      drawn: false,
+      mark: '✗ Not analyzed',
+      border: 'rgb(160, 0, 0)',
+    });
+    expect(figures['corrupt.jpg']).toMatchObject({
+      failed: true,
+      caption: expect.stringMatching(/^corrupt\.jpg: not analyzed — DECODE_FAILED/),
+      drawn: false,
+      border: 'rgb(160, 0, 0)',
+    });
+    expect(figures['BloodImage_00000.jpg']).toMatchObject({ failed: false, drawn: true });
+    expect(figures['BloodImage_00000.jpg'].border).not.toBe('rgb(160, 0, 0)');
+    await screenshots(page, 'failed-frames');
   });
 });
