@@ -169,8 +169,9 @@ export class SmearscopeReview extends HTMLElement {
     await this.store?.clear();
     this.foreign = null;
     this.state = emptyState(this.modelRef());
-    // The operator at the station stays for the next slide: the name shown is the name recorded.
+    // The operator and the scanner stay for the next slide: what the bar shows is what is recorded.
     this.state.operator = this.toolbar.operator.value;
+    this.keepScannerScale();
     this.selectedId = null;
     this.frameBitmaps.clear();
     this.ctx.state = this.state;
@@ -180,7 +181,7 @@ export class SmearscopeReview extends HTMLElement {
   }
 
   private async toFrameInput(input: Frame | EncodedFrame | Blob, frameId: number): Promise<FrameInput> {
-    const scale = Number(this.toolbar.scale.value) || Number(this.getAttribute('microns-per-pixel')) || undefined;
+    const scale = this.state.scannerMicronsPerPixel ?? (Number(this.getAttribute('microns-per-pixel')) || undefined);
     if (input instanceof Blob) {
       const label = input instanceof File ? fileLabel(input) : `frame ${frameId + 1}`;
       return stationFrameInput({ encoded: new Uint8Array(await input.arrayBuffer()), label }, label, scale);
@@ -235,11 +236,18 @@ export class SmearscopeReview extends HTMLElement {
     this.indexState();
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
+    this.toolbar.scale.value = this.state.scannerMicronsPerPixel ? String(this.state.scannerMicronsPerPixel) : '';
     this.wireToolbar();
     if (!foreign) for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
     this.buildViews();
     this.refresh();
     void this.runStream();
+  }
+
+  private keepScannerScale(): void {
+    const scale = Number(this.toolbar.scale.value);
+    if (scale > 0) this.state.scannerMicronsPerPixel = scale;
+    else delete this.state.scannerMicronsPerPixel;
   }
 
   private modelRef(): ModelRef {
@@ -391,6 +399,11 @@ export class SmearscopeReview extends HTMLElement {
     take(t.folder);
     t.operator.addEventListener('input', () => {
       this.state.operator = t.operator.value;
+      this.save();
+    });
+    // Kept with the session: frames added after a reload use it too (not silently estimated).
+    t.scale.addEventListener('input', () => {
+      this.keepScannerScale();
       this.save();
     });
     t.undo.addEventListener('click', () => this.undoLast());

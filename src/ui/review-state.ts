@@ -88,6 +88,8 @@ export interface ReviewState {
   undoStack: number[];
   signOff: SignOff | null;
   operator: string;
+  /** The scanner's µm/px as typed in the bar, for the frames still to come (absent: estimated). */
+  scannerMicronsPerPixel?: number;
 }
 
 export function emptyState(model?: ModelRef): ReviewState {

@@ -99,4 +99,16 @@ describe('review station sessions (Chromium, wasm)', () => {
     const who = await page.$$eval('table[data-role=audit-log] tbody tr', (rows) => rows.map((row) => row.children[1].textContent));
     expect(who).toEqual(['A. Cytologist', 'A. Cytologist']); // sign-off, reclassify
   });
+
+  it('keeps the typed µm/px across a reload: frames added after it use it, not an estimate', async () => {
+    await station.open(`backend=wasm&session=typed-scale&${PB8}`);
+    await page.type('input[data-role=microns-per-pixel]', '0.075');
+    await saved(page);
+    await station.open(`backend=wasm&session=typed-scale&${PB8}`);
+    expect(await page.$eval('input[data-role=microns-per-pixel]', (input) => (input as HTMLInputElement).value)).toBe('0.075');
+    await openFrames(page, bccdFiles(0, 1));
+    await waitForFrames(page, 1);
+    expect(await page.$eval('figure[data-frame-id] figcaption', (caption) => caption.textContent)).toMatch(/ · 0\.075 µm\/px$/);
+    await screenshots(page, 'typed-scale-after-reload');
+  });
 });
