@@ -27,7 +27,10 @@ import {
   cellsByFrame,
   changeRefusal,
   emptyState,
+  failPending,
   frameCount,
+  queueFrame,
+  settleFrame,
   reclassify,
   undo,
   type ModelRef,
@@ -58,6 +61,7 @@ interface Job {
 }
 
 const DEFAULT_TARGET = 200;
+const INTERRUPTED = 'INTERRUPTED: the page was reloaded (or closed) before this frame was analyzed; open it again';
 
 export class SmearscopeReview extends HTMLElement {
   private scope: Scope | undefined;
@@ -139,6 +143,8 @@ export class SmearscopeReview extends HTMLElement {
       analyzed = new Promise<AddedFrame>((done) => this.jobs.push({ frameId, done, image }));
       this.analyzing++;
       this.queue.push(frame);
+      queueFrame(this.state, frameId, frame.label ?? `frame ${frameId + 1}`);
+      this.save();
       this.showStatus();
       this.frameBitmaps.set(frameId, image);
     });
@@ -233,6 +239,8 @@ export class SmearscopeReview extends HTMLElement {
     if (stored && foreign) this.foreign = { state: stored.state, reason: foreign };
     // A session saved before the model was recorded, whose classes fit, is this model's from now on.
     this.state = this.ctx.state = stored && !foreign ? { ...stored.state, model } : emptyState(model);
+    // Frames still queued when the page went away never came back: failed frames now, said so below.
+    const interrupted = failPending(this.state, INTERRUPTED);
     this.indexState();
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
@@ -241,6 +249,12 @@ export class SmearscopeReview extends HTMLElement {
     if (!foreign) for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
     this.buildViews();
     this.refresh();
+    if (interrupted.length > 0) {
+      const n = interrupted.length;
+      this.showStatus(
+        `${n} frame${n === 1 ? ' was' : 's were'} not analyzed: the page was reloaded while ${n === 1 ? 'it' : 'they'} waited (marked failed; open ${n === 1 ? 'it' : 'them'} again)`,
+      );
+    }
     void this.runStream();
   }
 
@@ -420,6 +434,12 @@ export class SmearscopeReview extends HTMLElement {
       download(this.ownerDocument, `${this.fileStem()}.csv`, 'text/csv', cellsCsv(this.exportRecord())),
     );
     t.print.addEventListener('click', () => this.ownerDocument.defaultView?.print());
+    // Frames still queued are lost by a reload or a closed tab: the browser asks first.
+    this.ownerDocument.defaultView?.addEventListener('beforeunload', (event) => {
+      if (this.analyzing === 0) return;
+      event.preventDefault();
+      event.returnValue = ''; // older Chromium asks only with returnValue set
+    });
     this.ownerDocument.defaultView?.addEventListener('beforeprint', () => {
       this.views.log.element.open = true;
       this.renderPrintHeader();
@@ -454,14 +474,20 @@ export class SmearscopeReview extends HTMLElement {
     try {
       for await (const result of this.scope!.analyzeStream(this.queue, { includeCam })) this.onResult(result);
     } catch (error) {
-      this.showStatus(`analysis stopped: ${(error as Error).message}`);
-      for (const job of this.jobs.splice(0)) job.done({ frameId: job.frameId, cells: 0, error: (error as Error).message });
+      const message = (error as Error).message;
+      this.analyzing = 0;
+      for (const job of this.jobs.splice(0)) {
+        const label = settleFrame(this.state, job.frameId)?.label ?? `frame ${job.frameId + 1}`;
+        job.done(this.addUnanalyzed(job.frameId, label, `ANALYSIS_STOPPED: ${message}`));
+      }
+      this.showStatus(`analysis stopped: ${message}`);
     }
   }
 
   private onResult(result: FrameResult): void {
     const job = this.jobs.shift()!;
     this.analyzing--;
+    settleFrame(this.state, job.frameId);
     if (this.state.signOff) {
       // Signed while this frame was on its way: the signed review stays as signed.
       job.done({ frameId: job.frameId, cells: 0, error: 'the review was signed off before this frame was analyzed; not added' });

@@ -90,6 +90,13 @@ export interface ReviewState {
   operator: string;
   /** The scanner's µm/px as typed in the bar, for the frames still to come (absent: estimated). */
   scannerMicronsPerPixel?: number;
+  /** Frames queued for analysis whose results are not back: a reload loses them, and then says so. */
+  pending?: PendingFrame[];
+}
+
+export interface PendingFrame {
+  id: number;
+  label: string;
 }
 
 export function emptyState(model?: ModelRef): ReviewState {
@@ -110,6 +117,27 @@ export function addFailedFrame(state: ReviewState, frameId: number, label: strin
   const frame: ReviewFrame = { id: frameId, label, width: 0, height: 0, error };
   state.frames.push(frame);
   return frame;
+}
+
+/** Notes a frame queued for analysis (until settleFrame). */
+export function queueFrame(state: ReviewState, id: number, label: string): void {
+  (state.pending ??= []).push({ id, label });
+}
+
+/** Takes a frame off the queued list (its result came back); returns it. */
+export function settleFrame(state: ReviewState, id: number): PendingFrame | undefined {
+  const i = state.pending?.findIndex((frame) => frame.id === id) ?? -1;
+  if (i < 0) return undefined;
+  const [frame] = state.pending!.splice(i, 1);
+  if (state.pending!.length === 0) delete state.pending;
+  return frame;
+}
+
+/** Turns every frame still queued into a failed frame with `error` (they will not come back); returns them. */
+export function failPending(state: ReviewState, error: string): ReviewFrame[] {
+  const failed = (state.pending ?? []).map((frame) => addFailedFrame(state, frame.id, frame.label, error));
+  delete state.pending;
+  return failed;
 }
 
 /** Adds one analyzed frame and its cells; returns the new cells. `frameId` comes from addFrame's caller. */

@@ -6,6 +6,7 @@ import {
   classKey,
   launchStation,
   openFrames,
+  ready,
   saved,
   screenshots,
   signOffAnswer,
@@ -110,5 +111,48 @@ describe('review station sessions (Chromium, wasm)', () => {
     await waitForFrames(page, 1);
     expect(await page.$eval('figure[data-frame-id] figcaption', (caption) => caption.textContent)).toMatch(/ · 0\.075 µm\/px$/);
     await screenshots(page, 'typed-scale-after-reload');
+  });
+
+  it('asks before a reload while frames wait for analysis, and after one says how many were not analyzed', async () => {
+    await station.open(`backend=wasm&session=midway&${PB8}`);
+    const frames = bccdFiles(0, 30);
+    await page.click('[data-tab=overview]'); // the operator has used the page: the browser may ask before leaving it
+    await openFrames(page, frames);
+    await page.waitForFunction(() => document.querySelectorAll('figure[data-frame-id]').length >= 1, { polling: 50 });
+    expect(await statusLine(page)).toMatch(/analyzing \d+…$/);
+    let asked = 'no dialog';
+    page.once('dialog', (dialog) => {
+      asked = dialog.type();
+      void dialog.accept(); // leave the page
+    });
+    await page.reload();
+    expect(asked).toBe('beforeunload');
+    await ready(page);
+
+    const figures = await page.$$eval('figure[data-frame-id]', (all) =>
+      all.map((figure) => ({
+        failed: (figure as HTMLElement).dataset.failed === 'true',
+        caption: figure.querySelector('figcaption')!.textContent!,
+      })),
+    );
+    expect(figures).toHaveLength(frames.length); // every frame chosen is on screen: analyzed, or failed saying why
+    const lost = figures.filter((figure) => figure.failed);
+    expect(lost.length).toBeGreaterThan(0);
+    for (const figure of lost)
+      expect(figure.caption).toMatch(/: not analyzed — INTERRUPTED: the page was reloaded \(or closed\) before this frame was analyzed/);
+    const status = await statusLine(page);
+    expect(status).toMatch(new RegExp(`^${lost.length} frames? (was|were) not analyzed: the page was reloaded`));
+    expect(status).toContain(`${frames.length} frames (${lost.length} failed)`);
+    await screenshots(page, 'reload-midway');
+    // Nothing is left waiting: the next reload does not ask.
+    let askedAgain = false;
+    page.once('dialog', (dialog) => {
+      askedAgain = true;
+      void dialog.accept();
+    });
+    await page.reload();
+    await ready(page);
+    expect(askedAgain).toBe(false);
+    expect(await page.$$('figure[data-frame-id][data-failed=true]')).toHaveLength(lost.length);
   });
 });

@@ -4,7 +4,17 @@ import type { FrameResult } from '../../src/index.js';
 import { reviewedDifferential } from '../../src/ui/differential.js';
 import { cellsCsv, reviewExport } from '../../src/ui/exports.js';
 import { stationFrameInput } from '../../src/ui/frame-image.js';
-import { UNIDENTIFIED, addFrameResult, emptyState, reclassify, undo } from '../../src/ui/review-state.js';
+import {
+  UNIDENTIFIED,
+  addFrameResult,
+  emptyState,
+  failPending,
+  frameCount,
+  queueFrame,
+  reclassify,
+  settleFrame,
+  undo,
+} from '../../src/ui/review-state.js';
 import { foreignSessionReason } from '../../src/ui/session-model.js';
 import { MIN_REASON_CHARS, signOffBlockers, signOffReview } from '../../src/ui/sign-off.js';
 import { CameraFrame } from '../support/camera-frame.js';
@@ -197,6 +207,19 @@ describe('sign-off with failed frames', () => {
       accepted: true,
       signOff: { failedFrames: ['bad.jpg'], overridden: ['1 of 3 frames not analyzed (bad.jpg)'] },
     });
+  });
+});
+
+describe('frames queued for analysis', () => {
+  it('are kept in the state until their result is back; those left when the page went away become failed frames', () => {
+    const state = session();
+    queueFrame(state, 2, 'c.jpg');
+    queueFrame(state, 3, 'd.jpg');
+    expect(settleFrame(state, 2)).toEqual({ id: 2, label: 'c.jpg' });
+    const lost = failPending(state, 'INTERRUPTED: reloaded');
+    expect(lost).toEqual([{ id: 3, label: 'd.jpg', width: 0, height: 0, error: 'INTERRUPTED: reloaded' }]);
+    expect(state.pending).toBeUndefined();
+    expect(frameCount(state)).toBe('3 frames (1 failed)');
   });
 });
 
