@@ -4,6 +4,7 @@ import type { DifferentialReport, ScreeningFlag } from '../index.js';
 import { h, percent, replace } from './dom.js';
 import { UNIDENTIFIED } from './review-state.js';
 import type { StationContext } from './station-context.js';
+import { countOf } from './words.js';
 
 /** The sentence every screen and printout of the station carries. */
 export const SCREENING_AID_SENTENCE = 'Screening aid for a cytologist, never a diagnosis.';
@@ -143,7 +144,7 @@ export class DifferentialView {
     this.scaleFlag.hidden = !flag.raised;
     replace(
       this.scaleFlag,
-      h('strong', {}, `⚠ Scale warning on ${flag.framesWithWarning} of ${flag.framesSeen} frame${flag.framesSeen === 1 ? '' : 's'}: `),
+      h('strong', {}, `⚠ Scale warning on ${flag.framesWithWarning} of ${countOf(flag.framesSeen, 'frame')}: `),
       'the given µm/px disagrees with the erythrocytes by more than 25 %, so cell sizes, counts and flags may all be wrong. ' +
         'Check the µm/px (left empty, it is estimated per frame).',
     );

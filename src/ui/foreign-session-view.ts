@@ -4,6 +4,7 @@
 import { onConfirmedClick } from './confirm-button.js';
 import { h } from './dom.js';
 import { frameCount, type ReviewState } from './review-state.js';
+import { countOf } from './words.js';
 
 export function foreignSessionNotice(
   stored: ReviewState,
@@ -16,7 +17,7 @@ export function foreignSessionNotice(
   onConfirmedClick(discard, 'Discard the stored review?', actions.discard);
   const what =
     `${frameCount(stored)}, ` +
-    `${stored.cells.length} cell${stored.cells.length === 1 ? '' : 's'}, ${stored.log.length} change${stored.log.length === 1 ? '' : 's'} logged, ` +
+    `${countOf(stored.cells.length, 'cell')}, ${countOf(stored.log.length, 'change')} logged, ` +
     (stored.signOff ? `signed off by ${stored.signOff.by}` : 'not signed off');
   return h(
     'div',

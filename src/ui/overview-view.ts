@@ -4,6 +4,7 @@ import { classOfKey } from './class-keys.js';
 import { h, replace } from './dom.js';
 import { UNIDENTIFIED, type ReviewCell, type ReviewFrame } from './review-state.js';
 import type { StationContext } from './station-context.js';
+import { countOf } from './words.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** What the caption says of a scale the SDK did not take as given: every estimate says so. */
@@ -88,7 +89,7 @@ export class OverviewView {
       : 'scale unknown';
     replace(
       figure.caption,
-      frame.error ? `${frame.label}: not analyzed — ${frame.error}` : `${frame.label} · ${cells} cell${cells === 1 ? '' : 's'} · ${scale}`,
+      frame.error ? `${frame.label}: not analyzed — ${frame.error}` : `${frame.label} · ${countOf(cells, 'cell')} · ${scale}`,
       frame.scaleWarning
         ? h('span', { class: 'ss-warning', 'data-role': 'scale-warning' }, h('strong', {}, '⚠ Scale: '), frame.scaleWarning)
         : null,

@@ -46,6 +46,7 @@ import type { ClassInfo, StationContext } from './station-context.js';
 import { adoptStyles } from './styles.js';
 import { buildToolbar, download, type Toolbar } from './toolbar.js';
 import { isStationUndo } from './undo-key.js';
+import { countOf } from './words.js';
 
 /** What addFrame answers once the frame is analyzed. */
 export interface AddedFrame {
@@ -591,7 +592,7 @@ export class SmearscopeReview extends HTMLElement {
     if (!this.scope) return;
     const cells = this.state.cells.length;
     const base =
-      `${this.scope.card.id} on ${this.scope.backend} · ${frameCount(this.state)} · ${cells} cells` +
+      `${this.scope.card.id} on ${this.scope.backend} · ${frameCount(this.state)} · ${countOf(cells, 'cell')}` +
       (this.analyzing ? ` · analyzing ${this.analyzing}…` : '');
     this.toolbar.status.textContent = message ? `${message} — ${base}` : base;
   }
@@ -605,7 +606,7 @@ export class SmearscopeReview extends HTMLElement {
       h(
         'p',
         {},
-        `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${frameCount(this.state)} · ${this.state.cells.length} cells`,
+        `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${frameCount(this.state)} · ${countOf(this.state.cells.length, 'cell')}`,
       ),
       h(
         'p',

@@ -2,6 +2,7 @@
 // the audit log and the sign-off. Pure functions over JSON-able objects, so the same state is
 // rendered, stored in IndexedDB and exported without conversion.
 import type { CellResult, FrameResult } from '../index.js';
+import { countOf } from './words.js';
 
 /** The class a cell is shown under while nobody has decided it: the model abstained. */
 export const UNIDENTIFIED = 'unidentified';
@@ -230,7 +231,7 @@ export function failedFrames(state: ReviewState): ReviewFrame[] {
 export function frameCount(state: ReviewState): string {
   const n = state.frames.length;
   const failed = failedFrames(state).length;
-  return `${n} frame${n === 1 ? '' : 's'}${failed ? ` (${failed} failed)` : ''}`;
+  return `${countOf(n, 'frame')}${failed ? ` (${failed} failed)` : ''}`;
 }
 
 export function operatorName(state: ReviewState): string {

@@ -3,6 +3,7 @@
 // typed reason (for failed frames: the acknowledgement that the review covers the others only).
 import type { DifferentialReport } from '../index.js';
 import { UNIDENTIFIED, failedFrames, operatorName, type ReviewState, type SignOff } from './review-state.js';
+import { countOf } from './words.js';
 
 /** Failed frames named in a blocker; the rest are counted ("and 4 more"). */
 const NAMED_FAILURES = 3;
@@ -14,7 +15,7 @@ export const MIN_REASON_CHARS = 10;
 export function signOffBlockers(state: ReviewState, report: DifferentialReport): string[] {
   const blockers: string[] = [];
   const unidentified = state.cells.filter((cell) => cell.currentClass === UNIDENTIFIED).length;
-  if (unidentified > 0) blockers.push(`${unidentified} cell${unidentified === 1 ? '' : 's'} still unidentified`);
+  if (unidentified > 0) blockers.push(`${countOf(unidentified, 'cell')} still unidentified`);
   if (report.countedCells < report.targetCount) blockers.push(`${report.countedCells} of ${report.targetCount} cells counted`);
   const failed = failedFrames(state).map((frame) => frame.label);
   if (failed.length > 0) {

@@ -41,7 +41,7 @@ describe('review station sessions (Chromium, wasm)', () => {
     await saved(page);
 
     await station.open(`backend=wasm&session=switch&${PB8}`);
-    const notice = await page.$eval('[data-role=foreign-session]', (el) => (el as HTMLElement).innerText);
+    const notice = await page.$eval('[data-role=foreign-session]', (el) => el.textContent);
     expect(notice).toMatch(/made with model bm7-resnet10s \S+, and pb8-resnet10gc \S+ is loaded now/);
     expect(notice).toContain(`1 frame, ${cells} cell`);
     expect(await statusLine(page)).toMatch(/^pb8-resnet10gc on wasm · 0 frames · 0 cells/);
