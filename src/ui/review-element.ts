@@ -30,6 +30,7 @@ import {
   failPending,
   frameCount,
   queueFrame,
+  reviewRefusal,
   settleFrame,
   reclassify,
   undo,
@@ -259,6 +260,13 @@ export class SmearscopeReview extends HTMLElement {
     void this.runStream();
   }
 
+  /** reviewRefusal, with the operator field marked when it is the name that is missing. */
+  private reviewRefusal(): string | null {
+    const refusal = reviewRefusal(this.state);
+    if (refusal && !this.state.operator.trim()) this.toolbar.operator.setAttribute('aria-invalid', 'true');
+    return refusal;
+  }
+
   private keepScannerScale(): void {
     const scale = Number(this.toolbar.scale.value);
     if (scale > 0) this.state.scannerMicronsPerPixel = scale;
@@ -414,6 +422,7 @@ export class SmearscopeReview extends HTMLElement {
     take(t.folder);
     t.operator.addEventListener('input', () => {
       this.state.operator = t.operator.value;
+      t.operator.removeAttribute('aria-invalid');
       this.save();
     });
     // Kept with the session: frames added after a reload use it too (not silently estimated).
@@ -528,7 +537,7 @@ export class SmearscopeReview extends HTMLElement {
   }
 
   private reclassifyCell(id: string, to: string): void {
-    const refusal = changeRefusal(this.state);
+    const refusal = this.reviewRefusal();
     if (refusal) return this.showStatus(`Not changed: ${refusal}`);
     const focusInGallery = this.views.gallery.element.contains(this.ownerDocument.activeElement);
     const neighbour = this.views.gallery.neighbour(id);
@@ -545,6 +554,8 @@ export class SmearscopeReview extends HTMLElement {
   }
 
   private undoLast(): void {
+    const refusal = this.reviewRefusal();
+    if (refusal) return this.showStatus(`Not undone: ${refusal}`);
     const id = undo(this.state, new Date());
     if (!id) return this.showStatus(changeRefusal(this.state) ?? 'Nothing to undo');
     const cell = this.ctx.cellById(id)!;

@@ -186,6 +186,12 @@ export function changeRefusal(state: ReviewState): string | null {
   return state.signOff ? `the review was signed off by ${state.signOff.by}; start a new session to change it` : null;
 }
 
+/** Why the operator may not change a call now, or null: a signed review is locked, and every
+ * change is logged with the operator's name, so there must be one. */
+export function reviewRefusal(state: ReviewState): string | null {
+  return changeRefusal(state) ?? (state.operator.trim() ? null : 'type the operator name first: every change is logged with it');
+}
+
 /**
  * Moves a cell to class `to` (a class code or UNIDENTIFIED) and logs it. Returns false (nothing
  * changed, nothing logged) when the cell already is `to`; throws on an unknown cell or a signed

@@ -12,6 +12,7 @@ smearscope-review .ss-bar h1 { font-size: 16px; margin: 0 8px 0 0; font-weight: 
 smearscope-review .ss-bar label { display: inline-flex; gap: 6px; align-items: center; }
 smearscope-review .ss-bar input[type=text], smearscope-review .ss-bar input[type=number] { min-height: 44px; width: 8em; font: inherit; padding: 4px 8px; border-radius: 6px; border: 1px solid #8aa; }
 smearscope-review .ss-bar input[type=number] { width: 5.5em; }
+smearscope-review .ss-bar input[aria-invalid=true] { outline: 4px solid #ff6b5b; outline-offset: 1px; background: #fff0ee; }
 smearscope-review button, smearscope-review .ss-file { min-height: 44px; min-width: 44px; padding: 6px 12px; font: inherit; border-radius: 6px; border: 1px solid #5b6b7b; background: #fff; color: #1b1b1b; cursor: pointer; display: inline-flex; align-items: center; gap: 6px; }
 smearscope-review .ss-bar button, smearscope-review .ss-bar .ss-file { background: #34495c; color: #fff; border-color: #6f8499; }
 smearscope-review button[aria-pressed=true] { background: #f0c419; color: #1b1b1b; }

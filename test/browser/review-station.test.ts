@@ -99,6 +99,7 @@ describe('review station (Chromium, wasm)', () => {
   });
 
   it('reclassifies three cells by keyboard; the differential follows each change; Ctrl+Z undoes', async () => {
+    await page.type('input[data-role=operator]', 'A. Cytologist'); // every change is logged with it
     await page.click('[data-tab=gallery]');
     const before = await differential(page);
     const codes = Object.keys(before);
@@ -177,6 +178,8 @@ describe('review station (Chromium, wasm)', () => {
 
   it('refuses the sign-off while cells are unidentified, and accepts it once they are classified (short count overridden with a reason)', async () => {
     const answer = () => page.$eval('[data-role=sign-off-answer]', (p) => p.textContent ?? '');
+    await page.click('input[data-role=operator]', { count: 3 });
+    await page.keyboard.press('Backspace');
     await page.click('[data-action=sign-off]');
     expect(await answer()).toMatch(/refused: type the operator name/);
     await page.type('input[data-role=operator]', 'A. Cytologist');

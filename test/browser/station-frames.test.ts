@@ -78,7 +78,8 @@ describe('review station frames (Chromium, wasm)', () => {
     await openFrames(page, [...bccdFiles(0, 2), corruptFrame()]);
     await waitForFrames(page, 3);
     expect(await statusLine(page)).toMatch(/ · 3 frames \(1 failed\) · \d+ cells?$/);
-    // Review every cell, type the name: only the failed frame is left in the way.
+    // Type the name, review every cell: only the failed frame is left in the way.
+    await page.type('input[data-role=operator]', 'A. Cytologist');
     await page.click('[data-tab=gallery]');
     const ngs = await classKey(page, 'NGS');
     for (let guard = 0; guard < 50; guard++) {
@@ -87,7 +88,6 @@ describe('review station frames (Chromium, wasm)', () => {
       await next.click();
       await page.keyboard.press(ngs);
     }
-    await page.type('input[data-role=operator]', 'A. Cytologist');
     const blockers = await page.$eval('.ss-blockers', (list) => list.textContent);
     expect(blockers).toBe('✗ 1 of 3 frames not analyzed (corrupt.jpg)');
     await page.$eval('.ss-signoff', (section) => section.scrollIntoView());

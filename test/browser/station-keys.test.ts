@@ -32,6 +32,25 @@ describe('review station keyboard (Chromium, wasm)', () => {
     await station?.close();
   });
 
+  it('refuses a reclassification until the operator name is typed, and marks the field', async () => {
+    await page.click('[data-tab=gallery]');
+    const before = await tileClasses(page);
+    const [id, from] = Object.entries(before)[0];
+    await page.click(`[data-cell-id="${id}"]`);
+    await page.keyboard.press(await classKey(page, from === 'LYT' ? 'MON' : 'LYT'));
+    expect(await tileClasses(page)).toEqual(before);
+    expect(await statusLine(page)).toMatch(/^Not changed: type the operator name first: every change is logged with it/);
+    expect(await page.$eval('input[data-role=operator]', (input) => input.getAttribute('aria-invalid'))).toBe('true');
+    await screenshots(page, 'keys-no-operator');
+    await page.type('input[data-role=operator]', 'A. Cytologist');
+    expect(await page.$eval('input[data-role=operator]', (input) => input.getAttribute('aria-invalid'))).toBeNull();
+    await page.click(`[data-cell-id="${id}"]`);
+    await page.keyboard.press(await classKey(page, from === 'LYT' ? 'MON' : 'LYT'));
+    expect((await tileClasses(page))[id]).toBe(from === 'LYT' ? 'MON' : 'LYT');
+    await pressCtrl(page, 'z');
+    expect(await tileClasses(page)).toEqual(before);
+  });
+
   it('stops at the end of the group under review: extra key presses never change cells of another group', async () => {
     await page.click('[data-tab=gallery]');
     const before = await tileClasses(page);
@@ -73,10 +92,11 @@ describe('review station keyboard (Chromium, wasm)', () => {
     await page.click(`[data-cell-id="${id}"]`);
     await page.keyboard.press(await classKey(page, to));
     await page.click('input[data-role=operator]');
-    await page.keyboard.type('A. Cyto');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' (locum)');
     await pressCtrl(page, 'z');
     expect((await tileClasses(page))[id]).toBe(to);
-    expect(await page.$eval('input[data-role=operator]', (input) => (input as HTMLInputElement).value)).not.toBe('A. Cyto');
+    expect(await page.$eval('input[data-role=operator]', (input) => (input as HTMLInputElement).value)).toBe('A. Cytologist');
   });
 
   it('number keys reclassify a cell chosen in the overview, by a click or by Tab and Enter on its outline', async () => {
