@@ -45,6 +45,7 @@ export class DifferentialView {
   }
 
   render(report: DifferentialReport): void {
+    const rounding = roundingNote(report);
     this.progress.max = report.targetCount;
     this.progress.value = Math.min(report.countedCells, report.targetCount);
     this.progressText.textContent = `${report.countedCells} of ${report.targetCount} cells counted${report.targetReached ? ' — target reached' : ''}`;
@@ -89,9 +90,10 @@ export class DifferentialView {
           {},
           h('th', { scope: 'row' }, 'Counted'),
           h('td', { 'data-col': 'count' }, String(report.countedCells)),
-          h('td', {}, report.countedCells ? '100 %' : '–'),
+          h('td', {}, report.countedCells ? `100 %${rounding ? '*' : ''}` : '–'),
           h('td', {}),
         ),
+        rounding ? h('tr', {}, h('td', { colspan: 4, class: 'ss-note', 'data-role': 'rounding-note' }, `* ${rounding}`)) : null,
       ),
     );
     const unidentified = this.ctx.state.cells.filter((cell) => cell.currentClass === UNIDENTIFIED).length;
@@ -149,4 +151,12 @@ export class DifferentialView {
         'Check the µm/px (left empty, it is estimated per frame).',
     );
   }
+}
+
+/** When the rows, each rounded to 0.1 %, do not add up to the 100 % below them, says so (a reader
+ * adding them up should not suspect a lost cell). */
+function roundingNote(report: DifferentialReport): string | null {
+  const shown = report.differential.reduce((sum, row) => sum + Math.round(Number((row.percent ?? 0).toFixed(1)) * 10), 0) / 10; // as percent() shows them
+  if (report.countedCells === 0 || shown === 100) return null;
+  return `each row is rounded to 0.1 %; shown, they add up to ${shown.toFixed(1)} %`;
 }

@@ -82,6 +82,7 @@ smearscope-review .ss-table th, smearscope-review .ss-table td { white-space: no
 smearscope-review .ss-table th[scope=row], smearscope-review .ss-table thead th:first-child { text-align: left; }
 smearscope-review .ss-table th[scope=row] { white-space: normal; font-weight: 600; }
 smearscope-review .ss-table th[scope=row] .ss-swatch { vertical-align: -2px; margin-right: 4px; }
+smearscope-review .ss-table td.ss-note { white-space: normal; text-align: left; border-top: none; font-weight: 400; }
 smearscope-review .ss-table tfoot th, smearscope-review .ss-table tfoot td { font-weight: 700; border-top: 2px solid #888; }
 smearscope-review .ss-name { font-weight: 400; color: #444; }
 smearscope-review .ss-progress { display: flex; gap: 8px; align-items: center; font-size: 14px; }

@@ -13,6 +13,7 @@ import {
   signOffAnswer,
   type StationBrowser,
   statusLine,
+  tileClasses,
   waitForFrames,
 } from '../support/station.js';
 
@@ -183,5 +184,23 @@ describe('review station frames (Chromium, wasm)', () => {
     expect(figures['BloodImage_00000.jpg']).toMatchObject({ failed: false, drawn: true });
     expect(figures['BloodImage_00000.jpg'].border).not.toBe('rgb(160, 0, 0)');
     await screenshots(page, 'failed-frames');
+  });
+
+  it('says so when the rows, rounded to 0.1 %, do not add up to the 100 % of the footer', async () => {
+    await station.open(`backend=wasm&session=rounding&${PB8}`);
+    await openFrames(page, bccdFiles(0, 3));
+    await waitForFrames(page, 3);
+    await page.type('input[data-role=operator]', 'A. Cytologist');
+    await page.click('[data-tab=gallery]');
+    const ids = Object.keys(await tileClasses(page));
+    expect(ids).toHaveLength(3); // one leukocyte per frame: one each of three classes is 33.3 % three times
+    for (const [n, code] of ['EOS', 'LYT', 'MON'].entries()) {
+      await page.click(`[data-cell-id="${ids[n]}"]`);
+      await page.keyboard.press(await classKey(page, code));
+    }
+    const footer = await page.$$eval('table[data-role=differential] tfoot tr', (rows) => rows.map((row) => row.textContent));
+    expect(footer).toEqual(['Counted3100 %*', '* each row is rounded to 0.1 %; shown, they add up to 99.9 %']);
+    await page.$eval('table[data-role=differential] tfoot', (tfoot) => tfoot.scrollIntoView());
+    await screenshots(page, 'rounding-note');
   });
 });
