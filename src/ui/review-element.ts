@@ -503,13 +503,11 @@ export class SmearscopeReview extends HTMLElement {
       job.done({ frameId: job.frameId, cells: 0, error: 'the review was signed off before this frame was analyzed; not added' });
       return;
     }
+    // The image is stored before the state that shows its frame (one write chain): a reload in
+    // between must not leave a frame whose overview and crops can never be drawn.
+    this.saving = this.saving.then(async () => this.store?.saveImage(job.frameId, await job.image.blob())).catch(() => undefined);
     const cells = addFrameResult(this.state, job.frameId, result);
-    const added = this.showNewFrame(this.state.frames[this.state.frames.length - 1], cells);
-    void job.image
-      .blob()
-      .then((blob) => this.store?.saveImage(job.frameId, blob))
-      .catch(() => undefined);
-    job.done(added);
+    job.done(this.showNewFrame(this.state.frames[this.state.frames.length - 1], cells));
   }
 
   /** Shows a frame that never reached the SDK as a failed one (counted, and acknowledged at sign-off). */

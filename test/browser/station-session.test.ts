@@ -118,7 +118,7 @@ describe('review station sessions (Chromium, wasm)', () => {
     const frames = bccdFiles(0, 30);
     await page.click('[data-tab=overview]'); // the operator has used the page: the browser may ask before leaving it
     await openFrames(page, frames);
-    await page.waitForFunction(() => document.querySelectorAll('figure[data-frame-id]').length >= 1, { polling: 50 });
+    await page.waitForFunction(() => document.querySelectorAll('figure[data-frame-id]').length >= 1, { polling: 50, timeout: 120_000 });
     expect(await statusLine(page)).toMatch(/analyzing \d+…$/);
     let asked = 'no dialog';
     page.once('dialog', (dialog) => {
@@ -143,6 +143,18 @@ describe('review station sessions (Chromium, wasm)', () => {
     const status = await statusLine(page);
     expect(status).toMatch(new RegExp(`^${lost.length} frames? (was|were) not analyzed: the page was reloaded`));
     expect(status).toContain(`${frames.length} frames (${lost.length} failed)`);
+    // Every frame analyzed before the reload is drawn again: its image was stored before its state.
+    await page.waitForFunction(
+      () => {
+        const undrawn = [...document.querySelectorAll('figure[data-frame-id]:not([data-failed])')].find(
+          (figure) => figure.querySelector('canvas')!.width === 0,
+        );
+        undrawn?.scrollIntoView(); // frames are drawn once scrolled near the view
+        return undrawn === undefined;
+      },
+      { timeout: 60_000, polling: 200 },
+    );
+    await page.$eval('.ss-overview', (overview) => overview.scrollIntoView());
     await screenshots(page, 'reload-midway');
     // Nothing is left waiting: the next reload does not ask.
     let askedAgain = false;
