@@ -1,5 +1,6 @@
 // The selected cell, large: its crop (CAM on demand), the model's call with its probabilities,
 // the blast and atypical scores, and what the cytologist made of it.
+import { cellScores } from './cell-scores.js';
 import { drawCam, drawCrop } from './crop.js';
 import { h, replace } from './dom.js';
 import type { ReviewCell, ReviewFrame } from './review-state.js';
@@ -39,6 +40,7 @@ export class DetailView {
   private describe(cell: ReviewCell, frame: ReviewFrame): void {
     const name = (code: string) => this.ctx.classByCode.get(code)?.name ?? code;
     this.canvas.setAttribute('aria-label', `Cell ${cell.id} from ${frame.label}`);
+    const scores = cellScores(cell, this.ctx.scheme);
     const top = Object.entries(cell.probs)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3);
@@ -50,14 +52,15 @@ export class DetailView {
         {},
         `Model: ${name(cell.modelClass)} ${(cell.confidence * 100).toFixed(0)} %${cell.modelAbstained ? ' (abstained: sent to review)' : ''}`,
       ),
-      h(
-        'p',
-        {},
-        `Blast score ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ' ⚑ flagged' : ''}` +
-          (this.ctx.scheme.atypicalIndices.length
-            ? ` · atypical ${cell.pAtypical.toFixed(2)}${cell.atypicalFlag ? ' ⚑ flagged' : ''}`
-            : ''),
-      ),
+      scores.length > 0
+        ? h(
+            'p',
+            { 'data-role': 'cell-scores' },
+            scores
+              .map((s) => `${s.name === 'blast' ? 'Blast' : 'Atypical'} score ${s.value.toFixed(2)}${s.flagged ? ' ⚑ flagged' : ''}`)
+              .join(' · '),
+          )
+        : null,
       h(
         'ul',
         { class: 'ss-probs', 'aria-label': 'Top class probabilities' },

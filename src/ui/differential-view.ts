@@ -1,9 +1,10 @@
 // The live differential: counts, percentages with 95 % intervals, progress to the target, the
 // cells not counted, the blast (and atypical) share, and the flags with their thresholds.
-import type { DifferentialReport } from '../index.js';
+import type { DifferentialReport, ScreeningFlag } from '../index.js';
 import { h, percent, replace } from './dom.js';
 import { UNIDENTIFIED } from './review-state.js';
 import type { StationContext } from './station-context.js';
+import { countOf } from './words.js';
 
 /** The sentence every screen and printout of the station carries. */
 export const SCREENING_AID_SENTENCE = 'Screening aid for a cytologist, never a diagnosis.';
@@ -15,6 +16,7 @@ export class DifferentialView {
   private readonly progressText: HTMLElement;
   private readonly extras: HTMLElement;
   private readonly flags: HTMLElement;
+  private readonly scaleFlag: HTMLElement;
 
   constructor(private readonly ctx: StationContext) {
     this.table = h('table', { 'data-role': 'differential', class: 'ss-table' });
@@ -22,11 +24,13 @@ export class DifferentialView {
     this.progressText = h('span', { id: 'ss-progress-label' });
     this.extras = h('ul', { class: 'ss-extras' });
     this.flags = h('ul', { class: 'ss-flags', 'aria-label': 'Screening flags' });
+    this.scaleFlag = h('p', { class: 'ss-warning', 'data-role': 'scale-flag', hidden: true });
     this.element = h(
       'section',
       { class: 'ss-differential', 'aria-labelledby': 'ss-differential-title' },
       h('h2', { id: 'ss-differential-title' }, 'Differential (reviewed)'),
       h('div', { class: 'ss-progress' }, this.progress, this.progressText),
+      this.scaleFlag,
       this.table,
       this.extras,
       h('h3', {}, 'Flags'),
@@ -41,9 +45,11 @@ export class DifferentialView {
   }
 
   render(report: DifferentialReport): void {
+    const rounding = roundingNote(report);
     this.progress.max = report.targetCount;
     this.progress.value = Math.min(report.countedCells, report.targetCount);
     this.progressText.textContent = `${report.countedCells} of ${report.targetCount} cells counted${report.targetReached ? ' — target reached' : ''}`;
+    this.renderScaleFlag(report.scaleFlag);
     const rows = report.differential.map((row) =>
       h(
         'tr',
@@ -84,9 +90,10 @@ export class DifferentialView {
           {},
           h('th', { scope: 'row' }, 'Counted'),
           h('td', { 'data-col': 'count' }, String(report.countedCells)),
-          h('td', {}, report.countedCells ? '100 %' : '–'),
+          h('td', {}, report.countedCells ? `100 %${rounding ? '*' : ''}` : '–'),
           h('td', {}),
         ),
+        rounding ? h('tr', {}, h('td', { colspan: 4, class: 'ss-note', 'data-role': 'rounding-note' }, `* ${rounding}`)) : null,
       ),
     );
     const unidentified = this.ctx.state.cells.filter((cell) => cell.currentClass === UNIDENTIFIED).length;
@@ -104,18 +111,52 @@ export class DifferentialView {
       ...report.notCounted.filter((row) => row.count > 0).map((row) => h('li', {}, `${row.code} ${row.name}: ${row.count} (not counted)`)),
       group('Blasts', report.blast),
       group('Atypical', report.atypical),
-      h('li', {}, `Cells with blast score ≥ threshold: ${report.flaggedCells.blast}`),
+      report.blast ? h('li', {}, `Cells with blast score ≥ threshold: ${report.flaggedCells.blast}`) : null,
     );
+    // A flag on a group the model has no class for is not "not raised": it is not measured at all.
+    const measured = (flag: ScreeningFlag) => (flag.measure === 'blastPercent' ? report.blast : report.atypical) !== null;
+    const unmeasured = report.flags.filter((flag) => !measured(flag));
     replace(
       this.flags,
-      ...report.flags.map((flag) =>
-        h(
-          'li',
-          { 'data-raised': flag.raised ? 'true' : 'false' },
-          h('strong', {}, flag.raised ? '▲ RAISED ' : '○ not raised '),
-          `${flag.label} (threshold ${flag.thresholdPercent} %, measured ${percent(flag.valuePercent)}${flag.intervalAboveThreshold ? '; the whole interval is above it' : ''})`,
+      ...report.flags
+        .filter(measured)
+        .map((flag) =>
+          h(
+            'li',
+            { 'data-raised': flag.raised ? 'true' : 'false' },
+            h('strong', {}, flag.raised ? '▲ RAISED ' : '○ not raised '),
+            `${flag.label} (threshold ${flag.thresholdPercent} %, measured ${percent(flag.valuePercent)}${flag.intervalAboveThreshold ? '; the whole interval is above it' : ''})`,
+          ),
         ),
-      ),
+      ...[...new Set(unmeasured.map((flag) => flag.measure))].map((measure) => {
+        const group = measure === 'blastPercent' ? 'blast' : 'atypical';
+        const thresholds = unmeasured.filter((flag) => flag.measure === measure).map((flag) => `${flag.thresholdPercent} %`);
+        return h(
+          'li',
+          { 'data-raised': 'not-computed' },
+          h('strong', {}, '– not computed '),
+          `${group[0].toUpperCase()}${group.slice(1)} flags (${thresholds.join(', ')}): the model's scheme (${report.scheme.name}) has no ${group} class, so it measures no ${group} share.`,
+        );
+      }),
     );
   }
+
+  /** Above the table: a wrong scale puts every number below in doubt (each frame's own warning is in its caption). */
+  private renderScaleFlag(flag: DifferentialReport['scaleFlag']): void {
+    this.scaleFlag.hidden = !flag.raised;
+    replace(
+      this.scaleFlag,
+      h('strong', {}, `⚠ Scale warning on ${flag.framesWithWarning} of ${countOf(flag.framesSeen, 'frame')}: `),
+      'the given µm/px disagrees with the erythrocytes by more than 25 %, so cell sizes, counts and flags may all be wrong. ' +
+        'Check the µm/px (left empty, it is estimated per frame).',
+    );
+  }
+}
+
+/** When the rows, each rounded to 0.1 %, do not add up to the 100 % below them, says so (a reader
+ * adding them up should not suspect a lost cell). */
+function roundingNote(report: DifferentialReport): string | null {
+  const shown = report.differential.reduce((sum, row) => sum + Math.round(Number((row.percent ?? 0).toFixed(1)) * 10), 0) / 10; // as percent() shows them
+  if (report.countedCells === 0 || shown === 100) return null;
+  return `each row is rounded to 0.1 %; shown, they add up to ${shown.toFixed(1)} %`;
 }

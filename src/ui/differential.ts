@@ -9,9 +9,14 @@ export type Scheme = ResolvedScheme;
 /** The report of the session as reviewed now; the target defaults to the routine 200 cells. */
 export function reviewedDifferential(state: ReviewState, scheme: Scheme, targetCount: number): DifferentialReport {
   const slide = createSlide({ scheme, targetCount });
-  for (const cells of cellsByFrame(state.cells).values()) {
+  const byFrame = cellsByFrame(state.cells);
+  for (const frame of state.frames) {
+    if (frame.error) continue; // as `smearscope analyze`: a failed frame is not part of the slide
     // No stage positions: a reviewed session counts every cell shown (no cross-frame deduplication).
-    slide.add({ cells: cells.map((cell) => ({ decision: reviewedDecision(cell, scheme) })) });
+    slide.add({
+      cells: (byFrame.get(frame.id) ?? []).map((cell) => ({ decision: reviewedDecision(cell, scheme) })),
+      ...(frame.scaleWarning ? { scaleWarning: frame.scaleWarning } : {}),
+    });
   }
   return slide.report();
 }

@@ -95,3 +95,16 @@ export function cellsCsv(record: ReviewExport): string {
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
+
+/** A stored session this station could not open (another model's): kept as it was stored. */
+export interface StoredSessionExport {
+  format: 'smearscope-review-session/1';
+  exportedAt: string;
+  /** Why it was not opened here. */
+  notOpened: string;
+  session: ReviewState;
+}
+
+export function storedSessionExport(state: ReviewState, notOpened: string, at: Date): StoredSessionExport {
+  return { format: 'smearscope-review-session/1', exportedAt: at.toISOString(), notOpened, session: structuredClone(state) };
+}

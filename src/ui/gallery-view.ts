@@ -1,6 +1,8 @@
 // The gallery: a crop of every cell, grouped by current class (unidentified first), as one ARIA
 // listbox with a roving focus. Tiles are made once and moved between groups on a change, so a
 // reclassification redraws nothing and 2,000 cells stay smooth.
+import { cellScores } from './cell-scores.js';
+import { classOfKey } from './class-keys.js';
 import { drawCam, drawCrop } from './crop.js';
 import { h } from './dom.js';
 import { UNIDENTIFIED, type ReviewCell } from './review-state.js';
@@ -127,13 +129,15 @@ export class GalleryView {
     code.textContent = unidentified
       ? `? ${cell.modelClass} ${pct(cell.confidence)}`
       : `${cell.currentClass} ${edited ? '✎' : pct(cell.confidence)}`;
-    const scores = [`blast ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ' ⚑' : ''}`];
-    if (this.ctx.scheme.atypicalIndices.length > 0) scores.push(`atyp ${cell.pAtypical.toFixed(2)}${cell.atypicalFlag ? ' ⚑' : ''}`);
-    tile.querySelector('.ss-tile-scores')!.textContent = scores.join(' · ');
+    const scores = cellScores(cell, this.ctx.scheme);
+    tile.querySelector('.ss-tile-scores')!.textContent = scores
+      .map((s) => `${s.name === 'atypical' ? 'atyp' : s.name} ${s.value.toFixed(2)}${s.flagged ? ' ⚑' : ''}`)
+      .join(' · ');
     tile.setAttribute(
       'aria-label',
       `Cell ${cell.id}: ${info.name}${unidentified ? '' : ` (${cell.currentClass})`}${edited ? ', reviewed' : ''}; model said ${model?.name ?? cell.modelClass} ` +
-        `${pct(cell.confidence)}${cell.modelAbstained ? ', abstained' : ''}; blast score ${cell.pBlast.toFixed(2)}${cell.blastFlag ? ', flagged' : ''}`,
+        `${pct(cell.confidence)}${cell.modelAbstained ? ', abstained' : ''}` +
+        scores.map((s) => `; ${s.name} score ${s.value.toFixed(2)}${s.flagged ? ', flagged' : ''}`).join(''),
     );
   }
 
@@ -159,12 +163,21 @@ export class GalleryView {
     }
   }
 
-  /** The tile that takes the focus after `id` leaves its place: the next one, else the previous. */
+  /**
+   * The tile that takes the focus after `id` leaves its group: the next one in the group, else the
+   * previous; null when it was the group's only one. Never one of another group: the keys pressed
+   * next would overwrite calls the operator did not mean to touch.
+   */
   neighbour(id: string): string | null {
-    const tiles = this.allTiles();
-    const i = tiles.findIndex((tile) => tile.dataset.cellId === id);
-    const next = tiles[i + 1] ?? tiles[i - 1];
-    return next ? next.dataset.cellId! : null;
+    const tile = this.tiles.get(id);
+    const next = tile?.nextElementSibling ?? tile?.previousElementSibling;
+    return next instanceof HTMLElement ? next.dataset.cellId! : null;
+  }
+
+  /** The name of the group a cell's tile is in now. */
+  groupName(id: string): string {
+    const code = this.tiles.get(id)?.dataset.cellClass;
+    return (code && this.ctx.classByCode.get(code)?.name) ?? '';
   }
 
   private allTiles(): HTMLElement[] {
@@ -201,7 +214,7 @@ export class GalleryView {
         target = tiles[tiles.length - 1];
         break;
       default: {
-        const info = this.ctx.classes.find((c) => c.key === event.key);
+        const info = classOfKey(this.ctx.classes, event);
         if (!info) return;
         event.preventDefault();
         this.ctx.reclassify(current.dataset.cellId!, info.code);

@@ -5,6 +5,7 @@
 // Each is answered with { type: 'smearscope-frame-added', frameId, cells, error? }; a sign-off is
 // posted to the parent/opener as { type: 'smearscope-signoff', record }.
 import { type SmearscopeReview, defineSmearscopeReview } from './index.js';
+import { isStationUndo } from './undo-key.js';
 
 defineSmearscopeReview();
 const params = new URLSearchParams(location.search);
@@ -21,6 +22,14 @@ for (const [param, attribute] of [
   if (value) station.setAttribute(attribute, value);
 }
 document.body.append(station);
+
+// The station is the whole page: Ctrl+Z is its Undo wherever the focus is, also on the page itself
+// (after a click on a part of the station that takes no focus). Inside, the element handles it.
+document.addEventListener('keydown', (event) => {
+  if (station.contains(event.target as Node) || !isStationUndo(event)) return;
+  event.preventDefault();
+  station.undo();
+});
 
 window.addEventListener('message', (event: MessageEvent) => {
   if (event.origin !== location.origin || event.data?.type !== 'smearscope-frame') return;

@@ -1,10 +1,18 @@
 // The overview: each frame with its cells outlined in their class colour and labelled with the
 // class code (unidentified: dashed, "?"). An outline is a button: clicking it selects the cell.
-import { h } from './dom.js';
+import { classOfKey } from './class-keys.js';
+import { h, replace } from './dom.js';
 import { UNIDENTIFIED, type ReviewCell, type ReviewFrame } from './review-state.js';
 import type { StationContext } from './station-context.js';
+import { countOf } from './words.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+/** What the caption says of a scale the SDK did not take as given: every estimate says so. */
+const SCALE_SOURCE_NOTE: Record<NonNullable<ReviewFrame['scaleSource']>, string> = {
+  given: '',
+  frame: ' (estimated)',
+  run: ' (estimated from earlier frames)',
+};
 /** Frames are drawn at most this wide (CSS scales them down further): bounds canvas memory. */
 const MAX_FRAME_CANVAS_PX = 960;
 
@@ -35,7 +43,16 @@ export class OverviewView {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
         activate(event);
+        return;
       }
+      // Number keys reclassify as in the gallery: the focused outline's cell, else the selected one.
+      const info = classOfKey(ctx.classes, event);
+      const outline = (event.target as Element).closest<SVGGElement>('[data-outline-cell]');
+      const id = outline?.dataset.outlineCell ?? ctx.selected();
+      if (!info || !id) return;
+      event.preventDefault();
+      if (id !== ctx.selected()) ctx.select(id, { focus: false });
+      ctx.reclassify(id, info.code);
     });
   }
 
@@ -47,24 +64,36 @@ export class OverviewView {
     // Outline width in frame pixels, for a frame shown 260-480 px wide: 2-4 screen px (CSSOM: CSP-safe).
     svg.style.setProperty('--ss-stroke', `${Math.max(2, frame.width / 100)}px`);
     const caption = h('figcaption', {});
-    const image = h('div', { class: 'ss-frame-image' }, canvas, svg);
-    image.style.aspectRatio = `${Math.max(1, frame.width)} / ${Math.max(1, frame.height)}`; // CSSOM: allowed under a strict CSP
-    const figure = h('figure', { class: 'ss-frame', 'data-frame-id': frame.id }, image, caption);
+    // A failed frame looks failed (not an empty grey box that might still be loading); it is not drawn.
+    const image = frame.error
+      ? h('div', { class: 'ss-frame-image ss-failed-mark', role: 'img', 'aria-label': `${frame.label}: not analyzed` }, '✗ Not analyzed')
+      : h('div', { class: 'ss-frame-image' }, canvas, svg);
+    if (!frame.error) image.style.aspectRatio = `${Math.max(1, frame.width)} / ${Math.max(1, frame.height)}`; // CSSOM: allowed under a strict CSP
+    const figure = h(
+      'figure',
+      { class: 'ss-frame', 'data-frame-id': frame.id, 'data-failed': frame.error ? 'true' : undefined },
+      image,
+      caption,
+    );
     this.figures.set(frame.id, { canvas, svg, caption });
     for (const cell of cells) svg.append(this.outline(cell, frame));
     this.caption(frame, cells.length);
     this.element.append(figure);
-    this.visible.observe(figure);
+    if (!frame.error) this.visible.observe(figure);
   }
 
   private caption(frame: ReviewFrame, cells: number): void {
     const figure = this.figures.get(frame.id)!;
     const scale = frame.micronsPerPixel
-      ? `${frame.micronsPerPixel.toFixed(3)} µm/px${frame.scaleSource === 'frame' ? ' (estimated)' : ''}`
+      ? `${frame.micronsPerPixel.toFixed(3)} µm/px${SCALE_SOURCE_NOTE[frame.scaleSource ?? 'given']}`
       : 'scale unknown';
-    figure.caption.textContent = frame.error
-      ? `${frame.label}: not analyzed — ${frame.error}`
-      : `${frame.label} · ${cells} cell${cells === 1 ? '' : 's'} · ${scale}`;
+    replace(
+      figure.caption,
+      frame.error ? `${frame.label}: not analyzed — ${frame.error}` : `${frame.label} · ${countOf(cells, 'cell')} · ${scale}`,
+      frame.scaleWarning
+        ? h('span', { class: 'ss-warning', 'data-role': 'scale-warning' }, h('strong', {}, '⚠ Scale: '), frame.scaleWarning)
+        : null,
+    );
   }
 
   private async drawFrame(frameId: number): Promise<void> {

@@ -8,8 +8,10 @@ import { DetailView } from './detail-view.js';
 import { DifferentialView, SCREENING_AID_SENTENCE } from './differential-view.js';
 import { reviewedDifferential } from './differential.js';
 import { enableDrag } from './drag.js';
-import { cellsCsv, reviewExport, type ReviewExport } from './exports.js';
-import { droppedFiles, imageFiles } from './frame-files.js';
+import { cellsCsv, reviewExport, storedSessionExport, type ReviewExport } from './exports.js';
+import { foreignSessionNotice } from './foreign-session-view.js';
+import { onConfirmedClick } from './confirm-button.js';
+import { droppedFiles, fileLabel, imageFiles, undecodableImage } from './frame-files.js';
 import { frameImage, stationFrameInput, withOwnPixels } from './frame-image.js';
 import type { EncodedFrame, Frame } from '../frame.js';
 import { FrameBitmaps } from './frame-bitmaps.js';
@@ -20,22 +22,32 @@ import { OverviewView } from './overview-view.js';
 import { classColours } from './palette.js';
 import {
   UNIDENTIFIED,
+  addFailedFrame,
   addFrameResult,
   cellsByFrame,
   changeRefusal,
   emptyState,
+  failPending,
+  frameCount,
+  queueFrame,
+  reviewRefusal,
+  settleFrame,
   reclassify,
   undo,
+  type ModelRef,
   type ReviewCell,
   type ReviewFrame,
   type ReviewState,
 } from './review-state.js';
+import { foreignSessionReason } from './session-model.js';
 import { openSessionStore, type SessionStore } from './session-store.js';
 import { signOffBlockers, signOffReview } from './sign-off.js';
 import { SignOffView } from './sign-off-view.js';
 import type { ClassInfo, StationContext } from './station-context.js';
 import { adoptStyles } from './styles.js';
 import { buildToolbar, download, type Toolbar } from './toolbar.js';
+import { isStationUndo } from './undo-key.js';
+import { countOf } from './words.js';
 
 /** What addFrame answers once the frame is analyzed. */
 export interface AddedFrame {
@@ -51,6 +63,7 @@ interface Job {
 }
 
 const DEFAULT_TARGET = 200;
+const INTERRUPTED = 'INTERRUPTED: the page was reloaded (or closed) before this frame was analyzed; open it again';
 
 export class SmearscopeReview extends HTMLElement {
   private scope: Scope | undefined;
@@ -74,6 +87,8 @@ export class SmearscopeReview extends HTMLElement {
   private selectedId: string | null = null;
   private cam = false;
   private report: DifferentialReport | undefined;
+  /** A stored session of another model: shown as a notice, never opened, kept until discarded. */
+  private foreign: { state: ReviewState; reason: string } | null = null;
   /** Lookups by id over state.cells / state.frames (rebuilt by indexState). */
   private readonly cellIndex = new Map<string, ReviewCell>();
   private readonly frameIndex = new Map<number, ReviewFrame>();
@@ -113,18 +128,25 @@ export class SmearscopeReview extends HTMLElement {
   /** Analyzes one frame (raw pixels, encoded bytes, or an image File/Blob); resolves when its cells are on screen. */
   async addFrame(input: FrameInput | Blob): Promise<AddedFrame> {
     await this.readyPromise;
-    const refusal = changeRefusal(this.state);
+    const refusal = this.frameRefusal();
     if (refusal) throw new Error(refusal);
     // One at a time into the queue (not through the analysis), so frame ids follow the calls.
     let analyzed!: Promise<AddedFrame>;
     const queued = this.intake.then(async () => {
       const frameId = this.nextFrameId++;
+      const undecodable = input instanceof File ? undecodableImage(input.name) : null;
+      if (undecodable) {
+        analyzed = Promise.resolve(this.addUnanalyzed(frameId, fileLabel(input as File), undecodable));
+        return;
+      }
       const source = await withOwnPixels(input);
       const image = frameImage(source);
       const frame = await this.toFrameInput(source, frameId);
       analyzed = new Promise<AddedFrame>((done) => this.jobs.push({ frameId, done, image }));
       this.analyzing++;
       this.queue.push(frame);
+      queueFrame(this.state, frameId, frame.label ?? `frame ${frameId + 1}`);
+      this.save();
       this.showStatus();
       this.frameBitmaps.set(frameId, image);
     });
@@ -138,16 +160,26 @@ export class SmearscopeReview extends HTMLElement {
     return Promise.all(imageFiles(files as Iterable<File>).map((file) => this.addFrame(file)));
   }
 
+  /** Undoes the newest reclassification still standing (the Undo button, Ctrl+Z); a page that
+   * holds the station calls it for Ctrl+Z pressed outside it (the kiosk does). */
+  undo(): void {
+    if (this.started && this.views) this.undoLast();
+  }
+
   /** The JSON record of the session now (report, reviewed classes, audit log, sign-off). */
   exportRecord(): ReviewExport {
     return reviewExport(this.state, this.currentReport(), this.scope!.card, new Date());
   }
 
-  /** Forgets the session (screen and IndexedDB); the model stays loaded. */
+  /** Forgets the session (screen and IndexedDB), or a stored one of another model; the model stays loaded. */
   async newSession(): Promise<void> {
     await this.readyPromise;
     await this.store?.clear();
-    this.state = emptyState();
+    this.foreign = null;
+    this.state = emptyState(this.modelRef());
+    // The operator and the scanner stay for the next slide: what the bar shows is what is recorded.
+    this.state.operator = this.toolbar.operator.value;
+    this.keepScannerScale();
     this.selectedId = null;
     this.frameBitmaps.clear();
     this.ctx.state = this.state;
@@ -157,9 +189,9 @@ export class SmearscopeReview extends HTMLElement {
   }
 
   private async toFrameInput(input: Frame | EncodedFrame | Blob, frameId: number): Promise<FrameInput> {
-    const scale = Number(this.toolbar.scale.value) || Number(this.getAttribute('microns-per-pixel')) || undefined;
+    const scale = this.state.scannerMicronsPerPixel ?? (Number(this.getAttribute('microns-per-pixel')) || undefined);
     if (input instanceof Blob) {
-      const label = input instanceof File ? input.webkitRelativePath || input.name : `frame ${frameId + 1}`;
+      const label = input instanceof File ? fileLabel(input) : `frame ${frameId + 1}`;
       return stationFrameInput({ encoded: new Uint8Array(await input.arrayBuffer()), label }, label, scale);
     }
     return stationFrameInput(input, `frame ${frameId + 1}`, scale);
@@ -204,15 +236,51 @@ export class SmearscopeReview extends HTMLElement {
     };
     this.store = await openSessionStore(this.getAttribute('session') ?? 'default').catch(() => undefined);
     const stored = await this.store?.load().catch(() => null);
-    if (stored) this.state = this.ctx.state = stored.state;
+    const model = this.modelRef();
+    const foreign = stored ? foreignSessionReason(stored.state, model, scheme) : null;
+    if (stored && foreign) this.foreign = { state: stored.state, reason: foreign };
+    // A session saved before the model was recorded, whose classes fit, is this model's from now on.
+    this.state = this.ctx.state = stored && !foreign ? { ...stored.state, model } : emptyState(model);
+    // Frames still queued when the page went away never came back: failed frames now, said so below.
+    const interrupted = failPending(this.state, INTERRUPTED);
     this.indexState();
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
+    this.toolbar.scale.value = this.state.scannerMicronsPerPixel ? String(this.state.scannerMicronsPerPixel) : '';
     this.wireToolbar();
-    for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
+    if (!foreign) for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
     this.buildViews();
     this.refresh();
+    if (interrupted.length > 0) {
+      const n = interrupted.length;
+      this.showStatus(
+        `${n} frame${n === 1 ? ' was' : 's were'} not analyzed: the page was reloaded while ${n === 1 ? 'it' : 'they'} waited (marked failed; open ${n === 1 ? 'it' : 'them'} again)`,
+      );
+    }
     void this.runStream();
+  }
+
+  /** reviewRefusal, with the operator field marked when it is the name that is missing. */
+  private reviewRefusal(): string | null {
+    const refusal = reviewRefusal(this.state);
+    if (refusal && !this.state.operator.trim()) this.toolbar.operator.setAttribute('aria-invalid', 'true');
+    return refusal;
+  }
+
+  private keepScannerScale(): void {
+    const scale = Number(this.toolbar.scale.value);
+    if (scale > 0) this.state.scannerMicronsPerPixel = scale;
+    else delete this.state.scannerMicronsPerPixel;
+  }
+
+  private modelRef(): ModelRef {
+    return { id: this.scope!.card.id, version: this.scope!.card.version };
+  }
+
+  /** Why frames are not taken now, or null. */
+  private frameRefusal(): string | null {
+    if (this.foreign) return 'a stored review of another model is waiting: download or discard it first (see the notice)';
+    return changeRefusal(this.state);
   }
 
   private indexState(): void {
@@ -261,7 +329,13 @@ export class SmearscopeReview extends HTMLElement {
       h(
         'div',
         { role: 'tabpanel', id: `ss-panel-${tab.id}`, 'aria-labelledby': `ss-tab-${tab.id}`, hidden: i !== 0, 'data-panel': tab.id },
-        tab.id === 'overview' && this.state.frames.length === 0
+        tab.id === 'overview' && this.foreign
+          ? foreignSessionNotice(this.foreign.state, this.foreign.reason, {
+              download: () => this.downloadForeign(),
+              discard: () => void this.newSession(),
+            })
+          : null,
+        tab.id === 'overview' && !this.foreign && this.state.frames.length === 0
           ? h(
               'p',
               { class: 'ss-drop-hint', 'data-role': 'drop-hint' },
@@ -348,6 +422,12 @@ export class SmearscopeReview extends HTMLElement {
     take(t.folder);
     t.operator.addEventListener('input', () => {
       this.state.operator = t.operator.value;
+      t.operator.removeAttribute('aria-invalid');
+      this.save();
+    });
+    // Kept with the session: frames added after a reload use it too (not silently estimated).
+    t.scale.addEventListener('input', () => {
+      this.keepScannerScale();
       this.save();
     });
     t.undo.addEventListener('click', () => this.undoLast());
@@ -364,28 +444,21 @@ export class SmearscopeReview extends HTMLElement {
       download(this.ownerDocument, `${this.fileStem()}.csv`, 'text/csv', cellsCsv(this.exportRecord())),
     );
     t.print.addEventListener('click', () => this.ownerDocument.defaultView?.print());
+    // Frames still queued are lost by a reload or a closed tab: the browser asks first.
+    this.ownerDocument.defaultView?.addEventListener('beforeunload', (event) => {
+      if (this.analyzing === 0) return;
+      event.preventDefault();
+      event.returnValue = ''; // older Chromium asks only with returnValue set
+    });
     this.ownerDocument.defaultView?.addEventListener('beforeprint', () => {
       this.views.log.element.open = true;
       this.renderPrintHeader();
     });
-    let confirmUntil = 0;
-    t.newSession.addEventListener('click', () => {
-      if (Date.now() > confirmUntil) {
-        confirmUntil = Date.now() + 5000;
-        t.newSession.textContent = 'Discard this slide?';
-        setTimeout(() => (t.newSession.textContent = 'New slide'), 5000);
-        return;
-      }
-      confirmUntil = 0;
-      t.newSession.textContent = 'New slide';
-      void this.newSession();
-    });
+    onConfirmedClick(t.newSession, 'Discard this slide?', () => void this.newSession());
     this.addEventListener('keydown', (e) => {
-      const typing = (e.target as Element).closest('input, textarea');
-      if (!typing && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') {
-        e.preventDefault();
-        this.undoLast();
-      }
+      if (!isStationUndo(e)) return;
+      e.preventDefault();
+      this.undoLast();
     });
     this.addEventListener('dragover', (e) => {
       if (!e.dataTransfer?.types.includes('Files')) return;
@@ -411,33 +484,47 @@ export class SmearscopeReview extends HTMLElement {
     try {
       for await (const result of this.scope!.analyzeStream(this.queue, { includeCam })) this.onResult(result);
     } catch (error) {
-      this.showStatus(`analysis stopped: ${(error as Error).message}`);
-      for (const job of this.jobs.splice(0)) job.done({ frameId: job.frameId, cells: 0, error: (error as Error).message });
+      const message = (error as Error).message;
+      this.analyzing = 0;
+      for (const job of this.jobs.splice(0)) {
+        const label = settleFrame(this.state, job.frameId)?.label ?? `frame ${job.frameId + 1}`;
+        job.done(this.addUnanalyzed(job.frameId, label, `ANALYSIS_STOPPED: ${message}`));
+      }
+      this.showStatus(`analysis stopped: ${message}`);
     }
   }
 
   private onResult(result: FrameResult): void {
     const job = this.jobs.shift()!;
     this.analyzing--;
+    settleFrame(this.state, job.frameId);
     if (this.state.signOff) {
       // Signed while this frame was on its way: the signed review stays as signed.
       job.done({ frameId: job.frameId, cells: 0, error: 'the review was signed off before this frame was analyzed; not added' });
       return;
     }
+    // The image is stored before the state that shows its frame (one write chain): a reload in
+    // between must not leave a frame whose overview and crops can never be drawn.
+    this.saving = this.saving.then(async () => this.store?.saveImage(job.frameId, await job.image.blob())).catch(() => undefined);
     const cells = addFrameResult(this.state, job.frameId, result);
-    const frame = this.state.frames[this.state.frames.length - 1];
+    job.done(this.showNewFrame(this.state.frames[this.state.frames.length - 1], cells));
+  }
+
+  /** Shows a frame that never reached the SDK as a failed one (counted, and acknowledged at sign-off). */
+  private addUnanalyzed(frameId: number, label: string, error: string): AddedFrame {
+    return this.showNewFrame(addFailedFrame(this.state, frameId, label, error), []);
+  }
+
+  /** Puts a frame just added to the state, and its cells, on screen; tells the host. */
+  private showNewFrame(frame: ReviewFrame, cells: ReviewCell[]): AddedFrame {
     this.frameIndex.set(frame.id, frame);
     for (const cell of cells) this.cellIndex.set(cell.id, cell);
     this.views.overview.addFrame(frame, cells);
     this.views.gallery.addCells(cells);
     this.querySelector('[data-role=drop-hint]')?.remove();
     this.refresh();
-    void job.image
-      .blob()
-      .then((blob) => this.store?.saveImage(job.frameId, blob))
-      .catch(() => undefined);
-    this.dispatchEvent(new CustomEvent('smearscope-frame', { detail: { frameId: job.frameId, cells: cells.length, error: frame.error } }));
-    job.done({ frameId: job.frameId, cells: cells.length, ...(frame.error ? { error: frame.error } : {}) });
+    this.dispatchEvent(new CustomEvent('smearscope-frame', { detail: { frameId: frame.id, cells: cells.length, error: frame.error } }));
+    return { frameId: frame.id, cells: cells.length, ...(frame.error ? { error: frame.error } : {}) };
   }
 
   private select(id: string, focus: boolean): void {
@@ -448,20 +535,25 @@ export class SmearscopeReview extends HTMLElement {
   }
 
   private reclassifyCell(id: string, to: string): void {
-    const refusal = changeRefusal(this.state);
+    const refusal = this.reviewRefusal();
     if (refusal) return this.showStatus(`Not changed: ${refusal}`);
     const focusInGallery = this.views.gallery.element.contains(this.ownerDocument.activeElement);
     const neighbour = this.views.gallery.neighbour(id);
+    const group = this.views.gallery.groupName(id);
     const cell = this.ctx.cellById(id)!;
     const from = cell.currentClass;
     if (!reclassify(this.state, id, to, new Date())) return;
     this.afterChange(cell);
-    this.showStatus(`Cell ${id}: ${from} → ${to}`);
-    // Keyboard review goes on with the cell that took this one's place, as on an analyzer.
+    // Keyboard review goes on with the cell that took this one's place, as on an analyzer; at the
+    // group's end it stays on this cell (a repeated key changes nothing) and says so.
+    const end = focusInGallery && !neighbour ? ` — no more cells in “${group}”; focus stays on this cell` : '';
+    this.showStatus(`Cell ${id}: ${from} → ${to}${end}`);
     if (focusInGallery) this.select(neighbour ?? id, true);
   }
 
   private undoLast(): void {
+    const refusal = this.reviewRefusal();
+    if (refusal) return this.showStatus(`Not undone: ${refusal}`);
     const id = undo(this.state, new Date());
     if (!id) return this.showStatus(changeRefusal(this.state) ?? 'Nothing to undo');
     const cell = this.ctx.cellById(id)!;
@@ -509,7 +601,7 @@ export class SmearscopeReview extends HTMLElement {
     if (!this.scope) return;
     const cells = this.state.cells.length;
     const base =
-      `${this.scope.card.id} on ${this.scope.backend} · ${this.state.frames.length} frames · ${cells} cells` +
+      `${this.scope.card.id} on ${this.scope.backend} · ${frameCount(this.state)} · ${countOf(cells, 'cell')}` +
       (this.analyzing ? ` · analyzing ${this.analyzing}…` : '');
     this.toolbar.status.textContent = message ? `${message} — ${base}` : base;
   }
@@ -523,7 +615,7 @@ export class SmearscopeReview extends HTMLElement {
       h(
         'p',
         {},
-        `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${this.state.frames.length} frames · ${this.state.cells.length} cells`,
+        `Printed ${localTime(new Date().toISOString())} · model ${this.scope!.card.id} ${this.scope!.card.version} · ${frameCount(this.state)} · ${countOf(this.state.cells.length, 'cell')}`,
       ),
       h(
         'p',
@@ -534,8 +626,21 @@ export class SmearscopeReview extends HTMLElement {
     );
   }
 
-  /** Saves after the previous save finished (IndexedDB writes in order, never two at once). */
+  private downloadForeign(): void {
+    const { state, reason } = this.foreign!;
+    const record = storedSessionExport(state, reason, new Date());
+    download(
+      this.ownerDocument,
+      `${this.fileStem()}-${state.model?.id ?? 'unknown-model'}.json`,
+      'application/json',
+      JSON.stringify(record, null, 2),
+    );
+  }
+
+  /** Saves after the previous save finished (IndexedDB writes in order, never two at once). Not
+   * while a stored session of another model waits: that one stays as stored until discarded. */
   private save(): void {
+    if (this.foreign) return;
     const snapshot = structuredClone(this.state);
     this.saving = this.saving
       .then(() => this.store?.saveState(snapshot))

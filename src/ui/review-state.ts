@@ -2,6 +2,7 @@
 // the audit log and the sign-off. Pure functions over JSON-able objects, so the same state is
 // rendered, stored in IndexedDB and exported without conversion.
 import type { CellResult, FrameResult } from '../index.js';
+import { countOf } from './words.js';
 
 /** The class a cell is shown under while nobody has decided it: the model abstained. */
 export const UNIDENTIFIED = 'unidentified';
@@ -13,8 +14,11 @@ export interface ReviewFrame {
   height: number;
   /** The scale the SDK used; absent when the frame failed before it was known. */
   micronsPerPixel?: number;
-  /** 'given' (the scanner's, typed in the bar) or 'frame' (estimated from its erythrocytes). */
+  /** 'given' (the frame's or the scanner's, typed in the bar), 'frame' (estimated from its
+   * erythrocytes) or 'run' (estimated from the frames before it). */
   scaleSource?: FrameResult['scaleSource'];
+  /** The SDK's warning that the given scale disagrees with the frame's erythrocytes. */
+  scaleWarning?: string;
   /** Set when the SDK could not analyze the frame. */
   error?: string;
 }
@@ -64,10 +68,20 @@ export interface SignOff {
   overrideReason?: string;
   /** The blockers overridden, in words. */
   overridden: string[];
+  /** Labels of the frames not analyzed (failed) when it was signed: the review covers the others only. */
+  failedFrames: string[];
+}
+
+/** The model a session's cells were classified by (its card's id and version). */
+export interface ModelRef {
+  id: string;
+  version: string;
 }
 
 export interface ReviewState {
   version: 1;
+  /** The model of every call in the session; absent in sessions saved before it was recorded. */
+  model?: ModelRef;
   frames: ReviewFrame[];
   cells: ReviewCell[];
   log: AuditEntry[];
@@ -75,10 +89,56 @@ export interface ReviewState {
   undoStack: number[];
   signOff: SignOff | null;
   operator: string;
+  /** The scanner's µm/px as typed in the bar, for the frames still to come (absent: estimated). */
+  scannerMicronsPerPixel?: number;
+  /** Frames queued for analysis whose results are not back: a reload loses them, and then says so. */
+  pending?: PendingFrame[];
 }
 
-export function emptyState(): ReviewState {
-  return { version: 1, frames: [], cells: [], log: [], undoStack: [], signOff: null, operator: '' };
+export interface PendingFrame {
+  id: number;
+  label: string;
+}
+
+export function emptyState(model?: ModelRef): ReviewState {
+  return {
+    version: 1,
+    ...(model ? { model: { ...model } } : {}),
+    frames: [],
+    cells: [],
+    log: [],
+    undoStack: [],
+    signOff: null,
+    operator: '',
+  };
+}
+
+/** Adds a frame the SDK never analyzed (the station could not hand it over), with why. */
+export function addFailedFrame(state: ReviewState, frameId: number, label: string, error: string): ReviewFrame {
+  const frame: ReviewFrame = { id: frameId, label, width: 0, height: 0, error };
+  state.frames.push(frame);
+  return frame;
+}
+
+/** Notes a frame queued for analysis (until settleFrame). */
+export function queueFrame(state: ReviewState, id: number, label: string): void {
+  (state.pending ??= []).push({ id, label });
+}
+
+/** Takes a frame off the queued list (its result came back); returns it. */
+export function settleFrame(state: ReviewState, id: number): PendingFrame | undefined {
+  const i = state.pending?.findIndex((frame) => frame.id === id) ?? -1;
+  if (i < 0) return undefined;
+  const [frame] = state.pending!.splice(i, 1);
+  if (state.pending!.length === 0) delete state.pending;
+  return frame;
+}
+
+/** Turns every frame still queued into a failed frame with `error` (they will not come back); returns them. */
+export function failPending(state: ReviewState, error: string): ReviewFrame[] {
+  const failed = (state.pending ?? []).map((frame) => addFailedFrame(state, frame.id, frame.label, error));
+  delete state.pending;
+  return failed;
 }
 
 /** Adds one analyzed frame and its cells; returns the new cells. `frameId` comes from addFrame's caller. */
@@ -89,6 +149,7 @@ export function addFrameResult(state: ReviewState, frameId: number, result: Fram
     width: result.width,
     height: result.height,
     ...(result.micronsPerPixel !== undefined ? { micronsPerPixel: result.micronsPerPixel, scaleSource: result.scaleSource } : {}),
+    ...(result.scaleWarning ? { scaleWarning: result.scaleWarning } : {}),
     ...(result.error ? { error: `${result.error.code}: ${result.error.message}` } : {}),
   });
   const cells = result.cells
@@ -125,6 +186,12 @@ export function changeRefusal(state: ReviewState): string | null {
   return state.signOff ? `the review was signed off by ${state.signOff.by}; start a new session to change it` : null;
 }
 
+/** Why the operator may not change a call now, or null: a signed review is locked, and every
+ * change is logged with the operator's name, so there must be one. */
+export function reviewRefusal(state: ReviewState): string | null {
+  return changeRefusal(state) ?? (state.operator.trim() ? null : 'type the operator name first: every change is logged with it');
+}
+
 /**
  * Moves a cell to class `to` (a class code or UNIDENTIFIED) and logs it. Returns false (nothing
  * changed, nothing logged) when the cell already is `to`; throws on an unknown cell or a signed
@@ -159,6 +226,18 @@ export function undo(state: ReviewState, at: Date): string | null {
   });
   cell.currentClass = entry.from!;
   return cell.id;
+}
+
+/** The frames the SDK could not analyze. */
+export function failedFrames(state: ReviewState): ReviewFrame[] {
+  return state.frames.filter((frame) => frame.error);
+}
+
+/** "9 frames (2 failed)": wherever the frame count is shown, the failures are shown with it. */
+export function frameCount(state: ReviewState): string {
+  const n = state.frames.length;
+  const failed = failedFrames(state).length;
+  return `${countOf(n, 'frame')}${failed ? ` (${failed} failed)` : ''}`;
 }
 
 export function operatorName(state: ReviewState): string {

@@ -1,7 +1,12 @@
-// The sign-off rule: a review is complete when nothing is left unidentified and the counted
-// cells reach the target; otherwise the operator may still sign with a typed reason.
+// The sign-off rule: a review is complete when nothing is left unidentified, the counted cells
+// reach the target and every frame was analyzed; otherwise the operator may still sign with a
+// typed reason (for failed frames: the acknowledgement that the review covers the others only).
 import type { DifferentialReport } from '../index.js';
-import { UNIDENTIFIED, operatorName, type ReviewState, type SignOff } from './review-state.js';
+import { UNIDENTIFIED, failedFrames, operatorName, type ReviewState, type SignOff } from './review-state.js';
+import { countOf } from './words.js';
+
+/** Failed frames named in a blocker; the rest are counted ("and 4 more"). */
+const NAMED_FAILURES = 3;
 
 /** A reason shorter than this is not a reason ("ok", "x"). */
 export const MIN_REASON_CHARS = 10;
@@ -10,8 +15,14 @@ export const MIN_REASON_CHARS = 10;
 export function signOffBlockers(state: ReviewState, report: DifferentialReport): string[] {
   const blockers: string[] = [];
   const unidentified = state.cells.filter((cell) => cell.currentClass === UNIDENTIFIED).length;
-  if (unidentified > 0) blockers.push(`${unidentified} cell${unidentified === 1 ? '' : 's'} still unidentified`);
+  if (unidentified > 0) blockers.push(`${countOf(unidentified, 'cell')} still unidentified`);
   if (report.countedCells < report.targetCount) blockers.push(`${report.countedCells} of ${report.targetCount} cells counted`);
+  const failed = failedFrames(state).map((frame) => frame.label);
+  if (failed.length > 0) {
+    const named =
+      failed.slice(0, NAMED_FAILURES).join(', ') + (failed.length > NAMED_FAILURES ? ` and ${failed.length - NAMED_FAILURES} more` : '');
+    blockers.push(`${failed.length} of ${state.frames.length} frames not analyzed (${named})`);
+  }
   if (state.cells.length === 0) blockers.push('no cells analyzed');
   return blockers;
 }
@@ -37,6 +48,7 @@ export function signOffReview(state: ReviewState, report: DifferentialReport, ov
     by: operatorName(state),
     at: at.toISOString(),
     overridden: blockers,
+    failedFrames: failedFrames(state).map((frame) => frame.label),
     ...(blockers.length ? { overrideReason: reason } : {}),
   };
   state.signOff = signOff;

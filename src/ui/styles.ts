@@ -12,6 +12,7 @@ smearscope-review .ss-bar h1 { font-size: 16px; margin: 0 8px 0 0; font-weight: 
 smearscope-review .ss-bar label { display: inline-flex; gap: 6px; align-items: center; }
 smearscope-review .ss-bar input[type=text], smearscope-review .ss-bar input[type=number] { min-height: 44px; width: 8em; font: inherit; padding: 4px 8px; border-radius: 6px; border: 1px solid #8aa; }
 smearscope-review .ss-bar input[type=number] { width: 5.5em; }
+smearscope-review .ss-bar input[aria-invalid=true] { outline: 4px solid #ff6b5b; outline-offset: 1px; background: #fff0ee; }
 smearscope-review button, smearscope-review .ss-file { min-height: 44px; min-width: 44px; padding: 6px 12px; font: inherit; border-radius: 6px; border: 1px solid #5b6b7b; background: #fff; color: #1b1b1b; cursor: pointer; display: inline-flex; align-items: center; gap: 6px; }
 smearscope-review .ss-bar button, smearscope-review .ss-bar .ss-file { background: #34495c; color: #fff; border-color: #6f8499; }
 smearscope-review button[aria-pressed=true] { background: #f0c419; color: #1b1b1b; }
@@ -29,6 +30,10 @@ smearscope-review [role=tab] { border-radius: 6px 6px 0 0; border-bottom: none; 
 smearscope-review [role=tab][aria-selected=true] { background: #f4f4f2; font-weight: 600; box-shadow: inset 0 3px 0 #20303f; }
 smearscope-review [role=tabpanel] { overflow: auto; min-height: 0; padding: 10px; }
 smearscope-review .ss-drop-hint { margin: 40px auto; max-width: 36em; padding: 32px; border: 3px dashed #8a97a3; border-radius: 12px; text-align: center; color: #3b4955; }
+smearscope-review .ss-notice { margin: 24px auto; max-width: 44em; padding: 16px 20px; border: 2px solid #b35900; border-left-width: 8px; border-radius: 8px; background: #fff4e5; }
+smearscope-review .ss-notice h2 { margin: 0 0 8px; font-size: 17px; }
+smearscope-review .ss-notice p { margin: 0 0 8px; }
+smearscope-review .ss-notice-actions { display: flex; flex-wrap: wrap; gap: 8px; }
 smearscope-review.ss-dragging-files .ss-views { outline: 4px dashed #0072b2; outline-offset: -8px; }
 smearscope-review .ss-overview { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 10px; }
 smearscope-review .ss-frame { margin: 0; background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: 4px; }
@@ -41,7 +46,13 @@ smearscope-review .ss-outlines [data-outline-class=unidentified] rect { stroke-d
 smearscope-review .ss-outlines text { fill: #fff; stroke: #000; stroke-width: 0.18em; paint-order: stroke; font-weight: 700; }
 smearscope-review .ss-outlines g.ss-selected rect, smearscope-review .ss-outlines g:focus-visible rect { stroke-width: calc(2.5 * var(--ss-stroke)); filter: drop-shadow(0 0 4px #000) drop-shadow(0 0 2px #fff); }
 smearscope-review .ss-outlines g:focus { outline: none; }
+smearscope-review .ss-frame[data-failed=true] { border: 2px solid #a00000; background: #fff5f5; }
+smearscope-review .ss-failed-mark { display: flex; align-items: center; justify-content: center; aspect-ratio: 4 / 3; border-radius: 4px; background: repeating-linear-gradient(45deg, #fde8e8 0 12px, #f6d2d2 12px 24px); color: #8a0000; font-weight: 700; font-size: 18px; }
+smearscope-review .ss-frame[data-failed=true] figcaption { color: #8a0000; }
 smearscope-review figcaption { font-size: 13px; padding: 4px 2px 0; color: #333; }
+smearscope-review .ss-warning { display: block; color: #8a0000; }
+smearscope-review .ss-differential .ss-warning { margin: 6px 0; padding: 6px 8px; font-size: 13px; background: #fde8e8; border-left: 4px solid #a00000; }
+smearscope-review .ss-warning[hidden] { display: none; }
 smearscope-review .ss-group { margin: 0 0 12px; content-visibility: auto; contain-intrinsic-size: auto 160px; }
 smearscope-review .ss-group h3 { margin: 0 0 6px; font-size: 15px; display: flex; align-items: center; gap: 6px; }
 smearscope-review .ss-group.ss-drop-over, smearscope-review .ss-classbar button.ss-drop-over { outline: 4px solid #0072b2; background: #dbeaf5; }
@@ -71,6 +82,7 @@ smearscope-review .ss-table th, smearscope-review .ss-table td { white-space: no
 smearscope-review .ss-table th[scope=row], smearscope-review .ss-table thead th:first-child { text-align: left; }
 smearscope-review .ss-table th[scope=row] { white-space: normal; font-weight: 600; }
 smearscope-review .ss-table th[scope=row] .ss-swatch { vertical-align: -2px; margin-right: 4px; }
+smearscope-review .ss-table td.ss-note { white-space: normal; text-align: left; border-top: none; font-weight: 400; }
 smearscope-review .ss-table tfoot th, smearscope-review .ss-table tfoot td { font-weight: 700; border-top: 2px solid #888; }
 smearscope-review .ss-name { font-weight: 400; color: #444; }
 smearscope-review .ss-progress { display: flex; gap: 8px; align-items: center; font-size: 14px; }

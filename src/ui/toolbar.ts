@@ -1,6 +1,7 @@
 // The station's top bar: open frames (files or a folder), the scanner's scale, the operator,
 // undo, CAM, exports, a new session, and the status line.
 import { h } from './dom.js';
+import { DECODABLE_IMAGE_TYPES } from './frame-files.js';
 
 export interface Toolbar {
   element: HTMLElement;
@@ -22,7 +23,7 @@ export function buildToolbar(title: string): Toolbar {
   const files = h('input', {
     type: 'file',
     multiple: true,
-    accept: 'image/jpeg,image/png,image/tiff',
+    accept: DECODABLE_IMAGE_TYPES,
     'data-role': 'frame-input',
     'aria-label': 'Open frames',
   });

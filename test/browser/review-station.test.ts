@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ElementHandle, type KeyInput, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { STATION_PAGE } from '../../src/cli/serve.js';
 import { startStaticServer, type StaticServer } from '../../src/cli/static-server.js';
 import { chromePath, chromiumArgs } from '../support/chromium.js';
 import { BCCD_DIR, BCCD_MICRONS_PER_PIXEL } from '../support/frames.js';
+import { allowDownloads, differential, ready, SHOTS, tileClasses, VIEWPORTS } from '../support/station.js';
 
 // The review station in real Chromium, served as `smearscope serve` serves it (the page at /),
 // driven by real clicks, keys and the file input: 20 BCCD frames, review, sign-off, reload, export.
@@ -15,22 +15,13 @@ const FRAMES = readdirSync(BCCD_DIR)
   .filter((name) => name.endsWith('.jpg'))
   .sort()
   .slice(0, 20);
-const SHOTS = mkdtempSync(join(tmpdir(), 'smearscope-review-shots-'));
-const DOWNLOADS = mkdtempSync(join(tmpdir(), 'smearscope-review-downloads-'));
-const VIEWPORTS = [
-  { width: 1280, height: 800 },
-  { width: 1920, height: 1080 },
-];
-
-interface Differential {
-  [code: string]: number;
-}
 
 describe('review station (Chromium, wasm)', () => {
   let server: StaticServer;
   let browser: Browser;
   let page: Page;
   let sdk: FrameResult[];
+  let downloaded: (extension: string) => Promise<string>;
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -72,8 +63,7 @@ describe('review station (Chromium, wasm)', () => {
     page.on('console', (message) => {
       if (message.type() === 'error' && !/favicon/.test(message.location().url ?? '')) errors.push(message.text());
     });
-    const cdp = await page.createCDPSession();
-    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: DOWNLOADS });
+    downloaded = await allowDownloads(page);
     await page.setViewport(VIEWPORTS[0]);
     await page.goto(`${server.url}/?backend=wasm&session=test`);
     await ready(page);
@@ -101,11 +91,15 @@ describe('review station (Chromium, wasm)', () => {
       result.cells.map((cell, n) => [`${frame}:${n}`, cell.decision!.abstained ? 'unidentified' : cell.decision!.class] as const),
     );
     expect(classes).toEqual(Object.fromEntries(sdkClasses));
+    // The default model has a blast class: every tile shows its blast score.
+    for (const scores of await page.$$eval('.ss-tile-scores', (all) => all.map((s) => s.textContent)))
+      expect(scores).toMatch(/^blast \d\.\d\d/);
     expect(errors).toEqual([]);
     await screenshots('loaded');
   });
 
   it('reclassifies three cells by keyboard; the differential follows each change; Ctrl+Z undoes', async () => {
+    await page.type('input[data-role=operator]', 'A. Cytologist'); // every change is logged with it
     await page.click('[data-tab=gallery]');
     const before = await differential(page);
     const codes = Object.keys(before);
@@ -184,6 +178,8 @@ describe('review station (Chromium, wasm)', () => {
 
   it('refuses the sign-off while cells are unidentified, and accepts it once they are classified (short count overridden with a reason)', async () => {
     const answer = () => page.$eval('[data-role=sign-off-answer]', (p) => p.textContent ?? '');
+    await page.click('input[data-role=operator]', { count: 3 });
+    await page.keyboard.press('Backspace');
     await page.click('[data-action=sign-off]');
     expect(await answer()).toMatch(/refused: type the operator name/);
     await page.type('input[data-role=operator]', 'A. Cytologist');
@@ -284,25 +280,6 @@ describe('review station (Chromium, wasm)', () => {
   }
 });
 
-async function ready(page: Page): Promise<void> {
-  await page.waitForFunction(() => customElements.get('smearscope-review') !== undefined, { timeout: 60_000 });
-  await page.evaluate(() => (document.querySelector('smearscope-review') as unknown as { ready: Promise<void> }).ready);
-}
-
-async function tileClasses(page: Page): Promise<Record<string, string>> {
-  const pairs = await page.$$eval('[data-cell-class]', (tiles) =>
-    tiles.map((tile) => [(tile as HTMLElement).dataset.cellId!, (tile as HTMLElement).dataset.cellClass!]),
-  );
-  return Object.fromEntries(pairs.sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true })));
-}
-
-async function differential(page: Page): Promise<Differential> {
-  const rows = await page.$$eval('table[data-role=differential] tbody tr', (trs) =>
-    trs.map((tr) => [tr.getAttribute('data-class')!, Number(tr.querySelector('[data-col=count]')!.textContent)]),
-  );
-  return Object.fromEntries(rows);
-}
-
 async function snapshot(page: Page) {
   return {
     classes: await tileClasses(page),
@@ -314,14 +291,4 @@ async function snapshot(page: Page) {
     signOff: await page.$eval('[data-role=sign-off-answer]', (p) => p.textContent),
     frames: await page.$$eval('figure[data-frame-id] figcaption', (captions) => captions.map((c) => c.textContent)),
   };
-}
-
-/** The newest finished download with this extension (Chromium writes .crdownload until done). */
-async function downloaded(extension: string): Promise<string> {
-  for (let tries = 0; tries < 300; tries++) {
-    const files = readdirSync(DOWNLOADS).filter((name) => name.endsWith(extension));
-    if (files.length) return readFileSync(join(DOWNLOADS, files.sort().at(-1)!), 'utf8');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no ${extension} download in ${DOWNLOADS}`);
 }

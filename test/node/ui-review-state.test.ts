@@ -4,7 +4,18 @@ import type { FrameResult } from '../../src/index.js';
 import { reviewedDifferential } from '../../src/ui/differential.js';
 import { cellsCsv, reviewExport } from '../../src/ui/exports.js';
 import { stationFrameInput } from '../../src/ui/frame-image.js';
-import { UNIDENTIFIED, addFrameResult, emptyState, reclassify, undo } from '../../src/ui/review-state.js';
+import {
+  UNIDENTIFIED,
+  addFrameResult,
+  emptyState,
+  failPending,
+  frameCount,
+  queueFrame,
+  reclassify,
+  settleFrame,
+  undo,
+} from '../../src/ui/review-state.js';
+import { foreignSessionReason } from '../../src/ui/session-model.js';
 import { MIN_REASON_CHARS, signOffBlockers, signOffReview } from '../../src/ui/sign-off.js';
 import { CameraFrame } from '../support/camera-frame.js';
 import { BM7, testCard } from './clinical-card.js';
@@ -99,11 +110,45 @@ describe('review state', () => {
     expect(state.log.map((e) => e.action)).toEqual(['reclassify', 'reclassify', 'undo', 'undo']);
   });
 
+  it('carries each frame’s scale warning into the report’s scaleFlag, as analyze does; a failed frame is not part of the slide', () => {
+    const state = session();
+    expect(reviewedDifferential(state, scheme, 200).scaleFlag).toMatchObject({ raised: false, framesSeen: 2 });
+    addFrameResult(state, 2, { ...frame(2, [['LYT', false]]), scaleWarning: 'the given scale 0.2 um/px disagrees' });
+    addFrameResult(state, 3, { ...frame(3, []), error: { code: 'DECODE_FAILED', message: 'truncated' } });
+    expect(state.frames[2].scaleWarning).toBe('the given scale 0.2 um/px disagrees');
+    expect(reviewedDifferential(state, scheme, 200).scaleFlag).toMatchObject({
+      raised: true,
+      framesWithWarning: 1,
+      framesSeen: 3,
+      firstWarning: 'the given scale 0.2 um/px disagrees',
+    });
+  });
+
   it('a blast reclassified away stops counting as a blast in the group percentage', () => {
     const state = session();
     expect(reviewedDifferential(state, scheme, 200).blast!.count).toBe(1);
     reclassify(state, '1:0', 'LYT', at);
     expect(reviewedDifferential(state, scheme, 200).blast!.count).toBe(0);
+  });
+});
+
+describe('a stored session under the model loaded now', () => {
+  const model = { id: 'bm7', version: '1.0.0' };
+  it('opens when it was made with this model', () => {
+    const state = { ...session(), model };
+    expect(foreignSessionReason(state, model, scheme)).toBeNull();
+  });
+  it('does not open when it was made with another model or another version of it, and says which', () => {
+    expect(foreignSessionReason({ ...session(), model: { id: 'pb8', version: '1.0.0' } }, model, scheme)).toBe(
+      'it was made with model pb8 1.0.0, and bm7 1.0.0 is loaded now',
+    );
+    expect(foreignSessionReason({ ...session(), model: { id: 'bm7', version: '0.9.0' } }, model, scheme)).toMatch(/bm7 0\.9\.0/);
+  });
+  it('without a recorded model (saved before it was recorded) opens only when its classes are this model’s', () => {
+    const state = session();
+    expect(foreignSessionReason(state, model, scheme)).toBeNull();
+    state.cells[0].currentClass = 'PLT';
+    expect(foreignSessionReason(state, model, scheme)).toBe('its classes PLT are not classes of model bm7 1.0.0, loaded now');
   });
 });
 
@@ -144,6 +189,37 @@ describe('sign-off', () => {
       signOff: { overrideReason: reason, overridden: ['2 cells still unidentified', '3 of 200 cells counted'] },
     });
     expect(state.log.at(-1)).toMatchObject({ action: 'sign-off', reason });
+  });
+});
+
+describe('sign-off with failed frames', () => {
+  it('is a blocker naming them; signing over it with a reason records them', () => {
+    const state = session();
+    state.operator = 'A. Cytologist';
+    reclassify(state, '0:2', 'PMO', at);
+    reclassify(state, '1:1', 'MON', at);
+    addFrameResult(state, 2, { ...frame(2, []), label: 'bad.jpg', error: { code: 'DECODE_FAILED', message: 'truncated' } });
+    const report = reviewedDifferential(state, scheme, 5);
+    expect(signOffBlockers(state, report)).toEqual(['1 of 3 frames not analyzed (bad.jpg)']);
+    expect(signOffReview(state, report, '', at)).toMatchObject({ accepted: false, reason: /1 of 3 frames not analyzed/ });
+    const answer = signOffReview(state, report, 'bad.jpg rescanned as a separate slide', at);
+    expect(answer).toMatchObject({
+      accepted: true,
+      signOff: { failedFrames: ['bad.jpg'], overridden: ['1 of 3 frames not analyzed (bad.jpg)'] },
+    });
+  });
+});
+
+describe('frames queued for analysis', () => {
+  it('are kept in the state until their result is back; those left when the page went away become failed frames', () => {
+    const state = session();
+    queueFrame(state, 2, 'c.jpg');
+    queueFrame(state, 3, 'd.jpg');
+    expect(settleFrame(state, 2)).toEqual({ id: 2, label: 'c.jpg' });
+    const lost = failPending(state, 'INTERRUPTED: reloaded');
+    expect(lost).toEqual([{ id: 3, label: 'd.jpg', width: 0, height: 0, error: 'INTERRUPTED: reloaded' }]);
+    expect(state.pending).toBeUndefined();
+    expect(frameCount(state)).toBe('3 frames (1 failed)');
   });
 });
 
