@@ -246,7 +246,9 @@ export class SmearscopeReview extends HTMLElement {
     this.indexState();
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
-    this.toolbar.scale.value = this.state.scannerMicronsPerPixel ? String(this.state.scannerMicronsPerPixel) : '';
+    // The field shows the scale frames get: the session's typed one, else the page's (?scale=, microns-per-pixel).
+    const shownScale = this.state.scannerMicronsPerPixel ?? (Number(this.getAttribute('microns-per-pixel')) || undefined);
+    this.toolbar.scale.value = shownScale ? String(shownScale) : '';
     this.wireToolbar();
     if (!foreign) for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
     this.buildViews();

@@ -113,6 +113,14 @@ describe('review station sessions (Chromium, wasm)', () => {
     await screenshots(page, 'typed-scale-after-reload');
   });
 
+  it('shows the scale the page gives (?scale=) in the µm/px field, and frames get it', async () => {
+    await station.open(`backend=wasm&session=page-scale&scale=0.075&${PB8}`);
+    expect(await page.$eval('input[data-role=microns-per-pixel]', (input) => (input as HTMLInputElement).value)).toBe('0.075');
+    await openFrames(page, bccdFiles(0, 1));
+    await waitForFrames(page, 1);
+    expect(await page.$eval('figure[data-frame-id] figcaption', (caption) => caption.textContent)).toMatch(/ · 0\.075 µm\/px$/);
+  });
+
   it('asks before a reload while frames wait for analysis, and after one says how many were not analyzed', async () => {
     await station.open(`backend=wasm&session=midway&${PB8}`);
     const frames = bccdFiles(0, 30);
