@@ -179,13 +179,10 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
   ready.catch(() => undefined); // a close before Redis answered rejects it; nobody need wait for it then
 
   let closing: Promise<void> | undefined;
-  return Object.assign(events, {
+  const worker = Object.assign(events, {
     name,
     scope,
     ready,
-    get jobsInHand() {
-      return jobsInHand;
-    },
     close({ force = false } = {}) {
       closing ??= (async () => {
         // BullMQ's graceful close waits for Redis; with nothing to finish there is nothing to wait for.
@@ -197,6 +194,8 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
       return closing;
     },
   });
+  // A getter (Object.assign would copy the count once, as 0).
+  return Object.defineProperty(worker, 'jobsInHand', { get: () => jobsInHand, enumerable: true }) as ClusterWorker;
 }
 
 /** The error a job fails with: frame faults stop at once (UnrecoverableError) unless `retry`, the rest are retried. */

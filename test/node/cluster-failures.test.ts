@@ -119,7 +119,11 @@ describe('smearscope/cluster failures', () => {
         await submission.close();
       }
     };
+    let mostInHand = 0;
+    const sampler = setInterval(() => (mostInHand = Math.max(mostInHand, worker.jobsInHand)), 2);
     const mixed = await submitted('calibrated', [bccd[1], unscalable]); // bccd[1]: a confident estimate of its own
+    clearInterval(sampler);
+    expect(mostInHand).toBeGreaterThanOrEqual(1); // what SIGTERM's "finishing the N job(s) in hand" reads
     expect(mixed.frames.map((f) => [f.error?.code, f.scaleSource])).toEqual([
       [undefined, 'frame'],
       [undefined, 'run'],
