@@ -116,6 +116,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   });
 }
 
+/** Connection errors of a Redis that cannot be reached (the client retries them by itself). */
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|EAI_AGAIN|Connection is closed/;
+
 /** Seconds between repeats of the same queue error: Redis down gives several a second. */
 const QUEUE_ERROR_REPEAT_SECONDS = 30;
 
@@ -132,7 +135,9 @@ export function queueErrorLog(log: (line: string) => void, now: () => number = D
       return;
     }
     const again = last?.message === error.message ? ` (${last.leftOut + 1} times in ${Math.round((at - last.at) / 1000)} s)` : '';
-    log(`queue error: ${error.message}${again}; retrying until Redis answers`);
+    // Only an unreachable Redis is waited out; other errors (NOAUTH, a lost job lock) are said as they are.
+    const waiting = UNREACHABLE.test(error.message) ? '; retrying until Redis answers' : '';
+    log(`queue error: ${error.message}${again}${waiting}`);
     last = { message: error.message, at, leftOut: 0 };
   };
 }

@@ -113,12 +113,12 @@ describe('a worker started before Redis', () => {
     );
     const refused = new Error('connect ECONNREFUSED');
     for (; now < 65_000; now += 250) logError(refused);
-    logError(new Error('NOAUTH'));
+    logError(new Error('NOAUTH Authentication required.'));
     expect(lines).toEqual([
       'queue error: connect ECONNREFUSED; retrying until Redis answers',
       'queue error: connect ECONNREFUSED (120 times in 30 s); retrying until Redis answers',
       'queue error: connect ECONNREFUSED (120 times in 30 s); retrying until Redis answers',
-      'queue error: NOAUTH; retrying until Redis answers',
+      'queue error: NOAUTH Authentication required.',
     ]);
   });
 });
