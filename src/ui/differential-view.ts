@@ -148,7 +148,7 @@ export class DifferentialView {
       this.scaleFlag,
       h('strong', {}, `⚠ Scale warning on ${flag.framesWithWarning} of ${countOf(flag.framesSeen, 'frame')}: `),
       'the given µm/px disagrees with the erythrocytes by more than 25 %, so cell sizes, counts and flags may all be wrong. ' +
-        'Check the µm/px (left empty, it is estimated per frame).',
+        'Check the µm/px field (cleared, each new frame estimates its own from its erythrocytes).',
     );
   }
 }

@@ -95,6 +95,8 @@ export class SmearscopeReview extends HTMLElement {
   private saving: Promise<void> = Promise.resolve();
   private started = false;
   private analyzing = 0;
+  /** Why the analysis stream ended (it is not restarted), once it has. */
+  private streamStopped: string | null = null;
   private readonly readyPromise: Promise<void>;
   private markReady!: () => void;
   private failReady!: (error: unknown) => void;
@@ -174,6 +176,12 @@ export class SmearscopeReview extends HTMLElement {
   /** Forgets the session (screen and IndexedDB), or a stored one of another model; the model stays loaded. */
   async newSession(): Promise<void> {
     await this.readyPromise;
+    // Their results would land in the new slide's count: the old slide's frames finish first.
+    if (this.analyzing > 0) {
+      const refusal = `${countOf(this.analyzing, 'frame')} of this slide still being analyzed: wait for them, then start a new slide`;
+      this.showStatus(refusal);
+      throw new Error(refusal);
+    }
     await this.store?.clear();
     this.foreign = null;
     this.state = emptyState(this.modelRef());
@@ -189,7 +197,8 @@ export class SmearscopeReview extends HTMLElement {
   }
 
   private async toFrameInput(input: Frame | EncodedFrame | Blob, frameId: number): Promise<FrameInput> {
-    const scale = this.state.scannerMicronsPerPixel ?? (Number(this.getAttribute('microns-per-pixel')) || undefined);
+    // The field is the truth (the page's scale only fills it at start): cleared, frames estimate their own.
+    const scale = this.state.scannerMicronsPerPixel;
     if (input instanceof Blob) {
       const label = input instanceof File ? fileLabel(input) : `frame ${frameId + 1}`;
       return stationFrameInput({ encoded: new Uint8Array(await input.arrayBuffer()), label }, label, scale);
@@ -242,13 +251,16 @@ export class SmearscopeReview extends HTMLElement {
     // A session saved before the model was recorded, whose classes fit, is this model's from now on.
     this.state = this.ctx.state = stored && !foreign ? { ...stored.state, model } : emptyState(model);
     // Frames still queued when the page went away never came back: failed frames now, said so below.
-    const interrupted = failPending(this.state, INTERRUPTED);
+    // A signed review stays as signed (sign-off waits for every frame, so it has none pending).
+    const interrupted = this.state.signOff ? [] : failPending(this.state, INTERRUPTED);
     this.indexState();
     this.nextFrameId = this.state.frames.reduce((max, frame) => Math.max(max, frame.id + 1), 0);
     this.toolbar.operator.value = this.state.operator;
-    // The field shows the scale frames get: the session's typed one, else the page's (?scale=, microns-per-pixel).
-    const shownScale = this.state.scannerMicronsPerPixel ?? (Number(this.getAttribute('microns-per-pixel')) || undefined);
-    this.toolbar.scale.value = shownScale ? String(shownScale) : '';
+    // The field shows the scale frames get: the session's, or for a new one the page's (?scale=, microns-per-pixel).
+    const pageScale = Number(this.getAttribute('microns-per-pixel')) || undefined;
+    if (this.state.scannerMicronsPerPixel === undefined && pageScale !== undefined && this.state.frames.length === 0)
+      this.state.scannerMicronsPerPixel = pageScale;
+    this.toolbar.scale.value = this.state.scannerMicronsPerPixel ? String(this.state.scannerMicronsPerPixel) : '';
     this.wireToolbar();
     if (!foreign) for (const [frameId, blob] of stored?.images ?? []) this.frameBitmaps.set(frameId, frameImage(blob));
     this.buildViews();
@@ -282,6 +294,7 @@ export class SmearscopeReview extends HTMLElement {
   /** Why frames are not taken now, or null. */
   private frameRefusal(): string | null {
     if (this.foreign) return 'a stored review of another model is waiting: download or discard it first (see the notice)';
+    if (this.streamStopped) return this.streamStopped;
     return changeRefusal(this.state);
   }
 
@@ -334,7 +347,7 @@ export class SmearscopeReview extends HTMLElement {
         tab.id === 'overview' && this.foreign
           ? foreignSessionNotice(this.foreign.state, this.foreign.reason, {
               download: () => this.downloadForeign(),
-              discard: () => void this.newSession(),
+              discard: () => void this.newSession().catch(() => undefined), // refusal shown
             })
           : null,
         tab.id === 'overview' && !this.foreign && this.state.frames.length === 0
@@ -456,7 +469,7 @@ export class SmearscopeReview extends HTMLElement {
       this.views.log.element.open = true;
       this.renderPrintHeader();
     });
-    onConfirmedClick(t.newSession, 'Discard this slide?', () => void this.newSession());
+    onConfirmedClick(t.newSession, 'Discard this slide?', () => void this.newSession().catch(() => undefined)); // refusal shown
     this.addEventListener('keydown', (e) => {
       if (!isStationUndo(e)) return;
       e.preventDefault();
@@ -490,9 +503,12 @@ export class SmearscopeReview extends HTMLElement {
       this.analyzing = 0;
       for (const job of this.jobs.splice(0)) {
         const label = settleFrame(this.state, job.frameId)?.label ?? `frame ${job.frameId + 1}`;
-        job.done(this.addUnanalyzed(job.frameId, label, `ANALYSIS_STOPPED: ${message}`));
+        if (this.state.signOff) job.done({ frameId: job.frameId, cells: 0, error: `analysis stopped: ${message}` });
+        else job.done(this.addUnanalyzed(job.frameId, label, `ANALYSIS_STOPPED: ${message}`));
       }
       this.showStatus(`analysis stopped: ${message}`);
+      // Nothing reads the queue any more: later frames are refused, not left waiting forever.
+      this.streamStopped = `analysis stopped (${message}); reload the page to analyze more frames`;
     }
   }
 

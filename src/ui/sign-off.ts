@@ -36,6 +36,9 @@ export type SignOffAnswer = { accepted: true; signOff: SignOff } | { accepted: f
 export function signOffReview(state: ReviewState, report: DifferentialReport, overrideReason: string, at: Date): SignOffAnswer {
   if (state.signOff) return { accepted: false, reason: `already signed off by ${state.signOff.by} at ${state.signOff.at}` };
   if (!state.operator.trim()) return { accepted: false, reason: 'type the operator name before signing off' };
+  // A frame still on its way would change the signed review (or be left out of it unsaid).
+  const pending = state.pending?.length ?? 0;
+  if (pending > 0) return { accepted: false, reason: `${countOf(pending, 'frame')} still being analyzed: wait for them, then sign off` };
   const blockers = signOffBlockers(state, report);
   const reason = overrideReason.trim();
   if (blockers.length > 0 && reason.length < MIN_REASON_CHARS) {

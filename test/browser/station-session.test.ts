@@ -119,6 +119,32 @@ describe('review station sessions (Chromium, wasm)', () => {
     await openFrames(page, bccdFiles(0, 1));
     await waitForFrames(page, 1);
     expect(await page.$eval('figure[data-frame-id] figcaption', (caption) => caption.textContent)).toMatch(/ · 0\.075 µm\/px$/);
+    // Cleared, as the scale warning advises: the next frame estimates its own (the page's scale does not come back).
+    await page.click('input[data-role=microns-per-pixel]', { count: 3 });
+    await page.keyboard.press('Backspace');
+    await openFrames(page, bccdFiles(1, 1));
+    await waitForFrames(page, 2);
+    const captions = await page.$$eval('figure[data-frame-id] figcaption', (all) => all.map((caption) => caption.textContent));
+    expect(captions[1]).toMatch(/µm\/px \(estimated\)$/);
+  });
+
+  it('New slide waits for the frames being analyzed (their results would land in the new slide)', async () => {
+    await station.open(`backend=wasm&session=new-while-busy&${PB8}`);
+    await openFrames(page, bccdFiles(0, 12));
+    await page.waitForFunction(() => document.querySelectorAll('figure[data-frame-id]').length >= 1, { polling: 50, timeout: 120_000 });
+    const early = await page.evaluate(() =>
+      (document.querySelector('smearscope-review') as unknown as { newSession(): Promise<void> }).newSession().then(
+        () => 'started',
+        (error: Error) => error.message,
+      ),
+    );
+    expect(early).toMatch(/^\d+ frames? of this slide still being analyzed: wait for them, then start a new slide$/);
+    await waitForFrames(page, 12);
+    const later = await page.evaluate(() =>
+      (document.querySelector('smearscope-review') as unknown as { newSession(): Promise<void> }).newSession().then(() => 'started'),
+    );
+    expect(later).toBe('started');
+    expect(await page.$$('figure[data-frame-id]')).toHaveLength(0);
   });
 
   it('asks before a reload while frames wait for analysis, and after one says how many were not analyzed', async () => {

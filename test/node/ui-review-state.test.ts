@@ -167,6 +167,17 @@ describe('sign-off', () => {
     expect(state.signOff).toBeNull();
   });
 
+  it('waits for frames still being analyzed, whatever the reason typed (they would change the signed review)', () => {
+    const state = session();
+    state.operator = 'A. Cytologist';
+    queueFrame(state, 7, 'late.jpg');
+    const answer = signOffReview(state, reviewedDifferential(state, scheme, 5), 'a reason long enough', at);
+    expect(answer).toMatchObject({ accepted: false, reason: '1 frame still being analyzed: wait for them, then sign off' });
+    expect(state.signOff).toBeNull();
+    settleFrame(state, 7);
+    expect(signOffReview(state, reviewedDifferential(state, scheme, 5), 'a reason long enough', at)).toMatchObject({ accepted: true });
+  });
+
   it('is accepted without a reason once complete, and locks the review', () => {
     const state = session();
     state.operator = 'A. Cytologist';
