@@ -11,16 +11,8 @@
 // No source maps: they doubled the package (set SMEARSCOPE_SOURCEMAP=1 to debug a build).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { SHIPPED_MODELS_MODULE, shippedModelsSource } from './scripts/shipped-models.mjs';
-
 // `import ... from 'smearscope:shipped-models'`: the cards in models/ at build time.
-const shippedModels = {
-  name: 'smearscope-shipped-models',
-  setup(plugin) {
-    plugin.onResolve({ filter: /^smearscope:shipped-models$/ }, () => ({ path: SHIPPED_MODELS_MODULE, namespace: 'smearscope' }));
-    plugin.onLoad({ filter: /.*/, namespace: 'smearscope' }, () => ({ contents: shippedModelsSource(), loader: 'js' }));
-  },
-};
+import { shippedModelsPlugin } from './scripts/shipped-models.mjs';
 
 const common = {
   bundle: true,
@@ -28,7 +20,7 @@ const common = {
   sourcemap: process.env.SMEARSCOPE_SOURCEMAP === '1',
   logLevel: 'warning',
   loader: { '.wasm': 'binary' },
-  plugins: [shippedModels],
+  plugins: [shippedModelsPlugin],
 };
 
 const node = {

@@ -46,3 +46,13 @@ export function shippedModelsSource(root = '.') {
   const locate = models.map((m) => `  ${JSON.stringify(m.id)}: () => ({ card: ${url(m.card)}, onnx: ${url(m.onnx)}${fp16(m)} }),`);
   return `export default ${JSON.stringify(models)};\nexport const locate = {\n${locate.join('\n')}\n};\n`;
 }
+
+/** The esbuild plugin that serves `import ... from 'smearscope:shipped-models'` (shippedModelsSource):
+ * every bundle of src/platform needs it, the package's (esbuild.mjs) and the tests' own. */
+export const shippedModelsPlugin = {
+  name: 'smearscope-shipped-models',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^smearscope:shipped-models$/ }, () => ({ path: SHIPPED_MODELS_MODULE, namespace: 'smearscope' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'smearscope' }, () => ({ contents: shippedModelsSource(), loader: 'js' }));
+  },
+};

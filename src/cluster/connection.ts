@@ -17,10 +17,10 @@ export function redisConnection(url: string): ConnectionOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new SmearscopeError('INVALID_ARGUMENT', `--queue must be a Redis URL like redis://127.0.0.1:6379, got "${url}"`);
+    throw new SmearscopeError('INVALID_ARGUMENT', `--queue must be a Redis URL like redis://127.0.0.1:6379, got "${shownQueueUrl(url)}"`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new SmearscopeError('INVALID_ARGUMENT', `--queue must start with redis:// or rediss://, got "${url}"`);
+    throw new SmearscopeError('INVALID_ARGUMENT', `--queue must start with redis:// or rediss://, got "${shownQueueUrl(url)}"`);
   }
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0)
@@ -38,16 +38,10 @@ export function redisConnection(url: string): ConnectionOptions {
   };
 }
 
-/** `url` for logs and messages: its password (a `requirepass` secret) as ***. A URL that does not parse is shown as given. */
+/** `url` for logs and messages: its password (a `requirepass` secret) as ***. */
 export function shownQueueUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+  // By pattern, not by URL parsing: a URL that does not parse (a bad port) may still hold one.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
 /**

@@ -87,6 +87,7 @@ const FRAME_FAULTS: ReadonlySet<SmearscopeErrorCode> = new Set([
  * option or model fails here); the worker takes jobs once Redis answers (`ready`).
  */
 export async function createClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
+  if (options === undefined) throw new SmearscopeError('INVALID_ARGUMENT', 'createClusterWorker needs { queue: "redis://HOST:PORT" }');
   checkOptionsObject('createClusterWorker options', options);
   checkKnownKeys('createClusterWorker options', options, WORKER_OPTION_KEYS);
   if (typeof options.queue !== 'string')

@@ -10,9 +10,11 @@ import type { WorkerName } from './types.js';
 // files elsewhere (esbuild, an IIFE bundle, a CDN) pass `assetsPath`: a folder holding `workers/`,
 // `ort/` and `models/` as the package has them (dist/workers, dist/ort, models).
 
-/** The folder URL of `assetsPath` (absolute: withAssetsPath resolved it against the page), always ending in '/'. */
+/** The folder URL of `assetsPath`, always ending in '/'. createScope's withAssetsPath made it
+ * absolute against the page; a root-relative one ('/dist/', as tests pass to loadOrt) is taken
+ * against this context's location, whose origin is the page's in its workers too. */
 export function assetsBase(assetsPath: string): URL {
-  return new URL(assetsPath.endsWith('/') ? assetsPath : assetsPath + '/');
+  return new URL(assetsPath.endsWith('/') ? assetsPath : assetsPath + '/', globalThis.location?.href);
 }
 
 /**

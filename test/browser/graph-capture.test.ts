@@ -5,6 +5,7 @@
 // Without an adapter the tests skip.
 import { readdirSync } from 'node:fs';
 import { build } from 'esbuild';
+import { shippedModelsPlugin } from '../../scripts/shipped-models.mjs';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { callInPage, openBrowser, type BrowserSession } from '../support/chromium.js';
 import type { CaptureComparison, RunOutputs } from './graph-capture-entry.js';
@@ -55,6 +56,7 @@ describe('webgpu graph capture vs no capture (Chromium, SwiftShader, native WebG
       platform: 'browser',
       loader: { '.wasm': 'binary' },
       conditions: ['onnxruntime-web-use-extern-wasm'],
+      plugins: [shippedModelsPlugin],
       outfile: 'build/test-browser/graph-capture-entry.js',
       logLevel: 'warning',
     });

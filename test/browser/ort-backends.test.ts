@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { shippedModelsPlugin } from '../../scripts/shipped-models.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZoo } from '../../models/zoo/build.js';
 import { buildCoatnet0Graph } from '../../models/zoo/coatnet.js';
@@ -61,6 +62,7 @@ describe('onnxruntime-web in Chromium: webgpu vs wasm', () => {
       format: 'esm',
       platform: 'browser',
       conditions: ['onnxruntime-web-use-extern-wasm'],
+      plugins: [shippedModelsPlugin],
       outfile: 'build/test-browser/session-entry.js',
       logLevel: 'warning',
     });

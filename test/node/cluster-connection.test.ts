@@ -22,6 +22,20 @@ describe('cluster connection', () => {
     expect(shownQueueUrl('rediss://u:p@h:1')).toBe('rediss://u:***@h:1');
     expect(shownQueueUrl('redis://10.0.0.5:6379')).toBe('redis://10.0.0.5:6379');
     expect(shownQueueUrl('not a url')).toBe('not a url');
+    // Not parseable as a URL, still masked, and so are the refusals that show it.
+    expect(shownQueueUrl('redis://:hunter2@10.0.0.5:99999')).toBe('redis://:***@10.0.0.5:99999');
+    for (const url of ['valkey://:hunter2@10.0.0.5:6379', 'redis://:hunter2@10.0.0.5:99999']) {
+      const refusal = (() => {
+        try {
+          redisConnection(url);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return 'accepted';
+      })();
+      expect(refusal).toMatch(/^--queue must /);
+      expect(refusal).not.toMatch(/hunter2/);
+    }
   });
 
   it('says soon that a Redis cannot be reached instead of waiting for ever', async () => {

@@ -63,6 +63,7 @@ describe('the frame feed: one stream, one scale calibration per slide', () => {
 describe('createClusterWorker options', () => {
   it('are checked before a model loads or Redis is asked: unknown keys (with the nearest), bad values', async () => {
     const queue = 'redis://127.0.0.1:1';
+    await expect((createClusterWorker as (options?: unknown) => Promise<unknown>)()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createClusterWorker({ queue, concurency: 2 } as never)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringMatching(/unknown option "concurency" \(did you mean "concurrency"\?\)/),
