@@ -1,10 +1,16 @@
 import type { ConnectionOptions } from 'bullmq';
+import { checkRequiredString } from '../check-options.js';
 import { SmearscopeError } from '../errors.js';
 
 /** Queue of frame jobs (children), one per frame. */
 export const FRAMES_QUEUE = 'smearscope-frames';
 /** Queue of slide jobs (parents): a slide job runs once all its frames are done and aggregates them. */
 export const SLIDES_QUEUE = 'smearscope-slides';
+
+/** INVALID_ARGUMENT unless the queue option is a non-empty string (redisConnection reads the URL). */
+export function checkQueue(queue: unknown): void {
+  checkRequiredString('queue', queue, 'a Redis URL like redis://10.0.0.5:6379');
+}
 
 /**
  * ioredis options from a `redis://[user:password@]host[:port][/db]` URL (rediss:// for TLS).

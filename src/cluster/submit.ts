@@ -12,7 +12,7 @@ import {
 import { SmearscopeError } from '../errors.js';
 import { checkMicronsPerPixel } from '../frame.js';
 import type { SlideReport } from './aggregate.js';
-import { FRAMES_QUEUE, SLIDES_QUEUE, connected, redisConnection } from './connection.js';
+import { FRAMES_QUEUE, SLIDES_QUEUE, checkQueue, connected, redisConnection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES, checkSlideId, frameJobId, type FrameJobData, type SlideJobData } from './jobs.js';
 import { readSlideStatus, type SlideProgress, type SlideStatus } from './slide-status.js';
 
@@ -215,8 +215,4 @@ function checkSubmitOptions(options: SubmitSlideOptions): void {
   checkInteger('targetCount', options.targetCount, 1, MAX_TARGET_COUNT);
   checkPositive('maxFrameBytes', options.maxFrameBytes);
   checkInteger('frameAttempts', options.frameAttempts, 1, 100);
-}
-
-function checkQueue(queue: unknown): void {
-  checkRequiredString('queue', queue, 'a Redis URL like redis://10.0.0.5:6379');
 }

@@ -6,7 +6,7 @@ import { SmearscopeError, toSmearscopeError, type SmearscopeErrorCode } from '..
 import { createScope, type BackendChoice, type ModelSource, type Scope, type ScopeOptions } from '../index.js';
 import { needsRunCalibration } from '../scale/resolve.js';
 import { aggregateSlide } from './aggregate.js';
-import { FRAMES_QUEUE, SLIDES_QUEUE, redisConnection } from './connection.js';
+import { FRAMES_QUEUE, SLIDES_QUEUE, checkQueue, redisConnection } from './connection.js';
 import { createFrameFeed } from './frame-feed.js';
 import { decodeFrameError, encodeFrameError, type FrameJobData, type FrameJobResult, type SlideJobData } from './jobs.js';
 import { readFrameFile } from './read-frame-file.js';
@@ -87,11 +87,9 @@ const FRAME_FAULTS: ReadonlySet<SmearscopeErrorCode> = new Set([
  * option or model fails here); the worker takes jobs once Redis answers (`ready`).
  */
 export async function createClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
-  if (options === undefined) throw new SmearscopeError('INVALID_ARGUMENT', 'createClusterWorker needs { queue: "redis://HOST:PORT" }');
   checkOptionsObject('createClusterWorker options', options);
   checkKnownKeys('createClusterWorker options', options, WORKER_OPTION_KEYS);
-  if (typeof options.queue !== 'string')
-    throw new SmearscopeError('INVALID_ARGUMENT', 'queue must be a Redis URL like redis://127.0.0.1:6379 (a string)');
+  checkQueue(options?.queue);
   const connection = redisConnection(options.queue);
   checkInteger('concurrency', options.concurrency, 1, 1024);
   const concurrency = options.concurrency ?? 4;

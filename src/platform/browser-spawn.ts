@@ -1,5 +1,5 @@
 import type { WorkerHandle, WorkerHost, WorkerName } from '../pipeline/worker-host.js';
-import { startWorker, workerUrl } from './browser-assets.js';
+import { checkReachable, startWorker, workerUrl } from './browser-assets.js';
 
 // Imported by the main bundle only (src/scope.ts through #platform-spawn): the workers never start
 // workers, and bundlers (Vite) refuse worker scripts that could start each other.
@@ -17,15 +17,9 @@ export const workerHost: WorkerHost = {
       if (event.message) return fire(`${name} worker error: ${event.message}`);
       // A script that did not load gives an error without a message: find out whether it is missing.
       const url = workerUrl(name, assetsPath);
-      void fetch(url, { method: 'HEAD' }).then(
-        (response) =>
-          fire(
-            response.ok
-              ? `${name} worker failed to start from ${url.href}`
-              : `cannot load the ${name} worker from ${url.href}: HTTP ${response.status}; check assetsPath`,
-            response.ok ? undefined : 'IO_FAILED',
-          ),
-        (error: Error) => fire(`cannot load the ${name} worker from ${url.href}: ${error.message}; check assetsPath`, 'IO_FAILED'),
+      void checkReachable(url, `the ${name} worker`, 'fail').then(
+        () => fire(`${name} worker failed to start from ${url.href}`),
+        (error: Error) => fire(error.message, 'IO_FAILED'),
       );
     });
     return {
