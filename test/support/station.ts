@@ -155,10 +155,14 @@ export async function allowDownloads(page: Page): Promise<(extension: string) =>
   const cdp = await page.createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: folder });
   return async (extension) => {
+    let seen = '';
     for (let tries = 0; tries < 300; tries++) {
-      // Chromium writes <name>.crdownload until the download is done.
+      // Chromium writes <name>.crdownload until the download is done, but the final name can appear
+      // before its bytes do (an empty file was read under load): done once non-empty and unchanged for one poll.
       const files = readdirSync(folder).filter((name) => name.endsWith(extension));
-      if (files.length) return readFileSync(join(folder, files.sort().at(-1)!), 'utf8');
+      const text = files.length ? readFileSync(join(folder, files.sort().at(-1)!), 'utf8') : '';
+      if (text !== '' && text === seen) return text;
+      seen = text;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`no ${extension} download in ${folder}`);
